@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { SettingChangeSchema, SettingsViewSchema } from './settings';
+import { ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
+
+/**
+ * The one contract between the services (main process or browser host) and the renderer.
+ * Every method and event is listed here with the schema of what crosses; both ends validate.
+ * The renderer sees it as a domain-shaped object (`frontdesk.settings.set(...)`), never a generic channel.
+ */
+
+const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+const noInput = z.undefined();
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  /** "electron" in the desktop app, "browser-host" when served to a browser. */
+  shell: z.enum(['electron', 'browser-host']),
+  dataDir: z.string(),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+/** The account the SIP engine registers with, or null when none is provisioned. */
+export const AccountViewSchema = z.object({
+  account: SipAccountSchema.nullable(),
+  provisioning: ProvisioningStatusSchema,
+});
+export type AccountView = z.infer<typeof AccountViewSchema>;
+
+export const contract = {
+  methods: {
+    app: {
+      info: method(noInput, AppInfoSchema),
+    },
+    settings: {
+      get: method(noInput, SettingsViewSchema),
+      set: method(SettingChangeSchema, SettingsViewSchema),
+    },
+    account: {
+      get: method(noInput, AccountViewSchema),
+    },
+    provisioning: {
+      /** Reads the provisioning file again (after an admin replaced it). */
+      reload: method(noInput, AccountViewSchema),
+    },
+  },
+  events: {
+    settings: { changed: SettingsViewSchema },
+    account: { changed: AccountViewSchema },
+  },
+} as const;
+
+type Methods = typeof contract.methods;
+type Events = typeof contract.events;
+
+/** The channel a method travels on, e.g. "frontdesk:settings.set". */
+export const channelPrefix = 'frontdesk:';
+export const methodChannel = (ns: string, name: string) => `${channelPrefix}${ns}.${name}`;
+export const eventChannel = (ns: string, name: string) => `${channelPrefix}event:${ns}.${name}`;
+
+type Input<M> = M extends { input: infer I extends z.ZodType } ? z.input<I> : never;
+type Output<M> = M extends { output: infer O extends z.ZodType } ? z.output<O> : never;
+type ServerInput<M> = M extends { input: infer I extends z.ZodType } ? z.output<I> : never;
+
+type Capitalize1<S extends string> = S extends `${infer F}${infer R}` ? `${Uppercase<F>}${R}` : S;
+
+/** What the renderer sees: `frontdesk.settings.set({...})`, `frontdesk.settings.onChanged(fn)`. */
+export type FrontdeskApi = {
+  [NS in keyof Methods]: {
+    [K in keyof Methods[NS]]: Input<Methods[NS][K]> extends undefined
+      ? () => Promise<Output<Methods[NS][K]>>
+      : (input: Input<Methods[NS][K]>) => Promise<Output<Methods[NS][K]>>;
+  } & (NS extends keyof Events
+    ? {
+        [E in keyof Events[NS] as `on${Capitalize1<E & string>}`]: (
+          listener: (payload: z.output<Events[NS][E] & z.ZodType>) => void,
+        ) => () => void;
+      }
+    : unknown);
+};
+
+/** What the services implement. */
+export type Handlers = {
+  [NS in keyof Methods]: {
+    [K in keyof Methods[NS]]: (input: ServerInput<Methods[NS][K]>) => Promise<Output<Methods[NS][K]>> | Output<Methods[NS][K]>;
+  };
+};
+
+export type EventName = { [NS in keyof Events]: `${NS & string}.${keyof Events[NS] & string}` }[keyof Events];
+export type EventPayload<N extends EventName> = N extends `${infer NS}.${infer E}`
+  ? NS extends keyof Events
+    ? E extends keyof Events[NS]
+      ? z.output<Events[NS][E] & z.ZodType>
+      : never
+    : never
+  : never;
+
+/** What crosses for a method call: either the value or an error the person can read. */
+export type CallResult = { ok: true; value: unknown } | { ok: false, error: { code: string; message: string } };
+
+export class ContractError extends Error {
+  constructor(
+    readonly code: 'bad-channel' | 'bad-input' | 'bad-output' | 'failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ContractError';
+  }
+}
+
+function lookupMethod(channel: string): { ns: string; name: string; input: z.ZodType; output: z.ZodType } | null {
+  if (!channel.startsWith(channelPrefix)) return null;
+  const [ns, name, ...rest] = channel.slice(channelPrefix.length).split('.');
+  if (!ns || !name || rest.length) return null;
+  const group = (contract.methods as Record<string, Record<string, { input: z.ZodType; output: z.ZodType }>>)[ns];
+  const m = group && Object.hasOwn(group, name) ? group[name] : undefined;
+  return m ? { ns, name, ...m } : null;
+}
+
+export const allMethodChannels = (): string[] =>
+  Object.entries(contract.methods).flatMap(([ns, group]) => Object.keys(group).map((n) => methodChannel(ns, n)));
+
+const formatIssues = (error: z.ZodError) =>
+  error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+
+/**
+ * The server half: validates a raw call, runs the handler, validates its answer.
+ * Never throws; a failure becomes an error result the renderer can show.
+ */
+export function createDispatcher(handlers: Handlers) {
+  return async (channel: unknown, rawInput: unknown): Promise<CallResult> => {
+    const m = typeof channel === 'string' ? lookupMethod(channel) : null;
+    if (!m) return { ok: false, error: { code: 'bad-channel', message: `unknown method ${String(channel)}` } };
+    const input = m.input.safeParse(rawInput);
+    if (!input.success) return { ok: false, error: { code: 'bad-input', message: formatIssues(input.error) } };
+    const handler = (handlers as unknown as Record<string, Record<string, (i: unknown) => unknown>>)[m.ns]?.[m.name];
+    if (!handler) return { ok: false, error: { code: 'bad-channel', message: `no handler for ${m.ns}.${m.name}` } };
+    try {
+      const output = m.output.safeParse(await handler(input.data));
+      if (!output.success) return { ok: false, error: { code: 'bad-output', message: formatIssues(output.error) } };
+      return { ok: true, value: output.data };
+    } catch (error) {
+      return { ok: false, error: { code: 'failed', message: error instanceof Error ? error.message : String(error) } };
+    }
+  };
+}
+
+/** Validates an event payload before it is sent; returns the channel and the parsed payload. */
+export function prepareEvent<N extends EventName>(name: N, payload: EventPayload<N>): { channel: string; payload: unknown } {
+  const [ns, ev] = name.split('.') as [string, string];
+  const schema = (contract.events as unknown as Record<string, Record<string, z.ZodType>>)[ns]![ev]!;
+  return { channel: eventChannel(ns, ev), payload: schema.parse(payload) };
+}
+
+export interface Transport {
+  invoke(channel: string, input: unknown): Promise<CallResult>;
+  subscribe(channel: string, listener: (payload: unknown) => void): () => void;
+}
+
+/**
+ * The client half: builds the domain-shaped API over a transport (Electron IPC in the preload,
+ * a WebSocket in the browser). Inputs are checked before they leave, outputs when they arrive.
+ */
+export function buildApi(transport: Transport): FrontdeskApi {
+  const api: Record<string, Record<string, unknown>> = {};
+  for (const [ns, group] of Object.entries(contract.methods) as [string, Record<string, { input: z.ZodType; output: z.ZodType }>][]) {
+    const target: Record<string, unknown> = (api[ns] = {});
+    for (const [name, m] of Object.entries(group)) {
+      target[name] = async (rawInput?: unknown) => {
+        const input = m.input.safeParse(rawInput);
+        if (!input.success) throw new ContractError('bad-input', formatIssues(input.error));
+        const result = await transport.invoke(methodChannel(ns, name), input.data);
+        if (!result.ok) throw new ContractError(result.error.code as ContractError['code'], result.error.message);
+        const output = m.output.safeParse(result.value);
+        if (!output.success) throw new ContractError('bad-output', formatIssues(output.error));
+        return output.data;
+      };
+    }
+  }
+  for (const [ns, group] of Object.entries(contract.events) as [string, Record<string, z.ZodType>][]) {
+    const target: Record<string, unknown> = (api[ns] ??= {});
+    for (const [ev, schema] of Object.entries(group)) {
+      target[`on${ev[0]!.toUpperCase()}${ev.slice(1)}`] = (listener: (payload: unknown) => void) =>
+        transport.subscribe(eventChannel(ns, ev), (raw) => {
+          const parsed = schema.safeParse(raw);
+          if (parsed.success) listener(parsed.data);
+        });
+    }
+  }
+  return api as unknown as FrontdeskApi;
+}
+
+export const allEventChannels = (): string[] =>
+  Object.entries(contract.events).flatMap(([ns, group]) => Object.keys(group).map((e) => eventChannel(ns, e)));

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { SettingKeySchema, SettingsPatchSchema } from './settings';
+
+const wsUrl = z
+  .string()
+  .url('must be a URL such as wss://pbx.example.com:8089/ws')
+  .refine((u) => /^wss?:\/\//i.test(u), 'must start with ws:// or wss://');
+
+/** The SIP account a provisioning file names. */
+export const SipAccountSchema = z
+  .object({
+    /** SIP user part (usually the extension), e.g. "1000". */
+    user: z.string().trim().min(1, 'must not be empty').regex(/^[^\s@:;]+$/, 'must not contain spaces, @, : or ;'),
+    /** Digest authentication user, when it differs from `user`. */
+    authUser: z.string().trim().min(1).optional(),
+    password: z.string().min(1, 'must not be empty'),
+    /** SIP domain (registrar realm), e.g. "pbx.example.com". */
+    domain: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:]+\]$/, 'must be a host name or an IP address'),
+    /** WebSocket URL of the PBX's SIP-over-WebSocket listener. */
+    wsUrl,
+    displayName: z.string().trim().min(1).max(64).optional(),
+    /** REGISTER expiry in seconds. */
+    registerExpires: z.number().int().min(30).max(3600).default(600),
+  })
+  .strict();
+export type SipAccount = z.infer<typeof SipAccountSchema>;
+
+export const ProvisioningFileSchema = z
+  .object({
+    /** Format version of the provisioning file. */
+    version: z.literal(1, 'must be 1'),
+    account: SipAccountSchema,
+    /** Settings the administrator sets for this PC. */
+    settings: SettingsPatchSchema.optional(),
+    /** Settings a person cannot change on this PC. */
+    locked: z.array(SettingKeySchema).optional(),
+  })
+  .strict();
+export type ProvisioningFile = z.infer<typeof ProvisioningFileSchema>;
+
+export const ProvisioningProblemSchema = z.object({
+  /** Dotted path of the field, e.g. "account.wsUrl"; empty for the whole file. */
+  field: z.string(),
+  message: z.string(),
+});
+export type ProvisioningProblem = z.infer<typeof ProvisioningProblemSchema>;
+
+/** What the app knows about provisioning: shown to the person, never silently ignored. */
+export const ProvisioningStatusSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('none'), file: z.string().nullable() }),
+  z.object({ state: z.literal('applied'), file: z.string(), appliedAt: z.string() }),
+  z.object({
+    state: z.literal('rejected'),
+    file: z.string(),
+    problems: z.array(ProvisioningProblemSchema),
+    /** Whether the last good provisioning is still in use. */
+    usingLastGood: z.boolean(),
+  }),
+]);
+export type ProvisioningStatus = z.infer<typeof ProvisioningStatusSchema>;
+
+/** Turns zod issues into problems that name the field. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): ProvisioningProblem[] {
+  return issues.map((issue) => {
+    const field = issue.path.map(String).join('.');
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      message = `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
+    } else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+      message = 'is required';
+    }
+    return { field, message };
+  });
+}
+
+/** Validates the text of a provisioning file. Never throws. */
+export function parseProvisioning(
+  text: string,
+): { ok: true; value: ProvisioningFile } | { ok: false; problems: ProvisioningProblem[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problems: [{ field: '', message: `not valid JSON: ${(error as Error).message}` }] };
+  }
+  const result = ProvisioningFileSchema.safeParse(json);
+  if (!result.success) return { ok: false, problems: describeIssues(result.error.issues) };
+  return { ok: true, value: result.data };
+}

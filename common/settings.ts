@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * The settings model. Every key has a default; a person may change a key unless the
+ * provisioning file locks it. Later issues add keys here (recording policy, DND, ringer device…):
+ * the layering (defaults < user < provisioned) and the locks apply to every key alike.
+ */
+export const SettingsSchema = z.object({
+  /** ISO 3166-1 alpha-2 region used to read numbers written without a country code. */
+  defaultRegion: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as "RU" or "GB"')
+    .default('RU'),
+  /** Answer incoming calls automatically (headset/intercom use). */
+  autoAnswer: z.boolean().default(false),
+  /** SIP response code used when the agent declines a call. */
+  declineCode: z.union([z.literal(486), z.literal(603)]).default(486),
+});
+
+export type Settings = z.infer<typeof SettingsSchema>;
+export type SettingKey = keyof Settings;
+export const settingKeys = Object.keys(SettingsSchema.shape) as SettingKey[];
+export const SettingKeySchema = z.enum(settingKeys as [SettingKey, ...SettingKey[]]);
+
+/** A partial set of settings, as a user store or a provisioning file holds it. */
+export const SettingsPatchSchema = SettingsSchema.partial().strict();
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+export const defaultSettings: Settings = SettingsSchema.parse({});
+
+/** Where the effective value of a setting comes from. */
+export const SettingSourceSchema = z.enum(['default', 'user', 'provisioned']);
+
+export const SettingsViewSchema = z.object({
+  values: SettingsSchema,
+  locked: z.array(SettingKeySchema),
+  sources: z.record(z.string(), SettingSourceSchema),
+});
+export type SettingsView = z.infer<typeof SettingsViewSchema>;
+
+/** One change to one setting, validated against that key's own schema. */
+export const SettingChangeSchema = z
+  .object({ key: SettingKeySchema, value: z.unknown() })
+  .superRefine((change, ctx) => {
+    const field = SettingsSchema.shape[change.key];
+    const parsed = field.safeParse(change.value);
+    if (!parsed.success) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `${change.key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      });
+    }
+  });
+export type SettingChange = { key: SettingKey; value: unknown };

@@ -1,0 +1,130 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import { createDispatcher, prepareEvent, type EventName, type EventPayload } from '../../common/contract';
+import { buildCsp } from '../../common/csp';
+import { createFrontdesk, type FrontdeskOptions } from '../services/frontdesk';
+
+/**
+ * The browser host: serves the renderer and the same services the Electron shell uses, over loopback,
+ * with the contract carried by a WebSocket instead of Electron IPC. Used by the end-to-end tests and
+ * by people on machines where Electron cannot run.
+ */
+
+const CallFrame = z.object({ t: z.literal('call'), id: z.number().int(), channel: z.string().max(200), input: z.unknown().optional() }).strict();
+
+const mimeTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.wav': 'audio/wav',
+  '.ogg': 'audio/ogg',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export interface HostOptions extends Omit<FrontdeskOptions, 'shell'> {
+  rendererDir: string;
+  port: number;
+  host?: string;
+}
+
+export async function startHost(options: HostOptions) {
+  const listenHost = options.host ?? '127.0.0.1';
+  const sockets = new Set<WebSocket>();
+  const broadcast = <N extends EventName>(name: N, payload: EventPayload<N>) => {
+    const { channel, payload: checked } = prepareEvent(name, payload);
+    const frame = JSON.stringify({ t: 'event', channel, payload: checked });
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
+  };
+  const frontdesk = createFrontdesk({ ...options, shell: 'browser-host' }, broadcast);
+  const dispatch = createDispatcher(frontdesk.handlers);
+  const rendererDir = path.resolve(options.rendererDir);
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    throw new Error(`the renderer is not built: ${rendererDir}/index.html is missing (run "npm run build")`);
+  }
+
+  let origin = '';
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', origin);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    if (rel === '/' || !path.extname(rel)) rel = '/index.html';
+    const file = path.resolve(rendererDir, `.${rel}`);
+    if (!file.startsWith(rendererDir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    const account = frontdesk.account().account;
+    res.writeHead(200, {
+      'content-type': mimeTypes[path.extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': buildCsp({ sipWsUrl: account?.wsUrl, bridgeOrigin: origin.replace(/^http/, 'ws') }),
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1 << 20,
+  });
+  server.on('upgrade', (req, socket, head) => {
+    // The sender check: only the page this host served may use the bridge.
+    const allowed = [origin, origin.replace('127.0.0.1', 'localhost')];
+    if (req.url !== '/bridge' || !allowed.includes(req.headers.origin ?? '')) {
+      socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  wss.on('connection', (ws) => {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('message', async (data) => {
+      let frame: z.infer<typeof CallFrame>;
+      try {
+        frame = CallFrame.parse(JSON.parse(String(data)));
+      } catch {
+        ws.close(1008, 'malformed frame');
+        return;
+      }
+      const result = await dispatch(frame.channel, frame.input);
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'result', id: frame.id, result }));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, listenHost, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  origin = `http://${listenHost}:${port}`;
+
+  return {
+    url: `${origin}/`,
+    port,
+    frontdesk,
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { AccountView, AppInfo, EventName, EventPayload, Handlers } from '../../common/contract';
+import { DataDir } from './dataDir';
+import { ProvisioningService } from './provisioning';
+import { SettingsService } from './settings';
+
+export interface FrontdeskOptions {
+  dataDir: string;
+  provisioningFile: string | null;
+  shell: AppInfo['shell'];
+  version: string;
+}
+
+type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void;
+
+/**
+ * The services behind the contract, free of Electron: the Electron shell and the browser host both
+ * wire these handlers to their transport and forward the events.
+ */
+export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
+  const dataDir = new DataDir(options.dataDir);
+  const settings = new SettingsService(dataDir);
+  const provisioning = new ProvisioningService(options.provisioningFile, dataDir);
+
+  let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null } };
+
+  const applyProvisioning = (): AccountView => {
+    const { status, active } = provisioning.load();
+    settings.applyProvisioned(active?.settings ?? {}, active?.locked ?? []);
+    accountView = { account: active?.account ?? null, provisioning: status };
+    return accountView;
+  };
+  applyProvisioning();
+  settings.onChanged((view) => emit('settings.changed', view));
+
+  const handlers: Handlers = {
+    app: {
+      info: () => ({ name: 'Frontdesk', version: options.version, shell: options.shell, dataDir: dataDir.root }),
+    },
+    settings: {
+      get: () => settings.view(),
+      set: (change) => settings.set(change),
+    },
+    account: {
+      get: () => accountView,
+    },
+    provisioning: {
+      reload: () => {
+        const view = applyProvisioning();
+        emit('account.changed', view);
+        return view;
+      },
+    },
+  };
+
+  return { handlers, settings, dataDir, account: () => accountView };
+}
+export type Frontdesk = ReturnType<typeof createFrontdesk>;

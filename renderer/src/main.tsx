@@ -1,0 +1,25 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { AudioOut } from './audio';
+import { getFrontdeskApi } from './bridge';
+import { SipEngine } from './sip/engine';
+import { App } from './ui/App';
+import './styles.css';
+
+const audio = new AudioOut();
+const engine = new SipEngine({
+  playRemote: audio.playRemote,
+  onIgnoredTransition: (detail) => console.debug(`[frontdesk] ${detail}`),
+});
+const api = getFrontdeskApi();
+
+/** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
+Object.defineProperty(window, 'frontdeskDiagnostics', {
+  value: Object.freeze({ mediaStats: () => engine.mediaStats(), snapshot: () => engine.getSnapshot() }),
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App api={api} engine={engine} audio={audio} />
+  </StrictMode>,
+);

@@ -1,0 +1,279 @@
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import type { AccountView, FrontdeskApi } from '../../../common/contract';
+import type { SettingsView } from '../../../common/settings';
+import type { AudioOut } from '../audio';
+import { liveCalls, type Call } from '../sip/callMachine';
+import type { EngineSnapshot, SipEngine } from '../sip/engine';
+import { endLabel, formatDuration, formatNumber, phaseLabel } from './format';
+
+interface Props {
+  api: FrontdeskApi;
+  engine: SipEngine;
+  audio: AudioOut;
+}
+
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(t);
+  }, [intervalMs]);
+  return now;
+}
+
+function RegistrationStatus({ snapshot }: { snapshot: EngineSnapshot }) {
+  const { registration, account } = snapshot;
+  const who = account ? `${account.user}${account.displayName ? ` (${account.displayName})` : ''}` : '';
+  let text: string;
+  let tone: 'ok' | 'wait' | 'bad';
+  switch (registration.state) {
+    case 'no-account':
+      text = 'Not registered: no SIP account is provisioned on this PC';
+      tone = 'bad';
+      break;
+    case 'connecting':
+      text = `Not registered: connecting to the PBX as ${who}…`;
+      tone = 'wait';
+      break;
+    case 'registering':
+      text = `Not registered yet: registering as ${who}…`;
+      tone = 'wait';
+      break;
+    case 'registered':
+      text = `Registered as ${who}`;
+      tone = 'ok';
+      break;
+    case 'failed':
+      text = `Not registered: ${registration.reason}`;
+      tone = 'bad';
+      break;
+    case 'disconnected':
+      text = `Not registered: ${registration.reason}`;
+      tone = 'bad';
+      break;
+  }
+  return (
+    <p role="status" aria-label="Registration" className={`registration registration--${tone}`} data-state={registration.state}>
+      <span className="registration__dot" aria-hidden="true" />
+      {text}
+    </p>
+  );
+}
+
+function ProvisioningNotice({ view }: { view: AccountView | null }) {
+  if (!view || view.provisioning.state !== 'rejected') return null;
+  const p = view.provisioning;
+  return (
+    <section role="alert" className="notice notice--error" aria-label="Provisioning problem">
+      <h2>The provisioning file was not applied</h2>
+      <p>
+        <code>{p.file}</code> has {p.problems.length === 1 ? 'a problem' : `${p.problems.length} problems`}.{' '}
+        {p.usingLastGood ? 'The last good provisioning stays in use.' : 'Nothing from it was applied.'}
+      </p>
+      <ul>
+        {p.problems.map((problem, i) => (
+          <li key={i}>
+            {problem.field ? <code>{problem.field}</code> : 'The file'}: {problem.message}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function CallCard({ call, region, now, engine, declineCode, focusAnswer }: {
+  call: Call;
+  region: string;
+  now: number;
+  engine: SipEngine;
+  declineCode: 486 | 603;
+  focusAnswer: boolean;
+}) {
+  const answerRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    // Ringing takes the focus only when the agent is not typing somewhere.
+    const active = document.activeElement;
+    const typing = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement;
+    if (focusAnswer && call.phase === 'ringing-in' && !typing) answerRef.current?.focus();
+  }, [call.phase, focusAnswer]);
+
+  const number = formatNumber(call.remote.number, region);
+  const who = call.remote.displayName && call.remote.displayName !== call.remote.number ? `${call.remote.displayName}, ${number}` : number;
+  const ended = call.phase === 'ended';
+  const label = call.direction === 'inbound' ? `Call from ${who}` : `Call to ${who}`;
+  return (
+    <article className={`call call--${call.phase}`} aria-label={label} data-call-id={call.id} data-phase={call.phase}>
+      <header className="call__party">
+        {call.remote.displayName && call.remote.displayName !== call.remote.number ? (
+          <>
+            <span className="call__name">{call.remote.displayName}</span> <span className="call__number">{number}</span>
+          </>
+        ) : (
+          <span className="call__name">{number}</span>
+        )}
+      </header>
+      <p className="call__state">
+        {ended ? endLabel(call) : phaseLabel[call.phase]}
+        {!ended && <span className="call__timer"> {formatDuration(now - call.phaseSince)}</span>}
+      </p>
+      <div className="call__actions">
+        {call.phase === 'ringing-in' && (
+          <>
+            <button ref={answerRef} type="button" className="btn btn--answer" onClick={() => engine.answer(call.id)} aria-keyshortcuts="Alt+A">
+              Answer
+            </button>
+            <button type="button" className="btn btn--decline" onClick={() => engine.decline(call.id, declineCode)} aria-keyshortcuts="Alt+D">
+              Decline
+            </button>
+          </>
+        )}
+        {!ended && call.phase !== 'ringing-in' && call.phase !== 'ending' && (
+          <button type="button" className="btn btn--hangup" onClick={() => engine.hangup(call.id)} aria-keyshortcuts="Alt+H">
+            Hang up
+          </button>
+        )}
+        {ended && (
+          <button type="button" className="btn" onClick={() => engine.forget(call.id)}>
+            Dismiss
+          </button>
+        )}
+      </div>
+    </article>
+  );
+}
+
+function Dialer({ engine, disabled }: { engine: SipEngine; disabled: boolean }) {
+  const [target, setTarget] = useState('');
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const cleaned = target.trim().replace(/[\s()-]/g, '');
+    if (!cleaned) return;
+    if (engine.dial(cleaned)) setTarget('');
+  };
+  return (
+    <form className="dialer" onSubmit={submit} aria-label="Dial">
+      <label htmlFor="dial-number">Number or extension</label>
+      <div className="dialer__row">
+        <input
+          id="dial-number"
+          name="number"
+          inputMode="tel"
+          autoComplete="off"
+          value={target}
+          onChange={(e) => setTarget(e.target.value)}
+          placeholder="1001 or +7 495 123-45-67"
+          aria-keyshortcuts="Alt+N"
+        />
+        <button type="submit" className="btn btn--answer" disabled={disabled || !target.trim()}>
+          Call
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function App({ api, engine, audio }: Props) {
+  const snapshot = useSyncExternalStore(engine.subscribe, engine.getSnapshot);
+  const [accountView, setAccountView] = useState<AccountView | null>(null);
+  const [settings, setSettings] = useState<SettingsView | null>(null);
+  const [bridgeError, setBridgeError] = useState<string | null>(null);
+  const now = useNow(1000);
+
+  useEffect(() => {
+    let cancelled = false;
+    const apply = (view: AccountView) => {
+      if (cancelled) return;
+      setAccountView(view);
+      engine.start(view.account);
+    };
+    api.account.get().then(apply, (e: Error) => setBridgeError(e.message));
+    api.settings.get().then((v) => !cancelled && setSettings(v), (e: Error) => setBridgeError(e.message));
+    const offAccount = api.account.onChanged(apply);
+    const offSettings = api.settings.onChanged(setSettings);
+    return () => {
+      cancelled = true;
+      offAccount();
+      offSettings();
+      engine.stop();
+    };
+  }, [api, engine]);
+
+  const calls = snapshot.calls.order.map((id) => snapshot.calls.calls[id]!);
+  const live = liveCalls(snapshot.calls);
+  const ringing = live.find((c) => c.phase === 'ringing-in');
+  const region = settings?.values.defaultRegion ?? 'RU';
+  const declineCode = settings?.values.declineCode ?? 486;
+  const autoAnswer = settings?.values.autoAnswer ?? false;
+
+  useEffect(() => {
+    if (ringing && !autoAnswer) audio.startRinging();
+    else audio.stopRinging();
+  }, [ringing, autoAnswer, audio]);
+
+  useEffect(() => {
+    if (ringing && autoAnswer && live.length === 1) engine.answer(ringing.id);
+  }, [ringing, autoAnswer, live.length, engine]);
+
+  const onKey = useCallback(
+    (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const key = e.key.toLowerCase();
+      const current = live.find((c) => c.phase !== 'ringing-in') ?? null;
+      if (key === 'a' && ringing) engine.answer(ringing.id);
+      else if (key === 'd' && ringing) engine.decline(ringing.id, declineCode);
+      else if (key === 'h' && current) engine.hangup(current.id);
+      else if (key === 'n') document.getElementById('dial-number')?.focus();
+      else return;
+      e.preventDefault();
+    },
+    [live, ringing, engine, declineCode],
+  );
+  useEffect(() => {
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onKey]);
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1 className="topbar__title">Frontdesk</h1>
+        <RegistrationStatus snapshot={snapshot} />
+      </header>
+      {bridgeError && (
+        <p role="alert" className="notice notice--error">
+          Frontdesk cannot reach its services: {bridgeError}
+        </p>
+      )}
+      <ProvisioningNotice view={accountView} />
+      <main className="workspace">
+        <section className="lines" aria-label="Calls">
+          <h2 className="visually-hidden">Calls</h2>
+          {ringing && (
+            <p className="visually-hidden" aria-live="assertive">
+              Incoming call from {formatNumber(ringing.remote.number, region)}
+            </p>
+          )}
+          {calls.length === 0 ? <p className="lines__empty">No calls. The phone is ready.</p> : null}
+          {calls.map((call) => (
+            <CallCard
+              key={call.id}
+              call={call}
+              region={region}
+              now={now}
+              engine={engine}
+              declineCode={declineCode}
+              focusAnswer={call.id === ringing?.id}
+            />
+          ))}
+        </section>
+        <aside className="side">
+          <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} />
+          <p className="shortcuts">
+            Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}
+            <kbd>Alt</kbd>+<kbd>N</kbd> number field
+          </p>
+        </aside>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,48 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { Call, CallPhase } from '../sip/callMachine';
+
+/** A number as people read it: "+7 495 123 45 67"; extensions and unparseable strings as they are. */
+export function formatNumber(raw: string, region: string): string {
+  if (/^\d{1,6}$/.test(raw)) return raw; // an extension
+  const parsed = parsePhoneNumberFromString(raw, region as CountryCode);
+  return parsed?.isValid() ? parsed.formatInternational() : raw;
+}
+
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mm = String(m).padStart(h ? 2 : 1, '0');
+  const ss = String(s).padStart(2, '0');
+  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+export const phaseLabel: Record<CallPhase, string> = {
+  'ringing-in': 'Incoming call',
+  answering: 'Connecting…',
+  dialing: 'Calling…',
+  'ringing-out': 'Ringing…',
+  active: 'Connected',
+  held: 'On hold',
+  'remote-held': 'Held by the other side',
+  ending: 'Hanging up…',
+  ended: 'Call ended',
+};
+
+const endLabels: Record<NonNullable<Call['endReason']>, string> = {
+  'hangup-local': 'You hung up',
+  'hangup-remote': 'The other side hung up',
+  declined: 'Declined',
+  missed: 'Missed: the caller hung up',
+  'answered-elsewhere': 'Answered on another device',
+  rejected: 'Not reached',
+  'no-answer': 'No answer',
+  cancelled: 'Cancelled',
+  failed: 'Call failed',
+};
+
+export function endLabel(call: Call): string {
+  const base = call.endReason ? endLabels[call.endReason] : 'Call ended';
+  return call.endCause && (call.endReason === 'rejected' || call.endReason === 'failed') ? `${base} (${call.endCause})` : base;
+}
