@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import { SettingKeySchema, SettingsPatchSchema } from './settings';
 
+const isUrl = (u: string) => {
+  try {
+    return Boolean(new URL(u).host);
+  } catch {
+    return false;
+  }
+};
 const wsUrl = z
   .string()
-  .url('must be a URL such as wss://pbx.example.com:8089/ws')
-  .refine((u) => /^wss?:\/\//i.test(u), 'must start with ws:// or wss://');
+  .refine((u) => /^wss?:\/\//i.test(u), { message: 'must start with ws:// or wss://', abort: true })
+  .refine(isUrl, { message: 'must be a URL such as wss://pbx.example.com:8089/ws' });
 
 /** The SIP account a provisioning file names. */
 export const SipAccountSchema = z

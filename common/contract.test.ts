@@ -1,0 +1,110 @@
+import { describe, expect, it, vi } from 'vitest';
+import { allMethodChannels, buildApi, ContractError, createDispatcher, methodChannel, prepareEvent, type Handlers, type Transport } from './contract';
+import { defaultSettings } from './settings';
+
+const view = { values: defaultSettings, locked: [], sources: {} };
+const handlers = (): Handlers => ({
+  app: { info: () => ({ name: 'Frontdesk', version: '1', shell: 'browser-host', dataDir: '/tmp' }) },
+  settings: { get: () => view, set: vi.fn(() => view) },
+  account: { get: () => ({ account: null, provisioning: { state: 'none', file: null } }) },
+  provisioning: { reload: () => ({ account: null, provisioning: { state: 'none', file: null } }) },
+});
+
+describe('dispatcher', () => {
+  it('runs a known method and returns its validated value', async () => {
+    const dispatch = createDispatcher(handlers());
+    await expect(dispatch('frontdesk:app.info', undefined)).resolves.toEqual({
+      ok: true,
+      value: { name: 'Frontdesk', version: '1', shell: 'browser-host', dataDir: '/tmp' },
+    });
+  });
+
+  it('refuses unknown channels, including prototype names', async () => {
+    const dispatch = createDispatcher(handlers());
+    for (const channel of ['frontdesk:app.nope', 'app.info', 'frontdesk:app.info.x', 'frontdesk:settings.constructor', 'frontdesk:__proto__.x', 42]) {
+      const result = await dispatch(channel, undefined);
+      expect(result).toMatchObject({ ok: false, error: { code: 'bad-channel' } });
+    }
+  });
+
+  it('refuses a setting change with a value of the wrong type, naming the key', async () => {
+    const h = handlers();
+    const dispatch = createDispatcher(h);
+    const result = await dispatch('frontdesk:settings.set', { key: 'autoAnswer', value: 'yes' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+    expect(!result.ok && result.error.message).toContain('autoAnswer');
+    expect(h.settings.set).not.toHaveBeenCalled();
+    const unknownKey = await dispatch('frontdesk:settings.set', { key: 'evil', value: 1 });
+    expect(unknownKey).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+  });
+
+  it('refuses input where a method takes none', async () => {
+    const result = await createDispatcher(handlers())('frontdesk:app.info', { sneaky: true });
+    expect(result).toMatchObject({ ok: false, error: { code: 'bad-input' } });
+  });
+
+  it('reports a handler that answers outside the contract instead of passing it on', async () => {
+    const h = handlers();
+    h.app.info = () => ({ name: 'Frontdesk', version: 1 }) as never;
+    const result = await createDispatcher(h)('frontdesk:app.info', undefined);
+    expect(result).toMatchObject({ ok: false, error: { code: 'bad-output' } });
+  });
+
+  it('turns a thrown error into a readable failure', async () => {
+    const h = handlers();
+    h.settings.set = () => {
+      throw new Error('"autoAnswer" is set by your administrator');
+    };
+    const result = await createDispatcher(h)('frontdesk:settings.set', { key: 'autoAnswer', value: true });
+    expect(result).toEqual({ ok: false, error: { code: 'failed', message: '"autoAnswer" is set by your administrator' } });
+  });
+});
+
+describe('client api', () => {
+  const loopback = (h: Handlers): Transport & { emit(channel: string, payload: unknown): void } => {
+    const dispatch = createDispatcher(h);
+    const subs = new Map<string, (p: unknown) => void>();
+    return {
+      invoke: (channel, input) => dispatch(channel, input),
+      subscribe: (channel, l) => {
+        subs.set(channel, l);
+        return () => subs.delete(channel);
+      },
+      emit: (channel, payload) => subs.get(channel)?.(payload),
+    };
+  };
+
+  it('exposes every contract method as a domain-shaped function', async () => {
+    const api = buildApi(loopback(handlers()));
+    expect(typeof api.settings.set).toBe('function');
+    expect(typeof api.settings.onChanged).toBe('function');
+    expect(allMethodChannels()).toContain(methodChannel('settings', 'set'));
+    await expect(api.app.info()).resolves.toMatchObject({ name: 'Frontdesk' });
+  });
+
+  it('checks input before it leaves and throws ContractError on a server refusal', async () => {
+    const transport = loopback(handlers());
+    const invoke = vi.spyOn(transport, 'invoke');
+    const api = buildApi(transport);
+    await expect(api.settings.set({ key: 'declineCode', value: 404 })).rejects.toBeInstanceOf(ContractError);
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
+  it('delivers valid events and drops malformed ones', () => {
+    const transport = loopback(handlers());
+    const api = buildApi(transport);
+    const seen: unknown[] = [];
+    const off = api.settings.onChanged((v) => seen.push(v));
+    const good = prepareEvent('settings.changed', view);
+    transport.emit(good.channel, good.payload);
+    transport.emit(good.channel, { values: 'garbage' });
+    expect(seen).toEqual([view]);
+    off();
+    transport.emit(good.channel, good.payload);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('refuses to send an event that breaks its schema', () => {
+    expect(() => prepareEvent('settings.changed', { values: {} } as never)).toThrow();
+  });
+});

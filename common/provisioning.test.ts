@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { parseProvisioning } from './provisioning';
+
+const good = {
+  version: 1,
+  account: { user: '1000', password: 's3cret', domain: 'pbx.example.com', wsUrl: 'wss://pbx.example.com:8089/ws', displayName: 'Reception' },
+  settings: { defaultRegion: 'GB' },
+  locked: ['defaultRegion'],
+};
+
+describe('provisioning file', () => {
+  it('accepts a complete file and fills in defaults', () => {
+    const result = parseProvisioning(JSON.stringify(good));
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.value.account.registerExpires).toBe(600);
+  });
+
+  it('names the field and the problem', () => {
+    const bad = { ...good, account: { ...good.account, wsUrl: 'http://pbx.example.com', password: '' } };
+    const result = parseProvisioning(JSON.stringify(bad));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        { field: 'account.wsUrl', message: 'must start with ws:// or wss://' },
+        { field: 'account.password', message: 'must not be empty' },
+      ]),
+    );
+  });
+
+  it('says a required field is missing', () => {
+    const { password: _p, ...account } = good.account;
+    const result = parseProvisioning(JSON.stringify({ ...good, account }));
+    expect(result).toEqual({ ok: false, problems: [{ field: 'account.password', message: 'is required' }] });
+  });
+
+  it('rejects unknown fields rather than ignoring a typo', () => {
+    const result = parseProvisioning(JSON.stringify({ ...good, acount: {} }));
+    expect(result).toMatchObject({ ok: false, problems: [{ field: '', message: 'unknown field: acount' }] });
+  });
+
+  it('rejects a lock on a setting that does not exist and a bad setting value', () => {
+    const result = parseProvisioning(JSON.stringify({ ...good, settings: { defaultRegion: 'Russia' }, locked: ['nope'] }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.field).sort()).toEqual(['locked.0', 'settings.defaultRegion']);
+  });
+
+  it('reports text that is not JSON', () => {
+    const result = parseProvisioning('{ "version": 1,');
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems[0]?.message).toMatch(/^not valid JSON/);
+  });
+
+  it('rejects a version it does not know', () => {
+    const result = parseProvisioning(JSON.stringify({ ...good, version: 2 }));
+    expect(result).toMatchObject({ ok: false, problems: [{ field: 'version', message: 'must be 1' }] });
+  });
+});

@@ -1,0 +1,121 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataDir } from './dataDir';
+import { createFrontdesk } from './frontdesk';
+import { resolveProvisioningPath } from './paths';
+import { ProvisioningService } from './provisioning';
+import { SettingLockedError, SettingsService } from './settings';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'frontdesk-test-'));
+const account = { user: '1000', password: 'pw', domain: 'lab.frontdesk.test', wsUrl: 'ws://127.0.0.1:8080' };
+
+describe('SettingsService', () => {
+  it('layers defaults, the person and provisioning, and persists the person\'s choices', () => {
+    const dir = new DataDir(tmp());
+    const s = new SettingsService(dir);
+    expect(s.view().values.defaultRegion).toBe('RU');
+    s.set({ key: 'defaultRegion', value: 'GB' });
+    expect(new SettingsService(dir).view()).toMatchObject({ values: { defaultRegion: 'GB' }, sources: { defaultRegion: 'user' } });
+    s.applyProvisioned({ defaultRegion: 'DE' }, []);
+    expect(s.view()).toMatchObject({ values: { defaultRegion: 'DE' }, sources: { defaultRegion: 'provisioned' } });
+  });
+
+  it('refuses to change a locked setting and keeps the stored value', () => {
+    const dir = new DataDir(tmp());
+    const s = new SettingsService(dir);
+    s.set({ key: 'autoAnswer', value: true });
+    s.applyProvisioned({}, ['autoAnswer']);
+    expect(s.view()).toMatchObject({ values: { autoAnswer: false }, locked: ['autoAnswer'], sources: { autoAnswer: 'default' } });
+    expect(() => s.set({ key: 'autoAnswer', value: true })).toThrow(SettingLockedError);
+    s.applyProvisioned({}, []);
+    expect(s.view().values.autoAnswer).toBe(true);
+  });
+
+  it('ignores a hand-edited value that no longer validates, without losing the others', () => {
+    const dir = new DataDir(tmp());
+    new SettingsService(dir).set({ key: 'declineCode', value: 603 });
+    const file = dir.file('settings.json');
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    stored.user.defaultRegion = 'not a region';
+    writeFileSync(file, JSON.stringify(stored));
+    expect(new SettingsService(dir).view().values).toMatchObject({ defaultRegion: 'RU', declineCode: 603 });
+  });
+
+  it('tells listeners about every change', () => {
+    const s = new SettingsService(new DataDir(tmp()));
+    const seen: boolean[] = [];
+    s.onChanged((v) => seen.push(v.values.autoAnswer));
+    s.set({ key: 'autoAnswer', value: true });
+    expect(seen).toEqual([true]);
+  });
+});
+
+describe('ProvisioningService', () => {
+  it('applies a good file and keeps it as the last good one', () => {
+    const root = tmp();
+    const file = path.join(root, 'p.json');
+    writeFileSync(file, JSON.stringify({ version: 1, account }));
+    const dir = new DataDir(path.join(root, 'data'));
+    const result = new ProvisioningService(file, dir).load();
+    expect(result.status.state).toBe('applied');
+    expect(result.active?.account.user).toBe('1000');
+
+    writeFileSync(file, '{ broken');
+    const again = new ProvisioningService(file, dir).load();
+    expect(again.status).toMatchObject({ state: 'rejected', usingLastGood: true });
+    expect(again.active?.account.user).toBe('1000');
+  });
+
+  it('never half-applies a bad file', () => {
+    const root = tmp();
+    const file = path.join(root, 'p.json');
+    writeFileSync(file, JSON.stringify({ version: 1, account: { ...account, wsUrl: 'pbx' }, settings: { autoAnswer: true } }));
+    const result = new ProvisioningService(file, new DataDir(path.join(root, 'data'))).load();
+    expect(result.active).toBeNull();
+    expect(result.status).toMatchObject({ state: 'rejected', usingLastGood: false, problems: [{ field: 'account.wsUrl' }] });
+  });
+
+  it('reports a missing file', () => {
+    const root = tmp();
+    const result = new ProvisioningService(path.join(root, 'nope.json'), new DataDir(root)).load();
+    expect(result.status).toMatchObject({ state: 'rejected', problems: [{ message: 'the file does not exist' }] });
+  });
+});
+
+describe('createFrontdesk', () => {
+  it('serves the account and applies provisioned settings and locks', async () => {
+    const root = tmp();
+    const file = path.join(root, 'p.json');
+    writeFileSync(file, JSON.stringify({ version: 1, account, settings: { defaultRegion: 'GB' }, locked: ['defaultRegion'] }));
+    const events: string[] = [];
+    const fd = createFrontdesk({ dataDir: path.join(root, 'data'), provisioningFile: file, shell: 'browser-host', version: '0.1.0' }, (name) => events.push(name));
+    expect((await fd.handlers.account.get(undefined)).account?.user).toBe('1000');
+    expect(await fd.handlers.settings.get(undefined)).toMatchObject({ values: { defaultRegion: 'GB' }, locked: ['defaultRegion'] });
+    expect(() => fd.handlers.settings.set({ key: 'defaultRegion', value: 'FR' })).toThrow(/administrator/);
+
+    writeFileSync(file, JSON.stringify({ version: 1, account: { ...account, user: '1001' } }));
+    const view = await fd.handlers.provisioning.reload(undefined);
+    expect(view.account?.user).toBe('1001');
+    expect(events).toContain('account.changed');
+    expect(events).toContain('settings.changed');
+  });
+});
+
+describe('resolveProvisioningPath', () => {
+  const base = { argv: [], env: {}, platform: 'linux' as const, userDataDir: '/home/a/.config/Frontdesk', exists: () => false };
+  it('prefers the command line, then the environment', () => {
+    expect(resolveProvisioningPath({ ...base, argv: ['--provisioning=/x/p.json'], env: { FRONTDESK_PROVISIONING: '/y.json' } })).toBe('/x/p.json');
+    expect(resolveProvisioningPath({ ...base, env: { FRONTDESK_PROVISIONING: '/y.json' } })).toBe('/y.json');
+  });
+  it('finds the machine-wide file before the user\'s', () => {
+    const seen: string[] = [];
+    const exists = (f: string) => (seen.push(f), true);
+    expect(resolveProvisioningPath({ ...base, exists })).toBe('/etc/frontdesk/provisioning.json');
+    expect(resolveProvisioningPath({ ...base, platform: 'win32', env: { ProgramData: 'D:\\PD' }, exists })).toBe('D:\\PD\\Frontdesk\\provisioning.json');
+  });
+  it('returns null when there is none', () => {
+    expect(resolveProvisioningPath(base)).toBeNull();
+  });
+});

@@ -1,0 +1,30 @@
+import { build as esbuild } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build as viteBuild } from 'vite';
+
+/**
+ * Builds the three parts: the renderer with Vite, the Electron main process and the preload with
+ * esbuild (CommonJS; a sandboxed preload cannot be an ES module). Output in dist/.
+ */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function buildAll({ quiet = false } = {}) {
+  await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: quiet ? 'warn' : 'info' });
+  const common = {
+    bundle: true,
+    platform: 'node' as const,
+    format: 'cjs' as const,
+    target: 'node20',
+    sourcemap: true,
+    logLevel: quiet ? ('warning' as const) : ('info' as const),
+    // Native modules stay outside the bundle: electron-builder rebuilds them for Electron's ABI.
+    external: ['electron', 'better-sqlite3'],
+  };
+  await esbuild({ ...common, entryPoints: [path.join(root, 'main/shell/main.ts')], outfile: path.join(root, 'dist/main/main.cjs') });
+  await esbuild({ ...common, entryPoints: [path.join(root, 'preload/preload.ts')], outfile: path.join(root, 'dist/preload/preload.cjs') });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await buildAll({ quiet: process.argv.includes('--quiet') });
+}
