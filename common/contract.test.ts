@@ -44,16 +44,21 @@ describe('dispatcher', () => {
   });
 
   it('reports a handler that answers outside the contract instead of passing it on', async () => {
-    const h = handlers();
-    h.app.info = () => ({ name: 'Frontdesk', version: 1 }) as never;
+    const h = { ...handlers(), app: { info: () => ({ name: 'Frontdesk', version: 1 }) as never } };
     const result = await createDispatcher(h)('frontdesk:app.info', undefined);
     expect(result).toMatchObject({ ok: false, error: { code: 'bad-output' } });
   });
 
   it('turns a thrown error into a readable failure', async () => {
-    const h = handlers();
-    h.settings.set = () => {
-      throw new Error('"autoAnswer" is set by your administrator');
+    const base = handlers();
+    const h = {
+      ...base,
+      settings: {
+        ...base.settings,
+        set: () => {
+          throw new Error('"autoAnswer" is set by your administrator');
+        },
+      },
     };
     const result = await createDispatcher(h)('frontdesk:settings.set', { key: 'autoAnswer', value: true });
     expect(result).toEqual({ ok: false, error: { code: 'failed', message: '"autoAnswer" is set by your administrator' } });

@@ -6,12 +6,9 @@ export function buildCsp(options: { sipWsUrl?: string | null; bridgeOrigin?: str
   const connect = ["'self'"];
   for (const url of [options.sipWsUrl, options.bridgeOrigin]) {
     if (!url) continue;
-    try {
-      const u = new URL(url);
-      connect.push(`${u.protocol}//${u.host}`);
-    } catch {
-      // an invalid URL never widens the policy
-    }
+    // scheme://host[:port] only; anything else never widens the policy
+    const m = /^(wss?|https?):\/\/([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?(?=[/?#]|$)/i.exec(url);
+    if (m) connect.push(`${m[1]!.toLowerCase()}://${m[2]}${m[3] ?? ''}`);
   }
   return [
     "default-src 'none'",

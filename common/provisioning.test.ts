@@ -57,3 +57,10 @@ describe('provisioning file', () => {
     expect(result).toMatchObject({ ok: false, problems: [{ field: 'version', message: 'must be 1' }] });
   });
 });
+
+describe('provisioned settings', () => {
+  it('holds only the settings the file names (no defaults filled in)', () => {
+    const result = parseProvisioning(JSON.stringify({ ...good, settings: { defaultRegion: 'GB' }, locked: [] }));
+    expect(result.ok && result.value.settings).toEqual({ defaultRegion: 'GB' });
+  });
+});

@@ -1,13 +1,8 @@
 import { z } from 'zod';
 import { SettingKeySchema, SettingsPatchSchema } from './settings';
 
-const isUrl = (u: string) => {
-  try {
-    return Boolean(new URL(u).host);
-  } catch {
-    return false;
-  }
-};
+// common/ runs everywhere, so it checks the URL's shape itself rather than relying on a URL global.
+const isUrl = (u: string) => /^wss?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?(\/[^\s]*)?$/i.test(u);
 const wsUrl = z
   .string()
   .refine((u) => /^wss?:\/\//i.test(u), { message: 'must start with ws:// or wss://', abort: true })

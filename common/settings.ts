@@ -5,28 +5,32 @@ import { z } from 'zod';
  * provisioning file locks it. Later issues add keys here (recording policy, DND, ringer device…):
  * the layering (defaults < user < provisioned) and the locks apply to every key alike.
  */
-export const SettingsSchema = z.object({
+const settingFields = {
   /** ISO 3166-1 alpha-2 region used to read numbers written without a country code. */
-  defaultRegion: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as "RU" or "GB"')
-    .default('RU'),
+  defaultRegion: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as "RU" or "GB"'),
   /** Answer incoming calls automatically (headset/intercom use). */
-  autoAnswer: z.boolean().default(false),
+  autoAnswer: z.boolean(),
   /** SIP response code used when the agent declines a call. */
-  declineCode: z.union([z.literal(486), z.literal(603)]).default(486),
-});
+  declineCode: z.union([z.literal(486), z.literal(603)], { error: 'must be 486 (busy) or 603 (decline)' }),
+};
+
+export const defaultSettings = {
+  defaultRegion: 'RU',
+  autoAnswer: false,
+  declineCode: 486,
+} as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
+
+export const SettingsSchema = z.object(settingFields);
 
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingKey = keyof Settings;
 export const settingKeys = Object.keys(SettingsSchema.shape) as SettingKey[];
 export const SettingKeySchema = z.enum(settingKeys as [SettingKey, ...SettingKey[]]);
 
-/** A partial set of settings, as a user store or a provisioning file holds it. */
+/** A partial set of settings, as a user store or a provisioning file holds it (no defaults filled in). */
 export const SettingsPatchSchema = SettingsSchema.partial().strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
-export const defaultSettings: Settings = SettingsSchema.parse({});
 
 /** Where the effective value of a setting comes from. */
 export const SettingSourceSchema = z.enum(['default', 'user', 'provisioned']);
