@@ -18,6 +18,9 @@ Object.defineProperty(window, 'frontdeskDiagnostics', {
   value: Object.freeze({ mediaStats: () => engine.mediaStats(), snapshot: () => engine.getSnapshot() }),
 });
 
+// Leaving or closing the page unregisters, so the PBX stops sending calls to a contact that is gone.
+window.addEventListener('pagehide', () => engine.stop());
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App api={api} engine={engine} audio={audio} />

@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { writeLabProvisioning } from '../../../scripts/provision';
+import type { ProvisioningFile } from '../../../common/provisioning';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface HostHandle {
+  url: string;
+  dataDir: string;
+  provisioningFile: string;
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts a browser host (the real services) for one agent, with a data dir and port of its own. */
+export async function startHost(options: { user?: string; provisioning?: Partial<ProvisioningFile>; rawProvisioning?: string }): Promise<HostHandle> {
+  const dir = mkdtempSync(path.join(tmpdir(), `frontdesk-e2e-${options.user ?? 'x'}-`));
+  const provisioningFile = path.join(dir, 'provisioning.json');
+  if (options.rawProvisioning !== undefined) writeFileSync(provisioningFile, options.rawProvisioning);
+  else writeLabProvisioning(options.user ?? '1000', provisioningFile, options.provisioning ?? {});
+  const dataDir = path.join(dir, 'data');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'main/host/cli.ts')], {
+    cwd: root,
+    env: { ...process.env, FRONTDESK_PROVISIONING: provisioningFile, FRONTDESK_DATA_DIR: dataDir, FRONTDESK_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`browser host did not start:\n${out}`)), 20_000);
+    const check = () => {
+      const m = /Frontdesk is serving at (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`browser host exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url,
+    dataDir,
+    provisioningFile,
+    process: child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+export interface Agent {
+  page: Page;
+  host: HostHandle;
+  /** The element with role "status" that tells the registration state. */
+  registration: ReturnType<Page['getByRole']>;
+}
+
+export async function openAgent(browser: Browser, options: Parameters<typeof startHost>[0]): Promise<Agent & { close(): Promise<void> }> {
+  const host = await startHost(options);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${options.user}] page error: ${e.message}`));
+  await page.goto(host.url);
+  return {
+    page,
+    host,
+    registration: page.getByRole('status', { name: 'Registration' }),
+    async close() {
+      // Leaving the page unregisters (pagehide), so the lab does not fork later calls to a dead contact.
+      await page.goto('about:blank').catch(() => undefined);
+      await context.close();
+      await host.stop();
+    },
+  };
+}
+
+export interface MediaStatsRow {
+  callId: string;
+  sipCallId: string;
+  packetsSent: number;
+  packetsReceived: number;
+}
+
+export async function mediaStats(page: Page): Promise<MediaStatsRow[]> {
+  return page.evaluate(() => (window as unknown as { frontdeskDiagnostics: { mediaStats(): Promise<MediaStatsRow[]> } }).frontdeskDiagnostics.mediaStats());
+}
+
+/** Waits until the page's one live call has sent and received at least `min` more RTP packets. */
+export async function expectMediaFlowing(page: Page, min = 25): Promise<{ before: MediaStatsRow; after: MediaStatsRow }> {
+  const first = (await mediaStats(page))[0];
+  expect(first, 'a live call with a peer connection').toBeDefined();
+  let last = first!;
+  await expect
+    .poll(
+      async () => {
+        last = (await mediaStats(page))[0] ?? last;
+        return Math.min(last.packetsSent - first!.packetsSent, last.packetsReceived - first!.packetsReceived);
+      },
+      { timeout: 15_000, message: 'RTP packets flow both ways at the browser' },
+    )
+    .toBeGreaterThanOrEqual(min);
+  return { before: first!, after: last };
+}
+
+type Fixtures = { agents: (options: Parameters<typeof startHost>[0]) => Promise<Agent> };
+
+/** `agents({ user: '1000' })` opens a Frontdesk for that extension; all are closed after the test. */
+export const test = base.extend<Fixtures>({
+  agents: async ({ browser }, use) => {
+    const opened: { close(): Promise<void> }[] = [];
+    await use(async (options) => {
+      const agent = await openAgent(browser, options);
+      opened.push(agent);
+      return agent;
+    });
+    for (const a of opened.reverse()) await a.close();
+  },
+});
+export { expect };
