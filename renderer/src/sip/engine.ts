@@ -33,6 +33,9 @@ export interface MediaStats {
   packetsReceived: number;
   bytesSent: number;
   bytesReceived: number;
+  /** RTCPeerConnection's ICE and overall connection state. */
+  iceState: string;
+  connectionState: string;
 }
 
 export interface EngineOptions {
@@ -288,6 +291,8 @@ export class SipEngine {
         packetsReceived: 0,
         bytesSent: 0,
         bytesReceived: 0,
+        iceState: pc.iceConnectionState,
+        connectionState: pc.connectionState,
       };
       stats.forEach((s: { type: string; kind?: string; packetsSent?: number; packetsReceived?: number; bytesSent?: number; bytesReceived?: number }) => {
         if (s.type === 'outbound-rtp' && s.kind === 'audio') {
