@@ -1,0 +1,374 @@
+import { randomUUID } from 'node:crypto';
+// @ts-expect-error -- better-sqlite3 ships no types and @types/better-sqlite3 is not a dependency; the part used is typed below
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CallLogQuerySchema,
+  CallRecordInputSchema,
+  CallRecordSchema,
+  describeIssues,
+  digitsOf,
+  isNumberLike,
+  MarkMissedSeenSchema,
+  type CallLogChanged,
+  type CallLogPage,
+  type CallLogQuery,
+  type CallRecord,
+  type CallRecordInput,
+  type MarkMissedSeen,
+} from '../../common/callLog';
+
+// ---- the part of better-sqlite3 this service uses ----
+interface RunResult {
+  changes: number;
+  lastInsertRowid: number | bigint;
+}
+interface Statement {
+  run(...params: unknown[]): RunResult;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+interface Database {
+  prepare(sql: string): Statement;
+  exec(sql: string): void;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  /** `.immediate` takes the write lock at BEGIN, so a read-then-write cannot be raced by another connection. */
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) & { immediate: (...args: A) => R };
+  close(): void;
+  readonly open: boolean;
+}
+const openDatabase = BetterSqlite3 as unknown as new (file: string, options?: { timeout?: number }) => Database;
+
+export class CallLogInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CallLogInputError';
+  }
+}
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` is the number applied so far.
+ * Never edit a shipped migration: add the next one.
+ */
+const migrations: readonly string[] = [
+  // 1: the call history.
+  `
+  CREATE TABLE calls (
+    seq             INTEGER PRIMARY KEY,               -- insertion order; rowid of the search index
+    id              TEXT    NOT NULL UNIQUE,
+    conversation_id TEXT    NOT NULL,
+    direction       TEXT    NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+    local_user      TEXT    NOT NULL,
+    remote_number   TEXT    NOT NULL,
+    remote_name     TEXT,
+    remote_digits   TEXT    NOT NULL,                  -- digitsOf(remote_number)
+    search_text     TEXT    NOT NULL,                  -- lower-cased name, number and digits
+    dialled_number  TEXT,
+    sip_call_id     TEXT,
+    started_ms      INTEGER NOT NULL,
+    answered_ms     INTEGER,
+    ended_ms        INTEGER NOT NULL,
+    outcome         TEXT    NOT NULL,
+    end_cause       TEXT,
+    seen            INTEGER NOT NULL CHECK (seen IN (0, 1)),
+    recording_id    TEXT,
+    message_id      TEXT,
+    client_id       TEXT,
+    notes           TEXT,
+    CHECK (ended_ms >= started_ms),
+    CHECK (answered_ms IS NULL OR answered_ms BETWEEN started_ms AND ended_ms)
+  );
+  CREATE INDEX calls_by_start ON calls (started_ms);
+  CREATE INDEX calls_by_outcome ON calls (outcome, started_ms);
+  CREATE INDEX calls_by_remote_digits ON calls (remote_digits, started_ms);
+  CREATE INDEX calls_by_conversation ON calls (conversation_id);
+  CREATE INDEX calls_missed_unseen ON calls (started_ms) WHERE outcome = 'missed' AND seen = 0;
+  CREATE UNIQUE INDEX calls_by_sip_call ON calls (local_user, direction, sip_call_id) WHERE sip_call_id IS NOT NULL;
+
+  -- Substring search ("123-45" inside a number, "petr" inside a name): a trigram index, which a
+  -- B-tree cannot give for a match in the middle. Kept in step with calls by triggers.
+  CREATE VIRTUAL TABLE calls_search USING fts5 (search_text, content = 'calls', content_rowid = 'seq', tokenize = 'trigram');
+  CREATE TRIGGER calls_search_insert AFTER INSERT ON calls BEGIN
+    INSERT INTO calls_search (rowid, search_text) VALUES (new.seq, new.search_text);
+  END;
+  CREATE TRIGGER calls_search_delete AFTER DELETE ON calls BEGIN
+    INSERT INTO calls_search (calls_search, rowid, search_text) VALUES ('delete', old.seq, old.search_text);
+  END;
+  CREATE TRIGGER calls_search_update AFTER UPDATE OF search_text ON calls BEGIN
+    INSERT INTO calls_search (calls_search, rowid, search_text) VALUES ('delete', old.seq, old.search_text);
+    INSERT INTO calls_search (rowid, search_text) VALUES (new.seq, new.search_text);
+  END;
+  `,
+];
+export const callLogSchemaVersion = migrations.length;
+
+interface Row {
+  id: string;
+  conversation_id: string;
+  direction: string;
+  local_user: string;
+  remote_number: string;
+  remote_name: string | null;
+  dialled_number: string | null;
+  sip_call_id: string | null;
+  started_ms: number;
+  answered_ms: number | null;
+  ended_ms: number;
+  outcome: string;
+  end_cause: string | null;
+  seen: number;
+  recording_id: string | null;
+  message_id: string | null;
+  client_id: string | null;
+  notes: string | null;
+}
+
+const columns = `id, conversation_id, direction, local_user, remote_number, remote_name, dialled_number, sip_call_id,
+  started_ms, answered_ms, ended_ms, outcome, end_cause, seen, recording_id, message_id, client_id, notes`;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function toRecord(row: Row): CallRecord {
+  return CallRecordSchema.parse({
+    id: row.id,
+    conversationId: row.conversation_id,
+    direction: row.direction,
+    localUser: row.local_user,
+    remoteNumber: row.remote_number,
+    remoteName: row.remote_name,
+    dialledNumber: row.dialled_number,
+    sipCallId: row.sip_call_id,
+    startedAt: iso(row.started_ms),
+    answeredAt: row.answered_ms === null ? null : iso(row.answered_ms),
+    endedAt: iso(row.ended_ms),
+    ringMs: row.answered_ms === null ? null : row.answered_ms - row.started_ms,
+    durationMs: row.answered_ms === null ? null : row.ended_ms - row.answered_ms,
+    outcome: row.outcome,
+    endCause: row.end_cause,
+    seen: row.seen === 1,
+    recordingId: row.recording_id,
+    messageId: row.message_id,
+    clientId: row.client_id,
+    notes: row.notes,
+  });
+}
+
+/** What the search index holds for a call: lower-cased name, number and the number's digits. */
+const searchTextOf = (number: string, name: string | null) =>
+  [name ?? '', number, digitsOf(number)].filter(Boolean).join(' ').toLowerCase();
+
+/** An FTS5 phrase: the whole term, quotes doubled, so no character of it is query syntax. */
+const phrase = (term: string) => `"${term.replaceAll('"', '""')}"`;
+
+/** The trigram index only answers terms of three characters or more; shorter ones are scanned. */
+const minIndexedTerm = 3;
+/** Words of a search beyond this many are ignored (and the statement cache stays small). */
+const maxSearchTerms = 8;
+/** From this many index hits on, a search walks the history newest first instead of sorting the hits. */
+export const manyHits = 500;
+/** Counts index hits up to `manyHits` (cheap: it reads the trigram index only). */
+const countHitsSql = `SELECT count(*) AS n FROM (SELECT 1 FROM calls_search WHERE calls_search MATCH ? LIMIT ${manyHits})`;
+
+/**
+ * The call history, in a SQLite database (better-sqlite3, synchronous, WAL). Every input is
+ * validated with the schemas in common/callLog.ts; a malformed one throws and writes nothing.
+ */
+export class CallLogService {
+  private readonly db: Database;
+  private readonly listeners = new Set<(change: CallLogChanged) => void>();
+  private readonly cache = new Map<string, Statement>();
+  private readonly insertStmt: Statement;
+  private readonly bySipCallStmt: Statement;
+  private readonly byIdStmt: Statement;
+  private readonly missedUnseenStmt: Statement;
+
+  constructor(dbFile: string | ':memory:') {
+    this.db = new openDatabase(dbFile, { timeout: 5000 });
+    try {
+      this.db.pragma('journal_mode = WAL');
+      // One fsync per commit: a call that ended is on disk even if the PC loses power right after.
+      this.db.pragma('synchronous = FULL');
+      this.migrate();
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    this.insertStmt = this.db.prepare(`
+      INSERT INTO calls (id, conversation_id, direction, local_user, remote_number, remote_name, remote_digits, search_text,
+        dialled_number, sip_call_id, started_ms, answered_ms, ended_ms, outcome, end_cause, seen,
+        recording_id, message_id, client_id, notes)
+      VALUES (@id, @conversationId, @direction, @localUser, @remoteNumber, @remoteName, @remoteDigits, @searchText,
+        @dialledNumber, @sipCallId, @startedMs, @answeredMs, @endedMs, @outcome, @endCause, @seen,
+        @recordingId, @messageId, @clientId, @notes)`);
+    this.bySipCallStmt = this.db.prepare(
+      `SELECT ${columns} FROM calls WHERE local_user = ? AND direction = ? AND sip_call_id = ?`,
+    );
+    this.byIdStmt = this.db.prepare(`SELECT ${columns} FROM calls WHERE id = ?`);
+    this.missedUnseenStmt = this.db.prepare(
+      // The partial index holds exactly the unseen missed calls; without the hint the planner
+      // prefers (outcome, started_ms) and reads every missed call's row.
+      `SELECT count(*) AS n FROM calls INDEXED BY calls_missed_unseen WHERE outcome = 'missed' AND seen = 0`,
+    );
+  }
+
+  /** Brings the schema up to date, all in one write transaction (a second process opening the file waits, then finds it done). */
+  private migrate(): void {
+    this.db.transaction(() => {
+      const current = this.db.pragma('user_version', { simple: true }) as number;
+      if (current > migrations.length) {
+        throw new Error(
+          `the call history database was written by a newer Frontdesk (schema ${current}; this version knows up to ${migrations.length})`,
+        );
+      }
+      for (let version = current; version < migrations.length; version++) {
+        this.db.exec(migrations[version]!);
+        this.db.pragma(`user_version = ${version + 1}`);
+      }
+    }).immediate();
+  }
+
+  /**
+   * Stores a call that ended and returns it. Ring time and talk time are derived from the
+   * timestamps; a missed call starts unseen (the badge), every other call seen. Reporting the same
+   * SIP call again (same extension, direction and Call-ID, e.g. a retried report) returns the
+   * stored record and writes nothing.
+   */
+  record(input: CallRecordInput): CallRecord {
+    const parsed = CallRecordInputSchema.safeParse(input);
+    if (!parsed.success) throw new CallLogInputError(`invalid call record: ${describeIssues(parsed.error)}`);
+    const r = parsed.data;
+    const result = this.db.transaction((): { row: Row; created: boolean } => {
+      if (r.sipCallId !== null) {
+        const existing = this.bySipCallStmt.get(r.localUser, r.direction, r.sipCallId) as Row | undefined;
+        if (existing) return { row: existing, created: false };
+      }
+      const id = randomUUID();
+      this.insertStmt.run({
+        id,
+        conversationId: r.conversationId ?? id,
+        direction: r.direction,
+        localUser: r.localUser,
+        remoteNumber: r.remoteNumber,
+        remoteName: r.remoteName,
+        remoteDigits: digitsOf(r.remoteNumber),
+        searchText: searchTextOf(r.remoteNumber, r.remoteName),
+        dialledNumber: r.dialledNumber,
+        sipCallId: r.sipCallId,
+        startedMs: Date.parse(r.startedAt),
+        answeredMs: r.answeredAt === null ? null : Date.parse(r.answeredAt),
+        endedMs: Date.parse(r.endedAt),
+        outcome: r.outcome,
+        endCause: r.endCause,
+        seen: r.outcome === 'missed' ? 0 : 1,
+        recordingId: r.recordingId,
+        messageId: r.messageId,
+        clientId: r.clientId,
+        notes: r.notes,
+      });
+      return { row: this.byIdStmt.get(id) as Row, created: true };
+    }).immediate();
+    if (result.created) this.emit();
+    return toRecord(result.row);
+  }
+
+  get(id: string): CallRecord | null {
+    const row = this.byIdStmt.get(id) as Row | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  /**
+   * A page of the history, newest first. `search` matches the remote number's digits when it is a
+   * number being typed ("+7 (495) 123-45" → "749512345" anywhere in the number); otherwise every
+   * word must appear in the name or the number, case-insensitive (Cyrillic included).
+   */
+  list(query: CallLogQuery = {}): CallLogPage {
+    const parsed = CallLogQuerySchema.safeParse(query);
+    if (!parsed.success) throw new CallLogInputError(`invalid call history query: ${describeIssues(parsed.error)}`);
+    const q = parsed.data;
+    const filters: string[] = [];
+    const params: unknown[] = [];
+    let match: string | null = null;
+    const search = q.search?.trim() ?? '';
+    if (search) {
+      const words = isNumberLike(search) ? [digitsOf(search)] : search.toLowerCase().split(/\s+/);
+      const terms = [...new Set(words)].slice(0, maxSearchTerms);
+      const indexed = terms.filter((t) => t.length >= minIndexedTerm);
+      if (indexed.length) match = indexed.map(phrase).join(' AND ');
+      for (const term of terms.filter((t) => t.length < minIndexedTerm)) {
+        filters.push('instr(search_text, ?) > 0');
+        params.push(term);
+      }
+    }
+    if (q.outcome) {
+      filters.push('outcome = ?');
+      params.push(q.outcome);
+    }
+    if (q.before) {
+      filters.push('started_ms < ?');
+      params.push(Date.parse(q.before));
+    }
+    const newestFirst = 'ORDER BY started_ms DESC, seq DESC';
+    let sql: string;
+    if (match === null) {
+      sql = `SELECT ${columns} FROM calls ${filters.length ? `WHERE ${filters.join(' AND ')}` : ''} ${newestFirst} LIMIT ?`;
+    } else {
+      // Two plans for the same query. Few index hits: fetch them and sort. Many (a common name):
+      // walk the start-time index newest first and stop at the limit, instead of fetching thousands
+      // of rows to sort. An outcome filter walks its own (outcome, start) index, which stops early too.
+      const hits = (this.statement(countHitsSql).get(match) as { n: number }).n;
+      if (hits === 0) return { records: [], missedUnseen: this.missedUnseenCount() };
+      const hitsIn = 'seq IN (SELECT rowid FROM calls_search WHERE calls_search MATCH ?)';
+      const where = [hitsIn, ...filters].join(' AND ');
+      sql =
+        hits < manyHits || q.outcome
+          ? `SELECT ${columns} FROM calls WHERE ${where} ${newestFirst} LIMIT ?`
+          : `SELECT ${columns} FROM calls WHERE seq IN (
+               SELECT seq FROM calls INDEXED BY calls_by_start WHERE ${where} ${newestFirst} LIMIT ?
+             ) ${newestFirst}`;
+      params.unshift(match);
+    }
+    params.push(q.limit);
+    const rows = this.statement(sql).all(...params) as Row[];
+    return { records: rows.map(toRecord), missedUnseen: this.missedUnseenCount() };
+  }
+
+  /** Marks missed calls as seen (all of them, or those that started at or before `through`); returns how many. */
+  markMissedSeen(options: MarkMissedSeen = {}): number {
+    const parsed = MarkMissedSeenSchema.safeParse(options);
+    if (!parsed.success) throw new CallLogInputError(`invalid request: ${describeIssues(parsed.error)}`);
+    const { through } = parsed.data;
+    const changes = through
+      ? this.statement(`UPDATE calls INDEXED BY calls_missed_unseen SET seen = 1 WHERE outcome = 'missed' AND seen = 0 AND started_ms <= ?`).run(Date.parse(through)).changes
+      : this.statement(`UPDATE calls INDEXED BY calls_missed_unseen SET seen = 1 WHERE outcome = 'missed' AND seen = 0`).run().changes;
+    if (changes > 0) this.emit();
+    return changes;
+  }
+
+  missedUnseenCount(): number {
+    return (this.missedUnseenStmt.get() as { n: number }).n;
+  }
+
+  /** Called after every change with the new missed-call count (for the `calls.changed` event). */
+  onChanged(listener: (change: CallLogChanged) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private statement(sql: string): Statement {
+    let stmt = this.cache.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private emit(): void {
+    if (this.listeners.size === 0) return;
+    const change = { missedUnseen: this.missedUnseenCount() };
+    for (const l of this.listeners) l(change);
+  }
+}
