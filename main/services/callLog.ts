@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-// @ts-expect-error -- better-sqlite3 ships no types and @types/better-sqlite3 is not a dependency; the part used is typed below
 import BetterSqlite3 from 'better-sqlite3';
 import {
   CallLogQuerySchema,
@@ -17,26 +16,9 @@ import {
   type MarkMissedSeen,
 } from '../../common/callLog';
 
-// ---- the part of better-sqlite3 this service uses ----
-interface RunResult {
-  changes: number;
-  lastInsertRowid: number | bigint;
-}
-interface Statement {
-  run(...params: unknown[]): RunResult;
-  get(...params: unknown[]): unknown;
-  all(...params: unknown[]): unknown[];
-}
-interface Database {
-  prepare(sql: string): Statement;
-  exec(sql: string): void;
-  pragma(source: string, options?: { simple?: boolean }): unknown;
-  /** `.immediate` takes the write lock at BEGIN, so a read-then-write cannot be raced by another connection. */
-  transaction<A extends unknown[], R>(fn: (...args: A) => R): ((...args: A) => R) & { immediate: (...args: A) => R };
-  close(): void;
-  readonly open: boolean;
-}
-const openDatabase = BetterSqlite3 as unknown as new (file: string, options?: { timeout?: number }) => Database;
+type Database = BetterSqlite3.Database;
+type Statement = BetterSqlite3.Statement;
+const openDatabase = (file: string, options?: BetterSqlite3.Options): Database => new BetterSqlite3(file, options);
 
 export class CallLogInputError extends Error {
   constructor(message: string) {
@@ -182,7 +164,7 @@ export class CallLogService {
   private readonly missedUnseenStmt: Statement;
 
   constructor(dbFile: string | ':memory:') {
-    this.db = new openDatabase(dbFile, { timeout: 5000 });
+    this.db = openDatabase(dbFile, { timeout: 5000 });
     try {
       this.db.pragma('journal_mode = WAL');
       // One fsync per commit: a call that ended is on disk even if the PC loses power right after.
