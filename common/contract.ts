@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { SettingChangeSchema, SettingsViewSchema } from './settings';
 import { ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
+import {
+  CallLogChangedSchema,
+  CallLogPageSchema,
+  CallLogQuerySchema,
+  CallRecordInputSchema,
+  CallRecordSchema,
+  MarkMissedSeenSchema,
+} from './callLog';
 
 /**
  * The one contract between the services (main process or browser host) and the renderer.
@@ -43,10 +51,20 @@ export const contract = {
       /** Reads the provisioning file again (after an admin replaced it). */
       reload: method(noInput, AccountViewSchema),
     },
+    calls: {
+      /** The renderer reports a call that ended; returns it as stored (id, ring and talk time derived). */
+      record: method(CallRecordInputSchema, CallRecordSchema),
+      /** A page of the history, newest first, with the missed-call badge count. */
+      list: method(CallLogQuerySchema, CallLogPageSchema),
+      /** Marks missed calls seen (those started at or before `through`, or all); returns how many. */
+      markMissedSeen: method(MarkMissedSeenSchema, z.number().int().nonnegative()),
+    },
   },
   events: {
     settings: { changed: SettingsViewSchema },
     account: { changed: AccountViewSchema },
+    /** After every change to the history: refresh the list, update the badge. */
+    calls: { changed: CallLogChangedSchema },
   },
 } as const;
 

@@ -125,6 +125,7 @@ export async function startHost(options: HostOptions) {
       for (const ws of sockets) ws.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      frontdesk.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { AccountView, AppInfo, EventName, EventPayload, Handlers } from '../../common/contract';
+import { CallLogService } from './callLog';
 import { DataDir } from './dataDir';
 import { ProvisioningService } from './provisioning';
 import { SettingsService } from './settings';
@@ -20,6 +21,8 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   const dataDir = new DataDir(options.dataDir);
   const settings = new SettingsService(dataDir);
   const provisioning = new ProvisioningService(options.provisioningFile, dataDir);
+  const calls = new CallLogService(dataDir.file('frontdesk.db'));
+  calls.onChanged((change) => emit('calls.changed', change));
 
   let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null } };
 
@@ -50,8 +53,13 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
         return view;
       },
     },
+    calls: {
+      record: (input) => calls.record(input),
+      list: (query) => calls.list(query),
+      markMissedSeen: (input) => calls.markMissedSeen(input),
+    },
   };
 
-  return { handlers, settings, dataDir, account: () => accountView };
+  return { handlers, settings, dataDir, calls, account: () => accountView, close: () => calls.close() };
 }
 export type Frontdesk = ReturnType<typeof createFrontdesk>;

@@ -74,6 +74,7 @@ async function main() {
     sendToRenderer,
   );
   const dispatch = createDispatcher(frontdesk.handlers);
+  app.on('will-quit', () => frontdesk.close());
 
   for (const channel of allMethodChannels()) {
     ipcMain.handle(channel, async (event, input: unknown) => {

@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { AudioOut } from './audio';
 import { getFrontdeskApi } from './bridge';
+import { reportEndedCalls } from './callReporter';
 import { SipEngine } from './sip/engine';
 import { App } from './ui/App';
 import './styles.css';
@@ -12,6 +13,7 @@ const engine = new SipEngine({
   onIgnoredTransition: (detail) => console.debug(`[frontdesk] ${detail}`),
 });
 const api = getFrontdeskApi();
+reportEndedCalls(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 
 /** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
 Object.defineProperty(window, 'frontdeskDiagnostics', {

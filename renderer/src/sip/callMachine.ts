@@ -38,6 +38,10 @@ export interface Call {
   id: string;
   direction: CallDirection;
   remote: Party;
+  /** The number the caller dialled (the To of an inbound call): which company's line rang. */
+  dialled: string | null;
+  /** SIP Call-ID, the key a recording or a PBX log is matched by. */
+  sipCallId: string | null;
   phase: CallPhase;
   /** When the call entered its current phase (ms since epoch): "on hold for 40 s". */
   phaseSince: number;
@@ -51,8 +55,8 @@ export interface Call {
 }
 
 export type CallEvent =
-  | { type: 'incoming'; id: string; remote: Party; at: number }
-  | { type: 'dial'; id: string; remote: Party; at: number }
+  | { type: 'incoming'; id: string; remote: Party; at: number; dialled?: string | null; sipCallId?: string | null }
+  | { type: 'dial'; id: string; remote: Party; at: number; sipCallId?: string | null }
   | { type: 'remote-ringing'; id: string; at: number }
   | { type: 'answer'; id: string; at: number }
   | { type: 'confirmed'; id: string; at: number }
@@ -123,6 +127,8 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
         id: event.id,
         direction: event.type === 'incoming' ? 'inbound' : 'outbound',
         remote: event.remote,
+        dialled: event.type === 'incoming' ? (event.dialled ?? null) : null,
+        sipCallId: event.sipCallId ?? null,
         phase: event.type === 'incoming' ? 'ringing-in' : 'dialing',
         phaseSince: event.at,
         startedAt: event.at,

@@ -161,7 +161,7 @@ export class SipEngine {
       });
     }));
     ua.on('newRTCSession', mine((e: IncomingRTCSessionEvent | OutgoingRTCSessionEvent) => {
-      if (e.originator === 'remote') this.onIncoming(e.session);
+      if (e.originator === 'remote') this.onIncoming(e.session, e.request as never);
     }));
     ua.start();
   }
@@ -219,10 +219,17 @@ export class SipEngine {
     session.on('failed', finish);
   }
 
-  private onIncoming(session: RTCSession) {
+  private onIncoming(session: RTCSession, request: { call_id?: string; to?: { uri?: { user?: string } } }) {
     const id = `call-${this.nextId++}`;
     this.track(id, session, 'inbound');
-    this.dispatch({ type: 'incoming', id, remote: this.partyFrom(session), at: this.now() });
+    this.dispatch({
+      type: 'incoming',
+      id,
+      remote: this.partyFrom(session),
+      at: this.now(),
+      dialled: request.to?.uri?.user ?? null,
+      sipCallId: request.call_id ?? null,
+    });
   }
 
   private mediaOptions() {
@@ -263,13 +270,17 @@ export class SipEngine {
     const id = `call-${this.nextId++}`;
     const uri = target.startsWith('sip:') ? target : `sip:${target}@${account.domain}`;
     const party: Party = { number: target, displayName: null };
-    this.dispatch({ type: 'dial', id, remote: party, at: this.now() });
+    let session: RTCSession;
     try {
-      const session = ua.call(uri, this.mediaOptions());
-      this.track(id, session, 'outbound');
+      session = ua.call(uri, this.mediaOptions());
     } catch (error) {
+      this.dispatch({ type: 'dial', id, remote: party, at: this.now() });
       this.dispatch({ type: 'ended', id, at: this.now(), reason: 'failed', cause: (error as Error).message });
+      return id;
     }
+    const sipCallId = (session as unknown as { _request?: { call_id?: string } })._request?.call_id ?? null;
+    this.dispatch({ type: 'dial', id, remote: party, at: this.now(), sipCallId });
+    this.track(id, session, 'outbound');
     return id;
   }
 

@@ -5,6 +5,7 @@ import type { AudioOut } from '../audio';
 import { liveCalls, type Call } from '../sip/callMachine';
 import type { EngineSnapshot, SipEngine } from '../sip/engine';
 import { endLabel, formatDuration, formatNumber, phaseLabel } from './format';
+import { History } from './History';
 
 interface Props {
   api: FrontdeskApi;
@@ -268,6 +269,7 @@ export function App({ api, engine, audio }: Props) {
         </section>
         <aside className="side">
           <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} />
+          <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />
           <p className="shortcuts">
             Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}
             <kbd>Alt</kbd>+<kbd>N</kbd> number field

@@ -1,0 +1,106 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { FrontdeskApi } from '../../../common/contract';
+import type { CallLogPage, CallOutcome, CallRecord } from '../../../common/callLog';
+import { formatDuration, formatNumber } from './format';
+
+const outcomeLabel: Record<CallOutcome, string> = {
+  answered: 'Answered',
+  missed: 'Missed',
+  declined: 'Declined',
+  'answered-elsewhere': 'Answered elsewhere',
+  rejected: 'Not reached',
+  'no-answer': 'No answer',
+  cancelled: 'Cancelled',
+  transferred: 'Transferred',
+  failed: 'Failed',
+};
+
+function when(iso: string): string {
+  const d = new Date(iso);
+  const today = new Date();
+  const sameDay = d.toDateString() === today.toDateString();
+  return sameDay
+    ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : d.toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+function Row({ record, region, onCallBack }: { record: CallRecord; region: string; onCallBack: (n: string) => void }) {
+  const number = formatNumber(record.remoteNumber, region);
+  const who = record.remoteName && record.remoteName !== record.remoteNumber ? `${record.remoteName}, ${number}` : number;
+  const unseen = record.outcome === 'missed' && !record.seen;
+  const details = [
+    record.direction === 'inbound' ? 'Incoming' : 'Outgoing',
+    outcomeLabel[record.outcome] + (record.endCause && (record.outcome === 'failed' || record.outcome === 'rejected') ? ` (${record.endCause})` : ''),
+    record.durationMs !== null ? formatDuration(record.durationMs) : null,
+    when(record.startedAt),
+  ].filter(Boolean);
+  return (
+    <li className={`history__row history__row--${record.outcome}${unseen ? ' history__row--unseen' : ''}`} aria-label={`${who}: ${details.join(', ')}`}>
+      <span className="history__who">{who}</span>
+      <span className="history__details">{details.join(' · ')}</span>
+      <button type="button" className="btn btn--small" onClick={() => onCallBack(record.remoteNumber)} aria-label={`Call back ${who}`}>
+        Call back
+      </button>
+    </li>
+  );
+}
+
+export function History({ api, region, onCallBack }: { api: FrontdeskApi; region: string; onCallBack: (number: string) => void }) {
+  const [page, setPage] = useState<CallLogPage | null>(null);
+  const [search, setSearch] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(
+    (text: string) => {
+      const term = text.trim();
+      api.calls.list(term ? { search: term, limit: 100 } : { limit: 100 }).then(
+        (p) => {
+          setPage(p);
+          setError(null);
+        },
+        (e: Error) => setError(e.message),
+      );
+    },
+    [api],
+  );
+
+  useEffect(() => {
+    const t = setTimeout(() => load(search), search ? 150 : 0);
+    return () => clearTimeout(t);
+  }, [search, load]);
+  useEffect(() => api.calls.onChanged(() => load(search)), [api, load, search]);
+
+  const missed = page?.missedUnseen ?? 0;
+  const markSeen = () => {
+    if (missed > 0) void api.calls.markMissedSeen({ through: new Date().toISOString() }).catch(() => undefined);
+  };
+
+  return (
+    <section className="history" aria-labelledby="history-heading" onFocus={markSeen}>
+      <h2 id="history-heading" className="history__heading">
+        History
+        {missed > 0 && (
+          <span className="badge" role="img" aria-label={`${missed} missed ${missed === 1 ? 'call' : 'calls'}`}>
+            {missed}
+          </span>
+        )}
+      </h2>
+      <label htmlFor="history-search" className="visually-hidden">
+        Search history
+      </label>
+      <input
+        id="history-search"
+        type="search"
+        placeholder="Search by number or name"
+        value={search}
+        onChange={(e) => setSearch(e.target.value)}
+        autoComplete="off"
+      />
+      {error && <p role="alert">The history cannot be read: {error}</p>}
+      {page && page.records.length === 0 && <p className="history__empty">{search ? 'No calls match.' : 'No calls yet.'}</p>}
+      <ul className="history__list" aria-label="Call history">
+        {page?.records.map((r) => <Row key={r.id} record={r} region={region} onCallBack={onCallBack} />)}
+      </ul>
+    </section>
+  );
+}
