@@ -12,12 +12,15 @@ const settingFields = {
   autoAnswer: z.boolean(),
   /** SIP response code used when the agent declines a call. */
   declineCode: z.union([z.literal(486), z.literal(603)], { error: 'must be 486 (busy) or 603 (decline)' }),
+  /** How DTMF digits are sent: RFC 4733 telephone-events in the media, or SIP INFO. */
+  dtmfTransport: z.enum(['rfc4733', 'info'], { error: 'must be "rfc4733" or "info"' }),
 };
 
 export const defaultSettings = {
   defaultRegion: 'RU',
   autoAnswer: false,
   declineCode: 486,
+  dtmfTransport: 'rfc4733',
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);

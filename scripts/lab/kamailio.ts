@@ -28,13 +28,19 @@ import {
   pstnGatewayPort,
   rtpengineNgPort,
   type LabAccount,
-} from './config.ts';
+} from './config';
 
 export const kamailioBinary = process.env.FRONTDESK_LAB_KAMAILIO ?? 'kamailio';
 export const kamailioModulesDir = process.env.FRONTDESK_LAB_KAMAILIO_MODULES ?? '/usr/lib/x86_64-linux-gnu/kamailio/modules';
 
 /** rtpengine flags for SDP going towards a WebRTC (WebSocket) endpoint. */
 export const rtpFlagsToWebRtc = 'ICE=force RTP/SAVPF DTLS=passive rtcp-mux-offer SDES-off replace-origin replace-session-connection';
+/**
+ * For an SDP *answer* going to a WebRTC client that made the offer (a=setup:actpass). Forcing
+ * DTLS=passive here was seen to leave the browser's DTLS stuck in "connecting" (no audio either
+ * way); left to itself rtpengine answers a=setup:active and the handshake completes.
+ */
+export const rtpFlagsAnswerToWebRtc = 'ICE=force RTP/SAVPF rtcp-mux-offer SDES-off replace-origin replace-session-connection';
 /** rtpengine flags for SDP going towards a plain SIP endpoint. */
 export const rtpFlagsToPlainSip = 'ICE=remove RTP/AVP rtcp-mux-demux replace-origin replace-session-connection';
 
@@ -93,6 +99,7 @@ export function generateKamailioConfig(opts: KamailioConfigOptions = {}): string
 #!substdef "!PSTN_GW!${labHost}:${pstnGatewayPort}!g"
 
 #!define RTP_TO_WEBRTC "${rtpFlagsToWebRtc}"
+#!define RTP_ANSWER_TO_WEBRTC "${rtpFlagsAnswerToWebRtc}"
 #!define RTP_TO_PLAIN "${rtpFlagsToPlainSip}"
 
 # transaction flags
@@ -235,7 +242,8 @@ request_route {
 	# CANCEL: drop the media session, relay statefully
 	if (is_method("CANCEL")) {
 		if (t_check_trans()) {
-			rtpengine_delete();
+			# (a CANCEL of an in-dialog re-INVITE must not end the call's media)
+			if (!has_totag()) rtpengine_delete();
 			route(RELAY);
 		}
 		exit;
@@ -475,8 +483,10 @@ route[DST_KIND] {
 
 # rtpengine flags for SDP in a reply: it goes back to the caller of the transaction
 route[SRC_RTP_FLAGS] {
-	if (isflagset(FLT_SRC_WS)) {
+	if (isflagset(FLT_SRC_WS) && isflagset(FLT_LATE_OFFER)) {
 		$var(rtpflags) = RTP_TO_WEBRTC;
+	} else if (isflagset(FLT_SRC_WS)) {
+		$var(rtpflags) = RTP_ANSWER_TO_WEBRTC;
 	} else {
 		$var(rtpflags) = RTP_TO_PLAIN;
 	}
@@ -491,7 +501,7 @@ route[ACK_SDP] {
 	if (has_body("application/sdp")) {
 		route(DST_KIND);
 		if ($var(dst_ws) == 1) {
-			rtpengine_answer(RTP_TO_WEBRTC);
+			rtpengine_answer(RTP_ANSWER_TO_WEBRTC);
 		} else {
 			rtpengine_answer(RTP_TO_PLAIN);
 		}
@@ -514,6 +524,7 @@ branch_route[MANAGE_BRANCH] {
 			$avp(rtp_branch) = "b" + $T_branch_idx;
 			$var(rtpflags) = $var(rtpflags) + " via-branch=extra";
 		}
+		xlog("L_INFO", "rtpengine offer to branch $T_branch_idx ($ru): $var(rtpflags)\\n");
 		if (!rtpengine_offer("$var(rtpflags)")) {
 			xlog("L_ERR", "rtpengine_offer failed for branch $T_branch_idx to $ru\\n");
 		}
@@ -521,11 +532,13 @@ branch_route[MANAGE_BRANCH] {
 }
 
 onreply_route[MANAGE_REPLY] {
-	if (nat_uac_test("64") || nat_uac_test("18")) {
-		if (is_first_hop()) set_contact_alias();
+	if (nat_uac_test("64")) {
+		# a WebSocket callee: in-dialog requests must reach it over its connection
+		set_contact_alias();
 	}
 	if (is_method("INVITE|UPDATE") && status =~ "^(18[0-9]|2[0-9][0-9])$" && has_body("application/sdp")) {
 		route(SRC_RTP_FLAGS);
+		xlog("L_INFO", "rtpengine on $rs reply from branch $T_branch_idx: $var(rtpflags)\\n");
 		if (isflagset(FLT_LATE_OFFER)) {
 			rtpengine_offer("$var(rtpflags)");
 		} else {

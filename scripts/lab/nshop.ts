@@ -8,12 +8,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoRoot } from './config.ts';
-import { inLabNet } from './netns.ts';
+import { repoRoot } from './config';
+import { inLabNet } from './netns';
 
 const hopMain = path.join(path.dirname(fileURLToPath(import.meta.url)), 'nshop-main.ts');
 
-export type HopOp = 'ng' | 'sipOptions' | 'tcpConnect' | 'rpc';
+export type HopOp = 'ng' | 'sipOptions' | 'tcpConnect' | 'rpc' | 'udpSend';
 
 /** Run `op(args)` inside the lab namespace and return its JSON result. */
 export function runInLabNet<T>(op: HopOp, args: unknown, timeoutMs = 20_000): Promise<T> {

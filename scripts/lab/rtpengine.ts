@@ -5,10 +5,10 @@
 import dgram from 'node:dgram';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { bdecode, bencode, type BDecoded, type BValue } from './bencode.ts';
-import { labHost, rtpengineNgPort, rtpPortMax, rtpPortMin } from './config.ts';
-import { needsNamespaceHop } from './netns.ts';
-import { runInLabNet } from './nshop.ts';
+import { bdecode, bencode, type BDecoded, type BValue } from './bencode';
+import { labHost, rtpengineNgPort, rtpPortMax, rtpPortMin } from './config';
+import { needsNamespaceHop } from './netns';
+import { runInLabNet } from './nshop';
 
 export const rtpengineBinary = process.env.FRONTDESK_LAB_RTPENGINE ?? 'rtpengine';
 
@@ -170,7 +170,10 @@ export interface RtpCallStats {
   callId: string;
   created?: number;
   lastSignal?: number;
+  /** The call's sides that have a SIP tag: the caller, and the callee once it answered. */
   legs: RtpLegStats[];
+  /** Fork branches that never answered (no tag yet / lost to another branch). */
+  unansweredBranches: RtpLegStats[];
   totals: { rtp: RtpCounters; rtcp: RtpCounters };
   raw: NgResponse;
 }
@@ -191,6 +194,7 @@ const endpointOf = (v: BDecoded | undefined): { address: string; port: number } 
 /** Parse an ng `query` reply into per-leg counters. */
 export function parseQuery(callId: string, r: NgResponse): RtpCallStats {
   const legs: RtpLegStats[] = [];
+  const unansweredBranches: RtpLegStats[] = [];
   for (const [tagKey, tv] of Object.entries(dict(r.tags))) {
     const t = dict(tv);
     const medias: RtpMediaStats[] = arr(t.medias).map((mv) => {
@@ -227,19 +231,21 @@ export function parseQuery(callId: string, r: NgResponse): RtpCallStats {
     });
     const inDlg = t['in dialogue with'];
     const leg: RtpLegStats = {
-      tag: typeof t.tag === 'string' ? t.tag : tagKey,
+      tag: typeof t.tag === 'string' ? t.tag : '',
       inDialogueWith: typeof inDlg === 'string' ? (inDlg ? [inDlg] : []) : arr(inDlg).filter((x): x is string => typeof x === 'string'),
       medias,
       ...sum(rtpStreams),
       rtcp: sum(rtcpStreams),
     };
     if (typeof t.label === 'string' && t.label) leg.label = t.label;
-    legs.push(leg);
+    if (leg.tag === '' || tagKey.startsWith('<untagged')) unansweredBranches.push(leg);
+    else legs.push(leg);
   }
   const totals = dict(r.totals);
   const stats: RtpCallStats = {
     callId,
     legs,
+    unansweredBranches,
     totals: { rtp: counters(totals.RTP), rtcp: counters(totals.RTCP) },
     raw: r,
   };

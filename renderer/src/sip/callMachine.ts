@@ -52,6 +52,8 @@ export interface Call {
   /** SIP status or cause behind an end, e.g. "486 Busy Here". */
   endCause: string | null;
   muted: boolean;
+  /** Something the agent should know about this call right now ("Hold failed…"), or null. */
+  notice: string | null;
 }
 
 export type CallEvent =
@@ -65,6 +67,7 @@ export type CallEvent =
   | { type: 'remote-hold'; id: string; at: number }
   | { type: 'remote-resume'; id: string; at: number }
   | { type: 'mute'; id: string; muted: boolean }
+  | { type: 'notice'; id: string; text: string | null }
   | { type: 'hangup'; id: string; at: number }
   | { type: 'ended'; id: string; at: number; reason: CallEndReason; cause?: string | null }
   | { type: 'forget'; id: string };
@@ -80,7 +83,7 @@ export const emptyCalls: CallsState = { calls: {}, order: [] };
 const live = (phase: CallPhase) => phase !== 'ended';
 
 /** Which phases each event may move a call out of. Anything else is ignored (and reported). */
-const allowed: Record<Exclude<CallEvent['type'], 'incoming' | 'dial' | 'forget' | 'mute'>, readonly CallPhase[]> = {
+const allowed: Record<Exclude<CallEvent['type'], 'incoming' | 'dial' | 'forget' | 'mute' | 'notice'>, readonly CallPhase[]> = {
   'remote-ringing': ['dialing', 'ringing-out'],
   answer: ['ringing-in'],
   confirmed: ['answering', 'dialing', 'ringing-out'],
@@ -137,6 +140,7 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
         endReason: null,
         endCause: null,
         muted: false,
+        notice: null,
       });
     }
     case 'forget': {
@@ -147,6 +151,10 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
     case 'mute': {
       if (!existing || !live(existing.phase) || existing.muted === event.muted) return ignore();
       return put(state, { ...existing, muted: event.muted });
+    }
+    case 'notice': {
+      if (!existing || !live(existing.phase) || existing.notice === event.text) return ignore();
+      return put(state, { ...existing, notice: event.text });
     }
     default:
       break;
@@ -172,7 +180,7 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
     case 'ended': {
       // A call the far end ended while we were already hanging up still counts as ours.
       const reason = existing.phase === 'ending' && event.reason === 'hangup-remote' ? 'hangup-local' : event.reason;
-      return put(state, enter(existing, 'ended', event.at, { endedAt: event.at, endReason: reason, endCause: event.cause ?? null }));
+      return put(state, enter(existing, 'ended', event.at, { endedAt: event.at, endReason: reason, endCause: event.cause ?? null, notice: null }));
     }
     default: {
       const unreachable: never = event;

@@ -2,7 +2,18 @@ import JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent } from 'jssip/lib/UA';
 import type { SipAccount } from '../../../common/provisioning';
-import { emptyCalls, reduceCalls, type CallEndReason, type CallEvent, type CallsState, type Party } from './callMachine';
+import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallsState, type Party } from './callMachine';
+
+/** The parts of JsSIP's RTCSession used to send a hold re-INVITE without its end-the-call-on-failure. */
+interface SessionInternals {
+  _localHold: boolean;
+  _onhold(originator: 'local'): void;
+  _onunhold(originator: 'local'): void;
+  _sendReinvite(options: {
+    eventHandlers: { succeeded?: () => void; failed?: (response?: { status_code?: number; reason_phrase?: string }) => void };
+  }): void;
+  isReadyToReOffer(): boolean;
+}
 
 /**
  * The SIP engine: one JsSIP user agent, created once outside React, and the calls it carries.
@@ -201,6 +212,12 @@ export class SipEngine {
       if (direction === 'outbound') this.dispatch({ type: 'remote-ringing', id, at: this.now() });
     });
     session.on('confirmed', () => this.dispatch({ type: 'confirmed', id, at: this.now() }));
+    session.on('hold', (e: { originator: string }) =>
+      this.dispatch({ type: e.originator === 'local' ? 'hold' : 'remote-hold', id, at: this.now() }),
+    );
+    session.on('unhold', (e: { originator: string }) =>
+      this.dispatch({ type: e.originator === 'local' ? 'resume' : 'remote-resume', id, at: this.now() }),
+    );
     const finish = (e: { originator: string; cause: string; message?: unknown }) => {
       const call = this.snapshot.calls.calls[id];
       const msg = e.message as { status_code?: number; reason_phrase?: string } | undefined;
@@ -243,8 +260,98 @@ export class SipEngine {
     const session = this.sessions.get(id);
     const call = this.snapshot.calls.calls[id];
     if (!session || call?.phase !== 'ringing-in') return;
+    // Taking a second line puts whoever the agent was talking to on hold first.
+    for (const other of liveCalls(this.snapshot.calls)) {
+      if (other.id !== id && (other.phase === 'active' || other.phase === 'remote-held')) this.hold(other.id);
+    }
     this.dispatch({ type: 'answer', id, at: this.now() });
     session.answer(this.mediaOptions());
+  }
+
+  /** Puts a call on hold (re-INVITE with sendonly); the microphone is off while it is held. */
+  hold(id: string) {
+    this.changeHold(id, true, 0);
+  }
+
+  /** Takes a call off hold; any other call the agent is talking to goes on hold first. */
+  resume(id: string) {
+    for (const other of liveCalls(this.snapshot.calls)) {
+      if (other.id !== id && (other.phase === 'active' || other.phase === 'remote-held')) this.hold(other.id);
+    }
+    this.changeHold(id, false, 0);
+  }
+
+  /**
+   * Hold and resume, guarded. JsSIP's own hold()/unhold() end the whole call when the re-INVITE
+   * fails (a 491 glare included): a receptionist must never lose a caller that way. So the
+   * re-INVITE is sent here with handlers of our own: on 491 it is retried after the random wait
+   * RFC 3261 §14.1 asks for; on any other failure the call stays up in its previous state and the
+   * agent is told. Only 481/408 (the dialog is gone) end the call. If a hold fails, the
+   * microphone is muted so the caller still cannot hear the office.
+   */
+  private changeHold(id: string, held: boolean, attempt: number) {
+    const session = this.sessions.get(id);
+    if (!session || !session.isEstablished()) return;
+    const s = session as unknown as SessionInternals;
+    if (s._localHold === held) return;
+    if (!s.isReadyToReOffer()) {
+      // Another offer is in progress (the far end's re-INVITE, an earlier hold): try again shortly.
+      if (attempt < 10) setTimeout(() => this.changeHold(id, held, attempt + 1), 300);
+      else this.dispatch({ type: 'notice', id, text: `${held ? 'Hold' : 'Resume'} could not be sent: the call is busy renegotiating` });
+      return;
+    }
+    s._localHold = held;
+    if (held) s._onhold('local');
+    else s._onunhold('local');
+    s._sendReinvite({
+      eventHandlers: {
+        succeeded: () => this.dispatch({ type: 'notice', id, text: null }),
+        failed: (response?: { status_code?: number; reason_phrase?: string }) => {
+          const code = response?.status_code;
+          if (code === 481 || code === 408) {
+            session.terminate();
+            return;
+          }
+          // The far end did not take the change: go back to the state it still has.
+          s._localHold = !held;
+          if (held) s._onunhold('local');
+          else s._onhold('local');
+          if (held) this.setMuted(id, true);
+          if (code === 491 && attempt < 3) {
+            this.dispatch({ type: 'notice', id, text: `The other side was changing the call at the same moment; ${held ? 'holding' : 'resuming'} again…` });
+            setTimeout(() => this.changeHold(id, held, attempt + 1), 2100 + Math.random() * 1900);
+            return;
+          }
+          const why = code ? `${code} ${response?.reason_phrase ?? ''}`.trim() : 'no answer to the re-INVITE';
+          this.dispatch({
+            type: 'notice',
+            id,
+            text: held ? `Hold failed (${why}). The call continues; your microphone is muted.` : `Resume failed (${why}). The call is still on hold.`,
+          });
+        },
+      },
+    });
+  }
+
+  /** Mutes or unmutes the agent's microphone on one call, independent of hold. */
+  setMuted(id: string, muted: boolean) {
+    const session = this.sessions.get(id);
+    const call = this.snapshot.calls.calls[id];
+    if (!session || !call) return;
+    if (muted) session.mute({ audio: true });
+    else session.unmute({ audio: true });
+    this.dispatch({ type: 'mute', id, muted });
+  }
+
+  /** Sends DTMF digits on a call: RFC 4733 (in the media) by default, SIP INFO when configured. */
+  sendDtmf(id: string, tones: string, transport: 'rfc4733' | 'info' = 'rfc4733') {
+    const session = this.sessions.get(id);
+    if (!session || !session.isEstablished() || !/^[0-9A-D#*,]+$/i.test(tones)) return;
+    session.sendDTMF(tones, {
+      transportType: (transport === 'info' ? 'INFO' : 'RFC2833') as never,
+      duration: 120,
+      interToneGap: 80,
+    });
   }
 
   decline(id: string, statusCode: 486 | 603 = 486) {
@@ -270,6 +377,9 @@ export class SipEngine {
     const id = `call-${this.nextId++}`;
     const uri = target.startsWith('sip:') ? target : `sip:${target}@${account.domain}`;
     const party: Party = { number: target, displayName: null };
+    for (const other of liveCalls(this.snapshot.calls)) {
+      if (other.phase === 'active' || other.phase === 'remote-held') this.hold(other.id);
+    }
     let session: RTCSession;
     try {
       session = ua.call(uri, this.mediaOptions());

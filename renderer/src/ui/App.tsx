@@ -82,8 +82,9 @@ function ProvisioningNotice({ view }: { view: AccountView | null }) {
   );
 }
 
-function CallCard({ call, region, now, engine, declineCode, focusAnswer }: {
+function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focusAnswer }: {
   call: Call;
+  dtmfTransport: 'rfc4733' | 'info';
   region: string;
   now: number;
   engine: SipEngine;
@@ -98,12 +99,15 @@ function CallCard({ call, region, now, engine, declineCode, focusAnswer }: {
     if (focusAnswer && call.phase === 'ringing-in' && !typing) answerRef.current?.focus();
   }, [call.phase, focusAnswer]);
 
+  const [keypad, setKeypad] = useState(false);
+  const inCall = call.phase === 'active' || call.phase === 'held' || call.phase === 'remote-held';
+  const longHold = call.phase === 'held' && now - call.phaseSince >= 40_000;
   const number = formatNumber(call.remote.number, region);
   const who = call.remote.displayName && call.remote.displayName !== call.remote.number ? `${call.remote.displayName}, ${number}` : number;
   const ended = call.phase === 'ended';
   const label = call.direction === 'inbound' ? `Call from ${who}` : `Call to ${who}`;
   return (
-    <article className={`call call--${call.phase}`} aria-label={label} data-call-id={call.id} data-phase={call.phase}>
+    <article className={`call call--${call.phase}${longHold ? ' call--long-hold' : ''}`} aria-label={label} data-call-id={call.id} data-phase={call.phase}>
       <header className="call__party">
         {call.remote.displayName && call.remote.displayName !== call.remote.number ? (
           <>
@@ -116,7 +120,14 @@ function CallCard({ call, region, now, engine, declineCode, focusAnswer }: {
       <p className="call__state">
         {ended ? endLabel(call) : phaseLabel[call.phase]}
         {!ended && <span className="call__timer"> {formatDuration(now - call.phaseSince)}</span>}
+        {longHold && <strong className="call__warning"> — waiting long</strong>}
+        {call.muted && !ended && <span className="call__muted"> · microphone muted</span>}
       </p>
+      {call.notice && (
+        <p className="call__notice" role="status" aria-label="Call notice">
+          {call.notice}
+        </p>
+      )}
       <div className="call__actions">
         {call.phase === 'ringing-in' && (
           <>
@@ -125,6 +136,25 @@ function CallCard({ call, region, now, engine, declineCode, focusAnswer }: {
             </button>
             <button type="button" className="btn btn--decline" onClick={() => engine.decline(call.id, declineCode)} aria-keyshortcuts="Alt+D">
               Decline
+            </button>
+          </>
+        )}
+        {inCall && (
+          <>
+            {call.phase === 'held' ? (
+              <button type="button" className="btn" onClick={() => engine.resume(call.id)}>
+                Resume
+              </button>
+            ) : (
+              <button type="button" className="btn" onClick={() => engine.hold(call.id)}>
+                Hold
+              </button>
+            )}
+            <button type="button" className="btn" aria-pressed={call.muted} onClick={() => engine.setMuted(call.id, !call.muted)}>
+              {call.muted ? 'Unmute' : 'Mute'}
+            </button>
+            <button type="button" className="btn" aria-expanded={keypad} aria-controls={`keypad-${call.id}`} onClick={() => setKeypad(!keypad)}>
+              Keypad
             </button>
           </>
         )}
@@ -139,6 +169,15 @@ function CallCard({ call, region, now, engine, declineCode, focusAnswer }: {
           </button>
         )}
       </div>
+      {inCall && keypad && (
+        <div id={`keypad-${call.id}`} className="keypad" role="group" aria-label="Keypad (sends tones)">
+          {['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'].map((d) => (
+            <button key={d} type="button" className="btn keypad__key" onClick={() => engine.sendDtmf(call.id, d, dtmfTransport)}>
+              {d}
+            </button>
+          ))}
+        </div>
+      )}
     </article>
   );
 }
@@ -205,6 +244,7 @@ export function App({ api, engine, audio }: Props) {
   const region = settings?.values.defaultRegion ?? 'RU';
   const declineCode = settings?.values.declineCode ?? 486;
   const autoAnswer = settings?.values.autoAnswer ?? false;
+  const dtmfTransport = settings?.values.dtmfTransport ?? 'rfc4733';
 
   useEffect(() => {
     if (ringing && !autoAnswer) audio.startRinging();
@@ -263,6 +303,7 @@ export function App({ api, engine, audio }: Props) {
               now={now}
               engine={engine}
               declineCode={declineCode}
+              dtmfTransport={dtmfTransport}
               focusAnswer={call.id === ringing?.id}
             />
           ))}
