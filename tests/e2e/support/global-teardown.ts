@@ -1,0 +1,5 @@
+import { stopLab } from '../../../scripts/lab/lab';
+
+export default async function globalTeardown() {
+  await stopLab();
+}
