@@ -8,6 +8,7 @@ const handlers = (): Handlers => ({
   settings: { get: () => view, set: vi.fn(() => view) },
   account: { get: () => ({ account: null, provisioning: { state: 'none', file: null } }) },
   provisioning: { reload: () => ({ account: null, provisioning: { state: 'none', file: null } }) },
+  notifications: { incomingCall: () => false },
   calls: { record: vi.fn(), list: vi.fn(), markMissedSeen: vi.fn(() => 0) },
 });
 

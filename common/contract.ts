@@ -35,6 +35,14 @@ export const AccountViewSchema = z.object({
 });
 export type AccountView = z.infer<typeof AccountViewSchema>;
 
+export const IncomingCallNoticeSchema = z.strictObject({
+  /** Who is calling, as shown in the app ("Oleg Petrov, +7 495 123 45 67"). */
+  from: z.string().min(1).max(200),
+  /** The line (dialled number) that rang, when known. */
+  line: z.string().max(100).nullable(),
+});
+export type IncomingCallNotice = z.infer<typeof IncomingCallNoticeSchema>;
+
 export const contract = {
   methods: {
     app: {
@@ -50,6 +58,10 @@ export const contract = {
     provisioning: {
       /** Reads the provisioning file again (after an admin replaced it). */
       reload: method(noInput, AccountViewSchema),
+    },
+    notifications: {
+      /** An OS notification for a ringing call, shown by the shell when the window is not in front. */
+      incomingCall: method(IncomingCallNoticeSchema, z.boolean()),
     },
     calls: {
       /** The renderer reports a call that ended; returns it as stored (id, ring and talk time derived). */

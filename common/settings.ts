@@ -14,6 +14,13 @@ const settingFields = {
   declineCode: z.union([z.literal(486), z.literal(603)], { error: 'must be 486 (busy) or 603 (decline)' }),
   /** How DTMF digits are sent: RFC 4733 telephone-events in the media, or SIP INFO. */
   dtmfTransport: z.enum(['rfc4733', 'info'], { error: 'must be "rfc4733" or "info"' }),
+  /** Do not disturb: off; reject incoming calls (busy); or reject them and log them as missed. */
+  dnd: z.enum(['off', 'reject', 'missed'], { error: 'must be "off", "reject" or "missed"' }),
+  /** Audio devices of this PC (MediaDeviceInfo.deviceId; "" = the system default). */
+  microphoneId: z.string().max(512),
+  speakerId: z.string().max(512),
+  /** Where the ringtone plays: a separate ringer (loudspeaker) while the headset stays on the call. */
+  ringerId: z.string().max(512),
 };
 
 export const defaultSettings = {
@@ -21,6 +28,10 @@ export const defaultSettings = {
   autoAnswer: false,
   declineCode: 486,
   dtmfTransport: 'rfc4733',
+  dnd: 'off',
+  microphoneId: '',
+  speakerId: '',
+  ringerId: '',
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);

@@ -1,4 +1,4 @@
-import type { AccountView, AppInfo, EventName, EventPayload, Handlers } from '../../common/contract';
+import type { AccountView, AppInfo, EventName, EventPayload, Handlers, IncomingCallNotice } from '../../common/contract';
 import { CallLogService } from './callLog';
 import { DataDir } from './dataDir';
 import { ProvisioningService } from './provisioning';
@@ -9,6 +9,8 @@ export interface FrontdeskOptions {
   provisioningFile: string | null;
   shell: AppInfo['shell'];
   version: string;
+  /** Shows an OS notification; returns whether one was shown (the browser host has none). */
+  notifyIncomingCall?: (notice: IncomingCallNotice) => boolean;
 }
 
 type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void;
@@ -52,6 +54,9 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
         emit('account.changed', view);
         return view;
       },
+    },
+    notifications: {
+      incomingCall: (notice) => options.notifyIncomingCall?.(notice) ?? false,
     },
     calls: {
       record: (input) => calls.record(input),

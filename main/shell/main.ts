@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, net, Notification, protocol, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { allMethodChannels, createDispatcher, prepareEvent, type EventName, type EventPayload } from '../../common/contract';
@@ -70,6 +70,23 @@ async function main() {
       }),
       shell: 'electron',
       version: app.getVersion(),
+      notifyIncomingCall: ({ from, line }) => {
+        const win = getMainWindow();
+        if (!Notification.isSupported() || !win || win.isFocused()) return false;
+        const note = new Notification({
+          title: `Incoming call: ${from}`,
+          body: line ? `On line ${line}. Click to answer in Frontdesk.` : 'Click to answer in Frontdesk.',
+          urgency: 'critical',
+          timeoutType: 'never',
+        });
+        note.on('click', () => {
+          if (win.isMinimized()) win.restore();
+          win.show();
+          win.focus();
+        });
+        note.show();
+        return true;
+      },
     },
     sendToRenderer,
   );

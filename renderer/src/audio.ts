@@ -6,6 +6,25 @@ export class AudioOut {
   private readonly elements = new Map<string, HTMLAudioElement>();
   private ctx: AudioContext | null = null;
   private ringTimer: ReturnType<typeof setInterval> | null = null;
+  private ringKind: 'ring' | 'waiting' | null = null;
+  private speakerId = '';
+  private ringerId = '';
+
+  /** Chooses the devices: calls on the headset (speaker), the ringtone on a separate ringer. */
+  setDevices(speakerId: string, ringerId: string) {
+    this.speakerId = speakerId;
+    if (ringerId !== this.ringerId) {
+      this.ringerId = ringerId;
+      const ctx = this.ctx as (AudioContext & { setSinkId?: (id: string) => Promise<void> }) | null;
+      void ctx?.setSinkId?.(ringerId).catch(() => undefined);
+    }
+    for (const el of this.elements.values()) this.applySink(el);
+  }
+
+  private applySink(el: HTMLAudioElement) {
+    const withSink = el as HTMLAudioElement & { setSinkId?: (id: string) => Promise<void>; sinkId?: string };
+    if (withSink.setSinkId && withSink.sinkId !== this.speakerId) void withSink.setSinkId(this.speakerId).catch(() => undefined);
+  }
 
   playRemote = (callId: string, stream: MediaStream | null) => {
     let el = this.elements.get(callId);
@@ -24,37 +43,54 @@ export class AudioOut {
       el.hidden = true;
       document.body.append(el);
       this.elements.set(callId, el);
+      this.applySink(el);
     }
     el.srcObject = stream;
     void el.play().catch(() => undefined);
   };
 
-  /** Rings (425 Hz, 1 s on, 3 s off) until stopped. */
-  startRinging() {
-    if (this.ringTimer) return;
+  /**
+   * Rings until stopped: "ring" is the full ringtone (425 Hz, 1 s on, 3 s off) on the ringer;
+   * "waiting" is the discreet call-waiting tone (two short beeps every 3 s) in the headset, for a
+   * second call while the agent is on the phone.
+   */
+  startRinging(kind: 'ring' | 'waiting' = 'ring') {
+    if (this.ringKind === kind) return;
+    this.stopRinging();
     try {
       this.ctx ??= new AudioContext();
+      const ctx = this.ctx as AudioContext & { setSinkId?: (id: string) => Promise<void> };
+      void ctx.setSinkId?.(kind === 'ring' ? this.ringerId : this.speakerId).catch(() => undefined);
     } catch {
       return;
     }
-    const burst = () => {
+    const beep = (at: number, seconds: number, gainValue: number) => {
       const ctx = this.ctx;
       if (!ctx) return;
-      void ctx.resume().catch(() => undefined);
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();
       osc.frequency.value = 425;
-      gain.gain.value = 0.15;
+      gain.gain.value = gainValue;
       osc.connect(gain).connect(ctx.destination);
-      osc.start();
-      osc.stop(ctx.currentTime + 1);
+      osc.start(ctx.currentTime + at);
+      osc.stop(ctx.currentTime + at + seconds);
     };
-    burst();
-    this.ringTimer = setInterval(burst, 4000);
+    const pattern = () => {
+      void this.ctx?.resume().catch(() => undefined);
+      if (kind === 'ring') beep(0, 1, 0.15);
+      else {
+        beep(0, 0.2, 0.05);
+        beep(0.4, 0.2, 0.05);
+      }
+    };
+    pattern();
+    this.ringKind = kind;
+    this.ringTimer = setInterval(pattern, kind === 'ring' ? 4000 : 3000);
   }
 
   stopRinging() {
     if (this.ringTimer) clearInterval(this.ringTimer);
     this.ringTimer = null;
+    this.ringKind = null;
   }
 }

@@ -44,9 +44,17 @@ export interface MediaStats {
   packetsReceived: number;
   bytesSent: number;
   bytesReceived: number;
+  /** Energy of the audio received so far (WebRTC's totalAudioEnergy): flat while the far end is muted. */
+  audioEnergyReceived: number;
   /** RTCPeerConnection's ICE and overall connection state. */
   iceState: string;
   connectionState: string;
+}
+
+/** What the engine takes from the settings. */
+export interface EnginePreferences {
+  dnd: 'off' | 'reject' | 'missed';
+  microphoneId: string;
 }
 
 export interface EngineOptions {
@@ -92,6 +100,11 @@ export class SipEngine {
   private readonly listeners = new Set<() => void>();
   private ua: JsSIP.UA | null = null;
   private readonly sessions = new Map<string, RTCSession>();
+  /** Each call's audio sender and the microphone track it sends when not held or muted. */
+  private readonly senders = new Map<string, { sender: RTCRtpSender; track: MediaStreamTrack }>();
+  /** End reasons decided here rather than read from JsSIP's cause (calls refused by DND). */
+  private readonly endOverrides = new Map<string, { reason: CallEndReason; cause: string }>();
+  private prefs: EnginePreferences = { dnd: 'off', microphoneId: '' };
   private readonly now: () => number;
   private nextId = 1;
 
@@ -116,6 +129,10 @@ export class SipEngine {
       this.options.onIgnoredTransition?.(`${why.event.type} ignored for call ${why.event.id} in phase ${why.phase ?? 'none'}`),
     );
     if (calls !== this.snapshot.calls) this.update({ calls });
+  }
+
+  configure(prefs: EnginePreferences) {
+    this.prefs = prefs;
   }
 
   // ---- account ----
@@ -211,25 +228,35 @@ export class SipEngine {
     session.on('progress', () => {
       if (direction === 'outbound') this.dispatch({ type: 'remote-ringing', id, at: this.now() });
     });
-    session.on('confirmed', () => this.dispatch({ type: 'confirmed', id, at: this.now() }));
-    session.on('hold', (e: { originator: string }) =>
-      this.dispatch({ type: e.originator === 'local' ? 'hold' : 'remote-hold', id, at: this.now() }),
-    );
-    session.on('unhold', (e: { originator: string }) =>
-      this.dispatch({ type: e.originator === 'local' ? 'resume' : 'remote-resume', id, at: this.now() }),
-    );
+    session.on('confirmed', () => {
+      const sender = session.connection?.getSenders().find((s) => s.track?.kind === 'audio');
+      if (sender?.track) this.senders.set(id, { sender, track: sender.track });
+      this.dispatch({ type: 'confirmed', id, at: this.now() });
+      this.syncSender(id);
+    });
+    session.on('hold', (e: { originator: string }) => {
+      this.dispatch({ type: e.originator === 'local' ? 'hold' : 'remote-hold', id, at: this.now() });
+      this.syncSender(id);
+    });
+    session.on('unhold', (e: { originator: string }) => {
+      this.dispatch({ type: e.originator === 'local' ? 'resume' : 'remote-resume', id, at: this.now() });
+      this.syncSender(id);
+    });
     const finish = (e: { originator: string; cause: string; message?: unknown }) => {
       const call = this.snapshot.calls.calls[id];
       const msg = e.message as { status_code?: number; reason_phrase?: string } | undefined;
       const status = msg?.status_code ? `${msg.status_code} ${msg.reason_phrase ?? ''}`.trim() : null;
+      const override = this.endOverrides.get(id);
       this.dispatch({
         type: 'ended',
         id,
         at: this.now(),
-        reason: endReasonFor(e.originator, e.cause, call?.answeredAt != null, direction),
-        cause: status ?? e.cause,
+        reason: override?.reason ?? endReasonFor(e.originator, e.cause, call?.answeredAt != null, direction),
+        cause: override?.cause ?? status ?? e.cause,
       });
       this.sessions.delete(id);
+      this.senders.delete(id);
+      this.endOverrides.delete(id);
       this.options.playRemote?.(id, null);
     };
     session.on('ended', finish);
@@ -247,11 +274,18 @@ export class SipEngine {
       dialled: request.to?.uri?.user ?? null,
       sipCallId: request.call_id ?? null,
     });
+    if (this.prefs.dnd !== 'off') {
+      // Do not disturb: nothing rings; the caller hears busy (reject) or "unavailable" (missed).
+      const missed = this.prefs.dnd === 'missed';
+      this.endOverrides.set(id, { reason: missed ? 'missed' : 'declined', cause: 'Do not disturb' });
+      session.terminate(missed ? { status_code: 480, reason_phrase: 'Temporarily Unavailable' } : { status_code: 486, reason_phrase: 'Busy Here' });
+    }
   }
 
   private mediaOptions() {
+    const mic = this.prefs.microphoneId;
     return {
-      mediaConstraints: { audio: true, video: false },
+      mediaConstraints: { audio: mic ? { deviceId: { exact: mic } } : true, video: false },
       pcConfig: { iceServers: [] as RTCIceServer[] },
     };
   }
@@ -341,6 +375,22 @@ export class SipEngine {
     if (muted) session.mute({ audio: true });
     else session.unmute({ audio: true });
     this.dispatch({ type: 'mute', id, muted });
+    this.syncSender(id);
+  }
+
+  /**
+   * Sends the microphone only while the call is live and not held. Detaching the track (rather
+   * than only disabling it, which still sends packets of silence) means a held caller receives
+   * nothing at all from this desk.
+   */
+  private syncSender(id: string) {
+    const entry = this.senders.get(id);
+    const call = this.snapshot.calls.calls[id];
+    if (!entry || !call) return;
+    // Muting only disables the track (JsSIP's mute), so DTMF can still be sent to an IVR while muted.
+    const send = call.phase === 'active' || call.phase === 'answering';
+    const want = send ? entry.track : null;
+    if (entry.sender.track !== want) void entry.sender.replaceTrack(want).catch(() => undefined);
   }
 
   /** Sends DTMF digits on a call: RFC 4733 (in the media) by default, SIP INFO when configured. */
@@ -370,13 +420,13 @@ export class SipEngine {
   }
 
   /** Places a call to an extension or a number; returns the call id, or null without an account. */
-  dial(target: string): string | null {
+  dial(target: string, displayName: string | null = null): string | null {
     const ua = this.ua;
     const account = this.snapshot.account;
     if (!ua || !account) return null;
     const id = `call-${this.nextId++}`;
     const uri = target.startsWith('sip:') ? target : `sip:${target}@${account.domain}`;
-    const party: Party = { number: target, displayName: null };
+    const party: Party = { number: target, displayName };
     for (const other of liveCalls(this.snapshot.calls)) {
       if (other.phase === 'active' || other.phase === 'remote-held') this.hold(other.id);
     }
@@ -412,16 +462,18 @@ export class SipEngine {
         packetsReceived: 0,
         bytesSent: 0,
         bytesReceived: 0,
+        audioEnergyReceived: 0,
         iceState: pc.iceConnectionState,
         connectionState: pc.connectionState,
       };
-      stats.forEach((s: { type: string; kind?: string; packetsSent?: number; packetsReceived?: number; bytesSent?: number; bytesReceived?: number }) => {
+      stats.forEach((s: { type: string; kind?: string; packetsSent?: number; packetsReceived?: number; bytesSent?: number; bytesReceived?: number; totalAudioEnergy?: number }) => {
         if (s.type === 'outbound-rtp' && s.kind === 'audio') {
           row.packetsSent += s.packetsSent ?? 0;
           row.bytesSent += s.bytesSent ?? 0;
         } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
           row.packetsReceived += s.packetsReceived ?? 0;
           row.bytesReceived += s.bytesReceived ?? 0;
+          row.audioEnergyReceived += s.totalAudioEnergy ?? 0;
         }
       });
       out.push(row);

@@ -4,7 +4,9 @@ import type { SettingsView } from '../../../common/settings';
 import type { AudioOut } from '../audio';
 import { liveCalls, type Call } from '../sip/callMachine';
 import type { EngineSnapshot, SipEngine } from '../sip/engine';
+import { parseDialString } from '../../../common/phone';
 import { endLabel, formatDuration, formatNumber, phaseLabel } from './format';
+import { SettingsPanel } from './SettingsPanel';
 import { History } from './History';
 
 interface Props {
@@ -182,13 +184,20 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
   );
 }
 
-function Dialer({ engine, disabled }: { engine: SipEngine; disabled: boolean }) {
+function Dialer({ engine, disabled, region }: { engine: SipEngine; disabled: boolean; region: string }) {
   const [target, setTarget] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [pad, setPad] = useState(false);
+  const inputRef = useRef<HTMLInputElement>(null);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const cleaned = target.trim().replace(/[\s()-]/g, '');
-    if (!cleaned) return;
-    if (engine.dial(cleaned)) setTarget('');
+    const parsed = parseDialString(target, region);
+    if (!parsed.ok) {
+      setProblem(parsed.problem);
+      return;
+    }
+    setProblem(null);
+    if (engine.dial(parsed.dial, parsed.kind === 'number' ? parsed.display : null)) setTarget('');
   };
   return (
     <form className="dialer" onSubmit={submit} aria-label="Dial">
@@ -196,18 +205,49 @@ function Dialer({ engine, disabled }: { engine: SipEngine; disabled: boolean }) 
       <div className="dialer__row">
         <input
           id="dial-number"
+          ref={inputRef}
           name="number"
           inputMode="tel"
           autoComplete="off"
           value={target}
-          onChange={(e) => setTarget(e.target.value)}
+          onChange={(e) => {
+            setTarget(e.target.value);
+            setProblem(null);
+          }}
           placeholder="1001 or +7 495 123-45-67"
           aria-keyshortcuts="Alt+N"
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={problem ? 'dial-problem' : undefined}
         />
         <button type="submit" className="btn btn--answer" disabled={disabled || !target.trim()}>
           Call
         </button>
+        <button type="button" className="btn" aria-expanded={pad} aria-controls="dial-pad" onClick={() => setPad(!pad)}>
+          Dial pad
+        </button>
       </div>
+      {problem && (
+        <p id="dial-problem" role="alert" className="dialer__problem">
+          {problem}
+        </p>
+      )}
+      {pad && (
+        <div id="dial-pad" className="keypad" role="group" aria-label="Dial pad">
+          {['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#', '+'].map((d) => (
+            <button
+              key={d}
+              type="button"
+              className="btn keypad__key"
+              onClick={() => {
+                setTarget((t) => t + d);
+                inputRef.current?.focus();
+              }}
+            >
+              {d}
+            </button>
+          ))}
+        </div>
+      )}
     </form>
   );
 }
@@ -246,10 +286,29 @@ export function App({ api, engine, audio }: Props) {
   const autoAnswer = settings?.values.autoAnswer ?? false;
   const dtmfTransport = settings?.values.dtmfTransport ?? 'rfc4733';
 
+  const othersInCall = live.some((c) => c.phase !== 'ringing-in' && c.phase !== 'ending');
   useEffect(() => {
-    if (ringing && !autoAnswer) audio.startRinging();
+    if (ringing && !(autoAnswer && !othersInCall)) audio.startRinging(othersInCall ? 'waiting' : 'ring');
     else audio.stopRinging();
-  }, [ringing, autoAnswer, audio]);
+  }, [ringing, autoAnswer, othersInCall, audio]);
+
+  const ringingId = ringing?.id;
+  useEffect(() => {
+    if (!ringingId || !ringing) return;
+    const number = formatNumber(ringing.remote.number, region);
+    const from = ringing.remote.displayName && ringing.remote.displayName !== ringing.remote.number ? `${ringing.remote.displayName}, ${number}` : number;
+    void api.notifications.incomingCall({ from, line: ringing.dialled }).catch(() => undefined);
+    // Once per ringing call: a new snapshot of the same call must not notify again.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ringingId, api]);
+
+  const prefs = settings?.values;
+  useEffect(() => {
+    if (!prefs) return;
+    engine.configure({ dnd: prefs.dnd, microphoneId: prefs.microphoneId });
+    audio.setDevices(prefs.speakerId, prefs.ringerId);
+  }, [prefs, engine, audio]);
+  const [showSettings, setShowSettings] = useState(false);
 
   useEffect(() => {
     if (ringing && autoAnswer && live.length === 1) engine.answer(ringing.id);
@@ -259,7 +318,7 @@ export function App({ api, engine, audio }: Props) {
     (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
       const key = e.key.toLowerCase();
-      const current = live.find((c) => c.phase !== 'ringing-in') ?? null;
+      const current = live.find((c) => c.phase === 'active') ?? live.find((c) => c.phase !== 'ringing-in') ?? null;
       if (key === 'a' && ringing) engine.answer(ringing.id);
       else if (key === 'd' && ringing) engine.decline(ringing.id, declineCode);
       else if (key === 'h' && current) engine.hangup(current.id);
@@ -279,7 +338,22 @@ export function App({ api, engine, audio }: Props) {
       <header className="topbar">
         <h1 className="topbar__title">Frontdesk</h1>
         <RegistrationStatus snapshot={snapshot} />
+        {settings?.values.dnd !== 'off' && settings && <span className="topbar__dnd">Do not disturb</span>}
+        <button
+          type="button"
+          className="btn topbar__settings"
+          aria-expanded={showSettings}
+          aria-controls="settings-panel"
+          onClick={() => setShowSettings(!showSettings)}
+        >
+          Settings
+        </button>
       </header>
+      {showSettings && settings && (
+        <div id="settings-panel" className="settings-wrap">
+          <SettingsPanel api={api} view={settings} />
+        </div>
+      )}
       {bridgeError && (
         <p role="alert" className="notice notice--error">
           Frontdesk cannot reach its services: {bridgeError}
@@ -309,7 +383,7 @@ export function App({ api, engine, audio }: Props) {
           ))}
         </section>
         <aside className="side">
-          <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} />
+          <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} region={region} />
           <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />
           <p className="shortcuts">
             Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}

@@ -1,12 +1,6 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { Call, CallPhase } from '../sip/callMachine';
 
-/** A number as people read it: "+7 495 123 45 67"; extensions and unparseable strings as they are. */
-export function formatNumber(raw: string, region: string): string {
-  if (/^\d{1,6}$/.test(raw)) return raw; // an extension
-  const parsed = parsePhoneNumberFromString(raw, region as CountryCode);
-  return parsed?.isValid() ? parsed.formatInternational() : raw;
-}
+export { formatNumber } from '../../../common/phone';
 
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
