@@ -121,3 +121,51 @@ describe('call machine', () => {
     expect(s.calls.b).toMatchObject({ phase: 'active', muted: true });
   });
 });
+
+describe('hold that collides (491) or fails', () => {
+  it('goes back to active when the engine rolls the hold back, and can hold again later', () => {
+    const s = run([
+      { type: 'incoming', id: 'a', remote, at: 0 },
+      { type: 'answer', id: 'a', at: 1 },
+      { type: 'confirmed', id: 'a', at: 2 },
+      { type: 'hold', id: 'a', at: 10 },
+      // 491 Request Pending: the engine restores the previous state, mutes, and says why
+      { type: 'resume', id: 'a', at: 11 },
+      { type: 'mute', id: 'a', muted: true },
+      { type: 'notice', id: 'a', text: 'Hold failed (491 Request Pending)' },
+      // the retry succeeds
+      { type: 'hold', id: 'a', at: 14 },
+      { type: 'notice', id: 'a', text: null },
+    ]);
+    expect(s.calls.a).toMatchObject({ phase: 'held', muted: true, notice: null, phaseSince: 14 });
+  });
+
+  it('a far-end hold while we hold ourselves keeps the call held here', () => {
+    const s = run([
+      { type: 'dial', id: 'b', remote, at: 0 },
+      { type: 'confirmed', id: 'b', at: 1 },
+      { type: 'remote-hold', id: 'b', at: 2 },
+      { type: 'hold', id: 'b', at: 3 },
+      { type: 'remote-resume', id: 'b', at: 4 },
+    ]);
+    expect(s.calls.b?.phase).toBe('held');
+  });
+
+  it('a notice for an ended call is dropped', () => {
+    const ended = run([
+      { type: 'incoming', id: 'a', remote, at: 0 },
+      { type: 'ended', id: 'a', at: 1, reason: 'missed' },
+    ]);
+    expect(reduceCalls(ended, { type: 'notice', id: 'a', text: 'late' })).toBe(ended);
+  });
+
+  it('a 487 after the agent cancelled an outbound call is "cancelled"', () => {
+    const s = run([
+      { type: 'dial', id: 'b', remote, at: 0 },
+      { type: 'remote-ringing', id: 'b', at: 1 },
+      { type: 'hangup', id: 'b', at: 2 },
+      { type: 'ended', id: 'b', at: 3, reason: 'cancelled', cause: '487 Request Terminated' },
+    ]);
+    expect(s.calls.b).toMatchObject({ endReason: 'cancelled', endCause: '487 Request Terminated' });
+  });
+});

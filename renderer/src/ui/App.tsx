@@ -338,7 +338,11 @@ export function App({ api, engine, audio }: Props) {
       <header className="topbar">
         <h1 className="topbar__title">Frontdesk</h1>
         <RegistrationStatus snapshot={snapshot} />
-        {settings?.values.dnd !== 'off' && settings && <span className="topbar__dnd">Do not disturb</span>}
+        {settings && settings.values.dnd !== 'off' && (
+          <span role="status" aria-label="Do not disturb" className="topbar__dnd">
+            Do not disturb: calls are {settings.values.dnd === 'missed' ? 'logged as missed' : 'refused'}
+          </span>
+        )}
         <button
           type="button"
           className="btn topbar__settings"

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { query } from '../../../scripts/lab/rtpengine';
 import { writeLabProvisioning } from '../../../scripts/provision';
 import type { ProvisioningFile } from '../../../common/provisioning';
 
@@ -95,6 +96,7 @@ export interface MediaStatsRow {
   sipCallId: string;
   packetsSent: number;
   packetsReceived: number;
+  audioEnergyReceived: number;
 }
 
 export async function mediaStats(page: Page): Promise<MediaStatsRow[]> {
@@ -116,6 +118,42 @@ export async function expectMediaFlowing(page: Page, min = 25): Promise<{ before
     )
     .toBeGreaterThanOrEqual(min);
   return { before: first!, after: last };
+}
+
+/** Packets rtpengine received from each leg of a call, smallest first. */
+export async function legPackets(callId: string): Promise<number[]> {
+  const stats = await query(callId);
+  return stats.legs.map((l) => l.packets).sort((a, b) => a - b);
+}
+
+/** Packets rtpengine received from the WebRTC (Frontdesk) leg and from the plain-RTP leg of a call. */
+export async function legsBySide(callId: string): Promise<{ webrtc: number; plain: number }> {
+  const stats = await query(callId);
+  const isWebrtc = (l: (typeof stats.legs)[number]) => l.medias.some((m) => /SAVP/.test(m.protocol));
+  const webrtc = stats.legs.filter(isWebrtc).reduce((a, l) => a + l.packets, 0);
+  const plain = stats.legs.filter((l) => !isWebrtc(l)).reduce((a, l) => a + l.packets, 0);
+  return { webrtc, plain };
+}
+
+/** Waits until rtpengine relays at least `min` more packets from both legs of a call. */
+export async function expectRelayCarriesBothWays(callId: string, min = 25) {
+  const before = await legPackets(callId);
+  await expect
+    .poll(
+      async () => {
+        const now = await legPackets(callId);
+        return now.length >= 2 ? Math.min(...now.map((p, i) => p - (before[i] ?? 0))) : 0;
+      },
+      { timeout: 15_000, message: 'rtpengine relays RTP from both legs' },
+    )
+    .toBeGreaterThanOrEqual(min);
+}
+
+/** How much a counter grows over `ms`. */
+export async function growth<T>(read: () => Promise<T>, pick: (v: T) => number, ms = 2000): Promise<number> {
+  const a = pick(await read());
+  await new Promise((r) => setTimeout(r, ms));
+  return pick(await read()) - a;
 }
 
 type Fixtures = { agents: (options: Parameters<typeof startHost>[0]) => Promise<Agent> };
