@@ -278,7 +278,9 @@ export function App({ api, engine, audio }: Props) {
     };
   }, [api, engine]);
 
-  const calls = snapshot.calls.order.map((id) => snapshot.calls.calls[id]!);
+  // A ringing call is the banner: it stands first, above the calls in progress.
+  const ordered = snapshot.calls.order.map((id) => snapshot.calls.calls[id]!);
+  const calls = [...ordered.filter((c) => c.phase === 'ringing-in'), ...ordered.filter((c) => c.phase !== 'ringing-in')];
   const live = liveCalls(snapshot.calls);
   const ringing = live.find((c) => c.phase === 'ringing-in');
   const region = settings?.values.defaultRegion ?? 'RU';
