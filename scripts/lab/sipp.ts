@@ -212,7 +212,11 @@ export function parseSippTrace(text: string): SipTraceMessage[] {
     const block = blocks[i + 1] ?? '';
     const m = /^\s*(UDP|TCP|TLS|SCTP)\s+message\s+(sent|received)[^\n]*\n/i.exec(block);
     if (!m) continue;
-    const msg = parseSipMessage(block.slice(m[0].length), m[2]!.toLowerCase() as 'sent' | 'received', time);
+    const text = block.slice(m[0].length);
+    // the last block may still be being written: take it only once it has all its bytes
+    const declared = /\[(\d+)\]\s*bytes|\((\d+)\s*bytes\)/i.exec(m[0]);
+    if (i + 2 >= blocks.length && declared && Buffer.byteLength(text.replace(/^\n/, '')) < Number(declared[1] ?? declared[2])) continue;
+    const msg = parseSipMessage(text, m[2]!.toLowerCase() as 'sent' | 'received', time);
     if (msg) out.push(msg);
   }
   return out;

@@ -42,6 +42,8 @@ export interface Call {
   dialled: string | null;
   /** SIP Call-ID, the key a recording or a PBX log is matched by. */
   sipCallId: string | null;
+  /** X- headers the PBX put on the INVITE (IVR choice, queue, campaign, lead id…): what came before the call. */
+  sipHeaders: Readonly<Record<string, string>>;
   phase: CallPhase;
   /** When the call entered its current phase (ms since epoch): "on hold for 40 s". */
   phaseSince: number;
@@ -57,7 +59,15 @@ export interface Call {
 }
 
 export type CallEvent =
-  | { type: 'incoming'; id: string; remote: Party; at: number; dialled?: string | null; sipCallId?: string | null }
+  | {
+      type: 'incoming';
+      id: string;
+      remote: Party;
+      at: number;
+      dialled?: string | null;
+      sipCallId?: string | null;
+      sipHeaders?: Record<string, string>;
+    }
   | { type: 'dial'; id: string; remote: Party; at: number; sipCallId?: string | null }
   | { type: 'remote-ringing'; id: string; at: number }
   | { type: 'answer'; id: string; at: number }
@@ -132,6 +142,7 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
         remote: event.remote,
         dialled: event.type === 'incoming' ? (event.dialled ?? null) : null,
         sipCallId: event.sipCallId ?? null,
+        sipHeaders: event.type === 'incoming' ? (event.sipHeaders ?? {}) : {},
         phase: event.type === 'incoming' ? 'ringing-in' : 'dialing',
         phaseSince: event.at,
         startedAt: event.at,

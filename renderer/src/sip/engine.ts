@@ -95,6 +95,16 @@ function describeRegistrationFailure(cause: string | undefined, status?: number,
   }
 }
 
+/** The X- headers of a request (first value each, trimmed and length-limited). */
+function extensionHeaders(headers: Record<string, { raw?: string }[]> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of Object.entries(headers ?? {})) {
+    const raw = values[0]?.raw;
+    if (/^x-/i.test(name) && typeof raw === 'string') out[name] = raw.trim().slice(0, 500);
+  }
+  return out;
+}
+
 export class SipEngine {
   private snapshot: EngineSnapshot = { account: null, registration: { state: 'no-account' }, calls: emptyCalls };
   private readonly listeners = new Set<() => void>();
@@ -263,7 +273,10 @@ export class SipEngine {
     session.on('failed', finish);
   }
 
-  private onIncoming(session: RTCSession, request: { call_id?: string; to?: { uri?: { user?: string } } }) {
+  private onIncoming(
+    session: RTCSession,
+    request: { call_id?: string; to?: { uri?: { user?: string } }; headers?: Record<string, { raw?: string }[]> },
+  ) {
     const id = `call-${this.nextId++}`;
     this.track(id, session, 'inbound');
     this.dispatch({
@@ -273,6 +286,7 @@ export class SipEngine {
       at: this.now(),
       dialled: request.to?.uri?.user ?? null,
       sipCallId: request.call_id ?? null,
+      sipHeaders: extensionHeaders(request.headers),
     });
     if (this.prefs.dnd !== 'off') {
       // Do not disturb: nothing rings; the caller hears busy (reject) or "unavailable" (missed).
