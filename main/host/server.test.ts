@@ -1,0 +1,77 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startHost } from './server';
+
+let host: Awaited<ReturnType<typeof startHost>>;
+let root: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'frontdesk-host-'));
+  const rendererDir = path.join(root, 'renderer');
+  mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
+  writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Frontdesk</title>');
+  writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(path.join(root, 'secret.txt'), 'do not serve');
+  host = await startHost({ rendererDir, dataDir: path.join(root, 'data'), provisioningFile: null, port: 0, version: 'test' });
+});
+afterAll(async () => host.close());
+
+function call(origin: string, frame: unknown): Promise<{ opened: boolean; reply?: unknown; closeCode?: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${host.url.replace('http', 'ws')}bridge`, { origin });
+    let opened = false;
+    ws.on('open', () => {
+      opened = true;
+      ws.send(JSON.stringify(frame));
+    });
+    ws.on('message', (d) => {
+      resolve({ opened, reply: JSON.parse(String(d)) });
+      ws.close();
+    });
+    ws.on('close', (code) => resolve({ opened, closeCode: code }));
+    ws.on('error', () => resolve({ opened }));
+  });
+}
+
+describe('browser host', () => {
+  it('serves the renderer with a strict CSP', async () => {
+    const res = await fetch(host.url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await res.text()).toContain('<title>Frontdesk</title>');
+  });
+
+  it('never serves a file outside the renderer folder', async () => {
+    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/../../secret.txt']) {
+      const res = await fetch(host.url.replace(/\/$/, '') + p);
+      expect(await res.text()).not.toContain('do not serve');
+    }
+  });
+
+  it('answers contract calls from its own page', async () => {
+    const origin = host.url.replace(/\/$/, '');
+    const result = await call(origin, { t: 'call', id: 7, channel: 'frontdesk:app.info' });
+    expect(result.reply).toMatchObject({ t: 'result', id: 7, result: { ok: true, value: { shell: 'browser-host', version: 'test' } } });
+  });
+
+  it('refuses the bridge to another origin', async () => {
+    const result = await call('http://evil.example', { t: 'call', id: 1, channel: 'frontdesk:app.info' });
+    expect(result.opened).toBe(false);
+    expect(result.reply).toBeUndefined();
+  });
+
+  it('closes the bridge on a malformed frame', async () => {
+    const origin = host.url.replace(/\/$/, '');
+    const result = await call(origin, { t: 'call', id: 'x', channel: 5 });
+    expect(result.closeCode).toBe(1008);
+  });
+
+  it('returns a readable error for a bad call rather than crashing', async () => {
+    const origin = host.url.replace(/\/$/, '');
+    const result = await call(origin, { t: 'call', id: 2, channel: 'frontdesk:settings.set', input: { key: 'autoAnswer', value: 'yes' } });
+    expect(result.reply).toMatchObject({ result: { ok: false, error: { code: 'bad-input' } } });
+  });
+});
