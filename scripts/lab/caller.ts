@@ -4,8 +4,11 @@
  *   (digest auth) calling into the lab with real G.711 A-law audio;
  * - answerCalls: the "PSTN gateway" / outside number answering on 127.0.0.1:5070;
  * - registerAsPhone: an ordinary SIP desk phone registered as an extension.
- * Every SIPp run is bounded in time and writes its message trace under
- * <state>/sipp/<run>/; nothing is left running after stop()/result.
+ * SIPp does the signalling; each run's RTP is sent and received by a media
+ * endpoint (media.ts) that also decodes RFC 4733 DTMF. DTMF from SIP INFO comes
+ * from the message trace. Every SIPp run is bounded in time and writes its
+ * message trace under <state>/sipp/<run>/; nothing is left running after
+ * stop()/result.
  */
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +22,55 @@ import {
 } from './config';
 import { parseNameAddr, readSippTrace, runName, startSipp, type SipTraceMessage, type SippRun } from './sipp';
 import { clearRegistrations } from './lab';
+import { pickMediaPort, startMedia, type CallMediaState, type LabMedia, type MediaState, type RtpStats, type SendDtmfOptions } from './media';
+import { infoDtmf, reinviteAnswers, type InfoDtmf, type ReinviteAnswer } from './rtp';
 import { udpSend } from './probes';
+
+export type { ReinviteAnswer } from './rtp';
+export type { RtpStats, SendDtmfOptions } from './media';
+
+// ---------------------------------------------------------------- DTMF and RTP of a call
+
+export interface DtmfEvent {
+  digit: string;
+  /** RFC 4733 telephone-event in the RTP, or a SIP INFO request. */
+  via: 'rfc4733' | 'info';
+  /** When it arrived (epoch ms): the event's first packet, or the INFO's trace time. */
+  at: number;
+  /** RFC 4733 only: payload type, length (from the event's duration field), end (E bit) seen. */
+  payloadType?: number;
+  durationMs?: number;
+  ended?: boolean;
+}
+
+const noRtp = (): RtpStats => ({ packetsIn: 0, packetsOut: 0, bytesIn: 0, byPayloadType: {} });
+
+/** RFC 4733 events and INFO digits of one call, in arrival order. */
+export function mergeDtmf(info: InfoDtmf[], media: CallMediaState | undefined): DtmfEvent[] {
+  const out: DtmfEvent[] = [
+    ...info.map((i): DtmfEvent => ({ digit: i.digit, via: 'info', at: i.at })),
+    ...(media?.events ?? []).map((e): DtmfEvent => ({ digit: e.digit, via: 'rfc4733', at: e.at, payloadType: e.payloadType, durationMs: e.durationMs, ended: e.ended })),
+  ];
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Poll until the received digits contain `digits` and every RFC 4733 event has
+ * ended (its E bit arrived, or it went quiet 1.5 s ago); resolves with all digits.
+ */
+async function waitDigits(read: () => DtmfEvent[], digits: string, timeoutMs: number, what: string, failed: () => string | undefined): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = read();
+    const got = events.map((e) => e.digit).join('');
+    const settled = events.every((e) => e.via !== 'rfc4733' || e.ended || Date.now() - e.at - (e.durationMs ?? 0) > 1500);
+    if (got.includes(digits.toUpperCase()) && settled) return got;
+    const err = failed();
+    if (err) throw new Error(`${what}: waiting for DTMF ${JSON.stringify(digits)}: ${err}`);
+    if (Date.now() > deadline) throw new Error(`${what}: DTMF ${JSON.stringify(digits)} not received within ${timeoutMs} ms; got ${JSON.stringify(got)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 // ---------------------------------------------------------------- placeCall
 
@@ -41,6 +92,21 @@ export interface PlaceCallOptions {
   /** Hard limit for the whole SIPp run. Default 10 min. */
   maxCallMs?: number;
   /**
+   * Another UAC scenario (file name in scripts/lab/sipp/ or a path) that takes the same keys,
+   * e.g. 'reinvite-uac.xml' (the caller puts the callee on hold and back with re-INVITEs).
+   */
+  scenario?: string;
+  /** More -key values for the scenario. */
+  keys?: Record<string, string | number>;
+  /**
+   * Collide when the far end (Frontdesk holding the call) re-INVITEs: answer the first
+   * `reinviteFailures` re-INVITEs with this code (491 glare, 500 with Retry-After: 1, 488),
+   * then accept later ones. The call stays up.
+   */
+  reinviteReply?: 491 | 500 | 488;
+  /** How many re-INVITEs get `reinviteReply`. Default 1. */
+  reinviteFailures?: number;
+  /**
    * Call as a lab extension: From sip:USER@lab domain, answering the PBX's 407
    * with the account's password. `from` is ignored when set.
    */
@@ -52,6 +118,13 @@ export type CallEnd = 'remote-bye' | 'local-bye' | 'cancelled' | 'failed';
 
 export interface CallResult {
   callId: string;
+  /** DTMF the caller received (RFC 4733 and INFO), in order, and each event. */
+  dtmf: string;
+  dtmfEvents: DtmfEvent[];
+  /** RTP of the call at the caller's media endpoint. */
+  rtp: RtpStats;
+  /** Re-INVITEs the caller received (e.g. the softphone's hold) and its answers. */
+  reinvites: ReinviteAnswer[];
   /** Final status code of the INVITE (0 when none arrived). */
   code: number;
   reason: string;
@@ -73,6 +146,19 @@ export interface PlacedCall {
   result: Promise<CallResult>;
   /** Hang up now (BYE if answered, CANCEL while ringing), then resolve like `result`. */
   stop(): Promise<CallResult>;
+  /** DTMF received so far (RFC 4733 and SIP INFO alike, in arrival order). */
+  dtmf(): string;
+  dtmfEvents(): DtmfEvent[];
+  /** Wait until the received DTMF contains `digits` (default 10 s); resolves with all digits received. */
+  waitForDtmf(digits: string, timeoutMs?: number): Promise<string>;
+  /** Send RFC 4733 DTMF to the far end (the call must be answered and not held). */
+  sendDtmf(digits: string, opts?: Omit<SendDtmfOptions, 'callId'>): Promise<void>;
+  /** RTP counters of the call (packets received per payload type, packets sent). */
+  rtp(): RtpStats;
+  /** Re-INVITEs received so far and how they were answered. */
+  reinvites(): ReinviteAnswer[];
+  /** UDP port of the call's media endpoint (the port in the caller's SDP). */
+  mediaPort: number;
   messagesFile: string;
   dir: string;
 }
@@ -86,7 +172,9 @@ function newCallId(): string {
 }
 
 /** Outcome of a UAC run, from its message trace. */
-export function callOutcome(messages: SipTraceMessage[]): Omit<CallResult, 'callId' | 'sippExitCode' | 'messagesFile' | 'dir' | 'messages'> {
+type MediaFields = 'dtmf' | 'dtmfEvents' | 'rtp' | 'reinvites';
+
+export function callOutcome(messages: SipTraceMessage[]): Omit<CallResult, 'callId' | 'sippExitCode' | 'messagesFile' | 'dir' | 'messages' | MediaFields> {
   const inviteFinals = messages.filter(
     (m) => m.direction === 'received' && m.status !== undefined && m.status >= 200 && m.cseq.method === 'INVITE',
   );
@@ -106,7 +194,7 @@ export function callOutcome(messages: SipTraceMessage[]): Omit<CallResult, 'call
   } else {
     ended = 'failed';
   }
-  const r: Omit<CallResult, 'callId' | 'sippExitCode' | 'messagesFile' | 'dir' | 'messages'> = {
+  const r: Omit<CallResult, 'callId' | 'sippExitCode' | 'messagesFile' | 'dir' | 'messages' | MediaFields> = {
     code: final?.status ?? 0,
     reason: final?.reason ?? '',
     ended,
@@ -116,6 +204,13 @@ export function callOutcome(messages: SipTraceMessage[]): Omit<CallResult, 'call
   const end = ended === 'remote-bye' ? byeIn : ended === 'local-bye' ? byeOut : undefined;
   if (end) r.endedAt = end.time;
   return r;
+}
+
+/** SIPp keys for `reinviteReply` / `reinviteFailures` (uac.xml and uas.xml). */
+function reinviteKeys(opts: { reinviteReply?: number; reinviteFailures?: number }, what: string): { reinvite_reply: number; reinvite_failures: number } {
+  const reply = opts.reinviteReply ?? 0;
+  if (![0, 491, 500, 488].includes(reply)) throw new Error(`${what}: reinviteReply must be 491, 500 or 488, not ${reply}`);
+  return { reinvite_reply: reply, reinvite_failures: reply ? Math.max(0, Math.floor(opts.reinviteFailures ?? 1)) : 0 };
 }
 
 /** The request that makes a lab SIPp hang up one call (see the scenarios). */
@@ -157,12 +252,14 @@ export function placeCall(opts: PlaceCallOptions): PlacedCall {
   const name = opts.fromName ?? (auth && typeof opts.asExtension === 'string' ? labAccount(auth.user).displayName : undefined);
   const fromHdr = `${name ? `"${q(name)}" ` : ''}<sip:${fromUser}@${fromDomain}>`;
   const runDirName = runName(`call-${opts.to.replace(/[^A-Za-z0-9]/g, '')}`);
+  const collide = reinviteKeys(opts, 'placeCall');
+  const mediaPort = pickMediaPort();
 
   const launch = (port: number): SippRun => {
     const args = ['-m', '1', '-l', '1', '-s', opts.to, '-cid_str', callId.replace(/%/g, '%%')];
     if (auth) args.push('-au', auth.user, '-ap', auth.password, '-auth_uri', `sip:${opts.to}@${labDomain}`);
     return startSipp({
-      scenario: 'uac.xml',
+      scenario: opts.scenario ?? 'uac.xml',
       name: runDirName,
       remote: `${labHost}:${labSipPort}`,
       localPort: port,
@@ -174,6 +271,9 @@ export function placeCall(opts: PlaceCallOptions): PlacedCall {
         hangup_after_ms: Math.max(0, Math.round(opts.hangupAfterMs ?? 0)),
         cancel_after_ms: Math.max(0, Math.round(opts.cancelAfterMs ?? 0)),
         answer_timeout_ms: Math.max(100, Math.round(answerTimeoutMs)),
+        lab_media_port: mediaPort,
+        ...collide,
+        ...opts.keys,
       },
       args,
       ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
@@ -182,26 +282,61 @@ export function placeCall(opts: PlaceCallOptions): PlacedCall {
 
   let port = randomSipPort();
   let run = launch(port);
-  fs.writeFileSync(`${run.dir}/call.json`, `${JSON.stringify({ callId, ...opts, asExtension: auth?.user }, null, 2)}\n`);
+  fs.writeFileSync(`${run.dir}/call.json`, `${JSON.stringify({ callId, ...opts, asExtension: auth?.user, mediaPort }, null, 2)}\n`);
+  // (a relaunch on another SIP port writes to the same run directory and trace)
+  const media = startMedia({ port: mediaPort, messagesFile: run.messagesFile, maxLifeMs: maxCallMs + 30_000 });
+
+  const mediaOfCall = (): CallMediaState | undefined => media.state().calls.find((c) => c.callId === callId);
+  const dtmfEvents = (messages = readSippTrace(run.messagesFile)): DtmfEvent[] =>
+    mergeDtmf(infoDtmf(messages).filter((i) => i.callId === callId), mediaOfCall());
+  const rtp = (): RtpStats => mediaOfCall()?.rtp ?? noRtp();
 
   const result = (async (): Promise<CallResult> => {
-    for (let attempt = 1; ; attempt++) {
-      const { code } = await run.exited;
-      const messages = readSippTrace(run.messagesFile);
-      const out = fs.existsSync(run.outputFile) ? fs.readFileSync(run.outputFile, 'utf8') : '';
-      // the random local port was taken: nothing was sent, try another one
-      if (code !== 0 && messages.length === 0 && attempt < 4 && /bind|Address already in use/i.test(out)) {
-        port = randomSipPort();
-        run = launch(port);
-        continue;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const { code } = await run.exited;
+        const messages = readSippTrace(run.messagesFile);
+        const out = fs.existsSync(run.outputFile) ? fs.readFileSync(run.outputFile, 'utf8') : '';
+        // the random local port was taken: nothing was sent, try another one
+        if (code !== 0 && messages.length === 0 && attempt < 4 && /bind|Address already in use/i.test(out)) {
+          port = randomSipPort();
+          run = launch(port);
+          continue;
+        }
+        await media.stop();
+        const events = dtmfEvents(messages);
+        return {
+          callId,
+          ...callOutcome(messages),
+          dtmf: events.map((e) => e.digit).join(''),
+          dtmfEvents: events,
+          rtp: rtp(),
+          reinvites: reinviteAnswers(messages).filter((r) => r.callId === callId),
+          sippExitCode: code,
+          messagesFile: run.messagesFile,
+          dir: run.dir,
+          messages,
+        };
       }
-      return { callId, ...callOutcome(messages), sippExitCode: code, messagesFile: run.messagesFile, dir: run.dir, messages };
+    } finally {
+      await media.stop();
     }
   })();
 
+  const dtmf = (): string => dtmfEvents().map((e) => e.digit).join('');
   return {
     callId,
     result,
+    dtmf,
+    dtmfEvents: () => dtmfEvents(),
+    waitForDtmf: (digits, timeoutMs = 10_000) =>
+      waitDigits(() => dtmfEvents(), digits, timeoutMs, `placeCall(${callId})`, () =>
+        media.state().error ?? (run.child.exitCode !== null || run.child.signalCode !== null ? 'the call is over' : undefined),
+      ),
+    sendDtmf: (digits, o = {}) => media.sendDtmf(digits, { ...o, callId }),
+    rtp,
+    reinvites: () => reinviteAnswers(readSippTrace(run.messagesFile)).filter((r) => r.callId === callId),
+    mediaPort,
     stop: async () => {
       if (run.child.exitCode === null && run.child.signalCode === null) {
         await udpSend(port, hangupRequest(callId, port)).catch(() => false);
@@ -226,6 +361,14 @@ export interface AnswerCallsOptions {
   rejectCode?: 486 | 480 | 603 | 404 | 503 | 488;
   /** Hang up (BYE) this long after answering; default: wait for the caller's BYE. */
   hangupAfterMs?: number;
+  /**
+   * Collide on re-INVITEs: answer the first `reinviteFailures` re-INVITEs of each call with
+   * this code (491 Request Pending = glare, 500 with Retry-After: 1, 488), then accept later
+   * ones normally. The call stays up (the dialog and media are unchanged by a failed re-INVITE).
+   */
+  reinviteReply?: 491 | 500 | 488;
+  /** How many re-INVITEs per call get `reinviteReply`. Default 1. */
+  reinviteFailures?: number;
   /** User part of our Contact. Default 'pstn'. */
   contactUser?: string;
   /** Hard limit for the run. Default 1 h. */
@@ -246,11 +389,20 @@ export interface ReceivedCall {
   answer?: number;
   cancelled: boolean;
   byeFrom?: 'caller' | 'us';
-  /** Bodies of SIP INFO requests in the call (DTMF from JsSIP arrives this way by default). */
+  /** Bodies of SIP INFO requests in the call (DTMF as SIP INFO arrives this way). */
   infos: Array<{ contentType: string; body: string }>;
-  /** DTMF digits from INFO bodies (application/dtmf-relay "Signal=" or application/dtmf). */
+  /**
+   * DTMF digits received, in order: RFC 4733 telephone-events in the RTP (decoded by the
+   * media endpoint) and SIP INFO (application/dtmf-relay "Signal=" or application/dtmf) alike.
+   */
   dtmf: string;
+  dtmfEvents: DtmfEvent[];
+  /** RTP of the call at our media endpoint. */
+  rtp: RtpStats;
+  /** Number of re-INVITEs received. */
   reinvites: number;
+  /** Each re-INVITE: the offered direction and our answer (200, or the collision code). */
+  reinviteAnswers: ReinviteAnswer[];
 }
 
 export interface Answerer {
@@ -258,10 +410,23 @@ export interface Answerer {
   /** SIPp message trace (-trace_msg) of everything received and sent. */
   messagesFile: string;
   dir: string;
-  /** Calls seen so far, parsed from the trace. */
+  /** Calls seen so far, parsed from the trace (with the media endpoint's RTP and DTMF). */
   calls(): ReceivedCall[];
   /** Wait until at least `count` calls arrived. */
   waitForCalls(count?: number, timeoutMs?: number): Promise<ReceivedCall[]>;
+  /** DTMF received on a call (default: the latest call), RFC 4733 and INFO alike, in order. */
+  dtmf(callId?: string): string;
+  dtmfEvents(callId?: string): DtmfEvent[];
+  /** Wait until a call's received DTMF contains `digits` (default 10 s); resolves with all its digits. */
+  waitForDtmf(digits: string, opts?: { callId?: string; timeoutMs?: number }): Promise<string>;
+  /** Send RFC 4733 DTMF on a call (default: the latest answered call that is still up). */
+  sendDtmf(digits: string, opts?: SendDtmfOptions): Promise<void>;
+  /** RTP counters of a call (default: the latest call). */
+  rtp(callId?: string): RtpStats;
+  /** Re-INVITEs received (of one call, or of all calls in order) and how we answered them. */
+  reinvites(callId?: string): ReinviteAnswer[];
+  /** UDP port of the run's media endpoint (the port in our SDP answers). */
+  mediaPort: number;
   /** Hang up calls in progress (all, or one Call-ID): BYE when answered, 486 while ringing. */
   hangup(callId?: string): Promise<void>;
   /** Hangs up calls in progress, then stops SIPp. */
@@ -269,8 +434,8 @@ export interface Answerer {
   run: SippRun;
 }
 
-/** Summaries of the incoming calls in a UAS trace. */
-export function receivedCalls(messages: SipTraceMessage[]): ReceivedCall[] {
+/** Summaries of the incoming calls in a UAS trace (with the media endpoint's state, if given). */
+export function receivedCalls(messages: SipTraceMessage[], media?: MediaState): ReceivedCall[] {
   const byId = new Map<string, ReceivedCall>();
   for (const m of messages) {
     if (m.direction === 'received' && m.method === 'INVITE' && !byId.has(m.callId)) {
@@ -285,7 +450,10 @@ export function receivedCalls(messages: SipTraceMessage[]): ReceivedCall[] {
         cancelled: false,
         infos: [],
         dtmf: '',
+        dtmfEvents: [],
+        rtp: noRtp(),
         reinvites: 0,
+        reinviteAnswers: [],
       };
       if (fa.displayName) c.fromName = fa.displayName;
       byId.set(m.callId, c);
@@ -303,9 +471,16 @@ export function receivedCalls(messages: SipTraceMessage[]): ReceivedCall[] {
     if (m.direction === 'received' && m.method === 'INFO') {
       const contentType = m.headers['content-type']?.[0] ?? '';
       c.infos.push({ contentType, body: m.body });
-      const sig = /Signal\s*=\s*([0-9A-D*#])/i.exec(m.body)?.[1] ?? (/dtmf/i.test(contentType) ? m.body.trim().slice(0, 1) : '');
-      if (sig) c.dtmf += sig.toUpperCase();
     }
+  }
+  const infos = infoDtmf(messages);
+  const reinvites = reinviteAnswers(messages);
+  for (const c of byId.values()) {
+    const mc = media?.calls.find((x) => x.callId === c.callId);
+    c.dtmfEvents = mergeDtmf(infos.filter((i) => i.callId === c.callId), mc);
+    c.dtmf = c.dtmfEvents.map((e) => e.digit).join('');
+    if (mc) c.rtp = mc.rtp;
+    c.reinviteAnswers = reinvites.filter((r) => r.callId === c.callId);
   }
   return [...byId.values()];
 }
@@ -313,20 +488,32 @@ export function receivedCalls(messages: SipTraceMessage[]): ReceivedCall[] {
 /** Answer calls like an outside number / PSTN gateway (default 127.0.0.1:5070). */
 export function answerCalls(opts: AnswerCallsOptions = {}): Answerer {
   const port = opts.port ?? pstnGatewayPort;
+  const maxRunMs = opts.maxRunMs ?? 3_600_000;
+  const mediaPort = pickMediaPort();
+  const collide = reinviteKeys(opts, 'answerCalls');
   const run = startSipp({
     scenario: 'uas.xml',
     name: runName(opts.name ?? `answer-${port}`),
     localPort: port,
-    timeoutS: (opts.maxRunMs ?? 3_600_000) / 1000,
+    timeoutS: maxRunMs / 1000,
     keys: {
       contact_user: opts.contactUser ?? 'pstn',
       ring_ms: Math.max(0, Math.round(opts.ringMs ?? 1000)),
       reject_code: opts.rejectCode ?? 0,
       hangup_after_ms: Math.max(0, Math.round(opts.hangupAfterMs ?? 0)),
+      ...collide,
+      lab_media_port: mediaPort,
     },
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
   });
-  const calls = (): ReceivedCall[] => receivedCalls(readSippTrace(run.messagesFile));
+  const media: LabMedia = startMedia({ port: mediaPort, messagesFile: run.messagesFile, maxLifeMs: maxRunMs + 30_000 });
+  void run.exited.then(() => media.stop());
+  const calls = (): ReceivedCall[] => receivedCalls(readSippTrace(run.messagesFile), media.state());
+  const pick = (callId?: string): ReceivedCall | undefined => {
+    const cs = calls();
+    return callId === undefined ? cs.at(-1) : cs.find((c) => c.callId === callId);
+  };
+  const what = `answerCalls(:${port})`;
   const active = (): ReceivedCall[] => calls().filter((c) => !c.cancelled && !c.byeFrom && (c.answer === undefined || c.answer === 200));
   const hangup = async (callId?: string): Promise<void> => {
     const targets = active().filter((c) => callId === undefined || c.callId === callId);
@@ -353,10 +540,21 @@ export function answerCalls(opts: AnswerCallsOptions = {}): Answerer {
         await new Promise((r) => setTimeout(r, 200));
       }
     },
+    dtmf: (callId) => pick(callId)?.dtmf ?? '',
+    dtmfEvents: (callId) => pick(callId)?.dtmfEvents ?? [],
+    waitForDtmf: (digits, o = {}) =>
+      waitDigits(() => pick(o.callId)?.dtmfEvents ?? [], digits, o.timeoutMs ?? 10_000, what, () =>
+        media.state().error ?? (run.child.exitCode !== null ? `SIPp exited (${run.child.exitCode})` : undefined),
+      ),
+    sendDtmf: (digits, o = {}) => media.sendDtmf(digits, o),
+    rtp: (callId) => pick(callId)?.rtp ?? noRtp(),
+    reinvites: (callId) => reinviteAnswers(readSippTrace(run.messagesFile)).filter((r) => callId === undefined || r.callId === callId),
+    mediaPort,
     hangup,
     stop: async () => {
       if (run.child.exitCode === null && run.child.signalCode === null) await hangup().catch(() => undefined);
       await run.stop(3000);
+      await media.stop();
     },
     run,
   };

@@ -3,8 +3,8 @@
  *   tsx scripts/lab/cli.ts start | stop | status
  *   tsx scripts/lab/cli.ts exec -- CMD ARGS…          run CMD inside the lab namespace
  *   tsx scripts/lab/cli.ts call --from +74951234567 --to 1000 [--name "Ivan"] [--hangup-after 20] [--cancel-after 5] [--as 1001] [--call-id ID]
- *   tsx scripts/lab/cli.ts answer [--port 5070] [--ring 1] [--reject 486] [--hangup-after 30]
- *   tsx scripts/lab/cli.ts phone --user 1002 --port 5092 [--ring 2]
+ *   tsx scripts/lab/cli.ts answer [--port 5070] [--ring 1] [--reject 486] [--hangup-after 30] [--reinvite-reply 491 [--reinvite-failures 1]]
+ *   tsx scripts/lab/cli.ts phone --user 1002 --port 5092 [--ring 2] [--reinvite-reply 491 [--reinvite-failures 1]]
  *   tsx scripts/lab/cli.ts rtp [CALL-ID]               rtpengine calls / per-leg counters
  *   tsx scripts/lab/cli.ts regs [USER]                 current registrations
  *   tsx scripts/lab/cli.ts restart-kamailio
@@ -24,9 +24,10 @@ function usage(): never {
   exec -- CMD [ARGS...]      run CMD inside the lab namespace (stdio inherited, exits with CMD's code)
   call --from NUM --to EXT [--name NAME] [--hangup-after S] [--cancel-after S] [--as EXT] [--call-id ID]
                              an outside caller (or extension EXT with --as) calls EXT with G.711 audio
-  answer [--port P] [--ring S] [--reject CODE] [--hangup-after S]
-                             answer calls like the PSTN gateway (default port ${pstnGatewayPort}) until Ctrl-C
-  phone --user EXT --port P [--ring S] [--reject CODE]
+  answer [--port P] [--ring S] [--reject CODE] [--hangup-after S] [--reinvite-reply 491|500|488 [--reinvite-failures N]]
+                             answer calls like the PSTN gateway (default port ${pstnGatewayPort}) until Ctrl-C;
+                             prints DTMF as it arrives (RFC 4733 and SIP INFO)
+  phone --user EXT --port P [--ring S] [--reject CODE] [--reinvite-reply 491|500|488 [--reinvite-failures N]]
                              a SIP desk phone registered as EXT answering calls until Ctrl-C
   rtp [CALL-ID]              rtpengine's calls, or per-leg packet counters of one call
   regs [USER]                current registrations
@@ -154,6 +155,7 @@ async function cmdCall(args: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   const r = await call.result;
   console.log(`Result: ${r.code ? `${r.code} ${r.reason}` : 'no final answer'}, ended: ${r.ended}${r.answeredAt ? `, answered ${r.answeredAt}` : ''}${r.endedAt ? `, ended ${r.endedAt}` : ''}`);
+  console.log(`RTP: ${r.rtp.packetsIn} packets received ${JSON.stringify(r.rtp.byPayloadType)}, ${r.rtp.packetsOut} sent${r.dtmf ? `; DTMF received: ${r.dtmfEvents.map((e) => `${e.digit} (${e.via})`).join(' ')}` : ''}`);
   console.log(`SIP messages: ${r.messagesFile}`);
   return r.ended === 'failed' ? 1 : 0;
 }
@@ -166,6 +168,8 @@ async function runAnswerer(kind: 'answer' | 'phone', args: string[]): Promise<nu
     ...(ringMs !== undefined ? { ringMs } : {}),
     ...(hangupAfterMs !== undefined ? { hangupAfterMs } : {}),
     ...(f.reject ? { rejectCode: Number(f.reject) as AnswerCallsOptions['rejectCode'] } : {}),
+    ...(f['reinvite-reply'] ? { reinviteReply: Number(f['reinvite-reply']) as NonNullable<AnswerCallsOptions['reinviteReply']> } : {}),
+    ...(f['reinvite-failures'] ? { reinviteFailures: Number(f['reinvite-failures']) } : {}),
   };
   let answerer;
   if (kind === 'phone') {
@@ -177,18 +181,31 @@ async function runAnswerer(kind: 'answer' | 'phone', args: string[]): Promise<nu
     console.log(`Answering calls on ${labHost}:${answerer.port} until Ctrl-C. Trace: ${answerer.messagesFile}`);
   }
   const seen = new Set<string>();
+  const printed = new Map<string, { dtmf: number; reinvites: number }>();
   const timer = setInterval(() => {
     for (const c of answerer.calls()) {
-      if (seen.has(c.callId)) continue;
-      seen.add(c.callId);
-      console.log(`  call from ${c.fromName ? `"${c.fromName}" ` : ''}${c.fromUser} to ${c.requestUri} (Call-ID ${c.callId})`);
+      if (!seen.has(c.callId)) {
+        seen.add(c.callId);
+        console.log(`  call from ${c.fromName ? `"${c.fromName}" ` : ''}${c.fromUser} to ${c.requestUri} (Call-ID ${c.callId})`);
+      }
+      const p = printed.get(c.callId) ?? { dtmf: 0, reinvites: 0 };
+      // an RFC 4733 digit once its end packet came (or it went quiet)
+      let dtmfShown = p.dtmf;
+      for (const e of c.dtmfEvents.slice(p.dtmf)) {
+        if (e.via === 'rfc4733' && !e.ended && Date.now() - e.at < 2000) break;
+        console.log(`    DTMF ${e.digit} (${e.via}${e.durationMs !== undefined ? `, ${e.durationMs} ms` : ''})`);
+        dtmfShown++;
+      }
+      const answered = c.reinviteAnswers.filter((x) => x.code !== 0);
+      for (const r of answered.slice(p.reinvites)) console.log(`    re-INVITE ${r.direction} → ${r.code}${r.answerDirection ? ` ${r.answerDirection}` : ''}`);
+      printed.set(c.callId, { dtmf: dtmfShown, reinvites: answered.length });
     }
   }, 500);
   await Promise.race([waitForSignal(), answerer.run.exited]);
   clearInterval(timer);
   await answerer.stop();
   for (const c of answerer.calls()) {
-    console.log(`  ${c.callId}: answer ${c.answer ?? '-'}${c.cancelled ? ', cancelled' : ''}${c.byeFrom ? `, BYE from ${c.byeFrom}` : ''}${c.dtmf ? `, DTMF ${c.dtmf}` : ''}`);
+    console.log(`  ${c.callId}: answer ${c.answer ?? '-'}${c.cancelled ? ', cancelled' : ''}${c.byeFrom ? `, BYE from ${c.byeFrom}` : ''}${c.dtmf ? `, DTMF ${c.dtmf}` : ''}, RTP ${c.rtp.packetsIn} in / ${c.rtp.packetsOut} out`);
   }
   return 0;
 }

@@ -15,7 +15,11 @@ import { parseNameAddr, parseSippTrace } from './sipp';
 const sep = '----------------------------------------------- 2026-11-23\t11:16:51.970414';
 function trace(...msgs: Array<['sent' | 'received', string]>): string {
   return msgs
-    .map(([dir, text]) => `${sep}\nUDP message ${dir === 'sent' ? 'sent (100 bytes):' : 'received [100] bytes :'}\n\n${text.trim().split('\n').map((l) => l.trim()).join('\r\n')}\r\n\r\n`)
+    .map(([dir, text]) => {
+      const msg = `${text.trim().split('\n').map((l) => l.trim()).join('\r\n')}\r\n\r\n`;
+      const n = Buffer.byteLength(msg);
+      return `${sep}\nUDP message ${dir === 'sent' ? `sent (${n} bytes):` : `received [${n}] bytes :`}\n\n${msg}\n`;
+    })
     .join('');
 }
 const inviteFinal = (code: number, reason: string, extra = '') => `SIP/2.0 ${code} ${reason}
@@ -197,8 +201,8 @@ describe('SIPp trace parsing', () => {
             Content-Length: 0`],
           ['sent', inviteFinal(200, 'OK')],
           ['received', info],
-          ['received', info.replace('Signal=5', 'Signal=#')],
-          ['received', req('BYE', 4)],
+          ['received', info.replace('Signal=5', 'Signal=#').replace('CSeq: 3 INFO', 'CSeq: 4 INFO')],
+          ['received', req('BYE', 5)],
         ),
       ),
     );

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { labHost, labStateDir, sippScenarioDir } from './config';
-import { ensureLabAudio } from './audio';
 import { inLabNet } from './netns';
 import { sleep } from './proc';
 
@@ -76,7 +75,6 @@ export function startSipp(opts: SippRunOptions): SippRun {
   const stateDir = opts.stateDir ?? labStateDir();
   const dir = path.join(stateDir, 'sipp', opts.name);
   fs.mkdirSync(dir, { recursive: true });
-  ensureLabAudio(path.join(dir, 'lab-audio.wav'));
   const scenario = path.isAbsolute(opts.scenario) ? opts.scenario : path.join(sippScenarioDir, opts.scenario);
   const messagesFile = path.join(dir, 'messages.log');
   const outputFile = path.join(dir, 'sipp.out');

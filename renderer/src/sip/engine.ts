@@ -2,6 +2,7 @@ import JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent } from 'jssip/lib/UA';
 import type { SipAccount } from '../../../common/provisioning';
+import { applyJsSipFixes } from './jssipFixes';
 import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallsState, type Party } from './callMachine';
 
 /** The parts of JsSIP's RTCSession used to send a hold re-INVITE without its end-the-call-on-failure. */
@@ -119,6 +120,7 @@ export class SipEngine {
   private nextId = 1;
 
   constructor(private readonly options: EngineOptions = {}) {
+    applyJsSipFixes();
     this.now = options.now ?? (() => Date.now());
   }
 

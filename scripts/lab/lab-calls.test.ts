@@ -1,0 +1,86 @@
+/**
+ * Integration tests of the lab's SIPp parties against a real lab (Kamailio + rtpengine):
+ * RFC 4733 DTMF both ways through rtpengine, and a desk phone that collides on re-INVITE.
+ * Opt-in, and never in the default namespace (someone's lab may run there):
+ *
+ *   FRONTDESK_LAB_IT=1 FRONTDESK_LAB_NETNS=fd-lab-it FRONTDESK_LAB_DIR=/tmp/fd-lab-it npx vitest run scripts/lab/lab-calls.test.ts
+ *
+ * Starts that lab if it is not running (and then stops it again). Run from outside the
+ * namespace it also covers the media helper process (media-main.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { placeCall, registerAsPhone } from './caller';
+import { startLab, stopLab } from './lab';
+import { defaultNetnsName, labNetnsName } from './netns';
+import { query } from './rtpengine';
+
+const enabled = process.env.FRONTDESK_LAB_IT === '1';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const legPackets = async (callId: string) => (await query(callId)).legs.map((l) => l.packets);
+
+describe.skipIf(!enabled)('lab calls (real Kamailio + rtpengine)', () => {
+  let started = false;
+  beforeAll(async () => {
+    if (labNetnsName() === defaultNetnsName || !process.env.FRONTDESK_LAB_DIR) {
+      throw new Error(`Set FRONTDESK_LAB_NETNS (not ${defaultNetnsName}) and FRONTDESK_LAB_DIR for the lab integration tests`);
+    }
+    started = !(await startLab({ log: () => undefined })).alreadyRunning;
+  }, 60_000);
+  afterAll(async () => {
+    if (started) await stopLab({ log: () => undefined });
+  }, 60_000);
+
+  it('carries audio both ways and RFC 4733 DTMF both ways through rtpengine', async () => {
+    const phone = await registerAsPhone({ user: '1003', port: 5093, ringMs: 200 });
+    const call = placeCall({ from: '+74951234567', to: '1003', maxCallMs: 60_000 });
+    try {
+      await phone.waitForCalls(1);
+      await expect.poll(() => call.rtp().packetsIn, { timeout: 10_000 }).toBeGreaterThan(20);
+      const before = await legPackets(call.callId);
+
+      await call.sendDtmf('159#');
+      expect(await phone.waitForDtmf('159#')).toBe('159#');
+      await phone.sendDtmf('*0AD');
+      expect(await call.waitForDtmf('*0AD')).toBe('*0AD');
+
+      const after = await legPackets(call.callId);
+      expect(after).toHaveLength(2);
+      after.forEach((n, i) => expect(n - before[i]!).toBeGreaterThan(20));
+      const ev = phone.dtmfEvents();
+      expect(ev.every((e) => e.via === 'rfc4733' && e.ended && e.payloadType === 101 && e.durationMs === 100)).toBe(true);
+      expect(phone.rtp().byPayloadType[101]).toBe(4 * 7); // 4 updates + 3 end packets per digit
+      expect(phone.rtp().byPayloadType[8]).toBeGreaterThan(20);
+      expect(call.rtp().byPayloadType[101]).toBe(4 * 7);
+    } finally {
+      const r = await call.stop();
+      await phone.stop();
+      expect(r).toMatchObject({ code: 200, ended: 'local-bye', dtmf: '*0AD' });
+    }
+  }, 60_000);
+
+  it('a phone that answers the first re-INVITE with 491 keeps the call, then accepts hold and resume', async () => {
+    const phone = await registerAsPhone({ user: '1004', port: 5094, ringMs: 200, reinviteReply: 491 });
+    const call = placeCall({ from: '+74951234567', to: '1004', scenario: 'reinvite-uac.xml', maxCallMs: 30_000 });
+    try {
+      // the first re-INVITE (hold) is refused …
+      await expect.poll(() => phone.reinvites().length, { timeout: 10_000 }).toBe(1);
+      const atGlare = await legPackets(call.callId);
+      await sleep(600);
+      // … and audio still flows both ways
+      const later = await legPackets(call.callId);
+      later.forEach((n, i) => expect(n - atGlare[i]!).toBeGreaterThan(10));
+
+      const r = await call.result;
+      expect(r).toMatchObject({ code: 200, ended: 'local-bye' });
+      expect(phone.reinvites().map((x) => [x.direction, x.code, x.answerDirection])).toEqual([
+        ['sendonly', 491, undefined],
+        ['sendonly', 200, 'recvonly'],
+        ['sendrecv', 200, 'sendrecv'],
+      ]);
+      expect(phone.calls()[0]).toMatchObject({ answer: 200, byeFrom: 'caller', reinvites: 3 });
+    } finally {
+      await call.stop();
+      await phone.stop();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,96 @@
+import { answerCalls, placeCall, registerAsPhone } from '../../scripts/lab/caller';
+import { pstnGatewayPort } from '../../scripts/lab/config';
+import { expect, expectRelayCarriesBothWays, test } from './support/frontdesk';
+
+const caller = { from: '+74951234567', label: 'Call from +7 495 123 45 67' };
+
+for (const transport of ['rfc4733', 'info'] as const) {
+  test(`DTMF as ${transport} from the keypad arrives at an outside number Frontdesk dialled`, async ({ agents }) => {
+    const gateway = answerCalls({ port: pstnGatewayPort, ringMs: 300 });
+    try {
+      const agent = await agents({ user: '1000', provisioning: { settings: { defaultRegion: 'RU', dtmfTransport: transport } } });
+      await expect(agent.registration).toHaveText(/Registered as 1000/);
+      await agent.page.getByLabel('Number or extension').fill('+7 495 765-43-21');
+      await agent.page.getByLabel('Number or extension').press('Enter');
+      const card = agent.page.getByRole('article', { name: 'Call to +7 495 765 43 21' });
+      await expect(card).toContainText('Connected');
+      await gateway.waitForCalls(1, 10_000);
+      await card.getByRole('button', { name: 'Keypad' }).click();
+      for (const d of ['1', '2', '3', '*', '0', '#']) await card.getByRole('button', { name: d, exact: true }).click();
+      expect(await gateway.waitForDtmf('123*0#', { timeoutMs: 15_000 })).toBe('123*0#');
+      expect(gateway.dtmfEvents().map((e) => e.via)).toEqual(Array(6).fill(transport));
+      await card.getByRole('button', { name: 'Hang up' }).click();
+    } finally {
+      await gateway.stop();
+    }
+  });
+}
+
+test('DTMF in the audio (RFC 4733) reaches an outside caller Frontdesk answered', async ({ agents }) => {
+  const agent = await agents({ user: '1000' });
+  await expect(agent.registration).toHaveText(/Registered as 1000/);
+  const call = placeCall({ from: caller.from, to: '1000' });
+  try {
+    const card = agent.page.getByRole('article', { name: caller.label });
+    await card.getByRole('button', { name: 'Answer' }).click();
+    await expect(card).toContainText('Connected');
+    await card.getByRole('button', { name: 'Keypad' }).click();
+    for (const d of ['9', '8', '#', '4']) await card.getByRole('button', { name: d, exact: true }).click();
+    expect(await call.waitForDtmf('98#4', 15_000)).toBe('98#4');
+    expect(call.dtmfEvents().every((e) => e.via === 'rfc4733')).toBe(true);
+  } finally {
+    await call.stop();
+  }
+});
+
+test('a hold that collides (491) is retried with a new CSeq and the caller is never dropped', async ({ agents }) => {
+  const phone = await registerAsPhone({ user: '1002', port: 5092, ringMs: 300, reinviteReply: 491, reinviteFailures: 1 });
+  try {
+    const agent = await agents({ user: '1000' });
+    await expect(agent.registration).toHaveText(/Registered as 1000/);
+    await agent.page.getByLabel('Number or extension').fill('1002');
+    await agent.page.getByLabel('Number or extension').press('Enter');
+    const card = agent.page.getByRole('article', { name: 'Call to 1002' });
+    await expect(card).toContainText('Connected');
+    const [received] = await phone.waitForCalls(1, 10_000);
+    await card.getByRole('button', { name: 'Hold' }).click();
+    await expect(card).toContainText('On hold');
+    await expect.poll(() => phone.reinvites().filter((r) => r.code === 200).length, { timeout: 15_000 }).toBe(1);
+    const [refused, accepted] = phone.reinvites();
+    expect(refused).toMatchObject({ code: 491, direction: 'sendonly' });
+    expect(accepted).toMatchObject({ code: 200, direction: 'sendonly' });
+    expect(accepted!.cseq).toBeGreaterThan(refused!.cseq);
+    expect(phone.calls()[0]?.byeFrom).toBeUndefined();
+
+    await card.getByRole('button', { name: 'Resume' }).click();
+    await expect(card).toContainText('Connected');
+    await expectRelayCarriesBothWays(received!.callId);
+    await card.getByRole('button', { name: 'Hang up' }).click();
+    await expect(card).toContainText('You hung up');
+  } finally {
+    await phone.stop();
+  }
+});
+
+test('a hold the far end refuses (500) keeps the call up, mutes the microphone and says so', async ({ agents }) => {
+  const phone = await registerAsPhone({ user: '1002', port: 5092, ringMs: 300, reinviteReply: 500, reinviteFailures: 2 });
+  try {
+    const agent = await agents({ user: '1000' });
+    await expect(agent.registration).toHaveText(/Registered as 1000/);
+    await agent.page.getByLabel('Number or extension').fill('1002');
+    await agent.page.getByLabel('Number or extension').press('Enter');
+    const card = agent.page.getByRole('article', { name: 'Call to 1002' });
+    await expect(card).toContainText('Connected');
+    const [received] = await phone.waitForCalls(1, 10_000);
+    await card.getByRole('button', { name: 'Hold' }).click();
+    await expect(card.getByRole('status', { name: 'Call notice' })).toContainText('Hold failed (500');
+    await expect(card).toContainText('Connected');
+    await expect(card.getByRole('button', { name: 'Unmute' })).toHaveAttribute('aria-pressed', 'true');
+    expect(phone.calls()[0]?.byeFrom).toBeUndefined();
+    await expectRelayCarriesBothWays(received!.callId);
+    await card.getByRole('button', { name: 'Hang up' }).click();
+    await expect(card).toContainText('You hung up');
+  } finally {
+    await phone.stop();
+  }
+});
