@@ -9,6 +9,7 @@ const handlers = (): Handlers => ({
   account: { get: () => ({ account: null, provisioning: { state: 'none', file: null } }) },
   provisioning: { reload: () => ({ account: null, provisioning: { state: 'none', file: null } }) },
   notifications: { incomingCall: () => false },
+  crm: { status: vi.fn(), lookup: vi.fn(), lookupLead: vi.fn() },
   calls: { record: vi.fn(), list: vi.fn(), markMissedSeen: vi.fn(() => 0) },
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SettingChangeSchema, SettingsViewSchema } from './settings';
 import { ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
+import { CrmLeadResultSchema, CrmLookupResultSchema, CrmRecordIdSchema, CrmStatusSchema } from './crm';
 import {
   CallLogChangedSchema,
   CallLogPageSchema,
@@ -62,6 +63,14 @@ export const contract = {
     notifications: {
       /** An OS notification for a ringing call, shown by the shell when the window is not in front. */
       incomingCall: method(IncomingCallNoticeSchema, z.boolean()),
+    },
+    crm: {
+      /** Whether a CRM is configured, and which INVITE headers carry the call's context (no secrets). */
+      status: method(noInput, CrmStatusSchema),
+      /** The CRM's cards for a caller's number, read with the PC's region. Never fails: "unavailable" says why. */
+      lookup: method(z.strictObject({ number: z.string().max(200) }), CrmLookupResultSchema),
+      /** The web lead or chat the caller left before calling (its id came in the INVITE's headers). */
+      lookupLead: method(z.strictObject({ kind: z.enum(['lead', 'chat']), id: CrmRecordIdSchema }), CrmLeadResultSchema),
     },
     calls: {
       /** The renderer reports a call that ended; returns it as stored (id, ring and talk time derived). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CrmConfigSchema, PbxHeadersConfigSchema } from './crm';
 import { SettingKeySchema, SettingsPatchSchema } from './settings';
 
 // common/ runs everywhere, so it checks the URL's shape itself rather than relying on a URL global.
@@ -40,6 +41,10 @@ export const ProvisioningFileSchema = z
     settings: SettingsPatchSchema.optional(),
     /** Settings a person cannot change on this PC. */
     locked: z.array(SettingKeySchema).optional(),
+    /** The CRM the client card looks callers up in. */
+    crm: CrmConfigSchema.optional(),
+    /** Which INVITE headers tell what came before the call (IVR choice, queue, campaign, lead, chat). */
+    pbxHeaders: PbxHeadersConfigSchema.optional(),
   })
   .strict();
 export type ProvisioningFile = z.infer<typeof ProvisioningFileSchema>;

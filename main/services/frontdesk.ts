@@ -1,5 +1,7 @@
 import type { AccountView, AppInfo, EventName, EventPayload, Handlers, IncomingCallNotice } from '../../common/contract';
+import { crmStatusOf, type CrmLeadResult, type CrmLookupResult } from '../../common/crm';
 import { CallLogService } from './callLog';
+import { CrmConnector } from './crm';
 import { DataDir } from './dataDir';
 import { ProvisioningService } from './provisioning';
 import { SettingsService } from './settings';
@@ -27,10 +29,16 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   calls.onChanged((change) => emit('calls.changed', change));
 
   let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null } };
+  let crm: CrmConnector | null = null;
+  let crmStatus = crmStatusOf(undefined, undefined);
+  const noCrm = { status: 'unavailable', reason: 'disabled', detail: 'No CRM is configured' } as const satisfies CrmLookupResult & CrmLeadResult;
 
   const applyProvisioning = (): AccountView => {
     const { status, active } = provisioning.load();
     settings.applyProvisioned(active?.settings ?? {}, active?.locked ?? []);
+    // A reload with the same CRM section keeps the connector, and its cache.
+    if (JSON.stringify(active?.crm ?? null) !== JSON.stringify(crm?.config ?? null)) crm = active?.crm ? new CrmConnector(active.crm) : null;
+    crmStatus = crmStatusOf(active?.crm, active?.pbxHeaders);
     accountView = { account: active?.account ?? null, provisioning: status };
     return accountView;
   };
@@ -54,6 +62,11 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
         emit('account.changed', view);
         return view;
       },
+    },
+    crm: {
+      status: () => crmStatus,
+      lookup: ({ number }) => crm?.lookup(number, settings.view().values.defaultRegion) ?? noCrm,
+      lookupLead: ({ kind, id }) => (kind === 'lead' ? crm?.lookupLead(id) : crm?.lookupChat(id)) ?? noCrm,
     },
     notifications: {
       incomingCall: (notice) => options.notifyIncomingCall?.(notice) ?? false,
