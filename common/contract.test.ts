@@ -10,6 +10,7 @@ const handlers = (): Handlers => ({
   provisioning: { reload: () => ({ account: null, provisioning: { state: 'none', file: null } }) },
   notifications: { incomingCall: () => false },
   crm: { status: vi.fn(), lookup: vi.fn(), lookupLead: vi.fn() },
+  scripts: { list: vi.fn(), recordNoSuitable: vi.fn(), noSuitableReport: vi.fn() },
   calls: { record: vi.fn(), list: vi.fn(), markMissedSeen: vi.fn(() => 0) },
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SettingChangeSchema, SettingsViewSchema } from './settings';
 import { ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
+import { NoSuitableNoteInputSchema, NoSuitableReportSchema, ScriptLibrarySchema } from './callScript';
 import { CrmLeadResultSchema, CrmLookupResultSchema, CrmRecordIdSchema, CrmStatusSchema } from './crm';
 import {
   CallLogChangedSchema,
@@ -64,6 +65,14 @@ export const contract = {
       /** An OS notification for a ringing call, shown by the shell when the window is not in front. */
       incomingCall: method(IncomingCallNoticeSchema, z.boolean()),
     },
+    scripts: {
+      /** The call scripts (in load order) and the files reported and skipped ("reception.yaml:14: …"). */
+      list: method(noInput, ScriptLibrarySchema),
+      /** Keeps what the client actually said when no answer of a question fitted; returns the note as stored. */
+      recordNoSuitable: method(NoSuitableNoteInputSchema, NoSuitableNoteInputSchema),
+      /** The notes for the scripts' authors, per script and question. */
+      noSuitableReport: method(noInput, NoSuitableReportSchema),
+    },
     crm: {
       /** Whether a CRM is configured, and which INVITE headers carry the call's context (no secrets). */
       status: method(noInput, CrmStatusSchema),
@@ -84,6 +93,8 @@ export const contract = {
   events: {
     settings: { changed: SettingsViewSchema },
     account: { changed: AccountViewSchema },
+    /** A script file was added, changed or removed: the library as it is now. */
+    scripts: { changed: ScriptLibrarySchema },
     /** After every change to the history: refresh the list, update the badge. */
     calls: { changed: CallLogChangedSchema },
   },

@@ -1,3 +1,4 @@
+import { cpSync, rmSync } from 'node:fs';
 import { build as esbuild } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,9 @@ export async function buildAll({ quiet = false } = {}) {
   };
   await esbuild({ ...common, entryPoints: [path.join(root, 'main/shell/main.ts')], outfile: path.join(root, 'dist/main/main.cjs') });
   await esbuild({ ...common, entryPoints: [path.join(root, 'preload/preload.ts')], outfile: path.join(root, 'dist/preload/preload.cjs') });
+  // The sample call scripts ship with the app (the shell reads them from dist/call-scripts).
+  rmSync(path.join(root, 'dist/call-scripts'), { recursive: true, force: true });
+  cpSync(path.join(root, 'main/services/call-scripts'), path.join(root, 'dist/call-scripts'), { recursive: true });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

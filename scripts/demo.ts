@@ -74,6 +74,7 @@ try {
       provisioningFile: provisioning,
       port: 0,
       version: 'demo',
+      scriptSamplesDir: path.join(root, 'main/services/call-scripts'),
     });
     console.log(`Frontdesk (browser host) is serving at ${host.url}`);
     const browser = await chromium.launch({

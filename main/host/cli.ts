@@ -27,6 +27,7 @@ try {
     provisioningFile: process.env.FRONTDESK_PROVISIONING ? path.resolve(process.env.FRONTDESK_PROVISIONING) : null,
     port,
     version: pkg.version,
+    scriptSamplesDir: path.join(root, 'main/services/call-scripts'),
   });
   const status = host.frontdesk.account().provisioning;
   if (status.state === 'rejected') {

@@ -1,6 +1,7 @@
 import type { AccountView, AppInfo, EventName, EventPayload, Handlers, IncomingCallNotice } from '../../common/contract';
 import { crmStatusOf, type CrmLeadResult, type CrmLookupResult } from '../../common/crm';
 import { CallLogService } from './callLog';
+import { CallScriptsService } from './callScripts';
 import { CrmConnector } from './crm';
 import { DataDir } from './dataDir';
 import { ProvisioningService } from './provisioning';
@@ -11,6 +12,8 @@ export interface FrontdeskOptions {
   provisioningFile: string | null;
   shell: AppInfo['shell'];
   version: string;
+  /** The shipped sample call scripts, used while the office's call-scripts folder holds none. */
+  scriptSamplesDir?: string | null;
   /** Shows an OS notification; returns whether one was shown (the browser host has none). */
   notifyIncomingCall?: (notice: IncomingCallNotice) => boolean;
 }
@@ -27,6 +30,13 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   const provisioning = new ProvisioningService(options.provisioningFile, dataDir);
   const calls = new CallLogService(dataDir.file('frontdesk.db'));
   calls.onChanged((change) => emit('calls.changed', change));
+  const scripts = new CallScriptsService({
+    folders: [dataDir.folder('call-scripts')],
+    samplesFolder: options.scriptSamplesDir ?? null,
+    notesFolder: dataDir.root, // not the call-scripts folder: the watcher would fire on every note
+  });
+  scripts.onChanged((library) => emit('scripts.changed', library));
+  scripts.watch();
 
   let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null } };
   let crm: CrmConnector | null = null;
@@ -63,6 +73,11 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
         return view;
       },
     },
+    scripts: {
+      list: () => scripts.list(),
+      recordNoSuitable: (note) => scripts.recordNoSuitable(note),
+      noSuitableReport: () => scripts.noSuitableReport(),
+    },
     crm: {
       status: () => crmStatus,
       lookup: ({ number }) => crm?.lookup(number, settings.view().values.defaultRegion) ?? noCrm,
@@ -78,6 +93,10 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     },
   };
 
-  return { handlers, settings, dataDir, calls, account: () => accountView, close: () => calls.close() };
+  const close = () => {
+    scripts.close();
+    calls.close();
+  };
+  return { handlers, settings, dataDir, calls, scripts, account: () => accountView, close };
 }
 export type Frontdesk = ReturnType<typeof createFrontdesk>;

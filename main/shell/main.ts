@@ -70,6 +70,7 @@ async function main() {
       }),
       shell: 'electron',
       version: app.getVersion(),
+      scriptSamplesDir: path.join(__dirname, '../call-scripts'),
       notifyIncomingCall: ({ from, line }) => {
         const win = getMainWindow();
         if (!Notification.isSupported() || !win || win.isFocused()) return false;
