@@ -7,6 +7,7 @@ import type { EngineSnapshot, SipEngine } from '../sip/engine';
 import { parseDialString } from '../../../common/phone';
 import { endLabel, formatDuration, formatNumber, phaseLabel } from './format';
 import { SettingsPanel } from './SettingsPanel';
+import { SidePanel } from './SidePanel';
 import { History } from './History';
 
 interface Props {
@@ -388,6 +389,7 @@ export function App({ api, engine, audio }: Props) {
             />
           ))}
         </section>
+        <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} />
         <aside className="side">
           <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} region={region} />
           <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +20,23 @@ export interface HostHandle {
 }
 
 /** Starts a browser host (the real services) for one agent, with a data dir and port of its own. */
-export async function startHost(options: { user?: string; provisioning?: Partial<ProvisioningFile>; rawProvisioning?: string }): Promise<HostHandle> {
+export async function startHost(options: {
+  user?: string;
+  provisioning?: Partial<ProvisioningFile>;
+  rawProvisioning?: string;
+  /** Files to place in the data folder before it starts, e.g. { 'call-scripts/x.yaml': '…' }. */
+  dataFiles?: Record<string, string>;
+}): Promise<HostHandle> {
   const dir = mkdtempSync(path.join(tmpdir(), `frontdesk-e2e-${options.user ?? 'x'}-`));
   const provisioningFile = path.join(dir, 'provisioning.json');
   if (options.rawProvisioning !== undefined) writeFileSync(provisioningFile, options.rawProvisioning);
   else writeLabProvisioning(options.user ?? '1000', provisioningFile, options.provisioning ?? {});
   const dataDir = path.join(dir, 'data');
+  for (const [rel, content] of Object.entries(options.dataFiles ?? {})) {
+    const file = path.join(dataDir, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content);
+  }
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'main/host/cli.ts')], {
     cwd: root,
     env: { ...process.env, FRONTDESK_PROVISIONING: provisioningFile, FRONTDESK_DATA_DIR: dataDir, FRONTDESK_PORT: '0' },

@@ -1,0 +1,149 @@
+import { useState } from 'react';
+import type { FrontdeskApi } from '../../../common/contract';
+import {
+  answerOptions,
+  currentPage,
+  renderTemplate,
+  scriptValues,
+  whereWeStopped,
+  type CallScript,
+  type ClientValues,
+  type ScriptChoice,
+  type ScriptQuestion,
+  type ScriptRun,
+  type ScriptRunAction,
+} from '../../../common/callScript';
+
+interface Props {
+  api: FrontdeskApi;
+  choice: ScriptChoice;
+  run: ScriptRun;
+  onAction: (action: ScriptRunAction) => void;
+  client: ClientValues | null;
+  agentName: string | null;
+  /** The call is on hold: show where we stopped, for "Thanks for waiting, we'd got as far as…". */
+  held: boolean;
+}
+
+function Question({ api, script, run, question, values, onAction }: {
+  api: FrontdeskApi;
+  script: CallScript;
+  run: ScriptRun;
+  question: ScriptQuestion;
+  values: Record<string, string>;
+  onAction: Props['onAction'];
+}) {
+  const answer = run.answers[question.id];
+  const [typed, setTyped] = useState(answer && !answer.noSuitable ? answer.value : '');
+  const [saying, setSaying] = useState<string | null>(answer?.noSuitable ?? null);
+  const now = () => new Date().toISOString();
+  const text = renderTemplate(question.text, values);
+  const options = answerOptions(question, script.language);
+  return (
+    <fieldset className="script__question">
+      <legend>{text}</legend>
+      {question.kind === 'open' && (
+        <form
+          className="script__open"
+          onSubmit={(e) => {
+            e.preventDefault();
+            onAction({ type: 'answer', questionId: question.id, text: typed, at: now() });
+          }}
+        >
+          <label className="visually-hidden" htmlFor={`q-${question.id}`}>
+            Answer: {text}
+          </label>
+          <input id={`q-${question.id}`} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
+          <button type="submit" className="btn btn--small">
+            Save answer
+          </button>
+        </form>
+      )}
+      <div className="script__options">
+        {options
+          .filter((o) => !o.noSuitable)
+          .map((o) => (
+            <button
+              key={o.id}
+              type="button"
+              className="btn btn--small"
+              aria-pressed={answer?.optionId === o.id}
+              onClick={() => onAction({ type: 'answer', questionId: question.id, optionId: o.id, at: now() })}
+            >
+              {o.label}
+            </button>
+          ))}
+        <button type="button" className="btn btn--small" aria-pressed={Boolean(answer?.noSuitable)} onClick={() => setSaying(saying ?? '')}>
+          {options.find((o) => o.noSuitable)?.label ?? 'No suitable answer'}
+        </button>
+      </div>
+      {saying !== null && (
+        <form
+          className="script__nosuitable"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const said = saying.trim();
+            if (!said) return;
+            onAction({ type: 'no-suitable', questionId: question.id, text: said, at: now() });
+            void api.scripts.recordNoSuitable({ scriptId: script.id, questionId: question.id, text: said, at: now() }).catch(() => undefined);
+          }}
+        >
+          <label htmlFor={`ns-${question.id}`}>What the client actually said</label>
+          <textarea id={`ns-${question.id}`} value={saying} onChange={(e) => setSaying(e.target.value)} rows={2} />
+          <button type="submit" className="btn btn--small">
+            Save what they said
+          </button>
+        </form>
+      )}
+    </fieldset>
+  );
+}
+
+/** The call script on screen: the page, its phrases filled in from the card, and its questions. */
+export function ScriptPanel({ api, choice, run, onAction, client, agentName, held }: Props) {
+  const { script } = choice;
+  const values = scriptValues({ language: script.language, now: new Date(), client, agent: { name: agentName }, line: choice.line, script, run });
+  const page = currentPage(script, run);
+  const stopped = whereWeStopped(script, run);
+  const now = () => new Date().toISOString();
+  return (
+    <section className="script" aria-label="Call script">
+      <h3 className="script__title">{script.title}</h3>
+      <p className="script__why">Chosen because: {choice.reason}</p>
+      {(held || run.lastQuestionId) && stopped.page && (
+        <p className="script__stopped" aria-label="Where we stopped">
+          We stopped at “{stopped.page.title}”
+          {stopped.question && stopped.answer ? `; last answer: ${renderTemplate(stopped.question.text, values)} — ${stopped.answer.value}` : ''}
+        </p>
+      )}
+      {page ? (
+        <article className="script__page" aria-label={`Script page: ${page.title}`}>
+          <h4>{page.title}</h4>
+          {page.blocks.map((block, i) =>
+            'say' in block ? (
+              <p key={i} className={`script__say script__say--${block.style}`}>
+                {renderTemplate(block.say, values)}
+              </p>
+            ) : 'note' in block ? (
+              <p key={i} className="script__note">
+                {renderTemplate(block.note, values)}
+              </p>
+            ) : (
+              <Question key={block.question.id} api={api} script={script} run={run} question={block.question} values={values} onAction={onAction} />
+            ),
+          )}
+        </article>
+      ) : (
+        <p>The script is finished.</p>
+      )}
+      <div className="script__nav">
+        <button type="button" className="btn btn--small" onClick={() => onAction({ type: 'back', at: now() })} disabled={run.history.length < 2 && !run.finishedAt}>
+          Back
+        </button>
+        <button type="button" className="btn btn--small" onClick={() => onAction({ type: 'next', at: now() })} disabled={!page}>
+          Next page
+        </button>
+      </div>
+    </section>
+  );
+}
