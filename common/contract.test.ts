@@ -10,7 +10,7 @@ const handlers = (): Handlers => ({
   provisioning: { reload: () => ({ account: null, provisioning: { state: 'none', file: null } }) },
   notifications: { incomingCall: () => false },
   crm: { status: vi.fn(), lookup: vi.fn(), lookupLead: vi.fn() },
-  scripts: { list: vi.fn(), recordNoSuitable: vi.fn(), noSuitableReport: vi.fn() },
+  scripts: { list: vi.fn(), recordNoSuitable: vi.fn(), noSuitableReport: vi.fn(), saveRun: vi.fn(() => true) },
   calls: { record: vi.fn(), list: vi.fn(), markMissedSeen: vi.fn(() => 0) },
 });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SettingChangeSchema, SettingsViewSchema } from './settings';
 import { ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
-import { NoSuitableNoteInputSchema, NoSuitableReportSchema, ScriptLibrarySchema } from './callScript';
+import { NoSuitableNoteInputSchema, NoSuitableReportSchema, ScriptLibrarySchema, ScriptRunSchema } from './callScript';
 import { CrmLeadResultSchema, CrmLookupResultSchema, CrmRecordIdSchema, CrmStatusSchema } from './crm';
 import {
   CallLogChangedSchema,
@@ -72,6 +72,8 @@ export const contract = {
       recordNoSuitable: method(NoSuitableNoteInputSchema, NoSuitableNoteInputSchema),
       /** The notes for the scripts' authors, per script and question. */
       noSuitableReport: method(noInput, NoSuitableReportSchema),
+      /** Saves the script's state on a call as the agent goes (answers, page, where we stopped). */
+      saveRun: method(z.strictObject({ localUser: z.string().min(1).max(200), sipCallId: z.string().min(1).max(500), run: ScriptRunSchema }), z.boolean()),
     },
     crm: {
       /** Whether a CRM is configured, and which INVITE headers carry the call's context (no secrets). */

@@ -360,7 +360,7 @@ describe('the database file', () => {
     second.close();
     const third = service(file);
     expect(third.list().records).toEqual([a]);
-    expect(callLogSchemaVersion).toBe(1);
+    expect(callLogSchemaVersion).toBe(2);
     // A second connection while the first is open (another process on the same file) migrates nothing and sees the same rows.
     const fourth = service(file);
     const b = fourth.record(missed());
@@ -374,7 +374,7 @@ describe('the database file', () => {
     const raw = new RawDatabase(file);
     raw.pragma(`user_version = ${callLogSchemaVersion + 1}`);
     raw.close();
-    expect(() => new CallLogService(file)).toThrow(/newer Frontdesk \(schema 2; this version knows up to 1\)/);
+    expect(() => new CallLogService(file)).toThrow(/newer Frontdesk \(schema 3; this version knows up to 2\)/);
   });
 
   it('uses WAL journaling for a file database', () => {
@@ -382,7 +382,26 @@ describe('the database file', () => {
     service(file).record(answered());
     const raw = new RawDatabase(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(callLogSchemaVersion);
     raw.close();
+  });
+});
+
+describe('script runs saved with the call', () => {
+  it('keeps the latest run of a call, across a reopen', () => {
+    const file = path.join(tmp(), 'calls.db');
+    const at = '2026-11-23T10:00:00.000Z';
+    const first = new CallLogService(file);
+    first.saveScriptRun({ localUser: '1000', sipCallId: 'abc@x', run: { scriptId: 's', answers: {}, history: [{ page: 'greeting', at }], lastQuestionId: null, finishedAt: null } });
+    first.saveScriptRun({
+      localUser: '1000',
+      sipCallId: 'abc@x',
+      run: { scriptId: 's', answers: { when: { value: 'Tuesday', at } }, history: [{ page: 'greeting', at }, { page: 'booking', at }], lastQuestionId: 'when', finishedAt: null },
+    });
+    first.close();
+    const again = new CallLogService(file);
+    expect(again.getScriptRun('1000', 'abc@x')).toMatchObject({ lastQuestionId: 'when', answers: { when: { value: 'Tuesday' } } });
+    expect(again.getScriptRun('1001', 'abc@x')).toBeNull();
+    again.close();
   });
 });

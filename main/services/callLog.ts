@@ -15,6 +15,7 @@ import {
   type CallRecordInput,
   type MarkMissedSeen,
 } from '../../common/callLog';
+import { ScriptRunSchema, type ScriptRun } from '../../common/callScript';
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -79,6 +80,18 @@ const migrations: readonly string[] = [
     INSERT INTO calls_search (calls_search, rowid, search_text) VALUES ('delete', old.seq, old.search_text);
     INSERT INTO calls_search (rowid, search_text) VALUES (new.seq, new.search_text);
   END;
+  `,
+  // 2: the call script's state on a call, saved as the agent goes (keyed by the SIP call, so it is
+  // there before the call ends and its history record exists).
+  `
+  CREATE TABLE script_runs (
+    local_user TEXT NOT NULL,
+    sip_call_id TEXT NOT NULL,
+    script_id TEXT NOT NULL,
+    run_json TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (local_user, sip_call_id)
+  );
   `,
 ];
 export const callLogSchemaVersion = migrations.length;
@@ -333,6 +346,26 @@ export class CallLogService {
   onChanged(listener: (change: CallLogChanged) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Saves (replaces) the script run of a call; what the agent answered survives a crash mid-call. */
+  saveScriptRun(input: { localUser: string; sipCallId: string; run: ScriptRun }): void {
+    const run = ScriptRunSchema.parse(input.run);
+    this.db
+      .prepare(
+        `INSERT INTO script_runs (local_user, sip_call_id, script_id, run_json, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (local_user, sip_call_id) DO UPDATE SET script_id = excluded.script_id, run_json = excluded.run_json, updated_at = excluded.updated_at`,
+      )
+      .run(input.localUser, input.sipCallId, run.scriptId, JSON.stringify(run), new Date().toISOString());
+  }
+
+  getScriptRun(localUser: string, sipCallId: string): ScriptRun | null {
+    const row = this.db.prepare('SELECT run_json FROM script_runs WHERE local_user = ? AND sip_call_id = ?').get(localUser, sipCallId) as
+      | { run_json: string }
+      | undefined;
+    if (!row) return null;
+    const parsed = ScriptRunSchema.safeParse(JSON.parse(row.run_json));
+    return parsed.success ? parsed.data : null;
   }
 
   close(): void {

@@ -77,6 +77,10 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       list: () => scripts.list(),
       recordNoSuitable: (note) => scripts.recordNoSuitable(note),
       noSuitableReport: () => scripts.noSuitableReport(),
+      saveRun: ({ localUser, sipCallId, run }) => {
+        calls.saveScriptRun({ localUser, sipCallId, run });
+        return true;
+      },
     },
     crm: {
       status: () => crmStatus,

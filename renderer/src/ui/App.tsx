@@ -389,7 +389,7 @@ export function App({ api, engine, audio }: Props) {
             />
           ))}
         </section>
-        <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} />
+        <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} localUser={snapshot.account?.user ?? null} />
         <aside className="side">
           <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} region={region} />
           <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />

@@ -10,7 +10,13 @@ import { ScriptPanel } from './ScriptPanel';
  * The side panel: it pops for the call in focus the moment it rings — what came before the call,
  * the client card, and the call script chosen for the dialled line and the caller.
  */
-export function SidePanel({ api, calls, region, agentName }: { api: FrontdeskApi; calls: readonly Call[]; region: string; agentName: string | null }) {
+export function SidePanel({ api, calls, region, agentName, localUser }: {
+  api: FrontdeskApi;
+  calls: readonly Call[];
+  region: string;
+  agentName: string | null;
+  localUser: string | null;
+}) {
   const [library, setLibrary] = useState<ScriptLibrary | null>(null);
   const [crmStatus, setCrmStatus] = useState<CrmStatus | null>(null);
   const [runs, setRuns] = useState<Record<string, ScriptRun>>({});
@@ -43,7 +49,10 @@ export function SidePanel({ api, calls, region, agentName }: { api: FrontdeskApi
   const run = choice ? (runs[call.id]?.scriptId === choice.script.id ? runs[call.id]! : startScriptRun(choice.script, new Date(call.startedAt).toISOString())) : null;
   const onAction = (action: ScriptRunAction) => {
     if (!choice || !run) return;
-    setRuns((all) => ({ ...all, [call.id]: reduceScriptRun(choice.script, run, action) }));
+    const next = reduceScriptRun(choice.script, run, action);
+    setRuns((all) => ({ ...all, [call.id]: next }));
+    // Saved with the call as the agent goes.
+    if (localUser && call.sipCallId) void api.scripts.saveRun({ localUser, sipCallId: call.sipCallId, run: next }).catch(() => undefined);
   };
 
   return (
