@@ -37,6 +37,10 @@ test('DTMF in the audio (RFC 4733) reaches an outside caller Frontdesk answered'
     await card.getByRole('button', { name: 'Keypad' }).click();
     for (const d of ['9', '8', '#', '4']) await card.getByRole('button', { name: d, exact: true }).click();
     expect(await call.waitForDtmf('98#4', 15_000)).toBe('98#4');
+    // Typed on the keyboard, outside any text field, digits go out as tones too.
+    await card.getByRole('button', { name: 'Keypad' }).focus();
+    await agent.page.keyboard.type('5*0');
+    expect(await call.waitForDtmf('98#45*0', 15_000)).toBe('98#45*0');
     expect(call.dtmfEvents().every((e) => e.via === 'rfc4733')).toBe(true);
   } finally {
     await call.stop();

@@ -319,6 +319,17 @@ export function App({ api, engine, audio }: Props) {
 
   const onKey = useCallback(
     (e: KeyboardEvent) => {
+      // Digits typed during a call (outside a text field) go to the far end as DTMF.
+      const target = e.target as HTMLElement | null;
+      const typing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
+      if (!e.altKey && !e.ctrlKey && !e.metaKey && !typing && /^[0-9*#]$/.test(e.key)) {
+        const active = live.find((c) => c.phase === 'active');
+        if (active) {
+          engine.sendDtmf(active.id, e.key, dtmfTransport);
+          e.preventDefault();
+        }
+        return;
+      }
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
       const key = e.key.toLowerCase();
       const current = live.find((c) => c.phase === 'active') ?? live.find((c) => c.phase !== 'ringing-in') ?? null;
@@ -329,7 +340,7 @@ export function App({ api, engine, audio }: Props) {
       else return;
       e.preventDefault();
     },
-    [live, ringing, engine, declineCode],
+    [live, ringing, engine, declineCode, dtmfTransport],
   );
   useEffect(() => {
     window.addEventListener('keydown', onKey);
@@ -395,7 +406,7 @@ export function App({ api, engine, audio }: Props) {
           <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />
           <p className="shortcuts">
             Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}
-            <kbd>Alt</kbd>+<kbd>N</kbd> number field
+            <kbd>Alt</kbd>+<kbd>N</kbd> number field; digits typed during a call are sent as tones
           </p>
         </aside>
       </main>
