@@ -10,6 +10,17 @@ const handlers = (): Handlers => ({
   provisioning: { reload: () => ({ account: null, provisioning: { state: 'none', file: null } }) },
   notifications: { incomingCall: () => false },
   crm: { status: vi.fn(), lookup: vi.fn(), lookupLead: vi.fn() },
+  directory: {
+    findByNumber: vi.fn(),
+    search: vi.fn(),
+    get: vi.fn(),
+    create: vi.fn(),
+    update: vi.fn(),
+    quickCreate: vi.fn(),
+    previewCsv: vi.fn(),
+    importCsv: vi.fn(),
+    importVCards: vi.fn(),
+  },
   scripts: { list: vi.fn(), recordNoSuitable: vi.fn(), noSuitableReport: vi.fn(), saveRun: vi.fn(() => true) },
   calls: { record: vi.fn(), list: vi.fn(), markMissedSeen: vi.fn(() => 0) },
 });

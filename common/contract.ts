@@ -2,6 +2,23 @@ import { z } from 'zod';
 import { SettingChangeSchema, SettingsViewSchema } from './settings';
 import { ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
 import { NoSuitableNoteInputSchema, NoSuitableReportSchema, ScriptLibrarySchema, ScriptRunSchema } from './callScript';
+import {
+  ClientCardSchema,
+  ClientInputSchema,
+  ClientListSchema,
+  ClientRefSchema,
+  ClientSchema,
+  ClientUpdateSchema,
+  CsvImportRequestSchema,
+  CsvPreviewRequestSchema,
+  CsvPreviewSchema,
+  DirectoryChangedSchema,
+  DirectorySearchSchema,
+  FindByNumberSchema,
+  ImportResultSchema,
+  QuickCreateSchema,
+  VCardImportRequestSchema,
+} from './directory';
 import { CrmLeadResultSchema, CrmLookupResultSchema, CrmRecordIdSchema, CrmStatusSchema } from './crm';
 import {
   CallLogChangedSchema,
@@ -65,6 +82,22 @@ export const contract = {
       /** An OS notification for a ringing call, shown by the shell when the window is not in front. */
       incomingCall: method(IncomingCallNoticeSchema, z.boolean()),
     },
+    directory: {
+      /** Every client with a phone matching the caller's number (exact E.164 first); several are all returned. */
+      findByNumber: method(FindByNumberSchema, ClientListSchema),
+      /** Type-ahead over name, company, phones (digits anywhere), emails, tags. */
+      search: method(DirectorySearchSchema, ClientListSchema),
+      /** The card: the client and their last calls with notes; null when there is no such client. */
+      get: method(ClientRefSchema, ClientCardSchema.nullable()),
+      create: method(ClientInputSchema, ClientSchema),
+      /** Saved at once; lists (phones, emails, tags, needs) are replaced whole. */
+      update: method(ClientUpdateSchema, ClientSchema),
+      /** Unknown caller: a card with the number (and a name if typed), tagged "new". */
+      quickCreate: method(QuickCreateSchema, ClientSchema),
+      previewCsv: method(CsvPreviewRequestSchema, CsvPreviewSchema),
+      importCsv: method(CsvImportRequestSchema, ImportResultSchema),
+      importVCards: method(VCardImportRequestSchema, ImportResultSchema),
+    },
     scripts: {
       /** The call scripts (in load order) and the files reported and skipped ("reception.yaml:14: …"). */
       list: method(noInput, ScriptLibrarySchema),
@@ -95,6 +128,8 @@ export const contract = {
   events: {
     settings: { changed: SettingsViewSchema },
     account: { changed: AccountViewSchema },
+    /** After every change to the directory (ids empty after an import or a region change: refresh). */
+    directory: { changed: DirectoryChangedSchema },
     /** A script file was added, changed or removed: the library as it is now. */
     scripts: { changed: ScriptLibrarySchema },
     /** After every change to the history: refresh the list, update the badge. */

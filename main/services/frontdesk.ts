@@ -3,6 +3,8 @@ import { crmStatusOf, type CrmLeadResult, type CrmLookupResult } from '../../com
 import { CallLogService } from './callLog';
 import { CallScriptsService } from './callScripts';
 import { CrmConnector } from './crm';
+import { DirectoryService } from './directory';
+import { importCsv, importVCards, previewCsv } from './importers';
 import { DataDir } from './dataDir';
 import { ProvisioningService } from './provisioning';
 import { SettingsService } from './settings';
@@ -54,6 +56,10 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   };
   applyProvisioning();
   settings.onChanged((view) => emit('settings.changed', view));
+  // A database of its own: a long import must not hold the call history's write lock.
+  const directory = new DirectoryService(dataDir.file('directory.db'), { defaultRegion: settings.view().values.defaultRegion });
+  directory.onChanged((change) => emit('directory.changed', change));
+  settings.onChanged((view) => directory.setDefaultRegion(view.values.defaultRegion));
 
   const handlers: Handlers = {
     app: {
@@ -72,6 +78,17 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
         emit('account.changed', view);
         return view;
       },
+    },
+    directory: {
+      findByNumber: ({ number }) => directory.findByNumber(number),
+      search: (query) => directory.search(query),
+      get: ({ id }) => directory.card(id, calls),
+      create: (input) => directory.create(input),
+      update: ({ id, patch }) => directory.update(id, patch),
+      quickCreate: ({ number, name }) => directory.quickCreate(number, name),
+      previewCsv: ({ text, ...options }) => previewCsv(text, options),
+      importCsv: ({ text, mapping }) => importCsv(text, mapping, directory),
+      importVCards: ({ text }) => importVCards(text, directory),
     },
     scripts: {
       list: () => scripts.list(),
@@ -99,8 +116,9 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
 
   const close = () => {
     scripts.close();
+    directory.close();
     calls.close();
   };
-  return { handlers, settings, dataDir, calls, scripts, account: () => accountView, close };
+  return { handlers, settings, dataDir, calls, scripts, directory, account: () => accountView, close };
 }
 export type Frontdesk = ReturnType<typeof createFrontdesk>;

@@ -1,0 +1,186 @@
+/**
+ * Client directory benchmark: prints figures, asserts nothing.
+ *   npx tsx scripts/bench/directory.bench.ts [--contacts=100000] [--searches=500] [--lookups=500]
+ * Generates the contacts as a ";"-delimited CSV with Russian headers and a BOM (as Russian Excel
+ * writes it), previews it (delimiter and mapping guessed) and imports it with importCsv into a file
+ * database in a temp dir (one transaction). Then times type-ahead searches (1–5 typed characters of
+ * a name, digits fragments) and findByNumber lookups (each number in three spellings).
+ * Goal: type-ahead ≤ 10 ms p95.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DirectoryService } from '../../main/services/directory';
+import { importCsv, previewCsv } from '../../main/services/importers';
+
+const arg = (name: string, fallback: number) => {
+  const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  return raw ? Number(raw) : fallback;
+};
+const contactCount = arg('contacts', 100_000);
+const searchCount = arg('searches', 500);
+const lookupCount = arg('lookups', 500);
+
+// A fixed seed, so two runs measure the same data (mulberry32: 32-bit integer arithmetic throughout).
+let seed = 0x5eed_d1c;
+const random = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+};
+const int = (n: number) => Math.floor(random() * n);
+const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+
+const ruMale = ['Олег', 'Сергей', 'Дмитрий', 'Иван', 'Алексей', 'Андрей', 'Михаил', 'Павел', 'Николай', 'Юрий', 'Пётр', 'Артём'];
+const ruFemale = ['Анна', 'Ольга', 'Татьяна', 'Мария', 'Елена', 'Наталья', 'Ирина', 'Светлана', 'Юлия', 'Ксения', 'Алёна', 'Дарья'];
+const ruSurnames = ['Петров', 'Смирнов', 'Иванов', 'Кузнецов', 'Соколов', 'Попов', 'Лебедев', 'Козлов', 'Новиков', 'Морозов', 'Волков', 'Фёдоров', 'Михайлов', 'Беляев', 'Тарасов', 'Белов', 'Комаров', 'Орлов', 'Киселёв', 'Макаров'];
+const ruPatronymics = ['Иванович', 'Сергеевич', 'Олегович', 'Петрович', 'Андреевич', 'Николаевич'];
+const enFirst = ['John', 'Sarah', 'Peter', 'Emma', 'David', 'Laura', 'James', 'Olivia', 'Michael', 'Sophie'];
+const enLast = ['Smith', 'Brown', 'Taylor', 'Wilson', 'Evans', 'Thomas', 'Roberts', 'Walker', 'Wright', 'Novak'];
+const companies = ['Ромашка', 'Жемчуг', 'Вектор', 'Альфа-Строй', 'СеверТорг', 'Гранит', 'Меридиан', 'Acme', 'Northwind', 'Globex', 'Initech', 'Umbrella'];
+const forms = ['ООО', 'АО', 'ИП', 'Ltd', 'LLC'];
+const positions = ['Директор', 'Менеджер по закупкам', 'Главный бухгалтер', 'Инженер', 'Office manager', 'CEO', ''];
+const tagsPool = ['new', 'VIP', 'client-club', 'опт', 'розница', 'партнёр'];
+const managers = ['Анна Соколова', 'Игорь Белов', 'Мария Орлова', 'Peter Walker'];
+const codes = ['495', '499', '812', '343', '383', '903', '916', '926', '965', '977'];
+
+interface Contact {
+  name: string;
+  numbers: string[];
+}
+
+/** One number in one of the spellings people use. */
+const spell = (n: string, how: number) => {
+  const d = n.slice(2); // 10 digits after +7
+  switch (how % 3) {
+    case 0:
+      return `+7 (${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6, 8)}-${d.slice(8)}`;
+    case 1:
+      return `8${d}`;
+    default:
+      return d;
+  }
+};
+
+const contacts: Contact[] = [];
+const esc = (s: string) => (/[;"\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+const lines = ['\uFEFFФИО;Телефон;Мобильный;Доп. телефон;Компания;Должность;E-mail;Теги;Менеджер'];
+for (let i = 0; i < contactCount; i++) {
+  let name: string;
+  if (random() < 0.75) {
+    const female = random() < 0.5;
+    const surname = pick(ruSurnames) + (female ? 'а' : '');
+    name = `${surname} ${pick(female ? ruFemale : ruMale)}${random() < 0.5 ? ` ${pick(ruPatronymics).replace(/ич$/, female ? 'на' : 'ич')}` : ''}`;
+  } else name = `${pick(enFirst)} ${pick(enLast)}`;
+  const phoneCount = 1 + int(3);
+  const numbers = Array.from({ length: phoneCount }, () => `+7${pick(codes)}${String(int(10_000_000)).padStart(7, '0')}`);
+  contacts.push({ name, numbers });
+  const company = random() < 0.7 ? `${pick(forms)} «${pick(companies)}${random() < 0.5 ? `-${int(100)}` : ''}»` : '';
+  const email = random() < 0.6 ? `user${i}@${pick(['mail.ru', 'yandex.ru', 'gmail.com', 'example.com'])}` : '';
+  const tags = Array.from({ length: int(3) }, () => pick(tagsPool)).join(', ');
+  const cells = [name, spell(numbers[0]!, int(3)), numbers[1] ? spell(numbers[1], int(3)) : '', numbers[2] ? spell(numbers[2], int(3)) : '', company, pick(positions), email, tags, pick(managers)];
+  lines.push(cells.map(esc).join(';'));
+}
+const csv = `${lines.join('\r\n')}\r\n`;
+
+/** What agents type in the type-ahead box. */
+function makeSearch(): { kind: string; text: string } {
+  const c = contacts[int(contacts.length)]!;
+  const words = c.name.split(' ');
+  switch (int(4)) {
+    case 0:
+      return { kind: 'name, 1-5 chars', text: c.name.slice(0, 1 + int(5)) };
+    case 1:
+      return { kind: 'other word, 1-5 chars', text: pick(words.slice(1)).slice(0, 1 + int(5)) };
+    case 2: {
+      const d = pick(c.numbers).slice(2);
+      const start = int(5);
+      return { kind: 'digits fragment', text: d.slice(start, start + 3 + int(5)) };
+    }
+    default:
+      return { kind: 'company/tag', text: pick([...companies, ...tagsPool]).slice(0, 2 + int(4)) };
+  }
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+const summary = (times: number[]) => {
+  const t = [...times].sort((a, b) => a - b);
+  return `p50 ${ms(pct(t, 50))}, p95 ${ms(pct(t, 95))}, max ${ms(t.at(-1) ?? NaN)}`;
+};
+
+const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-bench-'));
+const file = path.join(dir, 'directory.db');
+try {
+  const directory = new DirectoryService(file, { defaultRegion: 'RU' });
+  console.log(`client directory benchmark: ${contactCount} contacts (${(csv.length / 1024 / 1024).toFixed(1)} M characters of CSV), ${file}`);
+
+  const previewStart = performance.now();
+  const preview = previewCsv(csv);
+  console.log(
+    `previewCsv: ${ms(performance.now() - previewStart)}; delimiter "${preview.delimiter}", ${preview.totalRows} rows, mapping ${preview.guessedMapping.columns.map((c) => `${preview.headers[c.column as number]}→${c.field}${c.label ? `(${c.label})` : ''}`).join(', ')}`,
+  );
+
+  const importStart = performance.now();
+  const result = importCsv(csv, preview.guessedMapping, directory);
+  const importSeconds = (performance.now() - importStart) / 1000;
+  console.log(
+    `importCsv: ${contactCount} rows in ${importSeconds.toFixed(1)} s = ${Math.round(contactCount / importSeconds)} rows/s (one transaction); imported ${result.imported}, merged ${result.merged.length} (a generated number that repeated), skipped ${result.skipped.length}, warnings ${result.warnings.length}`,
+  );
+  const againStart = performance.now();
+  const again = importCsv(csv, preview.guessedMapping, directory);
+  const againSeconds = (performance.now() - againStart) / 1000;
+  console.log(`importCsv of the same file again: ${againSeconds.toFixed(1)} s; imported ${again.imported}, merged ${again.merged.length} (every row finds its client by phone; nothing changes)`);
+  const size = (f: string) => statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+  console.log(`file: ${((size(file) + size(`${file}-wal`)) / 1024 / 1024).toFixed(1)} MB (database + WAL), ${directory.count()} clients`);
+
+  // Warm up the statement cache and the page cache once, as an app that has been open a while.
+  directory.search('warm up');
+  directory.findByNumber('+74950000000');
+
+  const all: number[] = [];
+  const byKind = new Map<string, { times: number[]; hits: number[] }>();
+  for (let i = 0; i < searchCount; i++) {
+    const { kind, text } = makeSearch();
+    const start = performance.now();
+    const found = directory.search(text, 20);
+    const took = performance.now() - start;
+    all.push(took);
+    const k = byKind.get(kind) ?? { times: [], hits: [] };
+    k.times.push(took);
+    k.hits.push(found.length);
+    byKind.set(kind, k);
+  }
+  console.log(`search (type-ahead, limit 20) over ${searchCount} searches: ${summary(all)}   [goal: p95 ≤ 10 ms]`);
+  for (const [kind, k] of [...byKind].sort()) {
+    const avgHits = k.hits.reduce((s, h) => s + h, 0) / k.hits.length;
+    console.log(`  ${kind.padEnd(22)} n=${String(k.times.length).padStart(3)}  ${summary(k.times)}  results avg ${avgHits.toFixed(1)}`);
+  }
+
+  const lookups: number[] = [];
+  const lookupKinds = new Map<string, number[]>();
+  let found = 0;
+  for (let i = 0; i < lookupCount; i++) {
+    const c = contacts[int(contacts.length)]!;
+    const how = i % 3;
+    const text = spell(pick(c.numbers), how);
+    const start = performance.now();
+    const matches = directory.findByNumber(text);
+    const took = performance.now() - start;
+    lookups.push(took);
+    const kind = ['+7 (495) 123-45-67', '84951234567', '4951234567'][how]!;
+    lookupKinds.set(kind, [...(lookupKinds.get(kind) ?? []), took]);
+    if (matches.some((m) => m.name === c.name)) found++;
+  }
+  console.log(`findByNumber over ${lookupCount} lookups: ${summary(lookups)}; the contact was among the matches ${found}/${lookupCount}`);
+  for (const [kind, times] of lookupKinds) console.log(`  spelled like ${kind.padEnd(18)} n=${String(times.length).padStart(3)}  ${summary(times)}`);
+
+  const editStart = performance.now();
+  const target = directory.search('Петров', 1)[0]!;
+  for (let i = 0; i < 50; i++) directory.update(target.id, { notes: `edit ${i}` });
+  console.log(`update (one field, committed and fsynced): ${ms((performance.now() - editStart) / 50)} each over 50 edits`);
+  directory.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
