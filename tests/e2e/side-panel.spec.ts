@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { DirectoryService } from '../../main/services/directory';
 import { placeCall } from '../../scripts/lab/caller';
 import { fakeCrmConfig, startCrmServer } from './support/crmServer';
 import { expect, test } from './support/frontdesk';
@@ -87,5 +89,83 @@ test('with the CRM down the call still rings and the panel says the CRM is unava
   await expect(card).toContainText('Incoming call');
   await expect(reception.page.getByRole('status', { name: 'CRM status' })).toContainText('CRM unavailable');
   await expect(card.getByRole('button', { name: 'Answer' })).toBeEnabled();
+  await call.result;
+});
+
+const salesScript = `
+id: sales-line
+title: Sales line
+language: en
+match:
+  dialled: ["1000"]
+pages:
+  - id: needs
+    title: Needs
+    stage: clarify
+    blocks:
+      - say: "{greeting}, {client.preferredAddress|client.name|\\"there\\"}! How can I help?"
+      - question: { id: request, text: What are they looking for?, kind: open, saveTo: client.request }
+      - question:
+          id: budget
+          text: Budget?
+          options:
+            - { id: small, label: Under 100k }
+            - { id: large, label: Over 100k }
+          saveTo: client.needs.budget
+`;
+
+test('a known caller: the local card pops while it rings, answers typed during the call are on the card afterwards', async ({ agents }) => {
+  const reception = await agents({
+    user: '1000',
+    dataFiles: { 'call-scripts/sales.yaml': salesScript },
+    seed: (dataDir) => {
+      const dir = new DirectoryService(path.join(dataDir, 'directory.db'), { defaultRegion: 'RU' });
+      dir.create({ name: 'Oleg Petrov', preferredAddress: 'Oleg', company: 'Petrov & Sons', phones: ['8 (495) 123-45-67'], tags: ['VIP'] });
+      dir.close();
+    },
+  });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const page = reception.page;
+  const call = placeCall({ from: caller.from, to: '1000' });
+  const ringing = page.getByRole('article', { name: caller.label });
+  await expect(ringing).toContainText('Incoming call');
+  const clientCard = page.getByRole('article', { name: 'Client card: Oleg Petrov' });
+  await expect(clientCard).toContainText('+7 495 123 45 67');
+  await expect(clientCard.getByLabel('Company', { exact: true })).toHaveValue('Petrov & Sons');
+  const script = page.getByRole('region', { name: 'Call script' });
+  await expect(script).toContainText(/Good (morning|afternoon|evening), Oleg! How can I help\?/);
+
+  await ringing.getByRole('button', { name: 'Answer' }).click();
+  await script.getByLabel('Answer: What are they looking for?').fill('A quote for 40 chairs');
+  await script.getByRole('button', { name: 'Save answer' }).click();
+  await script.getByRole('button', { name: 'Over 100k' }).click();
+  // Edited by hand during the call: saved at once.
+  await clientCard.getByLabel('Next step', { exact: true }).fill('Send the quote');
+  await clientCard.getByLabel('Next step', { exact: true }).press('Enter');
+  await expect(clientCard.getByRole('status', { name: 'Card saving' })).toHaveText('Saved');
+  await ringing.getByRole('button', { name: 'Hang up' }).click();
+  await call.result;
+
+  // The next call from the same number finds everything learned on this one.
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  const again = placeCall({ from: caller.from, to: '1000', cancelAfterMs: 6000 });
+  const card = page.getByRole('article', { name: 'Client card: Oleg Petrov' });
+  await expect(card.getByLabel('Request', { exact: true })).toHaveValue('A quote for 40 chairs');
+  await expect(card.getByLabel('Next step', { exact: true })).toHaveValue('Send the quote');
+  await expect(card.getByRole('definition').filter({ hasText: 'Over 100k' })).toBeVisible();
+  await again.result;
+});
+
+test('an unknown caller gets a new-client card in a couple of keystrokes', async ({ agents }) => {
+  const reception = await agents({ user: '1000' });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const call = placeCall({ from: '+74957654321', to: '1000', cancelAfterMs: 10_000 });
+  const form = reception.page.getByRole('form', { name: 'New client' });
+  await expect(form).toContainText('New caller: +7 495 765 43 21');
+  await form.getByLabel('Name').fill('Irina Sokolova');
+  await form.getByLabel('Name').press('Enter');
+  const card = reception.page.getByRole('article', { name: 'Client card: Irina Sokolova' });
+  await expect(card).toContainText('+7 495 765 43 21');
+  await expect(card.getByRole('list', { name: 'Tags' })).toContainText('new');
   await call.result;
 });

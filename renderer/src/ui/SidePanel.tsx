@@ -1,9 +1,21 @@
 import { useEffect, useState } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
-import { chooseScript, reduceScriptRun, startScriptRun, type ScriptLibrary, type ScriptRun, type ScriptRunAction } from '../../../common/callScript';
+import {
+  chooseScript,
+  clientUpdates,
+  reduceScriptRun,
+  startScriptRun,
+  type ClientUpdates,
+  type ClientValues,
+  type ScriptLibrary,
+  type ScriptRun,
+  type ScriptRunAction,
+} from '../../../common/callScript';
+import type { Client, ClientPatch } from '../../../common/directory';
 import type { CrmStatus } from '../../../common/crm';
 import type { Call } from '../sip/callMachine';
 import { CrmSection, focusedCall } from './CallerPanel';
+import { ClientCard, QuickCreate, useClientMatches } from './ClientCards';
 import { ScriptPanel } from './ScriptPanel';
 
 /**
@@ -35,6 +47,7 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
   }, [api]);
 
   const call = focusedCall(calls);
+  const { clients, setClient } = useClientMatches(api, call);
   if (!call) {
     return (
       <section className="side-panel" aria-label="Caller">
@@ -44,22 +57,40 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
     );
   }
 
-  const client = null; // the local client card (directory) joins here
-  const choice = library ? chooseScript(library.scripts, { dialled: call.dialled, client: client ? 'returning' : 'new', now: new Date(call.startedAt) }) : null;
+  const client = clients?.[0] ?? null;
+  const choice = library
+    ? chooseScript(library.scripts, { dialled: call.dialled, client: client ? 'returning' : 'new', tags: client?.tags ?? [], now: new Date(call.startedAt) })
+    : null;
   const run = choice ? (runs[call.id]?.scriptId === choice.script.id ? runs[call.id]! : startScriptRun(choice.script, new Date(call.startedAt).toISOString())) : null;
   const onAction = (action: ScriptRunAction) => {
     if (!choice || !run) return;
     const next = reduceScriptRun(choice.script, run, action);
     setRuns((all) => ({ ...all, [call.id]: next }));
+    // Answers the script maps to the card are saved on it at once (a new caller gets a card).
+    const patch = patchFrom(clientUpdates(next, choice.script), clientUpdates(run, choice.script), client);
+    if (patch) {
+      const target = client ? Promise.resolve(client) : api.directory.quickCreate({ number: call.remote.number });
+      void target
+        .then((c) => api.directory.update({ id: c.id, patch }))
+        .then(setClient)
+        .catch(() => undefined);
+    }
     // Saved with the call as the agent goes.
     if (localUser && call.sipCallId) void api.scripts.saveRun({ localUser, sipCallId: call.sipCallId, run: next }).catch(() => undefined);
   };
 
   return (
     <section className="side-panel" aria-label="Caller">
+      {clients && clients.length > 1 && (
+        <p className="notice" role="note">
+          {clients.length} clients have this number: check which one is calling.
+        </p>
+      )}
+      {clients?.map((c) => <ClientCard key={c.id} api={api} client={c} region={region} onSaved={setClient} />)}
+      {clients && clients.length === 0 && /\d/.test(call.remote.number) && <QuickCreate key={call.id} api={api} call={call} region={region} onCreated={setClient} />}
       <CrmSection api={api} call={call} region={region} status={crmStatus} />
       {choice && run && (
-        <ScriptPanel api={api} choice={choice} run={run} onAction={onAction} client={client} agentName={agentName} held={call.phase === 'held'} />
+        <ScriptPanel api={api} choice={choice} run={run} onAction={onAction} client={client ? valuesOf(client) : null} agentName={agentName} held={call.phase === 'held'} />
       )}
       {library && library.problems.length > 0 && <ScriptProblems library={library} />}
     </section>
@@ -79,4 +110,30 @@ function ScriptProblems({ library }: { library: ScriptLibrary }) {
       </ul>
     </details>
   );
+}
+
+/** The card as the script's phrases read it ({client.previousAgreements} is the card's agreements). */
+function valuesOf(client: Client): ClientValues {
+  return { ...client, phones: client.phones.map((p) => p.number), previousAgreements: client.agreements };
+}
+
+/** What changed in the script's card updates, as a directory patch; null when nothing did. */
+function patchFrom(now: ClientUpdates, before: ClientUpdates, client: Client | null): ClientPatch | null {
+  const patch: Record<string, unknown> = {};
+  const direct = ['name', 'preferredAddress', 'company', 'position', 'leadSource', 'referredBy', 'request', 'notes', 'urgency', 'priceQuoted', 'nextStep', 'nextStepDate', 'birthday'] as const;
+  for (const field of direct) {
+    const v = now.fields[field];
+    if (v !== undefined && v !== before.fields[field]) patch[field] = v;
+  }
+  const agreements = now.fields.previousAgreements;
+  if (agreements !== undefined && agreements !== before.fields.previousAgreements) patch.agreements = agreements;
+  const details = now.fields.details;
+  if (details !== undefined && details !== before.fields.details) patch.notes = [client?.notes, `Details: ${details}`].filter(Boolean).join('\n');
+  const phone = now.fields.phones;
+  if (phone !== undefined && phone !== before.fields.phones) patch.phones = [...(client?.phones ?? []).map((p) => ({ number: p.raw ?? p.number, label: p.label })), { number: phone, label: 'other' }];
+  const email = now.fields.emails;
+  if (email !== undefined && email !== before.fields.emails) patch.emails = [...(client?.emails ?? []), email];
+  const needsChanged = Object.entries(now.needs).some(([k, v]) => before.needs[k] !== v);
+  if (needsChanged) patch.needs = { ...(client?.needs ?? {}), ...now.needs };
+  return Object.keys(patch).length ? (patch as ClientPatch) : null;
 }

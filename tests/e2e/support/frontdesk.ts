@@ -26,6 +26,8 @@ export async function startHost(options: {
   rawProvisioning?: string;
   /** Files to place in the data folder before it starts, e.g. { 'call-scripts/x.yaml': '…' }. */
   dataFiles?: Record<string, string>;
+  /** Prepares the data folder before the host starts (e.g. clients in the directory). */
+  seed?: (dataDir: string) => void;
 }): Promise<HostHandle> {
   const dir = mkdtempSync(path.join(tmpdir(), `frontdesk-e2e-${options.user ?? 'x'}-`));
   const provisioningFile = path.join(dir, 'provisioning.json');
@@ -37,6 +39,7 @@ export async function startHost(options: {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, content);
   }
+  options.seed?.(dataDir);
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'main/host/cli.ts')], {
     cwd: root,
     env: { ...process.env, FRONTDESK_PROVISIONING: provisioningFile, FRONTDESK_DATA_DIR: dataDir, FRONTDESK_PORT: '0' },

@@ -1,0 +1,152 @@
+import { useEffect, useState } from 'react';
+import type { FrontdeskApi } from '../../../common/contract';
+import type { Client } from '../../../common/directory';
+import type { Call } from '../sip/callMachine';
+import { formatNumber } from './format';
+
+/** The editable fields of the card, in the order the agent reads them. */
+const editable = [
+  ['name', 'Name'],
+  ['preferredAddress', 'Address as'],
+  ['company', 'Company'],
+  ['position', 'Position'],
+  ['request', 'Request'],
+  ['urgency', 'Urgency'],
+  ['priceQuoted', 'Price quoted'],
+  ['agreements', 'Agreements'],
+  ['nextStep', 'Next step'],
+  ['nextStepDate', 'Next step date'],
+  ['notes', 'Notes'],
+] as const satisfies readonly (readonly [keyof Client, string])[];
+type EditableKey = (typeof editable)[number][0];
+
+function Field({ client, field, label, onSave }: { client: Client; field: EditableKey; label: string; onSave: (field: EditableKey, value: string | null) => void }) {
+  const stored = client[field] ?? '';
+  const [draft, setDraft] = useState(stored);
+  const id = `client-${client.id}-${field}`;
+  const long = field === 'notes' || field === 'request' || field === 'agreements';
+  const commit = () => {
+    if (draft.trim() !== stored) onSave(field, draft.trim() || null);
+  };
+  return (
+    <div className="card__edit">
+      <label htmlFor={id}>{label}</label>
+      {long ? (
+        <textarea id={id} rows={2} value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={commit} />
+      ) : (
+        <input
+          id={id}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          onBlur={commit}
+          onKeyDown={(e) => e.key === 'Enter' && commit()}
+          autoComplete="off"
+        />
+      )}
+    </div>
+  );
+}
+
+/** One client card, editable during the call; every edit is saved at once. */
+export function ClientCard({ api, client, region, onSaved }: { api: FrontdeskApi; client: Client; region: string; onSaved: (c: Client) => void }) {
+  const [status, setStatus] = useState<string | null>(null);
+  const save = (field: EditableKey, value: string | null) => {
+    setStatus('Saving…');
+    api.directory.update({ id: client.id, patch: { [field]: value } }).then(
+      (c) => {
+        onSaved(c);
+        setStatus('Saved');
+      },
+      (e: Error) => setStatus(`Not saved: ${e.message}`),
+    );
+  };
+  const title = client.name ?? client.company ?? formatNumber(client.phones[0]?.number ?? '', region);
+  return (
+    <article className="card" aria-label={`Client card: ${title}`}>
+      <h3 className="card__name">{title}</h3>
+      <p className="card__phones">{client.phones.map((p) => formatNumber(p.number, region)).join(', ')}</p>
+      {client.tags.length > 0 && (
+        <ul className="card__tags" aria-label="Tags">
+          {client.tags.map((t) => (
+            <li key={t}>{t}</li>
+          ))}
+        </ul>
+      )}
+      {client.accountManager && <p className="card__manager">Account manager: {client.accountManager}</p>}
+      {Object.keys(client.needs).length > 0 && (
+        <dl className="card__fields" aria-label="Needs">
+          {Object.entries(client.needs).map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      {/* Keyed by updatedAt: a change saved from elsewhere (a script answer) refreshes the fields. */}
+      <div key={client.updatedAt} className="card__form">
+        {editable.map(([field, label]) => (
+          <Field key={field} client={client} field={field} label={label} onSave={save} />
+        ))}
+      </div>
+      {status && (
+        <p role="status" aria-label="Card saving" className="card__saved">
+          {status}
+        </p>
+      )}
+    </article>
+  );
+}
+
+/** Unknown caller: a new card with the number, made in a couple of keystrokes. */
+export function QuickCreate({ api, call, region, onCreated }: { api: FrontdeskApi; call: Call; region: string; onCreated: (c: Client) => void }) {
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <form
+      className="card card--new"
+      aria-label="New client"
+      onSubmit={(e) => {
+        e.preventDefault();
+        api.directory.quickCreate({ number: call.remote.number, ...(name.trim() ? { name: name.trim() } : {}) }).then(onCreated, (err: Error) => setError(err.message));
+      }}
+    >
+      <h3 className="card__name">New caller: {formatNumber(call.remote.number, region)}</h3>
+      <label htmlFor={`new-client-${call.id}`}>Name</label>
+      <div className="dialer__row">
+        <input id={`new-client-${call.id}`} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+        <button type="submit" className="btn btn--small">
+          Create card
+        </button>
+      </div>
+      {error && <p role="alert">{error}</p>}
+    </form>
+  );
+}
+
+/** The directory's cards for a call: looked up the moment it rings; all matches shown. */
+export function useClientMatches(api: FrontdeskApi, call: Call | null): {
+  clients: Client[] | null;
+  setClient: (c: Client) => void;
+} {
+  const [found, setFound] = useState<{ key: string; clients: Client[] } | null>(null);
+  const key = call ? `${call.id}:${call.remote.number}` : '';
+  const number = call?.remote.number ?? '';
+  useEffect(() => {
+    if (!key || !/\d/.test(number)) return;
+    let live = true;
+    api.directory.findByNumber({ number }).then(
+      (clients) => live && setFound({ key, clients }),
+      () => live && setFound({ key, clients: [] }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, key, number]);
+  const clients = found && found.key === key ? found.clients : null;
+  return {
+    clients,
+    setClient: (c: Client) =>
+      setFound((f) => ({ key, clients: f && f.key === key && f.clients.some((x) => x.id === c.id) ? f.clients.map((x) => (x.id === c.id ? c : x)) : [c, ...(f?.clients ?? [])] })),
+  };
+}
