@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import BetterSqlite3 from 'better-sqlite3';
 import {
   CallLogQuerySchema,
   CallRecordInputSchema,
@@ -15,11 +14,9 @@ import {
   type CallRecordInput,
   type MarkMissedSeen,
 } from '../../common/callLog';
+import { openDatabase, type Database, type Statement } from './sqlite';
 import { ScriptRunSchema, type ScriptRun } from '../../common/callScript';
 
-type Database = BetterSqlite3.Database;
-type Statement = BetterSqlite3.Statement;
-const openDatabase = (file: string, options?: BetterSqlite3.Options): Database => new BetterSqlite3(file, options);
 
 export class CallLogInputError extends Error {
   constructor(message: string) {
@@ -177,16 +174,8 @@ export class CallLogService {
   private readonly missedUnseenStmt: Statement;
 
   constructor(dbFile: string | ':memory:') {
-    this.db = openDatabase(dbFile, { timeout: 5000 });
-    try {
-      this.db.pragma('journal_mode = WAL');
-      // One fsync per commit: a call that ended is on disk even if the PC loses power right after.
-      this.db.pragma('synchronous = FULL');
-      this.migrate();
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
+    // One fsync per commit: a call that ended is on disk even if the PC loses power right after.
+    this.db = openDatabase(dbFile, { what: 'call history', migrations });
     this.insertStmt = this.db.prepare(`
       INSERT INTO calls (id, conversation_id, direction, local_user, remote_number, remote_name, remote_digits, search_text,
         dialled_number, sip_call_id, started_ms, answered_ms, ended_ms, outcome, end_cause, seen,
@@ -205,21 +194,6 @@ export class CallLogService {
     );
   }
 
-  /** Brings the schema up to date, all in one write transaction (a second process opening the file waits, then finds it done). */
-  private migrate(): void {
-    this.db.transaction(() => {
-      const current = this.db.pragma('user_version', { simple: true }) as number;
-      if (current > migrations.length) {
-        throw new Error(
-          `the call history database was written by a newer Frontdesk (schema ${current}; this version knows up to ${migrations.length})`,
-        );
-      }
-      for (let version = current; version < migrations.length; version++) {
-        this.db.exec(migrations[version]!);
-        this.db.pragma(`user_version = ${version + 1}`);
-      }
-    }).immediate();
-  }
 
   /**
    * Stores a call that ended and returns it. Ring time and talk time are derived from the

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import BetterSqlite3 from 'better-sqlite3';
 import { describeIssues, digitsOf, isNumberLike, type CallLogPage, type CallLogQuery, type CallRecord } from '../../common/callLog';
 import {
   ClientInputSchema,
@@ -26,10 +25,8 @@ import {
   type ParsedClientInput,
   type PhoneLabel,
 } from '../../common/directory';
+import { openDatabase, type Database, type Statement } from './sqlite';
 
-type Database = BetterSqlite3.Database;
-type Statement = BetterSqlite3.Statement;
-const openDatabase = (file: string, options?: BetterSqlite3.Options): Database => new BetterSqlite3(file, options);
 
 export class DirectoryInputError extends Error {
   constructor(message: string) {
@@ -348,34 +345,10 @@ export class DirectoryService {
   constructor(dbFile: string | ':memory:', options: DirectoryOptions) {
     if (!isRegion(options.defaultRegion)) throw new DirectoryInputError(`"${options.defaultRegion}" is not a two-letter region such as "RU" or "GB"`);
     this.region = options.defaultRegion;
-    this.db = openDatabase(dbFile, { timeout: 5000 });
-    try {
-      this.db.pragma('journal_mode = WAL');
-      // An edit made during a call is on disk when update() returns.
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('foreign_keys = ON');
-      this.migrate();
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
+    // An edit made during a call is on disk when update() returns.
+    this.db = openDatabase(dbFile, { what: 'client directory', migrations, foreignKeys: true });
   }
 
-  /** Brings the schema up to date, all in one write transaction. */
-  private migrate(): void {
-    this.db.transaction(() => {
-      const current = this.db.pragma('user_version', { simple: true }) as number;
-      if (current > migrations.length) {
-        throw new Error(
-          `the client directory database was written by a newer Frontdesk (schema ${current}; this version knows up to ${migrations.length})`,
-        );
-      }
-      for (let version = current; version < migrations.length; version++) {
-        this.db.exec(migrations[version]!);
-        this.db.pragma(`user_version = ${version + 1}`);
-      }
-    }).immediate();
-  }
 
   get defaultRegion(): string {
     return this.region;
