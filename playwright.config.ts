@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumArgs, chromiumPath } from './scripts/chromium';
 
 /**
  * End-to-end tests: the real renderer and services (browser host) in Debian's Chromium, against the
@@ -23,20 +24,6 @@ export default defineConfig({
     headless: true,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath: process.env.FRONTDESK_CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        // WebRTC media over 127.0.0.1: without it no audio flows at all inside the namespace.
-        '--allow-loopback-in-peer-connection',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    },
+    launchOptions: { executablePath: chromiumPath, args: chromiumArgs({ fakeMedia: true }) },
   },
 });

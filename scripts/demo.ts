@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { startHost } from '../main/host/server';
 import { buildAll } from './build';
+import { chromiumArgs, chromiumPath } from './chromium';
 import { placeCall } from './lab/caller';
 import { labStateDir } from './lab/config';
 import { startLab, stopLab } from './lab/lab';
@@ -19,15 +20,6 @@ import { electronBinary } from './start';
  * As root, everything runs inside the lab's loopback-only namespace.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const chromiumFlags = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 if (needsNamespaceHop()) {
   // Re-run this script inside the lab's network namespace.
@@ -78,9 +70,9 @@ try {
     });
     console.log(`Frontdesk (browser host) is serving at ${host.url}`);
     const browser = await chromium.launch({
-      executablePath: process.env.FRONTDESK_CHROMIUM ?? '/usr/bin/chromium',
+      executablePath: chromiumPath,
       headless: !headed,
-      args: [...chromiumFlags, ...(headed ? [`--app=${host.url}`] : ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'])],
+      args: [...chromiumArgs({ fakeMedia: !headed }), ...(headed ? [`--app=${host.url}`] : [])],
     });
     cleanup = async () => {
       await browser.close();

@@ -30,6 +30,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { chromiumArgs, chromiumPath } from '../chromium';
 import { writeLabProvisioning } from '../provision';
 import { registerAsPhone } from '../lab/caller';
 import { carrierDomain, labDomain, labHost, labSipPort, labStateDir } from '../lab/config';
@@ -69,17 +70,6 @@ const ringBeforeClickMs = option('ring-ms', 500);
 /** How long a click-answered call stays up (the first RTP packet must arrive within it). */
 const answerHoldMs = option('answer-hold-ms', 3000);
 
-const chromiumFlags = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** This process's clock, ms since the epoch with sub-ms resolution (monotonic since start-up). */
@@ -500,7 +490,7 @@ async function main(): Promise<void> {
 
   // 2. two Frontdesks in headless Chromium
   const [host1000, host1001] = await Promise.all([startFrontdeskHost('1000', true, benchDir), startFrontdeskHost('1001', false, benchDir)]);
-  const browser = await chromium.launch({ executablePath: process.env.FRONTDESK_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: chromiumFlags });
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs({ fakeMedia: true }) });
   atCleanup('Chromium', () => browser.close());
   const [auto, manual] = await Promise.all([openAgent(browser, host1000), openAgent(browser, host1001)]);
   log('Frontdesk: registered as 1000 (auto-answer on) and 1001 (auto-answer off)');
@@ -614,7 +604,7 @@ async function main(): Promise<void> {
     `cores: ${cpus.length} × ${cpus[0]?.model.trim() ?? '?'}`,
     `load average (1 min) before / after: ${loadBefore[0]!.toFixed(2)} / ${loadAfter[0]!.toFixed(2)}`,
     `kernel: ${os.type()} ${os.release()}; Node ${process.version}`,
-    `Chromium ${chromiumVersion} (headless, ${process.env.FRONTDESK_CHROMIUM ?? '/usr/bin/chromium'})`,
+    `Chromium ${chromiumVersion} (headless, ${chromiumPath})`,
     `SIPp ${versionOf([sippBinary, '-v'], /SIPp (v[\d.]+)/)}; ${other.label}; ${versionOf(['kamailio', '-v'], /version: (kamailio [\d.]+)/)}; rtpengine ${versionOf(['rtpengine', '--version'], /Version: (\S+)/)}`,
     `lab: ${lab.netDescription}; state ${lab.stateDir}`,
   ];

@@ -1,6 +1,6 @@
-import { answerCalls, placeCall, registerAsPhone } from '../../scripts/lab/caller';
+import { answerCalls, placeCall, registerAsPhone, type Phone } from '../../scripts/lab/caller';
 import { pstnGatewayPort } from '../../scripts/lab/config';
-import { expect, expectRelayCarriesBothWays, test } from './support/frontdesk';
+import { expect, expectRelayCarriesBothWays, test, type OpenAgent } from './support/frontdesk';
 
 const caller = { from: '+74951234567', label: 'Call from +7 495 123 45 67' };
 
@@ -47,16 +47,22 @@ test('DTMF in the audio (RFC 4733) reaches an outside caller Frontdesk answered'
   }
 });
 
+/** Reception calls the desk phone 1002 (which refuses its first re-INVITEs); returns the connected call. */
+async function callRefusingPhone(agents: OpenAgent, phone: Phone) {
+  const agent = await agents({ user: '1000' });
+  await expect(agent.registration).toHaveText(/Registered as 1000/);
+  await agent.page.getByLabel('Number or extension').fill('1002');
+  await agent.page.getByLabel('Number or extension').press('Enter');
+  const card = agent.page.getByRole('article', { name: 'Call to 1002' });
+  await expect(card).toContainText('Connected');
+  const [received] = await phone.waitForCalls(1, 10_000);
+  return { card, received: received! };
+}
+
 test('a hold that collides (491) is retried with a new CSeq and the caller is never dropped', async ({ agents }) => {
   const phone = await registerAsPhone({ user: '1002', port: 5092, ringMs: 300, reinviteReply: 491, reinviteFailures: 1 });
   try {
-    const agent = await agents({ user: '1000' });
-    await expect(agent.registration).toHaveText(/Registered as 1000/);
-    await agent.page.getByLabel('Number or extension').fill('1002');
-    await agent.page.getByLabel('Number or extension').press('Enter');
-    const card = agent.page.getByRole('article', { name: 'Call to 1002' });
-    await expect(card).toContainText('Connected');
-    const [received] = await phone.waitForCalls(1, 10_000);
+    const { card, received } = await callRefusingPhone(agents, phone);
     await card.getByRole('button', { name: 'Hold' }).click();
     await expect(card).toContainText('On hold');
     await expect.poll(() => phone.reinvites().filter((r) => r.code === 200).length, { timeout: 15_000 }).toBe(1);
@@ -68,7 +74,7 @@ test('a hold that collides (491) is retried with a new CSeq and the caller is ne
 
     await card.getByRole('button', { name: 'Resume' }).click();
     await expect(card).toContainText('Connected');
-    await expectRelayCarriesBothWays(received!.callId);
+    await expectRelayCarriesBothWays(received.callId);
     await card.getByRole('button', { name: 'Hang up' }).click();
     await expect(card).toContainText('You hung up');
   } finally {
@@ -79,19 +85,13 @@ test('a hold that collides (491) is retried with a new CSeq and the caller is ne
 test('a hold the far end refuses (500) keeps the call up, mutes the microphone and says so', async ({ agents }) => {
   const phone = await registerAsPhone({ user: '1002', port: 5092, ringMs: 300, reinviteReply: 500, reinviteFailures: 2 });
   try {
-    const agent = await agents({ user: '1000' });
-    await expect(agent.registration).toHaveText(/Registered as 1000/);
-    await agent.page.getByLabel('Number or extension').fill('1002');
-    await agent.page.getByLabel('Number or extension').press('Enter');
-    const card = agent.page.getByRole('article', { name: 'Call to 1002' });
-    await expect(card).toContainText('Connected');
-    const [received] = await phone.waitForCalls(1, 10_000);
+    const { card, received } = await callRefusingPhone(agents, phone);
     await card.getByRole('button', { name: 'Hold' }).click();
     await expect(card.getByRole('status', { name: 'Call notice' })).toContainText('Hold failed (500');
     await expect(card).toContainText('Connected');
     await expect(card.getByRole('button', { name: 'Unmute' })).toHaveAttribute('aria-pressed', 'true');
     expect(phone.calls()[0]?.byeFrom).toBeUndefined();
-    await expectRelayCarriesBothWays(received!.callId);
+    await expectRelayCarriesBothWays(received.callId);
     await card.getByRole('button', { name: 'Hang up' }).click();
     await expect(card).toContainText('You hung up');
   } finally {

@@ -170,7 +170,9 @@ export async function growth<T>(read: () => Promise<T>, pick: (v: T) => number, 
   return pick(await read()) - a;
 }
 
-type Fixtures = { agents: (options: Parameters<typeof startHost>[0]) => Promise<Agent> };
+/** The `agents` fixture: opens a Frontdesk for an extension. */
+export type OpenAgent = (options: Parameters<typeof startHost>[0]) => Promise<Agent>;
+type Fixtures = { agents: OpenAgent };
 
 /** `agents({ user: '1000' })` opens a Frontdesk for that extension; all are closed after the test. */
 export const test = base.extend<Fixtures>({
