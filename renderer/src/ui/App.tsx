@@ -167,7 +167,7 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
           </button>
         )}
         {ended && (
-          <button type="button" className="btn" onClick={() => engine.forget(call.id)}>
+          <button type="button" className="btn" onClick={() => engine.forget(call.id)} aria-label={`Dismiss: ${label}`}>
             Dismiss
           </button>
         )}
