@@ -11,7 +11,10 @@
  * stop()/result.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import {
   carrierDomain,
   labAccount,
@@ -19,11 +22,13 @@ import {
   labHost,
   labSipPort,
   pstnGatewayPort,
+  repoRoot,
 } from './config';
+import { inLabNet } from './netns';
 import { parseNameAddr, readSippTrace, runName, startSipp, type SipTraceMessage, type SippRun } from './sipp';
 import { clearRegistrations } from './lab';
 import { pickMediaPort, startMedia, type CallMediaState, type LabMedia, type MediaState, type RtpStats, type SendDtmfOptions } from './media';
-import { infoDtmf, reinviteAnswers, type InfoDtmf, type ReinviteAnswer } from './rtp';
+import { infoDtmf, reinviteAnswers, traceTimeMs, transactionKey, type InfoDtmf, type ReinviteAnswer } from './rtp';
 import { udpSend } from './probes';
 
 export type { ReinviteAnswer } from './rtp';
@@ -355,8 +360,10 @@ export function placeCall(opts: PlaceCallOptions): PlacedCall {
 export interface AnswerCallsOptions {
   /** Local SIP port. Default 5070 (the lab's PSTN gateway). */
   port?: number;
-  /** Ring this long before answering (or rejecting). Default 1000 ms. */
+  /** Ring this long before answering (or rejecting). Default 1000 ms. `Infinity`: never answer (like `answer: false`). */
   ringMs?: number;
+  /** false: ring until the caller CANCELs (the call is then `cancelled`, answered 487). Default true. */
+  answer?: boolean;
   /** Reject every call with this code instead of answering: 486, 480, 603, 404, 503 or 488. */
   rejectCode?: 486 | 480 | 603 | 404 | 503 | 488;
   /** Hang up (BYE) this long after answering; default: wait for the caller's BYE. */
@@ -385,6 +392,15 @@ export interface ReceivedCall {
   fromName?: string;
   to: string;
   requestUri: string;
+  /**
+   * The X- headers of the call's (initial) INVITE, by name as written, e.g.
+   * `{ 'X-Frontdesk-Conversation': '…', 'X-Frontdesk-Handoff': '…' }` (several of one name: joined with ', ').
+   */
+  headers: Record<string, string>;
+  /** The INVITE's Replaces header (an attended transfer's "replace this dialog"), if it had one. */
+  replaces?: string;
+  /** The INVITE's Referred-By header, if it had one. */
+  referredBy?: string;
   /** Our final answer (200 / reject code / 487 when cancelled), if sent. */
   answer?: number;
   cancelled: boolean;
@@ -414,6 +430,13 @@ export interface Answerer {
   calls(): ReceivedCall[];
   /** Wait until at least `count` calls arrived. */
   waitForCalls(count?: number, timeoutMs?: number): Promise<ReceivedCall[]>;
+  /** Out-of-dialog SIP MESSAGEs received so far (each answered 200 OK), in arrival order. */
+  textMessages(): TextMessage[];
+  /**
+   * Wait for a MESSAGE (the first that matches `predicate`, default: any); rejects after
+   * `timeoutMs` (default 10 s) listing what did arrive.
+   */
+  waitForTextMessage(predicate?: (m: TextMessage) => boolean, timeoutMs?: number): Promise<TextMessage>;
   /** DTMF received on a call (default: the latest call), RFC 4733 and INFO alike, in order. */
   dtmf(callId?: string): string;
   dtmfEvents(callId?: string): DtmfEvent[];
@@ -434,6 +457,67 @@ export interface Answerer {
   run: SippRun;
 }
 
+/** The X- headers of a message by name as written (values of a repeated name joined with ', '). */
+export function xHeaders(m: SipTraceMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of Object.entries(m.headers)) {
+    if (name.startsWith('x-')) out[m.headerNames[name] ?? name] = values.join(', ');
+  }
+  return out;
+}
+
+/** An out-of-dialog SIP MESSAGE an answerer/phone received (and answered 200). */
+export interface TextMessage {
+  /** From header value, e.g. '"Reception" <sip:1000@lab.frontdesk.test>;tag=…'. */
+  from: string;
+  fromUser: string;
+  to: string;
+  requestUri: string;
+  callId: string;
+  /** Content-Type as sent, e.g. 'text/plain;charset=UTF-8'. */
+  contentType: string;
+  /** The body decoded as UTF-8, exactly as received (no trimming). */
+  body: string;
+  /** X- headers by name as written. */
+  headers: Record<string, string>;
+  /** When it arrived (ISO 8601, from the trace). */
+  at: string;
+  /** Our answer (200), 0 while none was sent. */
+  answer: number;
+}
+
+/** The MESSAGE requests in a UAS trace (a retransmission counted once), in arrival order. */
+export function receivedTextMessages(messages: SipTraceMessage[]): TextMessage[] {
+  const out: TextMessage[] = [];
+  const byKey = new Map<string, TextMessage>();
+  for (const m of messages) {
+    const key = transactionKey(m);
+    if (m.direction === 'received' && m.method === 'MESSAGE') {
+      if (byKey.has(key)) continue;
+      const from = m.headers.from?.[0] ?? '';
+      const at = traceTimeMs(m.time);
+      const t: TextMessage = {
+        from,
+        fromUser: parseNameAddr(from).user,
+        to: m.headers.to?.[0] ?? '',
+        requestUri: m.requestUri ?? '',
+        callId: m.callId,
+        contentType: m.headers['content-type']?.[0] ?? '',
+        body: m.body,
+        headers: xHeaders(m),
+        at: Number.isFinite(at) ? new Date(at).toISOString() : m.time,
+        answer: 0,
+      };
+      byKey.set(key, t);
+      out.push(t);
+    } else if (m.direction === 'sent' && m.status !== undefined && m.cseq.method === 'MESSAGE') {
+      const t = byKey.get(key);
+      if (t && t.answer === 0 && m.status >= 200) t.answer = m.status;
+    }
+  }
+  return out;
+}
+
 /** Summaries of the incoming calls in a UAS trace (with the media endpoint's state, if given). */
 export function receivedCalls(messages: SipTraceMessage[], media?: MediaState): ReceivedCall[] {
   const byId = new Map<string, ReceivedCall>();
@@ -447,6 +531,7 @@ export function receivedCalls(messages: SipTraceMessage[], media?: MediaState): 
         fromUser: fa.user,
         to: m.headers.to?.[0] ?? '',
         requestUri: m.requestUri ?? '',
+        headers: xHeaders(m),
         cancelled: false,
         infos: [],
         dtmf: '',
@@ -456,6 +541,10 @@ export function receivedCalls(messages: SipTraceMessage[], media?: MediaState): 
         reinviteAnswers: [],
       };
       if (fa.displayName) c.fromName = fa.displayName;
+      const replaces = m.headers.replaces?.[0];
+      if (replaces !== undefined) c.replaces = replaces;
+      const referredBy = m.headers['referred-by']?.[0] ?? m.headers.b?.[0];
+      if (referredBy !== undefined) c.referredBy = referredBy;
       byId.set(m.callId, c);
       continue;
     }
@@ -498,7 +587,8 @@ export function answerCalls(opts: AnswerCallsOptions = {}): Answerer {
     timeoutS: maxRunMs / 1000,
     keys: {
       contact_user: opts.contactUser ?? 'pstn',
-      ring_ms: Math.max(0, Math.round(opts.ringMs ?? 1000)),
+      ring_ms: Number.isFinite(opts.ringMs ?? 1000) ? Math.max(0, Math.round(opts.ringMs ?? 1000)) : 0,
+      never_answer: opts.answer === false || opts.ringMs === Infinity ? 1 : 0,
       reject_code: opts.rejectCode ?? 0,
       hangup_after_ms: Math.max(0, Math.round(opts.hangupAfterMs ?? 0)),
       ...collide,
@@ -538,6 +628,21 @@ export function answerCalls(opts: AnswerCallsOptions = {}): Answerer {
         if (Date.now() > deadline) throw new Error(`answerCalls(:${port}): ${cs.length} call(s) after ${timeoutMs} ms, wanted ${count}`);
         if (run.child.exitCode !== null) throw new Error(`answerCalls(:${port}): SIPp exited (${run.child.exitCode}); see ${run.outputFile}`);
         await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    textMessages: () => receivedTextMessages(readSippTrace(run.messagesFile)),
+    waitForTextMessage: async (predicate = () => true, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const all = receivedTextMessages(readSippTrace(run.messagesFile));
+        const hit = all.find(predicate);
+        if (hit) return hit;
+        if (Date.now() > deadline) {
+          const got = all.map((m) => `${m.fromUser}: ${JSON.stringify(m.body.slice(0, 60))}`).join('; ') || 'none';
+          throw new Error(`${what}: no matching MESSAGE within ${timeoutMs} ms; received: ${got}`);
+        }
+        if (run.child.exitCode !== null) throw new Error(`${what}: SIPp exited (${run.child.exitCode}); see ${run.outputFile}`);
+        await new Promise((r) => setTimeout(r, 150));
       }
     },
     dtmf: (callId) => pick(callId)?.dtmf ?? '',
@@ -630,4 +735,111 @@ export async function registerAsPhone(opts: PhoneOptions): Promise<Phone> {
       if (!r?.ok) await clearRegistrations(opts.user, contact).catch(() => undefined);
     },
   };
+}
+
+// ---------------------------------------------------------------- sendTextMessage
+
+export interface SendTextMessageOptions {
+  /** Recipient: an extension or number (user part in the lab domain) or a full SIP URI. */
+  to: string;
+  /** The text (sent as UTF-8; SIPp appends CRLF after it). */
+  body: string;
+  /** Default 'text/plain;charset=UTF-8'. */
+  contentType?: string;
+  /** Extra headers, e.g. { 'X-Frontdesk-Conversation': 'c-1' }. */
+  headers?: Record<string, string>;
+  /** Send as a lab extension (digest auth answered); default: an outside sender `from`. */
+  asExtension?: string | { user: string; password: string };
+  /** Sender number when not `asExtension`. Default '+74950000000'. */
+  from?: string;
+  /**
+   * 'udp' (default): SIPp over UDP. 'ws': JsSIP over the lab's WebSocket, exactly Frontdesk's
+   * path (needs `asExtension`; no SIPp trace then).
+   */
+  transport?: 'udp' | 'ws';
+  stateDir?: string;
+}
+
+export interface SendTextMessageResult {
+  /** Final status of the (last) MESSAGE, 0 if none arrived. */
+  code: number;
+  reason: string;
+  /** The Call-ID ('' over WebSocket: JsSIP picks it). */
+  callId: string;
+  /** SIPp's trace ('' and [] over WebSocket). */
+  messagesFile: string;
+  messages: SipTraceMessage[];
+}
+
+const wsMessageMain = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ws-message-main.ts');
+
+async function sendTextMessageWs(opts: SendTextMessageOptions, auth: { user: string; password: string } | undefined, ruri: string): Promise<SendTextMessageResult> {
+  if (!auth) throw new Error("sendTextMessage: transport 'ws' needs asExtension (WebSocket clients authenticate)");
+  const payload = { ...auth, to: ruri, body: opts.body, contentType: opts.contentType ?? 'text/plain;charset=UTF-8', headers: opts.headers ?? {} };
+  const argv = inLabNet([process.execPath, '--import', 'tsx', wsMessageMain, JSON.stringify(payload)]);
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (stdout.trim()) resolve(stdout.trim().split('\n').at(-1)!);
+      else reject(new Error(`sendTextMessage over WebSocket: helper exited ${code}: ${stderr.trim()}`));
+    });
+  });
+  const r = JSON.parse(out) as { code: number; reason: string; cause?: string };
+  return { code: r.code, reason: r.reason || r.cause || '', callId: '', messagesFile: '', messages: [] };
+}
+
+const headerSafe = (v: string, what: string): string => {
+  if (/[\r\n]/.test(v)) throw new Error(`${what} must not contain line breaks: ${JSON.stringify(v)}`);
+  return v;
+};
+
+/** One out-of-dialog SIP MESSAGE through the PBX (a lab-side stand-in for a sender such as Frontdesk). */
+export async function sendTextMessage(opts: SendTextMessageOptions): Promise<SendTextMessageResult> {
+  let auth: { user: string; password: string } | undefined;
+  let fromUser = opts.from ?? '+74950000000';
+  let fromDomain = carrierDomain;
+  if (opts.asExtension !== undefined) {
+    auth = typeof opts.asExtension === 'string' ? labAccount(opts.asExtension) : opts.asExtension;
+    fromUser = auth.user;
+    fromDomain = labDomain;
+  }
+  if (!/^[A-Za-z0-9+*#._-]+$/.test(fromUser)) throw new Error(`sendTextMessage: unusable sender ${JSON.stringify(fromUser)}`);
+  const ruri = /^sips?:/.test(opts.to) ? opts.to : `sip:${opts.to}@${labDomain}`;
+  if (!/^sips?:[^\s<>"]+$/.test(ruri)) throw new Error(`sendTextMessage: unusable recipient ${JSON.stringify(opts.to)}`);
+  const extra = [`Content-Type: ${headerSafe(opts.contentType ?? 'text/plain;charset=UTF-8', 'contentType')}`, 'User-Agent: Frontdesk lab (SIPp)'];
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    if (!/^[A-Za-z0-9!%*_+`'~.-]+$/.test(k)) throw new Error(`sendTextMessage: bad header name ${JSON.stringify(k)}`);
+    extra.push(`${k}: ${headerSafe(v, k)}`);
+  }
+  if (opts.transport === 'ws') return sendTextMessageWs(opts, auth, ruri);
+  const callId = newCallId();
+  const run = startSipp({
+    scenario: 'message.xml',
+    name: runName(`message-${fromUser.replace(/[^A-Za-z0-9]/g, '')}`),
+    remote: `${labHost}:${labSipPort}`,
+    localPort: randomSipPort(),
+    timeoutS: 40,
+    keys: {
+      domain: labDomain,
+      ruri,
+      from_hdr: `<sip:${fromUser}@${fromDomain}>`,
+      to_hdr: `<${ruri}>`,
+      extra_hdrs: extra.join('\r\n'),
+      body: opts.body,
+    },
+    args: ['-m', '1', '-l', '1', '-cid_str', callId.replace(/%/g, '%%'), ...(auth ? ['-au', auth.user, '-ap', auth.password, '-auth_uri', ruri] : [])],
+    ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+  });
+  await run.exited;
+  const messages = readSippTrace(run.messagesFile);
+  const finals = messages.filter((m) => m.direction === 'received' && m.cseq.method === 'MESSAGE' && (m.status ?? 0) >= 200);
+  const last = finals.find((m) => m.status !== 407 && m.status !== 401) ?? finals.at(-1);
+  return { code: last?.status ?? 0, reason: last?.reason ?? '', callId, messagesFile: run.messagesFile, messages };
 }

@@ -4,13 +4,14 @@
  *   tsx scripts/lab/cli.ts exec -- CMD ARGS…          run CMD inside the lab namespace
  *   tsx scripts/lab/cli.ts call --from +74951234567 --to 1000 [--name "Ivan"] [--hangup-after 20] [--cancel-after 5] [--as 1001] [--call-id ID]
  *   tsx scripts/lab/cli.ts answer [--port 5070] [--ring 1] [--reject 486] [--hangup-after 30] [--reinvite-reply 491 [--reinvite-failures 1]]
- *   tsx scripts/lab/cli.ts phone --user 1002 --port 5092 [--ring 2] [--reinvite-reply 491 [--reinvite-failures 1]]
+ *   tsx scripts/lab/cli.ts phone --user 1002 --port 5092 [--ring 2] [--no-answer] [--reinvite-reply 491 [--reinvite-failures 1]]
+ *   tsx scripts/lab/cli.ts message --as 1000 --to 1001 --body "Клиент ждёт" [--ws] [--header X-Name=value]
  *   tsx scripts/lab/cli.ts rtp [CALL-ID]               rtpengine calls / per-leg counters
  *   tsx scripts/lab/cli.ts regs [USER]                 current registrations
  *   tsx scripts/lab/cli.ts restart-kamailio
  */
 import { spawn } from 'node:child_process';
-import { answerCalls, placeCall, registerAsPhone, type AnswerCallsOptions } from './caller';
+import { answerCalls, placeCall, registerAsPhone, sendTextMessage, type AnswerCallsOptions } from './caller';
 import { labAccounts, labDomain, labHost, labSipPort, pstnGatewayPort, rtpengineNgPort, rtpPortMax, rtpPortMin } from './config';
 import { LabPortBusyError, labStatus, registrations, restartKamailio, startLab, stopLab } from './lab';
 import { ensureNamespace, labNetMode } from './netns';
@@ -27,8 +28,12 @@ function usage(): never {
   answer [--port P] [--ring S] [--reject CODE] [--hangup-after S] [--reinvite-reply 491|500|488 [--reinvite-failures N]]
                              answer calls like the PSTN gateway (default port ${pstnGatewayPort}) until Ctrl-C;
                              prints DTMF as it arrives (RFC 4733 and SIP INFO)
-  phone --user EXT --port P [--ring S] [--reject CODE] [--reinvite-reply 491|500|488 [--reinvite-failures N]]
-                             a SIP desk phone registered as EXT answering calls until Ctrl-C
+  phone --user EXT --port P [--ring S] [--no-answer] [--reject CODE] [--reinvite-reply 491|500|488 [--reinvite-failures N]]
+                             a SIP desk phone registered as EXT answering calls until Ctrl-C;
+                             prints the text messages (SIP MESSAGE) it receives
+  message --to EXT --body TEXT [--as EXT | --from NUM] [--ws] [--header X-Name=value]
+                             send one out-of-dialog SIP MESSAGE (text/plain, UTF-8); --ws: JsSIP over
+                             WebSocket like Frontdesk (needs --as)
   rtp [CALL-ID]              rtpengine's calls, or per-leg packet counters of one call
   regs [USER]                current registrations
   restart-kamailio           restart Kamailio (forgets all registrations)`);
@@ -168,6 +173,7 @@ async function runAnswerer(kind: 'answer' | 'phone', args: string[]): Promise<nu
     ...(ringMs !== undefined ? { ringMs } : {}),
     ...(hangupAfterMs !== undefined ? { hangupAfterMs } : {}),
     ...(f.reject ? { rejectCode: Number(f.reject) as AnswerCallsOptions['rejectCode'] } : {}),
+    ...(f['no-answer'] === 'true' ? { answer: false } : {}),
     ...(f['reinvite-reply'] ? { reinviteReply: Number(f['reinvite-reply']) as NonNullable<AnswerCallsOptions['reinviteReply']> } : {}),
     ...(f['reinvite-failures'] ? { reinviteFailures: Number(f['reinvite-failures']) } : {}),
   };
@@ -182,11 +188,20 @@ async function runAnswerer(kind: 'answer' | 'phone', args: string[]): Promise<nu
   }
   const seen = new Set<string>();
   const printed = new Map<string, { dtmf: number; reinvites: number }>();
+  let textsShown = 0;
   const timer = setInterval(() => {
+    const texts = answerer.textMessages();
+    for (const t of texts.slice(textsShown)) {
+      const hdrs = Object.entries(t.headers).map(([k, v]) => `${k}: ${v}`).join('; ');
+      console.log(`  MESSAGE from ${t.fromUser} (${t.contentType})${hdrs ? ` [${hdrs}]` : ''}: ${t.body}`);
+    }
+    textsShown = texts.length;
     for (const c of answerer.calls()) {
       if (!seen.has(c.callId)) {
         seen.add(c.callId);
         console.log(`  call from ${c.fromName ? `"${c.fromName}" ` : ''}${c.fromUser} to ${c.requestUri} (Call-ID ${c.callId})`);
+        for (const [k, v] of Object.entries(c.headers)) console.log(`    ${k}: ${v}`);
+        if (c.replaces) console.log(`    Replaces: ${c.replaces}`);
       }
       const p = printed.get(c.callId) ?? { dtmf: 0, reinvites: 0 };
       // an RFC 4733 digit once its end packet came (or it went quiet)
@@ -208,6 +223,32 @@ async function runAnswerer(kind: 'answer' | 'phone', args: string[]): Promise<nu
     console.log(`  ${c.callId}: answer ${c.answer ?? '-'}${c.cancelled ? ', cancelled' : ''}${c.byeFrom ? `, BYE from ${c.byeFrom}` : ''}${c.dtmf ? `, DTMF ${c.dtmf}` : ''}, RTP ${c.rtp.packetsIn} in / ${c.rtp.packetsOut} out`);
   }
   return 0;
+}
+
+async function cmdMessage(args: string[]): Promise<number> {
+  // --header may repeat: collect those by hand, the rest through parseFlags
+  const headers: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--header') {
+      const hv = args[++i] ?? '';
+      const eq = hv.indexOf('=');
+      if (eq <= 0) usage();
+      headers[hv.slice(0, eq)] = hv.slice(eq + 1);
+    } else rest.push(args[i]!);
+  }
+  const f = parseFlags(rest);
+  if (!f.to || f.body === undefined) usage();
+  const r = await sendTextMessage({
+    to: f.to,
+    body: f.body,
+    headers,
+    ...(f.as ? { asExtension: f.as } : {}),
+    ...(f.from ? { from: f.from } : {}),
+    ...(f.ws === 'true' ? { transport: 'ws' as const } : {}),
+  });
+  console.log(`MESSAGE to ${f.to}: ${r.code ? `${r.code} ${r.reason}` : `no answer${r.reason ? ` (${r.reason})` : ''}`}${r.messagesFile ? `; trace ${r.messagesFile}` : ''}`);
+  return r.code >= 200 && r.code < 300 ? 0 : 1;
 }
 
 async function cmdRtp(args: string[]): Promise<number> {
@@ -241,6 +282,8 @@ async function main(): Promise<number> {
       return runAnswerer('answer', rest);
     case 'phone':
       return runAnswerer('phone', rest);
+    case 'message':
+      return cmdMessage(rest);
     case 'rtp':
       return cmdRtp(rest);
     case 'regs': {

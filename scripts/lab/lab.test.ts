@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alawTone, alawWav, linearToAlaw } from './audio';
 import { bdecode, bencode } from './bencode';
-import { callOutcome, hangupRequest, receivedCalls } from './caller';
+import { callOutcome, hangupRequest, receivedCalls, receivedTextMessages } from './caller';
 import { labAccounts, labDomain, labWsUrl } from './config';
 import { generateKamailioConfig, kamailioBinary, writeKamailioConfig } from './kamailio';
 import { labNetnsName } from './netns';
@@ -208,6 +208,80 @@ describe('SIPp trace parsing', () => {
     );
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ callId: 'c1', fromUser: '1001', fromName: 'Sales', requestUri: 'sip:+74951234567@127.0.0.1:5070', answer: 200, byeFrom: 'caller', dtmf: '5#' });
+  });
+
+  it('cuts a body to its Content-Length (line ends kept) and keeps header names as written', () => {
+    const text = 'Привет\r\nмир';
+    const m = parseSippTrace(
+      trace(['received', `MESSAGE sip:1001@127.0.0.1:5091 SIP/2.0
+        Call-ID: m1
+        CSeq: 1 MESSAGE
+        X-Frontdesk-Handoff: note-1
+        Content-Type: text/plain;charset=UTF-8
+        Content-Length: ${Buffer.byteLength(text)}
+
+        ${text}`]),
+    )[0]!;
+    expect(m.body).toBe(text);
+    expect(m.headerNames['x-frontdesk-handoff']).toBe('X-Frontdesk-Handoff');
+    expect(m.headerNames['call-id']).toBe('Call-ID');
+  });
+
+  it('lists the text messages a phone received, once per transaction, with our answer', () => {
+    const message = (branch: string, body: string) => `MESSAGE sip:1001@127.0.0.1:5091 SIP/2.0
+      Via: SIP/2.0/UDP 127.0.0.1:5060;branch=${branch}
+      From: "Reception" <sip:1000@lab.frontdesk.test>;tag=f1
+      To: <sip:1001@lab.frontdesk.test>
+      Call-ID: m-${branch}
+      CSeq: 1 MESSAGE
+      X-Frontdesk-Conversation: conv-7
+      x-frontdesk-transfers: 2
+      X-Frontdesk-Transfers: 3
+      Content-Type: text/plain;charset=UTF-8
+      Content-Length: ${Buffer.byteLength(body)}
+
+      ${body}`;
+    const ok = (branch: string) => `SIP/2.0 200 OK
+      Via: SIP/2.0/UDP 127.0.0.1:5060;branch=${branch}
+      Call-ID: m-${branch}
+      CSeq: 1 MESSAGE
+      Content-Length: 0`;
+    const msgs = receivedTextMessages(
+      parseSippTrace(trace(['received', message('b1', 'Звонок: Иван')], ['received', message('b1', 'Звонок: Иван')], ['sent', ok('b1')], ['received', message('b2', 'second')])),
+    );
+    expect(msgs).toHaveLength(2);
+    expect(msgs[0]).toMatchObject({
+      fromUser: '1000',
+      to: '<sip:1001@lab.frontdesk.test>',
+      callId: 'm-b1',
+      contentType: 'text/plain;charset=UTF-8',
+      body: 'Звонок: Иван',
+      headers: { 'X-Frontdesk-Conversation': 'conv-7', 'x-frontdesk-transfers': '2, 3' },
+      answer: 200,
+    });
+    expect(msgs[0]!.at).toMatch(/^2026-11-23T\d\d:16:51\.970Z$/);
+    expect(msgs[1]).toMatchObject({ body: 'second', answer: 0 });
+  });
+
+  it('keeps the X- headers, Replaces and Referred-By of a received INVITE', () => {
+    const calls = receivedCalls(
+      parseSippTrace(
+        trace(['received', `INVITE sip:1001@127.0.0.1:5091 SIP/2.0
+          From: <sip:+74951234567@carrier.lab.test>;tag=x
+          To: <sip:1001@lab.frontdesk.test>
+          Call-ID: c9
+          CSeq: 1 INVITE
+          Replaces: abc@127.0.0.1;to-tag=t1;from-tag=f1
+          Referred-By: <sip:1000@lab.frontdesk.test>
+          X-Frontdesk-Handoff: Клиент ждёт
+          Content-Length: 0`]),
+      ),
+    );
+    expect(calls[0]).toMatchObject({
+      headers: { 'X-Frontdesk-Handoff': 'Клиент ждёт' },
+      replaces: 'abc@127.0.0.1;to-tag=t1;from-tag=f1',
+      referredBy: '<sip:1000@lab.frontdesk.test>',
+    });
   });
 
   it('builds the HANGUP control request the scenarios listen for', () => {

@@ -142,6 +142,8 @@ export interface SipTraceMessage {
   requestUri?: string;
   /** Header values by lower-case name (compact forms expanded). */
   headers: Record<string, string[]>;
+  /** Each lower-case name as it was first written in the message (e.g. 'x-frontdesk-handoff' → 'X-Frontdesk-Handoff'). */
+  headerNames: Record<string, string>;
   body: string;
   callId: string;
   cseq: { seq: number; method: string };
@@ -153,14 +155,15 @@ const compact: Record<string, string> = {
 };
 
 export function parseSipMessage(text: string, direction: 'sent' | 'received', time = ''): SipTraceMessage | undefined {
-  const norm = text.replace(/\r\n/g, '\n').replace(/^\n+/, '');
-  const split = norm.indexOf('\n\n');
-  const head = split >= 0 ? norm.slice(0, split) : norm;
-  const body = split >= 0 ? norm.slice(split + 2) : '';
+  const raw = text.replace(/^(\r?\n)+/, '');
+  const end = /\r?\n\r?\n/.exec(raw);
+  const head = (end ? raw.slice(0, end.index) : raw).replace(/\r\n/g, '\n');
+  let body = end ? raw.slice(end.index + end[0].length) : '';
   const lines = head.split('\n');
   const startLine = (lines.shift() ?? '').trim();
   if (!startLine) return undefined;
   const headers: Record<string, string[]> = {};
+  const headerNames: Record<string, string> = {};
   let lastName = '';
   for (const line of lines) {
     if (/^[ \t]/.test(line) && lastName) {
@@ -170,10 +173,19 @@ export function parseSipMessage(text: string, direction: 'sent' | 'received', ti
     }
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    let name = line.slice(0, colon).trim().toLowerCase();
-    name = compact[name] ?? name;
+    const written = line.slice(0, colon).trim();
+    let name = written.toLowerCase();
+    const full = compact[name];
+    name = full ?? name;
     lastName = name;
+    headerNames[name] ??= full ?? written;
     (headers[name] ??= []).push(line.slice(colon + 1).trim());
+  }
+  // the body is exactly Content-Length bytes (line ends kept); what follows is the trace's own spacing
+  const declared = Number(headers['content-length']?.[0] ?? Number.NaN);
+  if (Number.isInteger(declared) && declared >= 0) {
+    const bytes = Buffer.from(body, 'utf8');
+    if (bytes.length >= declared) body = bytes.subarray(0, declared).toString('utf8');
   }
   const cseqRaw = headers.cseq?.[0] ?? '';
   const cm = /^(\d+)\s+(\S+)/.exec(cseqRaw);
@@ -182,6 +194,7 @@ export function parseSipMessage(text: string, direction: 'sent' | 'received', ti
     time,
     startLine,
     headers,
+    headerNames,
     body,
     callId: headers['call-id']?.[0] ?? '',
     cseq: { seq: cm ? Number(cm[1]) : 0, method: cm ? cm[2]! : '' },
