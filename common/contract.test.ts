@@ -23,6 +23,8 @@ const handlers = (): Handlers => ({
   },
   scripts: { list: vi.fn(), recordNoSuitable: vi.fn(), noSuitableReport: vi.fn(), saveRun: vi.fn(() => true) },
   calls: { record: vi.fn(), list: vi.fn(), markMissedSeen: vi.fn(() => 0) },
+  wrapUps: { save: vi.fn(), get: vi.fn(), pending: vi.fn(), between: vi.fn() },
+  followUps: { list: vi.fn(), add: vi.fn(), reschedule: vi.fn(), done: vi.fn(), attempt: vi.fn() },
 });
 
 describe('dispatcher', () => {

@@ -28,6 +28,21 @@ import {
   CallRecordSchema,
   MarkMissedSeenSchema,
 } from './callLog';
+import {
+  FollowUpAddSchema,
+  FollowUpAttemptSchema,
+  FollowUpDoneSchema,
+  FollowUpListSchema,
+  FollowUpQuerySchema,
+  FollowUpRescheduleSchema,
+  FollowUpSchema,
+  FollowUpsChangedSchema,
+  WrapUpInputSchema,
+  WrapUpRangeSchema,
+  WrapUpRefSchema,
+  WrapUpSchema,
+  WrapUpsChangedSchema,
+} from './wrapUp';
 
 /**
  * The one contract between the services (main process or browser host) and the renderer.
@@ -124,6 +139,27 @@ export const contract = {
       /** Marks missed calls seen (those started at or before `through`, or all); returns how many. */
       markMissedSeen: method(MarkMissedSeenSchema, z.number().int().nonnegative()),
     },
+    wrapUps: {
+      /** Saves (or edits) a call's wrap-up: outcome, notes, next step (which becomes a follow-up). */
+      save: method(WrapUpInputSchema, WrapUpSchema),
+      /** A call's wrap-up, pending or done; null when it has none. */
+      get: method(WrapUpRefSchema, WrapUpSchema.nullable()),
+      /** Calls waiting for their wrap-up (of one extension, or all), oldest first. */
+      pending: method(z.strictObject({ localUser: z.string().min(1).max(200).optional() }), z.array(WrapUpSchema)),
+      /** The wrap-ups saved in [from, to), oldest first (reports). */
+      between: method(WrapUpRangeSchema, z.array(WrapUpSchema)),
+    },
+    followUps: {
+      /** The Call back list: open follow-ups due by `dueBy` (all without it), soonest first, and how many come later. */
+      list: method(FollowUpQuerySchema, FollowUpListSchema),
+      /** A web lead (CRM, import), a missed call or one typed in; the same externalId is never added twice. */
+      add: method(FollowUpAddSchema, FollowUpSchema),
+      reschedule: method(FollowUpRescheduleSchema, FollowUpSchema),
+      /** Closes one without a call back. */
+      done: method(FollowUpDoneSchema, FollowUpSchema),
+      /** "Call <name>" was pressed: links the call to the follow-up, so the call's wrap-up closes it. */
+      attempt: method(FollowUpAttemptSchema, FollowUpSchema),
+    },
   },
   events: {
     settings: { changed: SettingsViewSchema },
@@ -134,6 +170,10 @@ export const contract = {
     scripts: { changed: ScriptLibrarySchema },
     /** After every change to the history: refresh the list, update the badge. */
     calls: { changed: CallLogChangedSchema },
+    /** A call now waits for its wrap-up, or one was saved. */
+    wrapUps: { changed: WrapUpsChangedSchema },
+    /** The Call back list changed (added, rescheduled, called, done). */
+    followUps: { changed: FollowUpsChangedSchema },
   },
 } as const;
 

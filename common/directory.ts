@@ -1,6 +1,7 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js';
 import { z } from 'zod';
 import { CallRecordSchema } from './callLog';
+import { WrapUpSchema } from './wrapUp';
 
 /**
  * The client directory behind the client card (docs: /work/shared/product/call-handling.md,
@@ -318,10 +319,10 @@ export const ClientSchema = z.object({
 });
 export type Client = z.infer<typeof ClientSchema>;
 
-/** What the side panel shows: the client and their last calls with the calls' notes. */
+/** What the side panel shows: the client and their last calls with the calls' notes and wrap-ups. */
 export const ClientCardSchema = z.object({
   client: ClientSchema,
-  lastCalls: z.array(CallRecordSchema),
+  lastCalls: z.array(CallRecordSchema.extend({ wrapUp: WrapUpSchema.nullable().default(null) })),
 });
 export type ClientCard = z.infer<typeof ClientCardSchema>;
 

@@ -16,6 +16,8 @@ import {
 } from '../../common/callLog';
 import { openDatabase, type Database, type Statement } from './sqlite';
 import { ScriptRunSchema, type ScriptRun } from '../../common/callScript';
+import type { WrapUp, WrapUpRange } from '../../common/wrapUp';
+import { WrapUpStore, wrapUpsMigration } from './wrapUps';
 
 
 export class CallLogInputError extends Error {
@@ -29,7 +31,7 @@ export class CallLogInputError extends Error {
  * Schema migrations, applied in order; `PRAGMA user_version` is the number applied so far.
  * Never edit a shipped migration: add the next one.
  */
-const migrations: readonly string[] = [
+export const callLogMigrations: readonly string[] = [
   // 1: the call history.
   `
   CREATE TABLE calls (
@@ -90,8 +92,10 @@ const migrations: readonly string[] = [
     PRIMARY KEY (local_user, sip_call_id)
   );
   `,
+  // 3: wrap-ups (outcome, notes, next step of a call) and follow-ups (the Call back list); see wrapUps.ts.
+  wrapUpsMigration,
 ];
-export const callLogSchemaVersion = migrations.length;
+export const callLogSchemaVersion = callLogMigrations.length;
 
 interface Row {
   id: string;
@@ -172,10 +176,13 @@ export class CallLogService {
   private readonly bySipCallStmt: Statement;
   private readonly byIdStmt: Statement;
   private readonly missedUnseenStmt: Statement;
+  /** Wrap-ups and follow-ups, in this database (a wrap-up, its call and its follow-up commit together). */
+  readonly wrapUps: WrapUpStore;
 
-  constructor(dbFile: string | ':memory:') {
+  constructor(dbFile: string | ':memory:', options: { now?: () => Date } = {}) {
     // One fsync per commit: a call that ended is on disk even if the PC loses power right after.
-    this.db = openDatabase(dbFile, { what: 'call history', migrations });
+    this.db = openDatabase(dbFile, { what: 'call history', migrations: callLogMigrations });
+    this.wrapUps = new WrapUpStore(this.db, options);
     this.insertStmt = this.db.prepare(`
       INSERT INTO calls (id, conversation_id, direction, local_user, remote_number, remote_name, remote_digits, search_text,
         dialled_number, sip_call_id, started_ms, answered_ms, ended_ms, outcome, end_cause, seen,
@@ -205,7 +212,7 @@ export class CallLogService {
     const parsed = CallRecordInputSchema.safeParse(input);
     if (!parsed.success) throw new CallLogInputError(`invalid call record: ${describeIssues(parsed.error)}`);
     const r = parsed.data;
-    const result = this.db.transaction((): { row: Row; created: boolean } => {
+    const result = this.db.transaction((): { row: Row; created: boolean; wrapUpPending?: boolean } => {
       if (r.sipCallId !== null) {
         const existing = this.bySipCallStmt.get(r.localUser, r.direction, r.sipCallId) as Row | undefined;
         if (existing) return { row: existing, created: false };
@@ -233,9 +240,20 @@ export class CallLogService {
         clientId: r.clientId,
         notes: r.notes,
       });
-      return { row: this.byIdStmt.get(id) as Row, created: true };
+      // A call someone talked on gets its wrap-up (pending, or the one saved while it was up).
+      const wrapUpPending = this.wrapUps.callRecorded({
+        id,
+        localUser: r.localUser,
+        sipCallId: r.sipCallId,
+        remoteNumber: r.remoteNumber,
+        remoteName: r.remoteName,
+        answered: r.answeredAt !== null && (r.outcome === 'answered' || r.outcome === 'failed'),
+        endedMs: Date.parse(r.endedAt),
+      });
+      return { row: this.byIdStmt.get(id) as Row, created: true, wrapUpPending };
     }).immediate();
     if (result.created) this.emit();
+    if (result.wrapUpPending) this.wrapUps.notifyWrapUps();
     return toRecord(result.row);
   }
 
@@ -310,6 +328,11 @@ export class CallLogService {
       : this.statement(`UPDATE calls INDEXED BY calls_missed_unseen SET seen = 1 WHERE outcome = 'missed' AND seen = 0`).run().changes;
     if (changes > 0) this.emit();
     return changes;
+  }
+
+  /** The wrap-ups saved in [from, to), oldest first, each with its call's id, direction and times (for reports). */
+  wrapUpsBetween(from: string, to: string): WrapUp[] {
+    return this.wrapUps.between({ from, to } satisfies WrapUpRange);
   }
 
   missedUnseenCount(): number {

@@ -455,7 +455,8 @@ export class DirectoryService {
       for (const r of calls.list({ search, limit: lastCalls }).records) found.set(r.id, r);
     }
     const records = [...found.values()].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
-    return { client, lastCalls: records.slice(0, lastCalls) };
+    // Their wrap-ups are the call log's: the services add them (frontdesk.ts).
+    return { client, lastCalls: records.slice(0, lastCalls).map((r) => ({ ...r, wrapUp: null })) };
   }
 
   /** Removes a client; false when there was none. */

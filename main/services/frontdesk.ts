@@ -1,5 +1,7 @@
 import type { AccountView, AppInfo, EventName, EventPayload, Handlers, IncomingCallNotice } from '../../common/contract';
 import { crmStatusOf, type CrmLeadResult, type CrmLookupResult } from '../../common/crm';
+import { displayNameOf, type Client, type ClientCard } from '../../common/directory';
+import { localDateText, type WrapUpInput } from '../../common/wrapUp';
 import { CallLogService } from './callLog';
 import { CallScriptsService } from './callScripts';
 import { CrmConnector } from './crm';
@@ -32,6 +34,8 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   const provisioning = new ProvisioningService(options.provisioningFile, dataDir);
   const calls = new CallLogService(dataDir.file('frontdesk.db'));
   calls.onChanged((change) => emit('calls.changed', change));
+  calls.wrapUps.onWrapUpsChanged((change) => emit('wrapUps.changed', change));
+  calls.wrapUps.onFollowUpsChanged((change) => emit('followUps.changed', change));
   const scripts = new CallScriptsService({
     folders: [dataDir.folder('call-scripts')],
     samplesFolder: options.scriptSamplesDir ?? null,
@@ -61,6 +65,23 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   directory.onChanged((change) => emit('directory.changed', change));
   settings.onChanged((view) => directory.setDefaultRegion(view.values.defaultRegion));
 
+  /** The card a wrap-up is about: the one named, else the one card that has the number (none when several do). */
+  const clientFor = (input: WrapUpInput): Client | null => {
+    if (input.clientId) {
+      const client = directory.get(input.clientId);
+      if (!client) throw new Error(`invalid wrap-up: clientId: there is no client card "${input.clientId}"`);
+      return client;
+    }
+    const matches = directory.findByNumber(input.remoteNumber);
+    return matches.length === 1 ? matches[0]! : null;
+  };
+  /** The card with its last calls, each with its wrap-up (outcome, notes, next step). */
+  const cardWithWrapUps = (card: ClientCard | null): ClientCard | null => {
+    if (!card) return null;
+    const wrapUps = calls.wrapUps.forCalls(card.lastCalls.map((c) => c.id));
+    return { ...card, lastCalls: card.lastCalls.map((c) => ({ ...c, wrapUp: wrapUps.get(c.id) ?? null })) };
+  };
+
   const handlers: Handlers = {
     app: {
       info: () => ({ name: 'Frontdesk', version: options.version, shell: options.shell, dataDir: dataDir.root }),
@@ -82,7 +103,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     directory: {
       findByNumber: ({ number }) => directory.findByNumber(number),
       search: (query) => directory.search(query),
-      get: ({ id }) => directory.card(id, calls),
+      get: ({ id }) => cardWithWrapUps(directory.card(id, calls)),
       create: (input) => directory.create(input),
       update: ({ id, patch }) => directory.update(id, patch),
       quickCreate: ({ number, name }) => directory.quickCreate(number, name),
@@ -111,6 +132,28 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       record: (input) => calls.record(input),
       list: (query) => calls.list(query),
       markMissedSeen: (input) => calls.markMissedSeen(input),
+    },
+    wrapUps: {
+      save: (input) => {
+        const client = clientFor(input);
+        const wrapUp = calls.wrapUps.save(input, { client: client && { id: client.id, name: displayNameOf(client) || null } });
+        // The card keeps the agreed next step (what the agent sees on the next call).
+        if (client && wrapUp.nextStep) {
+          const step = wrapUp.nextStep;
+          directory.update(client.id, { nextStep: step.what, nextStepDate: step.allDay ? localDateText(new Date(step.dueAt)) : step.dueAt });
+        }
+        return wrapUp;
+      },
+      get: (ref) => calls.wrapUps.get(ref),
+      pending: ({ localUser }) => calls.wrapUps.pending(localUser),
+      between: ({ from, to }) => calls.wrapUpsBetween(from, to),
+    },
+    followUps: {
+      list: (query) => calls.wrapUps.listFollowUps(query),
+      add: (input) => calls.wrapUps.addFollowUp(input),
+      reschedule: (input) => calls.wrapUps.reschedule(input),
+      done: (input) => calls.wrapUps.markDone(input),
+      attempt: (input) => calls.wrapUps.attempt(input),
     },
   };
 
