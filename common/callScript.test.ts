@@ -422,6 +422,42 @@ describe('chooseScript', () => {
     expect(choose({ client: 'new' }, [returning])).toBeNull();
   });
 
+  it('outbound calls: only scripts for them; a call back by its follow-up\'s source', () => {
+    const lead = script({ id: 'lead', match: { source: 'web-lead' }, pages: oneLine });
+    const callback = script({ id: 'callback', match: { direction: 'outbound', source: ['wrap-up', 'manual'], client: 'returning' }, pages: oneLine });
+    const anyOut = script({ id: 'any-out', match: { direction: 'outbound' }, pages: oneLine });
+    const both = script({ id: 'both', priority: -5, match: { direction: 'any' }, pages: oneLine });
+    const outDefault = script({ id: 'out-default', default: true, match: { direction: 'outbound' }, pages: oneLine });
+    expect(lead.match.direction).toBe('outbound');
+    const scripts = [...all, lead, callback, anyOut, outDefault];
+    const out = (ctx: Partial<Parameters<typeof chooseScript>[1]>, list = scripts) => choose({ direction: 'outbound', ...ctx }, list);
+    expect(out({ source: 'web-lead' })).toMatchObject({ script: { id: 'lead' }, reason: 'Outbound call, call back (web lead)' });
+    expect(out({ source: 'wrap-up', client: 'returning' })).toMatchObject({ script: { id: 'callback' }, reason: 'Outbound call, call back (next step of a call), returning client' });
+    // A condition that fails passes the call on: a new client called back gets the plain outbound script.
+    expect(out({ source: 'wrap-up', client: 'new' })?.script.id).toBe('any-out');
+    expect(out({ source: null })?.script.id).toBe('any-out');
+    expect(out({}, [...all, outDefault])).toMatchObject({ script: { id: 'out-default' }, reason: 'Default script: no other script matched' });
+    // Without outbound scripts, nothing: the inbound greeting is never shown on a call the agent makes.
+    expect(out({ source: 'web-lead' }, all)).toBeNull();
+    expect(out({}, [...all, both])?.script.id).toBe('both');
+    // Inbound calls (the default direction) never get the outbound ones.
+    expect(choose({ source: 'web-lead', client: 'returning' }, scripts)?.script.id).toBe('returning');
+    expect(choose({}, [both, fallback])?.script.id).toBe('both');
+  });
+
+  it('a call back script must be outbound; a default may only name its direction', () => {
+    expect(problemsOf({ match: { direction: 'inbound', source: 'web-lead' }, pages: oneLine }).map((i) => i.message)).toEqual([
+      'match, source: a call back is an outbound call: write direction: outbound (or leave direction out)',
+    ]);
+    expect(problemsOf({ match: { source: 'leads' }, pages: oneLine }).map((i) => i.message)).toEqual([
+      'match, source 1: must be one of wrap-up, web-lead, missed-call, manual',
+    ]);
+    expect(problemsOf({ default: true, match: { direction: 'outbound', source: 'web-lead' }, pages: oneLine }).map((i) => i.message)).toEqual([
+      'a default script is chosen when nothing else matches: remove its match conditions, or default: true',
+    ]);
+    expect(problemsOf({ default: true, match: { direction: 'outbound' }, pages: oneLine })).toEqual([]);
+  });
+
   it('compares numbers by their digits', () => {
     expect(numbersMatch('+7 495 123-45-67', '84951234567')).toBe(true);
     expect(numbersMatch('+44 20 7946 0123', '020 7946 0123')).toBe(true);
@@ -508,6 +544,7 @@ describe('validateCallScript', () => {
     });
     expect(s.priority).toBe(5);
     expect(s.match).toEqual({
+      direction: 'inbound',
       dialled: ['+7 495 123-45-67'],
       client: 'any',
       tags: ['vip'],

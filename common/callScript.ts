@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { digitsOf } from './callLog';
+import { FollowUpSourceSchema, followUpSourceLabels, relativeDay, type FollowUpSource } from './wrapUp';
 
 /**
  * Call scripts: pages of stock phrases and questions that pop with the client card when a call
@@ -73,7 +74,20 @@ const isClientField = (name: string): name is ClientField => Object.hasOwn(clien
 
 /** Variables every call has, so they need no fallback. */
 const alwaysThere = new Set(['greeting', 'date', 'time']);
-const builtInVariables = ['greeting', 'date', 'time', 'agent.name', 'line.company', 'line.business', 'line.number'];
+const builtInVariables = [
+  'greeting',
+  'date',
+  'time',
+  'agent.name',
+  'line.company',
+  'line.business',
+  'line.number',
+  // On a call made from the Call back list: what to call about, the notes of the call it came
+  // from, and when it arose ("today", "yesterday", "on 3 February").
+  'followUp.reason',
+  'followUp.note',
+  'followUp.when',
+];
 
 const words = {
   ru: { yes: 'Да', no: 'Нет', noSuitable: 'Нет подходящего ответа', months: ['января', 'февраля', 'марта', 'апреля', 'мая', 'июня', 'июля', 'августа', 'сентября', 'октября', 'ноября', 'декабря'] },
@@ -167,22 +181,42 @@ export const TimeWindowSchema = z
 export type TimeWindow = z.output<typeof TimeWindowSchema>;
 
 const tag = text(64).transform((t) => t.toLowerCase());
-const MatchSchema = z.strictObject({
-  /** Dialled numbers, "lines" (the numbers under `lines`) or "any". */
-  dialled: z
-    .preprocess(
-      (v) => (typeof v === 'string' && v.trim() !== 'any' && v.trim() !== 'lines' ? [v] : typeof v === 'string' ? v.trim() : v),
-      z.union([z.literal('any'), z.literal('lines'), z.array(PhoneSchema).min(1, 'must name at least one number')], {
-        error: 'must be "any", "lines" or a list of numbers',
-      }),
-    )
-    .default('any'),
-  client: z.enum(['new', 'returning', 'any'], { error: 'must be "new", "returning" or "any"' }).default('any'),
-  /** Any of these tags on the client card (case does not matter). */
-  tags: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(tag).min(1, 'must name at least one tag')).optional(),
-  /** Any of these windows. */
-  time: z.array(TimeWindowSchema).min(1, 'must list at least one window').optional(),
-});
+export const scriptDirections = ['inbound', 'outbound', 'any'] as const;
+const MatchSchema = z
+  .strictObject({
+    /**
+     * Calls the script is for: "inbound" (the default), "outbound" (calls the agent makes), "any".
+     * With `source` the default is "outbound".
+     */
+    direction: z.enum(scriptDirections, { error: 'must be "inbound", "outbound" or "any"' }).optional(),
+    /** Outbound calls made from the Call back list for follow-ups of these sources (web-lead, wrap-up, missed-call, manual). */
+    source: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v),
+        z.array(FollowUpSourceSchema).min(1, 'must name at least one source'),
+      )
+      .optional(),
+    /** Dialled numbers, "lines" (the numbers under `lines`) or "any". */
+    dialled: z
+      .preprocess(
+        (v) => (typeof v === 'string' && v.trim() !== 'any' && v.trim() !== 'lines' ? [v] : typeof v === 'string' ? v.trim() : v),
+        z.union([z.literal('any'), z.literal('lines'), z.array(PhoneSchema).min(1, 'must name at least one number')], {
+          error: 'must be "any", "lines" or a list of numbers',
+        }),
+      )
+      .default('any'),
+    client: z.enum(['new', 'returning', 'any'], { error: 'must be "new", "returning" or "any"' }).default('any'),
+    /** Any of these tags on the client card (case does not matter). */
+    tags: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(tag).min(1, 'must name at least one tag')).optional(),
+    /** Any of these windows. */
+    time: z.array(TimeWindowSchema).min(1, 'must list at least one window').optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.source && m.direction === 'inbound') {
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'a call back is an outbound call: write direction: outbound (or leave direction out)' });
+    }
+  })
+  .transform((m) => ({ ...m, direction: m.direction ?? (m.source ? 'outbound' : 'inbound') }) as typeof m & { direction: (typeof scriptDirections)[number] });
 export type ScriptMatch = z.output<typeof MatchSchema>;
 
 export const ScriptLineSchema = z.strictObject({
@@ -568,7 +602,8 @@ export function crossCheckScript(script: CallScript): ScriptIssue[] {
   return issues;
 }
 
-const hasConditions = (m: ScriptMatch) => m.dialled !== 'any' || m.client !== 'any' || m.tags !== undefined || m.time !== undefined;
+/** Conditions a default script may not have (its direction it may: a default for outbound calls). */
+const hasConditions = (m: ScriptMatch) => m.dialled !== 'any' || m.client !== 'any' || m.tags !== undefined || m.time !== undefined || m.source !== undefined;
 
 /** A script as read from a file (any value): the script, or every problem with a path into the data. */
 export function validateCallScript(raw: unknown): { ok: true; script: CallScript } | { ok: false; issues: ScriptIssue[] } {
@@ -628,6 +663,10 @@ function describePath(raw: unknown, path: ScriptPath): string {
 // ---------------------------------------------------------------------------------------------
 
 export interface ScriptChoiceContext {
+  /** Inbound (the default) or a call the agent makes. */
+  direction?: 'inbound' | 'outbound';
+  /** A call made from the Call back list: the source of its follow-up ("web-lead", "wrap-up"…). */
+  source?: FollowUpSource | null;
   /** The number the caller dialled (E.164, national, an extension or a SIP URI), when known. */
   dialled: string | null;
   /** Returning: the caller has a client card. */
@@ -702,6 +741,14 @@ export function describeTimeWindow(window: TimeWindow): string {
 function matchReasons(script: CallScript, context: ScriptChoiceContext, line: ScriptLine | null): string[] | null {
   const m = script.match;
   const parts: string[] = [];
+  const direction = context.direction ?? 'inbound';
+  if (m.direction !== 'any' && m.direction !== direction) return null;
+  if (m.direction === 'outbound') parts.push('outbound call');
+  if (m.source) {
+    const source = context.source ?? null;
+    if (source === null || !m.source.includes(source)) return null;
+    parts.push(`call back (${followUpSourceLabels[source]})`);
+  }
   if (m.dialled !== 'any') {
     const dialled = context.dialled;
     const hit = dialled ? m.dialled.find((n) => numbersMatch(n, dialled)) : undefined;
@@ -954,6 +1001,8 @@ export interface ScriptValuesInput {
   /** With a run: {answer.<id>}, and the card fields the answers fill (a name just asked for is used at once). */
   script?: CallScript;
   run?: ScriptRun | null;
+  /** A call made from the Call back list: its follow-up ({followUp.reason}, {followUp.note}, {followUp.when}). */
+  followUp?: { reason: string; note?: string | null; createdAt: string } | null;
 }
 
 /** Everything `renderTemplate` needs for a script on a call, as flat values. */
@@ -972,6 +1021,12 @@ export function scriptValues(input: ScriptValuesInput): Record<string, string> {
   put('line.company', input.line?.company);
   put('line.business', input.line?.business);
   put('line.number', input.line?.number);
+  if (input.followUp) {
+    put('followUp.reason', input.followUp.reason);
+    put('followUp.note', input.followUp.note);
+    const created = new Date(input.followUp.createdAt);
+    if (!Number.isNaN(created.getTime())) put('followUp.when', relativeDay(created, now, language));
+  }
   for (const [field, v] of Object.entries(input.client ?? {})) {
     if (field === 'needs' && v && typeof v === 'object' && !Array.isArray(v)) {
       for (const [key, need] of Object.entries(v)) put(`client.needs.${key}`, need);

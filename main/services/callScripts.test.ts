@@ -54,14 +54,18 @@ describe('the shipped sample scripts', () => {
     expect(loaded.scripts.map((s) => s.id).sort()).toEqual([
       'after-hours-en',
       'after-hours-ru',
+      'client-callback-en',
+      'client-callback-ru',
       'reception-en',
       'reception-ru',
       'returning-client-en',
       'returning-client-ru',
       'sales-first-contact-en',
       'sales-first-contact-ru',
+      'web-lead-callback-en',
+      'web-lead-callback-ru',
     ]);
-    expect(loaded.fileCount).toBe(8);
+    expect(loaded.fileCount).toBe(12);
     for (const s of loaded.scripts) expect(path.basename(loaded.files[s.id]!)).toBe(`${s.id.replace(/-(ru|en)$/, '')}.${s.language}.yaml`);
   });
 
@@ -104,8 +108,9 @@ describe('the shipped sample scripts', () => {
           'say' in b ? [b.say] : 'note' in b ? [b.note] : [b.question.text, ...(b.question.options ?? []).flatMap((o) => (o.say ? [o.say] : []))],
         ),
       );
-      for (const client of [null, knownClient]) {
-        const values = scriptValues({ language: s.language, now: new Date(2025, 0, 7, 15), client, agent: client && { name: 'Anna' } });
+      const followUp = { reason: 'Send the price list', note: 'Wants 40 chairs', createdAt: new Date(2025, 0, 6, 11).toISOString() };
+      for (const [client, known] of [[null, null], [knownClient, followUp]] as const) {
+        const values = scriptValues({ language: s.language, now: new Date(2025, 0, 7, 15), client, agent: client && { name: 'Anna' }, followUp: known });
         for (const template of templates) {
           const out = renderTemplate(template, values);
           expect(out, `${s.id}: ${template}`).not.toMatch(/undefined|null|[{}]|\s[,.!?]|,,|^\s|\s$/);
@@ -147,6 +152,38 @@ describe('the shipped sample scripts', () => {
     expect(pick({ client: 'returning', dialled: '+74950000000' })).toMatchObject({ script: { id: 'returning-client-en' }, reason: 'Returning client' });
     expect(pick({ client: 'new' })).toMatchObject({ script: { id: 'sales-first-contact-en' }, reason: 'Default script: no other script matched' });
     expect(pick({ client: 'new', language: 'ru' })?.script.id).toBe('sales-first-contact-ru');
+  });
+
+  it('calling back: the outbound script for the follow-up\'s source, never an inbound greeting', () => {
+    const scripts = loaded.scripts;
+    const tuesday = new Date(2025, 0, 7, 11);
+    const pick = (ctx: Partial<Parameters<typeof chooseScript>[1]>) =>
+      chooseScript(scripts, { dialled: null, client: 'new', now: tuesday, language: 'en', direction: 'outbound', ...ctx });
+
+    const lead = pick({ source: 'web-lead' });
+    expect(lead).toMatchObject({ script: { id: 'web-lead-callback-en' }, reason: 'Outbound call, call back (web lead)' });
+    expect(pick({ source: 'web-lead', language: 'ru' })?.script.id).toBe('web-lead-callback-ru');
+    expect(pick({ source: 'wrap-up', client: 'returning' })).toMatchObject({ script: { id: 'client-callback-en' }, reason: 'Outbound call, call back (next step of a call)' });
+    expect(pick({ source: 'manual' })?.script.id).toBe('client-callback-en');
+    // No sample for a missed call, and a call dialled by hand has no source: no script (not the inbound default).
+    expect(pick({ source: 'missed-call' })).toBeNull();
+    expect(pick({ source: null })).toBeNull();
+    // Inbound calls never get an outbound script, even from a returning client.
+    expect(chooseScript(scripts, { dialled: null, client: 'returning', now: tuesday, language: 'en', source: 'wrap-up' })?.script.id).toBe('returning-client-en');
+
+    const greeting = (s: CallScript, values: Record<string, string>) =>
+      s.pages[0]!.blocks.flatMap((b) => ('say' in b ? [renderTemplate(b.say, values)] : []))[0];
+    const values = (language: 'en' | 'ru', createdAt: Date) =>
+      scriptValues({ language, now: new Date(2025, 0, 7, 15), agent: { name: language === 'en' ? 'Anna' : 'Анна' }, client: { name: 'Oleg' }, followUp: { reason: '40 chairs', createdAt: createdAt.toISOString() } });
+    expect(greeting(lead!.script, values('en', new Date(2025, 0, 7, 9)))).toBe(
+      "Good afternoon, Oleg! This is Anna from our company. You left a request on our site today, and I'm calling about it. Is this a good time to talk?",
+    );
+    expect(greeting(byId('web-lead-callback-ru'), values('ru', new Date(2025, 0, 6, 18)))).toBe(
+      'Добрый день, Oleg! Это Анна, отдел продаж. Вы вчера оставляли заявку на нашем сайте, я звоню по ней. Вам удобно сейчас говорить?',
+    );
+    expect(greeting(byId('client-callback-en'), values('en', new Date(2025, 0, 3, 12)))).toBe(
+      "Good afternoon, Oleg! This is Anna from our company. As we agreed on 3 January, I'm calling you back. Is this a good time?",
+    );
   });
 
   it('run end to end: a reception call where the colleague is absent ends with a message and a card update', () => {
@@ -282,6 +319,21 @@ describe('loadCallScripts', () => {
     ]);
   });
 
+  it('allows one default per language and direction', () => {
+    const folder = folderWith({
+      'a.yaml': `default: true\n${good('in-en')}`,
+      'b.yaml': `default: true\nmatch: { direction: outbound }\n${good('out-en')}`,
+      'c.yaml': `default: true\nmatch: { direction: any }\n${good('any-en')}`,
+      'd.yaml': `default: true\nmatch: { direction: outbound }\n${good('out2-en')}`,
+    });
+    const loaded = loadCallScripts([folder]);
+    expect(loaded.scripts.map((s) => s.id)).toEqual(['in-en', 'out-en']);
+    expect(loaded.problems.map((p) => p.text)).toEqual([
+      'c.yaml:1: a.yaml is already the default script for language "en" (for inbound or outbound calls); there can be one',
+      'd.yaml:1: b.yaml is already the default script for language "en" (for outbound calls); there can be one',
+    ]);
+  });
+
   it('skips a missing folder quietly', () => {
     expect(loadCallScripts([path.join(tmp(), 'nope')])).toEqual({ scripts: [], files: {}, problems: [], fileCount: 0 });
   });
@@ -292,7 +344,7 @@ describe('CallScriptsService', () => {
     const own = tmp();
     const service = new CallScriptsService({ folders: [own], samplesFolder, notesFolder: tmp() });
     expect(service.list()).toMatchObject({ usingSamples: true, problems: [] });
-    expect(service.list().scripts).toHaveLength(8);
+    expect(service.list().scripts).toHaveLength(12);
     // What crosses the contract parses again to itself.
     expect(ScriptLibrarySchema.parse(JSON.parse(JSON.stringify(service.list())))).toEqual(service.list());
     writeFileSync(path.join(own, 'mine.yaml'), good('mine'));

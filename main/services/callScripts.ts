@@ -107,7 +107,7 @@ export interface LoadedScripts {
 /**
  * Loads every `*.yaml` / `*.yml` file of the folders, in folder order and then by file name. Besides
  * each file's own checks: script ids are unique across files, and there is at most one enabled
- * default script per language (the later file is reported and skipped).
+ * default script per language and direction (the later file is reported and skipped).
  */
 export function loadCallScripts(folders: readonly string[]): LoadedScripts {
   const out: LoadedScripts = { scripts: [], files: {}, problems: [], fileCount: 0 };
@@ -148,14 +148,18 @@ export function loadCallScripts(folders: readonly string[]): LoadedScripts {
         out.problems.push(problem(file, parsed.lineOf(['id']), `script id "${script.id}" is already used by ${path.basename(taken)}`));
         continue;
       }
-      const otherDefault = script.default && script.enabled ? defaults.get(script.language) : undefined;
-      if (otherDefault) {
+      // One default per language and direction ("any" takes both).
+      const directions = script.match.direction === 'any' ? ['inbound', 'outbound'] : [script.match.direction];
+      const keys = directions.map((d) => `${script.language} ${d}`);
+      const taker = script.default && script.enabled ? keys.map((k) => defaults.get(k)).find((f) => f !== undefined) : undefined;
+      if (taker) {
+        const calls = script.match.direction === 'inbound' ? '' : ` (${script.match.direction === 'any' ? 'for inbound or outbound' : 'for outbound'} calls)`;
         out.problems.push(
-          problem(file, parsed.lineOf(['default']), `${path.basename(otherDefault)} is already the default script for language "${script.language}"; there can be one`),
+          problem(file, parsed.lineOf(['default']), `${path.basename(taker)} is already the default script for language "${script.language}"${calls}; there can be one`),
         );
         continue;
       }
-      if (script.default && script.enabled) defaults.set(script.language, file);
+      if (script.default && script.enabled) for (const k of keys) defaults.set(k, file);
       out.scripts.push(script);
       out.files[script.id] = file;
     }
