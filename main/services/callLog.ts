@@ -94,6 +94,13 @@ export const callLogMigrations: readonly string[] = [
   `,
   // 3: wrap-ups (outcome, notes, next step of a call) and follow-ups (the Call back list); see wrapUps.ts.
   wrapUpsMigration,
+  // 4: transfers: how many a caller went through, who handed them over or took them, and the note.
+  `
+  ALTER TABLE calls ADD COLUMN transfers INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE calls ADD COLUMN transferred_from TEXT;
+  ALTER TABLE calls ADD COLUMN transferred_to TEXT;
+  ALTER TABLE calls ADD COLUMN handoff_note TEXT;
+  `,
 ];
 export const callLogSchemaVersion = callLogMigrations.length;
 
@@ -116,10 +123,15 @@ interface Row {
   message_id: string | null;
   client_id: string | null;
   notes: string | null;
+  transfers: number;
+  transferred_from: string | null;
+  transferred_to: string | null;
+  handoff_note: string | null;
 }
 
 const columns = `id, conversation_id, direction, local_user, remote_number, remote_name, dialled_number, sip_call_id,
-  started_ms, answered_ms, ended_ms, outcome, end_cause, seen, recording_id, message_id, client_id, notes`;
+  started_ms, answered_ms, ended_ms, outcome, end_cause, seen, recording_id, message_id, client_id, notes,
+  transfers, transferred_from, transferred_to, handoff_note`;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -145,6 +157,10 @@ function toRecord(row: Row): CallRecord {
     messageId: row.message_id,
     clientId: row.client_id,
     notes: row.notes,
+    transfers: row.transfers,
+    transferredFrom: row.transferred_from,
+    transferredTo: row.transferred_to,
+    handoffNote: row.handoff_note,
   });
 }
 
@@ -186,10 +202,10 @@ export class CallLogService {
     this.insertStmt = this.db.prepare(`
       INSERT INTO calls (id, conversation_id, direction, local_user, remote_number, remote_name, remote_digits, search_text,
         dialled_number, sip_call_id, started_ms, answered_ms, ended_ms, outcome, end_cause, seen,
-        recording_id, message_id, client_id, notes)
+        recording_id, message_id, client_id, notes, transfers, transferred_from, transferred_to, handoff_note)
       VALUES (@id, @conversationId, @direction, @localUser, @remoteNumber, @remoteName, @remoteDigits, @searchText,
         @dialledNumber, @sipCallId, @startedMs, @answeredMs, @endedMs, @outcome, @endCause, @seen,
-        @recordingId, @messageId, @clientId, @notes)`);
+        @recordingId, @messageId, @clientId, @notes, @transfers, @transferredFrom, @transferredTo, @handoffNote)`);
     this.bySipCallStmt = this.db.prepare(
       `SELECT ${columns} FROM calls WHERE local_user = ? AND direction = ? AND sip_call_id = ?`,
     );
@@ -239,6 +255,10 @@ export class CallLogService {
         messageId: r.messageId,
         clientId: r.clientId,
         notes: r.notes,
+        transfers: r.transfers,
+        transferredFrom: r.transferredFrom,
+        transferredTo: r.transferredTo,
+        handoffNote: r.handoffNote,
       });
       // A call someone talked on gets its wrap-up (pending, or the one saved while it was up).
       const wrapUpPending = this.wrapUps.callRecorded({

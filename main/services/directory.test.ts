@@ -339,6 +339,10 @@ describe('DirectoryService: the card', () => {
       messageId: null,
       clientId: null,
       notes,
+      transfers: 0,
+      transferredFrom: null,
+      transferredTo: null,
+      handoffNote: null,
     });
     const history = [call('a', '+74951234567', 1, 'asked for a quote'), call('b', '89165551234', 5, null), call('c', '84951234567', 3, 'sent it')];
     const searched: CallLogQuery[] = [];

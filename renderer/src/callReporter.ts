@@ -1,5 +1,6 @@
 import type { FrontdeskApi } from '../../common/contract';
 import { outcomeForEndReason, type CallRecordInput } from '../../common/callLog';
+import { handoffText } from '../../common/transfer';
 import type { Call } from './sip/callMachine';
 import type { SipEngine } from './sip/engine';
 
@@ -24,8 +25,15 @@ export function toRecord(call: Call, localUser: string): CallRecordInput | null 
     endedAt: iso(call.endedAt),
     outcome,
     endCause: call.endCause,
+    conversationId: call.conversationId,
+    transfers: call.transfers,
+    transferredFrom: call.handoff ? partyText(call.handoff.note.fromName, call.handoff.note.fromUser) : null,
+    transferredTo: call.transferredTo ? partyText(call.transferredTo.displayName, call.transferredTo.number) : null,
+    handoffNote: call.handoff ? handoffText(call.handoff.note, call.handoff.kind) : call.transferredTo && call.transfer ? handoffText(call.transfer.note, call.transfer.kind) : null,
   };
 }
+
+const partyText = (name: string | null, number: string) => (name ? `${name} (${number})` : number) || null;
 
 export function reportEndedCalls(engine: SipEngine, api: FrontdeskApi, onError: (message: string) => void): () => void {
   const reported = new Set<string>();

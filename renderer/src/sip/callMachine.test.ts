@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyCalls, liveCalls, reduceCalls, type CallEvent, type CallsState } from './callMachine';
+import { emptyNote } from '../../../common/transfer';
 
 const remote = { number: '+74951234567', displayName: 'Oleg' };
 const run = (events: CallEvent[], start: CallsState = emptyCalls) => events.reduce((s, e) => reduceCalls(s, e), start);
@@ -167,5 +168,94 @@ describe('hold that collides (491) or fails', () => {
       { type: 'ended', id: 'b', at: 3, reason: 'cancelled', cause: '487 Request Terminated' },
     ]);
     expect(s.calls.b).toMatchObject({ endReason: 'cancelled', endCause: '487 Request Terminated' });
+  });
+});
+
+describe('call machine: transfers', () => {
+  const colleague = { number: '1001', displayName: 'Sales' };
+  const note = { ...emptyNote, callerName: 'Oleg', callerNumber: '+74951234567', reason: 'invoice', fromUser: '1000', fromName: 'Reception' };
+  const talking: CallEvent[] = [
+    { type: 'incoming', id: 'a', remote, at: 0, origin: { conversationId: 'conv-0001' } },
+    { type: 'answer', id: 'a', at: 1000 },
+    { type: 'confirmed', id: 'a', at: 1200 },
+  ];
+  const consulting: CallEvent[] = [
+    ...talking,
+    { type: 'transfer-start', id: 'a', kind: 'warm', target: colleague, note, at: 5000 },
+    { type: 'hold', id: 'a', at: 5010 },
+    { type: 'dial', id: 'b', remote: colleague, at: 5020, origin: { conversationId: 'conv-0001', subject: remote, consultFor: 'a' } },
+    { type: 'transfer-consult', id: 'a', consultId: 'b' },
+  ];
+
+  it('a warm transfer: the caller is held, the consultation call is about the caller, completing ends the caller as transferred', () => {
+    let s = run(consulting);
+    expect(s.calls.a).toMatchObject({ phase: 'held', transfer: { kind: 'warm', stage: 'consulting', consultId: 'b', target: colleague } });
+    expect(s.calls.b).toMatchObject({ consultFor: 'a', subject: remote, conversationId: 'conv-0001' });
+    s = run(
+      [
+        { type: 'confirmed', id: 'b', at: 8000 },
+        { type: 'transfer-completing', id: 'a', at: 20_000 },
+        { type: 'ended', id: 'a', at: 21_000, reason: 'transferred', cause: 'Transferred to Sales (1001)' },
+        { type: 'ended', id: 'b', at: 21_000, reason: 'transferred' },
+      ],
+      s,
+    );
+    expect(s.calls.a).toMatchObject({ phase: 'ended', endReason: 'transferred', transferredTo: colleague, transfer: { stage: 'completing' } });
+    expect(liveCalls(s)).toEqual([]);
+  });
+
+  it('one transfer at a time, only of a call that is up, never of the consultation call', () => {
+    const s = run(consulting);
+    expect(reduceCalls(s, { type: 'transfer-start', id: 'a', kind: 'blind', target: colleague, note, at: 6000 })).toBe(s);
+    expect(reduceCalls(s, { type: 'transfer-start', id: 'b', kind: 'warm', target: colleague, note, at: 6000 })).toBe(s);
+    const ringing = run([{ type: 'incoming', id: 'r', remote, at: 0 }]);
+    expect(reduceCalls(ringing, { type: 'transfer-start', id: 'r', kind: 'warm', target: colleague, note, at: 1 })).toBe(ringing);
+  });
+
+  it('a failed transfer says why, offers a message and may be tried again', () => {
+    let s = run([
+      ...consulting,
+      { type: 'ended', id: 'b', at: 9000, reason: 'rejected', cause: '486 Busy Here' },
+      { type: 'transfer-failed', id: 'a', problem: 'Sales is busy (486 Busy Here)', offerMessage: true, at: 9000 },
+    ]);
+    expect(s.calls.a!.transfer).toMatchObject({ stage: 'failed', consultId: null, problem: 'Sales is busy (486 Busy Here)', offerMessage: true });
+    expect(reduceCalls(s, { type: 'transfer-failed', id: 'a', problem: 'again', at: 9001 })).toBe(s);
+    s = run([{ type: 'resume', id: 'a', at: 9100 }, { type: 'transfer-start', id: 'a', kind: 'blind', target: colleague, note, at: 10_000 }], s);
+    expect(s.calls.a).toMatchObject({ phase: 'active', transfer: { kind: 'blind', stage: 'consulting', problem: null } });
+    expect(run([{ type: 'transfer-clear', id: 'a' }], s).calls.a!.transfer).toBeNull();
+  });
+
+  it('the caller hanging up during the consultation ends the transfer, not as transferred', () => {
+    const s = run([...consulting, { type: 'ended', id: 'a', at: 7000, reason: 'hangup-remote' }]);
+    expect(s.calls.a).toMatchObject({ endReason: 'hangup-remote', transferredTo: null, transfer: { stage: 'failed', problem: 'The call ended before the transfer' } });
+    expect(s.calls.b!.phase).toBe('dialing');
+  });
+
+  it('the colleague side: a note on the INVITE, a later MESSAGE does not overwrite it; a replacing call inherits', () => {
+    const handoff = { note, kind: 'warm' as const, via: 'invite' as const };
+    let s = run([{ type: 'incoming', id: 'c', remote: { number: '1000', displayName: 'Reception' }, at: 0, origin: { conversationId: 'conv-0001', transfers: 1, handoff, subject: remote } }]);
+    expect(s.calls.c).toMatchObject({ transfers: 1, subject: remote, handoff: { via: 'invite' } });
+    expect(reduceCalls(s, { type: 'handoff', id: 'c', handoff: { ...handoff, via: 'message' } })).toBe(s);
+    s = run(
+      [
+        { type: 'answer', id: 'c', at: 1000 },
+        { type: 'confirmed', id: 'c', at: 1100 },
+        { type: 'incoming', id: 'd', remote, at: 5000, origin: { conversationId: 'conv-0001', transfers: 1, handoff: { ...handoff, via: 'replaces' }, subject: remote, replaced: 'c' } },
+        { type: 'answer', id: 'd', at: 5000 },
+        { type: 'confirmed', id: 'd', at: 5100 },
+        { type: 'ended', id: 'c', at: 5200, reason: 'replaced' },
+      ],
+      s,
+    );
+    expect(s.calls.d).toMatchObject({ phase: 'active', replaced: 'c', handoff: { via: 'replaces', note }, conversationId: 'conv-0001' });
+    expect(s.calls.c).toMatchObject({ phase: 'ended', endReason: 'replaced' });
+  });
+
+  it('a note that comes as a MESSAGE is attached to a call without one, with its conversation', () => {
+    const s = run([
+      { type: 'incoming', id: 'e', remote, at: 0, origin: { conversationId: 'local-1234' } },
+      { type: 'handoff', id: 'e', handoff: { note, kind: 'blind', via: 'message' }, conversationId: 'conv-0001', transfers: 2 },
+    ]);
+    expect(s.calls.e).toMatchObject({ conversationId: 'conv-0001', transfers: 2, handoff: { kind: 'blind' } });
   });
 });

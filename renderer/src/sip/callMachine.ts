@@ -1,3 +1,5 @@
+import type { HandoffNote } from '../../../common/transfer';
+
 /**
  * Calls as data: each call is in exactly one phase, and every change is an event run through
  * `reduceCalls`. Pure TypeScript (no JsSIP, no DOM) so it is tested on its transitions alone.
@@ -26,12 +28,43 @@ export type CallEndReason =
   | 'rejected' // the far end rejected an outbound call (busy, 403, 404, 603…)
   | 'no-answer'
   | 'cancelled' // the agent abandoned an outbound call before it was answered
+  | 'transferred' // handed on to a colleague (this desk dropped out)
+  | 'replaced' // the caller took this call's place (INVITE with Replaces): the call goes on as another
   | 'failed'; // network, media or protocol failure
 
 export interface Party {
   /** The user part of the SIP URI: an extension or a phone number. */
   number: string;
   displayName: string | null;
+}
+
+/** A note that came with this call from a colleague who is handing the caller over. */
+export interface ReceivedHandoff {
+  note: HandoffNote;
+  kind: 'warm' | 'blind';
+  /** Where it came in: on the INVITE, as a SIP MESSAGE, or carried over from a replaced call. */
+  via: 'invite' | 'message' | 'replaces';
+}
+
+/** A transfer of this call (the caller's leg) that the agent started here. */
+export interface TransferAttempt {
+  kind: 'warm' | 'blind';
+  target: Party;
+  note: HandoffNote;
+  /** The consultation call to the colleague (warm), once placed. */
+  consultId: string | null;
+  /**
+   * consulting: the caller is held, the colleague's phone rings or they talk;
+   * completing: REFER sent, waiting for the caller's phone to report the outcome;
+   * failed: it did not happen, `problem` says why; the caller is back with the agent.
+   */
+  stage: 'consulting' | 'completing' | 'failed';
+  problem: string | null;
+  /** The colleague could not take the caller: offer to take a message for them. */
+  offerMessage: boolean;
+  /** The caller's phone refused REFER: the agent may fall back to a blind transfer or keep the call. */
+  referRefused: boolean;
+  since: number;
 }
 
 export interface Call {
@@ -56,6 +89,35 @@ export interface Call {
   muted: boolean;
   /** Something the agent should know about this call right now ("Hold failed…"), or null. */
   notice: string | null;
+  /** The caller's journey across agents: the same id on every leg, here and at colleagues'. */
+  conversationId: string;
+  /** Transfers this caller has been through to reach this leg. */
+  transfers: number;
+  /**
+   * Who the call is about: the caller. The remote party, except on a consultation call, where
+   * the remote party is the colleague (or the agent handing over) and the subject is the caller.
+   */
+  subject: Party;
+  /** This call is the consultation call of a warm transfer of call `consultFor` (the caller's leg). */
+  consultFor: string | null;
+  /** The note a colleague handed over with this call. */
+  handoff: ReceivedHandoff | null;
+  /** A transfer of this call in progress (or just failed). */
+  transfer: TransferAttempt | null;
+  /** Where the call went (the colleague), once it was transferred. */
+  transferredTo: Party | null;
+  /** The call this one replaced (INVITE with Replaces). */
+  replaced: string | null;
+}
+
+/** What the engine may say about a call that starts, beyond the basics. */
+export interface CallOrigin {
+  conversationId?: string;
+  transfers?: number;
+  subject?: Party;
+  consultFor?: string | null;
+  handoff?: ReceivedHandoff | null;
+  replaced?: string | null;
 }
 
 export type CallEvent =
@@ -67,8 +129,9 @@ export type CallEvent =
       dialled?: string | null;
       sipCallId?: string | null;
       sipHeaders?: Record<string, string>;
+      origin?: CallOrigin;
     }
-  | { type: 'dial'; id: string; remote: Party; at: number; sipCallId?: string | null }
+  | { type: 'dial'; id: string; remote: Party; at: number; sipCallId?: string | null; origin?: CallOrigin }
   | { type: 'remote-ringing'; id: string; at: number }
   | { type: 'answer'; id: string; at: number }
   | { type: 'confirmed'; id: string; at: number }
@@ -80,7 +143,19 @@ export type CallEvent =
   | { type: 'notice'; id: string; text: string | null }
   | { type: 'hangup'; id: string; at: number }
   | { type: 'ended'; id: string; at: number; reason: CallEndReason; cause?: string | null }
-  | { type: 'forget'; id: string };
+  | { type: 'forget'; id: string }
+  /** The agent starts a warm or blind transfer of this call (the caller's leg). */
+  | { type: 'transfer-start'; id: string; kind: 'warm' | 'blind'; target: Party; note: HandoffNote; at: number }
+  /** The consultation call for this call's warm transfer was placed. */
+  | { type: 'transfer-consult'; id: string; consultId: string }
+  /** REFER sent: the caller's phone is being asked to go to the colleague. */
+  | { type: 'transfer-completing'; id: string; at: number }
+  /** The transfer did not happen; the caller stays with the agent. */
+  | { type: 'transfer-failed'; id: string; problem: string; offerMessage?: boolean; referRefused?: boolean; at: number }
+  /** The agent dismissed a failed transfer (or cancelled one in progress). */
+  | { type: 'transfer-clear'; id: string }
+  /** A handoff note arrived for this call after it started ringing (SIP MESSAGE). */
+  | { type: 'handoff'; id: string; handoff: ReceivedHandoff; conversationId?: string; transfers?: number };
 
 export interface CallsState {
   calls: Readonly<Record<string, Call>>;
@@ -92,8 +167,13 @@ export const emptyCalls: CallsState = { calls: {}, order: [] };
 
 const live = (phase: CallPhase) => phase !== 'ended';
 
+type PhaseEvent = Exclude<
+  CallEvent['type'],
+  'incoming' | 'dial' | 'forget' | 'mute' | 'notice' | 'transfer-start' | 'transfer-consult' | 'transfer-completing' | 'transfer-failed' | 'transfer-clear' | 'handoff'
+>;
+
 /** Which phases each event may move a call out of. Anything else is ignored (and reported). */
-const allowed: Record<Exclude<CallEvent['type'], 'incoming' | 'dial' | 'forget' | 'mute' | 'notice'>, readonly CallPhase[]> = {
+const allowed: Record<PhaseEvent, readonly CallPhase[]> = {
   'remote-ringing': ['dialing', 'ringing-out'],
   answer: ['ringing-in'],
   confirmed: ['answering', 'dialing', 'ringing-out'],
@@ -136,6 +216,7 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
     case 'incoming':
     case 'dial': {
       if (existing) return ignore();
+      const origin = event.origin ?? {};
       return put(state, {
         id: event.id,
         direction: event.type === 'incoming' ? 'inbound' : 'outbound',
@@ -152,6 +233,74 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
         endCause: null,
         muted: false,
         notice: null,
+        conversationId: origin.conversationId ?? event.id,
+        transfers: origin.transfers ?? 0,
+        subject: origin.subject ?? event.remote,
+        consultFor: origin.consultFor ?? null,
+        handoff: origin.handoff ?? null,
+        transfer: null,
+        transferredTo: null,
+        replaced: origin.replaced ?? null,
+      });
+    }
+    case 'transfer-start': {
+      // One transfer at a time, of a call that is up; never of a consultation call itself.
+      const busy = existing?.transfer && existing.transfer.stage !== 'failed';
+      if (!existing || busy || existing.consultFor || !['active', 'held', 'remote-held'].includes(existing.phase)) return ignore();
+      return put(state, {
+        ...existing,
+        transfer: {
+          kind: event.kind,
+          target: event.target,
+          note: event.note,
+          consultId: null,
+          stage: 'consulting',
+          problem: null,
+          offerMessage: false,
+          referRefused: false,
+          since: event.at,
+        },
+      });
+    }
+    case 'transfer-consult': {
+      const t = existing?.transfer;
+      if (!existing || !live(existing.phase) || !t || t.stage !== 'consulting' || t.consultId) return ignore();
+      return put(state, { ...existing, transfer: { ...t, consultId: event.consultId } });
+    }
+    case 'transfer-completing': {
+      const t = existing?.transfer;
+      if (!existing || !live(existing.phase) || !t || t.stage !== 'consulting') return ignore();
+      return put(state, { ...existing, transfer: { ...t, stage: 'completing', since: event.at } });
+    }
+    case 'transfer-failed': {
+      const t = existing?.transfer;
+      if (!existing || !t || t.stage === 'failed') return ignore();
+      return put(state, {
+        ...existing,
+        transfer: {
+          ...t,
+          stage: 'failed',
+          consultId: null,
+          problem: event.problem,
+          offerMessage: event.offerMessage ?? false,
+          referRefused: event.referRefused ?? false,
+          since: event.at,
+        },
+      });
+    }
+    case 'transfer-clear': {
+      if (!existing?.transfer) return ignore();
+      return put(state, { ...existing, transfer: null });
+    }
+    case 'handoff': {
+      if (!existing || !live(existing.phase)) return ignore();
+      // A note on the INVITE is the structured original; a later MESSAGE adds nothing to it.
+      if (existing.handoff && existing.handoff.via !== 'message') return ignore();
+      return put(state, {
+        ...existing,
+        handoff: event.handoff,
+        conversationId: event.conversationId ?? existing.conversationId,
+        transfers: Math.max(existing.transfers, event.transfers ?? 0),
       });
     }
     case 'forget': {
@@ -191,7 +340,14 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
     case 'ended': {
       // A call the far end ended while we were already hanging up still counts as ours.
       const reason = existing.phase === 'ending' && event.reason === 'hangup-remote' ? 'hangup-local' : event.reason;
-      return put(state, enter(existing, 'ended', event.at, { endedAt: event.at, endReason: reason, endCause: event.cause ?? null, notice: null }));
+      const t = existing.transfer;
+      // A caller who was handed on keeps who they went to; a transfer still in progress did not happen.
+      const transferredTo = reason === 'transferred' && t ? t.target : existing.transferredTo;
+      const transfer = t && reason !== 'transferred' && t.stage !== 'failed' ? { ...t, stage: 'failed' as const, consultId: null, problem: 'The call ended before the transfer', since: event.at } : t;
+      return put(
+        state,
+        enter(existing, 'ended', event.at, { endedAt: event.at, endReason: reason, endCause: event.cause ?? null, notice: null, transferredTo, transfer }),
+      );
     }
     default: {
       const unreachable: never = event;

@@ -3,7 +3,17 @@ import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent } from 'jssip/lib/UA';
 import type { SipAccount } from '../../../common/provisioning';
 import { applyJsSipFixes } from './jssipFixes';
-import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallsState, type Party } from './callMachine';
+import { emptyCalls, liveCalls, reduceCalls, type Call, type CallEndReason, type CallEvent, type CallOrigin, type CallsState, type Party } from './callMachine';
+import {
+  ConversationIdSchema,
+  decodeHandoff,
+  encodeHandoff,
+  handoffHeaders,
+  handoffText,
+  parseTransferCount,
+  type HandoffNote,
+} from '../../../common/transfer';
+import { base64 } from './handoff';
 
 /** The parts of JsSIP's RTCSession used to send a hold re-INVITE without its end-the-call-on-failure. */
 interface SessionInternals {
@@ -32,10 +42,24 @@ export type Registration =
   /** The PBX cannot be reached; JsSIP keeps retrying and re-registers when it is back. */
   | { state: 'disconnected'; reason: string };
 
+/** A text message (SIP MESSAGE) that reached this desk: a colleague's handoff note or any other text. */
+export interface TextMessage {
+  id: string;
+  from: Party;
+  body: string;
+  at: number;
+  /** The structured note when the sender was Frontdesk. */
+  note: HandoffNote | null;
+  /** The call it belongs to, once known. */
+  callId: string | null;
+}
+
 export interface EngineSnapshot {
   account: { user: string; domain: string; displayName: string | null } | null;
   registration: Registration;
   calls: CallsState;
+  /** Text messages received, newest last (the last 50). */
+  messages: readonly TextMessage[];
 }
 
 export interface MediaStats {
@@ -56,7 +80,14 @@ export interface MediaStats {
 export interface EnginePreferences {
   dnd: 'off' | 'reject' | 'missed';
   microphoneId: string;
+  /** How long a consultation call may ring before the transfer is given up (seconds). */
+  transferRingTimeoutS: number;
 }
+
+/** How long a note that came as a SIP MESSAGE waits for the transferred call it announces. */
+const pendingNoteMs = 120_000;
+/** How long the caller's phone has to report a transfer's outcome (NOTIFY) after REFER. */
+const referReportTimeoutMs = 15_000;
 
 export interface EngineOptions {
   /** Plays the far end's audio; the engine hands it a stream per call. */
@@ -96,6 +127,26 @@ function describeRegistrationFailure(cause: string | undefined, status?: number,
   }
 }
 
+/** A new conversation id: unique across desks, fit for a SIP header. */
+function newConversationId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** JsSIP's 'refer' event on a session, as used here. */
+interface ReferEvent {
+  request: { refer_to?: { uri?: { user?: string } } };
+  accept(initCallback: (session: RTCSession) => void, options: object): void;
+  reject(): void;
+}
+
+/** The parts of a JsSIP incoming request read here. */
+interface IncomingRequest {
+  body?: unknown;
+  from?: { uri?: { user?: string }; display_name?: string };
+  getHeader(name: string): string | undefined;
+}
+
 /** The X- headers of a request (first value each, trimmed and length-limited). */
 function extensionHeaders(headers: Record<string, { raw?: string }[]> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -107,7 +158,7 @@ function extensionHeaders(headers: Record<string, { raw?: string }[]> | undefine
 }
 
 export class SipEngine {
-  private snapshot: EngineSnapshot = { account: null, registration: { state: 'no-account' }, calls: emptyCalls };
+  private snapshot: EngineSnapshot = { account: null, registration: { state: 'no-account' }, calls: emptyCalls, messages: [] };
   private readonly listeners = new Set<() => void>();
   private ua: JsSIP.UA | null = null;
   private readonly sessions = new Map<string, RTCSession>();
@@ -115,7 +166,13 @@ export class SipEngine {
   private readonly senders = new Map<string, { sender: RTCRtpSender; track: MediaStreamTrack }>();
   /** End reasons decided here rather than read from JsSIP's cause (calls refused by DND). */
   private readonly endOverrides = new Map<string, { reason: CallEndReason; cause: string }>();
-  private prefs: EnginePreferences = { dnd: 'off', microphoneId: '' };
+  private prefs: EnginePreferences = { dnd: 'off', microphoneId: '', transferRingTimeoutS: 25 };
+  /** Notes that came as SIP MESSAGE for a call not here yet (a blind transfer), by the caller's digits. */
+  private readonly pendingNotes = new Map<string, { note: HandoffNote; conversationId: string | null; transfers: number; at: number; messageId: string }>();
+  /** While JsSIP creates the call that replaces call `replacing` (INVITE with Replaces). */
+  private replacing: string | null = null;
+  /** Timers of transfers in progress (ring timeout, NOTIFY timeout), by the caller's call id. */
+  private readonly transferTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly now: () => number;
   private nextId = 1;
 
@@ -143,8 +200,8 @@ export class SipEngine {
     if (calls !== this.snapshot.calls) this.update({ calls });
   }
 
-  configure(prefs: EnginePreferences) {
-    this.prefs = prefs;
+  configure(prefs: Partial<EnginePreferences>) {
+    this.prefs = { ...this.prefs, ...prefs };
   }
 
   // ---- account ----
@@ -203,6 +260,9 @@ export class SipEngine {
     ua.on('newRTCSession', mine((e: IncomingRTCSessionEvent | OutgoingRTCSessionEvent) => {
       if (e.originator === 'remote') this.onIncoming(e.session, e.request as never);
     }));
+    ua.on('newMessage', mine((e: { originator: string; request: IncomingRequest }) => {
+      if (e.originator === 'remote') this.onTextMessage(e.request);
+    }));
     ua.start();
   }
 
@@ -254,22 +314,36 @@ export class SipEngine {
       this.dispatch({ type: e.originator === 'local' ? 'resume' : 'remote-resume', id, at: this.now() });
       this.syncSender(id);
     });
+    session.on('replaces', ((e: { accept: (cb?: (s: RTCSession) => void) => void; reject: () => void }) => {
+      // The caller this colleague handed over arrives in place of this consultation call.
+      const call = this.snapshot.calls.calls[id];
+      if (!call || call.phase === 'ended') {
+        e.reject();
+        return;
+      }
+      this.endOverrides.set(id, { reason: 'replaced', cause: 'The transferred caller took this call over' });
+      this.replacing = id;
+      try {
+        e.accept();
+      } finally {
+        this.replacing = null;
+      }
+    }) as never);
+    session.on('refer', ((e: ReferEvent) => this.onReferReceived(id, e)) as never);
     const finish = (e: { originator: string; cause: string; message?: unknown }) => {
       const call = this.snapshot.calls.calls[id];
       const msg = e.message as { status_code?: number; reason_phrase?: string } | undefined;
       const status = msg?.status_code ? `${msg.status_code} ${msg.reason_phrase ?? ''}`.trim() : null;
       const override = this.endOverrides.get(id);
-      this.dispatch({
-        type: 'ended',
-        id,
-        at: this.now(),
-        reason: override?.reason ?? endReasonFor(e.originator, e.cause, call?.answeredAt != null, direction),
-        cause: override?.cause ?? status ?? e.cause,
-      });
+      const reason = override?.reason ?? endReasonFor(e.originator, e.cause, call?.answeredAt != null, direction);
+      const cause = override?.cause ?? status ?? e.cause;
+      this.dispatch({ type: 'ended', id, at: this.now(), reason, cause });
       this.sessions.delete(id);
       this.senders.delete(id);
       this.endOverrides.delete(id);
       this.options.playRemote?.(id, null);
+      if (call?.consultFor) this.onConsultEnded(call, reason, cause, e.originator);
+      if (call?.transfer && call.transfer.stage !== 'failed') this.onTransferredCallEnded(call, reason);
     };
     session.on('ended', finish);
     session.on('failed', finish);
@@ -280,16 +354,29 @@ export class SipEngine {
     request: { call_id?: string; to?: { uri?: { user?: string } }; headers?: Record<string, { raw?: string }[]> },
   ) {
     const id = `call-${this.nextId++}`;
+    const replacedId = this.replacing;
+    const remote = this.partyFrom(session);
+    const sipHeaders = extensionHeaders(request.headers);
+    const replaced = replacedId ? this.snapshot.calls.calls[replacedId] : undefined;
+    const origin = replaced ? this.originReplacing(replaced) : this.originOf(remote, sipHeaders);
+    origin.conversationId ??= newConversationId();
     this.track(id, session, 'inbound');
     this.dispatch({
       type: 'incoming',
       id,
-      remote: this.partyFrom(session),
+      remote,
       at: this.now(),
-      dialled: request.to?.uri?.user ?? null,
+      dialled: replaced ? replaced.dialled : (request.to?.uri?.user ?? null),
       sipCallId: request.call_id ?? null,
-      sipHeaders: extensionHeaders(request.headers),
+      sipHeaders: replaced ? { ...replaced.sipHeaders, ...sipHeaders } : sipHeaders,
+      origin,
     });
+    if (replaced) {
+      // RFC 3891: the call that replaces one in progress is taken at once, without ringing.
+      this.dispatch({ type: 'answer', id, at: this.now() });
+      queueMicrotask(() => session.answer(this.mediaOptions()));
+      return;
+    }
     if (this.prefs.dnd !== 'off') {
       // Do not disturb: nothing rings; the caller hears busy (reject) or "unavailable" (missed).
       const missed = this.prefs.dnd === 'missed';
@@ -436,28 +523,420 @@ export class SipEngine {
   }
 
   /** Places a call to an extension or a number; returns the call id, or null without an account. */
-  dial(target: string, displayName: string | null = null): string | null {
+  dial(target: string, displayName: string | null = null, extra: { extraHeaders?: string[]; origin?: CallOrigin } = {}): string | null {
     const ua = this.ua;
     const account = this.snapshot.account;
     if (!ua || !account) return null;
     const id = `call-${this.nextId++}`;
     const uri = target.startsWith('sip:') ? target : `sip:${target}@${account.domain}`;
     const party: Party = { number: target, displayName };
+    extra = { ...extra, origin: { ...extra.origin, conversationId: extra.origin?.conversationId ?? newConversationId() } };
     for (const other of liveCalls(this.snapshot.calls)) {
       if (other.phase === 'active' || other.phase === 'remote-held') this.hold(other.id);
     }
     let session: RTCSession;
     try {
-      session = ua.call(uri, this.mediaOptions());
+      session = ua.call(uri, { ...this.mediaOptions(), extraHeaders: extra.extraHeaders ?? [] });
     } catch (error) {
-      this.dispatch({ type: 'dial', id, remote: party, at: this.now() });
+      this.dispatch({ type: 'dial', id, remote: party, at: this.now(), origin: extra.origin });
       this.dispatch({ type: 'ended', id, at: this.now(), reason: 'failed', cause: (error as Error).message });
       return id;
     }
     const sipCallId = (session as unknown as { _request?: { call_id?: string } })._request?.call_id ?? null;
-    this.dispatch({ type: 'dial', id, remote: party, at: this.now(), sipCallId });
+    this.dispatch({ type: 'dial', id, remote: party, at: this.now(), sipCallId, origin: extra.origin });
     this.track(id, session, 'outbound');
     return id;
+  }
+
+  // ---- transfers ----
+
+  /** What an incoming call brings along: a handoff note on the INVITE, or one that came ahead as a SIP MESSAGE. */
+  private originOf(remote: Party, headers: Record<string, string>): CallOrigin {
+    const header = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+    const conversation = ConversationIdSchema.safeParse(header(handoffHeaders.conversation));
+    const transfers = parseTransferCount(header(handoffHeaders.transfers));
+    const encoded = header(handoffHeaders.handoff);
+    const note = encoded ? decodeHandoff(encoded, base64) : null;
+    if (note) {
+      return {
+        conversationId: conversation.success ? conversation.data : undefined,
+        transfers,
+        handoff: { note, kind: 'warm', via: 'invite' },
+        subject: note.callerNumber ? { number: note.callerNumber, displayName: note.callerName || null } : remote,
+      };
+    }
+    // A blind transfer: the caller's own INVITE, announced by a MESSAGE with the caller's number.
+    const digits = remote.number.replace(/\D+/g, '');
+    const pending = digits ? this.pendingNotes.get(digits) : undefined;
+    if (pending && this.now() - pending.at < pendingNoteMs) {
+      this.pendingNotes.delete(digits);
+      return {
+        conversationId: pending.conversationId ?? (conversation.success ? conversation.data : undefined),
+        transfers: Math.max(pending.transfers, transfers),
+        handoff: { note: pending.note, kind: 'blind', via: 'message' },
+      };
+    }
+    return { conversationId: conversation.success ? conversation.data : undefined, transfers };
+  }
+
+  /** The caller who replaces a consultation call inherits its note, card, conversation and count. */
+  private originReplacing(replaced: Call): CallOrigin {
+    return {
+      conversationId: replaced.conversationId,
+      transfers: replaced.transfers,
+      subject: replaced.subject,
+      handoff: replaced.handoff ? { ...replaced.handoff, via: 'replaces' } : null,
+      replaced: replaced.id,
+    };
+  }
+
+  /** A SIP MESSAGE: a colleague's handoff note (bound to its call when it is here) or plain text. */
+  private onTextMessage(request: IncomingRequest) {
+    const header = (name: string) => request.getHeader(name)?.trim() || undefined;
+    const from: Party = { number: request.from?.uri?.user ?? 'unknown', displayName: request.from?.display_name || null };
+    const body = typeof request.body === 'string' ? request.body.slice(0, 10_000) : '';
+    const encoded = header(handoffHeaders.handoff);
+    const note = encoded ? decodeHandoff(encoded, base64) : null;
+    const conversation = ConversationIdSchema.safeParse(header(handoffHeaders.conversation));
+    const conversationId = conversation.success ? conversation.data : null;
+    const transfers = parseTransferCount(header(handoffHeaders.transfers));
+    const messageId = `msg-${this.nextId++}`;
+    let callId: string | null = null;
+    if (note) {
+      const live = liveCalls(this.snapshot.calls);
+      const callerDigits = (header(handoffHeaders.caller) ?? note.callerNumber).replace(/\D+/g, '');
+      // The consultation call it announces may already ring here (same conversation)…
+      const match =
+        live.find((c) => conversationId !== null && c.conversationId === conversationId) ??
+        live.find((c) => c.phase === 'ringing-in' && callerDigits !== '' && c.remote.number.replace(/\D+/g, '') === callerDigits);
+      if (match) {
+        callId = match.id;
+        this.dispatch({ type: 'handoff', id: match.id, handoff: { note, kind: match.remote.number === from.number ? 'warm' : 'blind', via: 'message' }, conversationId: conversationId ?? undefined, transfers });
+      } else if (callerDigits) {
+        // …or the caller will arrive on their own (a blind transfer): keep it for them.
+        this.pendingNotes.set(callerDigits, { note, conversationId, transfers, at: this.now(), messageId });
+      }
+    }
+    const message = { id: messageId, from, body, at: this.now(), note, callId };
+    this.update({ messages: [...this.snapshot.messages, message].slice(-50) });
+  }
+
+  /** Sends the note as a plain-text SIP MESSAGE (any phone shows it; a Frontdesk binds it to the call). */
+  private sendNote(callId: string, target: string, note: HandoffNote, kind: 'warm' | 'blind', headers: string[]) {
+    const ua = this.ua;
+    const account = this.snapshot.account;
+    if (!ua || !account) return;
+    try {
+      ua.sendMessage(`sip:${target}@${account.domain}`, handoffText(note, kind), {
+        contentType: 'text/plain;charset=UTF-8',
+        extraHeaders: [...headers, `${handoffHeaders.caller}: ${note.callerNumber.replace(/[^0-9+*#]/g, '') || 'unknown'}`],
+        eventHandlers: {
+          succeeded: () => this.transferMessage(callId, 'The note was delivered as a text message'),
+          failed: (e: { response?: { status_code?: number; reason_phrase?: string }; cause?: string }) =>
+            this.transferMessage(
+              callId,
+              `The colleague's phone did not take the text message (${e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : e.cause ?? 'no answer'})${kind === 'warm' ? '; the note still travels with the call' : ''}`,
+            ),
+        },
+      });
+    } catch (error) {
+      this.transferMessage(callId, `The text message could not be sent: ${(error as Error).message}`);
+    }
+  }
+
+  private transferMessage(callId: string, text: string) {
+    const call = this.snapshot.calls.calls[callId];
+    if (call && call.phase !== 'ended') this.dispatch({ type: 'notice', id: callId, text });
+  }
+
+  private headersFor(call: Call, note: HandoffNote): string[] {
+    return [
+      `${handoffHeaders.conversation}: ${call.conversationId}`,
+      `${handoffHeaders.transfers}: ${call.transfers + 1}`,
+      `${handoffHeaders.handoff}: ${encodeHandoff(note, base64)}`,
+    ];
+  }
+
+  private clearTimer(callId: string) {
+    const t = this.transferTimers.get(callId);
+    if (t) clearTimeout(t);
+    this.transferTimers.delete(callId);
+  }
+
+  /**
+   * Starts a transfer of call `callId` (the caller) to a colleague's extension.
+   * Warm: the note goes ahead as a SIP MESSAGE, the caller is held and the colleague is called
+   * with the note on the INVITE. Blind: the note goes as a SIP MESSAGE and the caller's phone is
+   * sent to the colleague at once (REFER).
+   */
+  startTransfer(callId: string, kind: 'warm' | 'blind', target: Party, note: HandoffNote): boolean {
+    const call = this.snapshot.calls.calls[callId];
+    const session = this.sessions.get(callId);
+    if (!call || !session?.isEstablished()) return false;
+    const before = this.snapshot.calls;
+    this.dispatch({ type: 'transfer-start', id: callId, kind, target, note, at: this.now() });
+    if (this.snapshot.calls === before) return false;
+    const headers = this.headersFor(call, note);
+    this.sendNote(callId, target.number, note, kind, headers.slice(0, 2));
+    if (kind === 'blind') {
+      this.refer(callId, null);
+      return true;
+    }
+    const consultId = this.dial(target.number, target.displayName, {
+      extraHeaders: headers,
+      origin: { conversationId: call.conversationId, transfers: call.transfers, subject: call.subject, consultFor: callId },
+    });
+    if (!consultId) {
+      this.failTransfer(callId, 'The colleague could not be called (no account)', false);
+      return false;
+    }
+    this.dispatch({ type: 'transfer-consult', id: callId, consultId });
+    const ringS = Math.max(5, this.prefs.transferRingTimeoutS);
+    this.transferTimers.set(
+      callId,
+      setTimeout(() => {
+        const consult = this.snapshot.calls.calls[consultId];
+        if (consult && (consult.phase === 'dialing' || consult.phase === 'ringing-out')) {
+          this.endOverrides.set(consultId, { reason: 'no-answer', cause: `No answer within ${ringS} s` });
+          this.sessions.get(consultId)?.terminate();
+        }
+      }, ringS * 1000),
+    );
+    return true;
+  }
+
+  /** Completes a warm transfer: REFER with Replaces to the caller; the agent drops out when it reports success. */
+  completeTransfer(callId: string) {
+    const call = this.snapshot.calls.calls[callId];
+    const t = call?.transfer;
+    if (!call || !t || t.stage !== 'consulting' || !t.consultId) return;
+    const consult = this.sessions.get(t.consultId);
+    if (!consult) return;
+    if (!consult.isEstablished()) {
+      // Replaces only matches an answered call: while the colleague's phone still rings, the
+      // caller is sent there unattended instead, and the ringing consultation is withdrawn.
+      const consultId = t.consultId;
+      this.dispatch({ type: 'notice', id: callId, text: `${t.target.displayName ?? t.target.number} had not answered yet: the caller is sent there directly` });
+      this.dispatch({ type: 'transfer-completing', id: callId, at: this.now() });
+      this.endOverrides.set(consultId, { reason: 'cancelled', cause: 'Transfer completed while it rang' });
+      consult.terminate();
+      this.refer(callId, null);
+      return;
+    }
+    this.refer(callId, consult);
+  }
+
+  /** REFER to the caller's phone (with Replaces for a warm transfer), with our own timeout for its report. */
+  private refer(callId: string, consult: RTCSession | null) {
+    const call = this.snapshot.calls.calls[callId];
+    const t = call?.transfer;
+    const session = this.sessions.get(callId);
+    const account = this.snapshot.account;
+    if (!call || !t || !session || !account) return;
+    this.clearTimer(callId);
+    if (t.stage !== 'completing') this.dispatch({ type: 'transfer-completing', id: callId, at: this.now() });
+    const target = `sip:${t.target.number}@${account.domain}`;
+    const done = () => {
+      this.clearTimer(callId);
+      const now = this.snapshot.calls.calls[callId];
+      if (!now || now.phase === 'ended' || now.transfer?.stage !== 'completing') return;
+      const to = `${t.target.displayName ? `${t.target.displayName} (${t.target.number})` : t.target.number}`;
+      this.endOverrides.set(callId, { reason: 'transferred', cause: `Transferred to ${to}${consult ? '' : ' (unattended)'}` });
+      const consultId = now.transfer.consultId;
+      if (consultId && this.sessions.has(consultId)) {
+        this.endOverrides.set(consultId, { reason: 'transferred', cause: `Caller handed over to ${to}` });
+        try {
+          this.sessions.get(consultId)?.terminate();
+        } catch {
+          // already ending (the colleague's side ended it on Replaces)
+        }
+      }
+      try {
+        session.terminate();
+      } catch {
+        // the caller's phone already hung up on us
+      }
+    };
+    const failed = (problem: string, referRefused: boolean) => {
+      this.clearTimer(callId);
+      this.failTransfer(callId, problem, false, referRefused);
+    };
+    try {
+      session.refer(target, {
+        ...(consult ? { replaces: consult } : {}),
+        extraHeaders: [`Referred-By: <sip:${account.user}@${account.domain}>`],
+        eventHandlers: {
+          requestFailed: (e: { response?: { status_code?: number; reason_phrase?: string }; cause?: string }) => {
+            const why = e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : (e.cause ?? 'no answer');
+            failed(`The caller's phone refused the transfer (${why})`, true);
+          },
+          accepted: done,
+          failed: (e: { status_line?: { status_code?: number; reason_phrase?: string } }) => {
+            const sl = e.status_line;
+            failed(`The caller's phone could not reach ${t.target.number}${sl?.status_code ? ` (${sl.status_code} ${sl.reason_phrase ?? ''})`.trimEnd() : ''}`, false);
+          },
+        },
+      } as never);
+    } catch (error) {
+      failed(`The transfer could not be sent: ${(error as Error).message}`, true);
+      return;
+    }
+    this.transferTimers.set(
+      callId,
+      setTimeout(() => failed(`The caller's phone did not report whether the transfer worked within ${referReportTimeoutMs / 1000} s`, false), referReportTimeoutMs),
+    );
+  }
+
+  /** The transfer did not happen: the caller comes back off hold, microphone live, and the agent is told why. */
+  private failTransfer(callId: string, problem: string, offerMessage: boolean, referRefused = false) {
+    this.clearTimer(callId);
+    const call = this.snapshot.calls.calls[callId];
+    if (!call || !call.transfer || call.transfer.stage === 'failed') return;
+    const consultLive = call.transfer.consultId ? this.sessions.has(call.transfer.consultId) : false;
+    this.dispatch({ type: 'transfer-failed', id: callId, problem, offerMessage, referRefused, at: this.now() });
+    // While the agent still talks to the colleague (REFER refused), the caller stays on hold.
+    if (call.phase !== 'ended' && !consultLive) {
+      if (call.muted) this.setMuted(callId, false);
+      if (call.phase === 'held') this.resume(callId);
+    }
+  }
+
+  /** A consultation call ended: unless the transfer is completing, it did not happen. */
+  private onConsultEnded(consult: Call, reason: CallEndReason, cause: string, originator: string) {
+    const callerId = consult.consultFor!;
+    const caller = this.snapshot.calls.calls[callerId];
+    const t = caller?.transfer;
+    if (!caller || !t || t.consultId !== consult.id) return;
+    if (t.stage === 'completing') {
+      // The colleague's phone ends the consultation when the caller arrives with Replaces:
+      // that is the transfer working, even before the caller's phone reports it.
+      if (t.consultId === consult.id && originator === 'remote' && reason !== 'failed' && consult.answeredAt !== null) {
+        this.endOverrides.set(callerId, { reason: 'transferred', cause: `Transferred to ${t.target.number}` });
+        this.clearTimer(callerId);
+        try {
+          this.sessions.get(callerId)?.terminate();
+        } catch {
+          // gone already
+        }
+      }
+      return;
+    }
+    if (t.stage !== 'consulting') return;
+    const name = t.target.displayName ?? t.target.number;
+    let problem: string;
+    let offer = true;
+    switch (reason) {
+      case 'rejected':
+        problem = /^486|busy/i.test(cause) ? `${name} is busy (${cause})` : `${name} declined the call (${cause})`;
+        break;
+      case 'no-answer':
+        problem = `${name} did not answer (${cause})`;
+        break;
+      case 'cancelled':
+        problem = 'Transfer cancelled';
+        offer = false;
+        break;
+      case 'hangup-local':
+        problem = 'Transfer cancelled';
+        offer = false;
+        break;
+      case 'hangup-remote':
+        problem = `${name} hung up without taking the caller`;
+        break;
+      default:
+        problem = `The call to ${name} failed (${cause})`;
+    }
+    this.failTransfer(callerId, problem, offer);
+  }
+
+  /** The caller's leg ended while a transfer of it was under way (caller hung up, or the transfer worked). */
+  private onTransferredCallEnded(caller: Call, reason: CallEndReason) {
+    this.clearTimer(caller.id);
+    if (reason === 'transferred') return;
+    const consultId = caller.transfer?.consultId;
+    if (consultId) {
+      const consult = this.snapshot.calls.calls[consultId];
+      if (consult && consult.phase !== 'ended') {
+        this.dispatch({ type: 'notice', id: consultId, text: 'The caller hung up while waiting: nobody to transfer any more' });
+        // Still ringing at the colleague's: withdraw it; if they talk, the agent ends it.
+        if (consult.phase === 'dialing' || consult.phase === 'ringing-out') {
+          this.endOverrides.set(consultId, { reason: 'cancelled', cause: 'The caller hung up before the transfer' });
+          this.sessions.get(consultId)?.terminate();
+        }
+      }
+    }
+  }
+
+  /** The agent gives up a transfer: the consultation ends and the caller is back, resumed. */
+  cancelTransfer(callId: string) {
+    const call = this.snapshot.calls.calls[callId];
+    const t = call?.transfer;
+    if (!call || !t) return;
+    if (t.stage === 'failed') {
+      this.dispatch({ type: 'transfer-clear', id: callId });
+      const consultId = t.consultId;
+      if (consultId) this.hangup(consultId);
+      return;
+    }
+    const consultId = t.consultId;
+    this.clearTimer(callId);
+    this.dispatch({ type: 'transfer-failed', id: callId, problem: 'Transfer cancelled', at: this.now() });
+    this.dispatch({ type: 'transfer-clear', id: callId });
+    if (consultId && this.sessions.has(consultId)) {
+      this.endOverrides.set(consultId, { reason: this.snapshot.calls.calls[consultId]?.answeredAt ? 'hangup-local' : 'cancelled', cause: 'Transfer cancelled' });
+      this.sessions.get(consultId)?.terminate();
+    }
+    if (call.phase !== 'ended') {
+      if (call.muted) this.setMuted(callId, false);
+      if (call.phase === 'held') this.resume(callId);
+    }
+  }
+
+  /** After the caller's phone refused REFER with Replaces: try an unattended REFER instead. */
+  blindTransferInstead(callId: string) {
+    const call = this.snapshot.calls.calls[callId];
+    const t = call?.transfer;
+    if (!call || !t || t.stage !== 'failed') return;
+    const consultId = t.consultId;
+    this.dispatch({ type: 'transfer-clear', id: callId });
+    this.dispatch({ type: 'transfer-start', id: callId, kind: 'blind', target: t.target, note: t.note, at: this.now() });
+    if (consultId && this.sessions.has(consultId)) this.hangup(consultId);
+    this.refer(callId, null);
+  }
+
+  /** Dismisses a failed transfer's message. */
+  clearTransfer(callId: string) {
+    this.dispatch({ type: 'transfer-clear', id: callId });
+  }
+
+  /**
+   * A REFER on one of our calls (a colleague or the PBX transfers us elsewhere): JsSIP has
+   * answered 202; we follow it with a new call that keeps the conversation, and JsSIP reports
+   * its progress to the referrer (NOTIFY).
+   */
+  private onReferReceived(id: string, e: ReferEvent) {
+    const call = this.snapshot.calls.calls[id];
+    const target = e.request.refer_to?.uri?.user;
+    if (!call || call.phase === 'ended' || !target) {
+      e.reject();
+      return;
+    }
+    const newId = `call-${this.nextId++}`;
+    const party: Party = { number: target, displayName: null };
+    const by = call.remote.displayName ?? call.remote.number;
+    this.dispatch({ type: 'notice', id, text: `${by} transferred this call to ${target}` });
+    e.accept((s: RTCSession) => {
+      const sipCallId = (s as unknown as { _request?: { call_id?: string } })._request?.call_id ?? null;
+      this.dispatch({
+        type: 'dial',
+        id: newId,
+        remote: party,
+        at: this.now(),
+        sipCallId,
+        origin: { conversationId: call.conversationId, transfers: call.transfers + 1, subject: call.direction === 'inbound' ? call.subject : party },
+      });
+      this.track(newId, s, 'outbound');
+    }, this.mediaOptions());
   }
 
   forget(id: string) {

@@ -33,10 +33,13 @@ const endLabels: Record<NonNullable<Call['endReason']>, string> = {
   rejected: 'Not reached',
   'no-answer': 'No answer',
   cancelled: 'Cancelled',
+  transferred: 'Transferred',
+  replaced: 'The caller was put through to you',
   failed: 'Call failed',
 };
 
 export function endLabel(call: Call): string {
   const base = call.endReason ? endLabels[call.endReason] : 'Call ended';
-  return call.endCause && (call.endReason === 'rejected' || call.endReason === 'failed') ? `${base} (${call.endCause})` : base;
+  if (call.endReason === 'transferred' && call.endCause) return call.endCause;
+  return call.endCause && (call.endReason === 'rejected' || call.endReason === 'failed' || call.endReason === 'no-answer') ? `${base} (${call.endCause})` : base;
 }
