@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SettingChangeSchema, SettingsViewSchema } from './settings';
-import { ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
+import { ColleagueSchema, ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
 import { NoSuitableNoteInputSchema, NoSuitableReportSchema, ScriptLibrarySchema, ScriptRunSchema } from './callScript';
 import {
   ClientCardSchema,
@@ -66,6 +66,8 @@ export type AppInfo = z.infer<typeof AppInfoSchema>;
 export const AccountViewSchema = z.object({
   account: SipAccountSchema.nullable(),
   provisioning: ProvisioningStatusSchema,
+  /** The office's extensions (from provisioning), for transfers. */
+  colleagues: z.array(ColleagueSchema).default([]),
 });
 export type AccountView = z.infer<typeof AccountViewSchema>;
 

@@ -32,6 +32,14 @@ export const SipAccountSchema = z
   .strict();
 export type SipAccount = z.infer<typeof SipAccountSchema>;
 
+/** A colleague a call can be transferred to: the transfer dialog's directory. */
+export const ColleagueSchema = z.strictObject({
+  extension: z.string().trim().min(1, 'must not be empty').max(64).regex(/^[^\s@:;]+$/, 'must not contain spaces, @, : or ;'),
+  name: z.string().trim().min(1, 'must not be empty').max(100),
+  department: z.string().trim().max(100).optional(),
+});
+export type Colleague = z.infer<typeof ColleagueSchema>;
+
 export const ProvisioningFileSchema = z
   .object({
     /** Format version of the provisioning file. */
@@ -45,6 +53,8 @@ export const ProvisioningFileSchema = z
     crm: CrmConfigSchema.optional(),
     /** Which INVITE headers tell what came before the call (IVR choice, queue, campaign, lead, chat). */
     pbxHeaders: PbxHeadersConfigSchema.optional(),
+    /** The office's extensions, for transfers (name, extension, department). */
+    colleagues: z.array(ColleagueSchema).max(2000, 'must list at most 2000 colleagues').optional(),
   })
   .strict();
 export type ProvisioningFile = z.infer<typeof ProvisioningFileSchema>;

@@ -21,6 +21,8 @@ const settingFields = {
   speakerId: z.string().max(512),
   /** Where the ringtone plays: a separate ringer (loudspeaker) while the headset stays on the call. */
   ringerId: z.string().max(512),
+  /** How long a colleague's phone may ring during a warm transfer before the caller comes back (seconds). */
+  transferRingTimeoutS: z.number().int('must be a whole number of seconds').min(5, 'must be at least 5 seconds').max(120, 'must be at most 120 seconds'),
 };
 
 export const defaultSettings = {
@@ -32,6 +34,7 @@ export const defaultSettings = {
   microphoneId: '',
   speakerId: '',
   ringerId: '',
+  transferRingTimeoutS: 25,
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProvisioningFileSchema, type ProvisioningFile } from '../common/provisioning';
-import { labAccount, labDomain, labWsUrl } from './lab/config';
+import { labAccount, labAccounts, labDomain, labWsUrl } from './lab/config';
 
 /**
  * Writes a provisioning file for a lab extension:
@@ -15,6 +15,8 @@ export function labProvisioning(user: string, extra: Partial<ProvisioningFile> =
     version: 1,
     account: { user: a.user, password: a.password, domain: labDomain, wsUrl: labWsUrl, displayName: a.displayName },
     settings: { defaultRegion: 'RU' },
+    // Everyone else in the lab, for transfers.
+    colleagues: labAccounts.filter((c) => c.user !== a.user).map((c) => ({ extension: c.user, name: c.displayName })),
     ...extra,
   });
 }

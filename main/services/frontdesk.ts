@@ -44,7 +44,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   scripts.onChanged((library) => emit('scripts.changed', library));
   scripts.watch();
 
-  let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null } };
+  let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null }, colleagues: [] };
   let crm: CrmConnector | null = null;
   let crmStatus = crmStatusOf(undefined, undefined);
   const noCrm = { status: 'unavailable', reason: 'disabled', detail: 'No CRM is configured' } as const satisfies CrmLookupResult & CrmLeadResult;
@@ -55,7 +55,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     // A reload with the same CRM section keeps the connector, and its cache.
     if (JSON.stringify(active?.crm ?? null) !== JSON.stringify(crm?.config ?? null)) crm = active?.crm ? new CrmConnector(active.crm) : null;
     crmStatus = crmStatusOf(active?.crm, active?.pbxHeaders);
-    accountView = { account: active?.account ?? null, provisioning: status };
+    accountView = { account: active?.account ?? null, provisioning: status, colleagues: active?.colleagues ?? [] };
     return accountView;
   };
   applyProvisioning();

@@ -904,6 +904,27 @@ export class SipEngine {
     this.refer(callId, null);
   }
 
+  /** Sends a plain-text message to an extension (SIP MESSAGE); resolves when the PBX delivered it. */
+  sendText(target: string, body: string): Promise<void> {
+    const ua = this.ua;
+    const account = this.snapshot.account;
+    if (!ua || !account) return Promise.reject(new Error('not registered'));
+    return new Promise((resolve, reject) => {
+      try {
+        ua.sendMessage(`sip:${target}@${account.domain}`, body, {
+          contentType: 'text/plain;charset=UTF-8',
+          eventHandlers: {
+            succeeded: () => resolve(),
+            failed: (e: { response?: { status_code?: number; reason_phrase?: string }; cause?: string }) =>
+              reject(new Error(e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : (e.cause ?? 'no answer'))),
+          },
+        });
+      } catch (error) {
+        reject(error as Error);
+      }
+    });
+  }
+
   /** Dismisses a failed transfer's message. */
   clearTransfer(callId: string) {
     this.dispatch({ type: 'transfer-clear', id: callId });

@@ -9,6 +9,8 @@ import { endLabel, formatDuration, formatNumber, phaseLabel } from './format';
 import { SettingsPanel } from './SettingsPanel';
 import { SidePanel } from './SidePanel';
 import { History } from './History';
+import { HandoffNoteView, TakeMessageDialog, TextMessages, TransferCount, TransferDialog, TransferStatus } from './Transfer';
+import type { Party } from '../sip/callMachine';
 
 interface Props {
   api: FrontdeskApi;
@@ -85,8 +87,14 @@ function ProvisioningNotice({ view }: { view: AccountView | null }) {
   );
 }
 
-function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focusAnswer }: {
+function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focusAnswer, consult, consultOf, onTransfer, onTakeMessage }: {
   call: Call;
+  /** The consultation call of this call's warm transfer, when there is one. */
+  consult: Call | null;
+  /** The caller this call (a consultation call) is about. */
+  consultOf: Call | null;
+  onTransfer: (call: Call) => void;
+  onTakeMessage: (call: Call, colleague: Party) => void;
   dtmfTransport: 'rfc4733' | 'info';
   region: string;
   now: number;
@@ -109,6 +117,9 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
   const who = call.remote.displayName && call.remote.displayName !== call.remote.number ? `${call.remote.displayName}, ${number}` : number;
   const ended = call.phase === 'ended';
   const label = call.direction === 'inbound' ? `Call from ${who}` : `Call to ${who}`;
+  const transferBusy = call.transfer !== null && call.transfer.stage !== 'failed';
+  const subject = formatNumber(call.subject.number, region);
+  const about = call.subject.number !== call.remote.number ? (call.subject.displayName ? `${call.subject.displayName}, ${subject}` : subject) : null;
   return (
     <article className={`call call--${call.phase}${longHold ? ' call--long-hold' : ''}`} aria-label={label} data-call-id={call.id} data-phase={call.phase}>
       <header className="call__party">
@@ -125,7 +136,12 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
         {!ended && <span className="call__timer"> {formatDuration(now - call.phaseSince)}</span>}
         {longHold && <strong className="call__warning"> — waiting long</strong>}
         {call.muted && !ended && <span className="call__muted"> · microphone muted</span>}
+        <TransferCount call={call} />
       </p>
+      {consultOf && !ended && <p className="call__about">Consultation about {about ?? 'the caller'}: they are on hold</p>}
+      {!consultOf && about && <p className="call__about">About {about}</p>}
+      <HandoffNoteView call={call} region={region} />
+      <TransferStatus call={call} consult={consult} engine={engine} onTakeMessage={onTakeMessage} />
       {call.notice && (
         <p className="call__notice" role="status" aria-label="Call notice">
           {call.notice}
@@ -159,6 +175,11 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
             <button type="button" className="btn" aria-expanded={keypad} aria-controls={`keypad-${call.id}`} onClick={() => setKeypad(!keypad)}>
               Keypad
             </button>
+            {!call.consultFor && !transferBusy && (
+              <button type="button" className="btn" onClick={() => onTransfer(call)} aria-keyshortcuts="Alt+T">
+                Transfer
+              </button>
+            )}
           </>
         )}
         {!ended && call.phase !== 'ringing-in' && call.phase !== 'ending' && (
@@ -308,10 +329,14 @@ export function App({ api, engine, audio }: Props) {
   const prefs = settings?.values;
   useEffect(() => {
     if (!prefs) return;
-    engine.configure({ dnd: prefs.dnd, microphoneId: prefs.microphoneId });
+    engine.configure({ dnd: prefs.dnd, microphoneId: prefs.microphoneId, transferRingTimeoutS: prefs.transferRingTimeoutS });
     audio.setDevices(prefs.speakerId, prefs.ringerId);
   }, [prefs, engine, audio]);
   const [showSettings, setShowSettings] = useState(false);
+  const [transferOf, setTransferOf] = useState<string | null>(null);
+  const [messageFor, setMessageFor] = useState<{ callId: string; colleague: Party } | null>(null);
+  const transferCall = transferOf ? snapshot.calls.calls[transferOf] : undefined;
+  const messageCall = messageFor ? snapshot.calls.calls[messageFor.callId] : undefined;
 
   useEffect(() => {
     if (ringing && autoAnswer && live.length === 1) engine.answer(ringing.id);
@@ -337,6 +362,11 @@ export function App({ api, engine, audio }: Props) {
       else if (key === 'd' && ringing) engine.decline(ringing.id, declineCode);
       else if (key === 'h' && current) engine.hangup(current.id);
       else if (key === 'n') document.getElementById('dial-number')?.focus();
+      else if (key === 't' && current && !current.consultFor && (current.phase === 'active' || current.phase === 'held' || current.phase === 'remote-held')) setTransferOf(current.id);
+      else if (key === 'c' && current) {
+        const owner = current.consultFor ? current.consultFor : current.id;
+        engine.completeTransfer(owner);
+      }
       else return;
       e.preventDefault();
     },
@@ -397,8 +427,25 @@ export function App({ api, engine, audio }: Props) {
               declineCode={declineCode}
               dtmfTransport={dtmfTransport}
               focusAnswer={call.id === ringing?.id}
+              consult={call.transfer?.consultId ? (snapshot.calls.calls[call.transfer.consultId] ?? null) : null}
+              consultOf={call.consultFor ? (snapshot.calls.calls[call.consultFor] ?? null) : null}
+              onTransfer={(c) => setTransferOf(c.id)}
+              onTakeMessage={(c, colleague) => setMessageFor({ callId: c.id, colleague })}
             />
           ))}
+          {transferCall && transferCall.phase !== 'ended' && snapshot.account && (
+            <TransferDialog
+              api={api}
+              engine={engine}
+              call={transferCall}
+              colleagues={accountView?.colleagues ?? []}
+              agent={{ user: snapshot.account.user, displayName: snapshot.account.displayName }}
+              region={region}
+              onClose={() => setTransferOf(null)}
+            />
+          )}
+          {messageFor && messageCall && <TakeMessageDialog engine={engine} call={messageCall} colleague={messageFor.colleague} onClose={() => setMessageFor(null)} />}
+          <TextMessages messages={snapshot.messages} region={region} />
         </section>
         <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} localUser={snapshot.account?.user ?? null} />
         <aside className="side">
@@ -406,7 +453,7 @@ export function App({ api, engine, audio }: Props) {
           <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />
           <p className="shortcuts">
             Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}
-            <kbd>Alt</kbd>+<kbd>N</kbd> number field; digits typed during a call are sent as tones
+            <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer; digits typed during a call are sent as tones
           </p>
         </aside>
       </main>

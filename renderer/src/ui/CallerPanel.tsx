@@ -64,7 +64,7 @@ export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; c
   const context = extractCallContext(call.sipHeaders, status?.pbxHeaders);
   const lines = callContextLines(context, status?.pbxHeaders);
   const enabled = status?.enabled ?? false;
-  const number = call.remote.number;
+  const number = call.subject.number;
   const leadKey = context.leadId ? (['lead', context.leadId] as const) : context.chatId ? (['chat', context.chatId] as const) : null;
 
   useEffect(() => {
@@ -137,11 +137,12 @@ export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; c
 /** The call the panel is about: a ringing call first, else the one in progress, else the latest. */
 export function focusedCall(calls: readonly Call[]): Call | null {
   const live = calls.filter((c) => c.phase !== 'ended');
-  return (
+  const found =
     live.find((c) => c.phase === 'ringing-in') ??
     live.find((c) => c.phase === 'active' || c.phase === 'answering') ??
     live[0] ??
     calls[calls.length - 1] ??
-    null
-  );
+    null;
+  // A consultation call is about the caller on hold: the panel stays on the caller's call.
+  return (found?.consultFor && live.find((c) => c.id === found.consultFor)) || found;
 }

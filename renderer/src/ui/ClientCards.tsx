@@ -108,10 +108,10 @@ export function QuickCreate({ api, call, region, onCreated }: { api: FrontdeskAp
       aria-label="New client"
       onSubmit={(e) => {
         e.preventDefault();
-        api.directory.quickCreate({ number: call.remote.number, ...(name.trim() ? { name: name.trim() } : {}) }).then(onCreated, (err: Error) => setError(err.message));
+        api.directory.quickCreate({ number: call.subject.number, ...(name.trim() ? { name: name.trim() } : {}) }).then(onCreated, (err: Error) => setError(err.message));
       }}
     >
-      <h3 className="card__name">New caller: {formatNumber(call.remote.number, region)}</h3>
+      <h3 className="card__name">New caller: {formatNumber(call.subject.number, region)}</h3>
       <label htmlFor={`new-client-${call.id}`}>Name</label>
       <div className="dialer__row">
         <input id={`new-client-${call.id}`} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
@@ -130,8 +130,8 @@ export function useClientMatches(api: FrontdeskApi, call: Call | null): {
   setClient: (c: Client) => void;
 } {
   const [found, setFound] = useState<{ key: string; clients: Client[] } | null>(null);
-  const key = call ? `${call.id}:${call.remote.number}` : '';
-  const number = call?.remote.number ?? '';
+  const key = call ? `${call.id}:${call.subject.number}` : '';
+  const number = call?.subject.number ?? '';
   useEffect(() => {
     if (!key || !/\d/.test(number)) return;
     let live = true;

@@ -113,6 +113,24 @@ export function SettingsPanel({ api, view }: Props) {
         </select>,
       )}
       {field(
+        'transferRingTimeoutS',
+        'Transfer: give up when the colleague does not answer within',
+        <select
+          id="setting-transferRingTimeoutS"
+          value={view.values.transferRingTimeoutS}
+          disabled={locked.has('transferRingTimeoutS')}
+          onChange={(e) => set('transferRingTimeoutS', Number(e.target.value))}
+        >
+          {[...new Set([10, 15, 20, 25, 30, 45, 60, view.values.transferRingTimeoutS])]
+            .sort((a, b) => a - b)
+            .map((s) => (
+              <option key={s} value={s}>
+                {s} seconds
+              </option>
+            ))}
+        </select>,
+      )}
+      {field(
         'defaultRegion',
         'Country for local numbers',
         <RegionInput

@@ -69,7 +69,7 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
     // Answers the script maps to the card are saved on it at once (a new caller gets a card).
     const patch = patchFrom(clientUpdates(next, choice.script), clientUpdates(run, choice.script), client);
     if (patch) {
-      const target = client ? Promise.resolve(client) : api.directory.quickCreate({ number: call.remote.number });
+      const target = client ? Promise.resolve(client) : api.directory.quickCreate({ number: call.subject.number });
       void target
         .then((c) => api.directory.update({ id: c.id, patch }))
         .then(setClient)
@@ -87,7 +87,7 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
         </p>
       )}
       {clients?.map((c) => <ClientCard key={c.id} api={api} client={c} region={region} onSaved={setClient} />)}
-      {clients && clients.length === 0 && /\d/.test(call.remote.number) && <QuickCreate key={call.id} api={api} call={call} region={region} onCreated={setClient} />}
+      {clients && clients.length === 0 && /\d/.test(call.subject.number) && <QuickCreate key={call.id} api={api} call={call} region={region} onCreated={setClient} />}
       <CrmSection api={api} call={call} region={region} status={crmStatus} />
       {choice && run && (
         <ScriptPanel api={api} choice={choice} run={run} onAction={onAction} client={client ? valuesOf(client) : null} agentName={agentName} held={call.phase === 'held'} />

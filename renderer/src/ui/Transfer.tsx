@@ -1,0 +1,371 @@
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { FrontdeskApi } from '../../../common/contract';
+import type { Colleague } from '../../../common/provisioning';
+import { HandoffNoteSchema, transferWarningAt, type HandoffNote } from '../../../common/transfer';
+import type { Call, Party } from '../sip/callMachine';
+import type { SipEngine, TextMessage } from '../sip/engine';
+import { formatNumber } from './format';
+
+/**
+ * Transfers, as the agent sees them: the dialog that picks the colleague and writes the handoff
+ * note, the transfer's progress on the caller's call, the note on the colleague's side, and the
+ * offer to take a message when the colleague cannot take the caller.
+ */
+
+const partyName = (p: Party) => (p.displayName && p.displayName !== p.number ? `${p.displayName} (${p.number})` : p.number);
+
+/** Colleagues whose name, department or extension contains what was typed. */
+export function matchColleagues(colleagues: readonly Colleague[], text: string): Colleague[] {
+  const q = text.trim().toLowerCase().replace(/ё/g, 'е');
+  if (!q) return [...colleagues];
+  return colleagues.filter((c) => [c.name, c.extension, c.department ?? ''].some((v) => v.toLowerCase().replace(/ё/g, 'е').includes(q)));
+}
+
+/** The colleague a typed text means: an exact extension, the one match, or a dialable extension. */
+export function resolveColleague(colleagues: readonly Colleague[], text: string): Party | null {
+  const t = text.trim();
+  if (!t) return null;
+  const exact = colleagues.find((c) => c.extension === t || `${c.name} (${c.extension})` === t);
+  if (exact) return { number: exact.extension, displayName: exact.name };
+  const matches = matchColleagues(colleagues, t);
+  if (matches.length === 1) return { number: matches[0]!.extension, displayName: matches[0]!.name };
+  if (/^[0-9*#+]{2,32}$/.test(t)) return { number: t, displayName: null };
+  return null;
+}
+
+export function TransferDialog({ api, engine, call, colleagues, agent, region, onClose }: {
+  api: FrontdeskApi;
+  engine: SipEngine;
+  call: Call;
+  colleagues: readonly Colleague[];
+  agent: { user: string; displayName: string | null };
+  region: string;
+  onClose: () => void;
+}) {
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const [who, setWho] = useState('');
+  const [note, setNote] = useState<HandoffNote>(() =>
+    HandoffNoteSchema.parse({
+      callerName: call.subject.displayName ?? '',
+      callerNumber: call.subject.number,
+      fromUser: agent.user,
+      fromName: agent.displayName ?? '',
+      // A caller handed to us keeps the note they came with.
+      ...(call.handoff ? { company: call.handoff.note.company, reason: call.handoff.note.reason, identifiers: call.handoff.note.identifiers, callerName: call.handoff.note.callerName || (call.subject.displayName ?? '') } : {}),
+    }),
+  );
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    const d = dialogRef.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+
+  // Prefill from the client card (what the script captured is saved on it as the agent goes).
+  useEffect(() => {
+    let live = true;
+    if (!/\d/.test(call.subject.number)) return;
+    api.directory.findByNumber({ number: call.subject.number }).then(
+      (clients) => {
+        const c = clients[0];
+        if (!live || !c) return;
+        setNote((n) => ({
+          ...n,
+          callerName: n.callerName || c.name || '',
+          company: n.company || c.company || '',
+          reason: n.reason || c.request || '',
+          identifiers: n.identifiers || (c.agreements ?? ''),
+          text: n.text || [c.urgency && `Urgency: ${c.urgency}`, c.accountManager && `Account manager: ${c.accountManager}`].filter(Boolean).join('; '),
+        }));
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, call.subject.number]);
+
+  const matches = useMemo(() => matchColleagues(colleagues, who).slice(0, 8), [colleagues, who]);
+  const target = resolveColleague(colleagues, who);
+  const set = (key: keyof HandoffNote) => (e: { target: { value: string } }) => setNote((n) => ({ ...n, [key]: e.target.value }));
+  const go = (kind: 'warm' | 'blind') => {
+    if (!target) {
+      setProblem(who.trim() ? `No colleague matches "${who.trim()}": pick one from the list or type an extension` : 'Choose the colleague first');
+      return;
+    }
+    const parsed = HandoffNoteSchema.safeParse(note);
+    if (!parsed.success) {
+      setProblem(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      return;
+    }
+    if (!engine.startTransfer(call.id, kind, target, parsed.data)) {
+      setProblem('This call cannot be transferred now (it is not connected, or a transfer is already under way)');
+      return;
+    }
+    onClose();
+  };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    go('warm');
+  };
+  const label = `Transfer ${partyName({ ...call.subject, number: formatNumber(call.subject.number, region) })}`;
+  const id = (k: string) => `transfer-${call.id}-${k}`;
+  return (
+    <dialog ref={dialogRef} className="dialog" aria-label={label} onClose={onClose} onCancel={onClose}>
+      <form method="dialog" onSubmit={submit}>
+        <h2>{label}</h2>
+        {call.transfers >= transferWarningAt && (
+          <p role="alert" className="notice notice--warning">
+            This caller has already been transferred {call.transfers} times. Make sure this colleague can really help before transferring again.
+          </p>
+        )}
+        <label htmlFor={id('who')}>Colleague (name or extension)</label>
+        <input
+          id={id('who')}
+          value={who}
+          autoFocus
+          autoComplete="off"
+          onChange={(e) => {
+            setWho(e.target.value);
+            setProblem(null);
+          }}
+          aria-describedby={id('target')}
+        />
+        {matches.length > 0 && (
+          <ul className="transfer__matches" aria-label="Colleagues">
+            {matches.map((c) => (
+              <li key={c.extension}>
+                <button type="button" className="btn btn--small" aria-pressed={target?.number === c.extension} onClick={() => setWho(c.extension)}>
+                  {c.name} ({c.extension}){c.department ? `, ${c.department}` : ''}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <p id={id('target')} className="transfer__target">
+          {target ? `Transfer to ${partyName(target)}` : 'No colleague chosen yet'}
+        </p>
+        <fieldset className="transfer__note">
+          <legend>Handoff note</legend>
+          <label htmlFor={id('name')}>Caller name</label>
+          <input id={id('name')} value={note.callerName} onChange={set('callerName')} autoComplete="off" />
+          <label htmlFor={id('company')}>Company</label>
+          <input id={id('company')} value={note.company} onChange={set('company')} autoComplete="off" />
+          <label htmlFor={id('reason')}>Reason for the call</label>
+          <input id={id('reason')} value={note.reason} onChange={set('reason')} autoComplete="off" />
+          <label htmlFor={id('ids')}>Account or order numbers</label>
+          <input id={id('ids')} value={note.identifiers} onChange={set('identifiers')} autoComplete="off" />
+          <label htmlFor={id('text')}>Note</label>
+          <textarea id={id('text')} value={note.text} onChange={set('text')} rows={3} />
+        </fieldset>
+        {problem && (
+          <p role="alert" className="dialer__problem">
+            {problem}
+          </p>
+        )}
+        <div className="dialog__actions">
+          <button type="submit" className="btn btn--answer">
+            Call colleague
+          </button>
+          <button type="button" className="btn" onClick={() => go('blind')}>
+            Blind transfer
+          </button>
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
+/** The transfer of this call (the caller's leg): where it stands, and what the agent can do now. */
+export function TransferStatus({ call, consult, engine, onTakeMessage }: {
+  call: Call;
+  consult: Call | null;
+  engine: SipEngine;
+  onTakeMessage: (call: Call, colleague: Party) => void;
+}) {
+  const t = call.transfer;
+  if (!t || call.phase === 'ended') return null;
+  const to = partyName(t.target);
+  let text: string;
+  if (t.stage === 'failed') text = t.problem ?? 'The transfer did not happen';
+  else if (t.stage === 'completing') text = `Handing the caller over to ${to}…`;
+  else if (t.kind === 'blind') text = `Sending the caller to ${to}…`;
+  else if (consult && consult.phase === 'active') text = `Talking to ${to}; the caller is on hold`;
+  else text = `Calling ${to}; the caller is on hold`;
+  return (
+    <section className={`transfer transfer--${t.stage}`} aria-label="Transfer">
+      <p role="status" aria-label="Transfer status">
+        {text}
+      </p>
+      <div className="call__actions">
+        {t.stage === 'consulting' && t.kind === 'warm' && (
+          <>
+            <button type="button" className="btn btn--answer" onClick={() => engine.completeTransfer(call.id)} aria-keyshortcuts="Alt+C">
+              Complete transfer
+            </button>
+            <button type="button" className="btn" onClick={() => engine.cancelTransfer(call.id)}>
+              Cancel transfer
+            </button>
+          </>
+        )}
+        {t.stage === 'failed' && (
+          <>
+            {t.offerMessage && (
+              <button type="button" className="btn btn--answer" onClick={() => onTakeMessage(call, t.target)}>
+                Take a message for {t.target.displayName ?? t.target.number}
+              </button>
+            )}
+            {t.referRefused && (
+              <button type="button" className="btn" onClick={() => engine.blindTransferInstead(call.id)}>
+                Blind transfer instead
+              </button>
+            )}
+            <button type="button" className="btn" onClick={() => engine.cancelTransfer(call.id)}>
+              {t.referRefused ? 'Keep the caller' : 'Dismiss'}
+            </button>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** On the colleague's side: the note that came with the call, before they take it. */
+export function HandoffNoteView({ call, region }: { call: Call; region: string }) {
+  const h = call.handoff;
+  if (!h) return null;
+  const n = h.note;
+  const from = n.fromName ? `${n.fromName}${n.fromUser ? ` (${n.fromUser})` : ''}` : n.fromUser || 'a colleague';
+  return (
+    <section className="handoff" aria-label={`Handoff note from ${from}`}>
+      <h3 className="handoff__title">
+        {h.kind === 'warm' ? 'Transfer' : 'Transferred call'} from {from}
+      </h3>
+      <dl className="handoff__fields">
+        {(n.callerName || n.callerNumber) && (
+          <>
+            <dt>Caller</dt>
+            <dd>{[n.callerName, n.callerNumber && formatNumber(n.callerNumber, region)].filter(Boolean).join(', ')}</dd>
+          </>
+        )}
+        {n.company && (
+          <>
+            <dt>Company</dt>
+            <dd>{n.company}</dd>
+          </>
+        )}
+        {n.reason && (
+          <>
+            <dt>Reason</dt>
+            <dd>{n.reason}</dd>
+          </>
+        )}
+        {n.identifiers && (
+          <>
+            <dt>Reference</dt>
+            <dd>{n.identifiers}</dd>
+          </>
+        )}
+        {n.text && (
+          <>
+            <dt>Note</dt>
+            <dd>{n.text}</dd>
+          </>
+        )}
+      </dl>
+    </section>
+  );
+}
+
+/** "Transferred twice": on every side of a transferred call. */
+export function TransferCount({ call }: { call: Call }) {
+  if (call.transfers <= 0) return null;
+  return (
+    <span className={`call__transfers${call.transfers >= transferWarningAt ? ' call__transfers--warn' : ''}`}>
+      {' '}
+      · transferred {call.transfers === 1 ? 'once' : `${call.transfers} times`}
+    </span>
+  );
+}
+
+/**
+ * The colleague could not take the caller: a message for them, prefilled from the handoff note.
+ * Until the message-taking form exists, the message is sent to the colleague's phone as a text
+ * message (the same SIP MESSAGE the handoff note uses), so it reaches them.
+ */
+export function TakeMessageDialog({ engine, call, colleague, onClose }: { engine: SipEngine; call: Call; colleague: Party; onClose: () => void }) {
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const n = call.transfer?.note;
+  const [text, setText] = useState(() =>
+    [
+      `Message for ${colleague.displayName ?? colleague.number}`,
+      `From: ${[n?.callerName, n?.callerNumber || call.subject.number].filter(Boolean).join(', ')}${n?.company ? `, ${n.company}` : ''}`,
+      n?.reason && `About: ${n.reason}`,
+      n?.identifiers && `Ref: ${n.identifiers}`,
+      'Please call back.',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+  const [state, setState] = useState<{ kind: 'idle' | 'sending' | 'sent' | 'failed'; detail?: string }>({ kind: 'idle' });
+  useEffect(() => {
+    const d = dialogRef.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+  const send = (e: FormEvent) => {
+    e.preventDefault();
+    setState({ kind: 'sending' });
+    engine.sendText(colleague.number, text).then(
+      () => setState({ kind: 'sent' }),
+      (err: Error) => setState({ kind: 'failed', detail: err.message }),
+    );
+  };
+  const id = `message-${call.id}`;
+  return (
+    <dialog ref={dialogRef} className="dialog" aria-label={`Take a message for ${colleague.displayName ?? colleague.number}`} onClose={onClose} onCancel={onClose}>
+      <form onSubmit={send}>
+        <h2>Take a message for {partyName(colleague)}</h2>
+        <label htmlFor={id}>Message</label>
+        <textarea id={id} value={text} onChange={(e) => setText(e.target.value)} rows={6} autoFocus />
+        {state.kind === 'sent' && <p role="status">The message was sent to {partyName(colleague)}.</p>}
+        {state.kind === 'failed' && (
+          <p role="alert">
+            The message could not be delivered ({state.detail}). It is still here: try again, or copy it.
+          </p>
+        )}
+        <div className="dialog__actions">
+          <button type="submit" className="btn btn--answer" disabled={state.kind === 'sending' || state.kind === 'sent' || !text.trim()}>
+            Send message
+          </button>
+          <button type="button" className="btn" onClick={onClose}>
+            {state.kind === 'sent' ? 'Close' : 'Cancel'}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
+/** Text messages received (colleagues' notes and any other SIP MESSAGE), newest first. */
+export function TextMessages({ messages, region }: { messages: readonly TextMessage[]; region: string }) {
+  if (messages.length === 0) return null;
+  return (
+    <section className="messages" aria-label="Text messages">
+      <h2 className="messages__title">Text messages</h2>
+      <ol role="log" aria-label="Received text messages">
+        {[...messages].reverse().map((m) => (
+          <li key={m.id} className="messages__item">
+            <p className="messages__from">
+              {m.from.displayName ? `${m.from.displayName} (${m.from.number})` : formatNumber(m.from.number, region)} ·{' '}
+              {new Date(m.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+            </p>
+            <p className="messages__body">{m.body}</p>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
