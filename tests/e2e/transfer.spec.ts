@@ -1,0 +1,179 @@
+import type { Page } from '@playwright/test';
+import { placeCall } from '../../scripts/lab/caller';
+import { expect, growth, mediaStats, test, type Agent } from './support/frontdesk';
+
+/**
+ * Warm and blind transfers against the real lab: JsSIP in Chromium on every Frontdesk side,
+ * Kamailio relaying REFER, NOTIFY, MESSAGE and INVITE with Replaces, rtpengine carrying audio.
+ */
+
+/** Packets a page's call (by its SIP Call-ID, or its only call) sends and receives over `ms`. */
+async function flow(page: Page, ms = 2500): Promise<{ sent: number; received: number }> {
+  const pick = async () => (await mediaStats(page)).find(() => true);
+  const a = await pick();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = await pick();
+  if (!a || !b || a.sipCallId !== b.sipCallId) return { sent: 0, received: 0 };
+  return { sent: b.packetsSent - a.packetsSent, received: b.packetsReceived - a.packetsReceived };
+}
+
+async function expectAudioBothWays(page: Page, what: string) {
+  await expect
+    .poll(async () => {
+      const f = await flow(page);
+      return Math.min(f.sent, f.received);
+    }, { timeout: 20_000, message: `audio flows both ways at ${what}` })
+    .toBeGreaterThan(25);
+}
+
+async function openThree(agents: (o: { user: string }) => Promise<Agent>) {
+  const [reception, sales] = [await agents({ user: '1000' }), await agents({ user: '1001' })];
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  await expect(sales.registration).toHaveText(/Registered as 1001/);
+  return { reception, sales };
+}
+
+/** On the receptionist's page: open Transfer on the call, pick Sales, write the reason, and call Sales. */
+async function startWarmTransfer(page: Page, callName: string | RegExp, reason: string) {
+  const card = page.getByRole('article', { name: callName });
+  await card.getByRole('button', { name: 'Transfer' }).click();
+  const dialog = page.getByRole('dialog', { name: /^Transfer / });
+  await dialog.getByLabel('Colleague (name or extension)').fill('sal');
+  await expect(dialog.getByText('Transfer to Sales (1001)')).toBeVisible();
+  await dialog.getByLabel('Reason for the call').fill(reason);
+  await dialog.getByLabel('Account or order numbers').fill('Order 4711');
+  await dialog.getByRole('button', { name: 'Call colleague' }).click();
+  await expect(dialog).toBeHidden();
+  return card;
+}
+
+test('warm transfer between Frontdesks: the colleague sees the note and the card while it rings; after Complete the caller and the colleague talk and reception is idle', async ({ agents }) => {
+  const { reception, sales } = await openThree(agents);
+  // The caller is a third Frontdesk (1002): it is the transferee, following the REFER with Replaces.
+  const caller = await agents({ user: '1002' });
+  await expect(caller.registration).toHaveText(/Registered as 1002/);
+
+  await caller.page.getByLabel('Number or extension').fill('1000');
+  await caller.page.getByLabel('Number or extension').press('Enter');
+  const atReception = reception.page.getByRole('article', { name: 'Call from Accounting, 1002' });
+  await atReception.getByRole('button', { name: 'Answer' }).click();
+  await expect(atReception).toContainText('Connected');
+
+  const card = await startWarmTransfer(reception.page, 'Call from Accounting, 1002', 'Invoice question');
+  await expect(card).toContainText('On hold');
+  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Calling Sales \(1001\); the caller is on hold/);
+
+  // The colleague's Frontdesk: the note and the caller's identity before anyone answers.
+  const consultAtSales = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
+  await expect(consultAtSales).toContainText('Incoming call');
+  const note = consultAtSales.getByRole('region', { name: 'Handoff note from Reception (1000)' });
+  await expect(note).toContainText('Invoice question');
+  await expect(note).toContainText('Order 4711');
+  await expect(consultAtSales).toContainText('About Accounting, 1002');
+  await consultAtSales.getByRole('button', { name: 'Answer' }).click();
+  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Talking to Sales \(1001\)/);
+
+  await card.getByRole('button', { name: 'Complete transfer' }).click();
+
+  // Reception drops out; the caller's new call to Sales takes the consultation's place.
+  await expect(reception.page.getByRole('article', { name: 'Call from Accounting, 1002' })).toContainText('Transferred to Sales (1001)');
+  await expect(reception.page.locator('article[data-phase]:not([data-phase="ended"])')).toHaveCount(0);
+  const takenAtSales = sales.page.getByRole('article', { name: 'Call from Accounting, 1002' });
+  await expect(takenAtSales).toContainText('Connected');
+  await expect(takenAtSales.getByRole('region', { name: 'Handoff note from Reception (1000)' })).toContainText('Invoice question');
+  await expect(takenAtSales).toContainText('transferred once');
+  await expect(caller.page.getByRole('article', { name: 'Call to 1001' })).toContainText('Connected');
+  await expectAudioBothWays(sales.page, 'Sales');
+  await expectAudioBothWays(caller.page, 'the caller');
+
+  await takenAtSales.getByRole('button', { name: 'Hang up' }).click();
+  await expect(caller.page.getByRole('article', { name: 'Call to 1001' })).toContainText('The other side hung up');
+
+  // Both histories: one conversation, who handed over to whom, and the note.
+  const receptionHistory = reception.page.getByRole('list', { name: 'Call history' });
+  await expect(receptionHistory.getByRole('listitem', { name: /Accounting.*Transferred/ })).toBeVisible();
+  const salesHistory = sales.page.getByRole('list', { name: 'Call history' });
+  await expect(salesHistory.getByRole('listitem', { name: /Accounting.*Answered/ })).toBeVisible();
+});
+
+test('the colleague declines: the caller is back with the agent, off hold, and a message can be taken', async ({ agents }) => {
+  const { reception, sales } = await openThree(agents);
+  const call = placeCall({ from: '+74951234567', to: '1000' });
+  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expect(card).toContainText('Connected');
+
+  await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Delivery date');
+  const consultAtSales = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
+  await consultAtSales.getByRole('button', { name: 'Decline' }).click();
+
+  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Sales declined the call|Sales is busy/);
+  await expect(card).toContainText('Connected');
+  await card.getByRole('button', { name: 'Take a message for Sales' }).click();
+  const message = reception.page.getByRole('dialog', { name: 'Take a message for Sales' });
+  await expect(message.getByLabel('Message')).toHaveValue(/Delivery date/);
+  await message.getByRole('button', { name: 'Send message' }).click();
+  await expect(message.getByRole('status')).toHaveText('The message was sent to Sales (1001).');
+  await message.getByRole('button', { name: 'Close' }).click();
+  await expect(sales.page.getByRole('log', { name: 'Received text messages' })).toContainText('Message for Sales');
+
+  await card.getByRole('button', { name: 'Hang up' }).click();
+  expect((await call.result).ended).toBe('remote-bye');
+});
+
+test('the agent cancels the transfer while the colleague talks: the consultation ends and the caller is resumed', async ({ agents }) => {
+  const { reception, sales } = await openThree(agents);
+  const call = placeCall({ from: '+74951234567', to: '1000' });
+  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expect(card).toContainText('Connected');
+  await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Refund');
+  await sales.page.getByRole('article', { name: 'Call from Reception, 1000' }).getByRole('button', { name: 'Answer' }).click();
+  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Talking to Sales/);
+
+  await card.getByRole('button', { name: 'Cancel transfer' }).click();
+  await expect(card).toContainText('Connected');
+  await expect(card.getByRole('region', { name: 'Transfer' })).toHaveCount(0);
+  await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('The other side hung up');
+  // Off hold again: the caller hears the agent (the desk's audio reaches the caller's phone).
+  await expect.poll(() => growth(async () => call.rtp(), (r) => r.packetsIn), { timeout: 15_000 }).toBeGreaterThan(25);
+  await card.getByRole('button', { name: 'Hang up' }).click();
+  expect((await call.result).ended).toBe('remote-bye');
+});
+
+test('the colleague does not answer within the configured time: the caller comes back with an offer to take a message', async ({ agents }) => {
+  const reception = await agents({ user: '1000', provisioning: { settings: { defaultRegion: 'RU', transferRingTimeoutS: 5 } } });
+  const sales = await agents({ user: '1001' });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  await expect(sales.registration).toHaveText(/Registered as 1001/);
+  const call = placeCall({ from: '+74951234567', to: '1000' });
+  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expect(card).toContainText('Connected');
+  await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Contract');
+  await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('Incoming call');
+
+  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Sales did not answer \(No answer within 5 s\)/, { timeout: 15_000 });
+  await expect(card).toContainText('Connected');
+  await expect(card.getByRole('button', { name: 'Take a message for Sales' })).toBeVisible();
+  await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('Missed');
+  await card.getByRole('button', { name: 'Hang up' }).click();
+  expect((await call.result).ended).toBe('remote-bye');
+});
+
+test('the caller hangs up during the consultation: nothing is left ringing and the history says so', async ({ agents }) => {
+  const { reception, sales } = await openThree(agents);
+  const call = placeCall({ from: '+74951234567', to: '1000' });
+  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expect(card).toContainText('Connected');
+  await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Complaint');
+  await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('Incoming call');
+
+  await call.stop();
+  await expect(card).toContainText('The other side hung up');
+  // The colleague's phone stops ringing: there is nobody to transfer any more.
+  await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('Missed');
+  await expect(reception.page.locator('article[data-phase]:not([data-phase="ended"])')).toHaveCount(0);
+  await expect(reception.page.getByRole('list', { name: 'Call history' }).getByRole('listitem', { name: /^\+7 495 123 45 67: Incoming, Answered/ })).toBeVisible();
+});
