@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { AudioOut } from './audio';
 import { getFrontdeskApi } from './bridge';
 import { reportEndedCalls } from './callReporter';
+import { followUpMissedWebLeads } from './leadFollowUps';
 import { SipEngine } from './sip/engine';
 import { App } from './ui/App';
 import './styles.css';
@@ -14,6 +15,7 @@ const engine = new SipEngine({
 });
 const api = getFrontdeskApi();
 reportEndedCalls(engine, api, (message) => console.error(`[frontdesk] ${message}`));
+followUpMissedWebLeads(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 
 /** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
 Object.defineProperty(window, 'frontdeskDiagnostics', {

@@ -11,6 +11,7 @@ import { SidePanel } from './SidePanel';
 import { History } from './History';
 import { HandoffNoteView, TakeMessageDialog, TextMessages, TransferCount, TransferDialog, TransferStatus } from './Transfer';
 import type { Party } from '../sip/callMachine';
+import { CallBackList } from './CallBack';
 
 interface Props {
   api: FrontdeskApi;
@@ -450,6 +451,7 @@ export function App({ api, engine, audio }: Props) {
         <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} localUser={snapshot.account?.user ?? null} />
         <aside className="side">
           <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} region={region} />
+          <CallBackList api={api} engine={engine} region={region} localUser={snapshot.account?.user ?? null} />
           <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />
           <p className="shortcuts">
             Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}

@@ -3,6 +3,7 @@ import type { FrontdeskApi } from '../../../common/contract';
 import type { Client } from '../../../common/directory';
 import type { Call } from '../sip/callMachine';
 import { formatNumber } from './format';
+import { LastCalls } from './LastCalls';
 
 /** The editable fields of the card, in the order the agent reads them. */
 const editable = [
@@ -94,6 +95,7 @@ export function ClientCard({ api, client, region, onSaved }: { api: FrontdeskApi
           {status}
         </p>
       )}
+      <LastCalls api={api} clientId={client.id} />
     </article>
   );
 }

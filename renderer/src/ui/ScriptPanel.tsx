@@ -13,6 +13,7 @@ import {
   type ScriptRun,
   type ScriptRunAction,
 } from '../../../common/callScript';
+import type { FollowUp } from '../../../common/wrapUp';
 
 interface Props {
   api: FrontdeskApi;
@@ -23,6 +24,8 @@ interface Props {
   agentName: string | null;
   /** The call is on hold: show where we stopped, for "Thanks for waiting, we'd got as far as…". */
   held: boolean;
+  /** A call made from the Call back list: its follow-up fills {followUp.reason}, {followUp.note}, {followUp.when}. */
+  followUp?: FollowUp | null;
 }
 
 function Question({ api, script, run, question, values, onAction }: {
@@ -100,9 +103,18 @@ function Question({ api, script, run, question, values, onAction }: {
 }
 
 /** The call script on screen: the page, its phrases filled in from the card, and its questions. */
-export function ScriptPanel({ api, choice, run, onAction, client, agentName, held }: Props) {
+export function ScriptPanel({ api, choice, run, onAction, client, agentName, held, followUp }: Props) {
   const { script } = choice;
-  const values = scriptValues({ language: script.language, now: new Date(), client, agent: { name: agentName }, line: choice.line, script, run });
+  const values = scriptValues({
+    language: script.language,
+    now: new Date(),
+    client,
+    agent: { name: agentName },
+    line: choice.line,
+    script,
+    run,
+    followUp: followUp && { reason: followUp.reason, note: followUp.originNote, createdAt: followUp.createdAt },
+  });
   const page = currentPage(script, run);
   const stopped = whereWeStopped(script, run);
   const now = () => new Date().toISOString();

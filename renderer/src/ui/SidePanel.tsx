@@ -17,6 +17,9 @@ import type { Call } from '../sip/callMachine';
 import { CrmSection, focusedCall } from './CallerPanel';
 import { ClientCard, QuickCreate, useClientMatches } from './ClientCards';
 import { ScriptPanel } from './ScriptPanel';
+import { CallingBack } from './CallBack';
+import { useCallbackOf } from './callbackLinks';
+import { WrapUpSection } from './WrapUp';
 
 /**
  * The side panel: it pops for the call in focus the moment it rings — what came before the call,
@@ -48,9 +51,21 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
 
   const call = focusedCall(calls);
   const { clients, setClient } = useClientMatches(api, call);
+  const followUp = useCallbackOf(call?.id ?? null);
+  const wrapUp = (
+    <WrapUpSection
+      api={api}
+      call={call}
+      localUser={localUser}
+      region={region}
+      client={clients?.length === 1 ? { id: clients[0]!.id, name: clients[0]!.name ?? clients[0]!.company } : null}
+      followUp={followUp}
+    />
+  );
   if (!call) {
     return (
       <section className="side-panel" aria-label="Caller">
+        {wrapUp}
         <p className="side-panel__empty">The caller&apos;s card and the call script appear here when a call rings.</p>
         {library && library.problems.length > 0 && <ScriptProblems library={library} />}
       </section>
@@ -59,7 +74,14 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
 
   const client = clients?.[0] ?? null;
   const choice = library
-    ? chooseScript(library.scripts, { dialled: call.dialled, client: client ? 'returning' : 'new', tags: client?.tags ?? [], now: new Date(call.startedAt) })
+    ? chooseScript(library.scripts, {
+        direction: call.direction,
+        source: followUp?.source ?? null,
+        dialled: call.dialled,
+        client: client ? 'returning' : 'new',
+        tags: client?.tags ?? [],
+        now: new Date(call.startedAt),
+      })
     : null;
   const run = choice ? (runs[call.id]?.scriptId === choice.script.id ? runs[call.id]! : startScriptRun(choice.script, new Date(call.startedAt).toISOString())) : null;
   const onAction = (action: ScriptRunAction) => {
@@ -81,6 +103,7 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
 
   return (
     <section className="side-panel" aria-label="Caller">
+      {wrapUp}
       {clients && clients.length > 1 && (
         <p className="notice" role="note">
           {clients.length} clients have this number: check which one is calling.
@@ -89,8 +112,18 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
       {clients?.map((c) => <ClientCard key={c.id} api={api} client={c} region={region} onSaved={setClient} />)}
       {clients && clients.length === 0 && /\d/.test(call.subject.number) && <QuickCreate key={call.id} api={api} call={call} region={region} onCreated={setClient} />}
       <CrmSection api={api} call={call} region={region} status={crmStatus} />
+      {followUp && <CallingBack followUp={followUp} />}
       {choice && run && (
-        <ScriptPanel api={api} choice={choice} run={run} onAction={onAction} client={client ? valuesOf(client) : null} agentName={agentName} held={call.phase === 'held'} />
+        <ScriptPanel
+          api={api}
+          choice={choice}
+          run={run}
+          onAction={onAction}
+          client={client ? valuesOf(client) : null}
+          agentName={agentName}
+          held={call.phase === 'held'}
+          followUp={followUp}
+        />
       )}
       {library && library.problems.length > 0 && <ScriptProblems library={library} />}
     </section>

@@ -1,0 +1,205 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { FrontdeskApi } from '../../../common/contract';
+import { parseDialString } from '../../../common/phone';
+import {
+  describeDue,
+  endOfLocalDay,
+  followUpSourceLabels,
+  followUpTiming,
+  localDateText,
+  localDateTime,
+  relativeDay,
+  type FollowUp,
+  type FollowUpList,
+} from '../../../common/wrapUp';
+import type { SipEngine } from '../sip/engine';
+import { linkCallback } from './callbackLinks';
+import { formatNumber } from './format';
+
+const attemptLabels: Record<string, string> = {
+  answered: 'talked',
+  'no-answer': 'no answer',
+  rejected: 'not reached',
+  cancelled: 'cancelled',
+  failed: 'failed',
+};
+
+/** Ticks every `ms` so "overdue" and "today" follow the clock (and the list the day). */
+function useClock(ms: number): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const t = setInterval(() => setNow(new Date()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+function Reschedule({ followUp, who, onDone, api }: { followUp: FollowUp; who: string; onDone: () => void; api: FrontdeskApi }) {
+  const [date, setDate] = useState(() => localDateText(new Date(Date.now() + 86_400_000)));
+  const [time, setTime] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const id = `reschedule-${followUp.id}`;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const due = localDateTime(date, time);
+    if (!due) {
+      setProblem(localDateTime(date) ? 'Time: must be a time such as 14:30, or empty for any time that day' : 'Date: must be a date such as 2025-01-31');
+      return;
+    }
+    api.followUps.reschedule({ id: followUp.id, dueAt: due.toISOString(), allDay: !time.trim() }).then(onDone, (err: Error) => setProblem(err.message));
+  };
+  return (
+    <form className="callback__reschedule" aria-label={`Reschedule: ${who}`} onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
+      <label htmlFor={`${id}-date`}>New date</label>
+      <input id={`${id}-date`} type="date" value={date} onChange={(e) => setDate(e.target.value)} autoFocus />
+      <label htmlFor={`${id}-time`}>Time</label>
+      <input id={`${id}-time`} type="time" value={time} onChange={(e) => setTime(e.target.value)} />
+      <button type="submit" className="btn btn--small">
+        Move
+      </button>
+      <button type="button" className="btn btn--small" onClick={onDone}>
+        Cancel
+      </button>
+      {problem && <p role="alert">{problem}</p>}
+    </form>
+  );
+}
+
+function Row({ followUp, now, region, onCall, api }: { followUp: FollowUp; now: Date; region: string; onCall: (f: FollowUp) => void; api: FrontdeskApi }) {
+  const [rescheduling, setRescheduling] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const number = formatNumber(followUp.number, region);
+  const who = followUp.name ?? number;
+  const timing = followUpTiming(followUp, now);
+  const due = describeDue(followUp, now);
+  const source = followUpSourceLabels[followUp.source];
+  const arose = followUp.source === 'web-lead' ? `left ${relativeDay(new Date(followUp.createdAt), now)}` : null;
+  const tried =
+    followUp.attempts > 0
+      ? `tried ${followUp.attempts === 1 ? 'once' : `${followUp.attempts} times`}${followUp.lastAttemptOutcome ? `: ${attemptLabels[followUp.lastAttemptOutcome] ?? followUp.lastAttemptOutcome}` : ''}`
+      : null;
+  return (
+    <li className={`callback__row callback__row--${timing}`} aria-label={`${who}: ${followUp.reason}; ${due}`} data-timing={timing}>
+      <span className="callback__who">
+        {who}
+        {followUp.name && <span className="callback__number"> {number}</span>}
+      </span>
+      <span className="callback__reason">{followUp.reason}</span>
+      <span className="callback__details">
+        {timing === 'overdue' && <strong className="callback__overdue">Overdue</strong>} {[due.replace(/^overdue: /, ''), source, arose, tried].filter(Boolean).join(' · ')}
+      </span>
+      <span className="callback__actions">
+        <button type="button" className="btn btn--small btn--answer" onClick={() => onCall(followUp)}>
+          Call {who}
+        </button>
+        <button type="button" className="btn btn--small" aria-expanded={rescheduling} onClick={() => setRescheduling(!rescheduling)} aria-label={`Reschedule: ${who}`}>
+          Reschedule
+        </button>
+        <button
+          type="button"
+          className="btn btn--small"
+          aria-label={`Done: ${who}`}
+          onClick={() => api.followUps.done({ id: followUp.id }).catch((e: Error) => setProblem(e.message))}
+        >
+          Done
+        </button>
+      </span>
+      {rescheduling && <Reschedule api={api} followUp={followUp} who={who} onDone={() => setRescheduling(false)} />}
+      {problem && <p role="alert">{problem}</p>}
+    </li>
+  );
+}
+
+/**
+ * The Call back list: follow-ups due today or earlier (next steps agreed in wrap-ups, web leads),
+ * soonest first, overdue ones marked, with a count. "Call <name>" dials the number; the side panel
+ * then shows the outbound script for the follow-up's source, and that call's wrap-up closes it.
+ */
+export function CallBackList({ api, engine, region, localUser }: { api: FrontdeskApi; engine: SipEngine; region: string; localUser: string | null }) {
+  const now = useClock(30_000);
+  const [list, setList] = useState<FollowUpList | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const day = localDateText(now);
+
+  const load = useCallback(() => {
+    api.followUps.list({ dueBy: endOfLocalDay(new Date()).toISOString() }).then(
+      (l) => {
+        setList(l);
+        setError(null);
+      },
+      (e: Error) => setError(`The Call back list cannot be read: ${e.message}`),
+    );
+  }, [api]);
+  // Again on every change (and when a call ends: how the last attempt went), and when the day
+  // turns (tomorrow's follow-ups come back).
+  useEffect(() => {
+    load();
+    const offFollowUps = api.followUps.onChanged(load);
+    const offCalls = api.calls.onChanged(load);
+    return () => {
+      offFollowUps();
+      offCalls();
+    };
+  }, [api, load, day]);
+
+  const call = (f: FollowUp) => {
+    const parsed = parseDialString(f.number, region);
+    if (!parsed.ok) {
+      setError(`${f.name ?? f.number}: ${parsed.problem}`);
+      return;
+    }
+    const id = engine.dial(parsed.dial, f.name ?? (parsed.kind === 'number' ? parsed.display : null));
+    if (!id) {
+      setError('Cannot call now: this desk is not registered to the PBX');
+      return;
+    }
+    setError(null);
+    linkCallback(id, f);
+    const sipCallId = engine.getSnapshot().calls.calls[id]?.sipCallId ?? null;
+    if (localUser && sipCallId) {
+      api.followUps.attempt({ id: f.id, localUser, sipCallId }).catch((e: Error) => setError(`The call was not linked to its follow-up: ${e.message}`));
+    }
+  };
+
+  const items = list?.items ?? [];
+  const overdue = items.filter((f) => followUpTiming(f, now) === 'overdue').length;
+  return (
+    <section className="callback" aria-label="Call back">
+      <h2 className="callback__heading">
+        Call back
+        {items.length > 0 && (
+          <span className="badge badge--due" role="img" aria-label={`${items.length} to call back${overdue ? `, ${overdue} overdue` : ''}`}>
+            {items.length}
+          </span>
+        )}
+      </h2>
+      {error && <p role="alert">{error}</p>}
+      {list && items.length === 0 && <p className="callback__empty">Nobody to call back today.</p>}
+      <ul className="callback__list" aria-label="Follow-ups due">
+        {items.map((f) => (
+          <Row key={f.id} followUp={f} now={now} region={region} onCall={call} api={api} />
+        ))}
+      </ul>
+      {list && list.later > 0 && (
+        <p className="callback__later">
+          {list.later} more on later dates: {list.later === 1 ? 'it comes' : 'they come'} back on the day.
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** On a call made from the list: who we are calling back and why, above the script. */
+export function CallingBack({ followUp }: { followUp: FollowUp }) {
+  const now = new Date();
+  return (
+    <section className="context" aria-label="Calling back">
+      <h3>Calling back: {followUpSourceLabels[followUp.source]}</h3>
+      <p className="context__lead">{followUp.reason}</p>
+      <p className="script__why">
+        {followUp.source === 'web-lead' ? 'Left' : 'Arose'} {relativeDay(new Date(followUp.createdAt), now)}
+        {followUp.originNote ? `; last call's notes: ${followUp.originNote}` : ''}
+      </p>
+    </section>
+  );
+}

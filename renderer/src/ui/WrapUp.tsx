@@ -1,0 +1,331 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { FrontdeskApi } from '../../../common/contract';
+import {
+  localDateText,
+  localDateTime,
+  needsWrapUp,
+  wrapUpOutcomeLabels,
+  wrapUpOutcomes,
+  type FollowUp,
+  type WrapUp,
+  type WrapUpOutcome,
+} from '../../../common/wrapUp';
+import type { Call } from '../sip/callMachine';
+import { formatNumber } from './format';
+
+/** The call a wrap-up form is for: a call on screen, or a pending one from the services. */
+interface Target {
+  /** The SIP call when known (the key the services match a wrap-up by), else the history id. */
+  key: string;
+  sipCallId: string | null;
+  callId: string | null;
+  remoteNumber: string;
+  remoteName: string | null;
+  clientId: string | null;
+  /** The follow-up this call was the call back for (its wrap-up closes it). */
+  followUpId: string | null;
+  who: string;
+}
+
+interface Draft {
+  outcome: WrapUpOutcome | null;
+  notes: string;
+  step: string;
+  date: string;
+  time: string;
+}
+const emptyDraft: Draft = { outcome: null, notes: '', step: '', date: '', time: '' };
+
+const whoOf = (number: string, name: string | null, region: string) => {
+  const formatted = formatNumber(number, region);
+  return name && name !== number ? `${name}, ${formatted}` : formatted;
+};
+
+function targetOfCall(call: Call, region: string, client: { id: string; name: string | null } | null, followUp: FollowUp | null): Target {
+  return {
+    key: call.sipCallId ?? `call:${call.id}`,
+    sipCallId: call.sipCallId,
+    callId: null,
+    remoteNumber: call.remote.number,
+    remoteName: call.remote.displayName,
+    clientId: client?.id ?? null,
+    followUpId: followUp?.id ?? null,
+    who: whoOf(call.remote.number, client?.name ?? call.remote.displayName, region),
+  };
+}
+
+function targetOfPending(w: WrapUp, region: string): Target {
+  return {
+    key: w.sipCallId ?? `history:${w.callId}`,
+    sipCallId: w.sipCallId,
+    callId: w.callId,
+    remoteNumber: w.remoteNumber,
+    remoteName: w.remoteName,
+    clientId: w.clientId,
+    followUpId: w.callbackOf,
+    who: whoOf(w.remoteNumber, w.remoteName, region),
+  };
+}
+
+/** A call someone talked on with an outside party: it gets a wrap-up. */
+const talkedOn = (call: Call) => needsWrapUp({ answered: call.answeredAt !== null, remoteNumber: call.remote.number });
+const isLive = (call: Call) => call.phase !== 'ended';
+
+/** What is wrong with a draft, in words, or the next step it gives. */
+function check(d: Draft): { problem: string } | { nextStep: { what: string; dueAt: string; allDay: boolean } | null } {
+  if (!d.outcome) return { problem: 'Choose an outcome' };
+  const what = d.step.trim();
+  const date = d.date.trim();
+  if (!what && !date) {
+    return d.outcome === 'callback' ? { problem: 'Callback needed: write the next step and its date' } : { nextStep: null };
+  }
+  if (!what) return { problem: 'Next step: say what it is (e.g. "Send the quote and call back")' };
+  if (!date) return { problem: 'Next step: give its date' };
+  const due = localDateTime(date, d.time);
+  if (!due) return { problem: localDateTime(date) ? 'Time: must be a time such as 14:30, or empty for any time that day' : 'Date: must be a date such as 2025-01-31' };
+  return { nextStep: { what, dueAt: due.toISOString(), allDay: !d.time.trim() } };
+}
+
+const inDays = (n: number) => localDateText(new Date(Date.now() + n * 86_400_000));
+
+function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }: {
+  api: FrontdeskApi;
+  target: Target;
+  localUser: string;
+  draft: Draft;
+  onDraft: (d: Draft) => void;
+  onSaved: () => void;
+  onLater: () => void;
+}) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const id = `wrapup-${target.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
+  // The form takes the focus when it appears (the call ended, or the agent asked for it), unless the
+  // agent is typing somewhere else.
+  useEffect(() => {
+    const active = document.activeElement;
+    const typing = (active instanceof HTMLInputElement && active.type !== 'radio') || active instanceof HTMLTextAreaElement;
+    if (typing && !formRef.current?.contains(active)) return;
+    const radios = formRef.current?.querySelectorAll<HTMLInputElement>('input[type="radio"]');
+    const checked = [...(radios ?? [])].find((r) => r.checked);
+    (checked ?? radios?.[0])?.focus();
+  }, [target.key]);
+
+  const set = (patch: Partial<Draft>) => {
+    onDraft({ ...draft, ...patch });
+    setProblem(null);
+  };
+  const submit = (e?: FormEvent) => {
+    e?.preventDefault();
+    if (saving) return;
+    const checked = check(draft);
+    if ('problem' in checked) {
+      setProblem(checked.problem);
+      return;
+    }
+    setSaving(true);
+    api.wrapUps
+      .save({
+        localUser,
+        sipCallId: target.sipCallId,
+        callId: target.callId,
+        remoteNumber: target.remoteNumber,
+        remoteName: target.remoteName,
+        clientId: target.clientId,
+        outcome: draft.outcome!,
+        notes: draft.notes,
+        nextStep: checked.nextStep,
+        followUpId: target.followUpId,
+      })
+      .then(
+        () => {
+          setSaving(false);
+          onSaved();
+        },
+        (err: Error) => {
+          setSaving(false);
+          setProblem(`Not saved: ${err.message}`);
+        },
+      );
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLFormElement>) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onLater();
+    } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey || (e.target instanceof HTMLInputElement && e.target.type === 'radio'))) {
+      e.preventDefault();
+      submit();
+    }
+  };
+
+  return (
+    <form ref={formRef} className="wrapup" aria-label={`Wrap-up: ${target.who}`} onSubmit={submit} onKeyDown={onKeyDown}>
+      <h3 className="wrapup__title">Wrap-up: {target.who}</h3>
+      <fieldset className="wrapup__outcomes">
+        <legend>Outcome</legend>
+        {wrapUpOutcomes.map((o) => (
+          <label key={o} className="wrapup__outcome">
+            <input type="radio" name={`${id}-outcome`} value={o} checked={draft.outcome === o} onChange={() => set({ outcome: o })} />
+            {wrapUpOutcomeLabels[o]}
+          </label>
+        ))}
+      </fieldset>
+      <label htmlFor={`${id}-notes`}>Notes</label>
+      <textarea id={`${id}-notes`} rows={3} value={draft.notes} onChange={(e) => set({ notes: e.target.value })} />
+      <fieldset className="wrapup__next">
+        <legend>Next step (optional: it comes back in Call back on its date)</legend>
+        <label htmlFor={`${id}-step`}>Next step</label>
+        <input id={`${id}-step`} value={draft.step} onChange={(e) => set({ step: e.target.value })} autoComplete="off" />
+        <div className="wrapup__when">
+          <span>
+            <label htmlFor={`${id}-date`}>Date</label>
+            <input id={`${id}-date`} type="date" value={draft.date} onChange={(e) => set({ date: e.target.value })} />
+          </span>
+          <span>
+            <label htmlFor={`${id}-time`}>Time</label>
+            <input id={`${id}-time`} type="time" value={draft.time} onChange={(e) => set({ time: e.target.value })} aria-describedby={`${id}-time-hint`} />
+          </span>
+          <span id={`${id}-time-hint`} className="wrapup__hint">
+            no time: any time that day
+          </span>
+        </div>
+        <div className="wrapup__quick" role="group" aria-label="Next step date">
+          {[
+            ['Today', 0],
+            ['Tomorrow', 1],
+            ['In 3 days', 3],
+            ['In a week', 7],
+          ].map(([label, days]) => (
+            <button key={label} type="button" className="btn btn--small" onClick={() => set({ date: inDays(days as number) })}>
+              {label}
+            </button>
+          ))}
+        </div>
+      </fieldset>
+      {problem && (
+        <p role="alert" className="wrapup__problem">
+          {problem}
+        </p>
+      )}
+      <div className="wrapup__actions">
+        <button type="submit" className="btn btn--answer" disabled={saving} aria-keyshortcuts="Control+Enter">
+          Save wrap-up
+        </button>
+        <button type="button" className="btn" onClick={onLater} aria-keyshortcuts="Escape">
+          Later
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * The wrap-up of calls, at the top of the side panel: the form opens by itself when a call with an
+ * outside party ends (or on demand during it), Enter / Ctrl+Enter saves, Escape postpones. A
+ * postponed or unsaved wrap-up stays in "Wrap-up pending" (kept by the services: never lost, not
+ * even by a restart) until it is done. Drafts survive switching between calls.
+ */
+export function WrapUpSection({ api, call, localUser, region, client, followUp }: {
+  api: FrontdeskApi;
+  /** The call the side panel is about, or null. */
+  call: Call | null;
+  localUser: string | null;
+  region: string;
+  /** The client card of that call, when exactly one matched. */
+  client: { id: string; name: string | null } | null;
+  /** The follow-up that call was dialled for from the Call back list. */
+  followUp: FollowUp | null;
+}) {
+  const [pending, setPending] = useState<WrapUp[]>([]);
+  const [opened, setOpened] = useState<Target | null>(null);
+  const [postponed, setPostponed] = useState<ReadonlySet<string>>(new Set());
+  const [saved, setSaved] = useState<ReadonlySet<string>>(new Set());
+  const [drafts, setDrafts] = useState<Readonly<Record<string, Draft>>>({});
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    if (!localUser) return;
+    api.wrapUps.pending({ localUser }).then(setPending, () => undefined);
+  }, [api, localUser]);
+  useEffect(() => {
+    load();
+    return api.wrapUps.onChanged(load);
+  }, [api, load]);
+
+  // The form on screen: one the agent opened, else the focused call's once it has ended.
+  const own = call && talkedOn(call) ? targetOfCall(call, region, client, followUp) : null;
+  const auto = own && call && !isLive(call) && !saved.has(own.key) && !postponed.has(own.key) ? own : null;
+  const shown = opened && !saved.has(opened.key) ? opened : auto;
+  const waiting = pending.filter((w) => targetOfPending(w, region).key !== shown?.key && !saved.has(targetOfPending(w, region).key));
+
+  if (!localUser) return null;
+  const close = (key: string, how: 'saved' | 'later') => {
+    setOpened(null);
+    if (how === 'saved') {
+      setSaved((s) => new Set(s).add(key));
+      setDrafts(({ [key]: _, ...rest }) => rest);
+      setNotice('Wrap-up saved');
+    } else {
+      setPostponed((s) => new Set(s).add(key));
+      setNotice('Wrap-up postponed: it waits under "Wrap-up pending"');
+    }
+    load();
+  };
+
+  return (
+    <>
+      {notice && !shown && (
+        <p role="status" aria-label="Wrap-up" className="wrapup__notice">
+          {notice}
+        </p>
+      )}
+      {shown && (
+        <WrapUpForm
+          key={shown.key}
+          api={api}
+          target={shown}
+          localUser={localUser}
+          draft={drafts[shown.key] ?? emptyDraft}
+          onDraft={(d) => setDrafts((all) => ({ ...all, [shown.key]: d }))}
+          onSaved={() => close(shown.key, 'saved')}
+          onLater={() => close(shown.key, 'later')}
+        />
+      )}
+      {!shown && own && call && isLive(call) && call.answeredAt !== null && !saved.has(own.key) && (
+        <button type="button" className="btn wrapup__now" onClick={() => setOpened(own)}>
+          Wrap up now
+        </button>
+      )}
+      {waiting.length > 0 && (
+        <section className="wrapup-pending" aria-label="Wrap-up pending">
+          <h3>
+            Wrap-up pending{' '}
+            <span className="badge" role="img" aria-label={`${waiting.length} ${waiting.length === 1 ? 'call waits' : 'calls wait'} for a wrap-up`}>
+              {waiting.length}
+            </span>
+          </h3>
+          <ul aria-label="Calls waiting for a wrap-up">
+            {waiting.map((w) => {
+              const target = targetOfPending(w, region);
+              const ended = w.callEndedAt ? new Date(w.callEndedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+              return (
+                <li key={w.id}>
+                  <span>
+                    {target.who}
+                    {ended && <span className="wrapup__when-ended"> · ended {ended}</span>}
+                    {drafts[target.key] && <span className="wrapup__when-ended"> · draft kept</span>}
+                  </span>
+                  <button type="button" className="btn btn--small" onClick={() => setOpened(target)} aria-label={`Wrap up: ${target.who}`}>
+                    Wrap up
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,26 @@
+import { useSyncExternalStore } from 'react';
+import type { FollowUp } from '../../../common/wrapUp';
+
+/**
+ * Which follow-up each call made from the Call back list is for, by the engine's call id: the side
+ * panel picks the outbound script by its source and fills {followUp.*}, and the call's wrap-up
+ * closes it. (The services keep the same link by the SIP call, so a wrap-up after a reload still
+ * closes it.)
+ */
+const links = new Map<string, FollowUp>();
+const listeners = new Set<() => void>();
+
+export function linkCallback(callId: string, followUp: FollowUp): void {
+  links.set(callId, followUp);
+  for (const listener of listeners) listener();
+}
+
+const subscribe = (listener: () => void) => {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+};
+
+/** The follow-up a call was dialled for from the Call back list, or null. */
+export function useCallbackOf(callId: string | null): FollowUp | null {
+  return useSyncExternalStore(subscribe, () => (callId === null ? null : (links.get(callId) ?? null)));
+}

@@ -1,0 +1,182 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { CallLogService } from '../../main/services/callLog';
+import { DirectoryService } from '../../main/services/directory';
+import { answerCalls, placeCall } from '../../scripts/lab/caller';
+import { pstnGatewayPort } from '../../scripts/lab/config';
+import { expect, test } from './support/frontdesk';
+
+const oleg = { from: '+74951234567', label: 'Call from +7 495 123 45 67', who: 'Oleg Petrov, +7 495 123 45 67' };
+
+test('a call ends, the agent wraps it up with a next step for today, calls back from the list with the call-back script, and its wrap-up closes the follow-up', async ({ agents }) => {
+  const gateway = answerCalls({ port: pstnGatewayPort, ringMs: 500 });
+  try {
+    const reception = await agents({
+      user: '1000',
+      seed: (dataDir) => {
+        mkdirSync(dataDir, { recursive: true });
+        const dir = new DirectoryService(path.join(dataDir, 'directory.db'), { defaultRegion: 'RU' });
+        dir.create({ name: 'Oleg Petrov', phones: ['8 (495) 123-45-67'] });
+        dir.close();
+      },
+    });
+    await expect(reception.registration).toHaveText(/Registered as 1000/);
+    const page = reception.page;
+    const callBack = page.getByRole('region', { name: 'Call back', exact: true });
+    await expect(callBack).toContainText('Nobody to call back today.');
+
+    // An outside caller rings, the agent answers, the caller hangs up.
+    const call = placeCall({ from: oleg.from, to: '1000', hangupAfterMs: 2500 });
+    const ringing = page.getByRole('article', { name: oleg.label });
+    await ringing.getByRole('button', { name: 'Answer' }).click();
+    await expect(ringing).toContainText('The other side hung up');
+    expect((await call.result).ended).toBe('local-bye');
+
+    // The wrap-up form appears with the focus on the outcome; arrows pick one.
+    const form = page.getByRole('form', { name: `Wrap-up: ${oleg.who}` });
+    await expect(form.getByRole('radio', { name: 'Resolved' })).toBeFocused();
+    await page.keyboard.press('ArrowDown');
+    await expect(form.getByRole('radio', { name: 'Callback needed' })).toBeChecked();
+    await form.getByLabel('Notes').fill('Wants 40 chairs, asked for the price list');
+    // Saving without the next step a callback needs says what is missing, and keeps what was typed.
+    await form.getByLabel('Notes').press('Control+Enter');
+    await expect(form.getByRole('alert')).toHaveText('Callback needed: write the next step and its date');
+    await expect(form.getByLabel('Notes')).toHaveValue('Wants 40 chairs, asked for the price list');
+    await form.getByLabel('Next step', { exact: true }).fill('Send the price list and call back');
+    await form.getByRole('button', { name: 'Today' }).click();
+    await form.getByLabel('Notes').press('Control+Enter');
+    await expect(form).toBeHidden();
+    await expect(page.getByRole('status', { name: 'Wrap-up' })).toHaveText('Wrap-up saved');
+
+    // It comes back today in the Call back list, with a count.
+    await expect(callBack.getByRole('img', { name: '1 to call back' })).toHaveText('1');
+    const row = callBack.getByRole('listitem');
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText('Oleg Petrov');
+    await expect(row).toContainText('Send the price list and call back');
+    await expect(row).toContainText('today (any time) · next step of a call');
+
+    // "Call Oleg Petrov": Frontdesk dials the number, the outside party answers, the call-back script shows.
+    await page.getByRole('button', { name: 'Dismiss: Call from +7 495 123 45 67' }).click();
+    await callBack.getByRole('button', { name: 'Call Oleg Petrov' }).click();
+    const outgoing = page.getByRole('article', { name: `Call to ${oleg.who}` });
+    await expect(outgoing).toContainText('Connected');
+    const [received] = await gateway.waitForCalls(1, 10_000);
+    expect(received!.requestUri).toContain('+74951234567');
+    const panel = page.getByRole('region', { name: 'Caller' });
+    await expect(panel.getByRole('region', { name: 'Calling back' })).toContainText('Send the price list and call back');
+    const script = panel.getByRole('region', { name: 'Call script' });
+    await expect(script).toContainText('Calling a client back');
+    await expect(script).toContainText('Chosen because: Outbound call, call back (next step of a call)');
+    await expect(script).toContainText(/Good (morning|afternoon|evening), Oleg Petrov! This is Reception from our company\. As we agreed today, I'm calling you back\./);
+    await expect(script).toContainText("Why you are calling: Send the price list and call back. Last call's notes: Wants 40 chairs, asked for the price list.");
+
+    // The client card lists the earlier call with its outcome and note.
+    const card = panel.getByRole('article', { name: 'Client card: Oleg Petrov' });
+    const earlier = card.getByRole('list', { name: 'Last calls' }).getByRole('listitem');
+    await expect(earlier).toHaveCount(1);
+    await expect(earlier).toContainText('incoming');
+    await expect(earlier).toContainText('Callback needed');
+    await expect(earlier).toContainText('Wants 40 chairs, asked for the price list');
+    await expect(earlier).toContainText('Next step: Send the price list and call back (today (any time))');
+    await expect(card.getByLabel('Next step', { exact: true })).toHaveValue('Send the price list and call back');
+
+    // The agent hangs up: the call back's wrap-up closes the follow-up.
+    await outgoing.getByRole('button', { name: 'Hang up' }).click();
+    const second = page.getByRole('form', { name: `Wrap-up: ${oleg.who}` });
+    await expect(second.getByRole('radio', { name: 'Resolved' })).toBeFocused();
+    await second.getByRole('radio', { name: 'Sale' }).check();
+    await second.getByLabel('Notes').fill('Ordered 40 chairs');
+    await second.getByRole('radio', { name: 'Sale' }).press('Enter');
+    await expect(second).toBeHidden();
+    await expect(callBack).toContainText('Nobody to call back today.');
+    await expect(callBack.getByRole('img')).toHaveCount(0);
+    await expect(earlier).toHaveCount(2);
+    await expect(earlier.first()).toContainText('outgoing');
+    await expect(earlier.first()).toContainText('Sale');
+    await expect(earlier.first()).toContainText('Ordered 40 chairs');
+  } finally {
+    await gateway.stop();
+  }
+});
+
+test('web leads in the list: overdue marked, the web-lead script, a postponed wrap-up survives a reload and still closes the lead; rescheduling', async ({ agents }) => {
+  const gateway = answerCalls({ port: pstnGatewayPort, ringMs: 500 });
+  const now = new Date();
+  const yesterday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1, 18, 0);
+  const tomorrow = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 10, 0);
+  try {
+    const sales = await agents({
+      user: '1000',
+      // What the CRM connector or an import puts in through the service (followUps.add).
+      seed: (dataDir) => {
+        mkdirSync(dataDir, { recursive: true });
+        const calls = new CallLogService(path.join(dataDir, 'frontdesk.db'));
+        const lead = { source: 'web-lead' as const, number: '+7 495 765-43-21', name: 'Irina Sokolova', reason: 'A quote for a kitchen' };
+        calls.wrapUps.addFollowUp({ ...lead, createdAt: yesterday.toISOString(), dueAt: yesterday.toISOString(), externalId: 'lead:L-9' });
+        calls.wrapUps.addFollowUp({ source: 'manual', number: '+7 495 111-22-33', name: 'Anna Volkova', reason: 'Ask about the invoice', dueAt: now.toISOString(), allDay: false });
+        calls.wrapUps.addFollowUp({ source: 'manual', number: '+7 495 222-33-44', name: 'Pavel', reason: 'Next week', dueAt: tomorrow.toISOString() });
+        calls.close();
+      },
+    });
+    await expect(sales.registration).toHaveText(/Registered as 1000/);
+    const page = sales.page;
+    const callBack = page.getByRole('region', { name: 'Call back', exact: true });
+    await expect(callBack.getByRole('img', { name: '2 to call back, 2 overdue' })).toHaveText('2');
+    const rows = callBack.getByRole('listitem');
+    await expect(rows).toHaveCount(2);
+    await expect(rows.nth(0)).toContainText('Irina Sokolova');
+    await expect(rows.nth(0)).toContainText('Overdue yesterday 18:00 · web lead · left yesterday');
+    await expect(rows.nth(1)).toContainText('Anna Volkova');
+    await expect(callBack).toContainText('1 more on later dates');
+
+    // Rescheduling moves Anna to tomorrow: off today's list.
+    await callBack.getByRole('button', { name: 'Reschedule: Anna Volkova' }).click();
+    const reschedule = callBack.getByRole('form', { name: 'Reschedule: Anna Volkova' });
+    await expect(reschedule.getByLabel('New date')).toBeFocused();
+    await reschedule.getByRole('button', { name: 'Move' }).click();
+    await expect(rows).toHaveCount(1);
+    await expect(callBack).toContainText('2 more on later dates');
+
+    await callBack.getByRole('button', { name: 'Call Irina Sokolova' }).click();
+    const outgoing = page.getByRole('article', { name: 'Call to Irina Sokolova, +7 495 765 43 21' });
+    await expect(outgoing).toContainText('Connected');
+    const [received] = await gateway.waitForCalls(1, 10_000);
+    expect(received!.requestUri).toContain('+74957654321');
+    const script = page.getByRole('region', { name: 'Call script' });
+    await expect(script).toContainText('Web lead — calling back');
+    await expect(script).toContainText('Chosen because: Outbound call, call back (web lead)');
+    await expect(script).toContainText("You left a request on our site yesterday, and I'm calling about it. Is this a good time to talk?");
+    await expect(script).toContainText('The request, as the lead left it: A quote for a kitchen.');
+
+    // Hung up; Escape postpones the wrap-up: it waits, visible, and survives a reload.
+    await outgoing.getByRole('button', { name: 'Hang up' }).click();
+    const form = page.getByRole('form', { name: 'Wrap-up: Irina Sokolova, +7 495 765 43 21' });
+    await expect(form.getByRole('radio', { name: 'Resolved' })).toBeFocused();
+    await form.getByLabel('Notes').fill('Measurements on Friday');
+    await form.getByLabel('Notes').press('Escape');
+    await expect(form).toBeHidden();
+    const waiting = page.getByRole('region', { name: 'Wrap-up pending' });
+    await expect(waiting.getByRole('img', { name: '1 call waits for a wrap-up' })).toBeVisible();
+    // The draft is kept while the app runs.
+    await waiting.getByRole('button', { name: 'Wrap up: Irina Sokolova, +7 495 765 43 21' }).click();
+    await expect(form.getByLabel('Notes')).toHaveValue('Measurements on Friday');
+    await form.getByRole('button', { name: 'Later' }).click();
+
+    await page.reload();
+    await expect(sales.registration).toHaveText(/Registered as 1000/);
+    await waiting.getByRole('button', { name: 'Wrap up: Irina Sokolova, +7 495 765 43 21' }).click();
+    await form.getByRole('radio', { name: 'Sale' }).check();
+    await form.getByLabel('Next step', { exact: true }).fill('Measure the kitchen');
+    await form.getByLabel('Date', { exact: true }).fill('2030-02-01');
+    await form.getByLabel('Time', { exact: true }).fill('11:30');
+    await form.getByRole('button', { name: 'Save wrap-up' }).click();
+    await expect(form).toBeHidden();
+    await expect(waiting).toBeHidden();
+    // The lead is done (closed by its call back's wrap-up, linked by the services across the reload); the new step waits for its date.
+    await expect(callBack).toContainText('Nobody to call back today.');
+    await expect(callBack).toContainText('3 more on later dates');
+  } finally {
+    await gateway.stop();
+  }
+});
