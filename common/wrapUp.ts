@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CallDirectionSchema, digitsOf, isNumberLike } from './callLog';
+import { CallDirectionSchema, digitsOf, isNumberLike, type CallOutcome } from './callLog';
 
 /**
  * Wrap-up and calling back (docs: /work/shared/product/call-handling.md, "Closing": agree the next
@@ -47,6 +47,12 @@ export const followUpSourceLabels: Record<FollowUpSource, string> = {
   'missed-call': 'missed call',
   manual: 'added by hand',
 };
+
+/**
+ * History outcomes of calls someone talked on here: answered, or failed after the answer (a transfer,
+ * a decline, a missed call had no conversation to wrap up here).
+ */
+export const talkedOutcomes: ReadonlySet<CallOutcome> = new Set<CallOutcome>(['answered', 'failed']);
 
 /** Remote parties up to this many digits are extensions (colleagues), as the dialler reads them. */
 export const MAX_EXTENSION_DIGITS = 6;

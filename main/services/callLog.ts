@@ -16,7 +16,7 @@ import {
 } from '../../common/callLog';
 import { openDatabase, type Database, type Statement } from './sqlite';
 import { ScriptRunSchema, type ScriptRun } from '../../common/callScript';
-import type { WrapUp, WrapUpRange } from '../../common/wrapUp';
+import { talkedOutcomes, type WrapUp, type WrapUpRange } from '../../common/wrapUp';
 import { WrapUpStore, wrapUpsMigration } from './wrapUps';
 
 
@@ -267,7 +267,7 @@ export class CallLogService {
         sipCallId: r.sipCallId,
         remoteNumber: r.remoteNumber,
         remoteName: r.remoteName,
-        answered: r.answeredAt !== null && (r.outcome === 'answered' || r.outcome === 'failed'),
+        answered: r.answeredAt !== null && talkedOutcomes.has(r.outcome),
         endedMs: Date.parse(r.endedAt),
       });
       return { row: this.byIdStmt.get(id) as Row, created: true, wrapUpPending };

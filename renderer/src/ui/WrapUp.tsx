@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
+import { outcomeForEndReason } from '../../../common/callLog';
 import {
   localDateText,
   localDateTime,
   needsWrapUp,
+  talkedOutcomes,
   wrapUpOutcomeLabels,
   wrapUpOutcomes,
   type FollowUp,
@@ -67,8 +69,12 @@ function targetOfPending(w: WrapUp, region: string): Target {
   };
 }
 
-/** A call someone talked on with an outside party: it gets a wrap-up. */
-const talkedOn = (call: Call) => needsWrapUp({ answered: call.answeredAt !== null, remoteNumber: call.remote.number });
+/** A call someone talked on with an outside party (the services' rule for a pending wrap-up too): it gets a wrap-up. */
+const talkedOn = (call: Call) => {
+  const ended = call.phase === 'ended' && call.endReason !== null;
+  const talked = call.answeredAt !== null && (!ended || talkedOutcomes.has(outcomeForEndReason(call.endReason!, call.direction)));
+  return needsWrapUp({ answered: talked, remoteNumber: call.remote.number });
+};
 const isLive = (call: Call) => call.phase !== 'ended';
 
 /** What is wrong with a draft, in words, or the next step it gives. */
