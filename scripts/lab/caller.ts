@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import {
   carrierDomain,
   labAccount,
+  labAccounts,
   labDomain,
   labHost,
   labSipPort,
@@ -30,6 +31,7 @@ import { clearRegistrations } from './lab';
 import { pickMediaPort, startMedia, type CallMediaState, type LabMedia, type MediaState, type RtpStats, type SendDtmfOptions } from './media';
 import { infoDtmf, reinviteAnswers, traceTimeMs, transactionKey, type InfoDtmf, type ReinviteAnswer } from './rtp';
 import { udpSend } from './probes';
+import { inviteFinal, referNotifies, refersReceived, refersSent, xferDoneRequest, type ReferReceived } from './transfer';
 
 export type { ReinviteAnswer } from './rtp';
 export type { RtpStats, SendDtmfOptions } from './media';
@@ -79,6 +81,9 @@ async function waitDigits(read: () => DtmfEvent[], digits: string, timeoutMs: nu
 
 // ---------------------------------------------------------------- placeCall
 
+/** How a REFER is answered (see PlaceCallOptions.followRefer / referReply). */
+export type ReferRefusal = 403 | 603 | 405 | 501;
+
 export interface PlaceCallOptions {
   /** Caller number/user, e.g. '+74951234567' (or an extension with `asExtension`). */
   from: string;
@@ -86,15 +91,18 @@ export interface PlaceCallOptions {
   to: string;
   /** Caller display name (optional). */
   fromName?: string;
-  /** Send BYE this long after the answer. Default: wait for the far end to hang up (up to maxCallMs). */
+  /**
+   * Send BYE this long after the answer. Default: wait for the far end to hang up (up to maxCallMs).
+   * Each leg counts from its own answer (a transfer's new call too).
+   */
   hangupAfterMs?: number;
   /** Send CANCEL this long after the first 180/183 (a missed call). */
   cancelAfterMs?: number;
   /** Call-ID to use (default: a unique one). rtpengine's `query(callId)` uses it. */
   callId?: string;
-  /** Give up (CANCEL) when there is no final answer within this time. Default 120 s. */
+  /** Give up (CANCEL) when there is no final answer within this time (a transfer's new INVITE too). Default 120 s. */
   answerTimeoutMs?: number;
-  /** Hard limit for the whole SIPp run. Default 10 min. */
+  /** Hard limit for each SIPp run. Default 10 min. */
   maxCallMs?: number;
   /**
    * Another UAC scenario (file name in scripts/lab/sipp/ or a path) that takes the same keys,
@@ -116,54 +124,148 @@ export interface PlaceCallOptions {
    * with the account's password. `from` is ignored when set.
    */
   asExtension?: string | { user: string; password: string };
+  /**
+   * Be a transferee: answer an in-dialog REFER with 202, NOTIFY "100 Trying", place a new call
+   * (new Call-ID, same caller, same media endpoint) to the Refer-To URI — with `Replaces` when
+   * the URI carries one, `Referred-By` when the REFER had one — and NOTIFY its final status
+   * (terminated). After a 2xx the new call is the call (`currentCallId()`, `rtp()`); after a
+   * failure the old one goes on. Without it (and without `referReply`) a REFER gets 501.
+   */
+  followRefer?: boolean;
+  /** Refuse every REFER with this code (the call goes on); wins over `followRefer`. */
+  referReply?: ReferRefusal;
+  /**
+   * Be a transferor: `referAfterMs` (default 1000) after the answer send an in-dialog REFER with
+   * this Refer-To (e.g. 'sip:1001@lab.frontdesk.test') and Referred-By: our own URI; answer each
+   * NOTIFY 200 (`notifyFrags()`); BYE after a 2xx sipfrag, keep the call after a failure.
+   */
+  referTo?: string;
+  referAfterMs?: number;
+  /**
+   * When the transferor (`referTo`) hangs up: 'on-success' (default) after a 2xx NOTIFY;
+   * 'on-accept' as soon as the REFER is accepted (a blind transfer that does not wait).
+   */
+  referHangup?: 'on-success' | 'on-accept';
   stateDir?: string;
 }
 
 export type CallEnd = 'remote-bye' | 'local-bye' | 'cancelled' | 'failed';
 
-export interface CallResult {
+/** A REFER we received and what became of it. */
+export interface TransferAttempt {
+  /** The Call-ID of the dialog the REFER arrived in. */
   callId: string;
-  /** DTMF the caller received (RFC 4733 and INFO), in order, and each event. */
-  dtmf: string;
-  dtmfEvents: DtmfEvent[];
-  /** RTP of the call at the caller's media endpoint. */
-  rtp: RtpStats;
-  /** Re-INVITEs the caller received (e.g. the softphone's hold) and its answers. */
-  reinvites: ReinviteAnswer[];
-  /** Final status code of the INVITE (0 when none arrived). */
+  /** The REFER's CSeq (identifies it within its dialog). */
+  cseq: number;
+  /** The Refer-To header as received. */
+  referTo: string;
+  /** Where the new INVITE went: the Refer-To URI without its headers ('' when unusable). */
+  target: string;
+  /** The Replaces header the new INVITE carried (decoded from the Refer-To URI). */
+  replaces?: string;
+  /** The REFER's Referred-By (copied into the new INVITE). */
+  referredBy?: string;
+  /** Our answer to the REFER: 202 (followed), 403 / 603 / 405 / 501 (refused), 0 not yet. */
+  reply: number;
+  /** The new INVITE's Call-ID. */
+  newCallId?: string;
+  /** Its final response (undefined while it rings); also what the final NOTIFY reported. */
+  code?: number;
+  reason?: string;
+  /** When the REFER arrived (ISO 8601). */
+  at: string;
+}
+
+/** One SIP dialog the caller had: the first call, then one per transfer it followed. */
+export interface CallLeg {
+  callId: string;
+  /** The leg whose REFER created this one. */
+  parentCallId?: string;
   code: number;
   reason: string;
   ended: CallEnd;
-  /** A 180/183 arrived. */
-  ringing: boolean;
-  /** Wall-clock time of the 200 OK and of the BYE (from the trace), if any. */
   answeredAt?: string;
   endedAt?: string;
+  rtp: RtpStats;
   sippExitCode: number | null;
+  messagesFile: string;
+  dir: string;
+}
+
+export interface CallResult {
+  /** The first leg's Call-ID. */
+  callId: string;
+  /** DTMF the caller received (RFC 4733 and INFO, every leg), in order, and each event. */
+  dtmf: string;
+  dtmfEvents: DtmfEvent[];
+  /** RTP of the current (last answered) leg at the caller's media endpoint; each leg's in `legs`. */
+  rtp: RtpStats;
+  /** Re-INVITEs the caller received (e.g. the softphone's hold) and its answers, every leg. */
+  reinvites: ReinviteAnswer[];
+  /** Final status code of the (first) INVITE (0 when none arrived). */
+  code: number;
+  reason: string;
+  /** How the current (last answered, else the first) leg ended. */
+  ended: CallEnd;
+  /** A 180/183 arrived for the first INVITE. */
+  ringing: boolean;
+  /** Wall-clock time of the first 200 OK and of the current leg's BYE (from the traces), if any. */
+  answeredAt?: string;
+  endedAt?: string;
+  /** REFERs received and what became of them. */
+  transfers: TransferAttempt[];
+  /** Final answers to the REFERs we sent (`referTo`), in order (202, 403 …). */
+  referReplies: number[];
+  /** The sipfrag status codes of the NOTIFYs we received (100, 180, 200 / 486 …), in order. */
+  notifyFrags: number[];
+  /** Every leg: the first, then one per transfer followed. */
+  legs: CallLeg[];
+  sippExitCode: number | null;
+  /** The first leg's trace (each leg's in `legs`). */
   messagesFile: string;
   dir: string;
   messages: SipTraceMessage[];
 }
 
 export interface PlacedCall {
+  /** The first leg's Call-ID. */
   callId: string;
-  /** Resolves when the call is over and SIPp has exited. */
+  /** Resolves when the call is over (every leg) and SIPp has exited. */
   result: Promise<CallResult>;
-  /** Hang up now (BYE if answered, CANCEL while ringing), then resolve like `result`. */
+  /** Hang up now (every leg still up: BYE if answered, CANCEL while ringing), then resolve like `result`. */
   stop(): Promise<CallResult>;
-  /** DTMF received so far (RFC 4733 and SIP INFO alike, in arrival order). */
+  /** DTMF received so far (RFC 4733 and SIP INFO alike, every leg, in arrival order). */
   dtmf(): string;
   dtmfEvents(): DtmfEvent[];
   /** Wait until the received DTMF contains `digits` (default 10 s); resolves with all digits received. */
   waitForDtmf(digits: string, timeoutMs?: number): Promise<string>;
-  /** Send RFC 4733 DTMF to the far end (the call must be answered and not held). */
+  /** Send RFC 4733 DTMF to the far end of the current leg (answered and not held). */
   sendDtmf(digits: string, opts?: Omit<SendDtmfOptions, 'callId'>): Promise<void>;
-  /** RTP counters of the call (packets received per payload type, packets sent). */
+  /** RTP counters of the current leg (packets received per payload type, packets sent). */
   rtp(): RtpStats;
-  /** Re-INVITEs received so far and how they were answered. */
+  /** RTP counters of one leg (by Call-ID). */
+  rtpOf(callId: string): RtpStats;
+  /** The Call-ID of the leg that carries the call now: the last one answered (else the first). */
+  currentCallId(): string;
+  /** Call-IDs of every leg so far, first to last. */
+  legs(): string[];
+  /** Re-INVITEs received so far (every leg) and how they were answered. */
   reinvites(): ReinviteAnswer[];
-  /** UDP port of the call's media endpoint (the port in the caller's SDP). */
+  /** REFERs received so far and what became of them (followRefer / referReply). */
+  transfers(): TransferAttempt[];
+  /**
+   * Resolves with the first transfer whose new INVITE got a 2xx. Rejects — saying what happened —
+   * when a transfer not yet finished at the call fails (REFER refused, new INVITE answered >= 300),
+   * when the call ends first, or after `timeoutMs` (default 15 s).
+   */
+  waitForTransfer(timeoutMs?: number): Promise<TransferAttempt>;
+  /** Final answers to the REFERs we sent (`referTo`), in order. */
+  referReplies(): number[];
+  /** Sipfrag status codes of the NOTIFYs received so far, in order. */
+  notifyFrags(): number[];
+  /** UDP port of the call's media endpoint (the port in the caller's SDP, every leg). */
   mediaPort: number;
+  /** The first leg's trace and run directory (later legs' are below it). */
   messagesFile: string;
   dir: string;
 }
@@ -177,9 +279,10 @@ function newCallId(): string {
 }
 
 /** Outcome of a UAC run, from its message trace. */
-type MediaFields = 'dtmf' | 'dtmfEvents' | 'rtp' | 'reinvites';
 
-export function callOutcome(messages: SipTraceMessage[]): Omit<CallResult, 'callId' | 'sippExitCode' | 'messagesFile' | 'dir' | 'messages' | MediaFields> {
+export type CallOutcome = Pick<CallResult, 'code' | 'reason' | 'ended' | 'ringing' | 'answeredAt' | 'endedAt'>;
+
+export function callOutcome(messages: SipTraceMessage[]): CallOutcome {
   const inviteFinals = messages.filter(
     (m) => m.direction === 'received' && m.status !== undefined && m.status >= 200 && m.cseq.method === 'INVITE',
   );
@@ -199,7 +302,7 @@ export function callOutcome(messages: SipTraceMessage[]): Omit<CallResult, 'call
   } else {
     ended = 'failed';
   }
-  const r: Omit<CallResult, 'callId' | 'sippExitCode' | 'messagesFile' | 'dir' | 'messages' | MediaFields> = {
+  const r: CallOutcome = {
     code: final?.status ?? 0,
     reason: final?.reason ?? '',
     ended,
@@ -239,9 +342,295 @@ function randomSipPort(): number {
   return 20000 + Math.floor(Math.random() * 9000);
 }
 
+/** Where a REFER is answered, and what the scenarios' REFER keys are. */
+function referKeys(
+  opts: { followRefer?: boolean; referReply?: number; referTo?: string; referAfterMs?: number; referHangup?: 'on-success' | 'on-accept' },
+  referredBy: string,
+  what: string,
+): { refer_reply: number; refer_to: string; refer_after_ms: number; referred_by: string; refer_bye_on_accept: number } {
+  if (opts.referReply !== undefined && ![403, 603, 405, 501].includes(opts.referReply)) {
+    throw new Error(`${what}: referReply must be 403, 603, 405 or 501, not ${opts.referReply}`);
+  }
+  const reply = opts.referReply ?? (opts.followRefer ? 202 : 501);
+  let referTo = 'none';
+  let after = 0;
+  if (opts.referTo !== undefined) {
+    if (!/^sips?:[^\s<>"]+$/i.test(opts.referTo)) throw new Error(`${what}: referTo must be a SIP URI, not ${JSON.stringify(opts.referTo)}`);
+    referTo = opts.referTo;
+    after = Math.max(1, Math.round(opts.referAfterMs ?? 1000));
+  }
+  return { refer_reply: reply, refer_to: referTo, refer_after_ms: after, referred_by: referredBy, refer_bye_on_accept: opts.referHangup === 'on-accept' ? 1 : 0 };
+}
+
+// ---------------------------------------------------------------- call legs and transfers
+
+/** What one SIPp UAC run (a leg of a call) is started with. */
+interface UacSpec {
+  /** Run directory name under <state>/sipp/. */
+  name: string;
+  callId: string;
+  /** -s: the called user (only for [service] and the digest). */
+  service: string;
+  ruri: string;
+  fromHdr: string;
+  fromUser: string;
+  auth?: { user: string; password: string };
+  /** Header lines of the INVITE (at least one). */
+  extraHdrs: string[];
+  keys: Record<string, string | number>;
+  scenario: string;
+  maxCallMs: number;
+  stateDir?: string;
+}
+
+/** One SIPp UAC run; relaunched on another local port (same directory and trace) when its random one was taken. */
+class UacLeg {
+  port = randomSipPort();
+  run: SippRun;
+  exitCode: number | null = null;
+  finished = false;
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly spec: UacSpec,
+    /** The REFER (and the dialog it came in) that created this leg. */
+    readonly parentCallId?: string,
+  ) {
+    this.run = this.launch();
+    this.done = this.watch();
+  }
+
+  private async watch(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const { code } = await this.run.exited;
+      const out = fs.existsSync(this.run.outputFile) ? fs.readFileSync(this.run.outputFile, 'utf8') : '';
+      // the random local port was taken: nothing was sent, try another one
+      if (code !== 0 && readSippTrace(this.run.messagesFile).length === 0 && attempt < 4 && /bind|Address already in use/i.test(out)) {
+        this.port = randomSipPort();
+        this.run = this.launch();
+        continue;
+      }
+      this.exitCode = code;
+      this.finished = true;
+      return;
+    }
+  }
+
+  get callId(): string {
+    return this.spec.callId;
+  }
+
+  private launch(): SippRun {
+    const s = this.spec;
+    const args = ['-m', '1', '-l', '1', '-s', s.service, '-cid_str', s.callId.replace(/%/g, '%%')];
+    if (s.auth) args.push('-au', s.auth.user, '-ap', s.auth.password, '-auth_uri', s.ruri);
+    return startSipp({
+      scenario: s.scenario,
+      name: s.name,
+      remote: `${labHost}:${labSipPort}`,
+      localPort: this.port,
+      timeoutS: s.maxCallMs / 1000,
+      keys: {
+        domain: labDomain,
+        ruri: s.ruri,
+        to_hdr: `<${s.ruri}>`,
+        from_hdr: s.fromHdr,
+        from_user: s.fromUser,
+        extra_hdrs: s.extraHdrs.join('\r\n'),
+        ...s.keys,
+      },
+      args,
+      ...(s.stateDir ? { stateDir: s.stateDir } : {}),
+    });
+  }
+
+  messages(): SipTraceMessage[] {
+    return readSippTrace(this.run.messagesFile);
+  }
+
+  /** Send the scenario its HANGUP (CANCEL while ringing, BYE when answered). */
+  async hangup(): Promise<void> {
+    if (!this.finished) await udpSend(this.port, hangupRequest(this.callId, this.port)).catch(() => false);
+  }
+}
+
+/** A SIPp run whose trace may show REFERs we accepted (202), and the port its XFERDONE goes to. */
+interface ReferSource {
+  messagesFile(): string;
+  port(): number;
+}
+
+interface DriverAttempt {
+  refer: ReferReceived;
+  source: ReferSource;
+  leg?: UacLeg;
+  status?: { code: number; reason: string };
+  reported: boolean;
+}
+
+/**
+ * Follows accepted REFERs: for every REFER a scenario answered 202 it launches the new INVITE
+ * (a UacLeg, via `newLeg`) and, once that has its final answer, sends the scenario XFERDONE so
+ * it can send the final NOTIFY. Ticks every 100 ms while started.
+ */
+class TransferDriver {
+  private readonly attempts = new Map<string, DriverAttempt>();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly sources: () => ReferSource[],
+    private readonly newLeg: (refer: ReferReceived) => UacLeg,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), 100);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One pass (never two at once). */
+  tick(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Transfers not yet reported to their scenario. */
+  pending(): boolean {
+    return [...this.attempts.values()].some((a) => !a.reported);
+  }
+
+  /** The new leg created for a REFER (by its transaction key). */
+  legFor(referKey: string): UacLeg | undefined {
+    return this.attempts.get(referKey)?.leg;
+  }
+
+  private async pass(): Promise<void> {
+    for (const source of this.sources()) {
+      for (const r of refersReceived(readSippTrace(source.messagesFile()))) {
+        if (r.reply !== 202 || this.attempts.has(r.key)) continue;
+        const a: DriverAttempt = { refer: r, source, reported: false };
+        this.attempts.set(r.key, a);
+        if (!r.target) a.status = { code: 400, reason: 'Bad Refer-To' };
+        else a.leg = this.newLeg(r);
+      }
+    }
+    for (const a of this.attempts.values()) {
+      if (a.reported) continue;
+      if (a.leg && !a.status) {
+        const final = inviteFinal(a.leg.messages(), a.leg.finished);
+        if (final) a.status = final;
+        else if (a.leg.finished) a.status = { code: 500, reason: 'No Final Answer' };
+      }
+      if (!a.status) continue;
+      a.reported = true;
+      const port = a.source.port();
+      await udpSend(port, xferDoneRequest(a.refer.callId, port, a.status)).catch(() => false);
+    }
+  }
+}
+
+/** The public record of each REFER received in `traces`, with its new leg's Call-ID and outcome. */
+function transferAttempts(traces: SipTraceMessage[][], driver: TransferDriver): TransferAttempt[] {
+  const out: TransferAttempt[] = [];
+  for (const r of traces.flatMap((t) => refersReceived(t)).sort((a, b) => a.at - b.at)) {
+    const t: TransferAttempt = {
+      callId: r.callId,
+      cseq: r.cseq,
+      referTo: r.referTo,
+      target: r.target,
+      reply: r.reply,
+      at: Number.isFinite(r.at) ? new Date(r.at).toISOString() : '',
+    };
+    if (r.replaces !== undefined) t.replaces = r.replaces;
+    if (r.referredBy !== undefined) t.referredBy = r.referredBy;
+    const leg = driver.legFor(r.key);
+    if (leg) {
+      t.newCallId = leg.callId;
+      const final = inviteFinal(leg.messages(), leg.finished);
+      if (final) {
+        t.code = final.code;
+        t.reason = final.reason;
+      }
+    } else if (r.reply === 202 && !r.target) {
+      t.code = 400;
+      t.reason = 'Bad Refer-To';
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+/** One line per transfer, for error messages. */
+export function describeTransfers(ts: TransferAttempt[]): string {
+  if (ts.length === 0) return 'no REFER arrived';
+  return ts
+    .map((t) => {
+      const what = `REFER to ${t.target || JSON.stringify(t.referTo)}${t.replaces ? ' (with Replaces)' : ''}`;
+      if (t.reply === 0) return `${what}: not answered yet`;
+      if (t.reply !== 202) return `${what}: refused with ${t.reply}`;
+      if (t.code === undefined) return `${what}: accepted, new INVITE ${t.newCallId ?? '(not sent yet)'} has no final answer yet`;
+      return `${what}: accepted, new INVITE ${t.newCallId ?? ''} → ${t.code} ${t.reason ?? ''}`.trim();
+    })
+    .join('; ');
+}
+
+/**
+ * The final answers to our REFERs and the NOTIFYs' sipfrag codes, in the dialogs `callIds` only
+ * (a stale NOTIFY that the PBX still retransmits for an earlier call on the same port is not ours).
+ */
+function referProgress(traces: SipTraceMessage[][], callIds: Set<string>): { referReplies: number[]; notifyFrags: number[] } {
+  const ours = traces.map((t) => t.filter((m) => callIds.has(m.callId)));
+  return {
+    referReplies: ours.flatMap((t) => refersSent(t)).filter((r) => r.reply !== 0).map((r) => r.reply),
+    notifyFrags: ours.flatMap((t) => referNotifies(t)).filter((n) => n.code !== 0).map((n) => n.code),
+  };
+}
+
+/** Call-IDs of the dialogs a trace's calls started (an INVITE without a To tag). */
+function dialogCallIds(messages: SipTraceMessage[]): string[] {
+  return [...new Set(messages.filter((m) => m.method === 'INVITE' && !/;\s*tag=/i.test(m.headers.to?.[0] ?? '')).map((m) => m.callId))];
+}
+
+/** Header lines for a transfer's new INVITE. */
+function transferHeaders(refer: ReferReceived, userAgent: string): string[] {
+  const h = [userAgent];
+  if (refer.replaces) h.push(`Replaces: ${refer.replaces}`);
+  if (refer.referredBy) h.push(`Referred-By: ${refer.referredBy.replace(/[\r\n]/g, '')}`);
+  return h;
+}
+
+/** Poll `transfers()` for the first 2xx transfer (see PlacedCall.waitForTransfer). */
+async function waitTransfer(
+  transfers: () => TransferAttempt[],
+  over: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<TransferAttempt> {
+  const key = (t: TransferAttempt): string => `${t.callId}|${t.cseq}`;
+  const finished = (t: TransferAttempt): boolean => (t.reply !== 0 && t.reply !== 202) || t.code !== undefined;
+  const before = new Set(transfers().filter(finished).map(key));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ts = transfers();
+    const ok = ts.find((t) => t.code !== undefined && t.code >= 200 && t.code < 300);
+    if (ok) return ok;
+    const failed = ts.find((t) => finished(t) && !before.has(key(t)));
+    if (failed) throw new Error(`${what}: transfer failed: ${describeTransfers(ts)}`);
+    if (over()) throw new Error(`${what}: the call ended without a completed transfer: ${describeTransfers(ts)}`);
+    if (Date.now() > deadline) throw new Error(`${what}: no completed transfer within ${timeoutMs} ms: ${describeTransfers(ts)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Place one call into the lab (outside caller by default). */
 export function placeCall(opts: PlaceCallOptions): PlacedCall {
-  const callId = opts.callId ?? newCallId();
+  const firstCallId = opts.callId ?? newCallId();
   const answerTimeoutMs = opts.answerTimeoutMs ?? 120_000;
   const maxCallMs = opts.maxCallMs ?? 600_000;
   let fromUser = opts.from;
@@ -258,100 +647,153 @@ export function placeCall(opts: PlaceCallOptions): PlacedCall {
   const fromHdr = `${name ? `"${q(name)}" ` : ''}<sip:${fromUser}@${fromDomain}>`;
   const runDirName = runName(`call-${opts.to.replace(/[^A-Za-z0-9]/g, '')}`);
   const collide = reinviteKeys(opts, 'placeCall');
+  const refer = referKeys(opts, `sip:${fromUser}@${fromDomain}`, 'placeCall');
   const mediaPort = pickMediaPort();
-
-  const launch = (port: number): SippRun => {
-    const args = ['-m', '1', '-l', '1', '-s', opts.to, '-cid_str', callId.replace(/%/g, '%%')];
-    if (auth) args.push('-au', auth.user, '-ap', auth.password, '-auth_uri', `sip:${opts.to}@${labDomain}`);
-    return startSipp({
-      scenario: opts.scenario ?? 'uac.xml',
-      name: runDirName,
-      remote: `${labHost}:${labSipPort}`,
-      localPort: port,
-      timeoutS: maxCallMs / 1000,
-      keys: {
-        domain: labDomain,
-        from_hdr: fromHdr,
-        from_user: fromUser,
-        hangup_after_ms: Math.max(0, Math.round(opts.hangupAfterMs ?? 0)),
-        cancel_after_ms: Math.max(0, Math.round(opts.cancelAfterMs ?? 0)),
-        answer_timeout_ms: Math.max(100, Math.round(answerTimeoutMs)),
-        lab_media_port: mediaPort,
-        ...collide,
-        ...opts.keys,
-      },
-      args,
-      ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
-    });
+  const userAgent = 'User-Agent: Frontdesk lab caller (SIPp)';
+  const baseKeys = {
+    hangup_after_ms: Math.max(0, Math.round(opts.hangupAfterMs ?? 0)),
+    cancel_after_ms: Math.max(0, Math.round(opts.cancelAfterMs ?? 0)),
+    answer_timeout_ms: Math.max(100, Math.round(answerTimeoutMs)),
+    lab_media_port: mediaPort,
+    ...collide,
+    ...refer,
   };
+  const spec = (over: Partial<UacSpec> & Pick<UacSpec, 'name' | 'callId' | 'service' | 'ruri'>): UacSpec => ({
+    fromHdr,
+    fromUser,
+    ...(auth ? { auth } : {}),
+    extraHdrs: [userAgent],
+    keys: { ...baseKeys, ...opts.keys },
+    scenario: opts.scenario ?? 'uac.xml',
+    maxCallMs,
+    ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+    ...over,
+  });
 
-  let port = randomSipPort();
-  let run = launch(port);
-  fs.writeFileSync(`${run.dir}/call.json`, `${JSON.stringify({ callId, ...opts, asExtension: auth?.user, mediaPort }, null, 2)}\n`);
+  const first = new UacLeg(spec({ name: runDirName, callId: firstCallId, service: opts.to, ruri: `sip:${opts.to}@${labDomain}` }));
+  const legs: UacLeg[] = [first];
+  fs.writeFileSync(`${first.run.dir}/call.json`, `${JSON.stringify({ callId: firstCallId, ...opts, asExtension: auth?.user, mediaPort }, null, 2)}\n`);
   // (a relaunch on another SIP port writes to the same run directory and trace)
-  const media = startMedia({ port: mediaPort, messagesFile: run.messagesFile, maxLifeMs: maxCallMs + 30_000 });
+  const media = startMedia({ port: mediaPort, messagesFile: first.run.messagesFile, maxLifeMs: maxCallMs + 30_000 });
 
-  const mediaOfCall = (): CallMediaState | undefined => media.state().calls.find((c) => c.callId === callId);
-  const dtmfEvents = (messages = readSippTrace(run.messagesFile)): DtmfEvent[] =>
-    mergeDtmf(infoDtmf(messages).filter((i) => i.callId === callId), mediaOfCall());
-  const rtp = (): RtpStats => mediaOfCall()?.rtp ?? noRtp();
+  const driver = new TransferDriver(
+    () => legs.map((l) => ({ messagesFile: () => l.run.messagesFile, port: () => l.port })),
+    (r) => {
+      // a transfer: the same caller calls the Refer-To target (no REFER of its own to send)
+      const leg = new UacLeg(
+        spec({
+          name: path.join(runDirName, `leg${legs.length + 1}`),
+          callId: newCallId(),
+          service: /^sips?:([^@;?]+)@/i.exec(r.target)?.[1] ?? 'transfer',
+          ruri: r.target,
+          extraHdrs: transferHeaders(r, userAgent),
+          keys: { ...baseKeys, ...opts.keys, refer_to: 'none', refer_after_ms: 0 },
+        }),
+        r.callId,
+      );
+      legs.push(leg);
+      media.follow(leg.run.messagesFile);
+      return leg;
+    },
+  );
+  driver.start();
+
+  const traces = (): SipTraceMessage[][] => legs.map((l) => l.messages());
+  const mediaOf = (callId: string): CallMediaState | undefined => media.state().calls.find((c) => c.callId === callId);
+  const rtpOf = (callId: string): RtpStats => mediaOf(callId)?.rtp ?? noRtp();
+  const dtmfEvents = (ts = traces()): DtmfEvent[] =>
+    legs
+      .flatMap((l, i) => mergeDtmf(infoDtmf(ts[i] ?? []).filter((x) => x.callId === l.callId), mediaOf(l.callId)))
+      .sort((a, b) => a.at - b.at);
+  const currentLeg = (ts = traces()): UacLeg => {
+    for (let i = legs.length - 1; i > 0; i--) {
+      const f = inviteFinal(ts[i] ?? [], false);
+      if (f && f.code < 300) return legs[i]!;
+    }
+    return first;
+  };
+  const transfers = (): TransferAttempt[] => transferAttempts(traces(), driver);
+  const over = (): boolean => legs.every((l) => l.finished) && !driver.pending();
 
   const result = (async (): Promise<CallResult> => {
     try {
-      for (let attempt = 1; ; attempt++) {
-        const { code } = await run.exited;
-        const messages = readSippTrace(run.messagesFile);
-        const out = fs.existsSync(run.outputFile) ? fs.readFileSync(run.outputFile, 'utf8') : '';
-        // the random local port was taken: nothing was sent, try another one
-        if (code !== 0 && messages.length === 0 && attempt < 4 && /bind|Address already in use/i.test(out)) {
-          port = randomSipPort();
-          run = launch(port);
-          continue;
-        }
-        await media.stop();
-        const events = dtmfEvents(messages);
-        return {
-          callId,
-          ...callOutcome(messages),
-          dtmf: events.map((e) => e.digit).join(''),
-          dtmfEvents: events,
-          rtp: rtp(),
-          reinvites: reinviteAnswers(messages).filter((r) => r.callId === callId),
-          sippExitCode: code,
-          messagesFile: run.messagesFile,
-          dir: run.dir,
-          messages,
-        };
+      for (;;) {
+        await Promise.all(legs.map((l) => l.done));
+        await driver.tick();
+        if (over()) break;
+        await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
+      driver.stop();
       await media.stop();
     }
+    const ts = traces();
+    const events = dtmfEvents(ts);
+    const legResults: CallLeg[] = legs.map((l, i) => {
+      const o = callOutcome(ts[i] ?? []);
+      const leg: CallLeg = { callId: l.callId, code: o.code, reason: o.reason, ended: o.ended, rtp: rtpOf(l.callId), sippExitCode: l.exitCode, messagesFile: l.run.messagesFile, dir: l.run.dir };
+      if (l.parentCallId !== undefined) leg.parentCallId = l.parentCallId;
+      if (o.answeredAt !== undefined) leg.answeredAt = o.answeredAt;
+      if (o.endedAt !== undefined) leg.endedAt = o.endedAt;
+      return leg;
+    });
+    const cur = legResults[legs.indexOf(currentLeg(ts))]!;
+    const firstOutcome = callOutcome(ts[0] ?? []);
+    const r: CallResult = {
+      callId: firstCallId,
+      code: firstOutcome.code,
+      reason: firstOutcome.reason,
+      ringing: firstOutcome.ringing,
+      ended: cur.ended,
+      dtmf: events.map((e) => e.digit).join(''),
+      dtmfEvents: events,
+      rtp: cur.rtp,
+      reinvites: ts.flatMap((t) => reinviteAnswers(t)),
+      transfers: transferAttempts(ts, driver),
+      ...referProgress(ts, new Set(legs.map((l) => l.callId))),
+      legs: legResults,
+      sippExitCode: first.exitCode,
+      messagesFile: first.run.messagesFile,
+      dir: first.run.dir,
+      messages: ts[0] ?? [],
+    };
+    if (firstOutcome.answeredAt !== undefined) r.answeredAt = firstOutcome.answeredAt;
+    if (cur.endedAt !== undefined) r.endedAt = cur.endedAt;
+    return r;
   })();
 
-  const dtmf = (): string => dtmfEvents().map((e) => e.digit).join('');
+  const what = `placeCall(${firstCallId})`;
   return {
-    callId,
+    callId: firstCallId,
     result,
-    dtmf,
+    dtmf: () => dtmfEvents().map((e) => e.digit).join(''),
     dtmfEvents: () => dtmfEvents(),
     waitForDtmf: (digits, timeoutMs = 10_000) =>
-      waitDigits(() => dtmfEvents(), digits, timeoutMs, `placeCall(${callId})`, () =>
-        media.state().error ?? (run.child.exitCode !== null || run.child.signalCode !== null ? 'the call is over' : undefined),
-      ),
-    sendDtmf: (digits, o = {}) => media.sendDtmf(digits, { ...o, callId }),
-    rtp,
-    reinvites: () => reinviteAnswers(readSippTrace(run.messagesFile)).filter((r) => r.callId === callId),
+      waitDigits(() => dtmfEvents(), digits, timeoutMs, what, () => media.state().error ?? (legs.every((l) => l.finished) ? 'the call is over' : undefined)),
+    sendDtmf: (digits, o = {}) => media.sendDtmf(digits, { ...o, callId: currentLeg().callId }),
+    rtp: () => rtpOf(currentLeg().callId),
+    rtpOf,
+    currentCallId: () => currentLeg().callId,
+    legs: () => legs.map((l) => l.callId),
+    reinvites: () => traces().flatMap((t) => reinviteAnswers(t)),
+    transfers,
+    waitForTransfer: (timeoutMs = 15_000) => waitTransfer(transfers, over, timeoutMs, what),
+    referReplies: () => referProgress(traces(), new Set(legs.map((l) => l.callId))).referReplies,
+    notifyFrags: () => referProgress(traces(), new Set(legs.map((l) => l.callId))).notifyFrags,
     mediaPort,
     stop: async () => {
-      if (run.child.exitCode === null && run.child.signalCode === null) {
-        await udpSend(port, hangupRequest(callId, port)).catch(() => false);
+      if (!over()) {
+        await Promise.all(legs.map((l) => l.hangup()));
         const done = await Promise.race([result.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 8000))]);
-        if (!done) await run.stop(3000);
+        if (!done) {
+          driver.stop();
+          await Promise.all(legs.map((l) => l.run.stop(3000)));
+        }
       }
       return result;
     },
-    messagesFile: run.messagesFile,
-    dir: run.dir,
+    messagesFile: first.run.messagesFile,
+    dir: first.run.dir,
   };
 }
 
@@ -376,6 +818,25 @@ export interface AnswerCallsOptions {
   reinviteReply?: 491 | 500 | 488;
   /** How many re-INVITEs per call get `reinviteReply`. Default 1. */
   reinviteFailures?: number;
+  /**
+   * Be the transferor: `referAfterMs` (default 1000) after answering each call, send it an
+   * in-dialog REFER with this Refer-To (e.g. 'sip:1001@lab.frontdesk.test', or with
+   * '?Replaces=…' URL-encoded for an attended transfer); answer each NOTIFY 200
+   * (`notifyFrags()`); BYE after a 2xx sipfrag, keep the call after a failure.
+   */
+  referTo?: string;
+  referAfterMs?: number;
+  /** As in placeCall: 'on-success' (default) or 'on-accept' (hang up once the REFER is accepted). */
+  referHangup?: 'on-success' | 'on-accept';
+  /**
+   * Be the transferee (e.g. Frontdesk transfers an outbound call it made to this phone or the
+   * gateway): follow a REFER like placeCall({ followRefer }) does — a new call from this
+   * phone (its extension, digest auth) or gateway (the dialled number) to the Refer-To target,
+   * listed in `transfers()`. Without it (and without `referReply`) a REFER gets 501.
+   */
+  followRefer?: boolean;
+  /** Refuse every REFER with this code (the call goes on); wins over `followRefer`. */
+  referReply?: ReferRefusal;
   /** User part of our Contact. Default 'pstn'. */
   contactUser?: string;
   /** Hard limit for the run. Default 1 h. */
@@ -444,10 +905,18 @@ export interface Answerer {
   waitForDtmf(digits: string, opts?: { callId?: string; timeoutMs?: number }): Promise<string>;
   /** Send RFC 4733 DTMF on a call (default: the latest answered call that is still up). */
   sendDtmf(digits: string, opts?: SendDtmfOptions): Promise<void>;
-  /** RTP counters of a call (default: the latest call). */
+  /** RTP counters of a call (default: the latest call; a transfer's new call by its Call-ID too). */
   rtp(callId?: string): RtpStats;
   /** Re-INVITEs received (of one call, or of all calls in order) and how we answered them. */
   reinvites(callId?: string): ReinviteAnswer[];
+  /** Final answers to the REFERs we sent (`referTo`; of one call or all), in order. */
+  referReplies(callId?: string): number[];
+  /** Sipfrag status codes of the NOTIFYs received (of one call or all), in order. */
+  notifyFrags(callId?: string): number[];
+  /** REFERs received (`followRefer` / `referReply`) and what became of them. */
+  transfers(): TransferAttempt[];
+  /** Like PlacedCall.waitForTransfer: the first transfer whose new INVITE got a 2xx. */
+  waitForTransfer(timeoutMs?: number): Promise<TransferAttempt>;
   /** UDP port of the run's media endpoint (the port in our SDP answers). */
   mediaPort: number;
   /** Hang up calls in progress (all, or one Call-ID): BYE when answered, 486 while ringing. */
@@ -543,7 +1012,7 @@ export function receivedCalls(messages: SipTraceMessage[], media?: MediaState): 
       if (fa.displayName) c.fromName = fa.displayName;
       const replaces = m.headers.replaces?.[0];
       if (replaces !== undefined) c.replaces = replaces;
-      const referredBy = m.headers['referred-by']?.[0] ?? m.headers.b?.[0];
+      const referredBy = m.headers['referred-by']?.[0];
       if (referredBy !== undefined) c.referredBy = referredBy;
       byId.set(m.callId, c);
       continue;
@@ -575,14 +1044,17 @@ export function receivedCalls(messages: SipTraceMessage[], media?: MediaState): 
 }
 
 /** Answer calls like an outside number / PSTN gateway (default 127.0.0.1:5070). */
-export function answerCalls(opts: AnswerCallsOptions = {}): Answerer {
+export function answerCalls(opts: AnswerCallsOptions = {}, identity?: { user: string; password: string; displayName?: string }): Answerer {
   const port = opts.port ?? pstnGatewayPort;
   const maxRunMs = opts.maxRunMs ?? 3_600_000;
   const mediaPort = pickMediaPort();
   const collide = reinviteKeys(opts, 'answerCalls');
+  const ourUri = identity ? `sip:${identity.user}@${labDomain}` : `sip:${opts.contactUser ?? 'pstn'}@${labHost}:${port}`;
+  const refer = referKeys(opts, ourUri, 'answerCalls');
+  const runDirName = runName(opts.name ?? `answer-${port}`);
   const run = startSipp({
     scenario: 'uas.xml',
-    name: runName(opts.name ?? `answer-${port}`),
+    name: runDirName,
     localPort: port,
     timeoutS: maxRunMs / 1000,
     keys: {
@@ -592,12 +1064,68 @@ export function answerCalls(opts: AnswerCallsOptions = {}): Answerer {
       reject_code: opts.rejectCode ?? 0,
       hangup_after_ms: Math.max(0, Math.round(opts.hangupAfterMs ?? 0)),
       ...collide,
+      ...refer,
       lab_media_port: mediaPort,
     },
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
   });
   const media: LabMedia = startMedia({ port: mediaPort, messagesFile: run.messagesFile, maxLifeMs: maxRunMs + 30_000 });
-  void run.exited.then(() => media.stop());
+
+  // followRefer: a transfer's new call goes out from here (a UAC run sharing our media endpoint)
+  const legs: UacLeg[] = [];
+  const userAgent = 'User-Agent: Frontdesk lab desk phone (SIPp)';
+  const driver = new TransferDriver(
+    () => [{ messagesFile: () => run.messagesFile, port: () => port }, ...legs.map((l) => ({ messagesFile: () => l.run.messagesFile, port: () => l.port }))],
+    (r) => {
+      // the dialog's To (the number that was called) says who we are for a gateway; a phone is its extension
+      const dialogTo = readSippTrace(run.messagesFile).find((m) => m.callId === r.callId && m.method === 'INVITE')?.headers.to?.[0] ?? '';
+      const calledUser = parseNameAddr(dialogTo).user || (opts.contactUser ?? 'pstn');
+      const fromUser = identity?.user ?? calledUser;
+      const displayName = identity?.displayName;
+      const leg = new UacLeg(
+        {
+          name: path.join(runDirName, `xfer${legs.length + 1}`),
+          callId: newCallId(),
+          service: /^sips?:([^@;?]+)@/i.exec(r.target)?.[1] ?? 'transfer',
+          ruri: r.target,
+          fromHdr: `${displayName ? `"${q(displayName)}" ` : ''}<sip:${fromUser}@${identity ? labDomain : carrierDomain}>`,
+          fromUser,
+          ...(identity ? { auth: { user: identity.user, password: identity.password } } : {}),
+          extraHdrs: transferHeaders(r, userAgent),
+          keys: {
+            hangup_after_ms: Math.max(0, Math.round(opts.hangupAfterMs ?? 0)),
+            cancel_after_ms: 0,
+            answer_timeout_ms: 120_000,
+            lab_media_port: mediaPort,
+            ...collide,
+            ...refer,
+            refer_to: 'none',
+            refer_after_ms: 0,
+          },
+          scenario: 'uac.xml',
+          maxCallMs: 600_000,
+          ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+        },
+        r.callId,
+      );
+      legs.push(leg);
+      media.follow(leg.run.messagesFile);
+      return leg;
+    },
+  );
+  driver.start();
+  void run.exited.then(async () => {
+    driver.stop();
+    await Promise.all(legs.map((l) => l.done));
+    await media.stop();
+  });
+  const traces = (): SipTraceMessage[][] => [readSippTrace(run.messagesFile), ...legs.map((l) => l.messages())];
+  const transfers = (): TransferAttempt[] => transferAttempts(traces(), driver);
+  const progress = (callId?: string): { referReplies: number[]; notifyFrags: number[] } => {
+    const ts = traces();
+    const ours = new Set([...dialogCallIds(ts[0] ?? []), ...legs.map((l) => l.callId)]);
+    return referProgress(ts, callId === undefined ? ours : new Set(ours.has(callId) ? [callId] : []));
+  };
   const calls = (): ReceivedCall[] => receivedCalls(readSippTrace(run.messagesFile), media.state());
   const pick = (callId?: string): ReceivedCall | undefined => {
     const cs = calls();
@@ -652,13 +1180,22 @@ export function answerCalls(opts: AnswerCallsOptions = {}): Answerer {
         media.state().error ?? (run.child.exitCode !== null ? `SIPp exited (${run.child.exitCode})` : undefined),
       ),
     sendDtmf: (digits, o = {}) => media.sendDtmf(digits, o),
-    rtp: (callId) => pick(callId)?.rtp ?? noRtp(),
+    rtp: (callId) => pick(callId)?.rtp ?? (callId !== undefined ? media.state().calls.find((c) => c.callId === callId)?.rtp : undefined) ?? noRtp(),
     reinvites: (callId) => reinviteAnswers(readSippTrace(run.messagesFile)).filter((r) => callId === undefined || r.callId === callId),
+    referReplies: (callId) => progress(callId).referReplies,
+    notifyFrags: (callId) => progress(callId).notifyFrags,
+    transfers,
+    waitForTransfer: (timeoutMs = 15_000) =>
+      waitTransfer(transfers, () => run.child.exitCode !== null && legs.every((l) => l.finished), timeoutMs, what),
     mediaPort,
     hangup,
     stop: async () => {
+      driver.stop();
+      await Promise.all(legs.map((l) => l.hangup()));
       if (run.child.exitCode === null && run.child.signalCode === null) await hangup().catch(() => undefined);
       await run.stop(3000);
+      await Promise.race([Promise.all(legs.map((l) => l.done)), new Promise((r) => setTimeout(r, 8000))]);
+      await Promise.all(legs.map((l) => l.run.stop(3000)));
       await media.stop();
     },
     run,
@@ -722,8 +1259,22 @@ export async function registerAsPhone(opts: PhoneOptions): Promise<Phone> {
   if (!registration.ok) {
     throw new Error(`registerAsPhone(${opts.user}): REGISTER got ${registration.code || 'no answer'}; trace: ${registration.messagesFile}`);
   }
-  const answerer = answerCalls({ ...opts, port: opts.port, contactUser: opts.user, name: opts.name ?? `phone-${opts.user}` });
+  const password = opts.password ?? labAccount(opts.user).password;
+  const displayName = labAccounts.find((a) => a.user === opts.user)?.displayName;
+  const answerer = answerCalls(
+    { ...opts, port: opts.port, contactUser: opts.user, name: opts.name ?? `phone-${opts.user}` },
+    { user: opts.user, password, ...(displayName ? { displayName } : {}) },
+  );
   const contact = `sip:${opts.user}@${labHost}:${opts.port};transport=UDP`;
+  // a SIPp that cannot bind the port (another phone still holds it) exits at once
+  for (let i = 0; i < 4 && answerer.run.child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
+  if (answerer.run.child.exitCode !== null) {
+    await answerer.stop().catch(() => undefined);
+    await register({ ...opts, expiresS: 0 }).catch(() => undefined);
+    const out = fs.existsSync(answerer.run.outputFile) ? fs.readFileSync(answerer.run.outputFile, 'utf8') : '';
+    const why = /bind|Address already in use/i.test(out) ? `port ${opts.port} is taken` : `SIPp exited (${answerer.run.child.exitCode})`;
+    throw new Error(`registerAsPhone(${opts.user}): ${why}; see ${answerer.run.outputFile}`);
+  }
   return {
     ...answerer,
     user: opts.user,

@@ -3,6 +3,7 @@
  *   tsx scripts/lab/cli.ts start | stop | status
  *   tsx scripts/lab/cli.ts exec -- CMD ARGS…          run CMD inside the lab namespace
  *   tsx scripts/lab/cli.ts call --from +74951234567 --to 1000 [--name "Ivan"] [--hangup-after 20] [--cancel-after 5] [--as 1001] [--call-id ID]
+ *                                [--follow-refer | --refer-reply 603] [--refer-to sip:1001@lab.frontdesk.test [--refer-after 2]]
  *   tsx scripts/lab/cli.ts answer [--port 5070] [--ring 1] [--reject 486] [--hangup-after 30] [--reinvite-reply 491 [--reinvite-failures 1]]
  *   tsx scripts/lab/cli.ts phone --user 1002 --port 5092 [--ring 2] [--no-answer] [--reinvite-reply 491 [--reinvite-failures 1]]
  *   tsx scripts/lab/cli.ts message --as 1000 --to 1001 --body "Клиент ждёт" [--ws] [--header X-Name=value]
@@ -11,7 +12,7 @@
  *   tsx scripts/lab/cli.ts restart-kamailio
  */
 import { spawn } from 'node:child_process';
-import { answerCalls, placeCall, registerAsPhone, sendTextMessage, type AnswerCallsOptions } from './caller';
+import { answerCalls, describeTransfers, placeCall, registerAsPhone, sendTextMessage, type AnswerCallsOptions, type ReferRefusal } from './caller';
 import { labAccounts, labDomain, labHost, labSipPort, pstnGatewayPort, rtpengineNgPort, rtpPortMax, rtpPortMin } from './config';
 import { LabPortBusyError, labStatus, registrations, restartKamailio, startLab, stopLab } from './lab';
 import { ensureNamespace, labNetMode } from './netns';
@@ -24,8 +25,12 @@ function usage(): never {
   status                     what runs and whether it answers
   exec -- CMD [ARGS...]      run CMD inside the lab namespace (stdio inherited, exits with CMD's code)
   call --from NUM --to EXT [--name NAME] [--hangup-after S] [--cancel-after S] [--as EXT] [--call-id ID]
-                             an outside caller (or extension EXT with --as) calls EXT with G.711 audio
+       [--follow-refer | --refer-reply 403|603|405|501] [--refer-to URI [--refer-after S]]
+                             an outside caller (or extension EXT with --as) calls EXT with G.711 audio;
+                             --follow-refer: a REFER is followed (a new call to its target);
+                             --refer-to: REFER the call there S seconds after the answer
   answer [--port P] [--ring S] [--reject CODE] [--hangup-after S] [--reinvite-reply 491|500|488 [--reinvite-failures N]]
+         [--follow-refer | --refer-reply CODE] [--refer-to URI [--refer-after S]]
                              answer calls like the PSTN gateway (default port ${pstnGatewayPort}) until Ctrl-C;
                              prints DTMF as it arrives (RFC 4733 and SIP INFO)
   phone --user EXT --port P [--ring S] [--no-answer] [--reject CODE] [--reinvite-reply 491|500|488 [--reinvite-failures N]]
@@ -65,6 +70,17 @@ const seconds = (v: string | undefined, what: string): number | undefined => {
   if (!Number.isFinite(n) || n < 0) throw new Error(`${what}: not a number of seconds: ${v}`);
   return Math.round(n * 1000);
 };
+
+/** --follow-refer, --refer-reply CODE, --refer-to URI, --refer-after S. */
+function referFlags(f: Record<string, string>): { followRefer?: boolean; referReply?: ReferRefusal; referTo?: string; referAfterMs?: number } {
+  const referAfterMs = seconds(f['refer-after'], '--refer-after');
+  return {
+    ...(f['follow-refer'] === 'true' ? { followRefer: true } : {}),
+    ...(f['refer-reply'] ? { referReply: Number(f['refer-reply']) as ReferRefusal } : {}),
+    ...(f['refer-to'] ? { referTo: f['refer-to'] } : {}),
+    ...(referAfterMs !== undefined ? { referAfterMs } : {}),
+  };
+}
 
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -147,6 +163,7 @@ async function cmdCall(args: string[]): Promise<number> {
     ...(cancelAfterMs !== undefined ? { cancelAfterMs } : {}),
     ...(f['call-id'] ? { callId: f['call-id'] } : {}),
     ...(f.as ? { asExtension: f.as } : {}),
+    ...referFlags(f),
   });
   console.log(`Calling ${f.to}@${labDomain} from ${f.as ? `extension ${f.as}` : f.from} (Call-ID ${call.callId})…`);
   let stopping = false;
@@ -161,6 +178,9 @@ async function cmdCall(args: string[]): Promise<number> {
   const r = await call.result;
   console.log(`Result: ${r.code ? `${r.code} ${r.reason}` : 'no final answer'}, ended: ${r.ended}${r.answeredAt ? `, answered ${r.answeredAt}` : ''}${r.endedAt ? `, ended ${r.endedAt}` : ''}`);
   console.log(`RTP: ${r.rtp.packetsIn} packets received ${JSON.stringify(r.rtp.byPayloadType)}, ${r.rtp.packetsOut} sent${r.dtmf ? `; DTMF received: ${r.dtmfEvents.map((e) => `${e.digit} (${e.via})`).join(' ')}` : ''}`);
+  for (const t of r.transfers) console.log(`Transfer: ${describeTransfers([t])}`);
+  if (r.referReplies.length > 0) console.log(`Our REFER: answered ${r.referReplies.join(', ')}; NOTIFY sipfrags ${r.notifyFrags.join(', ') || 'none'}`);
+  for (const l of r.legs.slice(1)) console.log(`Leg ${l.callId}: ${l.code} ${l.reason}, ended ${l.ended}, RTP ${l.rtp.packetsIn} in / ${l.rtp.packetsOut} out`);
   console.log(`SIP messages: ${r.messagesFile}`);
   return r.ended === 'failed' ? 1 : 0;
 }
@@ -176,6 +196,7 @@ async function runAnswerer(kind: 'answer' | 'phone', args: string[]): Promise<nu
     ...(f['no-answer'] === 'true' ? { answer: false } : {}),
     ...(f['reinvite-reply'] ? { reinviteReply: Number(f['reinvite-reply']) as NonNullable<AnswerCallsOptions['reinviteReply']> } : {}),
     ...(f['reinvite-failures'] ? { reinviteFailures: Number(f['reinvite-failures']) } : {}),
+    ...referFlags(f),
   };
   let answerer;
   if (kind === 'phone') {
@@ -187,9 +208,16 @@ async function runAnswerer(kind: 'answer' | 'phone', args: string[]): Promise<nu
     console.log(`Answering calls on ${labHost}:${answerer.port} until Ctrl-C. Trace: ${answerer.messagesFile}`);
   }
   const seen = new Set<string>();
-  const printed = new Map<string, { dtmf: number; reinvites: number }>();
+  const printed = new Map<string, { dtmf: number; reinvites: number; frags: number }>();
   let textsShown = 0;
+  let transfersShown = '';
   const timer = setInterval(() => {
+    const ts = answerer.transfers();
+    const tsLine = ts.length ? describeTransfers(ts) : '';
+    if (tsLine !== transfersShown) {
+      transfersShown = tsLine;
+      console.log(`  transfers: ${tsLine}`);
+    }
     const texts = answerer.textMessages();
     for (const t of texts.slice(textsShown)) {
       const hdrs = Object.entries(t.headers).map(([k, v]) => `${k}: ${v}`).join('; ');
@@ -203,7 +231,7 @@ async function runAnswerer(kind: 'answer' | 'phone', args: string[]): Promise<nu
         for (const [k, v] of Object.entries(c.headers)) console.log(`    ${k}: ${v}`);
         if (c.replaces) console.log(`    Replaces: ${c.replaces}`);
       }
-      const p = printed.get(c.callId) ?? { dtmf: 0, reinvites: 0 };
+      const p = printed.get(c.callId) ?? { dtmf: 0, reinvites: 0, frags: 0 };
       // an RFC 4733 digit once its end packet came (or it went quiet)
       let dtmfShown = p.dtmf;
       for (const e of c.dtmfEvents.slice(p.dtmf)) {
@@ -211,9 +239,11 @@ async function runAnswerer(kind: 'answer' | 'phone', args: string[]): Promise<nu
         console.log(`    DTMF ${e.digit} (${e.via}${e.durationMs !== undefined ? `, ${e.durationMs} ms` : ''})`);
         dtmfShown++;
       }
+      const frags = answerer.notifyFrags(c.callId);
+      if (frags.length > p.frags) console.log(`    our REFER: ${answerer.referReplies(c.callId).join(', ') || 'no answer yet'}; NOTIFY ${frags.join(', ')}`);
       const answered = c.reinviteAnswers.filter((x) => x.code !== 0);
       for (const r of answered.slice(p.reinvites)) console.log(`    re-INVITE ${r.direction} → ${r.code}${r.answerDirection ? ` ${r.answerDirection}` : ''}`);
-      printed.set(c.callId, { dtmf: dtmfShown, reinvites: answered.length });
+      printed.set(c.callId, { dtmf: dtmfShown, reinvites: answered.length, frags: frags.length });
     }
   }, 500);
   await Promise.race([waitForSignal(), answerer.run.exited]);

@@ -2,7 +2,7 @@
  * Helper process for media.ts when the caller is outside the lab namespace:
  * started with `ip netns exec NS node --import tsx media-main.ts '<options JSON>'`.
  * Runs one MediaEndpoint; stdout: JSON lines {type:'ready'|'fatal'|'state'|'done'};
- * stdin: JSON lines {op:'dtmf', id, digits, opts} | {op:'stop'}. Exits when told
+ * stdin: JSON lines {op:'dtmf', id, digits, opts} | {op:'follow', file} | {op:'stop'}. Exits when told
  * to stop, when stdin closes (the parent went away) or at the endpoint's max life.
  */
 import { MediaEndpoint, type MediaEndpointOptions, type SendDtmfOptions } from './media';
@@ -51,13 +51,14 @@ process.stdin.on('data', (d: string) => {
   while ((nl = buf.indexOf('\n')) >= 0) {
     const line = buf.slice(0, nl);
     buf = buf.slice(nl + 1);
-    let cmd: { op: string; id?: number; digits?: string; opts?: SendDtmfOptions };
+    let cmd: { op: string; id?: number; digits?: string; opts?: SendDtmfOptions; file?: string };
     try {
       cmd = JSON.parse(line) as typeof cmd;
     } catch {
       continue;
     }
     if (cmd.op === 'stop') void finish(0);
+    else if (cmd.op === 'follow' && typeof cmd.file === 'string') ep.follow(cmd.file);
     else if (cmd.op === 'dtmf') {
       ep.sendDtmf(cmd.digits ?? '', cmd.opts ?? {}).then(
         () => out({ type: 'done', id: cmd.id }),

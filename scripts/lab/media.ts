@@ -144,7 +144,9 @@ export class MediaEndpoint {
   private readonly sources = new Map<string, SourceStats>();
   private readonly senders = new Map<string, CallSender>();
   private plans: CallMediaPlan[] = [];
-  private traceSize = -1;
+  private traceSize = '';
+  /** The run's trace, and those of more SIPp runs sharing this endpoint (a transfer's new legs). */
+  private readonly traces: string[];
   private timers: NodeJS.Timeout[] = [];
   private error?: string;
   private stopped = false;
@@ -153,6 +155,13 @@ export class MediaEndpoint {
 
   constructor(private readonly opts: MediaEndpointOptions) {
     this.pollMs = opts.pollMs ?? 100;
+    this.traces = [opts.messagesFile];
+  }
+
+  /** Also follow another SIPp run's trace (its calls' SDP names this endpoint too). */
+  follow(messagesFile: string): void {
+    if (!this.traces.includes(messagesFile)) this.traces.push(messagesFile);
+    this.refreshPlans(true);
   }
 
   get port(): number {
@@ -296,15 +305,19 @@ export class MediaEndpoint {
   // ---------------------------------------------------------------- following the trace
 
   private refreshPlans(force = false): void {
-    let size: number;
-    try {
-      size = fs.statSync(this.opts.messagesFile).size;
-    } catch {
-      return;
-    }
-    if (!force && size === this.traceSize) return;
-    this.traceSize = size;
-    this.plans = mediaPlans(readSippTrace(this.opts.messagesFile));
+    const sizes = this.traces.map((f) => {
+      try {
+        return fs.statSync(f).size;
+      } catch {
+        return -1;
+      }
+    });
+    if (sizes.every((n) => n < 0)) return;
+    const key = sizes.join(',');
+    if (!force && key === this.traceSize) return;
+    this.traceSize = key;
+    // each run's calls have their own Call-IDs: one plan per call across all traces
+    this.plans = mediaPlans(this.traces.flatMap((f) => readSippTrace(f)));
   }
 
   // ---------------------------------------------------------------- sending
@@ -424,6 +437,8 @@ export interface LabMedia {
   /** The latest state (from the helper: at most ~100 ms old). */
   state(): MediaState;
   sendDtmf(digits: string, opts?: SendDtmfOptions): Promise<void>;
+  /** Also follow another SIPp run's trace (a transfer's new leg uses this endpoint too). */
+  follow(messagesFile: string): void;
   stop(): Promise<void>;
 }
 
@@ -517,6 +532,7 @@ function helperMedia(opts: MediaEndpointOptions): LabMedia {
     port: opts.port,
     ready,
     state: () => state,
+    follow: (file) => send({ op: 'follow', file }),
     sendDtmf: (digits, o = {}) =>
       new Promise<void>((resolve, reject) => {
         if (child.exitCode !== null) {
@@ -553,6 +569,7 @@ export function startMedia(opts: MediaEndpointOptions): LabMedia {
     port: opts.port,
     ready,
     state: () => ep.state(),
+    follow: (file) => ep.follow(file),
     sendDtmf: (digits, o) => ready.then(() => ep.sendDtmf(digits, o)),
     stop: () => ep.stop().finally(() => usedPorts.delete(opts.port)),
   };

@@ -152,6 +152,7 @@ export interface SipTraceMessage {
 const compact: Record<string, string> = {
   i: 'call-id', m: 'contact', e: 'content-encoding', l: 'content-length', c: 'content-type',
   f: 'from', s: 'subject', k: 'supported', t: 'to', v: 'via',
+  r: 'refer-to', b: 'referred-by', o: 'event', u: 'allow-events', x: 'session-expires',
 };
 
 export function parseSipMessage(text: string, direction: 'sent' | 'received', time = ''): SipTraceMessage | undefined {
