@@ -510,9 +510,21 @@ class TransferDriver {
     return this.attempts.get(referKey)?.leg;
   }
 
+  private readonly seenSize = new Map<string, number>();
+
   private async pass(): Promise<void> {
     for (const source of this.sources()) {
-      for (const r of refersReceived(readSippTrace(source.messagesFile()))) {
+      // (re-read a trace only when it grew: a phone's may be long)
+      const file = source.messagesFile();
+      let size = -1;
+      try {
+        size = fs.statSync(file).size;
+      } catch {
+        continue;
+      }
+      if (this.seenSize.get(file) === size) continue;
+      this.seenSize.set(file, size);
+      for (const r of refersReceived(readSippTrace(file))) {
         if (r.reply !== 202 || this.attempts.has(r.key)) continue;
         const a: DriverAttempt = { refer: r, source, reported: false };
         this.attempts.set(r.key, a);
@@ -696,7 +708,7 @@ export function placeCall(opts: PlaceCallOptions): PlacedCall {
       return leg;
     },
   );
-  driver.start();
+  if (refer.refer_reply === 202) driver.start();
 
   const traces = (): SipTraceMessage[][] => legs.map((l) => l.messages());
   const mediaOf = (callId: string): CallMediaState | undefined => media.state().calls.find((c) => c.callId === callId);
@@ -1113,7 +1125,7 @@ export function answerCalls(opts: AnswerCallsOptions = {}, identity?: { user: st
       return leg;
     },
   );
-  driver.start();
+  if (refer.refer_reply === 202) driver.start();
   void run.exited.then(async () => {
     driver.stop();
     await Promise.all(legs.map((l) => l.done));

@@ -285,6 +285,59 @@ describe('media endpoint', () => {
     await expect(ep!.sendDtmf('1')).rejects.toThrow(/not sending media/);
   });
 
+  it('follows a second SIPp run\'s trace (a transfer\'s new leg): each call is counted and served apart', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-media-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const fars = await Promise.all(
+      [0, 1].map(async () => {
+        const sock = dgram.createSocket('udp4');
+        cleanup.push(() => new Promise<void>((r) => sock.close(() => r())));
+        await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+        const got: RtpPacket[] = [];
+        sock.on('message', (m) => {
+          const pk = parseRtp(m);
+          if (pk) got.push(pk);
+        });
+        return { sock, port: sock.address().port, got };
+      }),
+    );
+    const first = path.join(dir, 'messages.log');
+    const second = path.join(dir, 'leg2', 'messages.log');
+    fs.mkdirSync(path.dirname(second));
+    let ep: MediaEndpoint | undefined;
+    let port = 0;
+    for (let i = 0; i < 5 && !ep; i++) {
+      port = pickMediaPort();
+      fs.writeFileSync(first, uasTrace(fars[0]!.port, port));
+      fs.writeFileSync(second, uasTrace(fars[1]!.port, port).replace(/Call-ID: call-1/g, 'Call-ID: call-2'));
+      const candidate = new MediaEndpoint({ port, messagesFile: first, maxLifeMs: 20_000, pollMs: 20 });
+      try {
+        await candidate.start();
+        ep = candidate;
+      } catch {
+        /* port taken on this machine: try another */
+      }
+    }
+    expect(ep).toBeDefined();
+    cleanup.push(() => ep!.stop());
+    expect(ep!.state().calls.map((c) => c.callId)).toEqual(['call-1']);
+    ep!.follow(second);
+    expect(ep!.state().calls.map((c) => c.callId)).toEqual(['call-1', 'call-2']);
+
+    fars.forEach((f, n) => {
+      for (let i = 0; i < 5 + 2 * n; i++) f.sock.send(buildRtp({ payloadType: 8, sequence: i, timestamp: i * 160, ssrc: 50 + n, payload: Buffer.alloc(160, 0xd5) }), port, '127.0.0.1');
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const [c1, c2] = ep!.state().calls;
+    expect([c1!.rtp.packetsIn, c2!.rtp.packetsIn]).toEqual([5, 7]);
+    expect([c1!.rtp.sendingTo, c2!.rtp.sendingTo]).toEqual([`127.0.0.1:${fars[0]!.port}`, `127.0.0.1:${fars[1]!.port}`]);
+    expect(fars[0]!.got.length).toBeGreaterThan(5);
+    expect(fars[1]!.got.length).toBeGreaterThan(5);
+    // two streams: each far end gets its own SSRC
+    expect(new Set(fars[0]!.got.map((x) => x.ssrc)).size).toBe(1);
+    expect(fars[0]!.got[0]!.ssrc).not.toBe(fars[1]!.got[0]!.ssrc);
+  });
+
   it('reports an SDP that names another port than the endpoint', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-media-'));
     cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
