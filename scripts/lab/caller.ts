@@ -849,6 +849,12 @@ export interface AnswerCallsOptions {
   followRefer?: boolean;
   /** Refuse every REFER with this code (the call goes on); wins over `followRefer`. */
   referReply?: ReferRefusal;
+  /**
+   * Like many desk phones: once we answered an INVITE with `Replaces` (an attended transfer's
+   * target), hang up the dialog it names ourselves (BYE, `byeFrom: 'us'`). Default false: the
+   * transferor (Frontdesk) is expected to end the consultation.
+   */
+  byeReplaced?: boolean;
   /** User part of our Contact. Default 'pstn'. */
   contactUser?: string;
   /** Hard limit for the run. Default 1 h. */
@@ -1126,7 +1132,22 @@ export function answerCalls(opts: AnswerCallsOptions = {}, identity?: { user: st
     },
   );
   if (refer.refer_reply === 202) driver.start();
+  // byeReplaced: BYE the dialog an answered Replaces INVITE names (once)
+  const replacedDone = new Set<string>();
+  const replacer = opts.byeReplaced
+    ? setInterval(() => {
+        const cs = receivedCalls(readSippTrace(run.messagesFile));
+        for (const c of cs) {
+          if (c.replaces === undefined || c.answer !== 200 || replacedDone.has(c.callId)) continue;
+          replacedDone.add(c.callId);
+          const old = cs.find((x) => x.callId === c.replaces!.split(';')[0]!.trim() && x.answer === 200 && !x.byeFrom);
+          if (old) void udpSend(port, hangupRequest(old.callId, port)).catch(() => false);
+        }
+      }, 150)
+    : undefined;
+  replacer?.unref();
   void run.exited.then(async () => {
+    if (replacer) clearInterval(replacer);
     driver.stop();
     await Promise.all(legs.map((l) => l.done));
     await media.stop();

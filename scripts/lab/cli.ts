@@ -30,10 +30,11 @@ function usage(): never {
                              --follow-refer: a REFER is followed (a new call to its target);
                              --refer-to: REFER the call there S seconds after the answer
   answer [--port P] [--ring S] [--reject CODE] [--hangup-after S] [--reinvite-reply 491|500|488 [--reinvite-failures N]]
-         [--follow-refer | --refer-reply CODE] [--refer-to URI [--refer-after S]]
+         [--follow-refer | --refer-reply CODE] [--refer-to URI [--refer-after S]] [--bye-replaced]
                              answer calls like the PSTN gateway (default port ${pstnGatewayPort}) until Ctrl-C;
                              prints DTMF as it arrives (RFC 4733 and SIP INFO)
   phone --user EXT --port P [--ring S] [--no-answer] [--reject CODE] [--reinvite-reply 491|500|488 [--reinvite-failures N]]
+        [--follow-refer | --refer-reply CODE] [--refer-to URI [--refer-after S]] [--bye-replaced]
                              a SIP desk phone registered as EXT answering calls until Ctrl-C;
                              prints the text messages (SIP MESSAGE) it receives
   message --to EXT --body TEXT [--as EXT | --from NUM] [--ws] [--header X-Name=value]
@@ -194,6 +195,7 @@ async function runAnswerer(kind: 'answer' | 'phone', args: string[]): Promise<nu
     ...(hangupAfterMs !== undefined ? { hangupAfterMs } : {}),
     ...(f.reject ? { rejectCode: Number(f.reject) as AnswerCallsOptions['rejectCode'] } : {}),
     ...(f['no-answer'] === 'true' ? { answer: false } : {}),
+    ...(f['bye-replaced'] === 'true' ? { byeReplaced: true } : {}),
     ...(f['reinvite-reply'] ? { reinviteReply: Number(f['reinvite-reply']) as NonNullable<AnswerCallsOptions['reinviteReply']> } : {}),
     ...(f['reinvite-failures'] ? { reinviteFailures: Number(f['reinvite-failures']) } : {}),
     ...referFlags(f),

@@ -134,9 +134,13 @@ describe.skipIf(!enabled)('lab transfer parties (real Kamailio + rtpengine)', ()
     }
   }, 90_000);
 
-  it('an attended transfer: the new INVITE carries the Refer-To URI\'s Replaces (decoded); a transferor that hangs up before the outcome does not stop it', async () => {
-    const replaces = `consult-1@127.0.0.1;to-tag=a b;from-tag=c%d`;
-    const target = await phone({ user: '1001', ringMs: 300 });
+  it('an attended transfer: the new INVITE carries the Refer-To URI\'s Replaces (decoded); a phone with byeReplaced hangs up the consultation; a transferor that hangs up before the outcome does not stop it', async () => {
+    // the consultation: someone already talks to 1001 in a dialog the Replaces names
+    const target = await phone({ user: '1001', ringMs: 200, byeReplaced: true });
+    const consultId = `consult-${Date.now().toString(36)}@127.0.0.1`;
+    const consult = placeCall({ from: '+74950000001', to: '1001', callId: consultId, maxCallMs: 60_000 });
+    await expect.poll(() => target.calls()[0]?.answer, { timeout: 10_000 }).toBe(200);
+    const replaces = `${consultId};to-tag=a b;from-tag=c%d`;
     const transferor = await phone({
       user: '1003',
       ringMs: 200,
@@ -148,11 +152,16 @@ describe.skipIf(!enabled)('lab transfer parties (real Kamailio + rtpengine)', ()
     try {
       const t = await call.waitForTransfer(15_000);
       expect(t).toMatchObject({ replaces, target: sales, code: 200 });
-      const [leg] = await target.waitForCalls(1);
-      expect(leg).toMatchObject({ callId: t.newCallId, replaces, answer: 200 });
+      const calls = await target.waitForCalls(2);
+      expect(calls[1]).toMatchObject({ callId: t.newCallId, replaces, answer: 200 });
       expect(transferor.referReplies()).toEqual([202]);
-      await expect.poll(() => call.rtp().packetsIn, { timeout: 5000 }).toBeGreaterThan(20);
+      // the target hung up the dialog the Replaces named; the new call goes on
+      await expect.poll(() => target.calls()[0]!.byeFrom, { timeout: 5000 }).toBe('us');
+      expect((await consult.result).ended).toBe('remote-bye');
+      await flowing(() => call.rtp().packetsIn);
+      expect(target.calls()[1]!.byeFrom).toBeUndefined();
     } finally {
+      await consult.stop();
       const r = await call.stop();
       expect(r.legs[0]).toMatchObject({ ended: 'remote-bye' });
       // the old dialog was gone before the outcome: the final NOTIFY still went out
