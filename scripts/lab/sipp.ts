@@ -90,8 +90,6 @@ export function startSipp(opts: SippRunOptions): SippRun {
     '-nostdin',
     '-aa',
     '-trace_msg', '-message_file', messagesFile,
-    // every unexpected message / abort, not just the last one sipp.out shows: <dir>/<scenario>_<pid>_errors.log
-    '-trace_err',
     '-timeout', `${Math.max(1, Math.ceil(opts.timeoutS))}s`,
     '-timeout_error',
     '-f', '5',
