@@ -9,16 +9,22 @@ import {
   ClientRefSchema,
   ClientSchema,
   ClientUpdateSchema,
-  CsvImportRequestSchema,
-  CsvPreviewRequestSchema,
-  CsvPreviewSchema,
   DirectoryChangedSchema,
   DirectorySearchSchema,
   FindByNumberSchema,
-  ImportResultSchema,
   QuickCreateSchema,
-  VCardImportRequestSchema,
 } from './directory';
+import {
+  ImportAppendResultSchema,
+  ImportAppendSchema,
+  ImportBeginSchema,
+  ImportIdSchema,
+  ImportJobSchema,
+  ImportPreviewRequestSchema,
+  ImportPreviewSchema,
+  ImportRefSchema,
+  ImportStartSchema,
+} from './imports';
 import { CrmLeadResultSchema, CrmLookupResultSchema, CrmRecordIdSchema, CrmStatusSchema } from './crm';
 import {
   CallLogChangedSchema,
@@ -111,9 +117,24 @@ export const contract = {
       update: method(ClientUpdateSchema, ClientSchema),
       /** Unknown caller: a card with the number (and a name if typed), tagged "new". */
       quickCreate: method(QuickCreateSchema, ClientSchema),
-      previewCsv: method(CsvPreviewRequestSchema, CsvPreviewSchema),
-      importCsv: method(CsvImportRequestSchema, ImportResultSchema),
-      importVCards: method(VCardImportRequestSchema, ImportResultSchema),
+    },
+    /**
+     * Importing clients from a CSV or vCard file the person picked: `begin`, the text in chunks
+     * (`append`), `preview` (again whenever the mapping changes), `start`; progress and the result
+     * arrive as `imports.changed`. Runs in a worker thread: the app keeps answering meanwhile.
+     */
+    imports: {
+      begin: method(ImportBeginSchema, z.object({ id: ImportIdSchema })),
+      append: method(ImportAppendSchema, ImportAppendResultSchema),
+      /** How the file reads with this delimiter, header choice and mapping (guessed when absent), and its problems. */
+      preview: method(ImportPreviewRequestSchema, ImportPreviewSchema),
+      /** Starts the import (one transaction: it lands whole or not at all); answers at once. */
+      start: method(ImportStartSchema, ImportJobSchema),
+      /** Stops a running import: nothing of it is written. */
+      cancel: method(ImportRefSchema, ImportJobSchema.nullable()),
+      status: method(ImportRefSchema, ImportJobSchema.nullable()),
+      /** Forgets the file (a running import is cancelled). */
+      close: method(ImportRefSchema, z.boolean()),
     },
     scripts: {
       /** The call scripts (in load order) and the files reported and skipped ("reception.yaml:14: …"). */
@@ -168,6 +189,8 @@ export const contract = {
     account: { changed: AccountViewSchema },
     /** After every change to the directory (ids empty after an import or a region change: refresh). */
     directory: { changed: DirectoryChangedSchema },
+    /** An import started, moved on (rows done of total, about ten times a second) or ended (its summary or error). */
+    imports: { changed: ImportJobSchema },
     /** A script file was added, changed or removed: the library as it is now. */
     scripts: { changed: ScriptLibrarySchema },
     /** After every change to the history: refresh the list, update the badge. */

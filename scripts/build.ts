@@ -23,6 +23,8 @@ export async function buildAll({ quiet = false } = {}) {
     external: ['electron', 'better-sqlite3'],
   };
   await esbuild({ ...common, entryPoints: [path.join(root, 'main/shell/main.ts')], outfile: path.join(root, 'dist/main/main.cjs') });
+  // The client-import worker thread, beside main.cjs (the shell starts it from there).
+  await esbuild({ ...common, entryPoints: [path.join(root, 'main/services/importWorker.ts')], outfile: path.join(root, 'dist/main/importWorker.cjs') });
   await esbuild({ ...common, entryPoints: [path.join(root, 'preload/preload.ts')], outfile: path.join(root, 'dist/preload/preload.cjs') });
   // The sample call scripts ship with the app (the shell reads them from dist/call-scripts).
   rmSync(path.join(root, 'dist/call-scripts'), { recursive: true, force: true });

@@ -281,9 +281,9 @@ const top = '\u{10FFFF}';
 /**
  * Validates a client of an import, keeping what is valid: a bad email, phone, date or field is
  * dropped with a warning, so one typo does not lose the contact. A client left with no name and no
- * phone fails (and is skipped with the reason).
+ * phone fails (and is skipped with the reason). The import preview checks rows with it too.
  */
-function salvage(input: Record<string, unknown>, warnings: string[]): ReturnType<typeof ClientInputSchema.safeParse> {
+export function salvage(input: Record<string, unknown>, warnings: string[]): ReturnType<typeof ClientInputSchema.safeParse> {
   let parsed = ClientInputSchema.safeParse(input);
   for (let attempt = 0; !parsed.success && attempt < 20; attempt++) {
     const issue = parsed.error.issues.find((i) => typeof i.path[0] === 'string' && i.path[0] !== 'name' && i.path[0] !== 'source');

@@ -6,7 +6,7 @@ import { CallLogService } from './callLog';
 import { CallScriptsService } from './callScripts';
 import { CrmConnector } from './crm';
 import { DirectoryService } from './directory';
-import { importCsv, importVCards, previewCsv } from './importers';
+import { ImportService } from './imports';
 import { DataDir } from './dataDir';
 import { ProvisioningService } from './provisioning';
 import { SettingsService } from './settings';
@@ -18,6 +18,11 @@ export interface FrontdeskOptions {
   version: string;
   /** The shipped sample call scripts, used while the office's call-scripts folder holds none. */
   scriptSamplesDir?: string | null;
+  /**
+   * The import worker's script (dist/main/importWorker.cjs in the app, main/services/importWorker.ts
+   * under tsx). Without it imports run on the main thread (unit tests only: a big one would freeze it).
+   */
+  importWorkerFile?: string | null;
   /** Shows an OS notification; returns whether one was shown (the browser host has none). */
   notifyIncomingCall?: (notice: IncomingCallNotice) => boolean;
 }
@@ -63,7 +68,17 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   // A database of its own: a long import must not hold the call history's write lock.
   const directory = new DirectoryService(dataDir.file('directory.db'), { defaultRegion: settings.view().values.defaultRegion });
   directory.onChanged((change) => emit('directory.changed', change));
-  settings.onChanged((view) => directory.setDefaultRegion(view.values.defaultRegion));
+  // Imports run in a worker with a connection of their own; the directory's writes wait for them
+  // (afterImport) instead of blocking the main thread on SQLite's write lock.
+  const imports = new ImportService({
+    dbFile: dataDir.file('directory.db'),
+    region: () => directory.defaultRegion,
+    workerFile: options.importWorkerFile ?? null,
+    directory,
+    onJob: (job) => emit('imports.changed', job),
+    onImported: () => emit('directory.changed', { reason: 'imported', ids: [], count: directory.count() }),
+  });
+  settings.onChanged((view) => void imports.afterImport(() => directory.setDefaultRegion(view.values.defaultRegion)));
 
   /** The card a wrap-up is about: the one named, else the one card that has the number (none when several do). */
   const clientFor = (input: WrapUpInput): Client | null => {
@@ -104,12 +119,18 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       findByNumber: ({ number }) => directory.findByNumber(number),
       search: (query) => directory.search(query),
       get: ({ id }) => cardWithWrapUps(directory.card(id, calls)),
-      create: (input) => directory.create(input),
-      update: ({ id, patch }) => directory.update(id, patch),
-      quickCreate: ({ number, name }) => directory.quickCreate(number, name),
-      previewCsv: ({ text, ...options }) => previewCsv(text, options),
-      importCsv: ({ text, mapping }) => importCsv(text, mapping, directory),
-      importVCards: ({ text }) => importVCards(text, directory),
+      create: (input) => imports.afterImport(() => directory.create(input)),
+      update: ({ id, patch }) => imports.afterImport(() => directory.update(id, patch)),
+      quickCreate: ({ number, name }) => imports.afterImport(() => directory.quickCreate(number, name)),
+    },
+    imports: {
+      begin: (input) => imports.begin(input),
+      append: (input) => imports.append(input),
+      preview: (input) => imports.preview(input),
+      start: (input) => imports.start(input),
+      cancel: (input) => imports.cancel(input),
+      status: (input) => imports.status(input),
+      close: (input) => imports.close(input),
     },
     scripts: {
       list: () => scripts.list(),
@@ -140,7 +161,11 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
         // The card keeps the agreed next step (what the agent sees on the next call).
         if (client && wrapUp.nextStep) {
           const step = wrapUp.nextStep;
-          directory.update(client.id, { nextStep: step.what, nextStepDate: step.allDay ? localDateText(new Date(step.dueAt)) : step.dueAt });
+          // During an import the card gets it when the import ends (the wrap-up itself is saved now).
+          const written = imports.afterImport(() =>
+            directory.update(client.id, { nextStep: step.what, nextStepDate: step.allDay ? localDateText(new Date(step.dueAt)) : step.dueAt }),
+          );
+          if (written instanceof Promise) written.catch(() => undefined);
         }
         return wrapUp;
       },
@@ -158,10 +183,11 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   };
 
   const close = () => {
+    imports.closeAll();
     scripts.close();
     directory.close();
     calls.close();
   };
-  return { handlers, settings, dataDir, calls, scripts, directory, account: () => accountView, close };
+  return { handlers, settings, dataDir, calls, scripts, directory, imports, account: () => accountView, close };
 }
 export type Frontdesk = ReturnType<typeof createFrontdesk>;

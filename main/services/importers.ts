@@ -14,6 +14,7 @@ import {
   type ImportResult,
   type PhoneLabel,
 } from '../../common/directory';
+import { decodeImportFile } from '../../common/imports';
 import type { DirectoryService, ImportItem } from './directory';
 
 /**
@@ -35,16 +36,11 @@ export class ImportError extends Error {
 
 /**
  * A file's bytes as text: UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode
- * text"), else Windows-1251 (what Russian Excel writes for "CSV (разделители — запятые)").
+ * text"), else Windows-1251 (what Russian Excel writes). The renderer decodes the file the person
+ * picked the same way (common/imports.ts).
  */
 export function decodeText(bytes: Uint8Array): string {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return new TextDecoder('windows-1251').decode(bytes);
-  }
+  return decodeImportFile(bytes).text;
 }
 
 const stripBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
@@ -164,16 +160,35 @@ export function guessMapping(headers: readonly string[]): CsvColumnMapping[] {
   return columns;
 }
 
+/** A CSV file as parsed: its delimiter and every record (empty ones too, so row numbers stay the spreadsheet's). */
+export interface CsvTable {
+  delimiter: CsvDelimiter;
+  rows: string[][];
+}
+
+/** Parses a CSV file with the delimiter given, else the one detected. Throws ImportError when it is not CSV. */
+export function readCsv(text: string, delimiter?: CsvDelimiter): CsvTable {
+  const body = stripBom(text);
+  const d = delimiter ?? detectDelimiter(body);
+  return { delimiter: d, rows: parseCsv(body, d) };
+}
+
+const isEmptyRow = (r: readonly string[]) => r.every((c) => c.trim() === '');
+
 /**
  * The first step of a CSV import: the delimiter (";" or "," detected), whether the first row is a
  * header, the first rows, and a mapping guessed from the headers (English and Russian) for the
  * person to confirm or change.
  */
 export function previewCsv(text: string, options: { delimiter?: CsvDelimiter; hasHeader?: boolean } = {}): CsvPreview {
-  const body = stripBom(text);
-  const delimiter = options.delimiter ?? detectDelimiter(body);
+  return previewCsvTable(readCsv(text, options.delimiter), options);
+}
+
+/** previewCsv of a file already parsed. */
+export function previewCsvTable(table: CsvTable, options: { hasHeader?: boolean } = {}): CsvPreview {
+  const { delimiter } = table;
   // Rows with nothing in them (";;;;" from Excel) are not shown, counted or imported.
-  const rows = parseCsv(body, delimiter).filter((r) => r.some((c) => c.trim() !== ''));
+  const rows = table.rows.filter((r) => !isEmptyRow(r));
   const hasHeader = options.hasHeader ?? detectHeader(rows);
   const width = rows.reduce((w, r) => Math.max(w, r.length), 0);
   const headerRow = hasHeader ? (rows[0] ?? []) : [];
@@ -218,21 +233,40 @@ const splitEmails = (cell: string) => cell.split(/[\s,;]+/).map((s) => s.trim())
 
 type ResolvedColumn = CsvColumnMapping & { index: number; header: string };
 
+/** A mapping with its defaults applied (CsvMappingSchema's output, or a draft being previewed). */
+export interface CsvMappingInEffect {
+  hasHeader: boolean;
+  columns: readonly CsvColumnMapping[];
+  tagSeparator: string;
+}
+
+/** One data row of a CSV with a mapping: the client it gives, or why it gives none. */
+export type CsvRowOutcome = { row: number; item: ImportItem; skipped?: undefined } | { row: number; item?: undefined; skipped: string };
+
+/** Thrown inside an import's transaction when it is cancelled: nothing is written. */
+export class ImportCancelledError extends ImportError {
+  constructor() {
+    super('the import was cancelled: nothing was imported');
+    this.name = 'ImportCancelledError';
+  }
+}
+
+/** What a long import reports and how it is stopped (the worker thread's hooks). */
+export interface ImportOptions {
+  /** After each row (or card): how many are done of how many. */
+  onProgress?: (done: number, total: number) => void;
+  /** Asked before each row; true cancels the import (its transaction rolls back). */
+  shouldStop?: () => boolean;
+}
+
 /**
- * Imports a CSV with the mapping the person confirmed, in one transaction. Rows with no name and
- * no phone are skipped with the reason; a row whose phone already belongs to a client is merged
- * into that client (reported in `merged`); a bad value (an email, a date) is dropped with a
- * warning and the rest of the row imported. A bad mapping or unreadable file throws before anything is written.
+ * The clients a parsed CSV gives with a mapping, row by row: the mapping's columns are resolved
+ * first (a column that does not exist throws ImportError); `total` counts the data rows.
  */
-export function importCsv(text: string, mapping: CsvMapping, directory: DirectoryService): ImportResult {
-  const parsedMapping = CsvMappingSchema.safeParse(mapping);
-  if (!parsedMapping.success) throw new ImportError(`invalid column mapping: ${describeIssues(parsedMapping.error)}`);
-  const m = parsedMapping.data;
-  const body = stripBom(text);
-  const delimiter = m.delimiter ?? detectDelimiter(body);
-  const rows = parseCsv(body, delimiter);
+export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number; rows: () => Generator<CsvRowOutcome> } {
+  const { rows } = table;
   // The header is the first row with something in it (as previewCsv shows it).
-  const headerAt = m.hasHeader ? Math.max(0, rows.findIndex((r) => r.some((c) => c.trim() !== ''))) : -1;
+  const headerAt = m.hasHeader ? Math.max(0, rows.findIndex((r) => !isEmptyRow(r))) : -1;
   const headerRow = headerAt >= 0 ? (rows[headerAt] ?? []).map((h) => h.trim()) : [];
   const width = rows.reduce((w, r) => Math.max(w, r.length), 0);
   const columns: ResolvedColumn[] = m.columns.map((c) => {
@@ -246,18 +280,19 @@ export function importCsv(text: string, mapping: CsvMapping, directory: Director
       index = headerRow.findIndex((h) => foldForSearch(h) === wanted);
       if (index < 0) throw new ImportError(`invalid column mapping: the file has no column "${c.column}" (its columns: ${headerRow.map((h) => `"${h}"`).join(', ')})`);
     }
-    return { ...c, index, header: headerRow[index] ?? `Column ${index + 1}` };
+    return { ...c, index, header: headerRow[index] || `Column ${index + 1}` };
   });
   const nameParts = columns.filter((c) => c.field === 'lastName' || c.field === 'firstName' || c.field === 'middleName').sort((a, b) => a.index - b.index);
   const notesColumns = columns.filter((c) => c.field === 'notes');
   const first = headerAt + 1;
-  const skipped: ImportResult['skipped'] = [];
+  let total = 0;
+  for (let r = first; r < rows.length; r++) if (!isEmptyRow(rows[r]!)) total++;
 
-  function* items(): Generator<ImportItem> {
+  function* outcomes(): Generator<CsvRowOutcome> {
     for (let r = first; r < rows.length; r++) {
       const cells = rows[r]!;
       const row = r + 1; // the spreadsheet's row number (the header is row 1)
-      if (cells.every((c) => c.trim() === '')) continue;
+      if (isEmptyRow(cells)) continue;
       const cell = (c: ResolvedColumn) => (cells[c.index] ?? '').trim();
       const warnings: string[] = [];
       const input: Record<string, unknown> = {};
@@ -314,12 +349,39 @@ export function importCsv(text: string, mapping: CsvMapping, directory: Director
         if (name) input.name = name;
       }
       if (!input.name && !phones.length) {
-        skipped.push({ row, reason: 'no name and no phone' });
+        yield { row, skipped: 'no name and no phone' };
         continue;
       }
       Object.assign(input, { phones, emails, tags, needs });
       if (notes.length) input.notes = notes.join('\n');
-      yield { row, input: input as ClientInput, warnings };
+      yield { row, item: { row, input: input as ClientInput, warnings } };
+    }
+  }
+  return { total, rows: outcomes };
+}
+
+/**
+ * Imports a CSV with the mapping the person confirmed, in one transaction. Rows with no name and
+ * no phone are skipped with the reason; a row whose phone already belongs to a client is merged
+ * into that client (reported in `merged`); a bad value (an email, a date) is dropped with a
+ * warning and the rest of the row imported. A bad mapping or unreadable file throws before anything is written.
+ * `source` is the file's text, or the file already parsed (with the mapping's delimiter).
+ */
+export function importCsv(source: string | CsvTable, mapping: CsvMapping, directory: DirectoryService, options: ImportOptions = {}): ImportResult {
+  const parsedMapping = CsvMappingSchema.safeParse(mapping);
+  if (!parsedMapping.success) throw new ImportError(`invalid column mapping: ${describeIssues(parsedMapping.error)}`);
+  const m = parsedMapping.data;
+  const table = typeof source === 'string' ? readCsv(source, m.delimiter) : source;
+  if (m.delimiter && m.delimiter !== table.delimiter) throw new ImportError(`the file was read with "${table.delimiter}" between columns, the mapping says "${m.delimiter}"`);
+  const { total, rows } = csvRows(table, m);
+  const skipped: ImportResult['skipped'] = [];
+  let done = 0;
+  function* items(): Generator<ImportItem> {
+    for (const outcome of rows()) {
+      if (options.shouldStop?.()) throw new ImportCancelledError();
+      options.onProgress?.(++done, total);
+      if (outcome.item) yield outcome.item;
+      else skipped.push({ row: outcome.row, reason: outcome.skipped });
     }
   }
 
@@ -423,7 +485,7 @@ function vcardDate(value: string): string {
 }
 
 /** The cards of a vCard file (3.0 or 4.0; 2.1 mostly), each with what could not be read. */
-function readVCards(text: string): { input: ClientInput; warnings: string[] }[] {
+export function readVCards(text: string): { input: ClientInput; warnings: string[] }[] {
   // Unfold: a line break followed by a space or tab continues the line.
   const lines = stripBom(text).replace(/\r\n?/g, '\n').replace(/\n[ \t]/g, '').split('\n');
   const cards: { input: ClientInput; warnings: string[] }[] = [];
@@ -510,15 +572,28 @@ export function parseVCards(text: string): ClientInput[] {
   return readVCards(text).map((c) => c.input);
 }
 
-/** Imports a vCard file in one transaction, merging by phone like importCsv; `row` is the card's number in the file. */
-export function importVCards(text: string, directory: DirectoryService): ImportResult {
-  const cards = readVCards(text);
-  if (!cards.length) throw new ImportError('no contact found: a vCard file has BEGIN:VCARD … END:VCARD blocks');
-  return directory.importClients(
-    cards.map((c, i) => ({ row: i + 1, input: c.input, warnings: c.warnings })),
-    'vcard',
-  );
+/** A vCard file's cards, as readVCards gives them. */
+export type VCardCards = ReturnType<typeof readVCards>;
+
+/**
+ * Imports a vCard file in one transaction, merging by phone like importCsv; `row` is the card's
+ * number in the file. `source` is the file's text or its cards already read.
+ */
+export function importVCards(source: string | VCardCards, directory: DirectoryService, options: ImportOptions = {}): ImportResult {
+  const cards = typeof source === 'string' ? readVCards(source) : source;
+  if (!cards.length) throw new ImportError(noVCardMessage);
+  let done = 0;
+  function* items(): Generator<ImportItem> {
+    for (const [i, c] of cards.entries()) {
+      if (options.shouldStop?.()) throw new ImportCancelledError();
+      options.onProgress?.(++done, cards.length);
+      yield { row: i + 1, input: c.input, warnings: c.warnings };
+    }
+  }
+  return directory.importClients(items(), 'vcard');
 }
+
+export const noVCardMessage = 'no contact found: a vCard file has BEGIN:VCARD … END:VCARD blocks';
 
 /** For the mapping screen: every field a column can feed. */
 export const mappableFields: readonly CsvField[] = csvFields;

@@ -71,6 +71,8 @@ async function main() {
       shell: 'electron',
       version: app.getVersion(),
       scriptSamplesDir: path.join(__dirname, '../call-scripts'),
+      // Built beside main.cjs by scripts/build.ts; Electron reads it from the asar in a worker thread too.
+      importWorkerFile: path.join(__dirname, 'importWorker.cjs'),
       notifyIncomingCall: ({ from, line }) => {
         const win = getMainWindow();
         if (!Notification.isSupported() || !win || win.isFocused()) return false;

@@ -1,0 +1,305 @@
+import { z } from 'zod';
+import { CsvColumnMappingSchema, CsvDelimiterSchema, CsvMappingSchema, type CsvField, type PhoneLabel } from './directory';
+
+/**
+ * Importing clients from a file the person picks (CSV with a column-mapping step and a preview, or
+ * vCard). The renderer cannot read files from disk in Electron's sandbox: it reads the file the
+ * person chose with an <input type="file">, decodes it (decodeImportFile) and sends the text in
+ * chunks; the services parse, preview and import it in a worker thread, so the main process keeps
+ * answering while 100,000 rows import. Pure TypeScript: zod only.
+ */
+
+/** The largest file Frontdesk imports at once (bytes, as the file is on disk). */
+export const maxImportBytes = 50 * 1024 * 1024;
+/** The most characters a decoded file may have (a file of maxImportBytes in a one-byte encoding). */
+export const maxImportChars = maxImportBytes;
+/**
+ * Characters per `imports.append` call. Small enough that one frame stays under the browser host's
+ * 1 MiB WebSocket frame even when every character is escaped, and that no call holds the main
+ * process for long.
+ */
+export const importChunkChars = 128 * 1024;
+/** Rows (or cards) the preview shows as they would be imported. */
+export const importPreviewRows = 10;
+/** Problems the preview and the result list by row; the rest are counted. */
+export const importListedProblems = 50;
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** Why a file is refused before it is read (too big, empty); null when it can be read. */
+export function importFileProblem(file: { name: string; size: number }): string | null {
+  if (file.size === 0) return `"${file.name}" is empty.`;
+  if (file.size > maxImportBytes) {
+    return `"${file.name}" is ${megabytes(file.size)}: Frontdesk imports at most ${megabytes(maxImportBytes)} at once. Split it into smaller files (by rows) and import them one after another.`;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+// ---------------------------------------------------------------------------------------------
+
+export const ImportEncodingSchema = z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1251']);
+export type ImportEncoding = z.infer<typeof ImportEncodingSchema>;
+
+/**
+ * A file's bytes as text: UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's "Unicode
+ * text"), else Windows-1251 (what Russian Excel writes for "CSV (разделители — запятые)"). Works in
+ * the browser and in Node (TextDecoder with the WHATWG encodings).
+ */
+export function decodeImportFile(bytes: Uint8Array): { text: string; encoding: ImportEncoding } {
+  // (common/ is typed without the DOM or Node: TextDecoder is taken from the global object.)
+  const Decoder = (globalThis as unknown as { TextDecoder: new (label: string, options?: { fatal?: boolean; ignoreBOM?: boolean }) => { decode(input: Uint8Array): string } })
+    .TextDecoder;
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new Decoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new Decoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
+  try {
+    return { text: new Decoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes), encoding: 'utf-8' };
+  } catch {
+    return { text: new Decoder('windows-1251').decode(bytes), encoding: 'windows-1251' };
+  }
+}
+
+/**
+ * Splits text into pieces of at most `size` characters, never between the two halves of a
+ * surrogate pair (an emoji in a note stays whole).
+ */
+export function chunkText(text: string, size = importChunkChars): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + size);
+    const code = text.charCodeAt(end - 1);
+    // A chunk of one character that is half of a pair takes the whole pair.
+    if (end < text.length && code >= 0xd800 && code <= 0xdbff) end += end - 1 > at ? -1 : 1;
+    out.push(text.slice(at, end));
+    at = end;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the person maps columns to, and how the preview names the client's fields
+// ---------------------------------------------------------------------------------------------
+
+/** The choices of the mapping step for one column, in the order the select lists them. */
+export const csvTargets: readonly { field: CsvField; label?: PhoneLabel; text: string }[] = [
+  { field: 'name', text: 'Name (full)' },
+  { field: 'lastName', text: 'Last name' },
+  { field: 'firstName', text: 'First name' },
+  { field: 'middleName', text: 'Middle name (patronymic)' },
+  { field: 'preferredAddress', text: 'Address as' },
+  { field: 'formality', text: 'Formality (ты/вы)' },
+  { field: 'company', text: 'Company' },
+  { field: 'position', text: 'Position' },
+  { field: 'phone', text: 'Phone' },
+  { field: 'phone', label: 'mobile', text: 'Phone (mobile)' },
+  { field: 'phone', label: 'work', text: 'Phone (work)' },
+  { field: 'phone', label: 'home', text: 'Phone (home)' },
+  { field: 'email', text: 'Email' },
+  { field: 'tags', text: 'Tags' },
+  { field: 'accountManager', text: 'Account manager' },
+  { field: 'leadSource', text: 'Lead source' },
+  { field: 'referredBy', text: 'Referred by' },
+  { field: 'request', text: 'Request' },
+  { field: 'need', text: 'Need (question: the column header)' },
+  { field: 'urgency', text: 'Urgency' },
+  { field: 'priceQuoted', text: 'Price quoted' },
+  { field: 'agreements', text: 'Agreements' },
+  { field: 'nextStep', text: 'Next step' },
+  { field: 'nextStepDate', text: 'Next step date' },
+  { field: 'saleDate', text: 'Sale date' },
+  { field: 'birthday', text: 'Birthday' },
+  { field: 'notes', text: 'Notes' },
+];
+
+/** A target as one string, for a select's value: "phone:mobile", "company". */
+export const targetKey = (t: { field: CsvField; label?: PhoneLabel }): string => (t.field === 'phone' && t.label && t.label !== 'other' ? `phone:${t.label}` : t.field);
+
+/** The client's fields as the preview table shows them (a table column each). */
+export const clientFieldLabels = {
+  name: 'Name',
+  preferredAddress: 'Address as',
+  formality: 'Formality',
+  company: 'Company',
+  position: 'Position',
+  phones: 'Phones',
+  emails: 'Emails',
+  tags: 'Tags',
+  accountManager: 'Account manager',
+  leadSource: 'Lead source',
+  referredBy: 'Referred by',
+  request: 'Request',
+  needs: 'Needs',
+  urgency: 'Urgency',
+  priceQuoted: 'Price quoted',
+  agreements: 'Agreements',
+  nextStep: 'Next step',
+  nextStepDate: 'Next step date',
+  saleDate: 'Sale date',
+  birthday: 'Birthday',
+  notes: 'Notes',
+} as const;
+export type ClientFieldKey = keyof typeof clientFieldLabels;
+export const clientFieldKeys = Object.keys(clientFieldLabels) as ClientFieldKey[];
+export const ClientFieldKeySchema = z.enum(clientFieldKeys as [ClientFieldKey, ...ClientFieldKey[]]);
+
+/** The client field a CSV column feeds (name parts make the name, phones the phones…). */
+export function clientFieldOf(field: CsvField): ClientFieldKey {
+  switch (field) {
+    case 'lastName':
+    case 'firstName':
+    case 'middleName':
+      return 'name';
+    case 'phone':
+      return 'phones';
+    case 'email':
+      return 'emails';
+    case 'need':
+      return 'needs';
+    default:
+      return field;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The contract's values
+// ---------------------------------------------------------------------------------------------
+
+export const ImportIdSchema = z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be an import id');
+export const ImportRefSchema = z.strictObject({ id: ImportIdSchema });
+export const ImportKindSchema = z.enum(['csv', 'vcard']);
+export type ImportKind = z.infer<typeof ImportKindSchema>;
+
+/** `imports.begin`: a file is about to be sent, `length` characters in chunks. */
+export const ImportBeginSchema = z.strictObject({
+  fileName: z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
+  length: z
+    .number()
+    .int()
+    .min(1, 'the file is empty')
+    .max(maxImportChars, `the file is too big: Frontdesk imports at most ${megabytes(maxImportChars)} at once`),
+  encoding: ImportEncodingSchema,
+});
+export type ImportBegin = z.input<typeof ImportBeginSchema>;
+
+/** `imports.append`: the next piece of the file, at `offset` (characters sent so far). */
+export const ImportAppendSchema = z.strictObject({
+  id: ImportIdSchema,
+  offset: z.number().int().min(0),
+  chunk: z.string().min(1).max(importChunkChars, `must be at most ${importChunkChars} characters`),
+});
+export const ImportAppendResultSchema = z.object({ received: z.number().int().nonnegative(), complete: z.boolean() });
+
+/** A column mapping being edited: like CsvMappingSchema, but one that cannot import yet is previewed with its problems. */
+export const CsvMappingDraftSchema = z.strictObject({
+  delimiter: CsvDelimiterSchema.optional(),
+  hasHeader: z.boolean().optional(),
+  columns: z.array(CsvColumnMappingSchema).max(500),
+  tagSeparator: z.string().min(1).max(5).optional(),
+});
+export type CsvMappingDraft = z.input<typeof CsvMappingDraftSchema>;
+
+/** `imports.preview`: how the file reads (CSV: with this delimiter, header choice and mapping; absent: detected and guessed). */
+export const ImportPreviewRequestSchema = z.strictObject({
+  id: ImportIdSchema,
+  delimiter: CsvDelimiterSchema.optional(),
+  hasHeader: z.boolean().optional(),
+  mapping: CsvMappingDraftSchema.optional(),
+});
+export type ImportPreviewRequest = z.input<typeof ImportPreviewRequestSchema>;
+
+/** A problem of a row (its spreadsheet row, the header being row 1) or of a card (its number in the file). */
+export const ImportProblemSchema = z.object({
+  row: z.number().int(),
+  message: z.string(),
+  /** The row is not imported at all (else: imported, this value dropped or noted). */
+  skipped: z.boolean(),
+});
+export type ImportProblem = z.infer<typeof ImportProblemSchema>;
+
+/** A row as it would be imported: the client's fields as text, and its problems. */
+export const ImportPreviewRowSchema = z.object({
+  row: z.number().int(),
+  skipped: z.boolean(),
+  values: z.partialRecord(ClientFieldKeySchema, z.string()),
+  problems: z.array(z.string()),
+});
+export type ImportPreviewRow = z.infer<typeof ImportPreviewRowSchema>;
+
+export const ImportPreviewSchema = z.object({
+  id: ImportIdSchema,
+  fileName: z.string(),
+  kind: ImportKindSchema,
+  encoding: ImportEncodingSchema,
+  /** What the person should know about how the file was read (encoding, delimiter, header, ragged rows). */
+  notices: z.array(z.string()),
+  csv: z
+    .object({
+      delimiter: CsvDelimiterSchema,
+      hasHeader: z.boolean(),
+      /** The file's columns: its header row, or "Column 1"… when it has none. */
+      headers: z.array(z.string()),
+      /** A value from each column (the first non-empty one), to recognise it by. */
+      samples: z.array(z.string()),
+      /** The mapping previewed: the one sent, else the one guessed from the headers. */
+      mapping: z.object({
+        delimiter: CsvDelimiterSchema,
+        hasHeader: z.boolean(),
+        columns: z.array(CsvColumnMappingSchema),
+        tagSeparator: z.string(),
+      }),
+    })
+    .nullable(),
+  /** Why this mapping cannot import yet (nothing maps to the name or a phone; a field fed twice). */
+  mappingProblems: z.array(z.string()),
+  /** The table's columns: the client fields something feeds. */
+  fields: z.array(ClientFieldKeySchema),
+  /** The first rows (or cards) as they would be imported. */
+  rows: z.array(ImportPreviewRowSchema),
+  /** Data rows (or cards) in the file. */
+  total: z.number().int().nonnegative(),
+  /** Rows checked for problems: all of them, unless the file is too big to check while the person waits. */
+  checked: z.number().int().nonnegative(),
+  /** Of the rows checked: how many would be imported and how many skipped. */
+  importable: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  /** The first problems, by row; `problemCount` counts them all. */
+  problems: z.array(ImportProblemSchema),
+  problemCount: z.number().int().nonnegative(),
+});
+export type ImportPreview = z.infer<typeof ImportPreviewSchema>;
+
+/** `imports.start`: import with the mapping the person confirmed (CSV; a vCard file has none). */
+export const ImportStartSchema = z.strictObject({ id: ImportIdSchema, mapping: CsvMappingSchema.optional() });
+export type ImportStart = z.input<typeof ImportStartSchema>;
+
+/** What an import did, as the person reads it (the first rows of each kind listed, all counted). */
+export const ImportSummarySchema = z.object({
+  created: z.number().int().nonnegative(),
+  merged: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  warningCount: z.number().int().nonnegative(),
+  mergedRows: z.array(z.object({ row: z.number().int(), name: z.string() })),
+  skippedRows: z.array(z.object({ row: z.number().int(), reason: z.string() })),
+  warnings: z.array(z.object({ row: z.number().int(), message: z.string() })),
+  /** Clients in the directory afterwards. */
+  clientsAfter: z.number().int().nonnegative(),
+  seconds: z.number().nonnegative(),
+});
+export type ImportSummary = z.infer<typeof ImportSummarySchema>;
+
+/**
+ * An import as it runs. `running` with done === total is the last step (writing the search index
+ * and committing). `failed` and `cancelled` wrote nothing: an import lands whole or not at all.
+ */
+export const ImportJobSchema = z.object({
+  id: ImportIdSchema,
+  fileName: z.string(),
+  kind: ImportKindSchema,
+  state: z.enum(['running', 'done', 'failed', 'cancelled']),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  summary: ImportSummarySchema.nullable(),
+  error: z.string().nullable(),
+});
+export type ImportJob = z.infer<typeof ImportJobSchema>;
