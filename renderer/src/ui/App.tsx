@@ -12,6 +12,7 @@ import { History } from './History';
 import { HandoffNoteView, TakeMessageDialog, TextMessages, TransferCount, TransferDialog, TransferStatus } from './Transfer';
 import type { Party } from '../sip/callMachine';
 import { CallBackList } from './CallBack';
+import { ImportClients } from './ImportClients';
 
 interface Props {
   api: FrontdeskApi;
@@ -453,6 +454,7 @@ export function App({ api, engine, audio }: Props) {
           <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} region={region} />
           <CallBackList api={api} engine={engine} region={region} localUser={snapshot.account?.user ?? null} />
           <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />
+          <ImportClients api={api} />
           <p className="shortcuts">
             Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}
             <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer; digits typed during a call are sent as tones
