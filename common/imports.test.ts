@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { chunkText, clientFieldOf, csvTargets, decodeImportFile, importFileProblem, maxImportBytes, targetKey } from './imports';
 
+/** (common/ is typed without the DOM or Node: TextEncoder from the global object.) */
+const utf8 = (s: string): Uint8Array => new (globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array } }).TextEncoder().encode(s);
+
 describe('decodeImportFile', () => {
   it('reads UTF-8 (with or without a BOM), UTF-16 with a BOM, and Windows-1251, and says which', () => {
     const text = 'ФИО;Телефон';
-    expect(decodeImportFile(new TextEncoder().encode(text))).toEqual({ text, encoding: 'utf-8' });
-    expect(decodeImportFile(new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]))).toEqual({ text, encoding: 'utf-8' });
+    expect(decodeImportFile(utf8(text))).toEqual({ text, encoding: 'utf-8' });
+    expect(decodeImportFile(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8(text)]))).toEqual({ text, encoding: 'utf-8' });
     const utf16 = new Uint8Array(2 + text.length * 2);
     utf16.set([0xff, 0xfe]);
     for (let i = 0; i < text.length; i++) utf16.set([text.charCodeAt(i) & 0xff, text.charCodeAt(i) >> 8], 2 + i * 2);

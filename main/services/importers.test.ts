@@ -106,7 +106,11 @@ describe('previewCsv', () => {
 
   it('says what is wrong with a file that is not CSV', () => {
     expect(() => previewCsv('Имя;Телефон\n"Петров;+7 495 123-45-67\n')).toThrow(ImportError);
-    expect(() => previewCsv('Имя;Телефон\n"Петров;+7 495 123-45-67\n')).toThrow(/the file is not valid CSV: Quote Not Closed/);
+    expect(() => previewCsv('Имя;Телефон\n"Петров;+7 495 123-45-67\n')).toThrow(
+      'the file is not valid CSV: the quote (") that opens a value on line 2 is never closed, so the rest of the file would be read as one value. Close or remove that quote',
+    );
+    // A quoted value may span lines and hold "" quotes: the one that never closes is found.
+    expect(() => previewCsv('Имя;Заметка\nПетров;"две\nстроки, ""цитата"""\nСмирнова;"не закрыта\nКузнецов;ок\n')).toThrow(/opens a value on line 4 is never closed/);
   });
 });
 

@@ -63,8 +63,43 @@ function parseCsv(text: string, delimiter: CsvDelimiter, toLine?: number): strin
       ...(toLine === undefined ? {} : { to_line: toLine }),
     });
   } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const line = code === 'CSV_QUOTE_NOT_CLOSED' ? unclosedQuoteLine(text, delimiter) : null;
+    if (line !== null) {
+      throw new ImportError(
+        `the file is not valid CSV: the quote (") that opens a value on line ${line} is never closed, so the rest of the file would be read as one value. Close or remove that quote`,
+      );
+    }
     throw new ImportError(`the file is not valid CSV: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * The line where the quoted value that never ends begins (csv-parse only says where the file
+ * ended). A quote opens a value at the start of a cell; "" inside it is a quote character.
+ */
+function unclosedQuoteLine(text: string, delimiter: CsvDelimiter): number | null {
+  let line = 1;
+  let openedOn: number | null = null;
+  let cellStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (openedOn !== null) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') i++;
+        else openedOn = null;
+      } else if (ch === '\n') line++;
+      cellStart = false;
+      continue;
+    }
+    if (ch === '"' && cellStart) {
+      openedOn = line;
+      continue;
+    }
+    if (ch === '\n') line++;
+    cellStart = ch === delimiter || ch === '\n' || ch === '\r' || (ch === '\uFEFF' && i === 0);
+  }
+  return openedOn;
 }
 
 /**
@@ -78,7 +113,13 @@ export function detectDelimiter(text: string): CsvDelimiter {
     try {
       rows = parseCsv(text, delimiter, 50).filter((r) => r.some((c) => c.trim() !== ''));
     } catch {
-      continue;
+      // A broken quote: count the columns without quoting, so the parse that follows uses the
+      // right delimiter and reports the quote (instead of another delimiter reading it as garbage).
+      try {
+        rows = (parse(text, { delimiter, bom: true, relax_column_count: true, quote: false, to_line: 50 }) as string[][]).filter((r) => r.some((c) => c.trim() !== ''));
+      } catch {
+        continue;
+      }
     }
     const counts = new Map<number, number>();
     for (const r of rows) counts.set(r.length, (counts.get(r.length) ?? 0) + 1);

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { CsvColumnMapping, CsvDelimiter } from '../../../common/directory';
 import {
@@ -36,6 +36,10 @@ export function ImportClients({ api }: { api: FrontdeskApi }) {
   const [job, setJob] = useState<ImportJob | null>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   useEffect(() => api.imports.onChanged(setJob), [api]);
+  const close = useCallback(() => {
+    setOpen(false);
+    buttonRef.current?.focus();
+  }, []);
   return (
     <section className="clients" aria-label="Clients">
       <h2 className="clients__heading">Clients</h2>
@@ -49,10 +53,7 @@ export function ImportClients({ api }: { api: FrontdeskApi }) {
           api={api}
           job={job}
           onJob={setJob}
-          onClose={() => {
-            setOpen(false);
-            buttonRef.current?.focus();
-          }}
+          onClose={close}
         />
       )}
     </section>
@@ -103,10 +104,25 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
   const thisJob = job && openId && job.id === openId ? job : null;
   const running = thisJob?.state === 'running';
 
+  // Not modal: a call that rings meanwhile must stay answerable (the dialog leaves the calls column free).
   useEffect(() => {
     const dialog = dialogRef.current;
-    if (dialog && !dialog.open) dialog.showModal();
+    if (dialog && !dialog.open) dialog.show();
+    dialog?.querySelector<HTMLInputElement>('input[type="file"]')?.focus();
   }, []);
+
+  // Escape closes it, from inside it or from nowhere in particular (not from another field of the app).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as Node | null;
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      if (target && target !== document.body && !dialogRef.current?.contains(target)) return;
+      e.preventDefault();
+      onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
 
   // The services forget the file when the dialog moves on to another one or closes (not while it imports).
   const openIdRef = useRef<string | null>(null);
@@ -208,10 +224,6 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
       ref={dialogRef}
       className="import"
       aria-labelledby={titleId}
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
     >
       <div className="import__head">
         <h2 id={titleId}>Import clients</h2>
