@@ -1,0 +1,162 @@
+/**
+ * Client import benchmark: prints figures, asserts nothing.
+ *   npx tsx scripts/bench/import.bench.ts [--contacts=100000] [--probe-ms=20] [--main-thread]
+ * Starts the browser host (the real services, contract over its WebSocket) with a fresh data
+ * folder, and imports generated contacts (a ";" CSV with Russian headers, as Russian Excel writes
+ * it) the way the Import clients dialog does: begin, the text in chunks, preview, start; the import
+ * runs in the worker thread and reports progress as `imports.changed` events. Meanwhile a client
+ * calls `directory.findByNumber` over the WebSocket every `probe-ms` (what the app does when a call
+ * rings) and times each round trip: the worst one is how long the main process was unavailable.
+ * The main thread's event-loop delay is measured too. `--main-thread` also times the same import
+ * done synchronously on the main thread (the blocking the worker avoids).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { chunkText, type ImportJob, type ImportPreview } from '../../common/imports';
+import { DirectoryService } from '../../main/services/directory';
+import { importCsv, previewCsv } from '../../main/services/importers';
+import { startHost } from '../../main/host/server';
+import { generateContacts, int, pick } from './contacts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const arg = (name: string, fallback: number) => {
+  const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  return raw ? Number(raw) : fallback;
+};
+const contactCount = arg('contacts', 100_000);
+const probeMs = arg('probe-ms', 20);
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const summary = (times: number[]) => {
+  const t = [...times].sort((a, b) => a - b);
+  return `n=${t.length}, p50 ${ms(pct(t, 50))}, p99 ${ms(pct(t, 99))}, max ${ms(t.at(-1) ?? NaN)}`;
+};
+
+const { csv, contacts } = generateContacts(contactCount);
+const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-import-bench-'));
+// The host checks that a renderer is there; the benchmark needs none.
+const rendererDir = path.join(dir, 'renderer');
+mkdirSync(rendererDir);
+writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>bench</title>');
+const host = await startHost({
+  rendererDir,
+  dataDir: path.join(dir, 'data'),
+  provisioningFile: null,
+  port: 0,
+  version: 'bench',
+  importWorkerFile: path.join(root, 'main/services/importWorker.ts'),
+});
+const origin = host.url.replace(/\/$/, '');
+const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/bridge`, { origin });
+await new Promise<void>((resolve, reject) => {
+  ws.once('open', () => resolve());
+  ws.once('error', reject);
+});
+
+let nextId = 1;
+const pending = new Map<number, (frame: { ok: boolean; value?: unknown; error?: { message: string } }) => void>();
+const jobListeners = new Set<(job: ImportJob) => void>();
+ws.on('message', (data) => {
+  const frame = JSON.parse(String(data)) as { t: string; id?: number; result?: { ok: boolean; value?: unknown; error?: { message: string } }; channel?: string; payload?: unknown };
+  if (frame.t === 'result' && frame.id !== undefined) pending.get(frame.id)?.(frame.result!);
+  else if (frame.t === 'event' && frame.channel === 'frontdesk:event:imports.changed') for (const l of jobListeners) l(frame.payload as ImportJob);
+});
+async function call<T>(method: string, input: unknown): Promise<T> {
+  const id = nextId++;
+  const result = await new Promise<{ ok: boolean; value?: unknown; error?: { message: string } }>((resolve) => {
+    pending.set(id, resolve);
+    ws.send(JSON.stringify({ t: 'call', id, channel: `frontdesk:${method}`, input }));
+  });
+  pending.delete(id);
+  if (!result.ok) throw new Error(`${method}: ${result.error?.message}`);
+  return result.value as T;
+}
+
+/** Looks up a number over the contract and times the round trip, every probeMs until stopped. */
+function probe(): { stop: () => Promise<number[]> } {
+  const times: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const c = contacts[int(contacts.length)]!;
+      const started = performance.now();
+      await call('directory.findByNumber', { number: pick(c.numbers) });
+      times.push(performance.now() - started);
+      await new Promise((r) => setTimeout(r, probeMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return times;
+    },
+  };
+}
+
+try {
+  console.log(`client import benchmark: ${contactCount} contacts (${(csv.length / 1024 / 1024).toFixed(1)} M characters of CSV), browser host at ${host.url}`);
+
+  const idle = probe();
+  await new Promise((r) => setTimeout(r, 2000));
+  console.log(`IPC round trip (directory.findByNumber over the WebSocket), idle: ${summary(await idle.stop())}`);
+
+  const uploadStarted = performance.now();
+  const { id } = await call<{ id: string }>('imports.begin', { fileName: 'bench.csv', length: csv.length, encoding: 'utf-8' });
+  const chunks = chunkText(csv);
+  let offset = 0;
+  for (const chunk of chunks) {
+    await call('imports.append', { id, offset, chunk });
+    offset += chunk.length;
+  }
+  console.log(`upload: ${chunks.length} chunks in ${ms(performance.now() - uploadStarted)}`);
+  const previewStarted = performance.now();
+  const preview = await call<ImportPreview>('imports.preview', { id });
+  console.log(
+    `preview (in the worker: parse, guess the mapping, check rows for ≤ 1.5 s): ${ms(performance.now() - previewStarted)}; ${preview.total} rows, ${preview.checked} checked, ${preview.problemCount} problems; mapping ${preview.csv!.mapping.columns.map((c) => `${preview.csv!.headers[c.column as number]}→${c.field}${c.label ? `(${c.label})` : ''}`).join(', ')}`,
+  );
+
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const during = probe();
+  let events = 0;
+  const done = new Promise<ImportJob>((resolve) => {
+    jobListeners.add((job) => {
+      if (job.id !== id) return;
+      events++;
+      if (job.state !== 'running') resolve(job);
+    });
+  });
+  const importStarted = performance.now();
+  loopDelay.enable();
+  await call('imports.start', { id, mapping: { ...preview.csv!.mapping } });
+  const job = await done;
+  const importSeconds = (performance.now() - importStarted) / 1000;
+  loopDelay.disable();
+  const probes = await during.stop();
+  if (job.state !== 'done' || !job.summary) throw new Error(`the import ended ${job.state}: ${job.error}`);
+  const s = job.summary;
+  console.log(
+    `import through the worker: ${contactCount} rows in ${importSeconds.toFixed(1)} s = ${Math.round(contactCount / importSeconds)} rows/s (one transaction); created ${s.created}, merged ${s.merged}, skipped ${s.skipped}, warnings ${s.warningCount}; ${events} imports.changed events; ${s.clientsAfter} clients after`,
+  );
+  console.log(`IPC round trip during the import: ${summary(probes)}   <- the worst is how long a ringing call's card lookup could wait`);
+  console.log(`main thread event-loop delay during the import: mean ${ms(loopDelay.mean / 1e6)}, p99 ${ms(loopDelay.percentile(99) / 1e6)}, max ${ms(loopDelay.max / 1e6)}`);
+  await call('imports.close', { id });
+
+  if (process.argv.includes('--main-thread')) {
+    const file = path.join(dir, 'main-thread.db');
+    const directory = new DirectoryService(file, { defaultRegion: 'RU' });
+    const started = performance.now();
+    importCsv(csv, previewCsv(csv).guessedMapping, directory);
+    console.log(`the same import on the main thread (importCsv, synchronous): ${((performance.now() - started) / 1000).toFixed(1)} s during which the main process answers nothing`);
+    directory.close();
+  }
+} finally {
+  ws.close();
+  await host.close();
+  rmSync(dir, { recursive: true, force: true });
+}
