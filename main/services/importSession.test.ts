@@ -129,7 +129,7 @@ describe('ImportSession: a CSV', () => {
   it('says what is wrong with a malformed file and where', () => {
     const s = session('Имя;Телефон\nПетров;+7 495 123-45-67\n"Смирнова;8 812 700 00 01\n');
     expect(() => s.preview({})).toThrow(ImportError);
-    expect(() => s.preview({})).toThrow(/^the file is not valid CSV: the quote \(\"\) that opens a value on line 3 is never closed/);
+    expect(() => s.preview({})).toThrow(/^the file is not valid CSV: the quote \("\) that opens a value on line 3 is never closed/);
   });
 
   it('checks rows against a time budget on a big file and says how many it checked', () => {

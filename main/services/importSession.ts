@@ -359,13 +359,6 @@ export class ImportSession {
     return { rows, checked, importable, skipped, problems: problems.listed, problemCount: problems.count };
   }
 
-  /** The number of rows (or cards) an import of this file goes through. */
-  totalFor(mapping: CsvMapping | undefined): number {
-    if (this.kind === 'vcard') return this.vcards().length;
-    const m = mapping ?? previewCsvTable(this.csv(undefined)).guessedMapping;
-    return csvRows(this.csv(m.delimiter), { hasHeader: m.hasHeader ?? true, columns: m.columns, tagSeparator: m.tagSeparator ?? ',' }).total;
-  }
-
   /** Imports the file (one transaction). A CSV without a mapping uses the one guessed from its headers. */
   run(mapping: CsvMapping | undefined, directory: DirectoryService, options: ImportOptions = {}): ImportResult {
     if (this.kind === 'vcard') return importVCards(this.vcards(), directory, options);

@@ -85,7 +85,7 @@ describe('ImportService on this thread', () => {
   it('a malformed file fails its preview with what is wrong and where; nothing is written', async () => {
     const { directory, service } = setup({ worker: false });
     const id = await send(service, 'ФИО;Телефон\nПетров;+7 495 123-45-67\n"Смирнова;8 812 700 00 01\n');
-    await expect(service.preview({ id })).rejects.toThrow(/the file is not valid CSV: the quote \(\"\) that opens a value on line 3 is never closed/);
+    await expect(service.preview({ id })).rejects.toThrow(/the file is not valid CSV: the quote \("\) that opens a value on line 3 is never closed/);
     expect(() => service.start({ id })).toThrow('preview the file before importing it');
     expect(directory.count()).toBe(0);
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CsvMapping } from '../../common/directory';
 import {
@@ -274,7 +275,8 @@ export class ImportService {
  * tsx (development, tests, benchmarks) it is TypeScript, which a worker cannot load by itself
  * (Node 20 does not pass tsx's hooks to a worker's entry): a small bootstrap registers tsx first.
  */
-function workerChannel(file: string, init: SessionInit, onMessage: (m: SessionMessage) => void, onDeath: (e: Error) => void): Channel {
+function workerChannel(workerFile: string, init: SessionInit, onMessage: (m: SessionMessage) => void, onDeath: (e: Error) => void): Channel {
+  const file = path.resolve(workerFile);
   const worker = /\.[cm]?ts$/.test(file)
     ? new Worker(
         `const r = require('node:module').createRequire(${JSON.stringify(file)}); r('tsx/cjs/api').register(); r(${JSON.stringify(file)});`,

@@ -103,6 +103,9 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
   const openId = file.state === 'open' ? file.id : null;
   const thisJob = job && openId && job.id === openId ? job : null;
   const running = thisJob?.state === 'running';
+  /** The import this window shows: its own, or one still running from before it was closed. */
+  const shownJob = thisJob ?? (job?.state === 'running' ? job : null);
+  const anyRunning = job?.state === 'running';
 
   // Not modal: a call that rings meanwhile must stay answerable (the dialog leaves the calls column free).
   useEffect(() => {
@@ -217,7 +220,7 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
   };
 
   const preview = file.state === 'open' ? file.preview : null;
-  const canImport = !!preview && !running && thisJob?.state !== 'done' && preview.mappingProblems.length === 0 && preview.importable > 0 && !(file.state === 'open' && file.updating);
+  const canImport = !!preview && !anyRunning && thisJob?.state !== 'done' && preview.mappingProblems.length === 0 && preview.importable > 0 && !(file.state === 'open' && file.updating);
 
   return (
     <dialog
@@ -267,14 +270,14 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
           <button type="button" className="btn btn--answer" disabled={!canImport} onClick={startImport}>
             Import
           </button>
-          {running && thisJob && (
-            <button type="button" className="btn" onClick={() => void api.imports.cancel({ id: thisJob.id }).catch(() => undefined)}>
-              Cancel import
-            </button>
-          )}
         </div>
       )}
-      {thisJob && <JobView job={thisJob} />}
+      {shownJob && <JobView job={shownJob} />}
+      {shownJob?.state === 'running' && (
+        <button type="button" className="btn" onClick={() => void api.imports.cancel({ id: shownJob.id }).catch(() => undefined)}>
+          Cancel import
+        </button>
+      )}
     </dialog>
   );
 }
