@@ -162,3 +162,39 @@ test('a malformed CSV: what is wrong and where, nothing imported, the directory 
   expect(readDirectory(reception.host.dataDir, (d) => d.count())).toBe(1);
   expect(readDirectory(reception.host.dataDir, (d) => d.findByNumber('+74951234567'))).toEqual([]);
 });
+
+test('a big import runs in the background: a call rings, its card pops and it is answered meanwhile; cancelled, nothing of it lands', async ({ agents }) => {
+  const reception = await agents({
+    user: '1000',
+    seed: (dataDir) => {
+      mkdirSync(dataDir, { recursive: true });
+      const d = new DirectoryService(path.join(dataDir, 'directory.db'), { defaultRegion: 'RU' });
+      d.create({ name: 'Петров Олег', company: 'ООО "Жемчуг"', phones: ['+7 495 123-45-67'] });
+      d.close();
+    },
+  });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const page = reception.page;
+  const rows = 50_000;
+  const big = ['ФИО;Телефон;Компания', ...Array.from({ length: rows }, (_, i) => `Клиент ${i};+7 499 ${String(1_000_000 + i)};Ромашка`)].join('\r\n');
+  const dialog = await openImport(page);
+  await dialog.getByLabel('File to import').setInputFiles({ name: 'big.csv', mimeType: 'text/csv', buffer: Buffer.from(big, 'utf8') });
+  await expect(dialog.getByRole('table', { name: /Preview/ })).toContainText('Клиент 0');
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  const progress = dialog.getByRole('progressbar', { name: 'Import progress' });
+  await expect(progress).toBeVisible();
+  await expect(dialog).toContainText(`of ${rows.toLocaleString('en-US')} rows`);
+
+  // While it imports: a call rings, the caller's card pops, the call is answered and ends.
+  const call = placeCall({ from: '+74951234567', to: '1000', hangupAfterMs: 2000 });
+  const ringing = page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await expect(ringing).toContainText('Incoming call');
+  await expect(page.getByRole('article', { name: 'Client card: Петров Олег' })).toContainText('+7 495 123 45 67');
+  await ringing.getByRole('button', { name: 'Answer' }).click();
+  expect((await call.result).code).toBe(200);
+  await expect(progress).toBeVisible(); // the import was still running all along
+
+  await dialog.getByRole('button', { name: 'Cancel import' }).click();
+  await expect(dialog.getByRole('status', { name: 'Import result' })).toHaveText('The import was cancelled: nothing was imported.');
+  expect(readDirectory(reception.host.dataDir, (d) => d.count())).toBe(1);
+});
