@@ -77,16 +77,20 @@ async function call<T>(method: string, input: unknown): Promise<T> {
   return result.value as T;
 }
 
+/** Where the import was when a probe was sent. */
+let progress = 'before the import';
+
 /** Looks up a number over the contract and times the round trip, every probeMs until stopped. */
-function probe(): { stop: () => Promise<number[]> } {
-  const times: number[] = [];
+function probe(): { stop: () => Promise<number[]>; worst: (n: number) => string[] } {
+  const samples: { rtt: number; at: string }[] = [];
   let running = true;
   const loop = (async () => {
     while (running) {
       const c = contacts[int(contacts.length)]!;
+      const at = progress;
       const started = performance.now();
       await call('directory.findByNumber', { number: pick(c.numbers) });
-      times.push(performance.now() - started);
+      samples.push({ rtt: performance.now() - started, at });
       await new Promise((r) => setTimeout(r, probeMs));
     }
   })();
@@ -94,17 +98,22 @@ function probe(): { stop: () => Promise<number[]> } {
     stop: async () => {
       running = false;
       await loop;
-      return times;
+      return samples.map((s) => s.rtt);
     },
+    worst: (n) => [...samples].sort((a, b) => b.rtt - a.rtt).slice(0, n).map((s) => `${ms(s.rtt)} (${s.at})`),
   };
 }
 
 try {
   console.log(`client import benchmark: ${contactCount} contacts (${(csv.length / 1024 / 1024).toFixed(1)} M characters of CSV), browser host at ${host.url}`);
 
+  const idleDelay = monitorEventLoopDelay({ resolution: 10 });
+  idleDelay.enable();
   const idle = probe();
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, 3000));
+  idleDelay.disable();
   console.log(`IPC round trip (directory.findByNumber over the WebSocket), idle: ${summary(await idle.stop())}`);
+  console.log(`main thread event-loop delay, idle: mean ${ms(idleDelay.mean / 1e6)}, p99 ${ms(idleDelay.percentile(99) / 1e6)}, max ${ms(idleDelay.max / 1e6)} (a 10 ms timer: the machine's own noise)`);
 
   const uploadStarted = performance.now();
   const { id } = await call<{ id: string }>('imports.begin', { fileName: 'bench.csv', length: csv.length, encoding: 'utf-8' });
@@ -128,6 +137,8 @@ try {
     jobListeners.add((job) => {
       if (job.id !== id) return;
       events++;
+      const seconds = ((performance.now() - importStarted) / 1000).toFixed(1);
+      progress = job.state !== 'running' ? `after the import, ${job.state}` : job.total && job.done >= job.total ? `${seconds} s: all rows read, indexing and committing` : `${seconds} s: ${job.done} of ${job.total || '?'} rows`;
       if (job.state !== 'running') resolve(job);
     });
   });
@@ -144,6 +155,7 @@ try {
     `import through the worker: ${contactCount} rows in ${importSeconds.toFixed(1)} s = ${Math.round(contactCount / importSeconds)} rows/s (one transaction); created ${s.created}, merged ${s.merged}, skipped ${s.skipped}, warnings ${s.warningCount}; ${events} imports.changed events; ${s.clientsAfter} clients after`,
   );
   console.log(`IPC round trip during the import: ${summary(probes)}   <- the worst is how long a ringing call's card lookup could wait`);
+  console.log(`  the worst five, and where the import was when they were sent: ${during.worst(5).join('; ')}`);
   console.log(`main thread event-loop delay during the import: mean ${ms(loopDelay.mean / 1e6)}, p99 ${ms(loopDelay.percentile(99) / 1e6)}, max ${ms(loopDelay.max / 1e6)}`);
   await call('imports.close', { id });
 
