@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { placeCall } from '../../scripts/lab/caller';
+import { placeCall, registerAsPhone } from '../../scripts/lab/caller';
 import { expect, growth, mediaStats, test, type Agent } from './support/frontdesk';
 
 /**
@@ -176,4 +176,117 @@ test('the caller hangs up during the consultation: nothing is left ringing and t
   await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('Missed');
   await expect(reception.page.locator('article[data-phase]:not([data-phase="ended"])')).toHaveCount(0);
   await expect(reception.page.getByRole('list', { name: 'Call history' }).getByRole('listitem', { name: /^\+7 495 123 45 67: Incoming, Answered/ })).toBeVisible();
+});
+
+test('an outside caller (SIPp, plain RTP) is warm-transferred from reception to a Frontdesk colleague: note and card before answering, then caller and colleague talk', async ({ agents }) => {
+  const { reception, sales } = await openThree(agents);
+  const call = placeCall({ from: '+74951234567', fromName: 'Ivan Petrov', to: '1000', followRefer: true });
+  const card = reception.page.getByRole('article', { name: 'Call from Ivan Petrov, +7 495 123 45 67' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expect(card).toContainText('Connected');
+
+  await startWarmTransfer(reception.page, 'Call from Ivan Petrov, +7 495 123 45 67', 'Invoice question');
+  const consultAtSales = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
+  await expect(consultAtSales).toContainText('Incoming call');
+  await expect(consultAtSales.getByRole('region', { name: 'Handoff note from Reception (1000)' })).toContainText('Ivan Petrov, +7 495 123 45 67');
+  // The side panel already shows the caller (not the receptionist) while it rings.
+  await expect(sales.page.getByRole('region', { name: 'Caller' })).toContainText(/\+7 495 123 45 67/);
+  await consultAtSales.getByRole('button', { name: 'Answer' }).click();
+  await card.getByRole('button', { name: 'Complete transfer' }).click();
+
+  const transfer = await call.waitForTransfer(20_000);
+  expect(transfer.replaces).toBeTruthy();
+  const taken = sales.page.getByRole('article', { name: 'Call from Ivan Petrov, +7 495 123 45 67' });
+  await expect(taken).toContainText('Connected');
+  await expect(taken.getByRole('region', { name: 'Handoff note from Reception (1000)' })).toContainText('Invoice question');
+  await expect(reception.page.locator('article[data-phase]:not([data-phase="ended"])')).toHaveCount(0);
+  await expect(card).toContainText('Transferred to Sales (1001)');
+  // Audio both ways on the new leg: the caller's phone receives RTP, and Sales sends and receives.
+  await expect.poll(() => growth(async () => call.rtp(), (r) => r.packetsIn), { timeout: 15_000 }).toBeGreaterThan(25);
+  await expectAudioBothWays(sales.page, 'Sales');
+
+  await taken.getByRole('button', { name: 'Hang up' }).click();
+  const result = await call.result;
+  expect(result.transfers).toHaveLength(1);
+  await expect(sales.page.getByRole('list', { name: 'Call history' }).getByRole('listitem', { name: /Ivan Petrov: Incoming, Answered/ })).toBeVisible();
+  await expect(reception.page.getByRole('list', { name: 'Call history' }).getByRole('listitem', { name: /Ivan Petrov: Incoming, Transferred/ })).toBeVisible();
+});
+
+test('the colleague has an ordinary SIP phone: the note arrives as a text message and the transfer completes', async ({ agents }) => {
+  const reception = await agents({ user: '1000' });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const phone = await registerAsPhone({ user: '1001', port: 5091, ringMs: 500 });
+  try {
+    const call = placeCall({ from: '+74951234567', to: '1000', followRefer: true });
+    const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+    await card.getByRole('button', { name: 'Answer' }).click();
+    await expect(card).toContainText('Connected');
+    await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Доставка заказа');
+
+    const text = await phone.waitForTextMessage((m) => m.fromUser === '1000', 15_000);
+    expect(text.contentType).toMatch(/^text\/plain/);
+    expect(text.body).toContain('Transfer from Reception (1000): +74951234567');
+    expect(text.body).toContain('Reason: Доставка заказа');
+    expect(text.body).toContain('Ref: Order 4711');
+    const [consult] = await phone.waitForCalls(1);
+    expect(consult!.headers['X-Frontdesk-Handoff']).toBeTruthy();
+    await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Talking to Sales/, { timeout: 15_000 });
+
+    await card.getByRole('button', { name: 'Complete transfer' }).click();
+    await call.waitForTransfer(20_000);
+    await expect(card).toContainText('Transferred to Sales (1001)');
+    const calls = await phone.waitForCalls(2);
+    const replacing = calls.find((c) => c.replaces)!;
+    expect(replacing).toBeDefined();
+    await expect.poll(() => growth(async () => call.rtp(), (r) => r.packetsIn), { timeout: 15_000 }).toBeGreaterThan(25);
+    await expect.poll(() => growth(async () => phone.rtp(replacing.callId), (r) => r.packetsIn), { timeout: 15_000 }).toBeGreaterThan(25);
+    await call.stop();
+  } finally {
+    await phone.stop();
+  }
+});
+
+test('blind transfer: the caller is sent to the colleague at once and the note reaches the colleague first', async ({ agents }) => {
+  const { reception, sales } = await openThree(agents);
+  const call = placeCall({ from: '+74951234567', to: '1000', followRefer: true });
+  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expect(card).toContainText('Connected');
+  await card.getByRole('button', { name: 'Transfer' }).click();
+  const dialog = reception.page.getByRole('dialog', { name: /^Transfer / });
+  await dialog.getByLabel('Colleague (name or extension)').fill('1001');
+  await dialog.getByLabel('Reason for the call').fill('Wants a quote');
+  await dialog.getByRole('button', { name: 'Blind transfer' }).click();
+
+  const atSales = sales.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await expect(atSales).toContainText('Incoming call');
+  await expect(atSales.getByRole('region', { name: 'Handoff note from Reception (1000)' })).toContainText('Wants a quote');
+  await expect(atSales).toContainText('transferred once');
+  await expect(card).toContainText('Transferred to Sales (1001) (unattended)');
+  await atSales.getByRole('button', { name: 'Answer' }).click();
+  await expect(atSales).toContainText('Connected');
+  await expectAudioBothWays(sales.page, 'Sales');
+  await atSales.getByRole('button', { name: 'Hang up' }).click();
+  expect((await call.result).transfers.length).toBe(1);
+});
+
+test("the caller's phone refuses REFER: the agent is told why, and keeps the caller (resumed) after ending the consultation", async ({ agents }) => {
+  const { reception, sales } = await openThree(agents);
+  const call = placeCall({ from: '+74951234567', to: '1000', followRefer: true, referReply: 403 });
+  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expect(card).toContainText('Connected');
+  await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Billing');
+  await sales.page.getByRole('article', { name: 'Call from Reception, 1000' }).getByRole('button', { name: 'Answer' }).click();
+  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Talking to Sales/);
+  await card.getByRole('button', { name: 'Complete transfer' }).click();
+
+  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/The caller's phone refused the transfer \(403/);
+  await expect(card.getByRole('button', { name: 'Blind transfer instead' })).toBeVisible();
+  await card.getByRole('button', { name: 'Keep the caller' }).click();
+  await expect(card).toContainText('Connected');
+  await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('The other side hung up');
+  await expect.poll(() => growth(async () => call.rtp(), (r) => r.packetsIn), { timeout: 15_000 }).toBeGreaterThan(25);
+  await card.getByRole('button', { name: 'Hang up' }).click();
+  expect((await call.result).ended).toBe('remote-bye');
 });

@@ -218,7 +218,7 @@ describe('call machine: transfers', () => {
       { type: 'ended', id: 'b', at: 9000, reason: 'rejected', cause: '486 Busy Here' },
       { type: 'transfer-failed', id: 'a', problem: 'Sales is busy (486 Busy Here)', offerMessage: true, at: 9000 },
     ]);
-    expect(s.calls.a!.transfer).toMatchObject({ stage: 'failed', consultId: null, problem: 'Sales is busy (486 Busy Here)', offerMessage: true });
+    expect(s.calls.a!.transfer).toMatchObject({ stage: 'failed', consultId: 'b', problem: 'Sales is busy (486 Busy Here)', offerMessage: true });
     expect(reduceCalls(s, { type: 'transfer-failed', id: 'a', problem: 'again', at: 9001 })).toBe(s);
     s = run([{ type: 'resume', id: 'a', at: 9100 }, { type: 'transfer-start', id: 'a', kind: 'blind', target: colleague, note, at: 10_000 }], s);
     expect(s.calls.a).toMatchObject({ phase: 'active', transfer: { kind: 'blind', stage: 'consulting', problem: null } });

@@ -56,7 +56,8 @@ export interface TransferAttempt {
   /**
    * consulting: the caller is held, the colleague's phone rings or they talk;
    * completing: REFER sent, waiting for the caller's phone to report the outcome;
-   * failed: it did not happen, `problem` says why; the caller is back with the agent.
+   * failed: it did not happen, `problem` says why; the caller is back with the agent (or, when
+   * the caller's phone refused REFER, still on hold while the agent talks to the colleague).
    */
   stage: 'consulting' | 'completing' | 'failed';
   problem: string | null;
@@ -280,7 +281,6 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
         transfer: {
           ...t,
           stage: 'failed',
-          consultId: null,
           problem: event.problem,
           offerMessage: event.offerMessage ?? false,
           referRefused: event.referRefused ?? false,

@@ -873,9 +873,14 @@ export class SipEngine {
     const t = call?.transfer;
     if (!call || !t) return;
     if (t.stage === 'failed') {
+      // "Keep the caller" after a refused REFER, or dismissing a failed transfer.
       this.dispatch({ type: 'transfer-clear', id: callId });
       const consultId = t.consultId;
-      if (consultId) this.hangup(consultId);
+      if (consultId && this.sessions.has(consultId)) this.hangup(consultId);
+      if (call.phase !== 'ended') {
+        if (call.muted) this.setMuted(callId, false);
+        if (call.phase === 'held') this.resume(callId);
+      }
       return;
     }
     const consultId = t.consultId;
