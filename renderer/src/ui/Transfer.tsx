@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { Colleague } from '../../../common/provisioning';
 import { HandoffNoteSchema, transferWarningAt, type HandoffNote } from '../../../common/transfer';
-import type { Call, Party } from '../sip/callMachine';
+import { liveCalls, type Call, type Party } from '../sip/callMachine';
 import type { SipEngine, TextMessage } from '../sip/engine';
 import { formatNumber } from './format';
 
@@ -86,6 +86,8 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, o
   }, [api, call.subject.number]);
 
   const matches = useMemo(() => matchColleagues(colleagues, who).slice(0, 8), [colleagues, who]);
+  // What this desk knows of a colleague's state: whether it is on a call with them right now.
+  const onCallWith = new Set(liveCalls(engine.getSnapshot().calls).map((c) => c.remote.number));
   const target = resolveColleague(colleagues, who);
   const set = (key: keyof HandoffNote) => (e: { target: { value: string } }) => setNote((n) => ({ ...n, [key]: e.target.value }));
   const go = (kind: 'warm' | 'blind') => {
@@ -137,6 +139,7 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, o
               <li key={c.extension}>
                 <button type="button" className="btn btn--small" aria-pressed={target?.number === c.extension} onClick={() => setWho(c.extension)}>
                   {c.name} ({c.extension}){c.department ? `, ${c.department}` : ''}
+                  {onCallWith.has(c.extension) ? ' — on a call with you' : ''}
                 </button>
               </li>
             ))}
