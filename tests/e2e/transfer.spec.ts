@@ -91,9 +91,13 @@ test('warm transfer between Frontdesks: the colleague sees the note and the card
 
   // Both histories: one conversation, who handed over to whom, and the note.
   const receptionHistory = reception.page.getByRole('list', { name: 'Call history' });
-  await expect(receptionHistory.getByRole('listitem', { name: /Accounting.*Transferred/ })).toBeVisible();
+  const handedOver = receptionHistory.getByRole('listitem', { name: /^Accounting, 1002: Incoming, Transferred, to Sales \(1001\)/ });
+  await expect(handedOver).toBeVisible();
+  await expect(handedOver).toContainText('Reason: Invoice question');
   const salesHistory = sales.page.getByRole('list', { name: 'Call history' });
-  await expect(salesHistory.getByRole('listitem', { name: /Accounting.*Answered/ })).toBeVisible();
+  const taken = salesHistory.getByRole('listitem', { name: /^Accounting, 1002: Incoming, Answered, handed over by Reception \(1000\)/ });
+  await expect(taken).toBeVisible();
+  await expect(taken).toContainText('Ref: Order 4711');
 });
 
 test('the colleague declines: the caller is back with the agent, off hold, and a message can be taken', async ({ agents }) => {

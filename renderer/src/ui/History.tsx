@@ -31,6 +31,8 @@ function Row({ record, region, onCallBack }: { record: CallRecord; region: strin
   const details = [
     record.direction === 'inbound' ? 'Incoming' : 'Outgoing',
     outcomeLabel[record.outcome] + (record.endCause && (record.outcome === 'failed' || record.outcome === 'rejected') ? ` (${record.endCause})` : ''),
+    record.transferredTo ? `to ${record.transferredTo}` : null,
+    record.transferredFrom ? `handed over by ${record.transferredFrom}` : null,
     record.durationMs !== null ? formatDuration(record.durationMs) : null,
     when(record.startedAt),
   ].filter(Boolean);
@@ -38,6 +40,12 @@ function Row({ record, region, onCallBack }: { record: CallRecord; region: strin
     <li className={`history__row history__row--${record.outcome}${unseen ? ' history__row--unseen' : ''}`} aria-label={`${who}: ${details.join(', ')}`}>
       <span className="history__who">{who}</span>
       <span className="history__details">{details.join(' · ')}</span>
+      {record.handoffNote && (
+        <details className="history__note">
+          <summary>Handoff note</summary>
+          <p>{record.handoffNote}</p>
+        </details>
+      )}
       <button type="button" className="btn btn--small" onClick={() => onCallBack(record.remoteNumber)} aria-label={`Call back ${who}`}>
         Call back
       </button>
