@@ -127,6 +127,31 @@ function describeRegistrationFailure(cause: string | undefined, status?: number,
   }
 }
 
+/**
+ * JsSIP ends the replaced call from a 'confirmed' listener of the call that replaces it, with a
+ * terminate() that throws when the replaced call has already ended (the transferor's BYE can
+ * arrive before the caller's ACK). The throw would skip every later listener — ours included,
+ * leaving the call "connecting" for ever. Its listeners are wrapped so a throw stays theirs.
+ */
+function guardReplacedTermination(session: RTCSession) {
+  const emitter = session as unknown as {
+    listeners(event: string): ((...args: unknown[]) => void)[];
+    removeAllListeners(event: string): void;
+    on(event: string, fn: (...args: unknown[]) => void): void;
+  };
+  const existing = emitter.listeners('confirmed');
+  emitter.removeAllListeners('confirmed');
+  for (const listener of existing) {
+    emitter.on('confirmed', (...args: unknown[]) => {
+      try {
+        listener(...args);
+      } catch {
+        // the replaced call was already over
+      }
+    });
+  }
+}
+
 /** A new conversation id: unique across desks, fit for a SIP header. */
 function newConversationId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -360,6 +385,7 @@ export class SipEngine {
     const replaced = replacedId ? this.snapshot.calls.calls[replacedId] : undefined;
     const origin = replaced ? this.originReplacing(replaced) : this.originOf(remote, sipHeaders);
     origin.conversationId ??= newConversationId();
+    if (replaced) guardReplacedTermination(session);
     this.track(id, session, 'inbound');
     this.dispatch({
       type: 'incoming',
