@@ -152,6 +152,9 @@ function guardReplacedTermination(session: RTCSession) {
   }
 }
 
+/** "Sales (1001)", or the number alone. */
+const targetLabel = (p: Party) => (p.displayName ? `${p.displayName} (${p.number})` : p.number);
+
 /** A new conversation id: unique across desks, fit for a SIP header. */
 function newConversationId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -703,7 +706,8 @@ export class SipEngine {
     this.dispatch({ type: 'transfer-start', id: callId, kind, target, note, at: this.now() });
     if (this.snapshot.calls === before) return false;
     const headers = this.headersFor(call, note);
-    this.sendNote(callId, target.number, note, kind, headers.slice(0, 2));
+    // The MESSAGE carries the structured note too: a blind-transferred caller arrives with none.
+    this.sendNote(callId, target.number, note, kind, headers);
     if (kind === 'blind') {
       this.refer(callId, null);
       return true;
@@ -766,7 +770,7 @@ export class SipEngine {
       this.clearTimer(callId);
       const now = this.snapshot.calls.calls[callId];
       if (!now || now.phase === 'ended' || now.transfer?.stage !== 'completing') return;
-      const to = `${t.target.displayName ? `${t.target.displayName} (${t.target.number})` : t.target.number}`;
+      const to = targetLabel(t.target);
       this.endOverrides.set(callId, { reason: 'transferred', cause: `Transferred to ${to}${consult ? '' : ' (unattended)'}` });
       const consultId = now.transfer.consultId;
       if (consultId && this.sessions.has(consultId)) {
@@ -837,7 +841,7 @@ export class SipEngine {
       // The colleague's phone ends the consultation when the caller arrives with Replaces:
       // that is the transfer working, even before the caller's phone reports it.
       if (t.consultId === consult.id && originator === 'remote' && reason !== 'failed' && consult.answeredAt !== null) {
-        this.endOverrides.set(callerId, { reason: 'transferred', cause: `Transferred to ${t.target.number}` });
+        this.endOverrides.set(callerId, { reason: 'transferred', cause: `Transferred to ${targetLabel(t.target)}` });
         this.clearTimer(callerId);
         try {
           this.sessions.get(callerId)?.terminate();
