@@ -196,6 +196,7 @@ test('an outside caller (SIPp, plain RTP) is warm-transferred from reception to 
   // The side panel already shows the caller (not the receptionist) while it rings.
   await expect(sales.page.getByRole('region', { name: 'Caller' })).toContainText(/\+7 495 123 45 67/);
   await consultAtSales.getByRole('button', { name: 'Answer' }).click();
+  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Talking to Sales \(1001\)/);
   await card.getByRole('button', { name: 'Complete transfer' }).click();
 
   const transfer = await call.waitForTransfer(20_000);

@@ -800,6 +800,12 @@ export class SipEngine {
             const why = e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : (e.cause ?? 'no answer');
             failed(`The caller's phone refused the transfer (${why})`, true);
           },
+          // A blind transfer is done once the caller's phone takes the REFER: the caller now rings
+          // the colleague, and the agent moves on (the colleague has the note). A warm one waits for
+          // the caller's phone to report the colleague answered (or for the consultation to be replaced).
+          requestSucceeded: () => {
+            if (!consult) done();
+          },
           accepted: done,
           failed: (e: { status_line?: { status_code?: number; reason_phrase?: string } }) => {
             const sl = e.status_line;
