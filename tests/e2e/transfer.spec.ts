@@ -213,8 +213,8 @@ test('an outside caller (SIPp, plain RTP) is warm-transferred from reception to 
   await taken.getByRole('button', { name: 'Hang up' }).click();
   const result = await call.result;
   expect(result.transfers).toHaveLength(1);
-  await expect(sales.page.getByRole('list', { name: 'Call history' }).getByRole('listitem', { name: /Ivan Petrov: Incoming, Answered/ })).toBeVisible();
-  await expect(reception.page.getByRole('list', { name: 'Call history' }).getByRole('listitem', { name: /Ivan Petrov: Incoming, Transferred/ })).toBeVisible();
+  await expect(sales.page.getByRole('list', { name: 'Call history' }).getByRole('listitem', { name: /^Ivan Petrov, \+7 495 123 45 67: Incoming, Answered, handed over by Reception \(1000\)/ })).toBeVisible();
+  await expect(reception.page.getByRole('list', { name: 'Call history' }).getByRole('listitem', { name: /^Ivan Petrov, \+7 495 123 45 67: Incoming, Transferred, to Sales \(1001\)/ })).toBeVisible();
 });
 
 test('the colleague has an ordinary SIP phone: the note arrives as a text message and the transfer completes', async ({ agents }) => {
