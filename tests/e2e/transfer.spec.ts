@@ -295,3 +295,26 @@ test("the caller's phone refuses REFER: the agent is told why, and keeps the cal
   await card.getByRole('button', { name: 'Hang up' }).click();
   expect((await call.result).ended).toBe('remote-bye');
 });
+
+test('Frontdesk as the transferee: a colleague on an ordinary phone transfers their call with reception to Sales (incoming REFER)', async ({ agents }) => {
+  const { reception, sales } = await openThree(agents);
+  // Accounting (1002) on a SIPp phone calls reception, then transfers reception to Sales.
+  const colleague = placeCall({ asExtension: '1002', to: '1000', referTo: 'sip:1001@lab.frontdesk.test', referAfterMs: 1500 });
+  const card = reception.page.getByRole('article', { name: 'Call from Accounting, 1002' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expect(card).toContainText('Connected');
+
+  // Reception's Frontdesk follows the REFER: a new call to 1001, which Sales answers.
+  const atSales = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
+  await atSales.getByRole('button', { name: 'Answer' }).click();
+  const followed = reception.page.getByRole('article', { name: 'Call to 1001' });
+  await expect(followed).toContainText('Connected');
+  await expect(followed).toContainText('transferred once');
+  await expectAudioBothWays(sales.page, 'Sales');
+  // The colleague's phone heard how it went (NOTIFY sipfrag) and hung up its leg.
+  const result = await colleague.result;
+  expect(result.referReplies).toEqual([202]);
+  expect(result.notifyFrags).toContain(200);
+  await expect(card).toContainText('The other side hung up');
+  await followed.getByRole('button', { name: 'Hang up' }).click();
+});
