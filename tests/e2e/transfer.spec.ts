@@ -299,7 +299,7 @@ test("the caller's phone refuses REFER: the agent is told why, and keeps the cal
 test('Frontdesk as the transferee: a colleague on an ordinary phone transfers their call with reception to Sales (incoming REFER)', async ({ agents }) => {
   const { reception, sales } = await openThree(agents);
   // Accounting (1002) on a SIPp phone calls reception, then transfers reception to Sales.
-  const colleague = placeCall({ asExtension: '1002', to: '1000', referTo: 'sip:1001@lab.frontdesk.test', referAfterMs: 1500 });
+  const colleague = placeCall({ from: '1002', asExtension: '1002', to: '1000', referTo: 'sip:1001@lab.frontdesk.test', referAfterMs: 1500 });
   const card = reception.page.getByRole('article', { name: 'Call from Accounting, 1002' });
   await card.getByRole('button', { name: 'Answer' }).click();
   await expect(card).toContainText('Connected');
