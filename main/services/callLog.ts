@@ -385,6 +385,11 @@ export class CallLogService {
     return parsed.success ? parsed.data : null;
   }
 
+  /** The connection, for the read-only reports over the history and the script runs (reports.ts). */
+  get database(): Database {
+    return this.db;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -265,20 +265,25 @@ export class CallScriptsService {
     }
   }
 
-  /** Every note, per script and question (in the scripts' order), oldest first. Unreadable lines are skipped. */
-  noSuitableReport(): NoSuitableReport {
+  /** Every note kept, oldest first. Unreadable lines are skipped. */
+  noSuitableNotes(): NoSuitableNote[] {
     const notes: NoSuitableNote[] = [];
-    if (existsSync(this.notesFile)) {
-      for (const line of readFileSync(this.notesFile, 'utf8').split('\n')) {
-        if (!line.trim()) continue;
-        try {
-          const parsed = NoSuitableNoteInputSchema.safeParse(JSON.parse(line));
-          if (parsed.success) notes.push(parsed.data);
-        } catch {
-          // a torn line
-        }
+    if (!existsSync(this.notesFile)) return notes;
+    for (const line of readFileSync(this.notesFile, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const parsed = NoSuitableNoteInputSchema.safeParse(JSON.parse(line));
+        if (parsed.success) notes.push(parsed.data);
+      } catch {
+        // a torn line
       }
     }
+    return notes;
+  }
+
+  /** Every note, per script and question (in the scripts' order), oldest first. Unreadable lines are skipped. */
+  noSuitableReport(): NoSuitableReport {
+    const notes = this.noSuitableNotes();
     const scripts = this.list().scripts;
     const rank = (scriptId: string, questionId: string): [number, number] => {
       const s = scripts.findIndex((x) => x.id === scriptId);

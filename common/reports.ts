@@ -1,0 +1,244 @@
+import { z } from 'zod';
+
+/**
+ * Reports over the call history and the call scripts' runs: what crosses the contract, and the
+ * pure date arithmetic they need. Pure TypeScript (zod and the language's own Intl only).
+ *
+ * Time zones, explicitly: a person picks local dates; a range is the half-open interval
+ * [`from` 00:00, `to` 00:00) of the wall clock in `timeZone` (an IANA name such as
+ * "Europe/Moscow"; the renderer sends its own). `to` is NOT included: the day 2025-03-01 alone is
+ * { from: "2025-03-01", to: "2025-03-02" }; `from` equal to `to` is an empty range. A day that
+ * starts late (a daylight-saving jump over midnight) starts at its first existing instant.
+ * A call belongs to the range by the time it started (rang, or was dialled).
+ */
+
+const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar date written "YYYY-MM-DD" (no 2025-02-30). */
+export function isLocalDate(text: string): boolean {
+  const m = datePattern.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  return y >= 1970 && y <= 9999 && t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+}
+
+/** True when the runtime knows the IANA time zone name. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const LocalDateSchema = z.string().refine(isLocalDate, 'must be a date written YYYY-MM-DD, such as 2025-01-31');
+export const TimeZoneSchema = z
+  .string()
+  .trim()
+  .min(1, 'must name a time zone')
+  .max(100)
+  .refine(isTimeZone, 'must be a time zone name such as "Europe/Moscow" or "UTC"');
+
+/** [from, to) in local dates of `timeZone`. */
+export const ReportRangeSchema = z
+  .strictObject({
+    from: LocalDateSchema,
+    /** The first day NOT included. */
+    to: LocalDateSchema,
+    timeZone: TimeZoneSchema,
+  })
+  .superRefine((r, ctx) => {
+    if (isLocalDate(r.from) && isLocalDate(r.to) && r.to < r.from) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `must not be before "from" (${r.from})` });
+    }
+  });
+export type ReportRange = z.infer<typeof ReportRangeSchema>;
+
+/** "2025-03-01" plus n days. */
+export function addDays(date: string, days: number): string {
+  const m = datePattern.exec(date);
+  if (!m) throw new Error(`not a date: ${date}`);
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days)).toISOString().slice(0, 10);
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+function formatIn(timeZone: string): Intl.DateTimeFormat {
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    formats.set(timeZone, f);
+  }
+  return f;
+}
+
+/** The wall clock in a time zone at an instant: "2025-03-01 09:05:07". */
+export function formatLocalDateTime(ms: number, timeZone: string): string {
+  const p: Record<string, string> = {};
+  for (const part of formatIn(timeZone).formatToParts(new Date(ms))) p[part.type] = part.value;
+  const year = (p.year ?? '').padStart(4, '0');
+  return `${year}-${p.month}-${p.day} ${p.hour === '24' ? '00' : p.hour}:${p.minute}:${p.second}`;
+}
+
+/** The local date in a time zone at an instant: "2025-03-01". */
+export const localDateAt = (ms: number, timeZone: string): string => formatLocalDateTime(ms, timeZone).slice(0, 10);
+
+/**
+ * The first instant (ms since the epoch) whose local date in `timeZone` is `date` or later: local
+ * midnight, or the end of a daylight-saving gap that swallowed midnight. Found by bisection over
+ * the whole seconds of the hours that can hold it (offsets run from −12:00 to +14:00), so it
+ * needs no table of offsets.
+ */
+export function startOfLocalDay(date: string, timeZone: string): number {
+  const m = datePattern.exec(date);
+  if (!m) throw new Error(`not a date: ${date}`);
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  let lo = (wall - 15 * 3600_000) / 1000; // local date still before `date` (offsets are at most +14:00)
+  let hi = (wall + 13 * 3600_000) / 1000; // local date already `date` or later (offsets are at least −12:00)
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (localDateAt(mid * 1000, timeZone) >= date) hi = mid;
+    else lo = mid;
+  }
+  return hi * 1000;
+}
+
+/** The range as instants: calls with fromMs ≤ start < toMs. */
+export function rangeInstants(range: ReportRange): { fromMs: number; toMs: number } {
+  return { fromMs: startOfLocalDay(range.from, range.timeZone), toMs: startOfLocalDay(range.to, range.timeZone) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What crosses the contract
+// ---------------------------------------------------------------------------------------------
+
+/** The scripts a person can pick: every script of the library, and any other script used in the range. */
+export const ReportScriptsSchema = z.object({
+  /** Calls in the range (all of them, with a script or not). */
+  calls: z.number().int().nonnegative(),
+  scripts: z.array(
+    z.object({
+      scriptId: z.string(),
+      /** Null when the script is no longer in the library. */
+      title: z.string().nullable(),
+      /** Calls in the range on which the script was used (at least one answer or page turn). */
+      calls: z.number().int().nonnegative(),
+    }),
+  ),
+});
+export type ReportScripts = z.infer<typeof ReportScriptsSchema>;
+
+export const FunnelRequestSchema = z.strictObject({
+  range: ReportRangeSchema,
+  scriptId: z.string().trim().min(1, 'pick a script').max(64),
+});
+export type FunnelRequest = z.input<typeof FunnelRequestSchema>;
+
+const NextStepSchema = z.object({
+  /** The page the call went to next; "end" when the script ended there; null when the call stopped on that page. */
+  pageId: z.string().nullable(),
+  title: z.string().nullable(),
+  count: z.number().int().nonnegative(),
+});
+export type FunnelNextStep = z.infer<typeof NextStepSchema>;
+
+const FunnelAnswerSchema = z.object({
+  /** "option": a choice or yes/no; "typed": an open question's text; "no-suitable": what the client actually said. */
+  kind: z.enum(['option', 'typed', 'no-suitable']),
+  optionId: z.string().nullable(),
+  /** As the agent saw it: the option's label, "Typed answer", "No suitable answer". */
+  label: z.string(),
+  count: z.number().int().nonnegative(),
+  next: z.array(NextStepSchema),
+});
+export type FunnelAnswer = z.infer<typeof FunnelAnswerSchema>;
+
+const FunnelQuestionSchema = z.object({
+  questionId: z.string(),
+  /** As written in the script (variables unfilled); null when the question is no longer in it. */
+  text: z.string().nullable(),
+  answered: z.number().int().nonnegative(),
+  /** Calls that reached the question's page and left it unanswered. */
+  unanswered: z.number().int().nonnegative(),
+  answers: z.array(FunnelAnswerSchema),
+});
+export type FunnelQuestion = z.infer<typeof FunnelQuestionSchema>;
+
+export const FunnelNoteSchema = z.object({
+  /** What the client actually said. */
+  text: z.string(),
+  /** When it was typed (ISO 8601). */
+  at: z.string(),
+  /** The call it was typed on (null when only the notes file knows the note). */
+  callId: z.string().nullable(),
+  remoteNumber: z.string().nullable(),
+  remoteName: z.string().nullable(),
+});
+export type FunnelNote = z.infer<typeof FunnelNoteSchema>;
+
+export const ScriptFunnelSchema = z.object({
+  scriptId: z.string(),
+  /** Null when the script is no longer in the library. */
+  title: z.string().nullable(),
+  range: ReportRangeSchema,
+  /** Calls in the range on which the script was used: the 100 % of the funnel. */
+  calls: z.number().int().nonnegative(),
+  /** Of those, the calls that went through to the script's end. */
+  finished: z.number().int().nonnegative(),
+  /** The script's pages in its order (then pages no longer in it): how many calls reached each. */
+  steps: z.array(
+    z.object({
+      pageId: z.string(),
+      /** Null when the page is no longer in the script. */
+      title: z.string().nullable(),
+      reached: z.number().int().nonnegative(),
+      questions: z.array(FunnelQuestionSchema),
+    }),
+  ),
+  /** Answers to questions that are no longer in the script. */
+  retiredQuestions: z.array(FunnelQuestionSchema),
+  /** "No suitable answer": what clients actually said, per question (the script's order), oldest first. */
+  notes: z.array(
+    z.object({
+      questionId: z.string(),
+      text: z.string().nullable(),
+      notes: z.array(FunnelNoteSchema),
+    }),
+  ),
+});
+export type ScriptFunnel = z.infer<typeof ScriptFunnelSchema>;
+
+export const CsvExportRequestSchema = z.strictObject({
+  range: ReportRangeSchema,
+  /** Only the calls on which this script was used; null: every call in the range. */
+  scriptId: z.string().trim().min(1).max(64).nullable().default(null),
+  /** "," as RFC 4180 says; ";" for Excel set to a language that uses the comma in numbers (Russian, German…). */
+  separator: z.enum([',', ';']).default(','),
+});
+export type CsvExportRequest = z.input<typeof CsvExportRequestSchema>;
+
+export const CsvExportResultSchema = z.discriminatedUnion('delivery', [
+  /** The desktop app asked where to save it and saved it there. */
+  z.object({ delivery: z.literal('saved'), path: z.string(), fileName: z.string(), rows: z.number().int().nonnegative(), calls: z.number().int().nonnegative() }),
+  /** The person closed the save dialog. */
+  z.object({ delivery: z.literal('cancelled') }),
+  /** No save dialog here (the browser host): the page downloads `csv` itself as `fileName`. */
+  z.object({
+    delivery: z.literal('download'),
+    fileName: z.string(),
+    csv: z.string(),
+    rows: z.number().int().nonnegative(),
+    calls: z.number().int().nonnegative(),
+  }),
+]);
+export type CsvExportResult = z.infer<typeof CsvExportResultSchema>;
