@@ -23,6 +23,7 @@ const handlers = (): Handlers => ({
   calls: { record: vi.fn(), list: vi.fn(), markMissedSeen: vi.fn(() => 0) },
   wrapUps: { save: vi.fn(), get: vi.fn(), pending: vi.fn(), between: vi.fn() },
   followUps: { list: vi.fn(), add: vi.fn(), reschedule: vi.fn(), done: vi.fn(), attempt: vi.fn() },
+  reports: { scripts: vi.fn(), funnel: vi.fn(), exportCsv: vi.fn() },
 });
 
 describe('dispatcher', () => {
@@ -32,6 +33,17 @@ describe('dispatcher', () => {
       ok: true,
       value: { name: 'Frontdesk', version: '1', shell: 'browser-host', dataDir: '/tmp' },
     });
+  });
+
+  it('refuses a report range that ends before it starts, or names no real time zone, before the services see it', async () => {
+    const h = handlers();
+    const dispatch = createDispatcher(h);
+    const backwards = await dispatch('frontdesk:reports.funnel', { range: { from: '2025-03-05', to: '2025-03-01', timeZone: 'Europe/Moscow' }, scriptId: 'x' });
+    expect(backwards).toMatchObject({ ok: false, error: { code: 'bad-input', message: 'range.to: must not be before "from" (2025-03-05)' } });
+    const zone = await dispatch('frontdesk:reports.exportCsv', { range: { from: '2025-03-01', to: '2025-03-02', timeZone: 'Moscow' } });
+    expect(zone).toMatchObject({ ok: false, error: { code: 'bad-input', message: 'range.timeZone: must be a time zone name such as "Europe/Moscow" or "UTC"' } });
+    expect(h.reports.funnel).not.toHaveBeenCalled();
+    expect(h.reports.exportCsv).not.toHaveBeenCalled();
   });
 
   it('refuses unknown channels, including prototype names', async () => {

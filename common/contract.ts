@@ -25,6 +25,7 @@ import {
   ImportRefSchema,
   ImportStartSchema,
 } from './imports';
+import { CsvExportRequestSchema, CsvExportResultSchema, FunnelRequestSchema, ReportRangeSchema, ReportScriptsSchema, ScriptFunnelSchema } from './reports';
 import { CrmLeadResultSchema, CrmLookupResultSchema, CrmRecordIdSchema, CrmStatusSchema } from './crm';
 import {
   CallLogChangedSchema,
@@ -153,6 +154,17 @@ export const contract = {
       lookup: method(z.strictObject({ number: z.string().max(200) }), CrmLookupResultSchema),
       /** The web lead or chat the caller left before calling (its id came in the INVITE's headers). */
       lookupLead: method(z.strictObject({ kind: z.enum(['lead', 'chat']), id: CrmRecordIdSchema }), CrmLeadResultSchema),
+    },
+    reports: {
+      /** The scripts to pick from for a date range (the library's, then others used then), with the calls each was used on. */
+      scripts: method(ReportRangeSchema, ReportScriptsSchema),
+      /** One script over a date range: calls that reached each page, answers → next page, "No suitable answer" notes. */
+      funnel: method(FunnelRequestSchema, ScriptFunnelSchema),
+      /**
+       * CSV of every answer with its call over a date range. The desktop app asks where to save it
+       * and saves it ("saved" / "cancelled"); the browser host hands it to the page to download ("download").
+       */
+      exportCsv: method(CsvExportRequestSchema, CsvExportResultSchema),
     },
     calls: {
       /** The renderer reports a call that ended; returns it as stored (id, ring and talk time derived). */

@@ -9,6 +9,7 @@ import { DirectoryService } from './directory';
 import { ImportService } from './imports';
 import { DataDir } from './dataDir';
 import { ProvisioningService } from './provisioning';
+import { ReportsService } from './reports';
 import { SettingsService } from './settings';
 
 export interface FrontdeskOptions {
@@ -25,6 +26,11 @@ export interface FrontdeskOptions {
   importWorkerFile?: string | null;
   /** Shows an OS notification; returns whether one was shown (the browser host has none). */
   notifyIncomingCall?: (notice: IncomingCallNotice) => boolean;
+  /**
+   * The desktop shell's save dialog for exported files: the chosen path, or null when cancelled.
+   * Absent in the browser host: the page downloads the file itself.
+   */
+  chooseSaveFile?: (suggestedName: string) => Promise<string | null>;
 }
 
 type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void;
@@ -48,6 +54,13 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   });
   scripts.onChanged((library) => emit('scripts.changed', library));
   scripts.watch();
+
+  const reports = new ReportsService({
+    calls,
+    scripts: () => scripts.list().scripts,
+    noSuitableNotes: () => scripts.noSuitableNotes(),
+    chooseSaveFile: options.chooseSaveFile,
+  });
 
   let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null }, colleagues: [] };
   let crm: CrmConnector | null = null;
@@ -149,6 +162,11 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     notifications: {
       incomingCall: (notice) => options.notifyIncomingCall?.(notice) ?? false,
     },
+    reports: {
+      scripts: (range) => reports.scripts(range),
+      funnel: (request) => reports.funnel(request),
+      exportCsv: (request) => reports.exportCsv(request),
+    },
     calls: {
       record: (input) => calls.record(input),
       list: (query) => calls.list(query),
@@ -188,6 +206,6 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     directory.close();
     calls.close();
   };
-  return { handlers, settings, dataDir, calls, scripts, directory, imports, account: () => accountView, close };
+  return { handlers, settings, dataDir, calls, scripts, directory, imports, reports, account: () => accountView, close };
 }
 export type Frontdesk = ReturnType<typeof createFrontdesk>;

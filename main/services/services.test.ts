@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CallRecordInputSchema } from '../../common/callLog';
+import { addDays, localDateAt } from '../../common/reports';
 import { DataDir } from './dataDir';
 import { createFrontdesk } from './frontdesk';
 import { resolveProvisioningPath } from './paths';
@@ -100,6 +102,38 @@ describe('createFrontdesk', () => {
     expect(view.account?.user).toBe('1001');
     expect(events).toContain('account.changed');
     expect(events).toContain('settings.changed');
+  });
+});
+
+describe('createFrontdesk: reports', () => {
+  it("reports on what the script panel saved with a call and the notes it kept; the browser host's export is a download", async () => {
+    const root = tmp();
+    const fd = createFrontdesk(
+      { dataDir: path.join(root, 'data'), provisioningFile: null, shell: 'browser-host', version: '0.1.0', scriptSamplesDir: path.join(import.meta.dirname, 'call-scripts') },
+      () => undefined,
+    );
+    try {
+      const startedAt = new Date().toISOString();
+      const run = { scriptId: 'reception-ru', answers: { purpose: { value: 'Дорого', noSuitable: 'Дорого', at: startedAt } }, history: [{ page: 'greeting', at: startedAt }], lastQuestionId: 'purpose', finishedAt: null };
+      await fd.handlers.scripts.saveRun({ localUser: '1000', sipCallId: 'c1@lab', run });
+      await fd.handlers.scripts.recordNoSuitable({ scriptId: 'reception-ru', questionId: 'purpose', text: 'Дорого', at: startedAt, callId: null });
+      await fd.handlers.scripts.recordNoSuitable({ scriptId: 'reception-ru', questionId: 'purpose', text: 'Про парковку', at: startedAt, callId: null });
+      await fd.handlers.calls.record(
+        CallRecordInputSchema.parse({ direction: 'inbound', localUser: '1000', remoteNumber: '+74951234567', sipCallId: 'c1@lab', startedAt, answeredAt: startedAt, endedAt: startedAt, outcome: 'answered' }),
+      );
+      const today = localDateAt(Date.parse(startedAt), 'UTC');
+      const range = { from: today, to: addDays(today, 1), timeZone: 'UTC' };
+      const picked = await fd.handlers.reports.scripts(range);
+      expect(picked.scripts.find((s) => s.scriptId === 'reception-ru')).toMatchObject({ title: 'Ресепшн — «Жемчуг» и «Полярный экспресс»', calls: 1 });
+      const funnel = await fd.handlers.reports.funnel({ range, scriptId: 'reception-ru' });
+      expect(funnel.calls).toBe(1);
+      expect(funnel.notes[0]!.notes.map((n) => n.text)).toEqual(['Дорого', 'Про парковку']);
+      const exported = await fd.handlers.reports.exportCsv({ range, scriptId: null, separator: ',' });
+      expect(exported.delivery).toBe('download');
+      expect(exported.delivery === 'download' && exported.csv).toContain('Нет подходящего ответа,Дорого');
+    } finally {
+      fd.close();
+    }
   });
 });
 

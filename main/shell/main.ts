@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, net, Notification, protocol, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, net, Notification, protocol, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { allMethodChannels, createDispatcher, prepareEvent, type EventName, type EventPayload } from '../../common/contract';
@@ -89,6 +89,17 @@ async function main() {
         });
         note.show();
         return true;
+      },
+      chooseSaveFile: async (suggestedName) => {
+        const options: Electron.SaveDialogOptions = {
+          title: 'Save the report',
+          defaultPath: path.join(app.getPath('documents'), suggestedName),
+          filters: [{ name: 'CSV (Excel)', extensions: ['csv'] }],
+          properties: ['showOverwriteConfirmation', 'createDirectory'],
+        };
+        const win = getMainWindow();
+        const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+        return result.canceled || !result.filePath ? null : result.filePath;
       },
     },
     sendToRenderer,
