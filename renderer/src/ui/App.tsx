@@ -13,6 +13,7 @@ import { HandoffNoteView, TakeMessageDialog, TextMessages, TransferCount, Transf
 import type { Party } from '../sip/callMachine';
 import { CallBackList } from './CallBack';
 import { ImportClients } from './ImportClients';
+import { Reports } from './Reports';
 
 interface Props {
   api: FrontdeskApi;
@@ -339,6 +340,7 @@ export function App({ api, engine, audio }: Props) {
   const [messageFor, setMessageFor] = useState<{ callId: string; colleague: Party } | null>(null);
   const transferCall = transferOf ? snapshot.calls.calls[transferOf] : undefined;
   const messageCall = messageFor ? snapshot.calls.calls[messageFor.callId] : undefined;
+  const [showReports, setShowReports] = useState(false);
 
   useEffect(() => {
     if (ringing && autoAnswer && live.length === 1) engine.answer(ringing.id);
@@ -389,9 +391,12 @@ export function App({ api, engine, audio }: Props) {
             Do not disturb: calls are {settings.values.dnd === 'missed' ? 'logged as missed' : 'refused'}
           </span>
         )}
+        <button type="button" className="btn topbar__reports" aria-expanded={showReports} aria-controls="reports-panel" onClick={() => setShowReports(!showReports)}>
+          Reports
+        </button>
         <button
           type="button"
-          className="btn topbar__settings"
+          className="btn"
           aria-expanded={showSettings}
           aria-controls="settings-panel"
           onClick={() => setShowSettings(!showSettings)}
@@ -402,6 +407,11 @@ export function App({ api, engine, audio }: Props) {
       {showSettings && settings && (
         <div id="settings-panel" className="settings-wrap">
           <SettingsPanel api={api} view={settings} />
+        </div>
+      )}
+      {showReports && (
+        <div className="reports-wrap">
+          <Reports api={api} region={region} onClose={() => setShowReports(false)} />
         </div>
       )}
       {bridgeError && (

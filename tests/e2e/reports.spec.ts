@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import { placeCall } from '../../scripts/lab/caller';
+import { expect, test } from './support/frontdesk';
+
+/** A Russian reception script for the line the lab's callers dial (extension 1000). */
+const script = `
+id: zhemchug-ru
+title: Приёмная «Жемчуг»
+language: ru
+match:
+  dialled: ["1000"]
+pages:
+  - id: greeting
+    title: Приветствие
+    stage: greeting
+    blocks:
+      - say: "{greeting}! Клиника «Жемчуг», слушаю вас."
+      - question:
+          id: purpose
+          text: Что нужно звонящему?
+          options:
+            - { id: appointment, label: Записаться на приём, next: booking }
+            - { id: colleague, label: Соединить с коллегой, next: end }
+  - id: booking
+    title: Запись
+    stage: request
+    next: end
+    blocks:
+      - question: { id: when, text: Когда удобно?, kind: open }
+`;
+
+test('two real calls walk the script down different branches; Reports shows the funnel and exports them to CSV', async ({ agents }) => {
+  const reception = await agents({ user: '1000', dataFiles: { 'call-scripts/zhemchug.yaml': script } });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const page = reception.page;
+  const panel = page.getByRole('region', { name: 'Call script' });
+
+  // 1: books an appointment and says when.
+  const first = placeCall({ from: '+74951234567', to: '1000' });
+  const firstCard = page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await firstCard.getByRole('button', { name: 'Answer' }).click();
+  await expect(firstCard).toContainText('Connected');
+  await panel.getByRole('button', { name: 'Записаться на приём' }).click();
+  await expect(panel.getByRole('article', { name: 'Script page: Запись' })).toBeVisible();
+  await panel.getByLabel('Answer: Когда удобно?').fill('Во вторник утром, после 10');
+  await panel.getByRole('button', { name: 'Save answer' }).click();
+  await expect(panel.getByLabel('Where we stopped')).toContainText('Во вторник утром, после 10');
+  await panel.getByRole('button', { name: 'Next page' }).click();
+  await expect(panel).toContainText('The script is finished.');
+  await firstCard.getByRole('button', { name: 'Hang up' }).click();
+  await first.result;
+  await page.getByRole('button', { name: 'Dismiss: Call from +7 495 123 45 67' }).click();
+
+  // 2: none of the answers fits; the agent types what the caller actually said.
+  const second = placeCall({ from: '+74957654321', to: '1000' });
+  const secondCard = page.getByRole('article', { name: 'Call from +7 495 765 43 21' });
+  await secondCard.getByRole('button', { name: 'Answer' }).click();
+  await expect(secondCard).toContainText('Connected');
+  await panel.getByRole('button', { name: 'Нет подходящего ответа' }).click();
+  await panel.getByLabel('What the client actually said').fill('Спрашивает, есть ли парковка у клиники');
+  await panel.getByRole('button', { name: 'Save what they said' }).click();
+  await expect(panel.getByLabel('Where we stopped')).toContainText('Спрашивает, есть ли парковка');
+  await secondCard.getByRole('button', { name: 'Hang up' }).click();
+  await second.result;
+  await expect(page.getByRole('list', { name: 'Call history' }).getByRole('listitem')).toHaveCount(2);
+
+  // Reports, with the keyboard: the button, then the view takes the focus.
+  const open = page.getByRole('button', { name: 'Reports' });
+  await open.focus();
+  await page.keyboard.press('Enter');
+  const reports = page.getByRole('region', { name: 'Reports' });
+  await expect(reports.getByRole('heading', { name: 'Reports' })).toBeFocused();
+  const today = await page.evaluate(() => {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  });
+  await reports.getByLabel('From', { exact: true }).fill(today);
+  await reports.getByLabel('To', { exact: true }).fill(today);
+  await reports.getByLabel('Script', { exact: true }).selectOption({ label: 'Приёмная «Жемчуг» — 2 calls' });
+
+  const funnel = reports.getByRole('table', { name: 'Funnel: Приёмная «Жемчуг»' });
+  await expect(funnel).toContainText('2 calls used the script, 1 went through to its end');
+  const greeting = funnel.getByRole('row', { name: /^Приветствие/ });
+  await expect(greeting.getByRole('cell').nth(0)).toHaveText('2');
+  await expect(greeting.getByRole('cell').nth(1)).toHaveText('100 %');
+  await expect(greeting.getByRole('list', { name: 'Answers: Что нужно звонящему?' }).getByRole('listitem')).toHaveText([
+    'Записаться на приём → Запись: 1',
+    'Нет подходящего ответа → stopped here: 1',
+  ]);
+  const booking = funnel.getByRole('row', { name: /^Запись/ });
+  await expect(booking.getByRole('cell').nth(0)).toHaveText('1');
+  await expect(booking.getByRole('cell').nth(1)).toHaveText('50 %');
+  await expect(booking.getByRole('list', { name: 'Answers: Когда удобно?' })).toHaveText('Typed answer → end of script: 1');
+  await expect(reports.getByRole('list', { name: 'Notes: Что нужно звонящему?' })).toContainText('“Спрашивает, есть ли парковка у клиники”');
+  await expect(reports.getByRole('list', { name: 'Notes: Что нужно звонящему?' })).toContainText('+7 495 765 43 21');
+
+  // Export: the browser host hands the file to the page, which downloads it.
+  const downloading = page.waitForEvent('download');
+  await reports.getByRole('button', { name: 'Export CSV' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe(`frontdesk-calls_${today}_zhemchug-ru.csv`);
+  const bytes = readFileSync((await download.path())!);
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  const text = bytes.toString('utf8');
+  expect(text).toContain('\r\n');
+  const rows = parse(text, { bom: true, columns: true }) as Record<string, string>[];
+  expect(rows.map((r) => [r['Client number'], r.Step, r.Question, r.Answer, r['No suitable answer: what the client said']])).toEqual([
+    ["'+74951234567", 'Приветствие', 'Что нужно звонящему?', 'Записаться на приём', ''],
+    ["'+74951234567", 'Запись', 'Когда удобно?', 'Во вторник утром, после 10', ''],
+    ["'+74957654321", 'Приветствие', 'Что нужно звонящему?', 'Нет подходящего ответа', 'Спрашивает, есть ли парковка у клиники'],
+  ]);
+  for (const row of rows) expect(row).toMatchObject({ Direction: 'inbound', 'Call outcome': 'answered', 'Script ID': 'zhemchug-ru', Script: 'Приёмная «Жемчуг»' });
+  await expect(reports.getByRole('status', { name: 'Export' })).toHaveText(`Downloaded frontdesk-calls_${today}_zhemchug-ru.csv: 3 rows from 2 calls.`);
+});
