@@ -143,6 +143,15 @@ function branchyDay() {
     dayBefore: s.call(msk(1, 23, 59, 59, 999), {}, { script: reception, actions: () => [{ type: 'answer', questionId: 'purpose', optionId: 'colleague' }] }),
     dayAfter: s.call(msk(3, 0, 0), {}, { script: reception, actions: () => [{ type: 'answer', questionId: 'purpose', optionId: 'colleague' }] }),
   };
+  s.calls.wrapUps.save({
+    localUser: '1000',
+    callId: ids.booked,
+    remoteNumber: '+74951234567',
+    outcome: 'callback',
+    notes: 'Перезвонить, подтвердить время; "важно"',
+    nextStep: { what: 'Подтвердить запись', dueAt: iso(msk(3, 10, 30)), allDay: false },
+  });
+  s.calls.wrapUps.save({ localUser: '1000', callId: ids.transferred, remoteNumber: '+74951234567', outcome: 'resolved' });
   return { ...s, ids };
 }
 
@@ -385,6 +394,17 @@ describe('CSV', () => {
       'Script finished': 'yes',
       'Answered at (Europe/Moscow)': '2025-03-02 09:00:05',
     });
+    // The wrap-up is the call's: on each of its rows.
+    for (const row of booked) {
+      expect(row).toMatchObject({
+        'Wrap-up outcome': 'Callback needed',
+        'Wrap-up notes': 'Перезвонить, подтвердить время; "важно"',
+        'Next step': 'Подтвердить запись',
+        'Next step due (Europe/Moscow)': '2025-03-03 10:30:00',
+      });
+    }
+    expect(records.find((r) => r['Call ID'] === ids.transferred)).toMatchObject({ 'Wrap-up outcome': 'Resolved', 'Wrap-up notes': '', 'Next step': '' });
+    expect(records.find((r) => r['Call ID'] === ids.bookingHungUp)).toMatchObject({ 'Wrap-up outcome': '' });
     const note = records.find((r) => r['Call ID'] === ids.noSuitable)!;
     expect(note.Answer).toBe('Нет подходящего ответа');
     expect(note['No suitable answer: what the client said']).toBe('Хочу узнать цены на имплантацию');

@@ -1,11 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { answerOptions, END, scriptQuestions, type CallScript, type NoSuitableNote, type ScriptQuestion } from '../../common/callScript';
 import { describeIssues } from '../../common/callLog';
+import { wrapUpOutcomeLabels, type WrapUpOutcome } from '../../common/wrapUp';
 import {
   addDays,
   CsvExportRequestSchema,
   formatLocalDateTime,
   FunnelRequestSchema,
+  localDateAt,
   rangeInstants,
   ReportRangeSchema,
   type CsvExportRequest,
@@ -27,7 +29,8 @@ import type { Database, Statement } from './sqlite';
  * see callLog.ts): a CSV export of every answer with the call it was given on, and a per-script
  * funnel (how many calls reached each page, which answers led where, what clients said when no
  * answer fitted). Read-only; aggregated in SQL (json_each over the saved runs), with the script
- * files only used to name and order what the database counted.
+ * files only used to name and order what the database counted. The export carries each call's
+ * wrap-up (outcome, notes, next step: wrapUps.ts, same database) when the agent saved one.
  *
  * Which calls: those in the history (a call is there once it ended) that started in the range,
  * [from 00:00, to 00:00) of the wall clock in the time zone the request names (common/reports.ts).
@@ -125,9 +128,11 @@ SELECT c.id, c.direction, c.local_user, c.remote_number, c.remote_name, c.dialle
        c.started_ms, c.answered_ms, c.ended_ms, c.outcome, c.end_cause,
        r.script_id, json_extract(r.run_json, '$.finishedAt') AS finished_at,
        a.key AS question_id, json_extract(a.value, '$.value') AS answer, json_extract(a.value, '$.optionId') AS option_id,
-       json_extract(a.value, '$.noSuitable') AS no_suitable, json_extract(a.value, '$.at') AS answered_at
+       json_extract(a.value, '$.noSuitable') AS no_suitable, json_extract(a.value, '$.at') AS answered_at,
+       w.outcome AS wrap_outcome, w.notes AS wrap_notes, w.next_step AS wrap_next_step, w.next_due_ms AS wrap_next_due_ms, w.next_all_day AS wrap_next_all_day
 FROM calls c INDEXED BY calls_by_start
 ${withScript ? 'JOIN' : 'LEFT JOIN'} script_runs r ON r.local_user = c.local_user AND r.sip_call_id = c.sip_call_id
+LEFT JOIN wrap_ups w ON w.call_id = c.id AND w.status = 'done'
 LEFT JOIN json_each(CASE WHEN json_valid(r.run_json) THEN r.run_json END, '$.answers') a
 WHERE c.started_ms >= @from AND c.started_ms < @to ${withScript ? 'AND r.script_id = @script' : ''}
 ORDER BY c.started_ms, c.seq`;
@@ -152,6 +157,11 @@ interface ExportRow {
   option_id: string | null;
   no_suitable: string | null;
   answered_at: string | null;
+  wrap_outcome: string | null;
+  wrap_notes: string | null;
+  wrap_next_step: string | null;
+  wrap_next_due_ms: number | null;
+  wrap_next_all_day: number | null;
 }
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
@@ -380,6 +390,10 @@ export class ReportsService {
       'Answer',
       'No suitable answer: what the client said',
       `Answered at (${tz})`,
+      'Wrap-up outcome',
+      'Wrap-up notes',
+      'Next step',
+      `Next step due (${tz})`,
     ];
     const out: CsvValue[][] = [];
     let calls = 0;
@@ -435,6 +449,10 @@ export class ReportsService {
       answer,
       r.no_suitable,
       Number.isNaN(answeredMs) ? null : formatLocalDateTime(answeredMs, tz),
+      r.wrap_outcome === null ? null : (wrapUpOutcomeLabels[r.wrap_outcome as WrapUpOutcome] ?? r.wrap_outcome),
+      r.wrap_notes,
+      r.wrap_next_step,
+      r.wrap_next_due_ms === null ? null : r.wrap_next_all_day === 1 ? localDateAt(r.wrap_next_due_ms, tz) : formatLocalDateTime(r.wrap_next_due_ms, tz),
     ];
   }
 
