@@ -11,6 +11,9 @@ import { parseCallScriptFile } from './callScripts';
 import { csvCell, toCsv } from './csv';
 import { ReportInputError, ReportsService } from './reports';
 
+/** A script action before it has a time. */
+type Step = ScriptRunAction extends infer A ? (A extends unknown ? Omit<A, 'at'> : never) : never;
+
 const scriptYaml = `
 id: reception
 title: Приёмная «Жемчуг»
@@ -74,7 +77,7 @@ let seq = 0;
 interface Seeded {
   calls: CallLogService;
   reports: (notes?: NoSuitableNote[]) => ReportsService;
-  call: (startMs: number, over?: Partial<CallRecordInput>, walk?: { script: CallScript; actions: (t: number) => Omit<ScriptRunAction, 'at'>[] }) => string;
+  call: (startMs: number, over?: Partial<CallRecordInput>, walk?: { script: CallScript; actions: (t: number) => Step[] }) => string;
 }
 function seeded(): Seeded {
   const calls = new CallLogService(':memory:');
@@ -173,6 +176,33 @@ describe('time zones and date ranges', () => {
     // Chile moved its clocks from 00:00 to 01:00 on 8 September 2024: the day starts at 01:00 (−03).
     expect(iso(startOfLocalDay('2024-09-08', 'America/Santiago'))).toBe('2024-09-08T04:00:00.000Z');
     expect(formatLocalDateTime(startOfLocalDay('2024-09-08', 'America/Santiago'), 'America/Santiago')).toBe('2024-09-08 01:00:00');
+  });
+
+  it('formats the wall clock exactly as Intl does, around daylight-saving changes too', () => {
+    const reference = (ms: number, timeZone: string) =>
+      new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+        .format(new Date(ms))
+        .replace('T', ' ');
+    const around = [
+      ['Europe/Berlin', '2025-03-30T01:00:00Z'],
+      ['Europe/Berlin', '2025-10-26T01:00:00Z'],
+      ['America/Santiago', '2024-09-08T04:00:00Z'],
+      ['Australia/Lord_Howe', '2025-04-05T15:00:00Z'], // a 30-minute change
+      ['America/St_Johns', '2025-03-09T05:30:00Z'], // a −03:30 zone
+      ['Asia/Kolkata', '2025-03-01T00:00:00Z'],
+      ['Europe/Moscow', '2011-03-27T00:00:00Z'], // Moscow's last change, to permanent +04:00
+    ] as const;
+    let compared = 0;
+    for (const [zone, at] of around) {
+      const centre = Date.parse(at);
+      for (let ms = centre - 3 * 3600_000; ms <= centre + 3 * 3600_000; ms += 7 * 60_000 + 13_001) {
+        expect(formatLocalDateTime(ms, zone), `${zone} at ${iso(ms)}`).toBe(reference(ms, zone));
+        compared += 1;
+      }
+      // The instants either side of the change itself.
+      for (const ms of [centre - 1, centre, centre + 1]) expect(formatLocalDateTime(ms, zone)).toBe(reference(ms, zone));
+    }
+    expect(compared).toBeGreaterThan(300);
   });
 
   it('addDays crosses months and years', () => {

@@ -61,59 +61,12 @@ export interface ReportsOptions {
   chooseSaveFile?: (suggestedName: string) => Promise<string | null>;
 }
 
-/** The calls in the range and their script runs (an invalid stored run reads as none). */
-const runsCte = `runs AS (
-  SELECT c.seq AS call, c.id AS call_id, c.remote_number, c.remote_name,
-         CASE WHEN json_valid(r.run_json) THEN r.run_json END AS run
-  FROM calls c INDEXED BY calls_by_start
-  JOIN script_runs r ON r.local_user = c.local_user AND r.sip_call_id = c.sip_call_id
-  WHERE c.started_ms >= @from AND c.started_ms < @to AND r.script_id = @script
-)`;
-/** Question id → page id of the script as it is now, passed as JSON: [["purpose", "greeting"], …]. */
-const qmapCte = `qmap AS (SELECT json_extract(value, '$[0]') AS question, json_extract(value, '$[1]') AS page FROM json_each(@qmap))`;
-
-const totalsSql = `WITH ${runsCte} SELECT count(*) AS calls, count(json_extract(run, '$.finishedAt')) AS finished FROM runs`;
-
-/** A page counts as reached when it is on the call's path, or a question on it was answered (the agent may have stepped back). */
-const reachedSql = `WITH ${runsCte}, ${qmapCte},
-visits AS (
-  SELECT call, json_extract(h.value, '$.page') AS page FROM runs, json_each(runs.run, '$.history') h
-  UNION
-  SELECT call, qmap.page FROM runs, json_each(runs.run, '$.answers') a JOIN qmap ON qmap.question = a.key
-)
-SELECT page, count(*) AS reached FROM visits WHERE page IS NOT NULL GROUP BY page`;
-
-/**
- * Per question, answer and next step: the next step of an answer is the page that followed the
- * question's page (its last visit) on the call's path; "end" when the script ended there; null
- * when the call stopped on it.
- */
-const edgesSql = `WITH ${runsCte}, ${qmapCte},
-hist AS MATERIALIZED (SELECT call, h.key AS i, json_extract(h.value, '$.page') AS page FROM runs, json_each(runs.run, '$.history') h),
-lastVisit AS MATERIALIZED (SELECT call, page, max(i) AS i FROM hist GROUP BY call, page),
-ans AS (
-  SELECT call, json_extract(run, '$.finishedAt') AS finished, a.key AS question,
-         json_extract(a.value, '$.optionId') AS option_id, json_extract(a.value, '$.noSuitable') AS note, json_extract(a.value, '$.value') AS value
-  FROM runs, json_each(runs.run, '$.answers') a
-)
-SELECT ans.question AS question,
-       CASE WHEN ans.note IS NOT NULL THEN 'no-suitable' WHEN ans.option_id IS NOT NULL THEN 'option' ELSE 'typed' END AS kind,
-       CASE WHEN ans.note IS NULL THEN ans.option_id END AS optionId,
-       coalesce(nxt.page, CASE WHEN lastVisit.i IS NOT NULL AND ans.finished IS NOT NULL THEN '${END}' END) AS next,
-       count(*) AS n,
-       min(ans.value) AS sample
-FROM ans
-LEFT JOIN qmap ON qmap.question = ans.question
-LEFT JOIN lastVisit ON lastVisit.call = ans.call AND lastVisit.page = qmap.page
-LEFT JOIN hist nxt ON nxt.call = ans.call AND nxt.i = lastVisit.i + 1
-GROUP BY 1, 2, 3, 4`;
-
-const notesSql = `WITH ${runsCte}
-SELECT a.key AS question, json_extract(a.value, '$.noSuitable') AS text, json_extract(a.value, '$.at') AS at,
-       runs.call_id AS callId, runs.remote_number AS remoteNumber, runs.remote_name AS remoteName
-FROM runs, json_each(runs.run, '$.answers') a
-WHERE json_extract(a.value, '$.noSuitable') IS NOT NULL
-ORDER BY at, runs.call`;
+/** The calls in the range on which a script was used, with what the panel saved (one indexed pass). */
+const runsSql = `SELECT c.id AS callId, c.remote_number AS remoteNumber, c.remote_name AS remoteName, r.run_json AS run
+FROM calls c INDEXED BY calls_by_start
+JOIN script_runs r ON r.local_user = c.local_user AND r.sip_call_id = c.sip_call_id
+WHERE c.started_ms >= @from AND c.started_ms < @to AND r.script_id = @script
+ORDER BY c.started_ms, c.seq`;
 
 const scriptsUsedSql = `SELECT r.script_id AS scriptId, count(*) AS calls
 FROM calls c INDEXED BY calls_by_start
@@ -122,18 +75,15 @@ WHERE c.started_ms >= @from AND c.started_ms < @to
 GROUP BY r.script_id`;
 const callsInRangeSql = `SELECT count(*) AS n FROM calls WHERE started_ms >= @from AND started_ms < @to`;
 
-/** One row per call × answer (a call with no answers, or no script, is one row). */
+/** The calls in the range, each with its script run and wrap-up when it has them. */
 const exportSql = (withScript: boolean) => `
 SELECT c.id, c.direction, c.local_user, c.remote_number, c.remote_name, c.dialled_number, c.client_id,
        c.started_ms, c.answered_ms, c.ended_ms, c.outcome, c.end_cause,
-       r.script_id, json_extract(r.run_json, '$.finishedAt') AS finished_at,
-       a.key AS question_id, json_extract(a.value, '$.value') AS answer, json_extract(a.value, '$.optionId') AS option_id,
-       json_extract(a.value, '$.noSuitable') AS no_suitable, json_extract(a.value, '$.at') AS answered_at,
+       r.script_id, r.run_json,
        w.outcome AS wrap_outcome, w.notes AS wrap_notes, w.next_step AS wrap_next_step, w.next_due_ms AS wrap_next_due_ms, w.next_all_day AS wrap_next_all_day
 FROM calls c INDEXED BY calls_by_start
 ${withScript ? 'JOIN' : 'LEFT JOIN'} script_runs r ON r.local_user = c.local_user AND r.sip_call_id = c.sip_call_id
 LEFT JOIN wrap_ups w ON w.call_id = c.id AND w.status = 'done'
-LEFT JOIN json_each(CASE WHEN json_valid(r.run_json) THEN r.run_json END, '$.answers') a
 WHERE c.started_ms >= @from AND c.started_ms < @to ${withScript ? 'AND r.script_id = @script' : ''}
 ORDER BY c.started_ms, c.seq`;
 
@@ -151,17 +101,50 @@ interface ExportRow {
   outcome: string;
   end_cause: string | null;
   script_id: string | null;
-  finished_at: string | null;
-  question_id: string | null;
-  answer: string | null;
-  option_id: string | null;
-  no_suitable: string | null;
-  answered_at: string | null;
+  run_json: string | null;
   wrap_outcome: string | null;
   wrap_notes: string | null;
   wrap_next_step: string | null;
   wrap_next_due_ms: number | null;
   wrap_next_all_day: number | null;
+}
+type StoredAnswer = StoredRun['answers'][number];
+
+interface Edge {
+  question: string;
+  kind: FunnelAnswer['kind'];
+  optionId: string | null;
+  next: string | null;
+  n: number;
+  sample: string | null;
+}
+
+interface StoredRun {
+  history: string[];
+  answers: [string, { value: string | null; optionId: string | null; noSuitable: string | null; at: string }][];
+  finishedAt: string | null;
+}
+const textOrNull = (v: unknown) => (typeof v === 'string' ? v : null);
+/** A run as the panel saved it (ScriptRunSchema), read leniently: what is not in shape is left out; unreadable JSON is no run. */
+function readRun(json: string): StoredRun | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (!raw || typeof raw !== 'object') return null;
+  const r = raw as { history?: unknown; answers?: unknown; finishedAt?: unknown };
+  const history = Array.isArray(r.history) ? r.history.map((h) => textOrNull((h as { page?: unknown } | null)?.page)).filter((p): p is string => p !== null) : [];
+  const answers: StoredRun['answers'] = [];
+  if (r.answers && typeof r.answers === 'object') {
+    for (const [questionId, a] of Object.entries(r.answers as Record<string, unknown>)) {
+      if (!a || typeof a !== 'object') continue;
+      const answer = a as Record<string, unknown>;
+      answers.push([questionId, { value: textOrNull(answer.value), optionId: textOrNull(answer.optionId), noSuitable: textOrNull(answer.noSuitable), at: textOrNull(answer.at) ?? '' }]);
+    }
+  }
+  return { history, answers, finishedAt: textOrNull(r.finishedAt) };
 }
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100) / 10);
@@ -170,7 +153,7 @@ const typedLabel = 'Typed answer';
 /** What the library knows about a script: its questions in order, where each sits, what the agent saw. */
 interface ScriptIndex {
   script: CallScript | null;
-  questions: Map<string, { question: ScriptQuestion; pageId: string; pageTitle: string; rank: number }>;
+  questions: Map<string, { question: ScriptQuestion; pageId: string; pageTitle: string; rank: number; noSuitableLabel: string }>;
   pageTitles: Map<string, string>;
 }
 function indexScript(script: CallScript | undefined): ScriptIndex {
@@ -178,7 +161,15 @@ function indexScript(script: CallScript | undefined): ScriptIndex {
   const pageTitles = new Map<string, string>();
   if (!script) return { script: null, questions, pageTitles };
   for (const page of script.pages) pageTitles.set(page.id, page.title);
-  scriptQuestions(script).forEach(({ question, page }, rank) => questions.set(question.id, { question, pageId: page.id, pageTitle: page.title, rank }));
+  scriptQuestions(script).forEach(({ question, page }, rank) =>
+    questions.set(question.id, {
+      question,
+      pageId: page.id,
+      pageTitle: page.title,
+      rank,
+      noSuitableLabel: answerOptions(question, script.language).find((o) => o.noSuitable)?.label ?? 'No suitable answer',
+    }),
+  );
   return { script, questions, pageTitles };
 }
 
@@ -232,18 +223,7 @@ export class ReportsService {
     const { scriptId } = parsed.data;
     const range = this.range(parsed.data.range);
     const idx = this.index(scriptId);
-    const runParams = { from: range.fromMs, to: range.toMs, script: scriptId };
-    const params = { ...runParams, qmap: JSON.stringify([...idx.questions].map(([q, { pageId }]) => [q, pageId])) };
-    const totals = this.statement(totalsSql).get(runParams) as { calls: number; finished: number };
-    const reached = new Map((this.statement(reachedSql).all(params) as { page: string; reached: number }[]).map((r) => [r.page, r.reached]));
-    const edges = this.statement(edgesSql).all(params) as {
-      question: string;
-      kind: FunnelAnswer['kind'];
-      optionId: string | null;
-      next: string | null;
-      n: number;
-      sample: string | null;
-    }[];
+    const { calls, finished, reached, edges, notes } = this.walkRuns(idx, { from: range.fromMs, to: range.toMs, script: scriptId });
 
     const titleOf = (pageId: string | null) => (pageId === null ? null : pageId === END ? null : (idx.pageTitles.get(pageId) ?? null));
     const questionsOut = new Map<string, FunnelQuestion>();
@@ -308,12 +288,54 @@ export class ReportsService {
       scriptId,
       title: idx.script?.title ?? null,
       range: { from: range.from, to: range.to, timeZone: range.timeZone },
-      calls: totals.calls,
-      finished: totals.finished,
+      calls,
+      finished,
       steps,
       retiredQuestions,
-      notes: this.notes(scriptId, idx, runParams),
+      notes: this.notes(scriptId, idx, { from: range.fromMs, to: range.toMs }, notes),
     };
+  }
+
+  /**
+   * One pass over the script's runs in the range (one indexed query; the counting in JavaScript:
+   * SQLite's json_each over the same runs measured ten times slower, see scripts/bench/reports.bench.ts).
+   * A page counts as reached when it is on the call's path, or a question on it was answered (the
+   * agent may have stepped back from it). The next step of an answer is the page that followed its
+   * question's page (that page's last visit) on the path; "end" when the script ended there; null
+   * when the call stopped on it.
+   */
+  private walkRuns(idx: ScriptIndex, params: { from: number; to: number; script: string }) {
+    let calls = 0;
+    let finished = 0;
+    const reached = new Map<string, number>();
+    const edgeMap = new Map<string, Edge>();
+    const notes: (FunnelNote & { question: string })[] = [];
+    for (const row of this.statement(runsSql).iterate(params) as Iterable<{ callId: string; remoteNumber: string; remoteName: string | null; run: string }>) {
+      const run = readRun(row.run);
+      if (!run) continue;
+      calls += 1;
+      if (run.finishedAt) finished += 1;
+      const lastVisit = new Map<string, number>();
+      run.history.forEach((page, i) => lastVisit.set(page, i));
+      const visited = new Set(run.history);
+      for (const [questionId, answer] of run.answers) {
+        const pageId = idx.questions.get(questionId)?.pageId;
+        if (pageId !== undefined) visited.add(pageId);
+        const kind: FunnelAnswer['kind'] = answer.noSuitable !== null ? 'no-suitable' : answer.optionId !== null ? 'option' : 'typed';
+        const optionId = kind === 'option' ? answer.optionId : null;
+        const i = pageId === undefined ? undefined : lastVisit.get(pageId);
+        const next = i === undefined ? null : (run.history[i + 1] ?? (run.finishedAt ? END : null));
+        const key = JSON.stringify([questionId, kind, optionId, next]);
+        const edge = edgeMap.get(key);
+        if (edge) edge.n += 1;
+        else edgeMap.set(key, { question: questionId, kind, optionId, next, n: 1, sample: answer.value });
+        if (answer.noSuitable !== null) {
+          notes.push({ question: questionId, text: answer.noSuitable, at: answer.at, callId: row.callId, remoteNumber: row.remoteNumber, remoteName: row.remoteName });
+        }
+      }
+      for (const page of visited) reached.set(page, (reached.get(page) ?? 0) + 1);
+    }
+    return { calls, finished, reached, edges: [...edgeMap.values()], notes };
   }
 
   /**
@@ -321,8 +343,7 @@ export class ReportsService {
    * the calls' saved runs (with the call), plus notes the notes file kept that no run holds any more,
    * matched by question and text (a note typed, then replaced by an option, is still the author's).
    */
-  private notes(scriptId: string, idx: ScriptIndex, params: { from: number; to: number; script: string }): ScriptFunnel['notes'] {
-    const fromRuns = this.statement(notesSql).all(params) as (FunnelNote & { question: string })[];
+  private notes(scriptId: string, idx: ScriptIndex, params: { from: number; to: number }, fromRuns: (FunnelNote & { question: string })[]): ScriptFunnel['notes'] {
     const byQuestion = new Map<string, FunnelNote[]>();
     const add = (questionId: string, note: FunnelNote) => {
       const list = byQuestion.get(questionId) ?? [];
@@ -397,36 +418,25 @@ export class ReportsService {
     ];
     const out: CsvValue[][] = [];
     let calls = 0;
-    let group: ExportRow[] = [];
-    const flush = () => {
-      if (!group.length) return;
-      calls += 1;
-      const idx = group[0]!.script_id ? indexOf(group[0]!.script_id) : null;
-      const rank = (r: ExportRow) => (r.question_id === null ? -1 : (idx?.questions.get(r.question_id)?.rank ?? Number.MAX_SAFE_INTEGER));
-      group.sort((a, b) => rank(a) - rank(b) || String(a.answered_at).localeCompare(String(b.answered_at)));
-      for (const r of group) out.push(this.exportLine(r, idx, tz));
-      group = [];
-    };
     for (const row of this.statement(exportSql(scriptId !== null)).iterate(params) as Iterable<ExportRow>) {
-      if (group.length && group[0]!.id !== row.id) flush();
-      group.push(row);
+      calls += 1;
+      const idx = row.script_id ? indexOf(row.script_id) : null;
+      const run = row.run_json === null ? null : readRun(row.run_json);
+      const rank = ([questionId]: StoredAnswer) => idx?.questions.get(questionId)?.rank ?? Number.MAX_SAFE_INTEGER;
+      const answers = (run?.answers ?? []).sort((x, y) => rank(x) - rank(y) || x[1].at.localeCompare(y[1].at));
+      if (answers.length === 0) out.push(this.exportLine(row, run, null, idx, tz));
+      for (const answer of answers) out.push(this.exportLine(row, run, answer, idx, tz));
     }
-    flush();
     const lastDay = range.to > range.from ? addDays(range.to, -1) : range.from;
     const fileName = `frontdesk-calls_${range.from}${lastDay !== range.from ? `_${lastDay}` : ''}${scriptId ? `_${scriptId}` : ''}.csv`;
     return { fileName, csv: toCsv(header, out, separator as CsvSeparator), rows: out.length, calls };
   }
 
-  private exportLine(r: ExportRow, idx: ScriptIndex | null, tz: string): CsvValue[] {
-    const q = r.question_id ? idx?.questions.get(r.question_id) : undefined;
-    const options = q && idx?.script ? answerOptions(q.question, idx.script.language) : [];
-    const answer =
-      r.question_id === null
-        ? null
-        : r.no_suitable !== null
-          ? (options.find((o) => o.noSuitable)?.label ?? 'No suitable answer')
-          : r.answer;
-    const answeredMs = r.answered_at ? Date.parse(r.answered_at) : NaN;
+  private exportLine(r: ExportRow, run: StoredRun | null, answer: StoredAnswer | null, idx: ScriptIndex | null, tz: string): CsvValue[] {
+    const [questionId, a] = answer ?? [null, null];
+    const q = questionId === null ? undefined : idx?.questions.get(questionId);
+    const answerText = a === null ? null : a.noSuitable !== null ? (q?.noSuitableLabel ?? 'No suitable answer') : a.value;
+    const answeredMs = a ? Date.parse(a.at) : NaN;
     return [
       r.id,
       formatLocalDateTime(r.started_ms, tz),
@@ -442,12 +452,12 @@ export class ReportsService {
       r.dialled_number,
       r.script_id,
       r.script_id ? (idx?.script?.title ?? null) : null,
-      r.script_id ? (r.finished_at ? 'yes' : 'no') : null,
+      r.script_id ? (run?.finishedAt ? 'yes' : 'no') : null,
       q?.pageTitle ?? null,
-      r.question_id,
+      questionId,
       q?.question.text ?? null,
-      answer,
-      r.no_suitable,
+      answerText,
+      a?.noSuitable ?? null,
       Number.isNaN(answeredMs) ? null : formatLocalDateTime(answeredMs, tz),
       r.wrap_outcome === null ? null : (wrapUpOutcomeLabels[r.wrap_outcome as WrapUpOutcome] ?? r.wrap_outcome),
       r.wrap_notes,
