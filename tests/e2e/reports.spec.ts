@@ -30,7 +30,7 @@ pages:
       - question: { id: when, text: Когда удобно?, kind: open }
 `;
 
-test('two real calls walk the script down different branches; Reports shows the funnel and exports them to CSV', async ({ agents }) => {
+test('real calls walk the script down different branches (and one is missed); Reports shows the funnel and exports them to CSV', async ({ agents }) => {
   const reception = await agents({ user: '1000', dataFiles: { 'call-scripts/zhemchug.yaml': script } });
   await expect(reception.registration).toHaveText(/Registered as 1000/);
   const page = reception.page;
@@ -63,7 +63,13 @@ test('two real calls walk the script down different branches; Reports shows the 
   await expect(panel.getByLabel('Where we stopped')).toContainText('Спрашивает, есть ли парковка');
   await secondCard.getByRole('button', { name: 'Hang up' }).click();
   await second.result;
-  await expect(page.getByRole('list', { name: 'Call history' }).getByRole('listitem')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Dismiss: Call from +7 495 765 43 21' }).click();
+
+  // 3: rings out unanswered (the caller gives up): a missed call, the script never touched.
+  const third = placeCall({ from: '+78125550102', to: '1000', cancelAfterMs: 2500 });
+  await expect(page.getByRole('article', { name: 'Call from +7 812 555 01 02' })).toContainText('Incoming call');
+  await third.result;
+  await expect(page.getByRole('list', { name: 'Call history' }).getByRole('listitem')).toHaveCount(3);
 
   // Reports, with the keyboard: the button, then the view takes the focus.
   const open = page.getByRole('button', { name: 'Reports' });
@@ -114,4 +120,18 @@ test('two real calls walk the script down different branches; Reports shows the 
   // No wrap-up was saved on these calls (the wrap-up form is not in the UI yet): the columns are there, empty.
   for (const row of rows) expect(row).toMatchObject({ 'Wrap-up outcome': '', 'Wrap-up notes': '', 'Next step': '' });
   await expect(reports.getByRole('status', { name: 'Export' })).toHaveText(`Downloaded frontdesk-calls_${today}_zhemchug-ru.csv: 3 rows from 2 calls.`);
+
+  // Every call of the day, the missed one too (with no script: one row, its outcome).
+  await reports.getByLabel('Export only the calls that used this script').uncheck();
+  const downloadingAll = page.waitForEvent('download');
+  await reports.getByRole('button', { name: 'Export CSV' }).click();
+  const all = await downloadingAll;
+  expect(all.suggestedFilename()).toBe(`frontdesk-calls_${today}.csv`);
+  const allRows = parse(readFileSync((await all.path())!, 'utf8'), { bom: true, columns: true }) as Record<string, string>[];
+  expect(allRows.map((r) => [r['Client number'], r['Call outcome'], r['Script ID'], r.Answer])).toEqual([
+    ["'+74951234567", 'answered', 'zhemchug-ru', 'Записаться на приём'],
+    ["'+74951234567", 'answered', 'zhemchug-ru', 'Во вторник утром, после 10'],
+    ["'+74957654321", 'answered', 'zhemchug-ru', 'Нет подходящего ответа'],
+    ["'+78125550102", 'missed', '', ''],
+  ]);
 });

@@ -131,6 +131,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
   const [to, setTo] = useState(from);
   const [scriptId, setScriptId] = useState('');
   const [separator, setSeparator] = useState<',' | ';'>(',');
+  const [onlyScript, setOnlyScript] = useState(true);
   const [choices, setChoices] = useState<ReportScripts | null>(null);
   const [funnel, setFunnel] = useState<ScriptFunnel | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -185,7 +186,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
     setExporting(true);
     setExportStatus('Exporting…');
     try {
-      const result = await api.reports.exportCsv({ range, scriptId: scriptId || null, separator });
+      const result = await api.reports.exportCsv({ range, scriptId: (onlyScript && scriptId) || null, separator });
       if (result.delivery === 'download') {
         downloadFile(result.fileName, result.csv);
         setExportStatus(`Downloaded ${result.fileName}: ${result.rows} rows from ${result.calls} calls.`);
@@ -199,7 +200,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
     } finally {
       setExporting(false);
     }
-  }, [api, range, scriptId, separator]);
+  }, [api, range, scriptId, onlyScript, separator]);
 
   const picked = choices?.scripts.find((s) => s.scriptId === scriptId);
   return (
@@ -238,6 +239,10 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
             <option value=";">Semicolon (Excel in Russian and most of Europe)</option>
           </select>
         </div>
+        <div className="reports__field reports__field--check">
+          <input id="reports-only-script" type="checkbox" checked={onlyScript} onChange={(e) => setOnlyScript(e.target.checked)} disabled={!scriptId} />
+          <label htmlFor="reports-only-script">Export only the calls that used this script</label>
+        </div>
         <button type="button" className="btn" onClick={() => void exportCsv()} disabled={!range || exporting} aria-describedby="reports-export-what">
           Export CSV
         </button>
@@ -246,7 +251,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
         Both days are included; dates and times are in this PC&apos;s time zone, {timeZone}.
       </p>
       <p id="reports-export-what" className="reports__muted">
-        The export has one row per call and answer: {picked ? `the calls that used “${picked.title ?? picked.scriptId}”` : 'every call in these dates'}
+        The export has one row per call and answer: {picked && onlyScript ? `the calls that used “${picked.title ?? picked.scriptId}”` : 'every call in these dates, with a script or not'}
         {choices ? ` (${choices.calls} ${choices.calls === 1 ? 'call' : 'calls'} in these dates in all)` : ''}.
       </p>
       {problem && (
