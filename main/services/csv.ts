@@ -24,9 +24,12 @@ export function csvCell(value: CsvValue, separator: CsvSeparator = ','): string 
 export const csvLine = (cells: readonly CsvValue[], separator: CsvSeparator = ','): string =>
   cells.map((c) => csvCell(c, separator)).join(separator);
 
+/** The whole file from lines made by `csvLine`: BOM, the header, the rows, each line ended by CRLF. */
+export const csvFile = (header: string, lines: readonly string[]): string => `${BOM}${header}\r\n${lines.length ? `${lines.join('\r\n')}\r\n` : ''}`;
+
 /** The whole file: BOM, the header, the rows, each line ended by CRLF. */
 export function toCsv(header: readonly string[], rows: Iterable<readonly CsvValue[]>, separator: CsvSeparator = ','): string {
-  const lines = [csvLine(header, separator)];
+  const lines: string[] = [];
   for (const row of rows) lines.push(csvLine(row, separator));
-  return `${BOM}${lines.join('\r\n')}\r\n`;
+  return csvFile(csvLine(header, separator), lines);
 }

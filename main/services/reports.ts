@@ -21,7 +21,7 @@ import {
   type ScriptFunnel,
 } from '../../common/reports';
 import type { CallLogService } from './callLog';
-import { toCsv, type CsvSeparator, type CsvValue } from './csv';
+import { csvFile, csvLine, type CsvSeparator, type CsvValue } from './csv';
 import type { Database, Statement } from './sqlite';
 
 /**
@@ -325,7 +325,7 @@ export class ReportsService {
         const optionId = kind === 'option' ? answer.optionId : null;
         const i = pageId === undefined ? undefined : lastVisit.get(pageId);
         const next = i === undefined ? null : (run.history[i + 1] ?? (run.finishedAt ? END : null));
-        const key = JSON.stringify([questionId, kind, optionId, next]);
+        const key = `${questionId}\u0000${kind}\u0000${optionId ?? ''}\u0000${next ?? '\u0001'}`;
         const edge = edgeMap.get(key);
         if (edge) edge.n += 1;
         else edgeMap.set(key, { question: questionId, kind, optionId, next, n: 1, sample: answer.value });
@@ -416,7 +416,9 @@ export class ReportsService {
       'Next step',
       `Next step due (${tz})`,
     ];
-    const out: CsvValue[][] = [];
+    // Each row becomes its line at once: no table of cells is kept for a large export.
+    const sep = separator as CsvSeparator;
+    const out: string[] = [];
     let calls = 0;
     for (const row of this.statement(exportSql(scriptId !== null)).iterate(params) as Iterable<ExportRow>) {
       calls += 1;
@@ -424,12 +426,12 @@ export class ReportsService {
       const run = row.run_json === null ? null : readRun(row.run_json);
       const rank = ([questionId]: StoredAnswer) => idx?.questions.get(questionId)?.rank ?? Number.MAX_SAFE_INTEGER;
       const answers = (run?.answers ?? []).sort((x, y) => rank(x) - rank(y) || x[1].at.localeCompare(y[1].at));
-      if (answers.length === 0) out.push(this.exportLine(row, run, null, idx, tz));
-      for (const answer of answers) out.push(this.exportLine(row, run, answer, idx, tz));
+      if (answers.length === 0) out.push(csvLine(this.exportLine(row, run, null, idx, tz), sep));
+      for (const answer of answers) out.push(csvLine(this.exportLine(row, run, answer, idx, tz), sep));
     }
     const lastDay = range.to > range.from ? addDays(range.to, -1) : range.from;
     const fileName = `frontdesk-calls_${range.from}${lastDay !== range.from ? `_${lastDay}` : ''}${scriptId ? `_${scriptId}` : ''}.csv`;
-    return { fileName, csv: toCsv(header, out, separator as CsvSeparator), rows: out.length, calls };
+    return { fileName, csv: csvFile(csvLine(header, sep), out), rows: out.length, calls };
   }
 
   private exportLine(r: ExportRow, run: StoredRun | null, answer: StoredAnswer | null, idx: ScriptIndex | null, tz: string): CsvValue[] {

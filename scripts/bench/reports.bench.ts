@@ -8,7 +8,7 @@
  * one day, one month and the whole range. Seeding turns fsync off (the figures are about reading).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { reduceScriptRun, startScriptRun, type CallScript, type ScriptRun, type ScriptRunAction } from '../../common/callScript';
 import { addDays, type ReportRange } from '../../common/reports';
@@ -109,16 +109,25 @@ function walk(): Step[] {
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-function time<T>(fn: () => T): { value: T; ms: number } {
+/**
+ * Median wall time and median CPU time (user + system) of `repeat` runs. On a shared machine the
+ * CPU time is the steadier figure: wall time includes waiting for a core.
+ */
+function time<T>(fn: () => T): { value: T; ms: number; cpuMs: number } {
   const times: number[] = [];
+  const cpu: number[] = [];
   let value!: T;
   for (let i = 0; i < repeat; i++) {
     const start = performance.now();
+    const startCpu = process.cpuUsage();
     value = fn();
+    const used = process.cpuUsage(startCpu);
     times.push(performance.now() - start);
+    cpu.push((used.user + used.system) / 1000);
   }
-  return { value, ms: median(times) };
+  return { value, ms: median(times), cpuMs: median(cpu) };
 }
+const both = (t: { ms: number; cpuMs: number }) => `${ms(t.ms)} (cpu ${ms(t.cpuMs)})`;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-bench-reports-'));
 const file = path.join(dir, 'frontdesk.db');
@@ -174,14 +183,14 @@ try {
     ['30 days', { from: firstDay, to: addDays(firstDay, 30), timeZone }],
     [`all ${dayCount} days`, { from: firstDay, to: lastDay, timeZone }],
   ];
-  console.log(`median of ${repeat} runs each (warm cache):`);
+  console.log(`median of ${repeat} runs each (warm cache), wall time (cpu time); load average now ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores:`);
   for (const [label, range] of ranges) {
     const picked = time(() => reports.scripts(range));
     const funnel = time(() => reports.funnel({ range, scriptId: script.id }));
     const csv = time(() => reports.csv({ range, scriptId: null }));
     const notes = funnel.value.notes.reduce((n, g) => n + g.notes.length, 0);
     console.log(
-      `  ${label.padEnd(12)} calls ${String(picked.value.calls).padStart(6)} | scripts() ${ms(picked.ms).padStart(9)} | funnel() ${ms(funnel.ms).padStart(9)} (${funnel.value.calls} runs, ${notes} notes) | csv() ${ms(csv.ms).padStart(9)} (${csv.value.rows} rows, ${(Buffer.byteLength(csv.value.csv) / 1024 / 1024).toFixed(1)} MB)`,
+      `  ${label.padEnd(12)} calls ${String(picked.value.calls).padStart(6)} | scripts() ${both(picked)} | funnel() ${both(funnel)}, ${funnel.value.calls} runs, ${notes} notes | csv() ${both(csv)}, ${csv.value.rows} rows, ${(Buffer.byteLength(csv.value.csv) / 1024 / 1024).toFixed(1)} MB`,
     );
   }
   const f = reports.funnel({ range: ranges[2]![1], scriptId: script.id });
