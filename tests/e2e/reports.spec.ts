@@ -50,6 +50,12 @@ test('real calls walk the script down different branches (and one is missed); Re
   await expect(panel).toContainText('The script is finished.');
   await firstCard.getByRole('button', { name: 'Hang up' }).click();
   await first.result;
+  // The wrap-up goes with the call into the export.
+  const wrapUp = page.getByRole('form', { name: 'Wrap-up: +7 495 123 45 67' });
+  await wrapUp.getByRole('radio', { name: 'Sale' }).check();
+  await wrapUp.getByLabel('Notes').fill('Записана на вторник, первый визит');
+  await wrapUp.getByRole('button', { name: 'Save wrap-up' }).click();
+  await expect(wrapUp).toBeHidden();
   await page.getByRole('button', { name: 'Dismiss: Call from +7 495 123 45 67' }).click();
 
   // 2: none of the answers fits; the agent types what the caller actually said.
@@ -63,6 +69,10 @@ test('real calls walk the script down different branches (and one is missed); Re
   await expect(panel.getByLabel('Where we stopped')).toContainText('Спрашивает, есть ли парковка');
   await secondCard.getByRole('button', { name: 'Hang up' }).click();
   await second.result;
+  // This one's wrap-up is put off: a pending wrap-up is not in the export.
+  const laterWrapUp = page.getByRole('form', { name: 'Wrap-up: +7 495 765 43 21' });
+  await laterWrapUp.getByRole('button', { name: 'Later' }).click();
+  await expect(laterWrapUp).toBeHidden();
   await page.getByRole('button', { name: 'Dismiss: Call from +7 495 765 43 21' }).click();
 
   // 3: rings out unanswered (the caller gives up): a missed call, the script never touched.
@@ -117,8 +127,11 @@ test('real calls walk the script down different branches (and one is missed); Re
     ["'+74957654321", 'Приветствие', 'Что нужно звонящему?', 'Нет подходящего ответа', 'Спрашивает, есть ли парковка у клиники'],
   ]);
   for (const row of rows) expect(row).toMatchObject({ Direction: 'inbound', 'Call outcome': 'answered', 'Script ID': 'zhemchug-ru', Script: 'Приёмная «Жемчуг»' });
-  // No wrap-up was saved on these calls (the wrap-up form is not in the UI yet): the columns are there, empty.
-  for (const row of rows) expect(row).toMatchObject({ 'Wrap-up outcome': '', 'Wrap-up notes': '', 'Next step': '' });
+  expect(rows.map((r) => [r['Wrap-up outcome'], r['Wrap-up notes']])).toEqual([
+    ['Sale', 'Записана на вторник, первый визит'],
+    ['Sale', 'Записана на вторник, первый визит'],
+    ['', ''],
+  ]);
   await expect(reports.getByRole('status', { name: 'Export' })).toHaveText(`Downloaded frontdesk-calls_${today}_zhemchug-ru.csv: 3 rows from 2 calls.`);
 
   // Every call of the day, the missed one too (with no script: one row, its outcome).
