@@ -1,0 +1,558 @@
+/**
+ * Side panel benchmark (issue 5, "Side panel"): prints figures, asserts nothing, exits 0.
+ *
+ *   npm run bench:panel -- [--calls 40] [--warmup 2] [--searches 300] [--contacts 100000] [--trace FILE] [--keep]
+ *   (= npm run build -- --quiet && tsx scripts/lab/cli.ts exec -- tsx scripts/bench/side-panel.ts …)
+ *
+ * It must run inside the lab's network namespace (Chromium's WebRTC may only ever reach loopback),
+ * which is what `cli.ts exec` does; FRONTDESK_LAB_NETNS / FRONTDESK_LAB_DIR pick the namespace and
+ * the state dir. It
+ *  1. generates --contacts contacts with scripts/bench/contacts.ts (a fixed seed: the same data every
+ *     run; a ";"-delimited CSV with Russian headers and a BOM, as Russian Excel writes it) and imports them
+ *     (previewCsv's guessed mapping + importCsv, timed) into the directory.db of a data folder;
+ *  2. writes a call script for the dialled line 1000 whose first phrase names the client into that
+ *     folder's call-scripts/, starts the lab (unless it runs) and a browser host for 1000 on that
+ *     folder in a process of its own (as the Electron main process is), opens it in headless
+ *     Chromium and waits for "Registered as 1000";
+ *  3. places --warmup + --calls calls to 1000, one at a time, from SIPp outside callers whose
+ *     numbers are in the directory (one client each), and stamps in the page, with performance.now():
+ *       invite   the INVITE's WebSocket message event (a listener the page's WebSocket gets before
+ *                JsSIP's own handler): when the SIP engine receives it;
+ *       ringing  the first DOM mutation batch with the ringing call's article (data-phase ringing-in);
+ *       dom      the first batch with both the client card ("Client card: <name>") and the "Call
+ *                script" region showing its first phrase filled in with the name;
+ *       painted  the frame that shows them has been painted: a MessageChannel task queued from the
+ *                first requestAnimationFrame after "dom" (it runs after that frame's paint);
+ *     then the caller cancels, the ended call is dismissed and the panel must be empty again;
+ *  4. type-ahead: --searches `directory.search` calls ({ text, limit: 20 }) made from the page over a
+ *     WebSocket of its own to the host's /bridge (the frame shape of renderer/src/bridge.ts), timed
+ *     in the page from send to result; then the same texts on a DirectoryService opened on the same
+ *     database in this process (the SQLite part alone);
+ *  5. prints the figures and the environment, stops what it started and exits 0.
+ * --trace FILE records a Chrome trace (open it in chrome://tracing or Perfetto) of the measured calls.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from '@playwright/test';
+import { DirectoryService } from '../../main/services/directory';
+import { importCsv, previewCsv } from '../../main/services/importers';
+import { chromiumArgs, chromiumPath } from '../chromium';
+import { writeLabProvisioning } from '../provision';
+import { placeCall } from '../lab/caller';
+import { labStateDir } from '../lab/config';
+import { clearRegistrations, startLab, stopLab } from '../lab/lab';
+import { canUseNamespace, insideNamespace, labNetnsName } from '../lab/netns';
+import { runName } from '../lab/sipp';
+import { companies, generateContacts, int, pick, tagsPool, type Contact } from './contacts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+// ---------------------------------------------------------------- options
+
+const args = process.argv.slice(2);
+function option(name: string, fallback: number): number {
+  const raw = stringOption(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`--${name}: not a number: ${raw}`);
+    process.exit(2);
+  }
+  return Math.round(n);
+}
+function stringOption(name: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === `--${name}`) return args[i + 1];
+    if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
+  }
+  return undefined;
+}
+
+const callCount = option('calls', 40);
+const warmup = option('warmup', 2);
+const searchCount = option('searches', 300);
+const contactCount = Math.max(1000, option('contacts', 100_000));
+const traceFile = stringOption('trace');
+const keep = args.includes('--keep');
+/** The most a call may take to show its card and script before it counts as failed. */
+const panelTimeoutMs = 10_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const log = (msg: string) => console.log(`[bench] ${msg}`);
+
+// ---------------------------------------------------------------- clean-up
+
+const cleanups: Array<{ what: string; run: () => Promise<unknown> }> = [];
+let cleaningUp: Promise<void> | undefined;
+function atCleanup(what: string, run: () => Promise<unknown>): void {
+  cleanups.push({ what, run });
+}
+function cleanUp(): Promise<void> {
+  cleaningUp ??= (async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c.run();
+      } catch (e) {
+        console.error(`[bench] clean-up (${c.what}) failed: ${(e as Error).message}`);
+      }
+    }
+  })();
+  return cleaningUp;
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    console.error(`[bench] ${sig}: stopping what the benchmark started…`);
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------- generated contacts (scripts/bench/contacts.ts)
+
+/** What agents type in the type-ahead box (as directory.bench.ts: prefixes, other words, digits, company/tag). */
+function typeAheadTexts(contacts: readonly Contact[], count: number): Array<{ kind: string; text: string }> {
+  return Array.from({ length: count }, () => {
+    const c = contacts[int(contacts.length)]!;
+    const words = c.name.split(' ');
+    switch (int(4)) {
+      case 0:
+        return { kind: 'name, 1-5 chars', text: c.name.slice(0, 1 + int(5)) };
+      case 1:
+        return { kind: 'other word, 1-5 chars', text: pick(words.slice(1)).slice(0, 1 + int(5)) };
+      case 2: {
+        const d = pick(c.numbers).slice(2);
+        const start = int(5);
+        return { kind: 'digits fragment', text: d.slice(start, start + 3 + int(5)) };
+      }
+      default:
+        return { kind: 'company/tag', text: pick([...companies, ...tagsPool]).slice(0, 2 + int(4)) };
+    }
+  });
+}
+
+// ---------------------------------------------------------------- the call script
+
+const scriptId = 'bench-panel';
+/** The first phrase once the card is there: "{greeting}, <name>! …"; the greeting depends on the hour. */
+const phraseAfterName = '! Bench line, how can I help?';
+const benchScript = `# Written by scripts/bench/side-panel.ts
+id: ${scriptId}
+title: Bench panel line
+language: en
+match:
+  dialled: ["1000"]
+lines:
+  - number: "1000"
+    company: Bench Dental
+    business: dental clinic
+pages:
+  - id: greeting
+    title: Greeting
+    stage: greeting
+    blocks:
+      - say: '{greeting}, {client.name|"there"}${phraseAfterName}'
+      - question:
+          id: purpose
+          text: What does the caller need?
+          options:
+            - { id: appointment, label: An appointment, next: booking }
+            - { id: colleague, label: A colleague }
+  - id: booking
+    title: Booking
+    stage: request
+    blocks:
+      - question: { id: when, text: When would suit them?, kind: open }
+`;
+
+// ---------------------------------------------------------------- in the page
+
+/**
+ * Installed with addInitScript, before the app's own scripts (a string: what tsx compiles may
+ * reference helpers that do not exist in the page). Every stamp is performance.now().
+ */
+const pageScript = String.raw`(() => {
+  if (window.__panelBench) return;
+  const now = () => performance.now();
+
+  // When each INVITE reaches the SIP engine, by Call-ID: this listener is added in the WebSocket's
+  // constructor, so it runs just before the handler JsSIP sets afterwards, in the same task.
+  const invites = new Map();
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...a) {
+      super(...a);
+      this.addEventListener('message', (ev) => {
+        if (typeof ev.data !== 'string' || !ev.data.startsWith('INVITE ')) return;
+        const t = now();
+        const id = /^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)/im.exec(ev.data);
+        if (id && !invites.has(id[1])) invites.set(id[1], t);
+      });
+    }
+  };
+
+  let armed = null;
+  const labelled = (selector, label) => {
+    for (const el of document.querySelectorAll(selector)) if (el.getAttribute('aria-label') === label) return el;
+    return null;
+  };
+  function check() {
+    const a = armed;
+    if (!a || a.dom !== undefined) return;
+    const t = now();
+    if (a.ringing === undefined && document.querySelector('article[data-phase="ringing-in"]')) a.ringing = t;
+    if (!labelled('article', a.cardLabel)) return;
+    const script = labelled('section', 'Call script');
+    if (!script || !(script.textContent || '').includes(a.phrase)) return;
+    a.dom = t;
+    requestAnimationFrame(() => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => { a.painted = now(); a.finish(); };
+      ch.port2.postMessage(null);
+    });
+  }
+  new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+
+  let bridge = null;
+  let nextId = 1;
+  const pending = new Map();
+  const call = (channel, input) => {
+    const id = nextId++;
+    return new Promise((resolve) => {
+      pending.set(id, resolve);
+      bridge.send(JSON.stringify({ t: 'call', id, channel, input }));
+    });
+  };
+
+  window.__panelBench = {
+    /** Watches for one call's ringing article, client card and script phrase. */
+    arm(cardLabel, phrase, timeoutMs) {
+      const a = { cardLabel, phrase };
+      a.done = new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          const panel = labelled('section', 'Caller');
+          a.timedOut = true;
+          a.panelText = panel ? (panel.textContent || '').slice(0, 300) : '(no side panel)';
+          a.finish();
+        }, timeoutMs);
+        a.finish = () => {
+          clearTimeout(timer);
+          resolve({ ringing: a.ringing, dom: a.dom, painted: a.painted, timedOut: a.timedOut, panelText: a.panelText });
+        };
+      });
+      armed = a;
+      check();
+    },
+    result() {
+      return armed.done;
+    },
+    invite(callId) {
+      return invites.get(callId) ?? null;
+    },
+    /** Dismisses ended calls and waits until no call shows and the panel is empty again. */
+    async waitIdle(timeoutMs) {
+      armed = null;
+      const deadline = now() + timeoutMs;
+      for (;;) {
+        for (const b of document.querySelectorAll('article[data-phase="ended"] button')) if ((b.textContent || '').trim() === 'Dismiss') b.click();
+        if (!document.querySelector('article[data-phase]') && document.querySelector('.side-panel__empty')) return true;
+        if (now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    /** A WebSocket of the benchmark's own to the host's bridge (the page's origin, as the app's). */
+    openBridge() {
+      return new Promise((resolve, reject) => {
+        const url = new URL('/bridge', location.href);
+        url.protocol = 'ws:';
+        const ws = new NativeWebSocket(url.toString());
+        ws.onopen = () => { bridge = ws; resolve(true); };
+        ws.onerror = () => reject(new Error('cannot open the bridge WebSocket'));
+        ws.onmessage = (ev) => {
+          const f = JSON.parse(String(ev.data));
+          if (f.t !== 'result') return;
+          pending.get(f.id)?.(f.result);
+          pending.delete(f.id);
+        };
+      });
+    },
+    async scriptIds() {
+      const r = await call('frontdesk:scripts.list', undefined);
+      return r.ok ? { ids: r.value.scripts.map((s) => s.id), problems: r.value.problems.map((p) => p.text) } : { ids: [], problems: [r.error.message] };
+    },
+    async search(texts, limit) {
+      const out = [];
+      for (const text of texts) {
+        const start = now();
+        const r = await call('frontdesk:directory.search', { text, limit });
+        out.push({ ms: now() - start, hits: r.ok ? r.value.length : -1, error: r.ok ? undefined : r.error.code + ': ' + r.error.message });
+      }
+      return out;
+    },
+  };
+})();`;
+
+interface PanelStamps {
+  ringing?: number;
+  dom?: number;
+  painted?: number;
+  timedOut?: boolean;
+  panelText?: string;
+}
+
+const evalPage = <T>(page: Page, expression: string): Promise<T> => page.evaluate(expression) as Promise<T>;
+
+// ---------------------------------------------------------------- the host, in a process of its own
+
+async function startFrontdeskHost(dir: string, dataDir: string): Promise<string> {
+  const provisioningFile = writeLabProvisioning('1000', path.join(dir, 'provisioning.json'), { settings: { defaultRegion: 'RU', autoAnswer: false } });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'main/host/cli.ts')], {
+    cwd: root,
+    env: { ...process.env, FRONTDESK_PROVISIONING: provisioningFile, FRONTDESK_DATA_DIR: dataDir, FRONTDESK_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  atCleanup('Frontdesk host', async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    if ((await Promise.race([exited, sleep(3000).then(() => 'late')])) === 'late') child.kill('SIGKILL');
+  });
+  let out = '';
+  const logFile = fs.createWriteStream(path.join(dir, 'host.log'));
+  const collect = (d: Buffer) => {
+    out += d.toString();
+    logFile.write(d);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the Frontdesk host did not start:\n${out}`)), 30_000);
+    child.stdout!.on('data', () => {
+      const m = /Frontdesk is serving at (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the Frontdesk host exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- figures
+
+interface Summary {
+  n: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/** Quantile by linear interpolation between closest ranks (numpy's default). */
+function quantile(sorted: number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+function summarize(values: Array<number | undefined>): Summary | undefined {
+  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  return { n: v.length, p50: quantile(v, 0.5), p95: quantile(v, 0.95), max: v.at(-1)! };
+}
+
+const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+const between = (a: number | undefined | null, b: number | undefined) => (a != null && b !== undefined ? b - a : undefined);
+
+function table(rows: Array<{ label: string; s: Summary | undefined; goalMs?: number }>): string[] {
+  const w = Math.max(...rows.map((r) => r.label.length));
+  const num = (x: number | undefined) => (x === undefined ? 'n/a' : ms(x)).padStart(7);
+  const head = `${'what'.padEnd(w)}  ${'n'.padStart(4)}  ${'p50'.padStart(7)}  ${'p95'.padStart(7)}  ${'max'.padStart(7)}  goal (p95)`;
+  return [
+    head,
+    ...rows.map((r) => {
+      const goal = r.goalMs === undefined ? '' : `≤ ${r.goalMs}${r.s ? (r.s.p95 <= r.goalMs ? ' met' : ' NOT met') : ''}`;
+      return `${r.label.padEnd(w)}  ${String(r.s?.n ?? 0).padStart(4)}  ${num(r.s?.p50)}  ${num(r.s?.p95)}  ${num(r.s?.max)}  ${goal}`;
+    }),
+  ];
+}
+
+// ---------------------------------------------------------------- main
+
+interface CallSample {
+  caller: string;
+  stamps: PanelStamps;
+  /** The INVITE at the SIP engine (page clock), null when no frame with its Call-ID was seen. */
+  invite: number | null;
+}
+
+async function main(): Promise<void> {
+  if (canUseNamespace() && !insideNamespace()) {
+    console.error(`Run the benchmark inside the lab's namespace (${labNetnsName()}): npm run bench:panel`);
+    process.exit(2);
+  }
+  if (!fs.existsSync(path.join(root, 'dist/renderer/index.html'))) {
+    console.error('the renderer is not built: run "npm run build -- --quiet" first');
+    process.exit(2);
+  }
+  const startedAt = new Date();
+  const loadBefore = os.loadavg()[0]!;
+  const benchDir = path.join(labStateDir(), 'bench', runName('side-panel'));
+  const dataDir = path.join(benchDir, 'data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (!keep) atCleanup('bench data', async () => fs.rmSync(benchDir, { recursive: true, force: true }));
+
+  // 1. contacts → CSV → importCsv into the data folder's directory.db
+  const { contacts, csv } = generateContacts(contactCount);
+  const dbFile = path.join(dataDir, 'directory.db');
+  const seeding = new DirectoryService(dbFile, { defaultRegion: 'RU' });
+  const importStart = performance.now();
+  const preview = previewCsv(csv);
+  const imported = importCsv(csv, preview.guessedMapping, seeding);
+  const importMs = performance.now() - importStart;
+  const clientCount = seeding.count();
+  log(`imported ${contactCount} CSV rows in ${(importMs / 1000).toFixed(1)} s; ${clientCount} clients`);
+
+  // Callers: generated contacts whose number finds exactly one client, that client being them.
+  const callers: Array<{ number: string; name: string }> = [];
+  const used = new Set<string>();
+  for (let guard = 0; callers.length < warmup + callCount && guard < 100_000; guard++) {
+    const c = contacts[int(contacts.length)]!;
+    const number = pick(c.numbers);
+    if (used.has(number)) continue;
+    const found = seeding.findByNumber(number);
+    if (found.length !== 1 || found[0]!.name !== c.name) continue;
+    used.add(number);
+    callers.push({ number, name: c.name });
+  }
+  seeding.close();
+
+  // 2. the script, the lab, the host, Chromium
+  fs.mkdirSync(path.join(dataDir, 'call-scripts'), { recursive: true });
+  fs.writeFileSync(path.join(dataDir, 'call-scripts', `${scriptId}.yaml`), benchScript);
+  const lab = await startLab({ log });
+  if (!lab.alreadyRunning) atCleanup('lab', () => stopLab({ log }));
+  else await clearRegistrations().catch(() => undefined);
+  const hostUrl = await startFrontdeskHost(benchDir, dataDir);
+
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs({ fakeMedia: true }) });
+  atCleanup('Chromium', () => browser.close());
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  atCleanup('page', async () => {
+    // Leaving the page unregisters (pagehide), so the lab forks no later call to a dead contact.
+    await page.goto('about:blank').catch(() => undefined);
+    await context.close().catch(() => undefined);
+  });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.addInitScript({ content: pageScript });
+  await page.goto(hostUrl);
+  await page.getByRole('status', { name: 'Registration' }).filter({ hasText: 'Registered as 1000' }).waitFor({ timeout: 30_000 });
+  await evalPage(page, 'window.__panelBench.openBridge()');
+  const library = await evalPage<{ ids: string[]; problems: string[] }>(page, 'window.__panelBench.scriptIds()');
+  if (!library.ids.includes(scriptId)) throw new Error(`the bench script was not loaded: ${library.problems.join('; ') || 'no problem reported'}`);
+  log(`Frontdesk (host ${hostUrl}) registered as 1000 in headless Chromium`);
+
+  // 3. the calls
+  const samples: CallSample[] = [];
+  const failures: string[] = [];
+  log(`${callers.length} calls to 1000 (${warmup} warm-up), each cancelled by the caller once measured`);
+  for (let i = 0; i < callers.length; i++) {
+    const caller = callers[i]!;
+    if (!(await evalPage<boolean>(page, 'window.__panelBench.waitIdle(15000)'))) log(`call ${i + 1}: the panel did not clear within 15 s`);
+    await sleep(300); // the previous call's record and history refresh settle
+    if (traceFile && i === warmup) await browser.startTracing(page, { path: traceFile });
+    await evalPage(page, `window.__panelBench.arm(${JSON.stringify(`Client card: ${caller.name}`)}, ${JSON.stringify(`, ${caller.name}${phraseAfterName}`)}, ${panelTimeoutMs})`);
+    const call = placeCall({ from: caller.number, to: '1000', cancelAfterMs: 20_000 });
+    const stamps = await evalPage<PanelStamps>(page, 'window.__panelBench.result()');
+    const result = await call.stop();
+    const invite = await evalPage<number | null>(page, `window.__panelBench.invite(${JSON.stringify(call.callId)})`);
+    if (i < warmup) continue;
+    samples.push({ caller: caller.number, stamps, invite });
+    if (stamps.timedOut) failures.push(`${caller.number} (${caller.name}): no card + script within ${panelTimeoutMs} ms; panel: ${stamps.panelText ?? ''}`);
+    else if (invite === null) failures.push(`${caller.number}: no INVITE with Call-ID ${call.callId} seen on the page's WebSocket`);
+    if (result.code !== 487) failures.push(`${caller.number}: the call ended with ${result.code || 'no final answer'} ${result.reason} (expected 487 after CANCEL)`);
+    if ((i + 1 - warmup) % 10 === 0) log(`  ${i + 1 - warmup}/${callCount}`);
+  }
+  if (traceFile && callers.length > warmup) await browser.stopTracing();
+  await evalPage(page, 'window.__panelBench.waitIdle(15000)');
+
+  // 4. type-ahead
+  const warmTexts = typeAheadTexts(contacts, 30);
+  const texts = typeAheadTexts(contacts, searchCount);
+  await evalPage(page, `window.__panelBench.search(${JSON.stringify(warmTexts.map((t) => t.text))}, 20)`);
+  const viaBridge = await evalPage<Array<{ ms: number; hits: number; error?: string }>>(page, `window.__panelBench.search(${JSON.stringify(texts.map((t) => t.text))}, 20)`);
+  const directory = new DirectoryService(dbFile, { defaultRegion: 'RU' });
+  const inProcess = texts.map(({ text }) => {
+    const t = performance.now();
+    const found = directory.search({ text, limit: 20 });
+    return { ms: performance.now() - t, hits: found.length };
+  });
+  directory.close();
+  for (const e of viaBridge.filter((s) => s.error).slice(0, 5)) failures.push(`bridge search: ${e.error}`);
+  const hitMismatch = viaBridge.filter((s, i) => !s.error && s.hits !== inProcess[i]!.hits).length;
+  if (hitMismatch) failures.push(`${hitMismatch} searches found a different number of clients over the bridge and in this process`);
+
+  // 5. figures
+  const cpus = os.cpus();
+  const measured = samples.filter((s) => !s.stamps.timedOut);
+  const st = (f: (s: CallSample) => number | undefined) => summarize(measured.map(f));
+  console.log('');
+  console.log(`Side panel benchmark — ${startedAt.toISOString()}`);
+  console.log(`  ${cpus.length} cores × ${cpus[0]?.model.trim() ?? '?'}; load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${os.loadavg()[0]!.toFixed(2)}`);
+  console.log(`  ${os.type()} ${os.release()}; Node ${process.version}; Chromium ${browser.version()} headless; lab: ${lab.netDescription}`);
+  console.log('');
+  console.log(`Import: ${contactCount} CSV rows (generated by scripts/bench/contacts.ts, ${(csv.length / 1024 / 1024).toFixed(1)} M characters): previewCsv + importCsv ${(importMs / 1000).toFixed(1)} s = ${Math.round(contactCount / (importMs / 1000))} rows/s`);
+  console.log(`  ${imported.imported} imported, ${imported.merged.length} merged (a generated number that repeated), ${imported.skipped.length} skipped; ${clientCount} clients`);
+  console.log('');
+  console.log(`Card + script while it rings: ${measured.length}/${samples.length} calls from callers in the directory (after ${warmup} warm-up), one at a time. ms.`);
+  for (const line of table([
+    { label: 'INVITE at the SIP engine → card + script painted', s: st((s) => between(s.invite, s.stamps.painted)), goalMs: 30 },
+    { label: '  INVITE → ringing call in the DOM', s: st((s) => between(s.invite, s.stamps.ringing)) },
+    { label: '  ringing call → card + script in the DOM', s: st((s) => between(s.stamps.ringing, s.stamps.dom)) },
+    { label: '  card + script in the DOM → painted', s: st((s) => between(s.stamps.dom, s.stamps.painted)) },
+  ]))
+    console.log(`  ${line}`);
+  console.log('');
+  console.log(`Type-ahead: ${searchCount} searches { text, limit: 20 } (name prefixes, other words, digit fragments, company/tag), one at a time. ms.`);
+  for (const line of table([
+    { label: 'page → bridge → directory.search → page', s: summarize(viaBridge.filter((s) => !s.error).map((s) => s.ms)), goalMs: 10 },
+    { label: 'DirectoryService.search alone (this process)', s: summarize(inProcess.map((s) => s.ms)), goalMs: 10 },
+  ]))
+    console.log(`  ${line}`);
+  for (const kind of [...new Set(texts.map((t) => t.kind))].sort()) {
+    const idx = texts.flatMap((t, i) => (t.kind === kind ? [i] : []));
+    const b = summarize(idx.map((i) => viaBridge[i]?.ms));
+    const p = summarize(idx.map((i) => inProcess[i]!.ms));
+    console.log(`    ${kind.padEnd(22)} n=${String(idx.length).padStart(3)}  bridge p50/p95 ${b ? `${ms(b.p50)}/${ms(b.p95)}` : 'n/a'}  alone p50/p95 ${p ? `${ms(p.p50)}/${ms(p.p95)}` : 'n/a'}`);
+  }
+  console.log('');
+  console.log('"painted": a MessageChannel task queued from the first requestAnimationFrame after card and script are in the DOM.');
+  console.log('p95 by linear interpolation. The host (the services) runs in a process of its own, as the Electron main process does.');
+  if (traceFile) console.log(`Chrome trace of the measured calls: ${traceFile} (tracing slows the page: these figures are not comparable)`);
+  if (pageErrors.length) console.log(`page errors: ${pageErrors.slice(0, 5).join(' | ')}`);
+  if (failures.length) {
+    console.log('');
+    console.log(`Problems (${failures.length}):`);
+    for (const f of failures.slice(0, 20)) console.log(`  ${f}`);
+  }
+  console.log('');
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (e) {
+  console.error(`[bench] failed: ${(e as Error).stack ?? String(e)}`);
+  exitCode = 1;
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);
