@@ -112,6 +112,13 @@ export interface PlaceCallOptions {
   /** More -key values for the scenario. */
   keys?: Record<string, string | number>;
   /**
+   * More INVITE headers, as a PBX adds them before the call reaches the desk, e.g.
+   * `{ 'X-IVR-Choice': '2', 'X-Queue': 'sales', 'X-Lead-Id': 'L-1042' }` (on the first INVITE, not
+   * on a transfer's). Names must be SIP tokens other than the headers the scenario writes itself,
+   * values one line of text (see sipHeaderLines): anything else throws before SIPp starts.
+   */
+  headers?: Record<string, string>;
+  /**
    * Collide when the far end (Frontdesk holding the call) re-INVITEs: answer the first
    * `reinviteFailures` re-INVITEs with this code (491 glare, 500 with Retry-After: 1, 488),
    * then accept later ones. The call stays up.
@@ -312,6 +319,28 @@ export function callOutcome(messages: SipTraceMessage[]): CallOutcome {
   const end = ended === 'remote-bye' ? byeIn : ended === 'local-bye' ? byeOut : undefined;
   if (end) r.endedAt = end.time;
   return r;
+}
+
+/** Headers the UAC scenarios write themselves (full and compact names). */
+const scenarioHeaders = new Set(
+  ['via', 'from', 'to', 'call-id', 'cseq', 'contact', 'max-forwards', 'user-agent', 'allow', 'content-type', 'content-length', 'authorization', 'proxy-authorization', 'route', 'v', 'f', 't', 'i', 'm', 'c', 'l'],
+);
+
+/**
+ * `placeCall`'s `headers` as "Name: value" lines for the scenario's `extra_hdrs`. SIPp inserts a
+ * key's value verbatim, so a value with a line break would add SIP lines of its own: names must be
+ * RFC 3261 tokens that the scenario does not already write, values one line of text (no control
+ * characters, at most 1000 characters).
+ */
+export function sipHeaderLines(headers: Readonly<Record<string, string>> = {}): string[] {
+  return Object.entries(headers).map(([name, value]) => {
+    if (!/^[A-Za-z0-9!%*+.`'~_-]{1,100}$/.test(name)) throw new Error(`placeCall: header name ${JSON.stringify(name)} is not a SIP token`);
+    if (scenarioHeaders.has(name.toLowerCase())) throw new Error(`placeCall: header ${name} is written by the scenario itself`);
+    if (typeof value !== 'string' || value.length > 1000 || /[\p{Cc}\u2028\u2029]/u.test(value) || value.trim() !== value || value === '') {
+      throw new Error(`placeCall: header ${name}: ${JSON.stringify(value)} must be one line of text without control characters or surrounding spaces (at most 1000 characters)`);
+    }
+    return `${name}: ${value}`;
+  });
 }
 
 /** SIPp keys for `reinviteReply` / `reinviteFailures` (uac.xml and uas.xml). */
@@ -660,6 +689,7 @@ export function placeCall(opts: PlaceCallOptions): PlacedCall {
   const runDirName = runName(`call-${opts.to.replace(/[^A-Za-z0-9]/g, '')}`);
   const collide = reinviteKeys(opts, 'placeCall');
   const refer = referKeys(opts, `sip:${fromUser}@${fromDomain}`, 'placeCall');
+  const pbxHeaders = sipHeaderLines(opts.headers);
   const mediaPort = pickMediaPort();
   const userAgent = 'User-Agent: Frontdesk lab caller (SIPp)';
   const baseKeys = {
@@ -682,7 +712,7 @@ export function placeCall(opts: PlaceCallOptions): PlacedCall {
     ...over,
   });
 
-  const first = new UacLeg(spec({ name: runDirName, callId: firstCallId, service: opts.to, ruri: `sip:${opts.to}@${labDomain}` }));
+  const first = new UacLeg(spec({ name: runDirName, callId: firstCallId, service: opts.to, ruri: `sip:${opts.to}@${labDomain}`, extraHdrs: [userAgent, ...pbxHeaders] }));
   const legs: UacLeg[] = [first];
   fs.writeFileSync(`${first.run.dir}/call.json`, `${JSON.stringify({ callId: firstCallId, ...opts, asExtension: auth?.user, mediaPort }, null, 2)}\n`);
   // (a relaunch on another SIP port writes to the same run directory and trace)

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alawTone, alawWav, linearToAlaw } from './audio';
 import { bdecode, bencode } from './bencode';
-import { callOutcome, hangupRequest, receivedCalls, receivedTextMessages } from './caller';
+import { callOutcome, hangupRequest, receivedCalls, receivedTextMessages, sipHeaderLines } from './caller';
 import { labAccounts, labDomain, labWsUrl } from './config';
 import { generateKamailioConfig, kamailioBinary, writeKamailioConfig } from './kamailio';
 import { labNetnsName } from './netns';
@@ -287,6 +287,29 @@ describe('SIPp trace parsing', () => {
   it('builds the HANGUP control request the scenarios listen for', () => {
     const m = parseSippTrace(trace(['sent', hangupRequest('abc@127.0.0.1', 20001)]))[0]!;
     expect(m).toMatchObject({ method: 'HANGUP', callId: 'abc@127.0.0.1', requestUri: 'sip:hangup@127.0.0.1:20001' });
+  });
+});
+
+describe('extra INVITE headers of the lab caller', () => {
+  it('are "Name: value" lines for the scenario, none when there are none', () => {
+    expect(sipHeaderLines({ 'X-IVR-Choice': '2', 'X-Queue': 'sales', 'X-Campaign': 'Весна 2026' })).toEqual(['X-IVR-Choice: 2', 'X-Queue: sales', 'X-Campaign: Весна 2026']);
+    expect(sipHeaderLines({})).toEqual([]);
+    expect(sipHeaderLines()).toEqual([]);
+  });
+
+  it('refuse anything that would add SIP lines or change what the scenario writes', () => {
+    expect(() => sipHeaderLines({ 'X-Lead-Id': 'L-1\r\nVia: SIP/2.0/UDP evil' })).toThrow(/X-Lead-Id.*one line/);
+    expect(() => sipHeaderLines({ 'X-Lead-Id': 'L-1\nBye' })).toThrow(/one line/);
+    expect(() => sipHeaderLines({ 'X-Note': 'a\u0000b' })).toThrow(/control characters/);
+    expect(() => sipHeaderLines({ 'X-Note': 'a\u2028b' })).toThrow(/one line/);
+    expect(() => sipHeaderLines({ 'X-Note': ' padded' })).toThrow(/surrounding spaces/);
+    expect(() => sipHeaderLines({ 'X-Note': '' })).toThrow(/X-Note/);
+    expect(() => sipHeaderLines({ 'X-Note': 'x'.repeat(1001) })).toThrow(/1000/);
+    expect(() => sipHeaderLines({ 'X-Bad: 1\r\nX-Other': '2' })).toThrow(/not a SIP token/);
+    expect(() => sipHeaderLines({ 'X Queue': 'sales' })).toThrow(/not a SIP token/);
+    expect(() => sipHeaderLines({ 'Call-ID': 'mine' })).toThrow(/written by the scenario/);
+    expect(() => sipHeaderLines({ i: 'mine' })).toThrow(/written by the scenario/);
+    expect(() => sipHeaderLines({ 'content-length': '0' })).toThrow(/written by the scenario/);
   });
 });
 
