@@ -400,6 +400,28 @@ describe('chooseScript', () => {
     expect(choose({ now: new Date(2025, 0, 11, 12, 0) })?.reason).toBe('Time window Sat, Sun all day (now Sat 12:00)');
   });
 
+  it('what came before the call: the IVR choice, queue or campaign the PBX sent, any case, numbers as text', () => {
+    const ivrSales = script({ id: 'ivr-sales', priority: 25, match: { ivrChoice: 2, queue: ['Sales', 'sales-2'] }, pages: oneLine });
+    const spring = script({ id: 'spring', priority: 5, match: { campaign: 'Весна' }, pages: oneLine });
+    const scripts = [fallback, reception, ivrSales, spring];
+    const both = choose({ dialled: '1000', ivrChoice: '2', queue: ' SALES ' }, scripts);
+    expect(both?.script.id).toBe('ivr-sales');
+    expect(both?.reason).toBe('IVR choice "2", queue "SALES"');
+    // Every condition must hold: the choice alone, or no headers at all, fall through.
+    expect(choose({ dialled: '1000', ivrChoice: '2' }, scripts)?.script.id).toBe('reception');
+    expect(choose({ dialled: '1000', ivrChoice: '1', queue: 'sales' }, scripts)?.script.id).toBe('reception');
+    expect(choose({ dialled: '1000' }, scripts)?.script.id).toBe('reception');
+    expect(choose({ campaign: 'весна' }, scripts)?.reason).toBe('Campaign "весна"');
+    expect(choose({ campaign: null }, scripts)?.script.id).toBe('sales');
+  });
+
+  it('a match on what came before the call is a condition: not allowed on a default script, and checked', () => {
+    const withDefault = validateCallScript({ id: 'x', title: 'X', language: 'en', default: true, match: { queue: 'sales' }, pages: oneLine });
+    expect(withDefault.ok ? [] : withDefault.issues.map((i) => i.message)).toEqual([expect.stringContaining('a default script is chosen when nothing else matches')]);
+    const empty = validateCallScript({ id: 'x', title: 'X', language: 'en', match: { ivrChoice: [] }, pages: oneLine });
+    expect(empty.ok ? [] : empty.issues.map((i) => i.message)).toEqual(['match, ivrChoice: must name at least one value']);
+  });
+
   it('combines the conditions of one script in its reason', () => {
     const both = script({ id: 'both', match: { dialled: ['+7 495 123-45-67'], client: 'returning' }, lines: [{ number: '+74951234567', company: 'Zhemchug Dental' }], pages: oneLine });
     expect(choose({ dialled: '+74951234567', client: 'returning' }, [both])?.reason).toBe('Dialled line +7 495 123-45-67 (Zhemchug Dental), returning client');

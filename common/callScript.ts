@@ -181,6 +181,11 @@ export const TimeWindowSchema = z
 export type TimeWindow = z.output<typeof TimeWindowSchema>;
 
 const tag = text(64).transform((t) => t.toLowerCase());
+/** `ivrChoice: 2`, `queue: sales`, `campaign: [spring, summer]`: one value or a list, numbers read as text. */
+const contextValues = z.preprocess(
+  (v) => (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'number' ? String(x) : x)),
+  z.array(text(200)).min(1, 'must name at least one value'),
+);
 export const scriptDirections = ['inbound', 'outbound', 'any'] as const;
 const MatchSchema = z
   .strictObject({
@@ -210,6 +215,10 @@ const MatchSchema = z
     tags: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(tag).min(1, 'must name at least one tag')).optional(),
     /** Any of these windows. */
     time: z.array(TimeWindowSchema).min(1, 'must list at least one window').optional(),
+    /** What the PBX said before the call rang (headers named in the provisioning's pbxHeaders): any of these values, case does not matter. */
+    ivrChoice: contextValues.optional(),
+    queue: contextValues.optional(),
+    campaign: contextValues.optional(),
   })
   .superRefine((m, ctx) => {
     if (m.source && m.direction === 'inbound') {
@@ -603,7 +612,8 @@ export function crossCheckScript(script: CallScript): ScriptIssue[] {
 }
 
 /** Conditions a default script may not have (its direction it may: a default for outbound calls). */
-const hasConditions = (m: ScriptMatch) => m.dialled !== 'any' || m.client !== 'any' || m.tags !== undefined || m.time !== undefined || m.source !== undefined;
+const hasConditions = (m: ScriptMatch) =>
+  m.dialled !== 'any' || m.client !== 'any' || m.tags !== undefined || m.time !== undefined || m.source !== undefined || callContextKeys.some((k) => m[k] !== undefined);
 
 /** A script as read from a file (any value): the script, or every problem with a path into the data. */
 export function validateCallScript(raw: unknown): { ok: true; script: CallScript } | { ok: false; issues: ScriptIssue[] } {
@@ -677,7 +687,14 @@ export interface ScriptChoiceContext {
   now: Date;
   /** The agent's language: among scripts of equal priority, those in it are tried first. */
   language?: ScriptLanguage | null;
+  /** What the PBX said about the call before it rang (the INVITE's headers, see common/crm.ts extractCallContext). */
+  ivrChoice?: string | null;
+  queue?: string | null;
+  campaign?: string | null;
 }
+
+const callContextKeys = ['ivrChoice', 'queue', 'campaign'] as const;
+const callContextNames: Record<(typeof callContextKeys)[number], string> = { ivrChoice: 'IVR choice', queue: 'queue', campaign: 'campaign' };
 
 export interface ScriptChoice {
   script: CallScript;
@@ -769,6 +786,14 @@ function matchReasons(script: CallScript, context: ScriptChoiceContext, line: Sc
     const window = m.time.find((w) => inTimeWindow(w, context.now));
     if (!window) return null;
     parts.push(`time window ${describeTimeWindow(window)} (now ${dayNames[dayIndex(context.now)]} ${clockOf(context.now)})`);
+  }
+  for (const key of callContextKeys) {
+    const wanted = m[key];
+    if (!wanted) continue;
+    const have = context[key]?.trim().toLowerCase();
+    const hit = have ? wanted.find((w) => w.toLowerCase() === have) : undefined;
+    if (hit === undefined) return null;
+    parts.push(`${callContextNames[key]} "${context[key]!.trim()}"`);
   }
   return parts;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { PbxHeadersConfigSchema } from '../../common/crm';
 import { DirectoryService } from '../../main/services/directory';
 import { placeCall } from '../../scripts/lab/caller';
 import { fakeCrmConfig, startCrmServer } from './support/crmServer';
@@ -168,4 +169,84 @@ test('an unknown caller gets a new-client card in a couple of keystrokes', async
   await expect(card).toContainText('+7 495 765 43 21');
   await expect(card.getByRole('list', { name: 'Tags' })).toContainText('new');
   await call.result;
+});
+
+/** Callers who chose "2" (sales) in the PBX's voice menu get the sales script. */
+const ivrSalesScript = `
+id: ivr-sales
+title: Sales enquiry from the voice menu
+language: en
+priority: 10
+match:
+  dialled: ["1000"]
+  ivrChoice: "2"
+pages:
+  - id: enquiry
+    title: Enquiry
+    stage: clarify
+    blocks:
+      - say: "{greeting}! Sales, {agent.name|\\"front desk\\"} speaking. I can see your request from our website."
+`;
+
+test('what came before the call: the PBX headers of a real INVITE, the web lead from the CRM and the script they pick, while it rings', async ({ agents }) => {
+  const crm = await startCrmServer({
+    clients: [],
+    leads: { 'L-1042': { text: 'Need a quote for 40 office chairs, delivery to Kazan by March', source: 'site form' } },
+  });
+  try {
+    const reception = await agents({
+      user: '1000',
+      provisioning: {
+        crm: fakeCrmConfig(crm.url),
+        // This PBX names its headers its own way; one more header is shown under a label of the admin's.
+        pbxHeaders: PbxHeadersConfigSchema.parse({ ivrChoice: 'X-Menu-Choice', queue: 'X-ACD-Queue', other: { 'X-UTM-Source': 'Ad source' } }),
+      },
+      dataFiles: { 'call-scripts/reception.yaml': receptionScript, 'call-scripts/ivr-sales.yaml': ivrSalesScript },
+    });
+    await expect(reception.registration).toHaveText(/Registered as 1000/);
+    const page = reception.page;
+    const call = placeCall({
+      from: caller.from,
+      to: '1000',
+      cancelAfterMs: 20_000,
+      // As the PBX would add them after its voice menu and queue. X-Queue is not this PBX's queue header: it must not show.
+      headers: { 'X-Menu-Choice': '2', 'X-ACD-Queue': 'sales', 'X-Queue': 'not-this-one', 'X-Lead-Id': 'L-1042', 'X-UTM-Source': 'yandex' },
+    });
+    const ringing = page.getByRole('article', { name: caller.label });
+    await expect(ringing).toContainText('Incoming call');
+
+    const panel = page.getByRole('region', { name: 'Caller' });
+    const before = panel.getByRole('region', { name: 'Before the call' });
+    const field = (label: string) => before.getByRole('term').filter({ hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd[1]');
+    await expect(field('IVR choice')).toHaveText('2');
+    await expect(field('Queue')).toHaveText('sales');
+    await expect(field('Web lead')).toHaveText('L-1042');
+    await expect(field('Ad source')).toHaveText('yandex');
+    await expect(before).not.toContainText('not-this-one');
+    // The request the caller left on the website, fetched from the CRM by the lead id.
+    await expect(before.getByRole('blockquote', { name: 'What the caller left' })).toHaveText('Need a quote for 40 office chairs, delivery to Kazan by March');
+    expect(crm.requests()).toContain('GET /leads/L-1042');
+
+    const script = panel.getByRole('region', { name: 'Call script' });
+    await expect(script).toContainText('Sales enquiry from the voice menu');
+    await expect(script).toContainText('Chosen because: Dialled line 1000 (Zhemchug Dental), IVR choice "2"');
+    await expect(script).toContainText(/Good (morning|afternoon|evening)! Sales, Reception speaking\. I can see your request from our website\./);
+    // All of it while the phone still rings.
+    await expect(ringing).toContainText('Incoming call');
+    await expect(ringing.getByRole('button', { name: 'Answer' })).toBeEnabled();
+    await call.stop();
+    await page.getByRole('button', { name: `Dismiss: ${caller.label}` }).click();
+
+    // Another choice in the menu: the line's own script, and no lead to show.
+    const other = placeCall({ from: caller.from, to: '1000', cancelAfterMs: 20_000, headers: { 'X-Menu-Choice': '1', 'X-ACD-Queue': 'reception' } });
+    await expect(field('IVR choice')).toHaveText('1');
+    await expect(field('Queue')).toHaveText('reception');
+    await expect(before.getByRole('blockquote', { name: 'What the caller left' })).toHaveCount(0);
+    await expect(script).toContainText('Zhemchug Dental reception');
+    await expect(script).toContainText('Chosen because: Dialled line 1000 (Zhemchug Dental)');
+    await expect(script).not.toContainText('IVR choice');
+    await other.stop();
+  } finally {
+    await crm.stop();
+  }
 });

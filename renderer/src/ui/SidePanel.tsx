@@ -12,7 +12,7 @@ import {
   type ScriptRunAction,
 } from '../../../common/callScript';
 import type { Client, ClientPatch } from '../../../common/directory';
-import type { CrmStatus } from '../../../common/crm';
+import { extractCallContext, type CrmStatus } from '../../../common/crm';
 import type { Call } from '../sip/callMachine';
 import { CrmSection, focusedCall } from './CallerPanel';
 import { ClientCard, QuickCreate, useClientMatches } from './ClientCards';
@@ -73,6 +73,8 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
   }
 
   const client = clients?.[0] ?? null;
+  // What the PBX said before the call rang (IVR choice, queue, campaign) picks scripts too.
+  const before = extractCallContext(call.sipHeaders, crmStatus?.pbxHeaders);
   const choice = library
     ? chooseScript(library.scripts, {
         direction: call.direction,
@@ -81,6 +83,9 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
         client: client ? 'returning' : 'new',
         tags: client?.tags ?? [],
         now: new Date(call.startedAt),
+        ivrChoice: before.ivrChoice ?? null,
+        queue: before.queue ?? null,
+        campaign: before.campaign ?? null,
       })
     : null;
   const run = choice ? (runs[call.id]?.scriptId === choice.script.id ? runs[call.id]! : startScriptRun(choice.script, new Date(call.startedAt).toISOString())) : null;
