@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { AudioOut } from './audio';
 import { getFrontdeskApi } from './bridge';
+import { lookUpCallersAsTheyRing } from './callerLookup';
 import { reportEndedCalls } from './callReporter';
 import { followUpMissedWebLeads } from './leadFollowUps';
 import { SipEngine } from './sip/engine';
@@ -16,6 +17,7 @@ const engine = new SipEngine({
 const api = getFrontdeskApi();
 reportEndedCalls(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 followUpMissedWebLeads(engine, api, (message) => console.error(`[frontdesk] ${message}`));
+lookUpCallersAsTheyRing(engine, api);
 
 /** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
 Object.defineProperty(window, 'frontdeskDiagnostics', {

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
+import { flushSync } from 'react-dom';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { Client } from '../../../common/directory';
+import { callerClients, callerKey } from '../callerLookup';
 import type { Call } from '../sip/callMachine';
 import { formatNumber } from './format';
 import { LastCalls } from './LastCalls';
@@ -126,25 +128,27 @@ export function QuickCreate({ api, call, region, onCreated }: { api: FrontdeskAp
   );
 }
 
-/** The directory's cards for a call: looked up the moment it rings; all matches shown. */
+/** The directory's cards for a call: looked up the moment it rings (callerLookup.ts); all matches shown. */
 export function useClientMatches(api: FrontdeskApi, call: Call | null): {
   clients: Client[] | null;
   setClient: (c: Client) => void;
 } {
   const [found, setFound] = useState<{ key: string; clients: Client[] } | null>(null);
-  const key = call ? `${call.id}:${call.subject.number}` : '';
+  const key = call ? callerKey(call) : '';
+  const callId = call?.id ?? '';
   const number = call?.subject.number ?? '';
   useEffect(() => {
     if (!key || !/\d/.test(number)) return;
     let live = true;
-    api.directory.findByNumber({ number }).then(
-      (clients) => live && setFound({ key, clients }),
-      () => live && setFound({ key, clients: [] }),
-    );
+    void callerClients(api, { id: callId, subject: { number } }).then((clients) => {
+      // Drawn in the task that brought the answer, not in a later one: a frame painted in between
+      // would show the ringing call without its card for one more frame.
+      if (live) flushSync(() => setFound({ key, clients }));
+    });
     return () => {
       live = false;
     };
-  }, [api, key, number]);
+  }, [api, key, callId, number]);
   const clients = found && found.key === key ? found.clients : null;
   return {
     clients,

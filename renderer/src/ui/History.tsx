@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { CallLogPage, CallOutcome, CallRecord } from '../../../common/callLog';
 import { formatDuration, formatNumber } from './format';
@@ -15,16 +15,27 @@ const outcomeLabel: Record<CallOutcome, string> = {
   failed: 'Failed',
 };
 
-function when(iso: string): string {
+// Made once: toLocaleString with options builds a formatter on every call, which a list of 100 rows feels.
+const timeFormat = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+const dateTimeFormat = new Intl.DateTimeFormat([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+
+/** "14:05" today, "3 Mar, 14:05" before (`today` is Date#toDateString of now). */
+function when(iso: string, today: string): string {
   const d = new Date(iso);
-  const today = new Date();
-  const sameDay = d.toDateString() === today.toDateString();
-  return sameDay
-    ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  return (d.toDateString() === today ? timeFormat : dateTimeFormat).format(d);
 }
 
-function Row({ record, region, onCallBack }: { record: CallRecord; region: string; onCallBack: (n: string) => void }) {
+type RowProps = { record: CallRecord; region: string; today: string; onCallBack: (n: string) => void };
+const sameRecord = (a: CallRecord, b: CallRecord) => {
+  const keys = Object.keys(a) as (keyof CallRecord)[];
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+};
+
+/**
+ * A row is drawn again only when its call record changed: the history re-renders with every call
+ * state change (the ringing call included), and formatting 100 numbers would delay the side panel.
+ */
+const Row = memo(function Row({ record, region, today, onCallBack }: RowProps) {
   const number = formatNumber(record.remoteNumber, region);
   const who = record.remoteName && record.remoteName !== record.remoteNumber ? `${record.remoteName}, ${number}` : number;
   const unseen = record.outcome === 'missed' && !record.seen;
@@ -34,7 +45,7 @@ function Row({ record, region, onCallBack }: { record: CallRecord; region: strin
     record.transferredTo ? `to ${record.transferredTo}` : null,
     record.transferredFrom ? `handed over by ${record.transferredFrom}` : null,
     record.durationMs !== null ? formatDuration(record.durationMs) : null,
-    when(record.startedAt),
+    when(record.startedAt, today),
   ].filter(Boolean);
   return (
     <li className={`history__row history__row--${record.outcome}${unseen ? ' history__row--unseen' : ''}`} aria-label={`${who}: ${details.join(', ')}`}>
@@ -51,9 +62,15 @@ function Row({ record, region, onCallBack }: { record: CallRecord; region: strin
       </button>
     </li>
   );
-}
+}, (a, b) => a.region === b.region && a.today === b.today && a.onCallBack === b.onCallBack && sameRecord(a.record, b.record));
 
 export function History({ api, region, onCallBack }: { api: FrontdeskApi; region: string; onCallBack: (number: string) => void }) {
+  // The rows get one callback for good (App passes a new one on every render).
+  const callBackRef = useRef(onCallBack);
+  useLayoutEffect(() => {
+    callBackRef.current = onCallBack;
+  });
+  const callBack = useCallback((number: string) => callBackRef.current(number), []);
   const [page, setPage] = useState<CallLogPage | null>(null);
   const [search, setSearch] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -79,6 +96,7 @@ export function History({ api, region, onCallBack }: { api: FrontdeskApi; region
   useEffect(() => api.calls.onChanged(() => load(search)), [api, load, search]);
 
   const missed = page?.missedUnseen ?? 0;
+  const today = new Date().toDateString();
   const markSeen = () => {
     if (missed > 0) void api.calls.markMissedSeen({ through: new Date().toISOString() }).catch(() => undefined);
   };
@@ -107,7 +125,7 @@ export function History({ api, region, onCallBack }: { api: FrontdeskApi; region
       {error && <p role="alert">The history cannot be read: {error}</p>}
       {page && page.records.length === 0 && <p className="history__empty">{search ? 'No calls match.' : 'No calls yet.'}</p>}
       <ul className="history__list" aria-label="Call history">
-        {page?.records.map((r) => <Row key={r.id} record={r} region={region} onCallBack={onCallBack} />)}
+        {page?.records.map((r) => <Row key={r.id} record={r} region={region} today={today} onCallBack={callBack} />)}
       </ul>
     </section>
   );

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import type { FrontdeskApi } from '../../common/contract';
+import type { Client } from '../../common/directory';
+import { callerClients, lookUpCallersAsTheyRing } from './callerLookup';
+import type { Call } from './sip/callMachine';
+import type { SipEngine } from './sip/engine';
+
+function call(id: string, number: string, phase: Call['phase'] = 'ringing-in', direction: Call['direction'] = 'inbound'): Call {
+  return {
+    id,
+    direction,
+    remote: { number, displayName: null },
+    subject: { number, displayName: null },
+    dialled: '1000',
+    sipCallId: `${id}@pbx`,
+    sipHeaders: {},
+    phase,
+    phaseSince: 0,
+    startedAt: 0,
+    answeredAt: null,
+    endedAt: null,
+    endReason: null,
+    endCause: null,
+    muted: false,
+    notice: null,
+    conversationId: id,
+    transfers: 0,
+    consultFor: null,
+    handoff: null,
+    transfer: null,
+    transferredTo: null,
+    replaced: null,
+  };
+}
+
+/** An engine with only what the lookup uses: its calls, and who listens. */
+function fakeEngine() {
+  const listeners = new Set<() => void>();
+  let calls: Call[] = [];
+  const engine = {
+    subscribe: (l: () => void) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    getSnapshot: () => ({ calls: { calls: Object.fromEntries(calls.map((c) => [c.id, c])), order: calls.map((c) => c.id) } }),
+  } as unknown as SipEngine;
+  return {
+    engine,
+    set(next: Call[]) {
+      calls = next;
+      for (const l of listeners) l();
+    },
+  };
+}
+
+function fakeApi(answer: (number: string) => Promise<Client[]>) {
+  const asked: string[] = [];
+  const api = {
+    directory: {
+      findByNumber: ({ number }: { number: string }) => {
+        asked.push(number);
+        return answer(number);
+      },
+    },
+  } as unknown as FrontdeskApi;
+  return { api, asked };
+}
+
+const oleg = { id: 'c1', name: 'Oleg Petrov' } as Client;
+
+describe('looking callers up as they ring', () => {
+  it('asks the directory once per ringing caller, as the engine reports the call, and shares the answer', async () => {
+    const { engine, set } = fakeEngine();
+    const { api, asked } = fakeApi(async () => [oleg]);
+    lookUpCallersAsTheyRing(engine, api);
+    set([call('call-1', '+74951234567')]);
+    expect(asked).toEqual(['+74951234567']); // before anything renders
+    set([call('call-1', '+74951234567'), call('call-2', '1001', 'ringing-in')]);
+    expect(asked).toEqual(['+74951234567', '1001']);
+    // The panel gets the lookup already under way rather than a second one.
+    await expect(callerClients(api, call('call-1', '+74951234567'))).resolves.toEqual([oleg]);
+    expect(asked).toHaveLength(2);
+  });
+
+  it('does not look up calls that do not ring in, or callers without a number; a failed lookup is no card', async () => {
+    const { engine, set } = fakeEngine();
+    const { api, asked } = fakeApi(() => Promise.reject(new Error('services restarting')));
+    lookUpCallersAsTheyRing(engine, api);
+    set([call('call-1', 'anonymous'), call('call-2', '+74951234567', 'dialing', 'outbound')]);
+    expect(asked).toEqual([]);
+    await expect(callerClients(api, call('call-3', '+74957654321'))).resolves.toEqual([]);
+  });
+
+  it('forgets a call\'s lookup with the call, and looks a changed number up again', () => {
+    const { engine, set } = fakeEngine();
+    const { api, asked } = fakeApi(async () => []);
+    lookUpCallersAsTheyRing(engine, api);
+    set([call('call-1', '+74951234567')]);
+    set([]);
+    set([call('call-1', '+74951234567')]);
+    expect(asked).toEqual(['+74951234567', '+74951234567']);
+    set([call('call-1', '+74957654321')]);
+    expect(asked).toEqual(['+74951234567', '+74951234567', '+74957654321']);
+  });
+});

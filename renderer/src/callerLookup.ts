@@ -1,0 +1,50 @@
+import type { FrontdeskApi } from '../../common/contract';
+import type { Client } from '../../common/directory';
+import type { SipEngine } from './sip/engine';
+
+/**
+ * The directory's cards for each caller, asked for the moment the SIP engine reports the call —
+ * inside the INVITE's own task, before React draws the ringing call — so the services' answer is
+ * on its way while the ringing card renders instead of being asked for afterwards (the side panel
+ * then shows card and script one round trip sooner). One lookup per call and number; forgotten
+ * with the call.
+ */
+type Lookups = Map<string, { callId: string; clients: Promise<Client[]> }>;
+const byApi = new WeakMap<FrontdeskApi, Lookups>();
+
+const lookupsOf = (api: FrontdeskApi): Lookups => {
+  let lookups = byApi.get(api);
+  if (!lookups) byApi.set(api, (lookups = new Map()));
+  return lookups;
+};
+
+/** Who a lookup is for: the call and the number of whom it is about (the caller, also on a consultation call). */
+type CallSubject = { id: string; subject: { number: string } };
+
+/** The key of a call's lookup: a call whose subject changes is looked up again. */
+export const callerKey = (call: CallSubject) => `${call.id}:${call.subject.number}`;
+
+/** The clients with the number of whom this call is about (none when the lookup fails): the lookup already under way, or a new one. */
+export function callerClients(api: FrontdeskApi, call: CallSubject): Promise<Client[]> {
+  const lookups = lookupsOf(api);
+  const key = callerKey(call);
+  let entry = lookups.get(key);
+  if (!entry) {
+    entry = { callId: call.id, clients: api.directory.findByNumber({ number: call.subject.number }).catch(() => []) };
+    lookups.set(key, entry);
+  }
+  return entry.clients;
+}
+
+/** Starts the lookup of every new caller with a number as the engine reports the call. */
+export function lookUpCallersAsTheyRing(engine: SipEngine, api: FrontdeskApi): () => void {
+  const lookups = lookupsOf(api);
+  return engine.subscribe(() => {
+    const { calls } = engine.getSnapshot();
+    for (const id of calls.order) {
+      const call = calls.calls[id]!;
+      if (call.direction === 'inbound' && call.phase === 'ringing-in' && /\d/.test(call.subject.number)) void callerClients(api, call);
+    }
+    for (const [key, entry] of lookups) if (!calls.calls[entry.callId]) lookups.delete(key);
+  });
+}
