@@ -14,7 +14,7 @@ import {
   type CallRecordInput,
   type MarkMissedSeen,
 } from '../../common/callLog';
-import { openDatabase, type Database, type Statement } from './sqlite';
+import { openDatabase, prepareCached, type Database, type Statement } from './sqlite';
 import { ScriptRunSchema, type ScriptRun } from '../../common/callScript';
 import { talkedOutcomes, type WrapUp, type WrapUpRange } from '../../common/wrapUp';
 import { WrapUpStore, wrapUpsMigration } from './wrapUps';
@@ -395,12 +395,7 @@ export class CallLogService {
   }
 
   private statement(sql: string): Statement {
-    let stmt = this.cache.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare(sql);
-      this.cache.set(sql, stmt);
-    }
-    return stmt;
+    return prepareCached(this.cache, this.db, sql);
   }
 
   private emit(): void {

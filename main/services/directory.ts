@@ -25,7 +25,7 @@ import {
   type ParsedClientInput,
   type PhoneLabel,
 } from '../../common/directory';
-import { openDatabase, type Database, type Statement } from './sqlite';
+import { openDatabase, prepareCached, type Database, type Statement } from './sqlite';
 
 
 export class DirectoryInputError extends Error {
@@ -892,12 +892,7 @@ export class DirectoryService {
   }
 
   private statement(sql: string): Statement {
-    let stmt = this.cache.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare(sql);
-      this.cache.set(sql, stmt);
-    }
-    return stmt;
+    return prepareCached(this.cache, this.db, sql);
   }
 
   private emit(reason: DirectoryChanged['reason'], ids: string[]): void {

@@ -22,7 +22,7 @@ import {
 } from '../../common/reports';
 import type { CallLogService } from './callLog';
 import { csvFile, csvLine, type CsvSeparator, type CsvValue } from './csv';
-import type { Database, Statement } from './sqlite';
+import { prepareCached, type Database, type Statement } from './sqlite';
 
 /**
  * Reports over the call history and what the call-script panel saved on each call (`script_runs`,
@@ -183,12 +183,7 @@ export class ReportsService {
   }
 
   private statement(sql: string): Statement {
-    let stmt = this.cache.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare(sql);
-      this.cache.set(sql, stmt);
-    }
-    return stmt;
+    return prepareCached(this.cache, this.db, sql);
   }
 
   private range(input: unknown): ReportRange & { fromMs: number; toMs: number } {

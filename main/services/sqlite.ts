@@ -37,3 +37,13 @@ export function openDatabase(
   }
   return db;
 }
+
+/** A prepared statement by its SQL text, prepared once per connection and kept in `cache`. */
+export function prepareCached(cache: Map<string, Statement>, db: Database, sql: string): Statement {
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    stmt = db.prepare(sql);
+    cache.set(sql, stmt);
+  }
+  return stmt;
+}

@@ -26,7 +26,7 @@ import {
   type WrapUpRef,
   type WrapUpsChanged,
 } from '../../common/wrapUp';
-import type { Database, Statement } from './sqlite';
+import { prepareCached, type Database, type Statement } from './sqlite';
 
 export class WrapUpInputError extends Error {
   constructor(message: string) {
@@ -642,11 +642,6 @@ export class WrapUpStore {
   }
 
   private statement(sql: string): Statement {
-    let stmt = this.cache.get(sql);
-    if (!stmt) {
-      stmt = this.db.prepare(sql);
-      this.cache.set(sql, stmt);
-    }
-    return stmt;
+    return prepareCached(this.cache, this.db, sql);
   }
 }
