@@ -33,6 +33,15 @@ async function openThree(agents: (o: { user: string }) => Promise<Agent>) {
   return { reception, sales };
 }
 
+/** An outside caller (+7 495 123-45-67, SIPp) rings 1000 and the receptionist answers. */
+async function answerOutsideCall(page: Page, options: Omit<Parameters<typeof placeCall>[0], 'from' | 'to'> = {}) {
+  const call = placeCall({ from: '+74951234567', to: '1000', ...options });
+  const card = page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expect(card).toContainText('Connected');
+  return { call, card };
+}
+
 /** On the receptionist's page: open Transfer on the call, pick Sales, write the reason, and call Sales. */
 async function startWarmTransfer(page: Page, callName: string | RegExp, reason: string) {
   const card = page.getByRole('article', { name: callName });
@@ -102,10 +111,7 @@ test('warm transfer between Frontdesks: the colleague sees the note and the card
 
 test('the colleague declines: the caller is back with the agent, off hold, and a message can be taken', async ({ agents }) => {
   const { reception, sales } = await openThree(agents);
-  const call = placeCall({ from: '+74951234567', to: '1000' });
-  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
-  await card.getByRole('button', { name: 'Answer' }).click();
-  await expect(card).toContainText('Connected');
+  const { call, card } = await answerOutsideCall(reception.page);
 
   await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Delivery date');
   const consultAtSales = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
@@ -127,10 +133,7 @@ test('the colleague declines: the caller is back with the agent, off hold, and a
 
 test('the agent cancels the transfer while the colleague talks: the consultation ends and the caller is resumed', async ({ agents }) => {
   const { reception, sales } = await openThree(agents);
-  const call = placeCall({ from: '+74951234567', to: '1000' });
-  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
-  await card.getByRole('button', { name: 'Answer' }).click();
-  await expect(card).toContainText('Connected');
+  const { call, card } = await answerOutsideCall(reception.page);
   await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Refund');
   await sales.page.getByRole('article', { name: 'Call from Reception, 1000' }).getByRole('button', { name: 'Answer' }).click();
   await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Talking to Sales/);
@@ -150,10 +153,7 @@ test('the colleague does not answer within the configured time: the caller comes
   const sales = await agents({ user: '1001' });
   await expect(reception.registration).toHaveText(/Registered as 1000/);
   await expect(sales.registration).toHaveText(/Registered as 1001/);
-  const call = placeCall({ from: '+74951234567', to: '1000' });
-  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
-  await card.getByRole('button', { name: 'Answer' }).click();
-  await expect(card).toContainText('Connected');
+  const { call, card } = await answerOutsideCall(reception.page);
   await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Contract');
   await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('Incoming call');
 
@@ -167,10 +167,7 @@ test('the colleague does not answer within the configured time: the caller comes
 
 test('the caller hangs up during the consultation: nothing is left ringing and the history says so', async ({ agents }) => {
   const { reception, sales } = await openThree(agents);
-  const call = placeCall({ from: '+74951234567', to: '1000' });
-  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
-  await card.getByRole('button', { name: 'Answer' }).click();
-  await expect(card).toContainText('Connected');
+  const { call, card } = await answerOutsideCall(reception.page);
   await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Complaint');
   await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('Incoming call');
 
@@ -253,10 +250,7 @@ test('the colleague has an ordinary SIP phone: the note arrives as a text messag
 
 test('blind transfer: the caller is sent to the colleague at once and the note reaches the colleague first', async ({ agents }) => {
   const { reception, sales } = await openThree(agents);
-  const call = placeCall({ from: '+74951234567', to: '1000', followRefer: true });
-  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
-  await card.getByRole('button', { name: 'Answer' }).click();
-  await expect(card).toContainText('Connected');
+  const { call, card } = await answerOutsideCall(reception.page, { followRefer: true });
   await card.getByRole('button', { name: 'Transfer' }).click();
   const dialog = reception.page.getByRole('dialog', { name: /^Transfer / });
   await dialog.getByLabel('Colleague (name or extension)').fill('1001');
@@ -277,10 +271,7 @@ test('blind transfer: the caller is sent to the colleague at once and the note r
 
 test("the caller's phone refuses REFER: the agent is told why, and keeps the caller (resumed) after ending the consultation", async ({ agents }) => {
   const { reception, sales } = await openThree(agents);
-  const call = placeCall({ from: '+74951234567', to: '1000', followRefer: true, referReply: 403 });
-  const card = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
-  await card.getByRole('button', { name: 'Answer' }).click();
-  await expect(card).toContainText('Connected');
+  const { call, card } = await answerOutsideCall(reception.page, { followRefer: true, referReply: 403 });
   await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Billing');
   await sales.page.getByRole('article', { name: 'Call from Reception, 1000' }).getByRole('button', { name: 'Answer' }).click();
   await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Talking to Sales/);
