@@ -37,6 +37,7 @@ import { carrierDomain, labDomain, labHost, labSipPort, labStateDir } from '../l
 import { clearRegistrations, startLab, stopLab, waitForRegistration } from '../lab/lab';
 import { canUseNamespace, inLabNet, insideNamespace, labNetnsName } from '../lab/netns';
 import { readSippTrace, runName, sippBinary, startSipp, type SipTraceMessage } from '../lab/sipp';
+import { atCleanup, cleanUp } from './cleanup';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const scenario = path.join(path.dirname(fileURLToPath(import.meta.url)), 'answer-uac.xml');
@@ -75,32 +76,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** This process's clock, ms since the epoch with sub-ms resolution (monotonic since start-up). */
 const nodeNow = () => performance.timeOrigin + performance.now();
 const log = (msg: string) => console.log(`[bench] ${msg}`);
-
-// ---------------------------------------------------------------- clean-up
-
-const cleanups: Array<{ what: string; run: () => Promise<unknown> }> = [];
-let cleaningUp: Promise<void> | undefined;
-function atCleanup(what: string, run: () => Promise<unknown>): void {
-  cleanups.push({ what, run });
-}
-function cleanUp(): Promise<void> {
-  cleaningUp ??= (async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c.run();
-      } catch (e) {
-        console.error(`[bench] clean-up (${c.what}) failed: ${(e as Error).message}`);
-      }
-    }
-  })();
-  return cleaningUp;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`[bench] ${sig}: stopping what the benchmark started…`);
-    void cleanUp().then(() => process.exit(130));
-  });
-}
 
 // ---------------------------------------------------------------- processes
 

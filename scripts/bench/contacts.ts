@@ -71,3 +71,22 @@ export function generateContacts(count: number): { csv: string; contacts: Contac
   }
   return { csv: `${lines.join('\r\n')}\r\n`, contacts };
 }
+
+/** One thing an agent types in the type-ahead box: a name prefix, another word, digits of a number, a company or tag. */
+export function typeAheadText(contacts: readonly Contact[]): { kind: string; text: string } {
+  const c = contacts[int(contacts.length)]!;
+  const words = c.name.split(' ');
+  switch (int(4)) {
+    case 0:
+      return { kind: 'name, 1-5 chars', text: c.name.slice(0, 1 + int(5)) };
+    case 1:
+      return { kind: 'other word, 1-5 chars', text: pick(words.slice(1)).slice(0, 1 + int(5)) };
+    case 2: {
+      const d = pick(c.numbers).slice(2);
+      const start = int(5);
+      return { kind: 'digits fragment', text: d.slice(start, start + 3 + int(5)) };
+    }
+    default:
+      return { kind: 'company/tag', text: pick([...companies, ...tagsPool]).slice(0, 2 + int(4)) };
+  }
+}

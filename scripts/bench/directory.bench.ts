@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DirectoryService } from '../../main/services/directory';
 import { importCsv, previewCsv } from '../../main/services/importers';
-import { companies, generateContacts, int, pick, spell, tagsPool } from './contacts';
+import { generateContacts, int, pick, spell, typeAheadText } from './contacts';
 
 const arg = (name: string, fallback: number) => {
   const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -23,25 +23,6 @@ const searchCount = arg('searches', 500);
 const lookupCount = arg('lookups', 500);
 
 const { csv, contacts } = generateContacts(contactCount);
-
-/** What agents type in the type-ahead box. */
-function makeSearch(): { kind: string; text: string } {
-  const c = contacts[int(contacts.length)]!;
-  const words = c.name.split(' ');
-  switch (int(4)) {
-    case 0:
-      return { kind: 'name, 1-5 chars', text: c.name.slice(0, 1 + int(5)) };
-    case 1:
-      return { kind: 'other word, 1-5 chars', text: pick(words.slice(1)).slice(0, 1 + int(5)) };
-    case 2: {
-      const d = pick(c.numbers).slice(2);
-      const start = int(5);
-      return { kind: 'digits fragment', text: d.slice(start, start + 3 + int(5)) };
-    }
-    default:
-      return { kind: 'company/tag', text: pick([...companies, ...tagsPool]).slice(0, 2 + int(4)) };
-  }
-}
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const ms = (n: number) => `${n.toFixed(2)} ms`;
@@ -82,7 +63,7 @@ try {
   const all: number[] = [];
   const byKind = new Map<string, { times: number[]; hits: number[] }>();
   for (let i = 0; i < searchCount; i++) {
-    const { kind, text } = makeSearch();
+    const { kind, text } = typeAheadText(contacts);
     const start = performance.now();
     const found = directory.search(text, 20);
     const took = performance.now() - start;

@@ -47,7 +47,8 @@ import { labStateDir } from '../lab/config';
 import { clearRegistrations, startLab, stopLab } from '../lab/lab';
 import { canUseNamespace, insideNamespace, labNetnsName } from '../lab/netns';
 import { runName } from '../lab/sipp';
-import { companies, generateContacts, int, pick, tagsPool, type Contact } from './contacts';
+import { generateContacts, int, pick, typeAheadText } from './contacts';
+import { atCleanup, cleanUp } from './cleanup';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -84,55 +85,6 @@ const panelTimeoutMs = 10_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const log = (msg: string) => console.log(`[bench] ${msg}`);
-
-// ---------------------------------------------------------------- clean-up
-
-const cleanups: Array<{ what: string; run: () => Promise<unknown> }> = [];
-let cleaningUp: Promise<void> | undefined;
-function atCleanup(what: string, run: () => Promise<unknown>): void {
-  cleanups.push({ what, run });
-}
-function cleanUp(): Promise<void> {
-  cleaningUp ??= (async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c.run();
-      } catch (e) {
-        console.error(`[bench] clean-up (${c.what}) failed: ${(e as Error).message}`);
-      }
-    }
-  })();
-  return cleaningUp;
-}
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    console.error(`[bench] ${sig}: stopping what the benchmark started…`);
-    void cleanUp().then(() => process.exit(130));
-  });
-}
-
-// ---------------------------------------------------------------- generated contacts (scripts/bench/contacts.ts)
-
-/** What agents type in the type-ahead box (as directory.bench.ts: prefixes, other words, digits, company/tag). */
-function typeAheadTexts(contacts: readonly Contact[], count: number): Array<{ kind: string; text: string }> {
-  return Array.from({ length: count }, () => {
-    const c = contacts[int(contacts.length)]!;
-    const words = c.name.split(' ');
-    switch (int(4)) {
-      case 0:
-        return { kind: 'name, 1-5 chars', text: c.name.slice(0, 1 + int(5)) };
-      case 1:
-        return { kind: 'other word, 1-5 chars', text: pick(words.slice(1)).slice(0, 1 + int(5)) };
-      case 2: {
-        const d = pick(c.numbers).slice(2);
-        const start = int(5);
-        return { kind: 'digits fragment', text: d.slice(start, start + 3 + int(5)) };
-      }
-      default:
-        return { kind: 'company/tag', text: pick([...companies, ...tagsPool]).slice(0, 2 + int(4)) };
-    }
-  });
-}
 
 // ---------------------------------------------------------------- the call script
 
@@ -485,8 +437,8 @@ async function main(): Promise<void> {
   await evalPage(page, 'window.__panelBench.waitIdle(15000)');
 
   // 4. type-ahead
-  const warmTexts = typeAheadTexts(contacts, 30);
-  const texts = typeAheadTexts(contacts, searchCount);
+  const warmTexts = Array.from({ length: 30 }, () => typeAheadText(contacts));
+  const texts = Array.from({ length: searchCount }, () => typeAheadText(contacts));
   await evalPage(page, `window.__panelBench.search(${JSON.stringify(warmTexts.map((t) => t.text))}, 20)`);
   const viaBridge = await evalPage<Array<{ ms: number; hits: number; error?: string }>>(page, `window.__panelBench.search(${JSON.stringify(texts.map((t) => t.text))}, 20)`);
   const directory = new DirectoryService(dbFile, { defaultRegion: 'RU' });
