@@ -29,9 +29,21 @@ export function parseDialString(input: string, region: string): DialTarget {
   return { ok: true, kind: 'number', dial: compact, display: compact };
 }
 
+/** Numbers already formatted, by region and number: the call card, the client cards and the history show the same few numbers on every render. */
+const formatted = new Map<string, string>();
+const FORMATTED_KEPT = 5000;
+
 /** A number as people read it: "+7 495 123 45 67"; extensions and unparseable strings as they are. */
 export function formatNumber(raw: string, region: string): string {
   if (/^\d{1,6}$/.test(raw)) return raw;
-  const parsed = parsePhoneNumberFromString(raw, region as CountryCode);
-  return parsed?.isValid() ? parsed.formatInternational() : raw;
+  const key = `${region}|${raw}`;
+  let text = formatted.get(key);
+  if (text === undefined) {
+    const parsed = parsePhoneNumberFromString(raw, region as CountryCode);
+    text = parsed?.isValid() ? parsed.formatInternational() : raw;
+    // Parsing and formatting take up to a millisecond a number in the renderer; the cache is only ever emptied whole.
+    if (formatted.size >= FORMATTED_KEPT) formatted.clear();
+    formatted.set(key, text);
+  }
+  return text;
 }

@@ -1,70 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FrontdeskApi } from '../../common/contract';
 import type { Client } from '../../common/directory';
 import { callerClients, lookUpCallersAsTheyRing } from './callerLookup';
-import type { Call } from './sip/callMachine';
-import type { SipEngine } from './sip/engine';
-
-function call(id: string, number: string, phase: Call['phase'] = 'ringing-in', direction: Call['direction'] = 'inbound'): Call {
-  return {
-    id,
-    direction,
-    remote: { number, displayName: null },
-    subject: { number, displayName: null },
-    dialled: '1000',
-    sipCallId: `${id}@pbx`,
-    sipHeaders: {},
-    phase,
-    phaseSince: 0,
-    startedAt: 0,
-    answeredAt: null,
-    endedAt: null,
-    endReason: null,
-    endCause: null,
-    muted: false,
-    notice: null,
-    conversationId: id,
-    transfers: 0,
-    consultFor: null,
-    handoff: null,
-    transfer: null,
-    transferredTo: null,
-    replaced: null,
-  };
-}
-
-/** An engine with only what the lookup uses: its calls, and who listens. */
-function fakeEngine() {
-  const listeners = new Set<() => void>();
-  let calls: Call[] = [];
-  const engine = {
-    subscribe: (l: () => void) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    getSnapshot: () => ({ calls: { calls: Object.fromEntries(calls.map((c) => [c.id, c])), order: calls.map((c) => c.id) } }),
-  } as unknown as SipEngine;
-  return {
-    engine,
-    set(next: Call[]) {
-      calls = next;
-      for (const l of listeners) l();
-    },
-  };
-}
-
-function fakeApi(answer: (number: string) => Promise<Client[]>) {
-  const asked: string[] = [];
-  const api = {
-    directory: {
-      findByNumber: ({ number }: { number: string }) => {
-        asked.push(number);
-        return answer(number);
-      },
-    },
-  } as unknown as FrontdeskApi;
-  return { api, asked };
-}
+import { fakeApi, fakeEngine, testCall as call } from './testCalls';
 
 const oleg = { id: 'c1', name: 'Oleg Petrov' } as Client;
 

@@ -9,7 +9,13 @@ import type { SipEngine } from './sip/engine';
  * then shows card and script one round trip sooner). One lookup per call and number; forgotten
  * with the call.
  */
-type Lookups = Map<string, { callId: string; clients: Promise<Client[]> }>;
+type Lookups = Map<string, Lookup>;
+interface Lookup {
+  callId: string;
+  clients: Promise<Client[]>;
+  /** The answer, once it came: what a render can read without waiting for a promise. */
+  settled?: Client[];
+}
 const byApi = new WeakMap<FrontdeskApi, Lookups>();
 
 const lookupsOf = (api: FrontdeskApi): Lookups => {
@@ -30,10 +36,20 @@ export function callerClients(api: FrontdeskApi, call: CallSubject): Promise<Cli
   const key = callerKey(call);
   let entry = lookups.get(key);
   if (!entry) {
-    entry = { callId: call.id, clients: api.directory.findByNumber({ number: call.subject.number }).catch(() => []) };
-    lookups.set(key, entry);
+    const lookup: Lookup = { callId: call.id, clients: Promise.resolve([]) };
+    // Settled before anyone else's then() runs: whoever waits on the lookup can read the answer at once.
+    lookup.clients = api.directory
+      .findByNumber({ number: call.subject.number })
+      .catch(() => [])
+      .then((clients) => (lookup.settled = clients));
+    lookups.set(key, (entry = lookup));
   }
   return entry.clients;
+}
+
+/** The answer of this call's lookup if it has come (none when the lookup failed), undefined while it is on its way or was never asked. */
+export function settledCallerClients(api: FrontdeskApi, call: CallSubject): Client[] | undefined {
+  return byApi.get(api)?.get(callerKey(call))?.settled;
 }
 
 /** Starts the lookup of every new caller with a number as the engine reports the call. */

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { AudioOut } from './audio';
 import { getFrontdeskApi } from './bridge';
 import { lookUpCallersAsTheyRing } from './callerLookup';
+import { presentCalls } from './presentation';
 import { reportEndedCalls } from './callReporter';
 import { followUpMissedWebLeads } from './leadFollowUps';
 import { SipEngine } from './sip/engine';
@@ -18,6 +19,7 @@ const api = getFrontdeskApi();
 reportEndedCalls(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 followUpMissedWebLeads(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 lookUpCallersAsTheyRing(engine, api);
+const view = presentCalls(engine, api);
 
 /** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
 Object.defineProperty(window, 'frontdeskDiagnostics', {
@@ -29,6 +31,6 @@ window.addEventListener('pagehide', () => engine.stop());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App api={api} engine={engine} audio={audio} />
+    <App api={api} engine={engine} view={view} audio={audio} />
   </StrictMode>,
 );

@@ -1,7 +1,7 @@
 /**
  * Side panel benchmark (issue 5, "Side panel"): prints figures, asserts nothing, exits 0.
  *
- *   npm run bench:panel -- [--calls 40] [--warmup 2] [--searches 300] [--contacts 100000] [--trace FILE] [--keep]
+ *   npm run bench:panel -- [--calls 40] [--warmup 2] [--searches 300] [--contacts 100000] [--trace FILE] [--profile FILE] [--keep]
  *   (= npm run build -- --quiet && tsx scripts/lab/cli.ts exec -- tsx scripts/bench/side-panel.ts …)
  *
  * It must run inside the lab's network namespace (Chromium's WebRTC may only ever reach loopback),
@@ -18,6 +18,8 @@
  *     numbers are in the directory (one client each), and stamps in the page, with performance.now():
  *       invite   the INVITE's WebSocket message event (a listener the page's WebSocket gets before
  *                JsSIP's own handler): when the SIP engine receives it;
+ *       lookup   the app's directory.findByNumber for the caller leaving on the bridge's WebSocket,
+ *                and its answer arriving (before the app's own handler sees it);
  *       ringing  the first DOM mutation batch with the ringing call's article (data-phase ringing-in);
  *       dom      the first batch with both the client card ("Client card: <name>") and the "Call
  *                script" region showing its first phrase filled in with the name;
@@ -30,6 +32,7 @@
  *     database in this process (the SQLite part alone);
  *  5. prints the figures and the environment, stops what it started and exits 0.
  * --trace FILE records a Chrome trace (open it in chrome://tracing or Perfetto) of the measured calls.
+ * --profile FILE records the page's JavaScript CPU profile (.cpuprofile, 100 µs sampling) of the measured calls.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -37,7 +40,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from '@playwright/test';
+import { chromium, type CDPSession, type Page } from '@playwright/test';
 import { DirectoryService } from '../../main/services/directory';
 import { importCsv, previewCsv } from '../../main/services/importers';
 import { chromiumArgs, chromiumPath } from '../chromium';
@@ -79,6 +82,7 @@ const warmup = option('warmup', 2);
 const searchCount = option('searches', 300);
 const contactCount = Math.max(1000, option('contacts', 100_000));
 const traceFile = stringOption('trace');
+const profileFile = stringOption('profile');
 const keep = args.includes('--keep');
 /** The most a call may take to show its card and script before it counts as failed. */
 const panelTimeoutMs = 10_000;
@@ -138,11 +142,27 @@ const pageScript = String.raw`(() => {
     constructor(...a) {
       super(...a);
       this.addEventListener('message', (ev) => {
-        if (typeof ev.data !== 'string' || !ev.data.startsWith('INVITE ')) return;
+        if (typeof ev.data !== 'string') return;
+        // The answer to the armed call's directory lookup, as it reaches the app's bridge (browser host).
+        const a = armed;
+        if (a && a.lookupId !== undefined && a.lookupAnswered === undefined && ev.data.startsWith('{') && ev.data.includes('"id":' + a.lookupId + ',')) {
+          const f = JSON.parse(ev.data);
+          if (f.t === 'result' && f.id === a.lookupId) a.lookupAnswered = now();
+        }
+        if (!ev.data.startsWith('INVITE ')) return;
         const t = now();
         const id = /^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)/im.exec(ev.data);
         if (id && !invites.has(id[1])) invites.set(id[1], t);
       });
+    }
+    send(data) {
+      // The armed call's directory lookup leaving the page.
+      const a = armed;
+      if (a && a.lookupAsked === undefined && typeof data === 'string' && data.includes('"frontdesk:directory.findByNumber"')) {
+        a.lookupAsked = now();
+        a.lookupId = JSON.parse(data).id;
+      }
+      return super.send(data);
     }
   };
 
@@ -192,7 +212,7 @@ const pageScript = String.raw`(() => {
         }, timeoutMs);
         a.finish = () => {
           clearTimeout(timer);
-          resolve({ ringing: a.ringing, dom: a.dom, painted: a.painted, timedOut: a.timedOut, panelText: a.panelText });
+          resolve({ lookupAsked: a.lookupAsked, lookupAnswered: a.lookupAnswered, ringing: a.ringing, dom: a.dom, painted: a.painted, timedOut: a.timedOut, panelText: a.panelText });
         };
       });
       armed = a;
@@ -248,6 +268,9 @@ const pageScript = String.raw`(() => {
 })();`;
 
 interface PanelStamps {
+  /** The directory lookup for the caller sent on the bridge's WebSocket, and its answer received. */
+  lookupAsked?: number;
+  lookupAnswered?: number;
   ringing?: number;
   dom?: number;
   painted?: number;
@@ -415,12 +438,19 @@ async function main(): Promise<void> {
   // 3. the calls
   const samples: CallSample[] = [];
   const failures: string[] = [];
+  let profiler: CDPSession | undefined;
   log(`${callers.length} calls to 1000 (${warmup} warm-up), each cancelled by the caller once measured`);
   for (let i = 0; i < callers.length; i++) {
     const caller = callers[i]!;
     if (!(await evalPage<boolean>(page, 'window.__panelBench.waitIdle(15000)'))) log(`call ${i + 1}: the panel did not clear within 15 s`);
     await sleep(300); // the previous call's record and history refresh settle
     if (traceFile && i === warmup) await browser.startTracing(page, { path: traceFile });
+    if (profileFile && i === warmup) {
+      profiler = await page.context().newCDPSession(page);
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.setSamplingInterval', { interval: 100 });
+      await profiler.send('Profiler.start');
+    }
     await evalPage(page, `window.__panelBench.arm(${JSON.stringify(`Client card: ${caller.name}`)}, ${JSON.stringify(`, ${caller.name}${phraseAfterName}`)}, ${panelTimeoutMs})`);
     const call = placeCall({ from: caller.number, to: '1000', cancelAfterMs: 20_000 });
     const stamps = await evalPage<PanelStamps>(page, 'window.__panelBench.result()');
@@ -434,6 +464,11 @@ async function main(): Promise<void> {
     if ((i + 1 - warmup) % 10 === 0) log(`  ${i + 1 - warmup}/${callCount}`);
   }
   if (traceFile && callers.length > warmup) await browser.stopTracing();
+  if (profiler) {
+    const { profile } = await profiler.send('Profiler.stop');
+    fs.writeFileSync(profileFile!, JSON.stringify(profile));
+    await profiler.detach();
+  }
   await evalPage(page, 'window.__panelBench.waitIdle(15000)');
 
   // 4. type-ahead
@@ -467,9 +502,12 @@ async function main(): Promise<void> {
   console.log(`Card + script while it rings: ${measured.length}/${samples.length} calls from callers in the directory (after ${warmup} warm-up), one at a time. ms.`);
   for (const line of table([
     { label: 'INVITE at the SIP engine → card + script painted', s: st((s) => between(s.invite, s.stamps.painted)), goalMs: 30 },
-    { label: '  INVITE → ringing call in the DOM', s: st((s) => between(s.invite, s.stamps.ringing)) },
-    { label: '  ringing call → card + script in the DOM', s: st((s) => between(s.stamps.ringing, s.stamps.dom)) },
+    { label: '  INVITE → directory lookup sent', s: st((s) => between(s.invite, s.stamps.lookupAsked)) },
+    { label: '  lookup sent → answer back in the page', s: st((s) => between(s.stamps.lookupAsked, s.stamps.lookupAnswered)) },
+    { label: '  answer back → card + script in the DOM', s: st((s) => between(s.stamps.lookupAnswered, s.stamps.dom)) },
     { label: '  card + script in the DOM → painted', s: st((s) => between(s.stamps.dom, s.stamps.painted)) },
+    { label: 'INVITE → ringing call in the DOM', s: st((s) => between(s.invite, s.stamps.ringing)) },
+    { label: 'ringing call in the DOM → card + script in the DOM', s: st((s) => between(s.stamps.ringing, s.stamps.dom)) },
   ]))
     console.log(`  ${line}`);
   console.log('');
@@ -488,6 +526,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log('"painted": a MessageChannel task queued from the first requestAnimationFrame after card and script are in the DOM.');
   console.log('p95 by linear interpolation. The host (the services) runs in a process of its own, as the Electron main process does.');
+  if (profileFile) console.log(`JavaScript CPU profile of the measured calls: ${profileFile} (profiling slows the page: these figures are not comparable)`);
   if (traceFile) console.log(`Chrome trace of the measured calls: ${traceFile} (tracing slows the page: these figures are not comparable)`);
   if (pageErrors.length) console.log(`page errors: ${pageErrors.slice(0, 5).join(' | ')}`);
   if (failures.length) {

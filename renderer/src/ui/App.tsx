@@ -4,6 +4,7 @@ import type { SettingsView } from '../../../common/settings';
 import type { AudioOut } from '../audio';
 import { liveCalls, type Call } from '../sip/callMachine';
 import type { EngineSnapshot, SipEngine } from '../sip/engine';
+import type { CallView } from '../presentation';
 import { parseDialString } from '../../../common/phone';
 import { endLabel, formatDuration, formatNumber, phaseLabel } from './format';
 import { SettingsPanel } from './SettingsPanel';
@@ -18,6 +19,8 @@ import { Reports } from './Reports';
 interface Props {
   api: FrontdeskApi;
   engine: SipEngine;
+  /** What to draw: the engine's snapshot, a ringing call held back for its caller's card (presentation.ts). */
+  view: CallView;
   audio: AudioOut;
 }
 
@@ -110,7 +113,9 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
     // Ringing takes the focus only when the agent is not typing somewhere.
     const active = document.activeElement;
     const typing = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement;
-    if (focusAnswer && call.phase === 'ringing-in' && !typing) answerRef.current?.focus();
+    // preventScroll: the ringing call stands first, in view; scrolling it into view would lay the
+    // whole window out there and then, before the frame that shows the call and its card.
+    if (focusAnswer && call.phase === 'ringing-in' && !typing) answerRef.current?.focus({ preventScroll: true });
   }, [call.phase, focusAnswer]);
 
   const [keypad, setKeypad] = useState(false);
@@ -277,8 +282,8 @@ function Dialer({ engine, disabled, region }: { engine: SipEngine; disabled: boo
   );
 }
 
-export function App({ api, engine, audio }: Props) {
-  const snapshot = useSyncExternalStore(engine.subscribe, engine.getSnapshot);
+export function App({ api, engine, view, audio }: Props) {
+  const snapshot = useSyncExternalStore(view.subscribe, view.getSnapshot);
   const [accountView, setAccountView] = useState<AccountView | null>(null);
   const [settings, setSettings] = useState<SettingsView | null>(null);
   const [bridgeError, setBridgeError] = useState<string | null>(null);

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { flushSync } from 'react-dom';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { Client } from '../../../common/directory';
-import { callerClients, callerKey } from '../callerLookup';
+import { callerClients, callerKey, settledCallerClients } from '../callerLookup';
 import type { Call } from '../sip/callMachine';
 import { formatNumber } from './format';
 import { LastCalls } from './LastCalls';
@@ -128,7 +128,11 @@ export function QuickCreate({ api, call, region, onCreated }: { api: FrontdeskAp
   );
 }
 
-/** The directory's cards for a call: looked up the moment it rings (callerLookup.ts); all matches shown. */
+/**
+ * The directory's cards for a call: looked up the moment it rings (callerLookup.ts); all matches
+ * shown. A ringing call usually shows once its lookup has answered (presentation.ts), so the
+ * answer is read in the same render as the call; one that comes later is drawn when it comes.
+ */
 export function useClientMatches(api: FrontdeskApi, call: Call | null): {
   clients: Client[] | null;
   setClient: (c: Client) => void;
@@ -137,8 +141,10 @@ export function useClientMatches(api: FrontdeskApi, call: Call | null): {
   const key = call ? callerKey(call) : '';
   const callId = call?.id ?? '';
   const number = call?.subject.number ?? '';
+  const settled = key && /\d/.test(number) ? settledCallerClients(api, { id: callId, subject: { number } }) : undefined;
+  const waiting = settled === undefined;
   useEffect(() => {
-    if (!key || !/\d/.test(number)) return;
+    if (!key || !/\d/.test(number) || !waiting) return;
     let live = true;
     void callerClients(api, { id: callId, subject: { number } }).then((clients) => {
       // Drawn in the task that brought the answer, not in a later one: a frame painted in between
@@ -148,11 +154,14 @@ export function useClientMatches(api: FrontdeskApi, call: Call | null): {
     return () => {
       live = false;
     };
-  }, [api, key, callId, number]);
-  const clients = found && found.key === key ? found.clients : null;
+  }, [api, key, callId, number, waiting]);
+  const clients = found && found.key === key ? found.clients : (settled ?? null);
   return {
     clients,
     setClient: (c: Client) =>
-      setFound((f) => ({ key, clients: f && f.key === key && f.clients.some((x) => x.id === c.id) ? f.clients.map((x) => (x.id === c.id ? c : x)) : [c, ...(f?.clients ?? [])] })),
+      setFound((f) => {
+        const current = f && f.key === key ? f.clients : (settled ?? []);
+        return { key, clients: current.some((x) => x.id === c.id) ? current.map((x) => (x.id === c.id ? c : x)) : [c, ...current] };
+      }),
   };
 }

@@ -114,6 +114,11 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
           {clients.length} clients have this number: check which one is calling.
         </p>
       )}
+      {clients === null && /\d/.test(call.subject.number) && (
+        <p className="side-panel__looking" role="status">
+          Looking up the caller…
+        </p>
+      )}
       {clients?.map((c) => <ClientCard key={c.id} api={api} client={c} region={region} onSaved={setClient} />)}
       {clients && clients.length === 0 && /\d/.test(call.subject.number) && <QuickCreate key={call.id} api={api} call={call} region={region} onCreated={setClient} />}
       <CrmSection api={api} call={call} region={region} status={crmStatus} />

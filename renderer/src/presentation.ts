@@ -1,0 +1,118 @@
+import type { FrontdeskApi } from '../../common/contract';
+import { callerClients } from './callerLookup';
+import type { Call, CallsState } from './sip/callMachine';
+import type { EngineSnapshot, SipEngine } from './sip/engine';
+
+/** What the window draws from: the engine's snapshot as the window is to show it. */
+export interface CallView {
+  subscribe: (listener: () => void) => () => void;
+  getSnapshot: () => EngineSnapshot;
+}
+
+/** How long a ringing call may wait for its caller's card before it shows without it. */
+export const DEFAULT_HOLD_MS = 50;
+
+/**
+ * The engine's snapshot as the window shows it: a call that has just started ringing in is held
+ * back until the directory has said who is calling (the lookup callerLookup.ts starts in the
+ * INVITE's own task), for at most `holdMs`. The ringing call, the caller's card and the call script
+ * chosen for new or returning callers then appear together, in one render and one frame, instead
+ * of the ringing call first, the card a frame later, and a "new caller" script replaced by the
+ * "returning client" one. The lookup takes a few milliseconds, far below what a person notices;
+ * a slow directory delays the ringing call on screen by `holdMs` at most, never the call itself:
+ * 180 Ringing has gone out, and the services (call log, lookups, reports) read the engine.
+ *
+ * Everything else passes through at once: other calls, registration, messages, and a held call's
+ * own changes once it shows. With nothing held the engine's snapshot itself is returned.
+ */
+export function presentCalls(engine: SipEngine, api: FrontdeskApi, { holdMs = DEFAULT_HOLD_MS }: { holdMs?: number } = {}): CallView & { dispose: () => void } {
+  const listeners = new Set<() => void>();
+  /** Calls already decided on: shown, or held until their lookup answers. */
+  const seen = new Set<string>();
+  const held = new Map<string, ReturnType<typeof setTimeout>>();
+  let source: EngineSnapshot | null = null;
+  let current: EngineSnapshot = engine.getSnapshot();
+
+  /** What to show now; the one already shown when nothing visible changed (React redraws on a new snapshot). */
+  const present = () => {
+    const snap = engine.getSnapshot();
+    const next = held.size === 0 ? snap : { ...snap, calls: withoutHeld(snap.calls, held) };
+    if (next !== current && !sameView(next, current)) current = next;
+  };
+
+  /** Takes in what changed in the engine: new calls ringing in are held for their card. Idempotent. */
+  const sync = () => {
+    const snap = engine.getSnapshot();
+    if (snap === source) return;
+    source = snap;
+    const { calls } = snap;
+    for (const id of calls.order) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const call = calls.calls[id]!;
+      if (!waitsForCard(call)) continue;
+      held.set(id, setTimeout(() => release(id), holdMs));
+      void callerClients(api, call).then(() => release(id));
+    }
+    for (const id of seen) {
+      if (calls.calls[id]) continue;
+      seen.delete(id);
+      clearTimeout(held.get(id));
+      held.delete(id);
+    }
+    present();
+  };
+
+  const notifyIfChanged = (before: EngineSnapshot) => {
+    if (current === before) return;
+    for (const l of [...listeners]) l();
+  };
+
+  const release = (id: string) => {
+    if (!held.has(id)) return;
+    clearTimeout(held.get(id));
+    held.delete(id);
+    const before = current;
+    present();
+    notifyIfChanged(before);
+  };
+
+  const off = engine.subscribe(() => {
+    const before = current;
+    sync();
+    notifyIfChanged(before);
+  });
+  sync();
+  return {
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    getSnapshot: () => {
+      sync();
+      return current;
+    },
+    dispose: () => {
+      off();
+      for (const timer of held.values()) clearTimeout(timer);
+      held.clear();
+      listeners.clear();
+    },
+  };
+}
+
+/** Whether two views show the same: every part but the calls the very same, and the same call objects in the same order. */
+function sameView(a: EngineSnapshot, b: EngineSnapshot): boolean {
+  for (const key of Object.keys(a) as (keyof EngineSnapshot)[]) if (key !== 'calls' && a[key] !== b[key]) return false;
+  const x = a.calls;
+  const y = b.calls;
+  return x.order.length === y.order.length && x.order.every((id, i) => y.order[i] === id && x.calls[id] === y.calls[id]);
+}
+
+/** A call the window waits for the caller's card to show: one ringing in from a number the directory can know. */
+const waitsForCard = (call: Call) => call.direction === 'inbound' && call.phase === 'ringing-in' && /\d/.test(call.subject.number);
+
+function withoutHeld(calls: CallsState, held: ReadonlyMap<string, unknown>): CallsState {
+  const order = calls.order.filter((id) => !held.has(id));
+  return { order, calls: Object.fromEntries(order.map((id) => [id, calls.calls[id]!])) };
+}
