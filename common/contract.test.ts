@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { allMethodChannels, buildApi, ContractError, createDispatcher, methodChannel, prepareEvent, type Handlers, type Transport } from './contract';
+import { allMethodChannels, answerWithinMs, buildApi, ContractError, createDispatcher, DEFAULT_ANSWER_WITHIN_MS, methodChannel, prepareEvent, type Handlers, type Transport } from './contract';
 import { defaultSettings } from './settings';
 
 const view = { values: defaultSettings, locked: [], sources: {} };
@@ -138,5 +138,15 @@ describe('client api', () => {
 
   it('refuses to send an event that breaks its schema', () => {
     expect(() => prepareEvent('settings.changed', { values: {} } as never)).toThrow();
+  });
+});
+
+describe('how long an answer may take', () => {
+  it('is 15 s for a lookup and longer for the reports that read months of calls, or wait for a save dialog', () => {
+    expect(answerWithinMs(methodChannel('directory', 'findByNumber'))).toBe(DEFAULT_ANSWER_WITHIN_MS);
+    expect(DEFAULT_ANSWER_WITHIN_MS).toBe(15_000);
+    expect(answerWithinMs(methodChannel('reports', 'funnel'))).toBe(120_000);
+    expect(answerWithinMs(methodChannel('reports', 'exportCsv'))).toBe(30 * 60_000);
+    expect(answerWithinMs('frontdesk:no.such')).toBe(DEFAULT_ANSWER_WITHIN_MS);
   });
 });

@@ -57,7 +57,13 @@ import {
  * The renderer sees it as a domain-shaped object (`frontdesk.settings.set(...)`), never a generic channel.
  */
 
-const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+/** How long the renderer waits for an answer before it tells the person the services did not answer. */
+export const DEFAULT_ANSWER_WITHIN_MS = 15_000;
+const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, opts: { answerWithinMs?: number } = {}) => ({
+  input,
+  output,
+  answerWithinMs: opts.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS,
+});
 const noInput = z.undefined();
 
 export const AppInfoSchema = z.object({
@@ -157,14 +163,15 @@ export const contract = {
     },
     reports: {
       /** The scripts to pick from for a date range (the library's, then others used then), with the calls each was used on. */
-      scripts: method(ReportRangeSchema, ReportScriptsSchema),
+      scripts: method(ReportRangeSchema, ReportScriptsSchema, { answerWithinMs: 120_000 }),
       /** One script over a date range: calls that reached each page, answers → next page, "No suitable answer" notes. */
-      funnel: method(FunnelRequestSchema, ScriptFunnelSchema),
+      funnel: method(FunnelRequestSchema, ScriptFunnelSchema, { answerWithinMs: 120_000 }),
       /**
        * CSV of every answer with its call over a date range. The desktop app asks where to save it
        * and saves it ("saved" / "cancelled"); the browser host hands it to the page to download ("download").
+       * A year of calls takes tens of seconds, and the desktop app waits for the save dialog too.
        */
-      exportCsv: method(CsvExportRequestSchema, CsvExportResultSchema),
+      exportCsv: method(CsvExportRequestSchema, CsvExportResultSchema, { answerWithinMs: 30 * 60_000 }),
     },
     calls: {
       /** The renderer reports a call that ended; returns it as stored (id, ring and talk time derived). */
@@ -220,6 +227,17 @@ type Events = typeof contract.events;
 /** The channel a method travels on, e.g. "frontdesk:settings.set". */
 export const channelPrefix = 'frontdesk:';
 export const methodChannel = (ns: string, name: string) => `${channelPrefix}${ns}.${name}`;
+
+/** How long a transport waits for a channel's answer (DEFAULT_ANSWER_WITHIN_MS but for the slow reports). */
+export function answerWithinMs(channel: string): number {
+  answerTimes ??= new Map(
+    (Object.entries(contract.methods) as [string, Record<string, { answerWithinMs: number }>][]).flatMap(([ns, group]) =>
+      Object.entries(group).map(([name, m]) => [methodChannel(ns, name), m.answerWithinMs] as const),
+    ),
+  );
+  return answerTimes.get(channel) ?? DEFAULT_ANSWER_WITHIN_MS;
+}
+let answerTimes: Map<string, number> | undefined;
 export const eventChannel = (ns: string, name: string) => `${channelPrefix}event:${ns}.${name}`;
 
 type Input<M> = M extends { input: infer I extends z.ZodType } ? z.input<I> : never;

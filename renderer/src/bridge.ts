@@ -1,4 +1,4 @@
-import { buildApi, type CallResult, type FrontdeskApi, type Transport } from '../../common/contract';
+import { answerWithinMs, buildApi, type CallResult, type FrontdeskApi, type Transport } from '../../common/contract';
 
 declare global {
   interface Window {
@@ -9,7 +9,8 @@ declare global {
 
 /**
  * The contract over the browser host's WebSocket. Calls made while the socket reconnects wait for it;
- * a call that gets no answer in 15 s fails with a message the person can read.
+ * a call that gets no answer in time (15 s; the contract gives slow reports longer) fails with a
+ * message the person can read.
  */
 function webSocketTransport(url: string): Transport {
   let ws: WebSocket | null = null;
@@ -64,7 +65,7 @@ function webSocketTransport(url: string): Transport {
         const timer = setTimeout(() => {
           pending.delete(id);
           resolve({ ok: false, error: { code: 'failed', message: 'the Frontdesk services did not answer' } });
-        }, 15_000);
+        }, answerWithinMs(channel));
         pending.set(id, { resolve, timer });
         socket.send(JSON.stringify({ t: 'call', id, channel, input }));
       });
