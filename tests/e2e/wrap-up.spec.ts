@@ -180,3 +180,75 @@ test('web leads in the list: overdue marked, the web-lead script, a postponed wr
     await gateway.stop();
   }
 });
+
+test('a call back typed in by hand: a wrong number is refused and nothing typed is lost, a known number is linked to its client, a later date waits, and the call uses the call-back script', async ({ agents }) => {
+  const gateway = answerCalls({ port: pstnGatewayPort, ringMs: 300 });
+  try {
+    const reception = await agents({
+      user: '1000',
+      seed: (dataDir) => {
+        mkdirSync(dataDir, { recursive: true });
+        const dir = new DirectoryService(path.join(dataDir, 'directory.db'), { defaultRegion: 'RU' });
+        dir.create({ name: 'Oleg Petrov', phones: ['8 (495) 123-45-67'] });
+        dir.close();
+      },
+    });
+    await expect(reception.registration).toHaveText(/Registered as 1000/);
+    const page = reception.page;
+    const callBack = page.getByRole('region', { name: 'Call back', exact: true });
+    await expect(callBack).toContainText('Nobody to call back today.');
+
+    // From the keyboard: the button opens the form with the focus on the number.
+    const add = callBack.getByRole('button', { name: 'Add a call back' });
+    await add.focus();
+    await page.keyboard.press('Enter');
+    const form = callBack.getByRole('form', { name: 'Add a call back' });
+    await expect(form.getByLabel('Number')).toBeFocused();
+    await page.keyboard.type('8 495 12x');
+    await form.getByLabel('What to call about').fill('Confirm the delivery date');
+    await form.getByLabel('What to call about').press('Enter');
+    await expect(form.getByRole('alert')).toHaveText('Number: "8 495 12x" is not a phone number or an extension');
+    await expect(form.getByLabel('What to call about')).toHaveValue('Confirm the delivery date');
+
+    // Oleg's number as people write it: linked to his card and named after it, due today.
+    await form.getByLabel('Number').fill('8 (495) 123-45-67');
+    await form.getByLabel('Number').press('Enter');
+    await expect(form).toBeHidden();
+    await expect(add).toBeFocused();
+    const row = callBack.getByRole('listitem');
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText('Oleg Petrov');
+    await expect(row).toContainText('Confirm the delivery date');
+    await expect(row).toContainText('today (any time) · added by hand');
+
+    // Another for tomorrow at 11:00 waits for its day.
+    await add.click();
+    await form.getByLabel('Number').fill('+7 495 765-43-21');
+    await form.getByLabel('Name (optional)').fill('Irina Sokolova');
+    await form.getByLabel('What to call about').fill('Send the quote');
+    const tomorrow = await page.evaluate(() => {
+      const d = new Date(Date.now() + 86_400_000);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    });
+    await form.getByLabel('Date').fill(tomorrow);
+    await form.getByLabel('Time (optional)').fill('11:00');
+    await form.getByRole('button', { name: 'Add' }).click();
+    await expect(form).toBeHidden();
+    await expect(row).toHaveCount(1);
+    await expect(callBack).toContainText('1 more on later dates');
+
+    // Calling Oleg back: the client call-back script, chosen for a call back added by hand, with his card.
+    await callBack.getByRole('button', { name: 'Call Oleg Petrov' }).click();
+    const outgoing = page.getByRole('article', { name: 'Call to Oleg Petrov, +7 495 123 45 67' });
+    await expect(outgoing).toContainText('Connected');
+    const panel = page.getByRole('region', { name: 'Caller' });
+    await expect(panel.getByRole('region', { name: 'Calling back' })).toContainText('Confirm the delivery date');
+    const script = panel.getByRole('region', { name: 'Call script' });
+    await expect(script).toContainText('Calling a client back');
+    await expect(script).toContainText('Chosen because: Outbound call, call back (added by hand)');
+    await expect(panel.getByRole('article', { name: 'Client card: Oleg Petrov' })).toBeVisible();
+    await outgoing.getByRole('button', { name: 'Hang up' }).click();
+  } finally {
+    await gateway.stop();
+  }
+});

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import { parseDialString } from '../../../common/phone';
 import {
@@ -65,6 +65,73 @@ function Reschedule({ followUp, who, onDone, api }: { followUp: FollowUp; who: s
   );
 }
 
+/**
+ * A call back typed in by hand ("call Mrs Ivanova back tomorrow about the invoice"): the number is
+ * read as the dialler reads it, a client with that number is linked (and named when no name is
+ * given), and it is due today unless a date is picked. Nothing typed is lost on a refusal.
+ */
+function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: string; onDone: () => void }) {
+  const [number, setNumber] = useState('');
+  const [name, setName] = useState('');
+  const [reason, setReason] = useState('');
+  const [date, setDate] = useState(() => localDateText(new Date()));
+  const [time, setTime] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const dial = parseDialString(number, region);
+    if (!dial.ok) return setProblem(`Number: ${dial.problem}`);
+    if (!reason.trim()) return setProblem('What to call about: say why to call back');
+    const due = localDateTime(date, time);
+    if (!due) return setProblem(localDateTime(date) ? 'Time: must be a time such as 14:30, or empty for any time that day' : 'Date: must be a date such as 2025-01-31');
+    setSaving(true);
+    setProblem(null);
+    try {
+      // A client with this number is linked; an unreachable directory only leaves it unlinked.
+      const clients = dial.kind === 'number' ? await api.directory.findByNumber({ number: dial.dial }).catch(() => []) : [];
+      const client = clients.length === 1 ? clients[0]! : null;
+      await api.followUps.add({
+        source: 'manual',
+        number: dial.dial,
+        name: name.trim() || client?.name || client?.company || null,
+        clientId: client?.id ?? null,
+        reason: reason.trim(),
+        dueAt: due.toISOString(),
+        allDay: !time.trim(),
+      });
+      onDone();
+    } catch (err) {
+      setProblem(`Not added: ${(err as Error).message}`);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <form className="callback__add" aria-label="Add a call back" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
+      <label htmlFor="callback-add-number">Number</label>
+      <input id="callback-add-number" value={number} onChange={(e) => setNumber(e.target.value)} autoComplete="off" inputMode="tel" autoFocus />
+      <label htmlFor="callback-add-name">Name (optional)</label>
+      <input id="callback-add-name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+      <label htmlFor="callback-add-reason">What to call about</label>
+      <input id="callback-add-reason" value={reason} onChange={(e) => setReason(e.target.value)} autoComplete="off" />
+      <label htmlFor="callback-add-date">Date</label>
+      <input id="callback-add-date" type="date" value={date} onChange={(e) => setDate(e.target.value)} />
+      <label htmlFor="callback-add-time">Time (optional)</label>
+      <input id="callback-add-time" type="time" value={time} onChange={(e) => setTime(e.target.value)} />
+      <span className="callback__add-actions">
+        <button type="submit" className="btn btn--small" disabled={saving}>
+          Add
+        </button>
+        <button type="button" className="btn btn--small" onClick={onDone}>
+          Cancel
+        </button>
+      </span>
+      {problem && <p role="alert">{problem}</p>}
+    </form>
+  );
+}
+
 function Row({ followUp, now, region, onCall, api }: { followUp: FollowUp; now: Date; region: string; onCall: (f: FollowUp) => void; api: FrontdeskApi }) {
   const [rescheduling, setRescheduling] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
@@ -111,8 +178,8 @@ function Row({ followUp, now, region, onCall, api }: { followUp: FollowUp; now: 
 }
 
 /**
- * The Call back list: follow-ups due today or earlier (next steps agreed in wrap-ups, web leads),
- * soonest first, overdue ones marked, with a count. "Call <name>" dials the number; the side panel
+ * The Call back list: follow-ups due today or earlier (next steps agreed in wrap-ups, web leads,
+ * missed calls of web leads, ones added by hand), soonest first, overdue ones marked, with a count. "Call <name>" dials the number; the side panel
  * then shows the outbound script for the follow-up's source, and that call's wrap-up closes it.
  */
 export function CallBackList({ api, engine, region, localUser }: { api: FrontdeskApi; engine: SipEngine; region: string; localUser: string | null }) {
@@ -161,6 +228,12 @@ export function CallBackList({ api, engine, region, localUser }: { api: Frontdes
     }
   };
 
+  const [adding, setAdding] = useState(false);
+  const addButton = useRef<HTMLButtonElement>(null);
+  const stopAdding = () => {
+    setAdding(false);
+    addButton.current?.focus();
+  };
   const items = list?.items ?? [];
   const overdue = items.filter((f) => followUpTiming(f, now) === 'overdue').length;
   return (
@@ -173,6 +246,10 @@ export function CallBackList({ api, engine, region, localUser }: { api: Frontdes
           </span>
         )}
       </h2>
+      <button ref={addButton} type="button" className="btn btn--small" aria-expanded={adding} onClick={() => setAdding(!adding)}>
+        Add a call back
+      </button>
+      {adding && <AddFollowUp api={api} region={region} onDone={stopAdding} />}
       {error && <p role="alert">{error}</p>}
       {list && items.length === 0 && <p className="callback__empty">Nobody to call back today.</p>}
       <ul className="callback__list" aria-label="Follow-ups due">
