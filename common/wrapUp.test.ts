@@ -7,6 +7,7 @@ import {
   followUpTiming,
   localDateText,
   localDateTime,
+  dueFromInputs,
   needsWrapUp,
   relativeDay,
   webLeadFromUnansweredCall,
@@ -73,6 +74,13 @@ describe('dates as people give them', () => {
     expect(localDateTime('07.01.2025')).toBeNull();
     expect(localDateTime('2025-01-07', '25:00')).toBeNull();
     expect(localDateText(new Date(2025, 0, 7, 23, 59))).toBe('2025-01-07');
+  });
+
+  it('a due time from the date and time inputs of a form, or which of them is wrong', () => {
+    expect(dueFromInputs('2025-01-07', ' ')).toEqual({ due: new Date(2025, 0, 7), allDay: true });
+    expect(dueFromInputs('2025-01-07', '14:30')).toEqual({ due: new Date(2025, 0, 7, 14, 30), allDay: false });
+    expect(dueFromInputs('2025-01-07', '14:75')).toEqual({ problem: 'Time: must be a time such as 14:30, or empty for any time that day' });
+    expect(dueFromInputs('', '14:30')).toEqual({ problem: 'Date: must be a date such as 2025-01-31' });
   });
 
   it('relative days, in English and Russian', () => {

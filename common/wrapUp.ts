@@ -301,6 +301,13 @@ export function localDateTime(date: string, time?: string | null): Date | null {
   return out.getFullYear() === y && out.getMonth() === m - 1 && out.getDate() === day ? out : null;
 }
 
+/** The due time a date input and an optional time input give (all day without a time), or what is wrong with them, in words. */
+export function dueFromInputs(date: string, time: string): { due: Date; allDay: boolean } | { problem: string } {
+  const due = localDateTime(date, time);
+  if (due) return { due, allDay: !time.trim() };
+  return { problem: localDateTime(date) ? 'Time: must be a time such as 14:30, or empty for any time that day' : 'Date: must be a date such as 2025-01-31' };
+}
+
 /** "YYYY-MM-DD" of a date in local time (for a date input). */
 export function localDateText(date: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');

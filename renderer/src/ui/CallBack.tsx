@@ -7,7 +7,7 @@ import {
   followUpSourceLabels,
   followUpTiming,
   localDateText,
-  localDateTime,
+  dueFromInputs,
   relativeDay,
   type FollowUp,
   type FollowUpList,
@@ -41,12 +41,9 @@ function Reschedule({ followUp, who, onDone, api }: { followUp: FollowUp; who: s
   const id = `reschedule-${followUp.id}`;
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const due = localDateTime(date, time);
-    if (!due) {
-      setProblem(localDateTime(date) ? 'Time: must be a time such as 14:30, or empty for any time that day' : 'Date: must be a date such as 2025-01-31');
-      return;
-    }
-    api.followUps.reschedule({ id: followUp.id, dueAt: due.toISOString(), allDay: !time.trim() }).then(onDone, (err: Error) => setProblem(err.message));
+    const due = dueFromInputs(date, time);
+    if ('problem' in due) return setProblem(due.problem);
+    api.followUps.reschedule({ id: followUp.id, dueAt: due.due.toISOString(), allDay: due.allDay }).then(onDone, (err: Error) => setProblem(err.message));
   };
   return (
     <form className="callback__reschedule" aria-label={`Reschedule: ${who}`} onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
@@ -83,8 +80,8 @@ function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: strin
     const dial = parseDialString(number, region);
     if (!dial.ok) return setProblem(`Number: ${dial.problem}`);
     if (!reason.trim()) return setProblem('What to call about: say why to call back');
-    const due = localDateTime(date, time);
-    if (!due) return setProblem(localDateTime(date) ? 'Time: must be a time such as 14:30, or empty for any time that day' : 'Date: must be a date such as 2025-01-31');
+    const due = dueFromInputs(date, time);
+    if ('problem' in due) return setProblem(due.problem);
     setSaving(true);
     setProblem(null);
     try {
@@ -97,8 +94,8 @@ function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: strin
         name: name.trim() || client?.name || client?.company || null,
         clientId: client?.id ?? null,
         reason: reason.trim(),
-        dueAt: due.toISOString(),
-        allDay: !time.trim(),
+        dueAt: due.due.toISOString(),
+        allDay: due.allDay,
       });
       onDone();
     } catch (err) {

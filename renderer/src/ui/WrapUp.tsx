@@ -3,7 +3,7 @@ import type { FrontdeskApi } from '../../../common/contract';
 import { outcomeForEndReason } from '../../../common/callLog';
 import {
   localDateText,
-  localDateTime,
+  dueFromInputs,
   needsWrapUp,
   talkedOutcomes,
   wrapUpOutcomeLabels,
@@ -87,9 +87,9 @@ function check(d: Draft): { problem: string } | { nextStep: { what: string; dueA
   }
   if (!what) return { problem: 'Next step: say what it is (e.g. "Send the quote and call back")' };
   if (!date) return { problem: 'Next step: give its date' };
-  const due = localDateTime(date, d.time);
-  if (!due) return { problem: localDateTime(date) ? 'Time: must be a time such as 14:30, or empty for any time that day' : 'Date: must be a date such as 2025-01-31' };
-  return { nextStep: { what, dueAt: due.toISOString(), allDay: !d.time.trim() } };
+  const due = dueFromInputs(date, d.time);
+  if ('problem' in due) return due;
+  return { nextStep: { what, dueAt: due.due.toISOString(), allDay: due.allDay } };
 }
 
 const inDays = (n: number) => localDateText(new Date(Date.now() + n * 86_400_000));
