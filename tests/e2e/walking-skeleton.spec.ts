@@ -59,7 +59,7 @@ test('the callee can end a call between two Frontdesks too', async ({ agents }) 
   await expect(reception.registration).toHaveText(/Registered as 1000/);
 
   await sales.page.getByLabel('Number or extension').fill('1000');
-  await sales.page.getByRole('button', { name: 'Call' }).click();
+  await sales.page.getByRole('button', { name: 'Call', exact: true }).click();
   const incoming = reception.page.getByRole('article', { name: 'Call from Sales, 1001' });
   await incoming.getByRole('button', { name: 'Answer' }).click();
   await expect(incoming).toContainText('Connected');

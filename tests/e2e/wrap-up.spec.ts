@@ -199,10 +199,10 @@ test('a call back typed in by hand: a wrong number is refused and nothing typed 
     await expect(callBack).toContainText('Nobody to call back today.');
 
     // From the keyboard: the button opens the form with the focus on the number.
-    const add = callBack.getByRole('button', { name: 'Add a call back' });
+    const add = callBack.getByRole('button', { name: 'Add a follow-up' });
     await add.focus();
     await page.keyboard.press('Enter');
-    const form = callBack.getByRole('form', { name: 'Add a call back' });
+    const form = callBack.getByRole('form', { name: 'Add a follow-up' });
     await expect(form.getByLabel('Number')).toBeFocused();
     await page.keyboard.type('8 495 12x');
     await form.getByLabel('What to call about').fill('Confirm the delivery date');

@@ -105,7 +105,7 @@ function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: strin
     }
   };
   return (
-    <form className="callback__add" aria-label="Add a call back" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
+    <form className="callback__add" aria-label="Add a follow-up" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
       <label htmlFor="callback-add-number">Number</label>
       <input id="callback-add-number" value={number} onChange={(e) => setNumber(e.target.value)} autoComplete="off" inputMode="tel" autoFocus />
       <label htmlFor="callback-add-name">Name (optional)</label>
@@ -244,7 +244,7 @@ export function CallBackList({ api, engine, region, localUser }: { api: Frontdes
         )}
       </h2>
       <button ref={addButton} type="button" className="btn btn--small" aria-expanded={adding} onClick={() => setAdding(!adding)}>
-        Add a call back
+        Add a follow-up
       </button>
       {adding && <AddFollowUp api={api} region={region} onDone={stopAdding} />}
       {error && <p role="alert">{error}</p>}
