@@ -1,5 +1,6 @@
 import type { FrontdeskApi } from '../../common/contract';
 import type { Client } from '../../common/directory';
+import type { Call } from './sip/callMachine';
 import type { SipEngine } from './sip/engine';
 
 /**
@@ -52,6 +53,9 @@ export function settledCallerClients(api: FrontdeskApi, call: CallSubject): Clie
   return byApi.get(api)?.get(callerKey(call))?.settled;
 }
 
+/** A call ringing in from a number the directory can know: looked up as it rings (and shown with its card, presentation.ts). */
+export const ringsInFromANumber = (call: Call) => call.direction === 'inbound' && call.phase === 'ringing-in' && /\d/.test(call.subject.number);
+
 /** Starts the lookup of every new caller with a number as the engine reports the call. */
 export function lookUpCallersAsTheyRing(engine: SipEngine, api: FrontdeskApi): () => void {
   const lookups = lookupsOf(api);
@@ -59,7 +63,7 @@ export function lookUpCallersAsTheyRing(engine: SipEngine, api: FrontdeskApi): (
     const { calls } = engine.getSnapshot();
     for (const id of calls.order) {
       const call = calls.calls[id]!;
-      if (call.direction === 'inbound' && call.phase === 'ringing-in' && /\d/.test(call.subject.number)) void callerClients(api, call);
+      if (ringsInFromANumber(call)) void callerClients(api, call);
     }
     for (const [key, entry] of lookups) if (!calls.calls[entry.callId]) lookups.delete(key);
   });

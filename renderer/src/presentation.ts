@@ -1,6 +1,6 @@
 import type { FrontdeskApi } from '../../common/contract';
-import { callerClients } from './callerLookup';
-import type { Call, CallsState } from './sip/callMachine';
+import { callerClients, ringsInFromANumber } from './callerLookup';
+import type { CallsState } from './sip/callMachine';
 import type { EngineSnapshot, SipEngine } from './sip/engine';
 
 /** What the window draws from: the engine's snapshot as the window is to show it. */
@@ -50,7 +50,7 @@ export function presentCalls(engine: SipEngine, api: FrontdeskApi, { holdMs = DE
       if (seen.has(id)) continue;
       seen.add(id);
       const call = calls.calls[id]!;
-      if (!waitsForCard(call)) continue;
+      if (!ringsInFromANumber(call)) continue;
       held.set(id, setTimeout(() => release(id), holdMs));
       void callerClients(api, call).then(() => release(id));
     }
@@ -108,9 +108,6 @@ function sameView(a: EngineSnapshot, b: EngineSnapshot): boolean {
   const y = b.calls;
   return x.order.length === y.order.length && x.order.every((id, i) => y.order[i] === id && x.calls[id] === y.calls[id]);
 }
-
-/** A call the window waits for the caller's card to show: one ringing in from a number the directory can know. */
-const waitsForCard = (call: Call) => call.direction === 'inbound' && call.phase === 'ringing-in' && /\d/.test(call.subject.number);
 
 function withoutHeld(calls: CallsState, held: ReadonlyMap<string, unknown>): CallsState {
   const order = calls.order.filter((id) => !held.has(id));
