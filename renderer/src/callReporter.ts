@@ -27,7 +27,11 @@ export function toRecord(call: Call, localUser: string): CallRecordInput | null 
     endCause: call.endCause,
     conversationId: call.conversationId,
     transfers: call.transfers,
-    transferredFrom: call.handoff ? partyText(call.handoff.note.fromName, call.handoff.note.fromUser) : null,
+    transferredFrom: call.handoff
+      ? partyText(call.handoff.note.fromName, call.handoff.note.fromUser)
+      : call.referredBy
+        ? partyText(call.referredBy.displayName, call.referredBy.number)
+        : null,
     transferredTo: call.transferredTo ? partyText(call.transferredTo.displayName, call.transferredTo.number) : null,
     handoffNote: call.handoff ? handoffText(call.handoff.note, call.handoff.kind) : call.transferredTo && call.transfer ? handoffText(call.transfer.note, call.transfer.kind) : null,
   };

@@ -1,35 +1,15 @@
 /** Calls, an engine and a directory for the renderer's unit tests: only what the code under test reads. */
 import type { FrontdeskApi } from '../../common/contract';
 import type { Client } from '../../common/directory';
-import type { Call } from './sip/callMachine';
+import { emptyCalls, reduceCalls, type Call } from './sip/callMachine';
 import type { EngineSnapshot, SipEngine } from './sip/engine';
 
+/** A call as the call machine makes it (from 1000's point of view), then put in `phase`. */
 export function testCall(id: string, number: string, phase: Call['phase'] = 'ringing-in', direction: Call['direction'] = 'inbound'): Call {
-  return {
-    id,
-    direction,
-    remote: { number, displayName: null },
-    subject: { number, displayName: null },
-    dialled: '1000',
-    sipCallId: `${id}@pbx`,
-    sipHeaders: {},
-    phase,
-    phaseSince: 0,
-    startedAt: 0,
-    answeredAt: null,
-    endedAt: null,
-    endReason: null,
-    endCause: null,
-    muted: false,
-    notice: null,
-    conversationId: id,
-    transfers: 0,
-    consultFor: null,
-    handoff: null,
-    transfer: null,
-    transferredTo: null,
-    replaced: null,
-  };
+  const remote = { number, displayName: null };
+  const sipCallId = `${id}@pbx`;
+  const made = reduceCalls(emptyCalls, direction === 'inbound' ? { type: 'incoming', id, remote, dialled: '1000', sipCallId, at: 0 } : { type: 'dial', id, remote, sipCallId, at: 0 });
+  return { ...made.calls[id]!, phase };
 }
 
 /** An engine with only what the renderer's helpers use: a snapshot of its calls (a new one on each change, as the engine's), and who listens. */

@@ -295,8 +295,10 @@ test('Frontdesk as the transferee: a colleague on an ordinary phone transfers th
   await card.getByRole('button', { name: 'Answer' }).click();
   await expect(card).toContainText('Connected');
 
-  // Reception's Frontdesk follows the REFER: a new call to 1001, which Sales answers.
+  // Reception's Frontdesk follows the REFER: a new call to 1001, which Sales answers. It carries the
+  // REFER's Referred-By, so Sales sees who sent the call while it rings.
   const atSales = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
+  await expect(atSales).toContainText(/Transferred by (Accounting, )?1002/);
   await atSales.getByRole('button', { name: 'Answer' }).click();
   const followed = reception.page.getByRole('article', { name: 'Call to 1001' });
   await expect(followed).toContainText('Connected');

@@ -5,25 +5,31 @@ import { DirectoryService } from '../../main/services/directory';
 import { answerCalls, placeCall } from '../../scripts/lab/caller';
 import { pstnGatewayPort } from '../../scripts/lab/config';
 import { expect, test } from './support/frontdesk';
+import type { OpenAgent } from './support/frontdesk';
 
 const oleg = { from: '+74951234567', label: 'Call from +7 495 123 45 67', who: 'Oleg Petrov, +7 495 123 45 67' };
+
+/** Reception (1000) with Oleg Petrov in its directory, registered, and its Call back list still empty. */
+async function receptionKnowingOleg(agents: OpenAgent) {
+  const reception = await agents({
+    user: '1000',
+    seed: (dataDir) => {
+      mkdirSync(dataDir, { recursive: true });
+      const dir = new DirectoryService(path.join(dataDir, 'directory.db'), { defaultRegion: 'RU' });
+      dir.create({ name: 'Oleg Petrov', phones: ['8 (495) 123-45-67'] });
+      dir.close();
+    },
+  });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const callBack = reception.page.getByRole('region', { name: 'Call back', exact: true });
+  await expect(callBack).toContainText('Nobody to call back today.');
+  return { page: reception.page, callBack };
+}
 
 test('a call ends, the agent wraps it up with a next step for today, calls back from the list with the call-back script, and its wrap-up closes the follow-up', async ({ agents }) => {
   const gateway = answerCalls({ port: pstnGatewayPort, ringMs: 500 });
   try {
-    const reception = await agents({
-      user: '1000',
-      seed: (dataDir) => {
-        mkdirSync(dataDir, { recursive: true });
-        const dir = new DirectoryService(path.join(dataDir, 'directory.db'), { defaultRegion: 'RU' });
-        dir.create({ name: 'Oleg Petrov', phones: ['8 (495) 123-45-67'] });
-        dir.close();
-      },
-    });
-    await expect(reception.registration).toHaveText(/Registered as 1000/);
-    const page = reception.page;
-    const callBack = page.getByRole('region', { name: 'Call back', exact: true });
-    await expect(callBack).toContainText('Nobody to call back today.');
+    const { page, callBack } = await receptionKnowingOleg(agents);
 
     // An outside caller rings, the agent answers, the caller hangs up.
     const call = placeCall({ from: oleg.from, to: '1000', hangupAfterMs: 2500 });
@@ -184,19 +190,7 @@ test('web leads in the list: overdue marked, the web-lead script, a postponed wr
 test('a call back typed in by hand: a wrong number is refused and nothing typed is lost, a known number is linked to its client, a later date waits, and the call uses the call-back script', async ({ agents }) => {
   const gateway = answerCalls({ port: pstnGatewayPort, ringMs: 300 });
   try {
-    const reception = await agents({
-      user: '1000',
-      seed: (dataDir) => {
-        mkdirSync(dataDir, { recursive: true });
-        const dir = new DirectoryService(path.join(dataDir, 'directory.db'), { defaultRegion: 'RU' });
-        dir.create({ name: 'Oleg Petrov', phones: ['8 (495) 123-45-67'] });
-        dir.close();
-      },
-    });
-    await expect(reception.registration).toHaveText(/Registered as 1000/);
-    const page = reception.page;
-    const callBack = page.getByRole('region', { name: 'Call back', exact: true });
-    await expect(callBack).toContainText('Nobody to call back today.');
+    const { page, callBack } = await receptionKnowingOleg(agents);
 
     // From the keyboard: the button opens the form with the focus on the number.
     const add = callBack.getByRole('button', { name: 'Add a follow-up' });

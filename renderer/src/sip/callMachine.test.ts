@@ -251,6 +251,16 @@ describe('call machine: transfers', () => {
     expect(s.calls.c).toMatchObject({ phase: 'ended', endReason: 'replaced' });
   });
 
+  it('a call sent here by a transfer keeps who sent it (Referred-By); others have nobody', () => {
+    const accounting = { number: '1002', displayName: 'Accounting' };
+    const s = run([
+      { type: 'incoming', id: 'f', remote, at: 0, origin: { transfers: 1, referredBy: accounting } },
+      { type: 'incoming', id: 'g', remote: { number: '+74957654321', displayName: null }, at: 0 },
+    ]);
+    expect(s.calls.f).toMatchObject({ referredBy: accounting, transfers: 1 });
+    expect(s.calls.g).toMatchObject({ referredBy: null, transfers: 0 });
+  });
+
   it('a note that comes as a MESSAGE is attached to a call without one, with its conversation', () => {
     const s = run([
       { type: 'incoming', id: 'e', remote, at: 0, origin: { conversationId: 'local-1234' } },

@@ -109,6 +109,8 @@ export interface Call {
   transferredTo: Party | null;
   /** The call this one replaced (INVITE with Replaces). */
   replaced: string | null;
+  /** Who sent this call here by a transfer: the INVITE's Referred-By (RFC 3892), when it had one. */
+  referredBy: Party | null;
 }
 
 /** What the engine may say about a call that starts, beyond the basics. */
@@ -119,6 +121,7 @@ export interface CallOrigin {
   consultFor?: string | null;
   handoff?: ReceivedHandoff | null;
   replaced?: string | null;
+  referredBy?: Party | null;
 }
 
 export type CallEvent =
@@ -242,6 +245,7 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
         transfer: null,
         transferredTo: null,
         replaced: origin.replaced ?? null,
+        referredBy: origin.referredBy ?? null,
       });
     }
     case 'transfer-start': {

@@ -163,9 +163,18 @@ function newConversationId(): string {
 
 /** JsSIP's 'refer' event on a session, as used here. */
 interface ReferEvent {
-  request: { refer_to?: { uri?: { user?: string } } };
+  request: { refer_to?: { uri?: { user?: string } }; getHeader(name: string): string | undefined };
   accept(initCallback: (session: RTCSession) => void, options: object): void;
   reject(): void;
+}
+
+/** Who a Referred-By header names ("Accounting" <sip:1002@pbx>), or null when there is none or it does not parse. */
+export function referringParty(headers: Record<string, { raw?: string }[]> | undefined): Party | null {
+  const raw = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'referred-by' || name.toLowerCase() === 'b')?.[1][0]?.raw;
+  if (!raw) return null;
+  const parsed = JsSIP.NameAddrHeader.parse(raw.trim()) as { uri?: { user?: string }; display_name?: string } | undefined;
+  const number = parsed?.uri?.user;
+  return number ? { number, displayName: parsed.display_name || null } : null;
 }
 
 /** The parts of a JsSIP incoming request read here. */
@@ -388,6 +397,12 @@ export class SipEngine {
     const replaced = replacedId ? this.snapshot.calls.calls[replacedId] : undefined;
     const origin = replaced ? this.originReplacing(replaced) : this.originOf(remote, sipHeaders);
     origin.conversationId ??= newConversationId();
+    const referredBy = replaced ? null : referringParty(request.headers);
+    if (referredBy) {
+      origin.referredBy = referredBy;
+      // Transferred here, if only by an ordinary phone that counts nothing.
+      origin.transfers = Math.max(origin.transfers ?? 0, 1);
+    }
     if (replaced) guardReplacedTermination(session);
     this.track(id, session, 'inbound');
     this.dispatch({
@@ -987,6 +1002,8 @@ export class SipEngine {
     const party: Party = { number: target, displayName: null };
     const by = call.remote.displayName ?? call.remote.number;
     this.dispatch({ type: 'notice', id, text: `${by} transferred this call to ${target}` });
+    // RFC 3892: the call the REFER asks for carries the REFER's Referred-By, so the far end knows who sent it.
+    const referredBy = e.request.getHeader('Referred-By')?.replace(/[\r\n]/g, '');
     e.accept((s: RTCSession) => {
       const sipCallId = (s as unknown as { _request?: { call_id?: string } })._request?.call_id ?? null;
       this.dispatch({
@@ -998,7 +1015,7 @@ export class SipEngine {
         origin: { conversationId: call.conversationId, transfers: call.transfers + 1, subject: call.direction === 'inbound' ? call.subject : party },
       });
       this.track(newId, s, 'outbound');
-    }, this.mediaOptions());
+    }, { ...this.mediaOptions(), extraHeaders: referredBy ? [`Referred-By: ${referredBy}`] : [] });
   }
 
   forget(id: string) {

@@ -6,7 +6,7 @@ import { liveCalls, type Call } from '../sip/callMachine';
 import type { EngineSnapshot, SipEngine } from '../sip/engine';
 import type { CallView } from '../presentation';
 import { parseDialString } from '../../../common/phone';
-import { endLabel, formatDuration, formatNumber, phaseLabel } from './format';
+import { endLabel, formatDuration, formatNumber, partyText, phaseLabel } from './format';
 import { SettingsPanel } from './SettingsPanel';
 import { SidePanel } from './SidePanel';
 import { History } from './History';
@@ -122,12 +122,11 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
   const inCall = call.phase === 'active' || call.phase === 'held' || call.phase === 'remote-held';
   const longHold = call.phase === 'held' && now - call.phaseSince >= 40_000;
   const number = formatNumber(call.remote.number, region);
-  const who = call.remote.displayName && call.remote.displayName !== call.remote.number ? `${call.remote.displayName}, ${number}` : number;
+  const who = partyText(call.remote, region);
   const ended = call.phase === 'ended';
   const label = call.direction === 'inbound' ? `Call from ${who}` : `Call to ${who}`;
   const transferBusy = call.transfer !== null && call.transfer.stage !== 'failed';
-  const subject = formatNumber(call.subject.number, region);
-  const about = call.subject.number !== call.remote.number ? (call.subject.displayName ? `${call.subject.displayName}, ${subject}` : subject) : null;
+  const about = call.subject.number !== call.remote.number ? partyText(call.subject, region) : null;
   return (
     <article className={`call call--${call.phase}${longHold ? ' call--long-hold' : ''}`} aria-label={label} data-call-id={call.id} data-phase={call.phase}>
       <header className="call__party">
@@ -148,6 +147,7 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
       </p>
       {consultOf && !ended && <p className="call__about">Consultation about {about ?? 'the caller'}: they are on hold</p>}
       {!consultOf && about && <p className="call__about">About {about}</p>}
+      {call.referredBy && !call.handoff && <p className="call__about">Transferred by {partyText(call.referredBy, region)}</p>}
       <HandoffNoteView call={call} region={region} />
       <TransferStatus call={call} consult={consult} engine={engine} onTakeMessage={onTakeMessage} />
       {call.notice && (
@@ -327,8 +327,7 @@ export function App({ api, engine, view, audio }: Props) {
   const ringingId = ringing?.id;
   useEffect(() => {
     if (!ringingId || !ringing) return;
-    const number = formatNumber(ringing.remote.number, region);
-    const from = ringing.remote.displayName && ringing.remote.displayName !== ringing.remote.number ? `${ringing.remote.displayName}, ${number}` : number;
+    const from = partyText(ringing.remote, region);
     void api.notifications.incomingCall({ from, line: ringing.dialled }).catch(() => undefined);
     // Once per ringing call: a new snapshot of the same call must not notify again.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -1,6 +1,13 @@
-import type { Call, CallPhase } from '../sip/callMachine';
+import { formatNumber } from '../../../common/phone';
+import type { Call, CallPhase, Party } from '../sip/callMachine';
 
-export { formatNumber } from '../../../common/phone';
+export { formatNumber };
+
+/** A party as the agent reads it: "Accounting, 1002", "+7 495 123 45 67" (the name only when it says more than the number). */
+export function partyText(party: Party, region: string): string {
+  const number = formatNumber(party.number, region);
+  return party.displayName && party.displayName !== party.number ? `${party.displayName}, ${number}` : number;
+}
 
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { referringParty } from './engine';
+
+describe('who transferred a call here (Referred-By)', () => {
+  it('reads the name and the extension, in the long or the compact header name', () => {
+    expect(referringParty({ 'Referred-By': [{ raw: '"Accounting" <sip:1002@lab.frontdesk.test>' }] })).toEqual({ number: '1002', displayName: 'Accounting' });
+    expect(referringParty({ B: [{ raw: '<sip:1000@lab.frontdesk.test>;cid=x' }] })).toEqual({ number: '1000', displayName: null });
+  });
+
+  it('is nobody without the header, or when it does not parse', () => {
+    expect(referringParty(undefined)).toBeNull();
+    expect(referringParty({ From: [{ raw: '<sip:1002@lab.frontdesk.test>' }] })).toBeNull();
+    expect(referringParty({ 'Referred-By': [{ raw: 'not an address' }] })).toBeNull();
+  });
+});
