@@ -38,6 +38,7 @@ import { clearRegistrations, startLab, stopLab, waitForRegistration } from '../l
 import { canUseNamespace, inLabNet, insideNamespace, labNetnsName } from '../lab/netns';
 import { readSippTrace, runName, sippBinary, startSipp, type SipTraceMessage } from '../lab/sipp';
 import { atCleanup, cleanUp } from './cleanup';
+import { ms, summarize, type Summary } from './stats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const scenario = path.join(path.dirname(fileURLToPath(import.meta.url)), 'answer-uac.xml');
@@ -407,29 +408,7 @@ function startTimedCall(to: string, hold: number, rtp: RtpReceiver): { callId: s
 
 // ---------------------------------------------------------------- figures
 
-interface Summary {
-  n: number;
-  median: number;
-  p95: number;
-  max: number;
-}
-
-/** Quantile by linear interpolation between closest ranks (as numpy's default). */
-function quantile(sorted: number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-function summarize(values: Array<number | undefined>): Summary | undefined {
-  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return undefined;
-  return { n: v.length, median: quantile(v, 0.5), p95: quantile(v, 0.95), max: v.at(-1)! };
-}
-
-const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
-const fmt = (s: Summary | undefined) => (s ? `${ms(s.median)} / ${ms(s.p95)} / ${ms(s.max)}` : 'n/a');
+const fmt = (s: Summary | undefined) => (s ? `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.max)}` : 'n/a');
 
 function versionOf(argv: string[], pattern: RegExp): string {
   try {
@@ -615,7 +594,7 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(
       `${r.label.padEnd(w)}  ${String(r.calls).padStart(5)}  ${String(r.ok).padStart(6)}  ${fmt(r.ring).padEnd(30)}  ${fmt(r.answer).padEnd(30)}  ${
-        r.rtp ? `${ms(r.rtp.median)} / ${ms(r.rtp.p95)} (n=${r.rtp.n})` : 'n/a'
+        r.rtp ? `${ms(r.rtp.p50)} / ${ms(r.rtp.p95)} (n=${r.rtp.n})` : 'n/a'
       }`,
     );
   }
@@ -623,10 +602,10 @@ async function main(): Promise<void> {
   console.log(`Answer click → caller's first RTP packet: Frontdesk (1001, auto-answer off), ${answerCalls} calls (after ${warmup} warm-up), ${ringBeforeClickMs} ms of ringing before the click`);
   console.log(
     click
-      ? `  median ${ms(click.median)} ms, p95 ${ms(click.p95)} ms, max ${ms(click.max)} ms (n=${click.n}; click stamped in the page, packet stamped on arrival at the caller's socket; clock mapping error ≤ ${ms(Math.max(...clickErrors))} ms)`
+      ? `  median ${ms(click.p50)} ms, p95 ${ms(click.p95)} ms, max ${ms(click.max)} ms (n=${click.n}; click stamped in the page, packet stamped on arrival at the caller's socket; clock mapping error ≤ ${ms(Math.max(...clickErrors))} ms)`
       : '  n/a: no sample',
   );
-  if (click200) console.log(`  of which click → 200 OK received by the caller: median ${ms(click200.median)} ms, p95 ${ms(click200.p95)} ms (SIPp's trace clock against this process's)`);
+  if (click200) console.log(`  of which click → 200 OK received by the caller: median ${ms(click200.p50)} ms, p95 ${ms(click200.p95)} ms (SIPp's trace clock against this process's)`);
   console.log('');
   console.log('Notes: p95 by linear interpolation between ranks. "200→caller\'s 1st RTP" compares SIPp\'s trace clock with this');
   console.log("process's clock (both the system real-time clock) and is given for context only; the caller sends no RTP itself.");

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CallOutcome, CallRecordInput } from '../../common/callLog';
 import { CallLogService } from '../../main/services/callLog';
+import { nearestRank } from './stats';
 
 const arg = (name: string, fallback: number) => {
   const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -92,7 +93,6 @@ function makeSearch(): { kind: string; text: string } {
   }
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-bench-'));
@@ -137,11 +137,11 @@ try {
     byKind.set(kind, k);
   }
   all.sort((a, b) => a - b);
-  console.log(`list({ search }) over ${searchCount} random searches (limit 100): p50 ${ms(pct(all, 50))}, p95 ${ms(pct(all, 95))}, max ${ms(all.at(-1) ?? NaN)}`);
+  console.log(`list({ search }) over ${searchCount} random searches (limit 100): p50 ${ms(nearestRank(all, 50))}, p95 ${ms(nearestRank(all, 95))}, max ${ms(all.at(-1) ?? NaN)}`);
   for (const [kind, k] of [...byKind].sort()) {
     const t = [...k.times].sort((a, b) => a - b);
     const avgHits = k.hits.reduce((s, h) => s + h, 0) / k.hits.length;
-    console.log(`  ${kind.padEnd(18)} n=${String(t.length).padStart(3)}  p50 ${ms(pct(t, 50)).padStart(9)}  p95 ${ms(pct(t, 95)).padStart(9)}  rows returned avg ${avgHits.toFixed(0)}`);
+    console.log(`  ${kind.padEnd(18)} n=${String(t.length).padStart(3)}  p50 ${ms(nearestRank(t, 50)).padStart(9)}  p95 ${ms(nearestRank(t, 95)).padStart(9)}  rows returned avg ${avgHits.toFixed(0)}`);
   }
 
   const pageStart = performance.now();

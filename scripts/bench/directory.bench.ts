@@ -13,6 +13,7 @@ import path from 'node:path';
 import { DirectoryService } from '../../main/services/directory';
 import { importCsv, previewCsv } from '../../main/services/importers';
 import { generateContacts, int, pick, spell, typeAheadText } from './contacts';
+import { nearestRank } from './stats';
 
 const arg = (name: string, fallback: number) => {
   const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -24,11 +25,10 @@ const lookupCount = arg('lookups', 500);
 
 const { csv, contacts } = generateContacts(contactCount);
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const summary = (times: number[]) => {
   const t = [...times].sort((a, b) => a - b);
-  return `p50 ${ms(pct(t, 50))}, p95 ${ms(pct(t, 95))}, max ${ms(t.at(-1) ?? NaN)}`;
+  return `p50 ${ms(nearestRank(t, 50))}, p95 ${ms(nearestRank(t, 95))}, max ${ms(t.at(-1) ?? NaN)}`;
 };
 
 const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-bench-'));

@@ -52,6 +52,7 @@ import { canUseNamespace, insideNamespace, labNetnsName } from '../lab/netns';
 import { runName } from '../lab/sipp';
 import { generateContacts, int, pick, typeAheadText } from './contacts';
 import { atCleanup, cleanUp } from './cleanup';
+import { ms, summarize, type Summary } from './stats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -321,28 +322,6 @@ async function startFrontdeskHost(dir: string, dataDir: string): Promise<string>
 
 // ---------------------------------------------------------------- figures
 
-interface Summary {
-  n: number;
-  p50: number;
-  p95: number;
-  max: number;
-}
-
-/** Quantile by linear interpolation between closest ranks (numpy's default). */
-function quantile(sorted: number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-function summarize(values: Array<number | undefined>): Summary | undefined {
-  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return undefined;
-  return { n: v.length, p50: quantile(v, 0.5), p95: quantile(v, 0.95), max: v.at(-1)! };
-}
-
-const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 const between = (a: number | undefined | null, b: number | undefined) => (a != null && b !== undefined ? b - a : undefined);
 
 function table(rows: Array<{ label: string; s: Summary | undefined; goalMs?: number }>): string[] {
