@@ -37,7 +37,7 @@ import { carrierDomain, labDomain, labHost, labSipPort, labStateDir } from '../l
 import { clearRegistrations, startLab, stopLab, waitForRegistration } from '../lab/lab';
 import { canUseNamespace, inLabNet, insideNamespace, labNetnsName } from '../lab/netns';
 import { readSippTrace, runName, sippBinary, startSipp, type SipTraceMessage } from '../lab/sipp';
-import { atCleanup, cleanUp } from './cleanup';
+import { atCleanup, runBench } from './cleanup';
 import { ms, summarize, type Summary } from './stats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -620,13 +620,4 @@ async function main(): Promise<void> {
   log(`traces and logs: ${benchDir} and ${path.join(stateDir, 'sipp')}`);
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (e) {
-  console.error(`[bench] failed: ${(e as Error).stack ?? String(e)}`);
-  exitCode = 1;
-} finally {
-  await cleanUp();
-}
-process.exit(exitCode);
+await runBench(main);

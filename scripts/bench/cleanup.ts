@@ -28,3 +28,17 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     void cleanUp().then(() => process.exit(130));
   });
 }
+
+/** Runs a benchmark's main, stops what it started whatever happened, and exits (1 when it failed). */
+export async function runBench(main: () => Promise<void>): Promise<never> {
+  let exitCode = 0;
+  try {
+    await main();
+  } catch (e) {
+    console.error(`[bench] failed: ${(e as Error).stack ?? String(e)}`);
+    exitCode = 1;
+  } finally {
+    await cleanUp();
+  }
+  process.exit(exitCode);
+}

@@ -51,7 +51,7 @@ import { clearRegistrations, startLab, stopLab } from '../lab/lab';
 import { canUseNamespace, insideNamespace, labNetnsName } from '../lab/netns';
 import { runName } from '../lab/sipp';
 import { generateContacts, int, pick, typeAheadText } from './contacts';
-import { atCleanup, cleanUp } from './cleanup';
+import { atCleanup, runBench } from './cleanup';
 import { ms, summarize, type Summary } from './stats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -516,13 +516,4 @@ async function main(): Promise<void> {
   console.log('');
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (e) {
-  console.error(`[bench] failed: ${(e as Error).stack ?? String(e)}`);
-  exitCode = 1;
-} finally {
-  await cleanUp();
-}
-process.exit(exitCode);
+await runBench(main);
