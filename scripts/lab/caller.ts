@@ -31,6 +31,7 @@ import { clearRegistrations } from './lab';
 import { pickMediaPort, startMedia, type CallMediaState, type LabMedia, type MediaState, type RtpStats, type SendDtmfOptions } from './media';
 import { infoDtmf, reinviteAnswers, traceTimeMs, transactionKey, type InfoDtmf, type ReinviteAnswer } from './rtp';
 import { udpSend } from './probes';
+import { measureAudio } from './audio';
 import { inviteFinal, referNotifies, refersReceived, refersSent, xferDoneRequest, type ReferReceived } from './transfer';
 
 export type { ReinviteAnswer } from './rtp';
@@ -50,7 +51,7 @@ export interface DtmfEvent {
   ended?: boolean;
 }
 
-const noRtp = (): RtpStats => ({ packetsIn: 0, packetsOut: 0, bytesIn: 0, byPayloadType: {} });
+const noRtp = (): RtpStats => ({ packetsIn: 0, packetsOut: 0, bytesIn: 0, byPayloadType: {}, heard: measureAudio([], 8000) });
 
 /** RFC 4733 events and INFO digits of one call, in arrival order. */
 export function mergeDtmf(info: InfoDtmf[], media: CallMediaState | undefined): DtmfEvent[] {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { linearToAlaw, measureAudio, sine } from './audio';
 import { mergeDtmf } from './caller';
 import { MediaEndpoint, pickMediaPort } from './media';
 import {
@@ -183,7 +184,7 @@ describe('what a trace says about a call', () => {
     expect(infos.map((i) => i.digit)).toEqual(['1', '#']);
     const merged = mergeDtmf(infos, {
       callId: 'call-1',
-      rtp: { packetsIn: 0, packetsOut: 0, bytesIn: 0, byPayloadType: {} },
+      rtp: { packetsIn: 0, packetsOut: 0, bytesIn: 0, byPayloadType: {}, heard: measureAudio([], 8000) },
       events: [{ digit: '5', payloadType: 126, at: infos[0]!.at + 5, ended: true, durationMs: 100, packets: 7 }],
     });
     expect(merged.map((e) => `${e.digit}:${e.via}`)).toEqual(['1:info', '5:rfc4733', '#:info']);
@@ -254,6 +255,9 @@ describe('media endpoint', () => {
     expect(call.rtp.byPayloadType).toEqual({ 8: 10, 126: 16, 99: 1 });
     expect(call.rtp.packetsIn).toBe(27);
     expect(call.rtp.sendingTo).toBe(`127.0.0.1:${farPort}`);
+    // what arrived was A-law silence (0xd5): heard, but no tone in it
+    expect(call.rtp.heard).toMatchObject({ samples: 1600, toneHz: null });
+    expect(call.rtp.heard.peak).toBeLessThan(0.001);
     expect(call.events.map((e) => [e.digit, e.ended, e.durationMs, e.packets, e.payloadType])).toEqual([
       ['1', true, 120, 8, 126],
       ['#', true, 120, 8, 126],
@@ -283,6 +287,42 @@ describe('media endpoint', () => {
     expect(got.length).toBe(before);
     expect(ep!.state().calls[0]!.rtp.sendingTo).toBeUndefined();
     await expect(ep!.sendDtmf('1')).rejects.toThrow(/not sending media/);
+  });
+
+  it('hears what arrives: the level and the tone of the last second of G.711 audio', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-media-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const far = dgram.createSocket('udp4');
+    cleanup.push(() => new Promise<void>((r) => far.close(() => r())));
+    await new Promise<void>((r) => far.bind(0, '127.0.0.1', () => r()));
+    const farPort = far.address().port;
+    const messagesFile = path.join(dir, 'messages.log');
+    let ep: MediaEndpoint | undefined;
+    let port = 0;
+    for (let i = 0; i < 5 && !ep; i++) {
+      port = pickMediaPort();
+      const candidate = new MediaEndpoint({ port, messagesFile, maxLifeMs: 20_000, pollMs: 20 });
+      fs.writeFileSync(messagesFile, uasTrace(farPort, port));
+      try {
+        await candidate.start();
+        ep = candidate;
+      } catch {
+        /* port taken on this machine: try another */
+      }
+    }
+    expect(ep).toBeDefined();
+    cleanup.push(() => ep!.stop());
+    const tone = Buffer.from(Array.from(sine(1000, 8000, 0.5, 0.5), (x) => linearToAlaw(x * 32767)));
+    for (let i = 0; i < 25; i++) {
+      far.send(buildRtp({ payloadType: 8, sequence: i, timestamp: i * 160, ssrc: 7, payload: tone.subarray(i * 160, (i + 1) * 160) }), port, '127.0.0.1');
+    }
+    await expect.poll(() => ep!.state().calls[0]?.rtp.heard.samples).toBe(4000);
+    const heard = ep!.state().calls[0]!.rtp.heard;
+    expect(heard.toneHz).toBe(1000);
+    expect(heard.toneShare).toBeGreaterThan(0.9);
+    expect(heard.rmsDbfs).toBeGreaterThan(-10);
+    // a second later it is all in the past: nothing heard now
+    await expect.poll(() => ep!.state().calls[0]!.rtp.heard.samples, { timeout: 3000 }).toBe(0);
   });
 
   it('follows a second SIPp run\'s trace (a transfer\'s new leg): each call is counted and served apart', async () => {

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { alawTone } from './audio';
+import { alawTone, decodeG711, measureAudio, type AudioMeasure } from './audio';
 import { labHost, repoRoot } from './config';
 import { inLabNet, needsNamespaceHop } from './netns';
 import {
@@ -54,7 +54,15 @@ export interface RtpStats {
   sendingTo?: string;
   /** Wall-clock ms of the last packet received. */
   lastPacketAt?: number;
+  /**
+   * What the G.711 audio received in the last second carries (level, dominant tone): what this
+   * party hears. `samples: 0` when no audio arrived in that second.
+   */
+  heard: AudioMeasure;
 }
+
+/** How much received audio `heard` measures. */
+export const heardWindowMs = 1000;
 
 export interface Rfc4733Event {
   digit: string;
@@ -109,6 +117,8 @@ interface SourceStats {
   byPt: Map<number, number>;
   decoder: Rfc4733Decoder;
   last: number;
+  /** The G.711 audio of the last two seconds, decoded, by arrival time. */
+  audio: { at: number; samples: Float32Array }[];
 }
 
 interface PendingDigit {
@@ -137,6 +147,16 @@ interface CallSender {
 }
 
 const maxSources = 256;
+
+function concatSamples(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /** The endpoint itself (runs in a process that is in the lab's network). */
 export class MediaEndpoint {
@@ -254,7 +274,7 @@ export class MediaEndpoint {
     let s = this.sources.get(source);
     if (!s) {
       if (this.sources.size >= maxSources) return;
-      s = { packets: 0, bytes: 0, byPt: new Map(), decoder: new Rfc4733Decoder(), last: 0 };
+      s = { packets: 0, bytes: 0, byPt: new Map(), decoder: new Rfc4733Decoder(), last: 0, audio: [] };
       this.sources.set(source, s);
     }
     const now = Date.now();
@@ -265,6 +285,11 @@ export class MediaEndpoint {
     // telephone-event payload types are dynamic; which ones count is decided per call (its SDP)
     if (pkt.payloadType >= 96 && pkt.payloadType <= 127 && pkt.payload.length >= 4 && pkt.payload.length % 4 === 0) {
       s.decoder.push(pkt, now);
+    }
+    const samples = decodeG711(pkt.payloadType, pkt.payload);
+    if (samples) {
+      s.audio.push({ at: now, samples });
+      while (s.audio.length > 0 && s.audio[0]!.at < now - 2 * heardWindowMs) s.audio.shift();
     }
   }
 
@@ -279,10 +304,16 @@ export class MediaEndpoint {
   }
 
   private callState(plan: CallMediaPlan): CallMediaState {
-    const rtp: RtpStats = { packetsIn: 0, packetsOut: this.senders.get(plan.callId)?.packets ?? 0, bytesIn: 0, byPayloadType: {} };
+    const since = Date.now() - heardWindowMs;
+    const recent: { at: number; samples: Float32Array }[] = [];
+    const sources = this.sourcesOf(plan);
+    for (const s of sources) recent.push(...s.audio.filter((a) => a.at >= since));
+    recent.sort((a, b) => a.at - b.at);
+    const heard = measureAudio(concatSamples(recent.map((a) => a.samples)), 8000);
+    const rtp: RtpStats = { packetsIn: 0, packetsOut: this.senders.get(plan.callId)?.packets ?? 0, bytesIn: 0, byPayloadType: {}, heard };
     const tePts = new Map(plan.telephoneEvents.map((t) => [t.payloadType, t.clockRate]));
     const decoded: DecodedEvent[] = [];
-    for (const s of this.sourcesOf(plan)) {
+    for (const s of sources) {
       rtp.packetsIn += s.packets;
       rtp.bytesIn += s.bytes;
       for (const [pt, n] of s.byPt) rtp.byPayloadType[pt] = (rtp.byPayloadType[pt] ?? 0) + n;
