@@ -149,7 +149,21 @@ describe('hold that collides (491) or fails', () => {
       { type: 'hold', id: 'b', at: 3 },
       { type: 'remote-resume', id: 'b', at: 4 },
     ]);
-    expect(s.calls.b?.phase).toBe('held');
+    expect(s.calls.b).toMatchObject({ phase: 'held', remoteHeld: false });
+  });
+
+  it('held on both sides: resuming here leaves it held by the far end until the far end resumes', () => {
+    const s = run([
+      { type: 'dial', id: 'b', remote, at: 0 },
+      { type: 'confirmed', id: 'b', at: 1 },
+      { type: 'hold', id: 'b', at: 2 },
+      { type: 'remote-hold', id: 'b', at: 3 },
+      { type: 'resume', id: 'b', at: 4 },
+    ]);
+    expect(s.calls.b).toMatchObject({ phase: 'remote-held', remoteHeld: true });
+    expect(reduceCalls(s, { type: 'remote-resume', id: 'b', at: 5 }).calls.b).toMatchObject({ phase: 'active', remoteHeld: false });
+    // a repeated far-end hold changes nothing
+    expect(reduceCalls(s, { type: 'remote-hold', id: 'b', at: 5 })).toBe(s);
   });
 
   it('a notice for an ended call is dropped', () => {

@@ -88,6 +88,11 @@ export interface Call {
   /** SIP status or cause behind an end, e.g. "486 Busy Here". */
   endCause: string | null;
   muted: boolean;
+  /**
+   * The far end holds the call (its last offer was sendonly or inactive). Kept apart from the
+   * phase, so a call held on both sides and resumed here becomes 'remote-held', not 'active'.
+   */
+  remoteHeld: boolean;
   /** Something the agent should know about this call right now ("Hold failed…"), or null. */
   notice: string | null;
   /** The caller's journey across agents: the same id on every leg, here and at colleagues'. */
@@ -183,8 +188,8 @@ const allowed: Record<PhaseEvent, readonly CallPhase[]> = {
   confirmed: ['answering', 'dialing', 'ringing-out'],
   hold: ['active', 'remote-held'],
   resume: ['held'],
-  'remote-hold': ['active'],
-  'remote-resume': ['remote-held'],
+  'remote-hold': ['active', 'remote-held', 'held'],
+  'remote-resume': ['remote-held', 'held', 'active'],
   hangup: ['ringing-in', 'answering', 'dialing', 'ringing-out', 'active', 'held', 'remote-held'],
   ended: ['ringing-in', 'answering', 'dialing', 'ringing-out', 'active', 'held', 'remote-held', 'ending'],
 };
@@ -236,6 +241,7 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
         endReason: null,
         endCause: null,
         muted: false,
+        remoteHeld: false,
         notice: null,
         conversationId: origin.conversationId ?? event.id,
         transfers: origin.transfers ?? 0,
@@ -334,11 +340,17 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
     case 'confirmed':
       return put(state, enter(existing, 'active', event.at, { answeredAt: existing.answeredAt ?? event.at }));
     case 'hold':
-    case 'remote-hold':
-      return put(state, enter(existing, event.type === 'hold' ? 'held' : 'remote-held', event.at));
+      return put(state, enter(existing, 'held', event.at));
     case 'resume':
-    case 'remote-resume':
-      return put(state, enter(existing, 'active', event.at));
+      return put(state, enter(existing, existing.remoteHeld ? 'remote-held' : 'active', event.at));
+    case 'remote-hold':
+    case 'remote-resume': {
+      const remoteHeld = event.type === 'remote-hold';
+      if (existing.remoteHeld === remoteHeld) return ignore();
+      // Held here too: it stays held here, and remembers the far end's state for the resume.
+      const phase = existing.phase === 'held' ? 'held' : remoteHeld ? 'remote-held' : 'active';
+      return put(state, enter(existing, phase, event.at, { remoteHeld }));
+    }
     case 'hangup':
       return put(state, enter(existing, 'ending', event.at));
     case 'ended': {

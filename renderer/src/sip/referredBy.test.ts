@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { referringParty } from './engine';
+import { referringParty } from './transfers';
 
 describe('who transferred a call here (Referred-By)', () => {
   it('reads the name and the extension, in the long or the compact header name', () => {

@@ -1,0 +1,330 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import fc from 'fast-check';
+import JsSIP from 'jssip';
+import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
+import { SipEngine } from './engine';
+import type { Call } from './callMachine';
+
+/**
+ * The engine's hold, resume, mute and line switching against JsSIP's own RTCSession code (its
+ * hold flag, its track muting, its events), with the network replaced: a user agent that makes no
+ * connection, a peer connection with one audio sender, and a far end the test answers re-INVITEs
+ * for. What is checked is what the caller hears: the microphone track is attached to the call's
+ * sender and enabled exactly when the call is active and not muted.
+ */
+
+const C = (RTCSessionClass as unknown as { C: Record<string, number> }).C;
+const RTCSessionCtor = RTCSessionClass as unknown as new (ua: unknown) => RTCSession;
+
+interface Track {
+  kind: 'audio';
+  enabled: boolean;
+}
+interface Sender {
+  track: Track | null;
+  replaceTrack(t: Track | null): Promise<void>;
+}
+
+interface Offer {
+  held: boolean;
+  eventHandlers: { succeeded: () => void; failed: (r?: { status_code?: number; reason_phrase?: string }) => void };
+}
+
+interface Line {
+  session: RTCSession;
+  track: Track;
+  sender: Sender;
+  /** re-INVITEs this desk sent that the far end has not answered yet, oldest first. */
+  offers: Offer[];
+  /** What the far end last accepted: held by us or not. */
+  farEndHeld: boolean;
+  raw: Record<string, unknown>;
+}
+
+/** A user agent that makes no connection: the test emits its newRTCSession. */
+class FakeUa {
+  private readonly handlers = new Map<string, ((event: unknown) => void)[]>();
+  on(event: string, fn: (event: unknown) => void) {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), fn]);
+  }
+  emit(event: string, data: unknown) {
+    for (const fn of this.handlers.get(event) ?? []) fn(data);
+  }
+  start() {}
+  stop() {}
+}
+
+const emit = (session: RTCSession, event: string, data: unknown) => (session as unknown as { emit(e: string, d: unknown): void }).emit(event, data);
+
+function harness() {
+  const ua = new FakeUa();
+  const engine = new SipEngine({ createUserAgent: () => ua as unknown as JsSIP.UA });
+  engine.start({ user: '1000', password: 'x', domain: 'lab.frontdesk.test', wsUrl: 'ws://127.0.0.1:8080', registerExpires: 600 } as never);
+  const lines = new Map<string, Line>();
+  let n = 0;
+
+  /** A call from an outside number rings; returns the engine's id for it. */
+  const ring = (): string => {
+    n++;
+    const session = new RTCSessionCtor({ configuration: { session_timers: false, session_timers_refresh_method: 'UPDATE' } });
+    const raw = session as unknown as Record<string, unknown>;
+    const track: Track = { kind: 'audio', enabled: true };
+    // replaceTrack takes effect later, as in a browser.
+    const sender: Sender = { track: null, replaceTrack: (t) => Promise.resolve().then(() => void (sender.track = t)) };
+    const line: Line = { session, track, sender, offers: [], farEndHeld: false, raw };
+    raw._status = C.STATUS_WAITING_FOR_ANSWER;
+    raw._direction = 'incoming';
+    raw._remote_identity = new JsSIP.NameAddrHeader(JsSIP.URI.parse(`sip:+7495000000${n}@carrier`)!, '');
+    raw._request = { call_id: `call-id-${n}` };
+    raw.answer = () => {
+      raw._status = C.STATUS_CONFIRMED;
+      raw._dialog = { uac_pending_reply: false, uas_pending_reply: false, isTerminated: () => false };
+      sender.track = track; // JsSIP adds the microphone's track, enabled
+      raw._connection = { getSenders: () => [sender], addEventListener: () => undefined };
+      emit(session, 'confirmed', { originator: 'local' });
+    };
+    raw._sendReinvite = (options: { eventHandlers: Offer['eventHandlers'] }) => {
+      (raw._dialog as { uac_pending_reply: boolean }).uac_pending_reply = true;
+      line.offers.push({ held: session.isOnHold().local, eventHandlers: options.eventHandlers });
+    };
+    raw.terminate = () => {
+      raw._status = C.STATUS_TERMINATED;
+      emit(session, 'ended', { originator: 'local', cause: JsSIP.C.causes.BYE });
+    };
+    const before = new Set(engine.getSnapshot().calls.order);
+    ua.emit('newRTCSession', { originator: 'remote', session, request: { call_id: `call-id-${n}`, to: { uri: { user: '1000' } }, headers: {} } });
+    const id = engine.getSnapshot().calls.order.find((x) => !before.has(x))!;
+    lines.set(id, line);
+    return id;
+  };
+
+  /** The far end answers the oldest re-INVITE of a call. */
+  const farEnd = (id: string, code: 200 | 491 | 500) => {
+    const line = lines.get(id)!;
+    const offer = line.offers.shift();
+    if (!offer) return;
+    (line.raw._dialog as { uac_pending_reply: boolean }).uac_pending_reply = line.offers.length > 0;
+    if (code === 200) {
+      line.farEndHeld = offer.held;
+      offer.eventHandlers.succeeded();
+    } else offer.eventHandlers.failed({ status_code: code, reason_phrase: code === 491 ? 'Request Pending' : 'Server Error' });
+  };
+
+  /** The far end holds or resumes us with a re-INVITE, as JsSIP handles one. */
+  const farEndHolds = (id: string, held: boolean) => {
+    const line = lines.get(id)!;
+    const raw = line.raw as { _remoteHold: boolean; _onhold(o: string): void; _onunhold(o: string): void };
+    if (raw._remoteHold === held) return;
+    raw._remoteHold = held;
+    if (held) raw._onhold('remote');
+    else raw._onunhold('remote');
+  };
+
+  const call = (id: string): Call => engine.getSnapshot().calls.calls[id]!;
+
+  /** What the caller of `id` hears from this desk: the microphone, silence, or nothing. */
+  const heard = (id: string): 'agent' | 'silence' | 'nothing' => {
+    const { sender, track } = lines.get(id)!;
+    if (sender.track === null) return 'nothing';
+    return sender.track === track && track.enabled ? 'agent' : 'silence';
+  };
+
+  return { engine, ring, farEnd, farEndHolds, call, heard, lines };
+}
+
+/** Lets replaceTrack and the gate's queue finish (microtasks), with fake timers for the engine's waits. */
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+/** The caller hears the agent exactly when the call is active and not muted; a held call sends nothing. */
+function expectTheCallerHearsWhatTheScreenSays(h: ReturnType<typeof harness>) {
+  for (const [id] of h.lines) {
+    const call = h.call(id);
+    if (call.phase === 'ended' || call.phase === 'ringing-in' || call.phase === 'answering') continue;
+    const expected = call.phase === 'active' ? (call.muted ? 'silence' : 'agent') : 'nothing';
+    expect(h.heard(id), `${id} is ${call.phase}${call.muted ? ', muted' : ''}`).toBe(expected);
+  }
+}
+
+describe('the caller hears the agent on every path back from hold', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('Resume after taking a second line: the first caller hears the agent again (the silence bug)', async () => {
+    const h = harness();
+    const first = h.ring();
+    h.engine.answer(first);
+    await settle();
+    expect(h.heard(first)).toBe('agent');
+
+    const second = h.ring();
+    h.engine.answer(second);
+    h.farEnd(first, 200);
+    await settle();
+    expect(h.call(first).phase).toBe('held');
+    expect(h.heard(first)).toBe('nothing');
+    expect(h.heard(second)).toBe('agent');
+
+    h.engine.resume(first);
+    h.farEnd(second, 200);
+    h.farEnd(first, 200);
+    await settle();
+    expect(h.call(first).phase).toBe('active');
+    expect(h.heard(first)).toBe('agent');
+    expect(h.lines.get(first)!.track.enabled).toBe(true);
+    expect(h.heard(second)).toBe('nothing');
+    expect(h.engine.microphone(first)).toBe('live');
+    expect(h.engine.microphone(second)).toBe('off');
+  });
+
+  it('the far end holds and resumes us: after its resume the caller hears the agent', async () => {
+    const h = harness();
+    const id = h.ring();
+    h.engine.answer(id);
+    await settle();
+    h.farEndHolds(id, true);
+    await settle();
+    expect(h.call(id).phase).toBe('remote-held');
+    expect(h.heard(id)).toBe('nothing');
+    h.farEndHolds(id, false);
+    await settle();
+    expect(h.call(id).phase).toBe('active');
+    expect(h.heard(id)).toBe('agent');
+  });
+
+  it('mute survives hold and resume, and unmute while held gives a live microphone on resume', async () => {
+    const h = harness();
+    const id = h.ring();
+    h.engine.answer(id);
+    h.engine.setMuted(id, true);
+    await settle();
+    expect(h.heard(id)).toBe('silence');
+    h.engine.hold(id);
+    h.farEnd(id, 200);
+    h.engine.resume(id);
+    h.farEnd(id, 200);
+    await settle();
+    expect(h.call(id)).toMatchObject({ phase: 'active', muted: true });
+    expect(h.heard(id)).toBe('silence');
+    h.engine.hold(id);
+    h.farEnd(id, 200);
+    h.engine.setMuted(id, false);
+    h.engine.resume(id);
+    h.farEnd(id, 200);
+    await settle();
+    expect(h.heard(id)).toBe('agent');
+  });
+
+  it('a hold that collides (491) keeps the caller held (nothing sent) while it is offered again, then a resume gives the agent back unmuted', async () => {
+    const h = harness();
+    const id = h.ring();
+    h.engine.answer(id);
+    h.engine.hold(id);
+    await settle();
+    h.farEnd(id, 491);
+    await settle();
+    expect(h.call(id).phase).toBe('held');
+    expect(h.call(id).notice).toMatch(/holding again/);
+    expect(h.heard(id)).toBe('nothing');
+    vi.advanceTimersByTime(4100);
+    h.farEnd(id, 200);
+    await settle();
+    expect(h.call(id)).toMatchObject({ phase: 'held', muted: false, notice: null });
+    h.engine.resume(id);
+    h.farEnd(id, 200);
+    await settle();
+    expect(h.call(id)).toMatchObject({ phase: 'active', muted: false });
+    expect(h.heard(id)).toBe('agent');
+  });
+
+  it('a hold the far end refuses (500): the call is up, muted and says so; unmuting gives the agent back', async () => {
+    const h = harness();
+    const id = h.ring();
+    h.engine.answer(id);
+    h.engine.hold(id);
+    h.farEnd(id, 500);
+    await settle();
+    expect(h.call(id)).toMatchObject({ phase: 'active', muted: true });
+    expect(h.call(id).notice).toMatch(/Hold failed \(500/);
+    expect(h.heard(id)).toBe('silence');
+    h.engine.setMuted(id, false);
+    await settle();
+    expect(h.heard(id)).toBe('agent');
+  });
+
+  it('a resume the far end refuses (500): the call says it is still on hold and sends nothing', async () => {
+    const h = harness();
+    const id = h.ring();
+    h.engine.answer(id);
+    h.engine.hold(id);
+    h.farEnd(id, 200);
+    h.engine.resume(id);
+    h.farEnd(id, 500);
+    await settle();
+    expect(h.call(id).phase).toBe('held');
+    expect(h.call(id).notice).toMatch(/Resume failed/);
+    expect(h.heard(id)).toBe('nothing');
+  });
+
+  it('any sequence of ringing, answering, hold, resume, mute, far-end holds and refused re-INVITEs: the caller hears what the screen says', async () => {
+    const which = fc.nat(3);
+    const op = fc.oneof(
+      fc.constant({ kind: 'ring' as const }),
+      fc.record({ kind: fc.constant('answer' as const), which }),
+      fc.record({ kind: fc.constantFrom('hold' as const, 'resume' as const, 'mute' as const, 'unmute' as const), which }),
+      fc.record({ kind: fc.constantFrom('far-hold' as const, 'far-resume' as const), which }),
+      fc.record({ kind: fc.constant('far-answers' as const), which, code: fc.constantFrom(200 as const, 200 as const, 491 as const, 500 as const) }),
+      fc.record({ kind: fc.constant('time' as const), ms: fc.constantFrom(300, 1000, 4100) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
+        const h = harness();
+        const ids = () => [...h.lines.keys()];
+        const pick = (i: number) => ids()[i % Math.max(1, ids().length)];
+        for (const o of ops) {
+          if (o.kind === 'ring') {
+            if (h.lines.size < 4) h.ring();
+          } else if (o.kind === 'time') {
+            vi.advanceTimersByTime(o.ms);
+          } else {
+            const id = pick(o.which);
+            if (!id) continue;
+            const phase = h.call(id).phase;
+            const up = phase === 'active' || phase === 'held' || phase === 'remote-held';
+            if (o.kind === 'answer') h.engine.answer(id);
+            else if (o.kind === 'hold') h.engine.hold(id);
+            else if (o.kind === 'resume') h.engine.resume(id);
+            else if (o.kind === 'mute') h.engine.setMuted(id, true);
+            else if (o.kind === 'unmute') h.engine.setMuted(id, false);
+            else if (o.kind === 'far-hold' && up && h.lines.get(id)!.offers.length === 0) h.farEndHolds(id, true);
+            else if (o.kind === 'far-resume' && up && h.lines.get(id)!.offers.length === 0) h.farEndHolds(id, false);
+            else if (o.kind === 'far-answers') h.farEnd(id, o.code);
+          }
+          await settle();
+          expectTheCallerHearsWhatTheScreenSays(h);
+        }
+        // The far end answers everything still open; every retry runs out.
+        for (let round = 0; round < 20; round++) {
+          for (const id of ids()) while (h.lines.get(id)!.offers.length > 0) h.farEnd(id, 200);
+          vi.advanceTimersByTime(5000);
+          await settle();
+        }
+        expectTheCallerHearsWhatTheScreenSays(h);
+        for (const id of ids()) {
+          const call = h.call(id);
+          if (call.phase === 'ringing-in') continue;
+          // The screen says held exactly when the far end has accepted our hold.
+          expect(call.phase === 'held', `${id}: ${call.phase}, far end ${h.lines.get(id)!.farEndHeld ? 'held' : 'not held'}`).toBe(h.lines.get(id)!.farEndHeld);
+        }
+        // The agent talks to one caller at a time.
+        expect(ids().filter((id) => h.heard(id) === 'agent').length).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import JsSIP from 'jssip';
+import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
+import * as SIPMessage from 'jssip/lib/SIPMessage';
+import { applyJsSipFixes, guardReplacedTermination, isLocallyHeld, sendReinvite, setLocalHold, sipCallIdOf, verifiedJsSipVersion } from './jssipInternals';
+
+/**
+ * What Frontdesk relies on in JsSIP's internals, checked by running JsSIP's own code (no network:
+ * a stub user agent and a stub peer connection). When a JsSIP upgrade breaks one of these, this
+ * file says which, before a caller hears silence or loses a call.
+ */
+
+const RTCSessionCtor = RTCSessionClass as unknown as new (ua: unknown) => RTCSession;
+const stubUa = { configuration: { session_timers: false, session_timers_refresh_method: 'UPDATE' } };
+
+interface FakeTrack {
+  kind: 'audio';
+  enabled: boolean;
+}
+interface FakeSender {
+  track: FakeTrack | null;
+}
+
+/** A JsSIP session in the confirmed state over a stub peer connection with one audio sender. */
+function confirmedSession(connection: Partial<RTCPeerConnection> = {}) {
+  const session = new RTCSessionCtor(stubUa);
+  const track: FakeTrack = { kind: 'audio', enabled: true };
+  const sender: FakeSender = { track };
+  const raw = session as unknown as Record<string, unknown>;
+  raw._status = (RTCSessionClass as unknown as { C: { STATUS_CONFIRMED: number } }).C.STATUS_CONFIRMED;
+  raw._dialog = { uac_pending_reply: false, uas_pending_reply: false };
+  raw._connection = { getSenders: () => [sender], ...connection };
+  return { session, track, sender };
+}
+
+describe('JsSIP internals Frontdesk relies on', () => {
+  it(`is the JsSIP these were verified with (${verifiedJsSipVersion}); after an upgrade, re-check each below and then this version`, () => {
+    expect(JsSIP.version).toBe(verifiedJsSipVersion);
+  });
+
+  it('setLocalHold: sets the hold flag, emits hold/unhold (local) synchronously, and the next offer says sendonly while held', () => {
+    const { session } = confirmedSession();
+    const events: string[] = [];
+    session.on('hold', (e: { originator: string }) => events.push(`hold:${e.originator}`));
+    session.on('unhold', (e: { originator: string }) => events.push(`unhold:${e.originator}`));
+    setLocalHold(session, true);
+    expect(events).toEqual(['hold:local']);
+    expect(isLocallyHeld(session)).toBe(true);
+    const offer = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=sendrecv\r\n';
+    const mangle = (sdp: string) => (session as unknown as { _mangleOffer(s: string): string })._mangleOffer(sdp);
+    expect(mangle(offer)).toMatch(/a=sendonly/);
+    setLocalHold(session, false);
+    expect(events).toEqual(['hold:local', 'unhold:local']);
+    expect(isLocallyHeld(session)).toBe(false);
+    expect(mangle(offer)).toMatch(/a=sendrecv/);
+  });
+
+  it('what JsSIP does to the microphone: hold disables the track a sender has, and resume re-enables only a track that is attached then', () => {
+    const { session, track, sender } = confirmedSession();
+    let enabledWhenHoldEmitted: boolean | null = null;
+    session.on('hold', () => (enabledWhenHoldEmitted = track.enabled));
+    setLocalHold(session, true);
+    // JsSIP disables the track before it emits 'hold': the gate sees it disabled and detaches it.
+    expect(enabledWhenHoldEmitted).toBe(false);
+    sender.track = null; // Frontdesk detaches the track while held
+    setLocalHold(session, false);
+    // JsSIP's resume missed the detached track: re-attached as it is, it would send silence.
+    expect(track.enabled).toBe(false);
+    // mute()/unmute() flip the attached track too, and unmute() leaves it alone while held.
+    sender.track = track;
+    track.enabled = true;
+    session.mute({ audio: true });
+    expect(track.enabled).toBe(false);
+    setLocalHold(session, true);
+    session.unmute({ audio: true });
+    expect(track.enabled).toBe(false);
+    // a far end's hold disables it as well (JsSIP's _setLocalMediaStatus on 'hold', remote)
+    setLocalHold(session, false);
+    expect(track.enabled).toBe(true);
+    (session as unknown as { _remoteHold: boolean; _onhold(o: string): void })._remoteHold = true;
+    (session as unknown as { _onhold(o: string): void })._onhold('remote');
+    expect(track.enabled).toBe(false);
+  });
+
+  it('sendReinvite: a failure reaches our handler and JsSIP does not end the call', async () => {
+    const { session } = confirmedSession({ createOffer: () => Promise.reject(new Error('no offer')) as never });
+    const failed = await new Promise<unknown>((resolve) => sendReinvite(session, { succeeded: () => resolve('succeeded'), failed: (r) => resolve(r ?? 'failed') }));
+    expect(failed).toBe('failed');
+    expect(session.isEstablished()).toBe(true);
+    expect(session.isEnded()).toBe(false);
+  });
+
+  it('sipCallIdOf: the Call-ID of the request a session was made from', () => {
+    const session = new RTCSessionCtor(stubUa);
+    expect(sipCallIdOf(session)).toBeNull();
+    (session as unknown as { _request: { call_id: string } })._request = { call_id: 'abc@host' };
+    expect(sipCallIdOf(session)).toBe('abc@host');
+  });
+
+  it('guardReplacedTermination: JsSIP ends the replaced call from a confirmed listener that throws once that call is over; the guard keeps the throw from skipping ours', () => {
+    const { session: replaced } = confirmedSession();
+    const created: RTCSession[] = [];
+    const proto = (RTCSessionClass as unknown as { prototype: unknown }).prototype as { init_incoming(this: RTCSession): void };
+    const original = proto.init_incoming;
+    proto.init_incoming = function (this: RTCSession) {
+      created.push(this);
+    };
+    try {
+      replaced.on('replaces', ((e: { accept(): void }) => e.accept()) as never);
+      (replaced as unknown as { _receiveReplaces(r: unknown): void })._receiveReplaces({ reply: () => undefined });
+    } finally {
+      proto.init_incoming = original;
+    }
+    expect(created).toHaveLength(1);
+    const replacing = created[0]! as unknown as RTCSession & { listeners(e: string): unknown[]; emit(e: string): void };
+    expect(replacing.listeners('confirmed')).toHaveLength(1);
+    // The replaced call ends first (the transferor's BYE): JsSIP's terminate() now throws.
+    (replaced as unknown as { _status: number })._status = (RTCSessionClass as unknown as { C: { STATUS_TERMINATED: number } }).C.STATUS_TERMINATED;
+    expect(() => replacing.emit('confirmed')).toThrow();
+    guardReplacedTermination(replacing);
+    let ours = false;
+    replacing.on('confirmed', () => (ours = true));
+    expect(() => replacing.emit('confirmed')).not.toThrow();
+    expect(ours).toBe(true);
+  });
+
+  it('applyJsSipFixes: a request re-sent with a new CSeq number carries it in its CSeq header', () => {
+    applyJsSipFixes();
+    const OutgoingRequest = (SIPMessage as unknown as { OutgoingRequest: new (...args: unknown[]) => { cseq: number; toString(): string } }).OutgoingRequest;
+    const uri = JsSIP.URI.parse('sip:1001@lab.frontdesk.test')!;
+    const ua = { configuration: { uri, display_name: 'Reception', hack_via_tcp: false }, contact: { toString: () => '<sip:x@y>' } } as unknown;
+    const request = new OutgoingRequest('INVITE', uri, ua, { call_id: 'c1', cseq: 7907, from_tag: 'f', to_uri: uri, from_uri: uri }, []);
+    expect(request.toString()).toMatch(/\r\nCSeq: 7907 INVITE\r\n/);
+    request.cseq += 1; // what JsSIP's 491 re-attempt does
+    expect(request.toString()).toMatch(/\r\nCSeq: 7908 INVITE\r\n/);
+  });
+});

@@ -1,0 +1,132 @@
+import * as SIPMessage from 'jssip/lib/SIPMessage';
+import type { RTCSession } from 'jssip/lib/RTCSession';
+
+/**
+ * Every place Frontdesk relies on JsSIP's private internals, with why each is needed. Nothing
+ * else in the engine may touch an underscore member of JsSIP. Verified against JsSIP
+ * `verifiedJsSipVersion`; jssipInternals.test.ts runs the real JsSIP code behind each of them and
+ * fails when an upgrade changes what Frontdesk relies on.
+ *
+ * 1. Hold and resume without JsSIP's "end the call when the re-INVITE fails" (hold()/unhold()
+ *    terminate the call on any failure, a 491 glare included): we set JsSIP's local hold flag and
+ *    let it emit hold/unhold (`_localHold`, `_onhold`, `_onunhold`), then send the re-INVITE with
+ *    our own handlers (`_sendReinvite`, which writes the sendonly/sendrecv direction from
+ *    `_localHold`). See `setLocalHold` and `sendReinvite`.
+ * 2. What JsSIP does to the microphone on hold and mute (`_toggleMuteAudio`, run from
+ *    `_setLocalMediaStatus` by `_onhold`, `_onunhold`, mute() and unmute()): it flips
+ *    `track.enabled` on the senders that have a track *at that moment*. Frontdesk detaches the
+ *    track while a call is held (so a held caller receives nothing), so JsSIP's re-enable on
+ *    resume misses it. We never rely on JsSIP for the track's state: MicrophoneGate sets it last,
+ *    after every JsSIP event that may have changed it. The test pins this behaviour down.
+ * 3. The SIP Call-ID of a session (`_request.call_id`): JsSIP's public `id` is Call-ID + tag.
+ * 4. INVITE with Replaces: JsSIP ends the replaced call from a 'confirmed' listener of the new
+ *    session, with a terminate() that throws when the replaced call already ended. See
+ *    `guardReplacedTermination`.
+ * 5. A 491 retry with a stale CSeq header (`OutgoingRequest.prototype.toString`). See
+ *    `applyJsSipFixes`.
+ */
+export const verifiedJsSipVersion = '3.13.8';
+
+/** The response a re-INVITE failed with (undefined: no response, e.g. the offer could not be built). */
+export interface ReinviteFailure {
+  status_code?: number;
+  reason_phrase?: string;
+}
+
+export interface ReinviteHandlers {
+  succeeded: () => void;
+  failed: (response?: ReinviteFailure) => void;
+}
+
+interface SessionInternals {
+  _localHold: boolean;
+  _onhold(originator: 'local'): void;
+  _onunhold(originator: 'local'): void;
+  _sendReinvite(options: { eventHandlers: ReinviteHandlers }): void;
+  _request?: { call_id?: string } | null;
+}
+
+const internals = (session: RTCSession) => session as unknown as SessionInternals;
+
+/**
+ * Sets JsSIP's own idea of local hold and lets it react: `_onhold`/`_onunhold` update its media
+ * state and emit 'hold'/'unhold' (originator 'local') synchronously, before this returns.
+ */
+export function setLocalHold(session: RTCSession, held: boolean): void {
+  const s = internals(session);
+  s._localHold = held;
+  if (held) s._onhold('local');
+  else s._onunhold('local');
+}
+
+/** Whether JsSIP thinks the call is held from this side. */
+export const isLocallyHeld = (session: RTCSession): boolean => session.isOnHold().local;
+
+/**
+ * Sends a re-INVITE whose offer says what the local hold flag says (sendonly while held,
+ * sendrecv otherwise). JsSIP reports the outcome to the handlers and, unlike hold()/unhold(),
+ * does not end the call when it fails.
+ */
+export function sendReinvite(session: RTCSession, handlers: ReinviteHandlers): void {
+  internals(session)._sendReinvite({ eventHandlers: handlers });
+}
+
+/** The SIP Call-ID of a session (the key rtpengine, a PBX log or a recording is found by). */
+export function sipCallIdOf(session: RTCSession): string | null {
+  return internals(session)._request?.call_id ?? null;
+}
+
+/**
+ * JsSIP ends the replaced call from a 'confirmed' listener of the call that replaces it, with a
+ * terminate() that throws when the replaced call has already ended (the transferor's BYE can
+ * arrive before the caller's ACK). The throw would skip every later listener — ours included,
+ * leaving the call "connecting" for ever. Its listeners are wrapped so a throw stays theirs.
+ */
+export function guardReplacedTermination(session: RTCSession): void {
+  const emitter = session as unknown as {
+    listeners(event: string): ((...args: unknown[]) => void)[];
+    removeAllListeners(event: string): void;
+    on(event: string, fn: (...args: unknown[]) => void): void;
+  };
+  const existing = emitter.listeners('confirmed');
+  emitter.removeAllListeners('confirmed');
+  for (const listener of existing) {
+    emitter.on('confirmed', (...args: unknown[]) => {
+      try {
+        listener(...args);
+      } catch {
+        // the replaced call was already over
+      }
+    });
+  }
+}
+
+interface MutableRequest {
+  cseq: number;
+  method: string;
+  setHeader(name: string, value: string): void;
+  toString(): string;
+}
+
+let applied = false;
+
+/**
+ * Runtime fixes for JsSIP bugs that affect a softphone, applied once when the engine loads.
+ *
+ * 491 re-attempt with a stale CSeq: when a re-INVITE gets 491 Request Pending, JsSIP's
+ * Dialog/RequestSender re-sends it after 1 s with `request.cseq` incremented, but the CSeq
+ * *header* it serialises is the old one, so the retry goes out with the CSeq the far end already
+ * refused (seen in the lab: both re-INVITEs carried "CSeq: 7907 INVITE"). A strict peer treats it
+ * as a retransmission or rejects it. The header is re-derived from `cseq` before serialising.
+ */
+export function applyJsSipFixes(): void {
+  if (applied) return;
+  applied = true;
+  const Outgoing = (SIPMessage as unknown as { OutgoingRequest?: { prototype: MutableRequest } }).OutgoingRequest;
+  if (!Outgoing) throw new Error(`JsSIP changed: SIPMessage.OutgoingRequest is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
+  const serialise = Outgoing.prototype.toString;
+  Outgoing.prototype.toString = function (this: MutableRequest) {
+    if (typeof this.cseq === 'number' && this.method) this.setHeader('cseq', `${this.cseq} ${this.method}`);
+    return serialise.call(this);
+  };
+}
