@@ -1,6 +1,7 @@
 import { answerCalls, placeCall, registerAsPhone, type Phone } from '../../scripts/lab/caller';
 import { pstnGatewayPort } from '../../scripts/lab/config';
-import { expect, expectRelayCarriesBothWays, test, type OpenAgent } from './support/frontdesk';
+import { expect, test, type OpenAgent } from './support/frontdesk';
+import { expectPartyHearsAgent, expectPartyHearsSilence, expectSoundBothWays } from './support/sound';
 
 const caller = { from: '+74951234567', label: 'Call from +7 495 123 45 67' };
 
@@ -42,6 +43,14 @@ test('DTMF in the audio (RFC 4733) reaches an outside caller Frontdesk answered'
     await agent.page.keyboard.type('5*0');
     expect(await call.waitForDtmf('98#45*0', 15_000)).toBe('98#45*0');
     expect(call.dtmfEvents().every((e) => e.via === 'rfc4733')).toBe(true);
+
+    // Muted, the caller hears nothing of the office, and the keypad still reaches their IVR.
+    await card.getByRole('button', { name: 'Mute' }).click();
+    await expectPartyHearsSilence(call, 'the caller hears nothing while the agent is muted');
+    await card.getByRole('button', { name: '7', exact: true }).click();
+    expect(await call.waitForDtmf('98#45*07', 15_000)).toBe('98#45*07');
+    await card.getByRole('button', { name: 'Unmute' }).click();
+    await expectPartyHearsAgent(call, 'the caller hears the agent again after Unmute');
   } finally {
     await call.stop();
   }
@@ -56,13 +65,13 @@ async function callRefusingPhone(agents: OpenAgent, phone: Phone) {
   const card = agent.page.getByRole('article', { name: 'Call to 1002' });
   await expect(card).toContainText('Connected');
   const [received] = await phone.waitForCalls(1, 10_000);
-  return { card, received: received! };
+  return { page: agent.page, card, received: received! };
 }
 
 test('a hold that collides (491) is retried with a new CSeq and the caller is never dropped', async ({ agents }) => {
   const phone = await registerAsPhone({ user: '1002', port: 5092, ringMs: 300, reinviteReply: 491, reinviteFailures: 1 });
   try {
-    const { card, received } = await callRefusingPhone(agents, phone);
+    const { page, card, received } = await callRefusingPhone(agents, phone);
     await card.getByRole('button', { name: 'Hold' }).click();
     await expect(card).toContainText('On hold');
     await expect.poll(() => phone.reinvites().filter((r) => r.code === 200).length, { timeout: 15_000 }).toBe(1);
@@ -72,9 +81,12 @@ test('a hold that collides (491) is retried with a new CSeq and the caller is ne
     expect(accepted!.cseq).toBeGreaterThan(refused!.cseq);
     expect(phone.calls()[0]?.byeFrom).toBeUndefined();
 
+    // While the hold was being offered again, and once it held, the phone heard nothing from the desk.
+    await expectPartyHearsSilence({ rtp: () => phone.rtp(received.callId) }, 'the held phone hears nothing');
     await card.getByRole('button', { name: 'Resume' }).click();
     await expect(card).toContainText('Connected');
-    await expectRelayCarriesBothWays(received.callId);
+    await expect(card.getByRole('button', { name: 'Mute' })).toHaveAttribute('aria-pressed', 'false');
+    await expectSoundBothWays(page, { rtp: () => phone.rtp(received.callId) }, received.callId, 'the phone, resumed after the glare');
     await card.getByRole('button', { name: 'Hang up' }).click();
     await expect(card).toContainText('You hung up');
   } finally {
@@ -85,13 +97,18 @@ test('a hold that collides (491) is retried with a new CSeq and the caller is ne
 test('a hold the far end refuses (500) keeps the call up, mutes the microphone and says so', async ({ agents }) => {
   const phone = await registerAsPhone({ user: '1002', port: 5092, ringMs: 300, reinviteReply: 500, reinviteFailures: 2 });
   try {
-    const { card, received } = await callRefusingPhone(agents, phone);
+    const { page, card, received } = await callRefusingPhone(agents, phone);
     await card.getByRole('button', { name: 'Hold' }).click();
     await expect(card.getByRole('status', { name: 'Call notice' })).toContainText('Hold failed (500');
     await expect(card).toContainText('Connected');
     await expect(card.getByRole('button', { name: 'Unmute' })).toHaveAttribute('aria-pressed', 'true');
     expect(phone.calls()[0]?.byeFrom).toBeUndefined();
-    await expectRelayCarriesBothWays(received.callId);
+    // The call goes on: the agent still hears the phone, and the phone hears nothing of the office…
+    const phoneSide = { rtp: () => phone.rtp(received.callId) };
+    await expectPartyHearsSilence(phoneSide, 'the phone hears nothing after the failed hold (microphone muted)');
+    // …until the agent unmutes.
+    await card.getByRole('button', { name: 'Unmute' }).click();
+    await expectSoundBothWays(page, phoneSide, received.callId, 'the phone');
     await card.getByRole('button', { name: 'Hang up' }).click();
     await expect(card).toContainText('You hung up');
   } finally {

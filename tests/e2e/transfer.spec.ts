@@ -1,30 +1,20 @@
 import type { Page } from '@playwright/test';
 import { placeCall, registerAsPhone } from '../../scripts/lab/caller';
-import { expect, growth, mediaStats, test, type Agent } from './support/frontdesk';
+import { expect, test, type Agent } from './support/frontdesk';
+import {
+  expectAgentHearsSilence,
+  expectFrontdesksHearEachOther,
+  expectPartyHears,
+  expectPartyHearsSilence,
+  expectSoundBothWays,
+  outsideTone,
+} from './support/sound';
 
 /**
  * Warm and blind transfers against the real lab: JsSIP in Chromium on every Frontdesk side,
  * Kamailio relaying REFER, NOTIFY, MESSAGE and INVITE with Replaces, rtpengine carrying audio.
+ * Every path ends by listening: who hears whom, and that a held caller hears nothing.
  */
-
-/** Packets a page's call (by its SIP Call-ID, or its only call) sends and receives over `ms`. */
-async function flow(page: Page, ms = 2500): Promise<{ sent: number; received: number }> {
-  const pick = async () => (await mediaStats(page)).find(() => true);
-  const a = await pick();
-  await new Promise((r) => setTimeout(r, ms));
-  const b = await pick();
-  if (!a || !b || a.sipCallId !== b.sipCallId) return { sent: 0, received: 0 };
-  return { sent: b.packetsSent - a.packetsSent, received: b.packetsReceived - a.packetsReceived };
-}
-
-async function expectAudioBothWays(page: Page, what: string) {
-  await expect
-    .poll(async () => {
-      const f = await flow(page);
-      return Math.min(f.sent, f.received);
-    }, { timeout: 20_000, message: `audio flows both ways at ${what}` })
-    .toBeGreaterThan(25);
-}
 
 async function openThree(agents: (o: { user: string }) => Promise<Agent>) {
   const [reception, sales] = [await agents({ user: '1000' }), await agents({ user: '1001' })];
@@ -68,6 +58,7 @@ test('warm transfer between Frontdesks: the colleague sees the note and the card
   await atReception.getByRole('button', { name: 'Answer' }).click();
   await expect(atReception).toContainText('Connected');
 
+  await expectFrontdesksHearEachOther(caller.page, reception.page, ['the caller', 'Reception']);
   const card = await startWarmTransfer(reception.page, 'Call from Accounting, 1002', 'Invoice question');
   await expect(card).toContainText('On hold');
   await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Calling Sales \(1001\); the caller is on hold/);
@@ -81,6 +72,9 @@ test('warm transfer between Frontdesks: the colleague sees the note and the card
   await expect(consultAtSales).toContainText('About Accounting, 1002');
   await consultAtSales.getByRole('button', { name: 'Answer' }).click();
   await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Talking to Sales \(1001\)/);
+  // Reception and Sales talk; the caller on hold hears none of it.
+  await expectFrontdesksHearEachOther(reception.page, sales.page, ['Reception', 'Sales']);
+  await expectAgentHearsSilence(caller.page, 'the held caller hears nothing of the consultation');
 
   await card.getByRole('button', { name: 'Complete transfer' }).click();
 
@@ -92,8 +86,7 @@ test('warm transfer between Frontdesks: the colleague sees the note and the card
   await expect(takenAtSales.getByRole('region', { name: 'Handoff note from Reception (1000)' })).toContainText('Invoice question');
   await expect(takenAtSales).toContainText('transferred once');
   await expect(caller.page.getByRole('article', { name: 'Call to 1001' })).toContainText('Connected');
-  await expectAudioBothWays(sales.page, 'Sales');
-  await expectAudioBothWays(caller.page, 'the caller');
+  await expectFrontdesksHearEachOther(caller.page, sales.page, ['the caller', 'Sales']);
 
   await takenAtSales.getByRole('button', { name: 'Hang up' }).click();
   await expect(caller.page.getByRole('article', { name: 'Call to 1001' })).toContainText('The other side hung up');
@@ -117,8 +110,10 @@ test('the colleague declines: the caller is back with the agent, off hold, and a
   const consultAtSales = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
   await consultAtSales.getByRole('button', { name: 'Decline' }).click();
 
-  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Sales declined the call|Sales is busy/);
+  // A person pressed Decline: it says so (with what the phone answered), not "busy".
+  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Sales declined the call \(486 Busy Here\)/);
   await expect(card).toContainText('Connected');
+  await expectSoundBothWays(reception.page, call, call.callId, 'the caller, back after the decline');
   await card.getByRole('button', { name: 'Take a message for Sales' }).click();
   const message = reception.page.getByRole('dialog', { name: 'Take a message for Sales' });
   await expect(message.getByLabel('Message')).toHaveValue(/Delivery date/);
@@ -137,13 +132,32 @@ test('the agent cancels the transfer while the colleague talks: the consultation
   await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Refund');
   await sales.page.getByRole('article', { name: 'Call from Reception, 1000' }).getByRole('button', { name: 'Answer' }).click();
   await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Talking to Sales/);
+  await expectPartyHearsSilence(call, 'the held caller hears nothing of the consultation');
+  await expectFrontdesksHearEachOther(reception.page, sales.page, ['Reception', 'Sales']);
 
   await card.getByRole('button', { name: 'Cancel transfer' }).click();
   await expect(card).toContainText('Connected');
   await expect(card.getByRole('region', { name: 'Transfer' })).toHaveCount(0);
   await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('The other side hung up');
-  // Off hold again: the caller hears the agent (the desk's audio reaches the caller's phone).
-  await expect.poll(() => growth(async () => call.rtp(), (r) => r.packetsIn), { timeout: 15_000 }).toBeGreaterThan(25);
+  // Off hold again: the caller hears the agent, and the agent the caller.
+  await expectSoundBothWays(reception.page, call, call.callId, 'the caller, resumed');
+  await card.getByRole('button', { name: 'Hang up' }).click();
+  expect((await call.result).ended).toBe('remote-bye');
+});
+
+test('the agent cancels the transfer while the colleague still rings: the ringing stops and the caller is resumed', async ({ agents }) => {
+  const { reception, sales } = await openThree(agents);
+  const { call, card } = await answerOutsideCall(reception.page);
+  await startWarmTransfer(reception.page, 'Call from +7 495 123 45 67', 'Delivery');
+  const consultAtSales = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
+  await expect(consultAtSales).toContainText('Incoming call');
+  await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Calling Sales \(1001\); the caller is on hold/);
+  await expectPartyHearsSilence(call, 'the held caller hears nothing while Sales rings');
+
+  await card.getByRole('button', { name: 'Cancel transfer' }).click();
+  await expect(card).toContainText('Connected');
+  await expect(consultAtSales).toContainText('Missed');
+  await expectSoundBothWays(reception.page, call, call.callId, 'the caller, resumed');
   await card.getByRole('button', { name: 'Hang up' }).click();
   expect((await call.result).ended).toBe('remote-bye');
 });
@@ -159,6 +173,7 @@ test('the colleague does not answer within the configured time: the caller comes
 
   await expect(card.getByRole('status', { name: 'Transfer status' })).toHaveText(/Sales did not answer \(No answer within 5 s\)/, { timeout: 15_000 });
   await expect(card).toContainText('Connected');
+  await expectSoundBothWays(reception.page, call, call.callId, 'the caller, back after no answer');
   await expect(card.getByRole('button', { name: 'Take a message for Sales' })).toBeVisible();
   await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('Missed');
   await card.getByRole('button', { name: 'Hang up' }).click();
@@ -203,9 +218,8 @@ test('an outside caller (SIPp, plain RTP) is warm-transferred from reception to 
   await expect(taken.getByRole('region', { name: 'Handoff note from Reception (1000)' })).toContainText('Invoice question');
   await expect(reception.page.locator('article[data-phase]:not([data-phase="ended"])')).toHaveCount(0);
   await expect(card).toContainText('Transferred to Sales (1001)');
-  // Audio both ways on the new leg: the caller's phone receives RTP, and Sales sends and receives.
-  await expect.poll(() => growth(async () => call.rtp(), (r) => r.packetsIn), { timeout: 15_000 }).toBeGreaterThan(25);
-  await expectAudioBothWays(sales.page, 'Sales');
+  // Sound both ways on the new leg: the caller hears Sales, and Sales hears the caller.
+  await expectSoundBothWays(sales.page, call, transfer.newCallId, 'the transferred caller');
 
   await taken.getByRole('button', { name: 'Hang up' }).click();
   const result = await call.result;
@@ -240,8 +254,9 @@ test('the colleague has an ordinary SIP phone: the note arrives as a text messag
     const calls = await phone.waitForCalls(2);
     const replacing = calls.find((c) => c.replaces)!;
     expect(replacing).toBeDefined();
-    await expect.poll(() => growth(async () => call.rtp(), (r) => r.packetsIn), { timeout: 15_000 }).toBeGreaterThan(25);
-    await expect.poll(() => growth(async () => phone.rtp(replacing.callId), (r) => r.packetsIn), { timeout: 15_000 }).toBeGreaterThan(25);
+    // The caller and the colleague's phone hear each other (both lab parties speak the outside tone; the agent's would be another).
+    await expectPartyHears(call, outsideTone, 'the caller hears the colleague');
+    await expectPartyHears({ rtp: () => phone.rtp(replacing.callId) }, outsideTone, 'the colleague hears the caller');
     await call.stop();
   } finally {
     await phone.stop();
@@ -264,7 +279,7 @@ test('blind transfer: the caller is sent to the colleague at once and the note r
   await expect(card).toContainText('Transferred to Sales (1001) (unattended)');
   await atSales.getByRole('button', { name: 'Answer' }).click();
   await expect(atSales).toContainText('Connected');
-  await expectAudioBothWays(sales.page, 'Sales');
+  await expectSoundBothWays(sales.page, call, undefined, 'the caller sent on blind');
   await atSales.getByRole('button', { name: 'Hang up' }).click();
   expect((await call.result).transfers.length).toBe(1);
 });
@@ -282,7 +297,7 @@ test("the caller's phone refuses REFER: the agent is told why, and keeps the cal
   await card.getByRole('button', { name: 'Keep the caller' }).click();
   await expect(card).toContainText('Connected');
   await expect(sales.page.getByRole('article', { name: 'Call from Reception, 1000' })).toContainText('The other side hung up');
-  await expect.poll(() => growth(async () => call.rtp(), (r) => r.packetsIn), { timeout: 15_000 }).toBeGreaterThan(25);
+  await expectSoundBothWays(reception.page, call, call.callId, 'the caller kept');
   await card.getByRole('button', { name: 'Hang up' }).click();
   expect((await call.result).ended).toBe('remote-bye');
 });
@@ -303,7 +318,7 @@ test('Frontdesk as the transferee: a colleague on an ordinary phone transfers th
   const followed = reception.page.getByRole('article', { name: 'Call to 1001' });
   await expect(followed).toContainText('Connected');
   await expect(followed).toContainText('transferred once');
-  await expectAudioBothWays(sales.page, 'Sales');
+  await expectFrontdesksHearEachOther(reception.page, sales.page, ['Reception, on the followed call', 'Sales']);
   // The colleague's phone heard how it went (NOTIFY sipfrag) and hung up its leg.
   const result = await colleague.result;
   expect(result.referReplies).toEqual([202]);

@@ -6,6 +6,7 @@ import { answerCalls, placeCall } from '../../scripts/lab/caller';
 import { pstnGatewayPort } from '../../scripts/lab/config';
 import { expect, test } from './support/frontdesk';
 import type { OpenAgent } from './support/frontdesk';
+import { expectSoundBothWays } from './support/sound';
 
 const oleg = { from: '+74951234567', label: 'Call from +7 495 123 45 67', who: 'Oleg Petrov, +7 495 123 45 67' };
 
@@ -149,6 +150,7 @@ test('web leads in the list: overdue marked, the web-lead script, a postponed wr
     await expect(outgoing).toContainText('Connected');
     const [received] = await gateway.waitForCalls(1, 10_000);
     expect(received!.requestUri).toContain('+74957654321');
+    await expectSoundBothWays(page, { rtp: () => gateway.rtp(received!.callId) }, received!.callId, 'the web lead called back');
     const script = page.getByRole('region', { name: 'Call script' });
     await expect(script).toContainText('Web lead — calling back');
     await expect(script).toContainText('Chosen because: Outbound call, call back (web lead)');
