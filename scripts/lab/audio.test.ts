@@ -50,7 +50,7 @@ describe('measureAudio', () => {
   });
 
   it('silence and near-silence name no tone; noise has no dominant one', () => {
-    expect(measureAudio(new Float32Array(8000), 8000)).toMatchObject({ samples: 8000, peak: 0, rmsDbfs: -Infinity, toneHz: null, toneShare: 0 });
+    expect(measureAudio(new Float32Array(8000), 8000)).toMatchObject({ samples: 8000, peak: 0, rmsDbfs: -150, toneHz: null, toneShare: 0 });
     expect(measureAudio(Array(8000).fill(8 / 32768), 8000).toneHz).toBeNull();
     expect(measureAudio([], 8000)).toMatchObject({ samples: 0, toneHz: null });
     let seed = 1;

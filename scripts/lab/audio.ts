@@ -105,13 +105,16 @@ export interface AudioMeasure {
   seconds: number;
   /** Largest absolute sample, 0..1 of full scale. */
   peak: number;
-  /** RMS level in dBFS (a full-scale sine is -3 dBFS; -Infinity for digital silence). */
+  /** RMS level in dBFS (a full-scale sine is -3 dBFS; digital silence is the floor, `silenceFloorDbfs`). */
   rmsDbfs: number;
   /** The frequency (Hz, 10 Hz steps between 100 and 3800) with the most energy, or null in silence. */
   toneHz: number | null;
   /** The share (0..1) of all the energy that is at `toneHz`: near 1 for a clean tone, low for noise or speech. */
   toneShare: number;
 }
+
+/** The level reported for digital silence (a finite number, so a measure survives JSON). */
+export const silenceFloorDbfs = -150;
 
 /** Below this RMS (about -60 dBFS) a stretch counts as silence: no tone is named in it. */
 const silenceRms = 0.001;
@@ -132,7 +135,7 @@ export function measureAudio(samples: ArrayLike<number>, rate: number): AudioMea
     energy += x * x;
   }
   const rms = n > 0 ? Math.sqrt(energy / n) : 0;
-  const measure: AudioMeasure = { samples: n, seconds: n / rate, peak, rmsDbfs: rms > 0 ? 20 * Math.log10(rms) : -Infinity, toneHz: null, toneShare: 0 };
+  const measure: AudioMeasure = { samples: n, seconds: n / rate, peak, rmsDbfs: Math.max(silenceFloorDbfs, 20 * Math.log10(rms)), toneHz: null, toneShare: 0 };
   if (rms < silenceRms) return measure;
   const block = Math.max(1, Math.round(rate / 10));
   const blocks = Math.floor(n / block);

@@ -9,6 +9,7 @@
  * namespace it also covers the media helper process (media-main.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testTones } from './audio';
 import { placeCall, registerAsPhone } from './caller';
 import { startLab, stopLab } from './lab';
 import { defaultNetnsName, labNetnsName } from './netns';
@@ -45,6 +46,10 @@ describe.skipIf(!enabled)('lab calls (real Kamailio + rtpengine)', () => {
       const after = await legPackets(call.callId);
       expect(after).toHaveLength(2);
       after.forEach((n, i) => expect(n - before[i]!).toBeGreaterThan(20));
+      // and what each hears is the other's 440 Hz tone (through the media helper's JSON when run from outside the namespace)
+      expect(phone.rtp().heard).toMatchObject({ toneHz: testTones.outside });
+      expect(call.rtp().heard).toMatchObject({ toneHz: testTones.outside });
+      expect(call.rtp().heard.rmsDbfs).toBeGreaterThan(-20);
       const ev = phone.dtmfEvents();
       expect(ev.every((e) => e.via === 'rfc4733' && e.ended && e.payloadType === 101 && e.durationMs === 100)).toBe(true);
       expect(phone.rtp().byPayloadType[101]).toBe(4 * 7); // 4 updates + 3 end packets per digit
