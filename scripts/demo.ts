@@ -6,6 +6,7 @@ import { chromium } from '@playwright/test';
 import { startHost } from '../main/host/server';
 import { buildAll } from './build';
 import { chromiumArgs, chromiumPath } from './chromium';
+import { testTones } from './lab/audio';
 import { placeCall } from './lab/caller';
 import { labStateDir } from './lab/config';
 import { startLab, stopLab } from './lab/lab';
@@ -100,6 +101,12 @@ try {
         (window as unknown as { frontdeskDiagnostics: { mediaStats(): Promise<{ packetsSent: number; packetsReceived: number }[]> } }).frontdeskDiagnostics.mediaStats(),
       );
       console.log(`Connected for 4 s: ${stats[0]?.packetsReceived ?? 0} RTP packets received from the caller, ${stats[0]?.packetsSent ?? 0} sent.`);
+      const heard = call.rtp().heard;
+      console.log(
+        heard.toneHz === testTones.agent
+          ? `The caller hears the agent's (fake) microphone: ${heard.toneHz} Hz at ${heard.rmsDbfs.toFixed(0)} dBFS.`
+          : `The caller does not hear the agent's microphone (${heard.samples === 0 ? 'nothing arrives' : `silence or noise at ${heard.rmsDbfs.toFixed(0)} dBFS`}).`,
+      );
       await page.screenshot({ path: path.join(shots, 'demo-answered.png') });
       await card.getByRole('button', { name: 'Hang up' }).click();
       console.log(`Hung up; the caller's side ended with: ${(await call.result).ended}`);
