@@ -199,36 +199,46 @@ describe('media endpoint', () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
-  it('sends A-law audio to the far end, counts what arrives and decodes a Chromium-like RFC 4733 sender', async () => {
+  const tempDir = () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-media-'));
     cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    // the far end (rtpengine's port in the lab)
-    const far = dgram.createSocket('udp4');
-    cleanup.push(() => new Promise<void>((r) => far.close(() => r())));
-    await new Promise<void>((r) => far.bind(0, '127.0.0.1', () => r()));
-    const farPort = far.address().port;
-    const got: RtpPacket[] = [];
-    far.on('message', (m) => {
-      const p = parseRtp(m);
-      if (p) got.push(p);
-    });
+    return dir;
+  };
 
-    const messagesFile = path.join(dir, 'messages.log');
-    let ep: MediaEndpoint | undefined;
-    let port = 0;
-    for (let i = 0; i < 5 && !ep; i++) {
-      port = pickMediaPort();
+  /** A far end (rtpengine's port in the lab): a UDP socket on 127.0.0.1 that keeps the RTP it gets. */
+  const farEnd = async () => {
+    const sock = dgram.createSocket('udp4');
+    cleanup.push(() => new Promise<void>((r) => sock.close(() => r())));
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const got: RtpPacket[] = [];
+    sock.on('message', (m) => {
+      const pk = parseRtp(m);
+      if (pk) got.push(pk);
+    });
+    return { sock, port: sock.address().port, got };
+  };
+
+  /** An endpoint on a free media port, following `messagesFile`; `writeTraces(port)` writes the traces that name it. */
+  const startEndpoint = async (messagesFile: string, writeTraces: (port: number) => void) => {
+    for (let i = 0; i < 5; i++) {
+      const port = pickMediaPort();
+      writeTraces(port);
       const candidate = new MediaEndpoint({ port, messagesFile, maxLifeMs: 20_000, pollMs: 20 });
-      fs.writeFileSync(messagesFile, uasTrace(farPort, port));
       try {
         await candidate.start();
-        ep = candidate;
+        cleanup.push(() => candidate.stop());
+        return { ep: candidate, port };
       } catch {
         /* port taken on this machine: try another */
       }
     }
-    expect(ep).toBeDefined();
-    cleanup.push(() => ep!.stop());
+    throw new Error('no free media port');
+  };
+
+  it('sends A-law audio to the far end, counts what arrives and decodes a Chromium-like RFC 4733 sender', async () => {
+    const messagesFile = path.join(tempDir(), 'messages.log');
+    const { sock: far, port: farPort, got } = await farEnd();
+    const { ep, port } = await startEndpoint(messagesFile, (p) => fs.writeFileSync(messagesFile, uasTrace(farPort, p)));
 
     // audio both ways: the endpoint sends PCMA every 20 ms, we send some too
     const send = (b: Buffer) => far.send(b, port, '127.0.0.1');
@@ -248,7 +258,7 @@ describe('media endpoint', () => {
     send(buildRtp({ payloadType: 99, sequence: seq++, timestamp: 24000, ssrc: 42, payload: encodeTelephoneEvent({ event: 5, end: true, volume: 10, duration: 800 }) }));
     await new Promise((r) => setTimeout(r, 200));
 
-    const st = ep!.state();
+    const st = ep.state();
     expect(st.error).toBeUndefined();
     const call = st.calls[0]!;
     expect(call.callId).toBe('call-1');
@@ -264,7 +274,7 @@ describe('media endpoint', () => {
     ]);
 
     // and the other way: the endpoint's own RFC 4733 sender
-    await ep!.sendDtmf('5*', { durationMs: 60, gapMs: 40 });
+    await ep.sendDtmf('5*', { durationMs: 60, gapMs: 40 });
     await new Promise((r) => setTimeout(r, 100));
     const dec = new Rfc4733Decoder();
     const tes = got.filter((p) => p.payloadType === 126);
@@ -275,7 +285,7 @@ describe('media endpoint', () => {
     ]);
     expect(tes.filter((p) => p.marker)).toHaveLength(2);
     expect(call.rtp.packetsOut).toBeGreaterThan(0);
-    const out = ep!.state().calls[0]!.rtp.packetsOut;
+    const out = ep.state().calls[0]!.rtp.packetsOut;
     expect(out).toBeGreaterThanOrEqual(got.length); // (one may still be on its way)
     expect(out).toBeLessThanOrEqual(got.length + 3);
 
@@ -285,90 +295,46 @@ describe('media endpoint', () => {
     const before = got.length;
     await new Promise((r) => setTimeout(r, 200));
     expect(got.length).toBe(before);
-    expect(ep!.state().calls[0]!.rtp.sendingTo).toBeUndefined();
-    await expect(ep!.sendDtmf('1')).rejects.toThrow(/not sending media/);
+    expect(ep.state().calls[0]!.rtp.sendingTo).toBeUndefined();
+    await expect(ep.sendDtmf('1')).rejects.toThrow(/not sending media/);
   });
 
   it('hears what arrives: the level and the tone of the last second of G.711 audio', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-media-'));
-    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const far = dgram.createSocket('udp4');
-    cleanup.push(() => new Promise<void>((r) => far.close(() => r())));
-    await new Promise<void>((r) => far.bind(0, '127.0.0.1', () => r()));
-    const farPort = far.address().port;
-    const messagesFile = path.join(dir, 'messages.log');
-    let ep: MediaEndpoint | undefined;
-    let port = 0;
-    for (let i = 0; i < 5 && !ep; i++) {
-      port = pickMediaPort();
-      const candidate = new MediaEndpoint({ port, messagesFile, maxLifeMs: 20_000, pollMs: 20 });
-      fs.writeFileSync(messagesFile, uasTrace(farPort, port));
-      try {
-        await candidate.start();
-        ep = candidate;
-      } catch {
-        /* port taken on this machine: try another */
-      }
-    }
-    expect(ep).toBeDefined();
-    cleanup.push(() => ep!.stop());
+    const messagesFile = path.join(tempDir(), 'messages.log');
+    const { sock: far, port: farPort } = await farEnd();
+    const { ep, port } = await startEndpoint(messagesFile, (p) => fs.writeFileSync(messagesFile, uasTrace(farPort, p)));
     const tone = Buffer.from(Array.from(sine(1000, 8000, 0.5, 0.5), (x) => linearToAlaw(x * 32767)));
     for (let i = 0; i < 25; i++) {
       far.send(buildRtp({ payloadType: 8, sequence: i, timestamp: i * 160, ssrc: 7, payload: tone.subarray(i * 160, (i + 1) * 160) }), port, '127.0.0.1');
     }
-    await expect.poll(() => ep!.state().calls[0]?.rtp.heard.samples).toBe(4000);
-    const heard = ep!.state().calls[0]!.rtp.heard;
+    await expect.poll(() => ep.state().calls[0]?.rtp.heard.samples).toBe(4000);
+    const heard = ep.state().calls[0]!.rtp.heard;
     expect(heard.toneHz).toBe(1000);
     expect(heard.toneShare).toBeGreaterThan(0.9);
     expect(heard.rmsDbfs).toBeGreaterThan(-10);
     // a second later it is all in the past: nothing heard now
-    await expect.poll(() => ep!.state().calls[0]!.rtp.heard.samples, { timeout: 3000 }).toBe(0);
+    await expect.poll(() => ep.state().calls[0]!.rtp.heard.samples, { timeout: 3000 }).toBe(0);
   });
 
   it('follows a second SIPp run\'s trace (a transfer\'s new leg): each call is counted and served apart', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-media-'));
-    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const fars = await Promise.all(
-      [0, 1].map(async () => {
-        const sock = dgram.createSocket('udp4');
-        cleanup.push(() => new Promise<void>((r) => sock.close(() => r())));
-        await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-        const got: RtpPacket[] = [];
-        sock.on('message', (m) => {
-          const pk = parseRtp(m);
-          if (pk) got.push(pk);
-        });
-        return { sock, port: sock.address().port, got };
-      }),
-    );
+    const dir = tempDir();
+    const fars = await Promise.all([farEnd(), farEnd()]);
     const first = path.join(dir, 'messages.log');
     const second = path.join(dir, 'leg2', 'messages.log');
     fs.mkdirSync(path.dirname(second));
-    let ep: MediaEndpoint | undefined;
-    let port = 0;
-    for (let i = 0; i < 5 && !ep; i++) {
-      port = pickMediaPort();
-      fs.writeFileSync(first, uasTrace(fars[0]!.port, port));
-      fs.writeFileSync(second, uasTrace(fars[1]!.port, port).replace(/Call-ID: call-1/g, 'Call-ID: call-2'));
-      const candidate = new MediaEndpoint({ port, messagesFile: first, maxLifeMs: 20_000, pollMs: 20 });
-      try {
-        await candidate.start();
-        ep = candidate;
-      } catch {
-        /* port taken on this machine: try another */
-      }
-    }
-    expect(ep).toBeDefined();
-    cleanup.push(() => ep!.stop());
-    expect(ep!.state().calls.map((c) => c.callId)).toEqual(['call-1']);
-    ep!.follow(second);
-    expect(ep!.state().calls.map((c) => c.callId)).toEqual(['call-1', 'call-2']);
+    const { ep, port } = await startEndpoint(first, (p) => {
+      fs.writeFileSync(first, uasTrace(fars[0]!.port, p));
+      fs.writeFileSync(second, uasTrace(fars[1]!.port, p).replace(/Call-ID: call-1/g, 'Call-ID: call-2'));
+    });
+    expect(ep.state().calls.map((c) => c.callId)).toEqual(['call-1']);
+    ep.follow(second);
+    expect(ep.state().calls.map((c) => c.callId)).toEqual(['call-1', 'call-2']);
 
     fars.forEach((f, n) => {
       for (let i = 0; i < 5 + 2 * n; i++) f.sock.send(buildRtp({ payloadType: 8, sequence: i, timestamp: i * 160, ssrc: 50 + n, payload: Buffer.alloc(160, 0xd5) }), port, '127.0.0.1');
     });
     await new Promise((r) => setTimeout(r, 300));
-    const [c1, c2] = ep!.state().calls;
+    const [c1, c2] = ep.state().calls;
     expect([c1!.rtp.packetsIn, c2!.rtp.packetsIn]).toEqual([5, 7]);
     expect([c1!.rtp.sendingTo, c2!.rtp.sendingTo]).toEqual([`127.0.0.1:${fars[0]!.port}`, `127.0.0.1:${fars[1]!.port}`]);
     expect(fars[0]!.got.length).toBeGreaterThan(5);

@@ -1,7 +1,22 @@
 import { answerCalls, placeCall } from '../../scripts/lab/caller';
 import { pstnGatewayPort } from '../../scripts/lab/config';
-import { expect, growth, legsBySide, mediaStats, test } from './support/frontdesk';
+import { expect, growth, legsBySide, mediaStats, test, type OpenAgent } from './support/frontdesk';
 import { agentTone, expectAgentHears, expectAgentHearsSilence, expectFrontdesksHearEachOther, expectPartyHearsSilence, expectSoundBothWays } from './support/sound';
+
+/** Reception (1000) dials Sales (1001) and Sales answers: both cards say Connected. */
+async function receptionCallsSales(agents: OpenAgent) {
+  const reception = await agents({ user: '1000' });
+  const sales = await agents({ user: '1001' });
+  await expect(sales.registration).toHaveText(/Registered as 1001/);
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  await reception.page.getByLabel('Number or extension').fill('1001');
+  await reception.page.getByLabel('Number or extension').press('Enter');
+  const incoming = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
+  await incoming.getByRole('button', { name: 'Answer' }).click();
+  const outgoing = reception.page.getByRole('article', { name: 'Call to 1001' });
+  await expect(outgoing).toContainText('Connected');
+  return { reception, sales, outgoing, incoming };
+}
 
 const first = { from: '+74951234567', label: 'Call from +7 495 123 45 67' };
 const second = { from: '+74957654321', label: 'Call from +7 495 765 43 21' };
@@ -56,17 +71,7 @@ test('two outside callers: the second rings while the first talks, answering it 
 });
 
 test('hold, resume and mute between two Frontdesks, checked by what each one hears', async ({ agents }) => {
-  const reception = await agents({ user: '1000' });
-  const sales = await agents({ user: '1001' });
-  await expect(sales.registration).toHaveText(/Registered as 1001/);
-  await expect(reception.registration).toHaveText(/Registered as 1000/);
-
-  await reception.page.getByLabel('Number or extension').fill('1001');
-  await reception.page.getByLabel('Number or extension').press('Enter');
-  const incoming = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
-  await incoming.getByRole('button', { name: 'Answer' }).click();
-  const outgoing = reception.page.getByRole('article', { name: 'Call to 1001' });
-  await expect(outgoing).toContainText('Connected');
+  const { reception, sales, outgoing, incoming } = await receptionCallsSales(agents);
   await expectFrontdesksHearEachOther(reception.page, sales.page, ['Reception', 'Sales']);
 
   const stats = (page: typeof reception.page) => mediaStats(page).then((rows) => rows[0]!);
@@ -108,16 +113,7 @@ test('hold, resume and mute between two Frontdesks, checked by what each one hea
 });
 
 test('both Frontdesks hold, then each resumes: a call held on both sides waits for both, then they hear each other', async ({ agents }) => {
-  const reception = await agents({ user: '1000' });
-  const sales = await agents({ user: '1001' });
-  await expect(sales.registration).toHaveText(/Registered as 1001/);
-  await expect(reception.registration).toHaveText(/Registered as 1000/);
-  await reception.page.getByLabel('Number or extension').fill('1001');
-  await reception.page.getByLabel('Number or extension').press('Enter');
-  const atSales = sales.page.getByRole('article', { name: 'Call from Reception, 1000' });
-  await atSales.getByRole('button', { name: 'Answer' }).click();
-  const atReception = reception.page.getByRole('article', { name: 'Call to 1001' });
-  await expect(atReception).toContainText('Connected');
+  const { reception, sales, outgoing: atReception, incoming: atSales } = await receptionCallsSales(agents);
 
   await atReception.getByRole('button', { name: 'Hold' }).click();
   await expect(atSales).toContainText('Held by the other side');

@@ -198,7 +198,7 @@ export class SipEngine {
       return;
     }
     const configuration: UAConfiguration = {
-      sockets: this.options.createUserAgent ? [] : [new JsSIP.WebSocketInterface(account.wsUrl)],
+      sockets: [new JsSIP.WebSocketInterface(account.wsUrl)],
       uri: `sip:${account.user}@${account.domain}`,
       password: account.password,
       authorization_user: account.authUser ?? account.user,
