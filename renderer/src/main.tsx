@@ -14,6 +14,7 @@ const audio = new AudioOut();
 const engine = new SipEngine({
   playRemote: audio.playRemote,
   onIgnoredTransition: (detail) => console.debug(`[frontdesk] ${detail}`),
+  onProblem: (detail) => console.error(`[frontdesk] ${detail}`),
 });
 const api = getFrontdeskApi();
 reportEndedCalls(engine, api, (message) => console.error(`[frontdesk] ${message}`));

@@ -453,7 +453,8 @@ route[PSTN] {
 
 route[RELAY] {
 	if (is_method("INVITE|UPDATE")) {
-		if (!has_body("application/sdp")) {
+		# (a multipart body with an SDP part, as gateways send beside ISUP, is an offer too)
+		if (!has_body("application/sdp") && !has_body("multipart/mixed")) {
 			setflag(FLT_LATE_OFFER);
 		}
 		if (!t_is_set("onreply_route")) t_on_reply("MANAGE_REPLY");
@@ -514,7 +515,7 @@ branch_route[MANAGE_BRANCH] {
 		# never open connections to clients: they connected to us
 		set_forward_no_connect();
 	}
-	if (is_method("INVITE|UPDATE") && has_body("application/sdp")) {
+	if (is_method("INVITE|UPDATE") && (has_body("application/sdp") || has_body("multipart/mixed"))) {
 		if ($var(dst_ws) == 1) {
 			$var(rtpflags) = RTP_TO_WEBRTC;
 		} else {

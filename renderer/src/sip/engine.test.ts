@@ -58,14 +58,17 @@ const emit = (session: RTCSession, event: string, data: unknown) => (session as 
 
 function harness() {
   const ua = new FakeUa();
-  const engine = new SipEngine({ createUserAgent: () => ua as unknown as JsSIP.UA });
+  const problems: string[] = [];
+  const engine = new SipEngine({ createUserAgent: () => ua as unknown as JsSIP.UA, voiceCodecs: () => ['OPUS', 'G722', 'PCMU', 'PCMA'], onProblem: (d) => problems.push(d) });
   engine.start({ user: '1000', password: 'x', domain: 'lab.frontdesk.test', wsUrl: 'ws://127.0.0.1:8080', registerExpires: 600 } as never);
   const lines = new Map<string, Line>();
   let n = 0;
 
-  /** A call from an outside number rings; returns the engine's id for it. */
-  const ring = (): string => {
+  const terminated = new Map<string, unknown>();
+  /** A call from an outside number rings (its INVITE's body: an SDP offer, or none); returns the engine's id for it. */
+  const ring = (body?: string): string => {
     n++;
+    const callId = `call-id-${n}`;
     const session = new RTCSessionCtor({ configuration: { session_timers: false, session_timers_refresh_method: 'UPDATE' } });
     const raw = session as unknown as Record<string, unknown>;
     const track: Track = { kind: 'audio', enabled: true };
@@ -87,12 +90,13 @@ function harness() {
       (raw._dialog as { uac_pending_reply: boolean }).uac_pending_reply = true;
       line.offers.push({ held: session.isOnHold().local, eventHandlers: options.eventHandlers });
     };
-    raw.terminate = () => {
+    raw.terminate = (options?: unknown) => {
+      terminated.set(callId, options ?? {});
       raw._status = C.STATUS_TERMINATED;
       emit(session, 'ended', { originator: 'local', cause: JsSIP.C.causes.BYE });
     };
     const before = new Set(engine.getSnapshot().calls.order);
-    ua.emit('newRTCSession', { originator: 'remote', session, request: { call_id: `call-id-${n}`, to: { uri: { user: '1000' } }, headers: {} } });
+    ua.emit('newRTCSession', { originator: 'remote', session, request: { call_id: `call-id-${n}`, to: { uri: { user: '1000' } }, headers: {}, body } });
     const id = engine.getSnapshot().calls.order.find((x) => !before.has(x))!;
     lines.set(id, line);
     return id;
@@ -129,7 +133,7 @@ function harness() {
     return sender.track === track && track.enabled ? 'agent' : 'silence';
   };
 
-  return { engine, ring, farEnd, farEndHolds, call, heard, lines };
+  return { engine, ring, farEnd, farEndHolds, call, heard, lines, terminated, problems };
 }
 
 /** Lets replaceTrack and the gate's queue finish (microtasks), with fake timers for the engine's waits. */
@@ -146,6 +150,68 @@ function expectTheCallerHearsWhatTheScreenSays(h: ReturnType<typeof harness>) {
     expect(h.heard(id), `${id} is ${call.phase}${call.muted ? ', muted' : ''}`).toBe(expected);
   }
 }
+
+describe('nothing hangs: offers that cannot be answered, and calls stuck waiting', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const offer = (m: string) => `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n${m}\r\n`;
+
+  it('an offer of G.729 alone is refused with 488 before it rings, and the history will say why', () => {
+    const h = harness();
+    const id = h.ring(offer('m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000'));
+    expect(h.terminated.get('call-id-1')).toMatchObject({ status_code: 488, extraHeaders: [expect.stringMatching(/^Warning: 305 frontdesk "the caller offered only G729/)] });
+    expect(h.call(id)).toMatchObject({ phase: 'ended', endReason: 'failed' });
+    expect(h.call(id).endCause).toMatch(/^No codec in common: the caller offered only G729; this phone speaks OPUS, G722, PCMU, PCMA \(488 sent\)$/);
+    expect(h.problems[0]).toMatch(/refused with 488/);
+  });
+
+  it('an offer with a codec in common, and a late offer (no SDP), ring', () => {
+    const h = harness();
+    expect(h.call(h.ring(offer('m=audio 4000 RTP/AVP 18 8'))).phase).toBe('ringing-in');
+    expect(h.call(h.ring()).phase).toBe('ringing-in');
+  });
+
+  it('a call stuck connecting after Answer is ended after 20 s with a reason the agent can read', () => {
+    const h = harness();
+    const id = h.ring();
+    const raw = h.lines.get(id)!.raw;
+    raw.answer = () => undefined; // JsSIP never gets the media up
+    h.engine.answer(id);
+    expect(h.call(id).phase).toBe('answering');
+    vi.advanceTimersByTime(19_000);
+    expect(h.call(id).phase).toBe('answering');
+    vi.advanceTimersByTime(1_500);
+    expect(h.call(id)).toMatchObject({ phase: 'ended', endReason: 'failed' });
+    expect(h.call(id).endCause).toMatch(/could not be connected within 20 s of answering/);
+    expect(h.problems).toHaveLength(1);
+  });
+
+  it('the watchdog ends a call JsSIP no longer reports on (terminate throws)', () => {
+    const h = harness();
+    const id = h.ring();
+    const raw = h.lines.get(id)!.raw;
+    raw.answer = () => undefined;
+    raw.terminate = () => {
+      throw new Error('Invalid status');
+    };
+    h.engine.answer(id);
+    vi.advanceTimersByTime(21_000);
+    expect(h.call(id)).toMatchObject({ phase: 'ended', endReason: 'failed' });
+  });
+
+  it('a call that connects in time is left alone', () => {
+    const h = harness();
+    const id = h.ring();
+    h.engine.answer(id);
+    vi.advanceTimersByTime(60_000);
+    expect(h.call(id).phase).toBe('active');
+    expect(h.problems).toEqual([]);
+  });
+});
 
 describe('the caller hears the agent on every path back from hold', () => {
   beforeEach(() => {

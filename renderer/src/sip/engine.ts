@@ -3,10 +3,12 @@ import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent, UAConfiguration } from 'jssip/lib/UA';
 import type { SipAccount } from '../../../common/provisioning';
 import type { HandoffNote } from '../../../common/transfer';
-import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallOrigin, type CallsState, type Party } from './callMachine';
+import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallOrigin, type CallPhase, type CallsState, type Party } from './callMachine';
 import { applyJsSipFixes, guardReplacedTermination, isLocallyHeld, sendReinvite, setLocalHold, sipCallIdOf } from './jssipInternals';
 import { MicrophoneGate, micStateFor, type AudioSender, type MicState } from './micGate';
 import { refusalReason, type Refusal } from './refusal';
+import { browserVoiceCodecs, unanswerableOffer } from './sdpOffer';
+import { TolerantWebSocket } from './tolerantSocket';
 import { referringParty, Transfers, type IncomingRequest, type ReferEvent, type TextMessage } from './transfers';
 
 export { referringParty, type TextMessage } from './transfers';
@@ -67,6 +69,36 @@ export interface EngineOptions {
   onIgnoredTransition?: (detail: string) => void;
   /** Makes the user agent (JsSIP's by default; the unit tests give one that needs no network). */
   createUserAgent?: (configuration: UAConfiguration) => JsSIP.UA;
+  /** The voice codecs this desk can decode (upper case); null: do not check offers. Default: the browser's. */
+  voiceCodecs?: () => string[] | null;
+  /** Something went wrong that the agent is told about on the call; this is for the log. */
+  onProblem?: (detail: string) => void;
+}
+
+/**
+ * How long a call may stay in a phase that waits on the network or on JsSIP before the engine
+ * ends it with a reason the agent can read (and the history keeps). Ringing here has no bound of
+ * ours: the caller or the PBX gives up. Holding and transfers have bounds of their own.
+ */
+export const phaseLimitsMs: Partial<Record<CallPhase, number>> = {
+  answering: 20_000,
+  dialing: 60_000,
+  'ringing-out': 180_000,
+  ending: 10_000,
+};
+
+function stuckReason(phase: CallPhase, limitMs: number): { reason: CallEndReason; cause: string } {
+  const s = Math.round(limitMs / 1000);
+  switch (phase) {
+    case 'answering':
+      return { reason: 'failed', cause: `The call could not be connected within ${s} s of answering (no media or no ACK from the caller's side)` };
+    case 'dialing':
+      return { reason: 'failed', cause: `The PBX did not put the call through within ${s} s` };
+    case 'ringing-out':
+      return { reason: 'no-answer', cause: `No answer within ${s / 60} min` };
+    default:
+      return { reason: 'hangup-local', cause: `The other side did not confirm the end of the call within ${s} s` };
+  }
 }
 
 /** How often a hold or resume is re-offered while another offer is in progress, and how long apart. */
@@ -144,6 +176,8 @@ export class SipEngine {
   private readonly now: () => number;
   private nextId = 1;
   private readonly transfers: Transfers;
+  /** Per call: the timer that ends it if it stays too long in a waiting phase (phaseLimitsMs). */
+  private readonly watchdogs = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly options: EngineOptions = {}) {
     applyJsSipFixes();
@@ -180,10 +214,42 @@ export class SipEngine {
   }
 
   private dispatch(event: CallEvent) {
+    const before = this.snapshot.calls.calls[event.id]?.phase;
     const calls = reduceCalls(this.snapshot.calls, event, (why) =>
       this.options.onIgnoredTransition?.(`${why.event.type} ignored for call ${why.event.id} in phase ${why.phase ?? 'none'}`),
     );
-    if (calls !== this.snapshot.calls) this.update({ calls });
+    if (calls === this.snapshot.calls) return;
+    this.update({ calls });
+    if (calls.calls[event.id]?.phase !== before) this.armWatchdog(event.id);
+  }
+
+  /** (Re)starts the timer that ends a call stuck in a waiting phase; see phaseLimitsMs. */
+  private armWatchdog(id: string) {
+    clearTimeout(this.watchdogs.get(id));
+    this.watchdogs.delete(id);
+    const call = this.snapshot.calls.calls[id];
+    const limit = call ? phaseLimitsMs[call.phase] : undefined;
+    if (!call || !limit) return;
+    const { phase, phaseSince } = call;
+    this.watchdogs.set(
+      id,
+      setTimeout(() => {
+        this.watchdogs.delete(id);
+        const now = this.snapshot.calls.calls[id];
+        if (now?.phase !== phase || now.phaseSince !== phaseSince) return;
+        const { reason, cause } = stuckReason(phase, limit);
+        this.options.onProblem?.(`call ${id} (${now.sipCallId ?? 'no Call-ID'}) ended: ${cause}`);
+        this.endOverrides.set(id, { reason, cause });
+        const session = this.sessions.get(id);
+        try {
+          session?.terminate();
+        } catch {
+          // JsSIP no longer knows the call: end it here
+        }
+        // JsSIP may not report the end of a call it is stuck on: the call ends here either way.
+        if (this.sessions.get(id) === session) this.finishCall(id, { originator: 'local', cause });
+      }, limit),
+    );
   }
 
   configure(prefs: Partial<EnginePreferences>) {
@@ -198,7 +264,7 @@ export class SipEngine {
       return;
     }
     const configuration: UAConfiguration = {
-      sockets: [new JsSIP.WebSocketInterface(account.wsUrl)],
+      sockets: [new TolerantWebSocket(account.wsUrl) as unknown as JsSIP.Socket],
       uri: `sip:${account.user}@${account.domain}`,
       password: account.password,
       authorization_user: account.authUser ?? account.user,
@@ -326,25 +392,32 @@ export class SipEngine {
     }) as never);
     session.on('refer', ((e: ReferEvent) => this.transfers.onReferReceived(id, e)) as never);
     const finish = (e: { originator: string; cause: string; message?: unknown }) => {
-      const call = this.snapshot.calls.calls[id];
-      const refusal = e.originator === 'remote' ? refusalOf(e.message) : null;
-      const override = this.endOverrides.get(id);
-      const reason = override?.reason ?? endReasonFor(e.originator, e.cause, call?.answeredAt != null, direction);
-      const cause = override?.cause ?? (refusal ? `${refusal.status} ${refusal.reasonPhrase ?? ''}`.trim() : e.cause);
-      this.dispatch({ type: 'ended', id, at: this.now(), reason, cause });
-      this.sessions.delete(id);
-      this.mic.forget(id);
-      this.endOverrides.delete(id);
-      this.options.playRemote?.(id, null);
-      if (call) this.transfers.onCallEnded(call, { reason, cause, originator: e.originator, refusal });
+      if (this.sessions.get(id) === session) this.finishCall(id, e, direction);
     };
     session.on('ended', finish);
     session.on('failed', finish);
   }
 
+  /** A call is over (JsSIP said so, or the watchdog decided): record why and let go of it. */
+  private finishCall(id: string, e: { originator: string; cause: string; message?: unknown }, direction: 'inbound' | 'outbound' = 'inbound') {
+    const call = this.snapshot.calls.calls[id];
+    const refusal = e.originator === 'remote' ? refusalOf(e.message) : null;
+    const override = this.endOverrides.get(id);
+    const reason = override?.reason ?? endReasonFor(e.originator, e.cause, call?.answeredAt != null, call?.direction ?? direction);
+    const cause = override?.cause ?? (refusal ? `${refusal.status} ${refusal.reasonPhrase ?? ''}`.trim() : e.cause);
+    this.sessions.delete(id);
+    this.dispatch({ type: 'ended', id, at: this.now(), reason, cause });
+    clearTimeout(this.watchdogs.get(id));
+    this.watchdogs.delete(id);
+    this.mic.forget(id);
+    this.endOverrides.delete(id);
+    this.options.playRemote?.(id, null);
+    if (call) this.transfers.onCallEnded(call, { reason, cause, originator: e.originator, refusal });
+  }
+
   private onIncoming(
     session: RTCSession,
-    request: { call_id?: string; to?: { uri?: { user?: string } }; headers?: Record<string, { raw?: string }[]> },
+    request: { call_id?: string; to?: { uri?: { user?: string } }; headers?: Record<string, { raw?: string }[]>; body?: unknown },
   ) {
     const id = `call-${this.nextId++}`;
     const replacedId = this.replacing;
@@ -371,10 +444,23 @@ export class SipEngine {
       sipHeaders: replaced ? { ...replaced.sipHeaders, ...sipHeaders } : sipHeaders,
       origin,
     });
+    // An offer this desk cannot answer (no codec in common, no audio) is refused before it rings.
+    const codecs = typeof request.body === 'string' && request.body ? (this.options.voiceCodecs ?? browserVoiceCodecs)() : null;
+    const unanswerable = codecs ? unanswerableOffer(request.body as string, codecs) : null;
+    if (unanswerable) {
+      this.options.onProblem?.(`call ${id} (${request.call_id ?? 'no Call-ID'}) refused with 488: ${unanswerable}`);
+      this.endOverrides.set(id, { reason: 'failed', cause: `No codec in common: ${unanswerable} (488 sent)` });
+      session.terminate({
+        status_code: 488,
+        reason_phrase: 'Not Acceptable Here',
+        extraHeaders: [`Warning: 305 frontdesk "${unanswerable.replace(/["\\\r\n]/g, '')}"`],
+      });
+      return;
+    }
     if (replaced) {
       // RFC 3891: the call that replaces one in progress is taken at once, without ringing.
       this.dispatch({ type: 'answer', id, at: this.now() });
-      queueMicrotask(() => session.answer(this.mediaOptions()));
+      queueMicrotask(() => session.answer(this.answerOptions()));
       return;
     }
     if (this.prefs.dnd !== 'off') {
@@ -396,6 +482,16 @@ export class SipEngine {
     };
   }
 
+  /**
+   * Answering: as placing a call, and when the INVITE came without SDP (a late offer, which many
+   * PBXs and carriers send) our offer goes in the 200 with an audio section. Without
+   * offerToReceiveAudio JsSIP would ask for no microphone on an offer-less INVITE and wait for
+   * ever on an offer with no media in it.
+   */
+  private answerOptions() {
+    return { ...this.mediaOptions(), rtcOfferConstraints: { offerToReceiveAudio: true } };
+  }
+
   /** Puts every call the agent is talking on (other than `except`) on hold: the agent takes another line. */
   private holdOthers(except: string | null) {
     for (const other of liveCalls(this.snapshot.calls)) {
@@ -410,7 +506,7 @@ export class SipEngine {
     // Taking a second line puts whoever the agent was talking to on hold first.
     this.holdOthers(id);
     this.dispatch({ type: 'answer', id, at: this.now() });
-    session.answer(this.mediaOptions());
+    session.answer(this.answerOptions());
   }
 
   /** Puts a call on hold (re-INVITE with sendonly); this desk sends the held caller nothing. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import JsSIP from 'jssip';
 import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
 import * as SIPMessage from 'jssip/lib/SIPMessage';
-import { applyJsSipFixes, guardReplacedTermination, isLocallyHeld, sendReinvite, setLocalHold, sipCallIdOf, verifiedJsSipVersion } from './jssipInternals';
+import { applyJsSipFixes, guardReplacedTermination, isLocallyHeld, normaliseIncomingInvite, sdpPartOf, sendReinvite, setLocalHold, sipCallIdOf, verifiedJsSipVersion } from './jssipInternals';
 
 /**
  * What Frontdesk relies on in JsSIP's internals, checked by running JsSIP's own code (no network:
@@ -133,5 +133,59 @@ describe('JsSIP internals Frontdesk relies on', () => {
     expect(request.toString()).toMatch(/\r\nCSeq: 7907 INVITE\r\n/);
     request.cseq += 1; // what JsSIP's 491 re-attempt does
     expect(request.toString()).toMatch(/\r\nCSeq: 7908 INVITE\r\n/);
+  });
+});
+
+describe('a new INVITE, mended before JsSIP reads it', () => {
+  const request = (headers: Record<string, string>, body?: string) => {
+    const h = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const replies: [number, string | undefined][] = [];
+    return {
+      body,
+      replies,
+      hasHeader: (n: string) => h.has(n.toLowerCase()),
+      getHeader: (n: string) => h.get(n.toLowerCase()),
+      setHeader: (n: string, v: string) => void h.set(n.toLowerCase(), v),
+      reply: (code: number, reason?: string) => void replies.push([code, reason]),
+    };
+  };
+  const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n';
+
+  it('what JsSIP does unmended: 415 for a multipart body, 500 for a missing Contact', () => {
+    const session = new RTCSessionCtor({ configuration: stubUa.configuration, contact: { toString: () => '<sip:x@y>' } });
+    const current = (RTCSessionClass as unknown as { prototype: { init_incoming: ((r: unknown) => void) & { jssipOriginal?: (r: unknown) => void } } }).prototype.init_incoming;
+    // (applyJsSipFixes wraps init_incoming; JsSIP's own code is what it wraps)
+    const multipart = request({ 'Content-Type': 'multipart/mixed;boundary=b', Contact: '<sip:a@b>' }, `--b\r\nContent-Type: application/sdp\r\n\r\n${sdp}\r\n--b--\r\n`);
+    (current.jssipOriginal ?? current).call(session, multipart);
+    expect(multipart.replies).toEqual([[415, undefined]]);
+    const noContact = request({ 'Content-Type': 'application/sdp' }, sdp);
+    const ua = { configuration: stubUa.configuration, contact: { toString: () => '<sip:x@y>' }, destroyRTCSession: () => undefined, newDialog: () => undefined, destroyDialog: () => undefined };
+    (current.jssipOriginal ?? current).call(new RTCSessionCtor(ua), Object.assign(noContact, { from_tag: 'f', call_id: 'c', to_tag: undefined }));
+    expect(noContact.replies[0]).toEqual([500, 'Missing Contact header field']);
+  });
+
+  it('a multipart/mixed body with an SDP part becomes that SDP', () => {
+    const body = `--b1\r\nContent-Type: application/ISUP;version=itu-t92+\r\n\r\nIAM\r\n--b1\r\nContent-Type: application/sdp\r\n\r\n${sdp}\r\n--b1--\r\n`;
+    const r = request({ 'Content-Type': 'multipart/mixed; boundary="b1"', Contact: '<sip:a@b>' }, body);
+    expect(normaliseIncomingInvite(r)).toBe(true);
+    expect(r.body).toBe(sdp);
+    expect(r.getHeader('Content-Type')).toBe('application/sdp');
+    expect(sdpPartOf('multipart/mixed;boundary=x', '--x\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--x--')).toBe('v=0\r\n');
+    expect(sdpPartOf('multipart/mixed;boundary=x', '--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x--')).toBeNull();
+    expect(sdpPartOf('multipart/mixed', 'whatever')).toBeNull();
+  });
+
+  it('an INVITE without a Contact is refused with 400 and goes no further', () => {
+    const r = request({ 'Content-Type': 'application/sdp' }, sdp);
+    expect(normaliseIncomingInvite(r)).toBe(false);
+    expect(r.replies).toEqual([[400, 'Missing Contact header field']]);
+  });
+
+  it('applyJsSipFixes puts the mending in front of JsSIP\'s own init_incoming', () => {
+    applyJsSipFixes();
+    const session = new RTCSessionCtor(stubUa);
+    const r = request({ 'Content-Type': 'application/sdp' }, sdp);
+    (session as unknown as { init_incoming(r: unknown): void }).init_incoming(r);
+    expect(r.replies).toEqual([[400, 'Missing Contact header field']]);
   });
 });

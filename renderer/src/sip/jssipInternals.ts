@@ -1,5 +1,5 @@
 import * as SIPMessage from 'jssip/lib/SIPMessage';
-import type { RTCSession } from 'jssip/lib/RTCSession';
+import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
 
 /**
  * Every place Frontdesk relies on JsSIP's private internals, with why each is needed. Nothing
@@ -24,6 +24,10 @@ import type { RTCSession } from 'jssip/lib/RTCSession';
  *    `guardReplacedTermination`.
  * 5. A 491 retry with a stale CSeq header (`OutgoingRequest.prototype.toString`). See
  *    `applyJsSipFixes`.
+ * 6. What JsSIP does with a new INVITE (`RTCSession.prototype.init_incoming`): it answers 415 to
+ *    any body that is not plain application/sdp (gateways send multipart/mixed with an SDP part
+ *    beside ISUP), and 500 to an INVITE without a Contact (a malformed request: 400 is right).
+ *    See `applyJsSipFixes` and `normaliseIncomingInvite`.
  */
 export const verifiedJsSipVersion = '3.13.8';
 
@@ -101,6 +105,54 @@ export function guardReplacedTermination(session: RTCSession): void {
   }
 }
 
+/** The parts of JsSIP's IncomingRequest a new INVITE is read and mended through. */
+export interface IncomingInvite {
+  body?: string;
+  hasHeader(name: string): boolean;
+  getHeader(name: string): string | undefined;
+  setHeader(name: string, value: string): void;
+  reply(code: number, reason?: string): void;
+}
+
+/**
+ * Mends a new INVITE before JsSIP reads it. A multipart/mixed body (RFC 5621) that has an SDP part
+ * becomes that SDP part (the other parts, e.g. ISUP, mean nothing to a softphone); an INVITE
+ * without a Contact is refused with 400 here. Returns false when the INVITE was refused.
+ */
+export function normaliseIncomingInvite(request: IncomingInvite): boolean {
+  if (!request.hasHeader('Contact')) {
+    request.reply(400, 'Missing Contact header field');
+    return false;
+  }
+  const type = request.hasHeader('Content-Type') ? (request.getHeader('Content-Type') ?? '') : '';
+  if (request.body && /^\s*multipart\//i.test(type)) {
+    const sdp = sdpPartOf(type, request.body);
+    if (sdp !== null) {
+      request.body = sdp;
+      request.setHeader('Content-Type', 'application/sdp');
+    }
+  }
+  return true;
+}
+
+/** The application/sdp part of a multipart body, or null when it has none (or no boundary). */
+export function sdpPartOf(contentType: string, body: string): string | null {
+  const boundary = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const b = boundary?.[1] ?? boundary?.[2];
+  if (!b) return null;
+  for (const part of body.split(`--${b}`).slice(1)) {
+    if (part.startsWith('--')) break; // the closing delimiter
+    const split = /\r?\n\r?\n/.exec(part);
+    if (!split) continue;
+    const headers = part.slice(0, split.index);
+    if (!/^\s*content-type\s*:\s*application\/sdp\b/im.test(headers)) continue;
+    // The line break before the next delimiter belongs to the delimiter (RFC 2046); an SDP ends with one.
+    const sdp = part.slice(split.index + split[0].length).replace(/\r?\n$/, '');
+    return /\n$/.test(sdp) ? sdp : `${sdp}\r\n`;
+  }
+  return null;
+}
+
 interface MutableRequest {
   cseq: number;
   method: string;
@@ -122,6 +174,16 @@ let applied = false;
 export function applyJsSipFixes(): void {
   if (applied) return;
   applied = true;
+  const sessionProto = (RTCSessionClass as unknown as { prototype: { init_incoming?: (this: RTCSession, request: IncomingInvite, ...rest: unknown[]) => void } }).prototype;
+  const initIncoming = sessionProto.init_incoming;
+  if (typeof initIncoming !== 'function') throw new Error(`JsSIP changed: RTCSession.init_incoming is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
+  const mended = function (this: RTCSession, request: IncomingInvite, ...rest: unknown[]) {
+    if (!normaliseIncomingInvite(request)) return;
+    initIncoming.call(this, request, ...rest);
+  };
+  // JsSIP's own, for the test that pins down what it does unmended.
+  Object.defineProperty(mended, 'jssipOriginal', { value: initIncoming });
+  sessionProto.init_incoming = mended;
   const Outgoing = (SIPMessage as unknown as { OutgoingRequest?: { prototype: MutableRequest } }).OutgoingRequest;
   if (!Outgoing) throw new Error(`JsSIP changed: SIPMessage.OutgoingRequest is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
   const serialise = Outgoing.prototype.toString;
