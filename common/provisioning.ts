@@ -100,7 +100,7 @@ export function parseProvisioning(
 ): { ok: true; value: ProvisioningFile } | { ok: false; problems: ProvisioningProblem[] } {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     return { ok: false, problems: [{ field: '', message: `not valid JSON: ${(error as Error).message}` }] };
   }

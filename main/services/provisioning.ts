@@ -5,6 +5,7 @@ import {
   type ProvisioningStatus,
 } from '../../common/provisioning';
 import type { DataDir } from './dataDir';
+import { decodeImportFile } from '../../common/imports';
 
 export interface ProvisioningResult {
   status: ProvisioningStatus;
@@ -44,7 +45,8 @@ export class ProvisioningService {
     }
     let text: string;
     try {
-      text = readFileSync(this.file, 'utf8');
+      // As Windows tools write it: UTF-8 with or without a BOM (PowerShell 5.1, older Notepad), UTF-16 with a BOM.
+      text = decodeImportFile(readFileSync(this.file)).text;
     } catch (error) {
       return {
         status: {

@@ -79,6 +79,19 @@ describe('ProvisioningService', () => {
     expect(result.status).toMatchObject({ state: 'rejected', usingLastGood: false, problems: [{ field: 'account.wsUrl' }] });
   });
 
+  it('reads a file as Windows tools write it: UTF-8 with a BOM (PowerShell 5.1, older Notepad) and UTF-16 with a BOM', () => {
+    const root = tmp();
+    const file = path.join(root, 'p.json');
+    const json = JSON.stringify({ version: 1, account: { ...account, displayName: 'Приёмная' } });
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json, 'utf8')]));
+    expect(new ProvisioningService(file, new DataDir(path.join(root, 'a'))).load()).toMatchObject({ status: { state: 'applied' }, active: { account: { displayName: 'Приёмная' } } });
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]));
+    expect(new ProvisioningService(file, new DataDir(path.join(root, 'b'))).load()).toMatchObject({ status: { state: 'applied' }, active: { account: { displayName: 'Приёмная' } } });
+    const be = Buffer.from(json, 'utf16le').swap16();
+    writeFileSync(file, Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
+    expect(new ProvisioningService(file, new DataDir(path.join(root, 'c'))).load().status.state).toBe('applied');
+  });
+
   it('reports a missing file', () => {
     const root = tmp();
     const result = new ProvisioningService(path.join(root, 'nope.json'), new DataDir(root)).load();
