@@ -1,6 +1,7 @@
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { ownerOnlyFolder } from './ownerOnly';
 import {
   NoSuitableNoteInputSchema,
   scriptQuestions,
@@ -186,7 +187,7 @@ export class CallScriptsService {
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: CallScriptsOptions) {
-    mkdirSync(options.notesFolder, { recursive: true });
+    ownerOnlyFolder(options.notesFolder);
     this.notesFile = path.join(options.notesFolder, NO_SUITABLE_FILE);
   }
 
@@ -246,7 +247,7 @@ export class CallScriptsService {
   /** Keeps one note: appended as one JSON line, so nothing earlier is ever rewritten. */
   recordNoSuitable(input: NoSuitableNoteInput): NoSuitableNote {
     const note = NoSuitableNoteInputSchema.parse(input);
-    appendFileSync(this.notesFile, `${this.endsMidLine() ? '\n' : ''}${JSON.stringify(note)}\n`, 'utf8');
+    appendFileSync(this.notesFile, `${this.endsMidLine() ? '\n' : ''}${JSON.stringify(note)}\n`, { encoding: 'utf8', mode: 0o600 });
     return note;
   }
 

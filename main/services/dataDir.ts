@@ -1,18 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { ownerOnlyFolder } from './ownerOnly';
 
-/** The folder where one Frontdesk instance keeps everything it stores. */
+/** The folder where one Frontdesk instance keeps everything it stores (owner-only: see ownerOnly.ts). */
 export class DataDir {
   readonly root: string;
   constructor(root: string) {
-    this.root = path.resolve(root);
-    mkdirSync(this.root, { recursive: true });
+    this.root = ownerOnlyFolder(path.resolve(root));
   }
   /** A sub-folder, created on first use (e.g. "recordings" in a later issue). */
   folder(name: string): string {
-    const dir = path.join(this.root, name);
-    mkdirSync(dir, { recursive: true });
-    return dir;
+    return ownerOnlyFolder(path.join(this.root, name));
   }
   file(name: string): string {
     return path.join(this.root, name);

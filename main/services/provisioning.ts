@@ -6,6 +6,7 @@ import {
 } from '../../common/provisioning';
 import type { DataDir } from './dataDir';
 import { decodeImportFile } from '../../common/imports';
+import { restrictIfPresent } from './ownerOnly';
 
 export interface ProvisioningResult {
   status: ProvisioningStatus;
@@ -72,6 +73,7 @@ export class ProvisioningService {
   private readLastGood(): ProvisioningFile | null {
     if (!existsSync(this.lastGoodPath)) return null;
     try {
+      restrictIfPresent(this.lastGoodPath); // (an older Frontdesk may have left it readable by others)
       const parsed = parseProvisioning(readFileSync(this.lastGoodPath, 'utf8'));
       return parsed.ok ? parsed.value : null;
     } catch {

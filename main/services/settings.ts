@@ -10,6 +10,7 @@ import {
   type SettingsView,
 } from '../../common/settings';
 import type { DataDir } from './dataDir';
+import { restrictIfPresent } from './ownerOnly';
 
 export class SettingLockedError extends Error {
   constructor(readonly key: SettingKey) {
@@ -35,7 +36,9 @@ export class SettingsService {
       configName: 'settings',
       defaults: { user: {} },
       clearInvalidConfig: false,
+      configFileMode: 0o600,
     });
+    restrictIfPresent(this.store.path);
   }
 
   /** The person's own choices, dropping any value that no longer validates (kept in the file, unused). */

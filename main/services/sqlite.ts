@@ -1,4 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
+import { ownerOnlyFile, restrictIfPresent } from './ownerOnly';
 
 export type Database = BetterSqlite3.Database;
 export type Statement = BetterSqlite3.Statement;
@@ -13,9 +14,12 @@ export function openDatabase(
   file: string,
   options: { what: string; migrations: readonly string[]; foreignKeys?: boolean },
 ): Database {
+  // Owner-only before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+  if (file !== ':memory:') ownerOnlyFile(file);
   const db = new BetterSqlite3(file, { timeout: 5000 });
   try {
     db.pragma('journal_mode = WAL');
+    if (file !== ':memory:') restrictIfPresent(`${file}-wal`, `${file}-shm`);
     db.pragma('synchronous = FULL');
     if (options.foreignKeys) db.pragma('foreign_keys = ON');
     const { migrations } = options;
