@@ -106,6 +106,26 @@ const optionalText = (max: number) =>
     .transform((v) => (v === '' ? null : v));
 const ref = optionalText(200);
 
+/** The mark a value cut to fit the history ends with. */
+export const clippedMark = '…';
+
+/** Text that may come from outside (a caller's display name, a SIP cause): what does not fit is cut and marked, never refused. */
+export function clip(value: string, max: number): string {
+  if (value.length <= max) return value;
+  // (never between the two halves of a surrogate pair)
+  let end = max - clippedMark.length;
+  const code = value.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  return value.slice(0, end) + clippedMark;
+}
+const clippedText = (max: number) =>
+  z
+    .string()
+    .transform((v) => clip(v.trim(), max))
+    .nullable()
+    .default(null)
+    .transform((v) => (v === '' ? null : v));
+
 /** One call in the history, as the services store and return it. */
 export const CallRecordSchema = z.object({
   /** A UUID the service makes. */
@@ -158,23 +178,28 @@ export const CallRecordInputSchema = z
     conversationId: optionalText(200),
     direction: CallDirectionSchema,
     localUser: z.string().trim().min(1, 'must not be empty').max(200),
-    remoteNumber: z.string().trim().min(1, 'must not be empty (use "anonymous" for a withheld number)').max(200),
-    remoteName: optionalText(200),
-    dialledNumber: optionalText(200),
-    sipCallId: optionalText(500),
+    // What the PBX or the caller put on the INVITE is cut to fit, never a reason to lose the call.
+    remoteNumber: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty (use "anonymous" for a withheld number)')
+      .transform((v) => clip(v, 200)),
+    remoteName: clippedText(200),
+    dialledNumber: clippedText(200),
+    sipCallId: clippedText(500),
     startedAt: isoTime,
     answeredAt: isoTime.nullable().default(null),
     endedAt: isoTime,
     outcome: CallOutcomeSchema,
-    endCause: optionalText(500),
+    endCause: clippedText(500),
     recordingId: ref,
     messageId: ref,
     clientId: ref,
     notes: optionalText(20_000),
     transfers: z.number().int().min(0).max(99).default(0),
-    transferredFrom: optionalText(300),
-    transferredTo: optionalText(300),
-    handoffNote: optionalText(5000),
+    transferredFrom: clippedText(300),
+    transferredTo: clippedText(300),
+    handoffNote: clippedText(5000),
   })
   .superRefine((r, ctx) => {
     const started = Date.parse(r.startedAt);

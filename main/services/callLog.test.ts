@@ -195,6 +195,16 @@ describe('CallLogService.record', () => {
     expect(log.list().records).toHaveLength(2);
   });
 
+  it('keeps a call whose caller ID breaks the length limits: what does not fit is cut and ends with "…"', () => {
+    const name = `Иван ${'Петров'.repeat(400)}`;
+    const r = service().record(answered({ remoteName: name, remoteNumber: '7'.repeat(300), endCause: `500 ${'x'.repeat(900)}` }));
+    expect(r.remoteName).toHaveLength(200);
+    expect(r.remoteName!.startsWith('Иван Петров')).toBe(true);
+    expect(r.remoteName!.endsWith('…')).toBe(true);
+    expect(r.remoteNumber).toHaveLength(200);
+    expect(r.endCause!.endsWith('…')).toBe(true);
+  });
+
   it('turns blank optional text into null', () => {
     const r = service().record(answered({ remoteName: '  ', sipCallId: '', endCause: '' }));
     expect(r).toMatchObject({ remoteName: null, sipCallId: null, endCause: null });

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { toRecord } from './callReporter';
-import { testCall } from './testCalls';
+import { describe, expect, it, vi } from 'vitest';
+import { CallReporter, toRecord } from './callReporter';
+import { fakeEngine, testCall } from './testCalls';
 
 /** A call from an outside number that rang, was answered and ended. */
 const ended = () => ({ ...testCall('call-1', '+74951234567', 'ended'), answeredAt: 1000, endedAt: 61_000, endReason: 'hangup-remote' as const });
@@ -17,5 +17,48 @@ describe('a call as the history keeps it', () => {
 
   it('is nothing while the call is still on', () => {
     expect(toRecord(testCall('call-2', '+74951234567', 'active'), '1001')).toBeNull();
+  });
+});
+
+describe('every call that ends reaches the history, however long it takes', () => {
+  const memoryStore = () => {
+    const items = new Map<string, string>();
+    return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
+  };
+
+  it('a write that fails is shown, kept and retried until it is written', async () => {
+    vi.useFakeTimers();
+    try {
+      const fake = fakeEngine();
+      let fail = true;
+      const written: string[] = [];
+      const api = { calls: { record: (r: { sipCallId: string }) => (fail ? Promise.reject(new Error('the services are restarting')) : (written.push(r.sipCallId), Promise.resolve({}))) } } as never;
+      const errors: string[] = [];
+      const reporter = new CallReporter(fake.engine, api, memoryStore(), (m) => errors.push(m));
+      fake.set([ended()]);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(reporter.writes()).toEqual({ pending: 1, problem: 'the services are restarting' });
+      expect(errors).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(60_000); // attempts go on (not given up after six)
+      expect(reporter.writes().pending).toBe(1);
+      fail = false;
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(written).toEqual(['call-1@pbx']);
+      expect(reporter.writes()).toEqual({ pending: 0, problem: null });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('calls not written when the page closes are written by the next page', async () => {
+    const store = memoryStore();
+    const fake = fakeEngine();
+    new CallReporter(fake.engine, { calls: { record: () => new Promise(() => undefined) } } as never, store, () => undefined);
+    fake.set([ended()]);
+    // (the page is closed with the write still open)
+    const written: string[] = [];
+    const next = new CallReporter(fakeEngine().engine, { calls: { record: (r: { sipCallId: string }) => (written.push(r.sipCallId), Promise.resolve({})) } } as never, store, () => undefined);
+    await vi.waitFor(() => expect(written).toEqual(['call-1@pbx']));
+    expect(next.writes().pending).toBe(0);
   });
 });

@@ -39,26 +39,121 @@ export function toRecord(call: Call, localUser: string): CallRecordInput | null 
 
 const partyText = (name: string | null, number: string) => (name ? `${name} (${number})` : number) || null;
 
-export function reportEndedCalls(engine: SipEngine, api: FrontdeskApi, onError: (message: string) => void): () => void {
-  const reported = new Set<string>();
-  const send = (record: CallRecordInput, attempt = 0) => {
-    api.calls.record(record).catch((error: Error) => {
-      if (attempt >= 6) {
-        onError(`A call could not be written to the history: ${error.message}`);
-        return;
-      }
-      setTimeout(() => send(record, attempt + 1), 500 * 2 ** attempt);
-    });
-  };
-  return engine.subscribe(() => {
-    const { calls, account } = engine.getSnapshot();
-    if (!account) return;
-    for (const id of calls.order) {
-      const call = calls.calls[id]!;
-      if (call.phase !== 'ended' || reported.has(id)) continue;
-      reported.add(id);
-      const record = toRecord(call, account.user);
-      if (record) send(record);
+/** What the agent is told while calls wait to be written to the history. */
+export interface HistoryWrites {
+  /** Calls not in the history yet. */
+  pending: number;
+  /** Why the last write failed (null while none has, or once all are written). */
+  problem: string | null;
+}
+
+/** A place that outlives the page (localStorage), for the calls not written yet. */
+export interface PendingStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+const pendingKey = 'frontdesk.unsavedCalls';
+/** Backoff between attempts: 0.5 s doubling, at most 30 s; it never gives up while the page is open. */
+const retryDelayMs = (attempt: number) => Math.min(30_000, 500 * 2 ** attempt);
+
+/**
+ * Writes every call that ends into the history. A write that fails (services restarting, a record
+ * refused) is kept — in `store` too, so a reload does not lose it — retried with backoff for as
+ * long as the page is open, and shown to the agent (`writes()`); the services treat a second
+ * report of the same SIP call as the same record, so a retry never writes a call twice.
+ */
+export class CallReporter {
+  private readonly reported = new Set<string>();
+  private pending: { key: string; record: CallRecordInput }[] = [];
+  private problem: string | null = null;
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private sending = false;
+  private readonly listeners = new Set<() => void>();
+  private view: HistoryWrites = { pending: 0, problem: null };
+
+  constructor(
+    engine: SipEngine,
+    private readonly api: FrontdeskApi,
+    private readonly store: PendingStore | null,
+    private readonly onError: (message: string) => void,
+  ) {
+    try {
+      const saved = JSON.parse(store?.getItem(pendingKey) ?? '[]') as unknown;
+      if (Array.isArray(saved)) this.pending = saved.filter((p): p is { key: string; record: CallRecordInput } => typeof p?.key === 'string' && typeof p?.record === 'object');
+    } catch {
+      // an unreadable list is no list
     }
-  });
+    engine.subscribe(() => {
+      const { calls, account } = engine.getSnapshot();
+      if (!account) return;
+      let added = false;
+      for (const id of calls.order) {
+        const call = calls.calls[id]!;
+        if (call.phase !== 'ended' || this.reported.has(id)) continue;
+        this.reported.add(id);
+        const record = toRecord(call, account.user);
+        if (!record) continue;
+        this.pending.push({ key: `${id}@${record.startedAt}`, record });
+        added = true;
+      }
+      if (added) {
+        this.changed();
+        this.flush();
+      }
+    });
+    if (this.pending.length > 0) this.flush();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  writes = (): HistoryWrites => this.view;
+
+  /** Tries the calls not written yet now, without waiting for the next attempt. */
+  retryNow() {
+    this.attempt = 0;
+    this.flush();
+  }
+
+  private changed() {
+    try {
+      this.store?.setItem(pendingKey, JSON.stringify(this.pending));
+    } catch {
+      // storage full or unavailable: the retry in memory still runs
+    }
+    const next = { pending: this.pending.length, problem: this.pending.length > 0 ? this.problem : null };
+    if (next.pending !== this.view.pending || next.problem !== this.view.problem) {
+      this.view = next;
+      for (const l of this.listeners) l();
+    }
+  }
+
+  private flush() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.sending) return;
+    const next = this.pending[0];
+    if (!next) return;
+    this.sending = true;
+    this.api.calls.record(next.record).then(
+      () => {
+        this.sending = false;
+        this.pending = this.pending.filter((p) => p !== next);
+        this.attempt = 0;
+        if (this.pending.length === 0) this.problem = null;
+        this.changed();
+        this.flush();
+      },
+      (error: Error) => {
+        this.sending = false;
+        this.problem = error.message;
+        if (this.attempt === 0) this.onError(`A call could not be written to the history yet: ${error.message}`);
+        this.changed();
+        this.timer = setTimeout(() => this.flush(), retryDelayMs(this.attempt++));
+      },
+    );
+  }
 }

@@ -4,7 +4,7 @@ import { AudioOut } from './audio';
 import { getFrontdeskApi } from './bridge';
 import { lookUpCallersAsTheyRing } from './callerLookup';
 import { presentCalls } from './presentation';
-import { reportEndedCalls } from './callReporter';
+import { CallReporter } from './callReporter';
 import { followUpMissedWebLeads } from './leadFollowUps';
 import { SipEngine } from './sip/engine';
 import { App } from './ui/App';
@@ -17,7 +17,7 @@ const engine = new SipEngine({
   onProblem: (detail) => console.error(`[frontdesk] ${detail}`),
 });
 const api = getFrontdeskApi();
-reportEndedCalls(engine, api, (message) => console.error(`[frontdesk] ${message}`));
+const history = new CallReporter(engine, api, window.localStorage, (message) => console.error(`[frontdesk] ${message}`));
 followUpMissedWebLeads(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 lookUpCallersAsTheyRing(engine, api);
 const view = presentCalls(engine, api);
@@ -32,6 +32,6 @@ window.addEventListener('pagehide', () => engine.stop());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App api={api} engine={engine} view={view} audio={audio} />
+    <App api={api} engine={engine} view={view} audio={audio} history={history} />
   </StrictMode>,
 );

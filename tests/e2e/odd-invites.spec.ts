@@ -76,6 +76,24 @@ test('a caller that never sends the ACK: the card does not stay "Connecting…" 
   }
 });
 
+test('a caller whose display name is 2 KB long rings, and the missed call is in the history with the name cut to fit', async ({ agents }) => {
+  const reception = await agents({ user: '1000' });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const longName = 'Иван Петров '.repeat(180).trim();
+  const call = rawCall({ to: '1000', from: `"${longName}" <sip:+74951234567@carrier.lab.test>` });
+  try {
+    await call.waitFor(180);
+    await expect(reception.page.getByRole('article', { name: /^Call from Иван Петров/ })).toBeVisible();
+    await call.hangup();
+  } finally {
+    await call.stop();
+  }
+  // (200 characters kept, the last of them the "…" that says it was cut)
+  const row = reception.page.getByRole('listitem', { name: /^(Иван Петров )+[^,]{0,11}…, \+7 495 123 45 67: Incoming, Missed/ });
+  await expect(row).toBeVisible();
+  await expect(reception.page.getByRole('alert', { name: 'History not saved' })).toHaveCount(0);
+});
+
 /** Unusual but valid INVITEs (after RFC 4475's torture tests), and malformed ones a phone must refuse. */
 const oddInvites: { name: string; options: Omit<RawCallOptions, 'to'>; expect: 'rings' | number }[] = [
   { name: 'compact header names (i:, f:, t:, v:, m:, c:, l:)', options: { style: { compact: true } }, expect: 'rings' },

@@ -15,6 +15,8 @@ import type { Party } from '../sip/callMachine';
 import { CallBackList } from './CallBack';
 import { ImportClients } from './ImportClients';
 import { Reports } from './Reports';
+import { HistoryWritesNotice } from './HistoryWrites';
+import type { CallReporter } from '../callReporter';
 
 interface Props {
   api: FrontdeskApi;
@@ -22,6 +24,8 @@ interface Props {
   /** What to draw: the engine's snapshot, a ringing call held back for its caller's card (presentation.ts). */
   view: CallView;
   audio: AudioOut;
+  /** Calls waiting to be written to the history. */
+  history: Pick<CallReporter, 'subscribe' | 'writes' | 'retryNow'>;
 }
 
 function useNow(intervalMs: number): number {
@@ -282,7 +286,7 @@ function Dialer({ engine, disabled, region }: { engine: SipEngine; disabled: boo
   );
 }
 
-export function App({ api, engine, view, audio }: Props) {
+export function App({ api, engine, view, audio, history }: Props) {
   const snapshot = useSyncExternalStore(view.subscribe, view.getSnapshot);
   const [accountView, setAccountView] = useState<AccountView | null>(null);
   const [settings, setSettings] = useState<SettingsView | null>(null);
@@ -423,6 +427,7 @@ export function App({ api, engine, view, audio }: Props) {
           Frontdesk cannot reach its services: {bridgeError}
         </p>
       )}
+      <HistoryWritesNotice history={history} />
       <ProvisioningNotice view={accountView} />
       <main className="workspace">
         <section className="lines" aria-label="Calls">
