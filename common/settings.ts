@@ -23,6 +23,11 @@ const settingFields = {
   ringerId: z.string().max(512),
   /** How long a colleague's phone may ring during a warm transfer before the caller comes back (seconds). */
   transferRingTimeoutS: z.number().int('must be a whole number of seconds').min(5, 'must be at least 5 seconds').max(120, 'must be at most 120 seconds'),
+  /**
+   * How many calls this desk carries at once (ringing, talking, held). A call beyond them gets 486
+   * Busy Here (the PBX's busy handling: voicemail, a queue, another desk) and is logged as missed.
+   */
+  maxLines: z.number().int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20'),
 };
 
 export const defaultSettings = {
@@ -35,6 +40,7 @@ export const defaultSettings = {
   speakerId: '',
   ringerId: '',
   transferRingTimeoutS: 25,
+  maxLines: 4,
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);

@@ -94,6 +94,30 @@ test('a caller whose display name is 2 KB long rings, and the missed call is in 
   await expect(reception.page.getByRole('alert', { name: 'History not saved' })).toHaveCount(0);
 });
 
+test('a burst of six callers on a desk with three lines: three ring, three hear busy and are missed calls; ended cards then leave the column', async ({ agents }) => {
+  const reception = await agents({ user: '1000', provisioning: { settings: { defaultRegion: 'RU', maxLines: 3 } } });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const calls = Array.from({ length: 6 }, (_, i) => rawCall({ to: '1000', from: `<sip:+7495123456${i}@carrier.lab.test>` }));
+  try {
+    const finals = await Promise.all(
+      calls.map((c) => Promise.race([c.final.then((r) => r.status), c.waitFor(180, 15_000).then(() => 180)])),
+    );
+    expect(finals.filter((s) => s === 180)).toHaveLength(3);
+    expect(finals.filter((s) => s === 486)).toHaveLength(3);
+    await expect(reception.page.getByRole('region', { name: 'Calls' }).getByRole('button', { name: 'Answer', exact: true })).toHaveCount(3);
+    await expect(reception.page.getByRole('list', { name: 'Call history' }).getByRole('listitem', { name: /Incoming, Missed/ })).toHaveCount(3);
+    const busy = calls.filter((_, i) => finals[i] === 486)[0]!;
+    expect((await busy.final).message.headers.reason?.[0]).toMatch(/All lines busy/);
+    for (const c of calls) await c.hangup();
+  } finally {
+    for (const c of calls) await c.stop();
+  }
+  await expect(reception.page.locator(liveCards)).toHaveCount(0);
+  // Six ended cards; 30 s after they ended only the latest is left (they are all in the history).
+  await expect(reception.page.locator('[aria-label^="Call"][data-phase="ended"]')).toHaveCount(1, { timeout: 45_000 });
+  await expect(reception.page.getByRole('list', { name: 'Call history' }).getByRole('listitem')).toHaveCount(6);
+});
+
 /** Unusual but valid INVITEs (after RFC 4475's torture tests), and malformed ones a phone must refuse. */
 const oddInvites: { name: string; options: Omit<RawCallOptions, 'to'>; expect: 'rings' | number }[] = [
   { name: 'compact header names (i:, f:, t:, v:, m:, c:, l:)', options: { style: { compact: true } }, expect: 'rings' },

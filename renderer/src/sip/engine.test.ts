@@ -213,6 +213,43 @@ describe('nothing hangs: offers that cannot be answered, and calls stuck waiting
   });
 });
 
+describe('lines: a limit, and ended calls that leave the column', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a call beyond the desk\'s lines hears busy (486) and is a missed call; the others ring on', () => {
+    const h = harness();
+    h.engine.configure({ maxLines: 2 });
+    const a = h.ring();
+    const b = h.ring();
+    const c = h.ring();
+    expect([h.call(a).phase, h.call(b).phase]).toEqual(['ringing-in', 'ringing-in']);
+    expect(h.call(c)).toMatchObject({ phase: 'ended', endReason: 'missed', endCause: 'All 2 lines busy (486 sent)' });
+    expect(h.terminated.get('call-id-3')).toMatchObject({ status_code: 486, extraHeaders: [expect.stringMatching(/All lines busy/)] });
+  });
+
+  it('ended calls leave the calls column 30 s after they ended, but for the latest, which stays until another call comes', () => {
+    const h = harness();
+    const first = h.ring();
+    h.engine.answer(first);
+    h.engine.hangup(first);
+    const second = h.ring();
+    h.engine.decline(second);
+    vi.advanceTimersByTime(29_000);
+    expect(h.engine.getSnapshot().calls.order).toEqual([first, second]);
+    vi.advanceTimersByTime(2_000);
+    expect(h.engine.getSnapshot().calls.order).toEqual([second]);
+    vi.advanceTimersByTime(600_000);
+    expect(h.engine.getSnapshot().calls.order).toEqual([second]);
+    const third = h.ring();
+    expect(h.engine.getSnapshot().calls.order).toEqual([third]);
+  });
+});
+
 describe('the caller hears the agent on every path back from hold', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });

@@ -60,7 +60,12 @@ export interface EnginePreferences {
   microphoneId: string;
   /** How long a consultation call may ring before the transfer is given up (seconds). */
   transferRingTimeoutS: number;
+  /** Calls carried at once; a call beyond them is refused with 486 and logged as missed. */
+  maxLines: number;
 }
+
+/** An ended call's card stays this long, then leaves the calls column (it is in the history); the last call stays until another comes. */
+export const endedCallLingerMs = 30_000;
 
 export interface EngineOptions {
   /** Plays the far end's audio; the engine hands it a stream per call. */
@@ -170,7 +175,7 @@ export class SipEngine {
   private readonly mic = new MicrophoneGate((id, error) => this.options.onIgnoredTransition?.(`microphone of ${id}: ${error.message}`));
   /** End reasons decided here rather than read from JsSIP's cause (calls refused by DND, transfers). */
   private readonly endOverrides = new Map<string, { reason: CallEndReason; cause: string }>();
-  private prefs: EnginePreferences = { dnd: 'off', microphoneId: '', transferRingTimeoutS: 25 };
+  private prefs: EnginePreferences = { dnd: 'off', microphoneId: '', transferRingTimeoutS: 25, maxLines: 4 };
   /** While JsSIP creates the call that replaces call `replacing` (INVITE with Replaces). */
   private replacing: string | null = null;
   private readonly now: () => number;
@@ -221,6 +226,7 @@ export class SipEngine {
     if (calls === this.snapshot.calls) return;
     this.update({ calls });
     if (calls.calls[event.id]?.phase !== before) this.armWatchdog(event.id);
+    if (event.type === 'incoming' || event.type === 'dial') this.clearEndedCards();
   }
 
   /** (Re)starts the timer that ends a call stuck in a waiting phase; see phaseLimitsMs. */
@@ -413,6 +419,21 @@ export class SipEngine {
     this.endOverrides.delete(id);
     this.options.playRemote?.(id, null);
     if (call) this.transfers.onCallEnded(call, { reason, cause, originator: e.originator, refusal });
+    setTimeout(() => this.clearEndedCards(), endedCallLingerMs + 50);
+  }
+
+  /**
+   * Ended calls leave the calls column on their own once they have been over for a while (they
+   * are in the history): all but the most recent call, which stays (with its wrap-up) until
+   * another call comes or the agent dismisses it.
+   */
+  private clearEndedCards() {
+    const { order, calls } = this.snapshot.calls;
+    const latest = order[order.length - 1];
+    for (const id of order) {
+      const call = calls[id]!;
+      if (call.phase === 'ended' && id !== latest && call.endedAt !== null && this.now() - call.endedAt >= endedCallLingerMs) this.forget(id);
+    }
   }
 
   private onIncoming(
@@ -444,6 +465,14 @@ export class SipEngine {
       sipHeaders: replaced ? { ...replaced.sipHeaders, ...sipHeaders } : sipHeaders,
       origin,
     });
+    // Beyond the desk's lines the caller hears busy (the PBX may send them on) and it is a missed call.
+    const others = liveCalls(this.snapshot.calls).filter((c) => c.id !== id).length;
+    if (!replaced && others >= this.prefs.maxLines) {
+      const lines = this.prefs.maxLines;
+      this.endOverrides.set(id, { reason: 'missed', cause: `All ${lines} line${lines === 1 ? '' : 's'} busy (486 sent)` });
+      session.terminate({ status_code: 486, reason_phrase: 'Busy Here', extraHeaders: [refusalReason.allLinesBusy] });
+      return;
+    }
     // An offer this desk cannot answer (no codec in common, no audio) is refused before it rings.
     const codecs = typeof request.body === 'string' && request.body ? (this.options.voiceCodecs ?? browserVoiceCodecs)() : null;
     const unanswerable = codecs ? unanswerableOffer(request.body as string, codecs) : null;

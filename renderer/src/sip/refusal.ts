@@ -14,6 +14,8 @@ export const refusalReason = {
   declined: 'Reason: Q.850;cause=21;text="Call rejected"',
   /** Do not disturb is on. */
   doNotDisturb: 'Reason: Q.850;cause=17;text="Do not disturb"',
+  /** Every line of the desk is taken. */
+  allLinesBusy: 'Reason: Q.850;cause=17;text="All lines busy"',
 } as const;
 
 /** The Q.850 cause and text of a Reason header value (several may be comma-separated), or null. */

@@ -340,7 +340,7 @@ export function App({ api, engine, view, audio, history }: Props) {
   const prefs = settings?.values;
   useEffect(() => {
     if (!prefs) return;
-    engine.configure({ dnd: prefs.dnd, microphoneId: prefs.microphoneId, transferRingTimeoutS: prefs.transferRingTimeoutS });
+    engine.configure({ dnd: prefs.dnd, microphoneId: prefs.microphoneId, transferRingTimeoutS: prefs.transferRingTimeoutS, maxLines: prefs.maxLines });
     audio.setDevices(prefs.speakerId, prefs.ringerId);
   }, [prefs, engine, audio]);
   const [showSettings, setShowSettings] = useState(false);

@@ -131,6 +131,19 @@ export function SettingsPanel({ api, view }: Props) {
         </select>,
       )}
       {field(
+        'maxLines',
+        'Lines (calls at once; beyond them callers hear busy)',
+        <select id="setting-maxLines" value={view.values.maxLines} disabled={locked.has('maxLines')} onChange={(e) => set('maxLines', Number(e.target.value))}>
+          {[...new Set([1, 2, 3, 4, 6, 8, 10, view.values.maxLines])]
+            .sort((a, b) => a - b)
+            .map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+        </select>,
+      )}
+      {field(
         'defaultRegion',
         'Country for local numbers',
         <RegionInput
