@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { chunkText, clientFieldOf, csvTargets, decodeImportFile, importFileProblem, maxImportBytes, targetKey } from './imports';
+import { BinaryFileError, chunkText, clientFieldOf, csvTargets, decodeImportFile, importFileProblem, maxImportBytes, targetKey } from './imports';
 
 /** (common/ is typed without the DOM or Node: TextEncoder from the global object.) */
 const utf8 = (s: string): Uint8Array => new (globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array } }).TextEncoder().encode(s);
 
 describe('decodeImportFile', () => {
+  it('refuses a file that is not text (NUL bytes), saying what to do, instead of reading it as Windows-1251', () => {
+    const xlsx = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00]);
+    expect(() => decodeImportFile(xlsx)).toThrow(/not a text file.*Save as.*CSV/);
+    const csvWithNuls = utf8('Имя;Телефон\nИван;+7495\u0000\u0000\n');
+    expect(() => decodeImportFile(csvWithNuls)).toThrow(BinaryFileError);
+    // UTF-16 ("Unicode text") is full of NUL bytes and is text: read, not refused.
+    const utf16 = new Uint8Array([0xff, 0xfe, ...Array.from('a;b', (c) => [c.charCodeAt(0), 0]).flat()]);
+    expect(decodeImportFile(utf16).text).toBe('a;b');
+  });
+
   it('reads UTF-8 (with or without a BOM), UTF-16 with a BOM, and Windows-1251, and says which', () => {
     const text = 'ФИО;Телефон';
     expect(decodeImportFile(utf8(text))).toEqual({ text, encoding: 'utf-8' });

@@ -39,6 +39,14 @@ export function importFileProblem(file: { name: string; size: number }): string 
 // Text
 // ---------------------------------------------------------------------------------------------
 
+/** A file that is not text at all (it has NUL bytes). */
+export class BinaryFileError extends Error {
+  constructor() {
+    super('it is not a text file (a workbook, a picture or other binary data?). In Excel, use "Save as" → "CSV"; from a phone or a mail program, export contacts as vCard (.vcf)');
+    this.name = 'BinaryFileError';
+  }
+}
+
 export const ImportEncodingSchema = z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1251']);
 export type ImportEncoding = z.infer<typeof ImportEncodingSchema>;
 
@@ -53,6 +61,8 @@ export function decodeImportFile(bytes: Uint8Array): { text: string; encoding: I
     .TextDecoder;
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new Decoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new Decoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
+  // Text in UTF-8 or Windows-1251 has no NUL bytes; a workbook (.xlsx), a picture or a database does.
+  if (bytes.subarray(0, 65_536).includes(0)) throw new BinaryFileError();
   try {
     return { text: new Decoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes), encoding: 'utf-8' };
   } catch {

@@ -217,6 +217,10 @@ describe('problems name the file, the line and what is wrong', () => {
       'reception.yaml:9: YAML syntax: Nested mappings are not allowed in compact mappings (a phrase that starts with "{" or contains ": " must be in quotes, or written on the next line after >-)',
     ]);
     expect(problemTexts('')).toEqual(['reception.yaml: the file is empty']);
+    // A field one space too deep (line 7): reported on line 7, the line to fix, not on the line above.
+    const misaligned = 'id: x\ntitle: T\nlanguage: en\npages:\n  - id: start\n    title: Start\n     blocks: []\n';
+    expect(problemTexts(misaligned).length).toBeGreaterThan(0);
+    expect(problemTexts(misaligned).every((t) => t.startsWith('reception.yaml:7: YAML syntax:'))).toBe(true);
     expect(problemTexts('- a\n- b\n')[0]).toMatch(/^reception\.yaml:1: a script file is a set of fields/);
   });
 

@@ -54,6 +54,25 @@ function yamlMessage(code: string, message: string, sourceLine: string): string 
   }
 }
 
+const indentOf = (line: string) => /^ */.exec(line)![0].length;
+
+/**
+ * The line a person has to fix for a YAML error. The parser places an indentation mistake where
+ * the value before it starts ("title: P" on line 6 when line 7 is one space too deep), so for those
+ * errors the line is the one that is indented wrong: the error's last line, or the next line when
+ * it is indented deeper than the one the error starts on.
+ */
+function errorLine(e: { code: string; linePos?: [{ line: number }, { line: number }?] }, sourceLines: string[]): number | null {
+  const start = e.linePos?.[0]?.line ?? null;
+  if (start === null || !['BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'BAD_INDENT'].includes(e.code)) return start;
+  const end = e.linePos?.[1]?.line ?? start;
+  if (end > start) return end;
+  let next = start; // (0-based index of the line after `start`)
+  while (next < sourceLines.length && sourceLines[next]!.trim() === '') next++;
+  const here = sourceLines[start - 1] ?? '';
+  return next < sourceLines.length && indentOf(sourceLines[next]!) > indentOf(here) && !/:\s*$/.test(here) && !/^\s*-\s*$/.test(here) ? next + 1 : start;
+}
+
 /** The 1-based line of the value at a path (the key's line for a field), or of the nearest part that exists. */
 function lineOf(doc: Document, lines: LineCounter, target: ScriptPath): number | null {
   let node: unknown = doc.contents;
@@ -83,7 +102,7 @@ export function parseCallScriptFile(file: string, source: string): { script: Cal
     const sourceLines = source.split(/\r?\n/);
     return {
       problems: doc.errors.slice(0, MAX_PROBLEMS_PER_FILE).map((e) => {
-        const line = e.linePos?.[0]?.line ?? null;
+        const line = errorLine(e, sourceLines);
         return problem(file, line, yamlMessage(e.code, e.message, line ? (sourceLines[line - 1] ?? '') : ''));
       }),
     };

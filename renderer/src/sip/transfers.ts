@@ -11,6 +11,7 @@ import {
   type HandoffNote,
 } from '../../../common/transfer';
 import { base64 } from './handoff';
+import { displaySafe } from '../../../common/displayText';
 import { sipCallIdOf } from './jssipInternals';
 import { whyNotTaken, type Refusal } from './refusal';
 
@@ -156,8 +157,9 @@ export class Transfers {
   /** A SIP MESSAGE: a colleague's handoff note (bound to its call when it is here) or plain text. */
   onTextMessage(request: IncomingRequest) {
     const header = (name: string) => request.getHeader(name)?.trim() || undefined;
-    const from: Party = { number: request.from?.uri?.user ?? 'unknown', displayName: request.from?.display_name || null };
-    const body = typeof request.body === 'string' ? request.body.slice(0, 10_000) : '';
+    const from: Party = { number: request.from?.uri?.user ?? 'unknown', displayName: request.from?.display_name ? displaySafe(request.from.display_name) : null };
+    // Shown as text: control characters and bidirectional overrides do not reach the screen.
+    const body = typeof request.body === 'string' ? displaySafe(request.body.slice(0, 10_000)) : '';
     const encoded = header(handoffHeaders.handoff);
     const note = encoded ? decodeHandoff(encoded, base64) : null;
     const conversation = ConversationIdSchema.safeParse(header(handoffHeaders.conversation));

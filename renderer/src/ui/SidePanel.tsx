@@ -140,11 +140,18 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
   );
 }
 
+/** "2 call scripts were skipped (5 problems)": files are counted, not their problems. */
+export function skippedScriptsText(problems: readonly { file: string }[]): string {
+  const files = new Set(problems.map((p) => p.file)).size;
+  const what = files === 1 ? 'A call script was skipped' : `${files} call scripts were skipped`;
+  return problems.length > files ? `${what} (${problems.length} problems)` : what;
+}
+
 function ScriptProblems({ library }: { library: ScriptLibrary }) {
   return (
     <details className="notice">
       <summary>
-        {library.problems.length === 1 ? 'A call script was skipped' : `${library.problems.length} call scripts were skipped`}
+        {skippedScriptsText(library.problems)}
       </summary>
       <ul>
         {library.problems.map((p) => (
