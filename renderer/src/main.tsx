@@ -5,6 +5,7 @@ import { getFrontdeskApi } from './bridge';
 import { lookUpCallersAsTheyRing } from './callerLookup';
 import { presentCalls } from './presentation';
 import { CallReporter } from './callReporter';
+import { watchConnectivity } from './connectivity';
 import { followUpMissedWebLeads } from './leadFollowUps';
 import { SipEngine } from './sip/engine';
 import { App } from './ui/App';
@@ -26,6 +27,15 @@ const view = presentCalls(engine, api);
 Object.defineProperty(window, 'frontdeskDiagnostics', {
   value: Object.freeze({ mediaStats: () => engine.mediaStats(), snapshot: () => engine.getSnapshot() }),
 });
+
+// Back on the network, or awake after a sleep: reconnect now rather than at the next backoff step.
+watchConnectivity(
+  (why) => {
+    console.info(`[frontdesk] ${why}: reconnecting to the PBX now`);
+    engine.reconnectNow();
+  },
+  { window, connection: (navigator as Navigator & { connection?: EventTarget }).connection ?? null },
+);
 
 // Leaving or closing the page unregisters, so the PBX stops sending calls to a contact that is gone.
 window.addEventListener('pagehide', () => engine.stop());

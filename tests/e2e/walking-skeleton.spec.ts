@@ -88,6 +88,23 @@ test('when the PBX goes away the agent sees "not registered", and it re-register
   await call.result;
 });
 
+test('after the PBX was away for a whole minute, Frontdesk registers again once it is back and takes calls (npm run bench:reconnect measures how soon)', async ({ agents }) => {
+  test.setTimeout(180_000);
+  const reception = await agents({ user: '1000' });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  await stopKamailio();
+  try {
+    await expect(reception.registration).toHaveText(/Not registered/);
+    await new Promise((r) => setTimeout(r, 60_000));
+  } finally {
+    await startKamailio();
+  }
+  await expect(reception.registration).toHaveText(/Registered as 1000/, { timeout: 30_000 });
+  const call = placeCall({ from: '+74951234567', to: '1000', cancelAfterMs: 3000 });
+  await expect(reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' })).toContainText('Incoming call');
+  await call.result;
+});
+
 test('a malformed provisioning file is reported field by field and nothing of it is applied', async ({ agents }) => {
   const agent = await agents({
     user: '1000',

@@ -50,16 +50,30 @@ class FakeUa {
   emit(event: string, data: unknown) {
     for (const fn of this.handlers.get(event) ?? []) fn(data);
   }
+  connected = false;
+  registers = 0;
   start() {}
   stop() {}
+  isConnected() {
+    return this.connected;
+  }
+  register() {
+    this.registers++;
+  }
 }
 
 const emit = (session: RTCSession, event: string, data: unknown) => (session as unknown as { emit(e: string, d: unknown): void }).emit(event, data);
 
 function harness() {
-  const ua = new FakeUa();
+  const uas: FakeUa[] = [];
+  /** The user agent the engine uses now (it makes a new one when it starts again). */
+  const ua = () => uas[uas.length - 1]!;
   const problems: string[] = [];
-  const engine = new SipEngine({ createUserAgent: () => ua as unknown as JsSIP.UA, voiceCodecs: () => ['OPUS', 'G722', 'PCMU', 'PCMA'], onProblem: (d) => problems.push(d) });
+  const engine = new SipEngine({
+    createUserAgent: () => {
+      uas.push(new FakeUa());
+      return ua() as unknown as JsSIP.UA;
+    }, voiceCodecs: () => ['OPUS', 'G722', 'PCMU', 'PCMA'], onProblem: (d) => problems.push(d) });
   engine.start({ user: '1000', password: 'x', domain: 'lab.frontdesk.test', wsUrl: 'ws://127.0.0.1:8080', registerExpires: 600 } as never);
   const lines = new Map<string, Line>();
   let n = 0;
@@ -96,7 +110,7 @@ function harness() {
       emit(session, 'ended', { originator: 'local', cause: JsSIP.C.causes.BYE });
     };
     const before = new Set(engine.getSnapshot().calls.order);
-    ua.emit('newRTCSession', { originator: 'remote', session, request: { call_id: `call-id-${n}`, to: { uri: { user: '1000' } }, headers: {}, body } });
+    ua().emit('newRTCSession', { originator: 'remote', session, request: { call_id: `call-id-${n}`, to: { uri: { user: '1000' } }, headers: {}, body } });
     const id = engine.getSnapshot().calls.order.find((x) => !before.has(x))!;
     lines.set(id, line);
     return id;
@@ -133,7 +147,7 @@ function harness() {
     return sender.track === track && track.enabled ? 'agent' : 'silence';
   };
 
-  return { engine, ring, farEnd, farEndHolds, call, heard, lines, terminated, problems };
+  return { engine, ring, farEnd, farEndHolds, call, heard, lines, terminated, problems, uas, ua };
 }
 
 /** Lets replaceTrack and the gate's queue finish (microtasks), with fake timers for the engine's waits. */
@@ -210,6 +224,22 @@ describe('nothing hangs: offers that cannot be answered, and calls stuck waiting
     vi.advanceTimersByTime(60_000);
     expect(h.call(id).phase).toBe('active');
     expect(h.problems).toEqual([]);
+  });
+});
+
+describe('back on the network or awake after a sleep: reconnect now', () => {
+  it('without a connection the user agent starts again at once; with one, a REGISTER goes out now', () => {
+    const h = harness();
+    h.ua().emit('disconnected', {});
+    expect(h.engine.getSnapshot().registration.state).toBe('disconnected');
+    h.engine.reconnectNow();
+    expect(h.uas).toHaveLength(2);
+    expect(h.engine.getSnapshot().registration.state).toBe('connecting');
+    h.ua().connected = true;
+    h.ua().emit('connected', {});
+    h.engine.reconnectNow();
+    expect(h.uas).toHaveLength(2);
+    expect(h.ua().registers).toBe(1);
   });
 });
 
