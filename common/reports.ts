@@ -193,7 +193,10 @@ export type FunnelAnswer = z.infer<typeof FunnelAnswerSchema>;
 
 const FunnelQuestionSchema = z.object({
   questionId: z.string(),
-  /** As written in the script (variables unfilled); null when the question is no longer in it. */
+  /**
+   * As written in the script, its placeholders shown as names (`С чем обращается «клиент»?`,
+   * common/callScript.ts readableTemplate); null when the question is no longer in it.
+   */
   text: z.string().nullable(),
   answered: z.number().int().nonnegative(),
   /** Calls that reached the question's page and left it unanswered. */
@@ -239,6 +242,7 @@ export const ScriptFunnelSchema = z.object({
   notes: z.array(
     z.object({
       questionId: z.string(),
+      /** The question as the funnel shows it (placeholders as names); null when it is no longer in the script. */
       text: z.string().nullable(),
       notes: z.array(FunnelNoteSchema),
     }),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import {
   NoSuitableNoteInputSchema,
+  readableTemplate,
   scriptQuestions,
   validateCallScript,
   type CallScript,
@@ -298,7 +299,7 @@ export class CallScriptsService {
       if (!group) {
         const script = scripts.find((s) => s.id === note.scriptId);
         const question = script && scriptQuestions(script).find((q) => q.question.id === note.questionId)?.question;
-        group = { scriptId: note.scriptId, scriptTitle: script?.title ?? null, questionId: note.questionId, questionText: question?.text ?? null, notes: [] };
+        group = { scriptId: note.scriptId, scriptTitle: script?.title ?? null, questionId: note.questionId, questionText: question && script ? readableTemplate(question.text, script.language) : null, notes: [] };
         groups.set(key, group);
       }
       group.notes.push({ text: note.text, at: note.at, callId: note.callId });

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { answerOptions, END, scriptQuestions, type CallScript, type NoSuitableNote, type ScriptQuestion } from '../../common/callScript';
+import { answerOptions, END, readableTemplate, scriptQuestions, type CallScript, type NoSuitableNote, type ScriptQuestion } from '../../common/callScript';
 import { describeIssues } from '../../common/callLog';
 import { wrapUpOutcomeLabels, type WrapUpOutcome } from '../../common/wrapUp';
 import {
@@ -153,7 +153,7 @@ const typedLabel = 'Typed answer';
 /** What the library knows about a script: its questions in order, where each sits, what the agent saw. */
 interface ScriptIndex {
   script: CallScript | null;
-  questions: Map<string, { question: ScriptQuestion; pageId: string; pageTitle: string; rank: number; noSuitableLabel: string }>;
+  questions: Map<string, { question: ScriptQuestion; pageId: string; pageTitle: string; rank: number; noSuitableLabel: string; text: string }>;
   pageTitles: Map<string, string>;
 }
 function indexScript(script: CallScript | undefined): ScriptIndex {
@@ -168,6 +168,8 @@ function indexScript(script: CallScript | undefined): ScriptIndex {
       pageTitle: page.title,
       rank,
       noSuitableLabel: answerOptions(question, script.language).find((o) => o.noSuitable)?.label ?? 'No suitable answer',
+      // As the author wrote it, its placeholders shown as names: what every report shows.
+      text: readableTemplate(question.text, script.language),
     }),
   );
   return { script, questions, pageTitles };
@@ -225,7 +227,7 @@ export class ReportsService {
     const questionOut = (questionId: string): FunnelQuestion => {
       let q = questionsOut.get(questionId);
       if (!q) {
-        q = { questionId, text: idx.questions.get(questionId)?.question.text ?? null, answered: 0, unanswered: 0, answers: [] };
+        q = { questionId, text: idx.questions.get(questionId)?.text ?? null, answered: 0, unanswered: 0, answers: [] };
         questionsOut.set(questionId, q);
       }
       return q;
@@ -365,7 +367,7 @@ export class ReportsService {
       .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
       .map(([questionId, notes]) => ({
         questionId,
-        text: idx.questions.get(questionId)?.question.text ?? null,
+        text: idx.questions.get(questionId)?.text ?? null,
         notes: notes.sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
       }));
   }
@@ -452,7 +454,7 @@ export class ReportsService {
       r.script_id ? (run?.finishedAt ? 'yes' : 'no') : null,
       q?.pageTitle ?? null,
       questionId,
-      q?.question.text ?? null,
+      q?.text ?? null,
       answerText,
       a?.noSuitable ?? null,
       Number.isNaN(answeredMs) ? null : formatLocalDateTime(answeredMs, tz),
