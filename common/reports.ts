@@ -213,7 +213,10 @@ export const FunnelNoteSchema = z.object({
   /** The call it was typed on (null when only the notes file knows the note). */
   callId: z.string().nullable(),
   remoteNumber: z.string().nullable(),
+  /** What the caller ID said. */
   remoteName: z.string().nullable(),
+  /** The client card's name at the time of the call (null when the call had no one card). */
+  clientName: z.string().nullable(),
 });
 export type FunnelNote = z.infer<typeof FunnelNoteSchema>;
 

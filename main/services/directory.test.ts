@@ -338,6 +338,7 @@ describe('DirectoryService: the card', () => {
       recordingId: null,
       messageId: null,
       clientId: null,
+      clientName: null,
       notes,
       transfers: 0,
       transferredFrom: null,

@@ -118,9 +118,24 @@ describe('createFrontdesk: reports', () => {
       await fd.handlers.scripts.saveRun({ localUser: '1000', sipCallId: 'c1@lab', run });
       await fd.handlers.scripts.recordNoSuitable({ scriptId: 'reception-ru', questionId: 'purpose', text: 'Дорого', at: startedAt, callId: null });
       await fd.handlers.scripts.recordNoSuitable({ scriptId: 'reception-ru', questionId: 'purpose', text: 'Про парковку', at: startedAt, callId: null });
-      await fd.handlers.calls.record(
-        CallRecordInputSchema.parse({ direction: 'inbound', localUser: '1000', remoteNumber: '+74951234567', sipCallId: 'c1@lab', startedAt, answeredAt: startedAt, endedAt: startedAt, outcome: 'answered' }),
+      // The client's card, found by the number when the call is recorded; the caller ID names someone else.
+      const card = fd.directory.create({ name: 'Кузнецова Мария', phones: ['8 (495) 123-45-67'], tags: ['VIP'] });
+      const record = await fd.handlers.calls.record(
+        CallRecordInputSchema.parse({
+          direction: 'inbound',
+          localUser: '1000',
+          remoteNumber: '+74951234567',
+          remoteName: 'Outside caller',
+          sipCallId: 'c1@lab',
+          startedAt,
+          answeredAt: startedAt,
+          endedAt: startedAt,
+          outcome: 'answered',
+        }),
       );
+      expect(record).toMatchObject({ clientId: card.id, clientName: 'Кузнецова Мария', remoteName: 'Outside caller' });
+      // Renamed later: the report keeps the name the card had at the time of the call.
+      fd.directory.update(card.id, { name: 'Кузнецова-Белова Мария' });
       const today = localDateAt(Date.parse(startedAt), 'UTC');
       const range = { from: today, to: addDays(today, 1), timeZone: 'UTC' };
       const picked = await fd.handlers.reports.scripts(range);
@@ -128,9 +143,11 @@ describe('createFrontdesk: reports', () => {
       const funnel = await fd.handlers.reports.funnel({ range, scriptId: 'reception-ru' });
       expect(funnel.calls).toBe(1);
       expect(funnel.notes[0]!.notes.map((n) => n.text)).toEqual(['Дорого', 'Про парковку']);
+      expect(funnel.notes[0]!.notes[0]).toMatchObject({ clientName: 'Кузнецова Мария', remoteName: 'Outside caller' });
       const exported = await fd.handlers.reports.exportCsv({ range, scriptId: null, separator: ',' });
       expect(exported.delivery).toBe('download');
       expect(exported.delivery === 'download' && exported.csv).toContain('Нет подходящего ответа,Дорого');
+      expect(exported.delivery === 'download' && exported.csv).toContain("'+74951234567,Кузнецова Мария,Outside caller,");
     } finally {
       fd.close();
     }
