@@ -86,6 +86,12 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   // A database of its own: a long import must not hold the call history's write lock.
   const directory = new DirectoryService(dataDir.file('directory.db'), { defaultRegion: settings.view().values.defaultRegion });
   directory.onChanged((change) => emit('directory.changed', change));
+  // The first caller's card must not wait for what a lookup loads the first time (see warmUp).
+  try {
+    directory.warmUp();
+  } catch {
+    // a directory that cannot be read now says so on the first lookup
+  }
   // Imports run in a worker with a connection of their own; the directory's writes wait for them
   // (afterImport) instead of blocking the main thread on SQLite's write lock.
   const imports = new ImportService({

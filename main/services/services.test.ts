@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CallRecordInputSchema } from '../../common/callLog';
 import { addDays, localDateAt } from '../../common/reports';
 import { DataDir } from './dataDir';
+import { DirectoryService } from './directory';
 import { createFrontdesk } from './frontdesk';
 import { resolveProvisioningPath } from './paths';
 import { ProvisioningService } from './provisioning';
@@ -102,6 +103,19 @@ describe('createFrontdesk', () => {
     expect(view.account?.user).toBe('1001');
     expect(events).toContain('account.changed');
     expect(events).toContain('settings.changed');
+  });
+});
+
+describe('createFrontdesk: the first call after start', () => {
+  it("warms the directory up as it starts, so the first caller's lookup waits on nothing loaded lazily", () => {
+    const warmUp = vi.spyOn(DirectoryService.prototype, 'warmUp');
+    try {
+      const fd = createFrontdesk({ dataDir: path.join(tmp(), 'data'), provisioningFile: null, shell: 'browser-host', version: '0.1.0' }, () => undefined);
+      expect(warmUp).toHaveBeenCalledTimes(1);
+      fd.close();
+    } finally {
+      warmUp.mockRestore();
+    }
   });
 });
 
