@@ -157,6 +157,11 @@ export const CallRecordSchema = z.object({
   recordingId: z.string().nullable(),
   messageId: z.string().nullable(),
   clientId: z.string().nullable(),
+  /**
+   * The client card's name at the time of the call (the directory's card for the number, or the one
+   * the wrap-up named); `remoteName` is what the caller ID said. Null when no one card was known.
+   */
+  clientName: z.string().nullable(),
   notes: z.string().nullable(),
   /** Transfers this caller had been through to reach this leg. */
   transfers: z.number().int().nonnegative(),
@@ -195,6 +200,8 @@ export const CallRecordInputSchema = z
     recordingId: ref,
     messageId: ref,
     clientId: ref,
+    /** The client card's name at the time of the call; the services fill it (and clientId) in from the directory when absent. */
+    clientName: optionalText(500),
     notes: optionalText(20_000),
     transfers: z.number().int().min(0).max(99).default(0),
     transferredFrom: clippedText(300),

@@ -4,12 +4,14 @@ import {
   CallScriptSchema,
   checkTemplate,
   chooseScript,
+  clientFields,
   clientUpdates,
   currentPage,
   describeTimeWindow,
   inTimeWindow,
   NO_SUITABLE,
   numbersMatch,
+  readableTemplate,
   reduceScriptRun,
   renderTemplate,
   resolveNextPage,
@@ -98,6 +100,25 @@ describe('checkTemplate', () => {
     expect(checkTemplate('{answer.colour|""}', questions)).toEqual(['"answer.colour": this script has no question "colour"']);
     expect(checkTemplate('{client.name|dear friend}', questions)[0]).toMatch(/"dear friend" is neither a variable nor quoted text/);
     expect(checkTemplate('Hello {client.name|"x"', questions)[0]).toMatch(/without a closing "}"/);
+  });
+});
+
+describe('readableTemplate', () => {
+  it('shows a question as written, with each placeholder as a name in «»: its fallback, else what the variable stands for', () => {
+    expect(readableTemplate('С чем обращается {client.name|"клиент"}?', 'ru')).toBe('С чем обращается «клиент»?');
+    expect(readableTemplate('{greeting}! Удобно говорить, {client.preferredAddress|client.name|""}?', 'ru')).toBe('«приветствие»! Удобно говорить, «обращение»?');
+    expect(readableTemplate('Budget for {client.needs.item|""}: {answer.budget|"—"}, {{not a slot}}', 'en')).toBe('Budget for «item»: «—», {not a slot}');
+    expect(readableTemplate('{answer.when|""} ok, {line.company|"«Жемчуг»"}', 'ru')).toBe('«ответ на «when»» ok, «Жемчуг»');
+    expect(readableTemplate('No placeholders at all.', 'en')).toBe('No placeholders at all.');
+  });
+  it('has a name in both languages for every variable a script may use', () => {
+    expect(readableTemplate('{greeting}', 'ru')).toBe('«приветствие»');
+    const variables = ['greeting', 'date', 'time', 'agent.name', 'line.company', 'line.business', 'line.number', 'followUp.reason', 'followUp.note', 'followUp.when'];
+    for (const v of [...variables, ...Object.keys(clientFields).map((f) => `client.${f}`)]) {
+      expect(checkTemplate(`{${v}|""}`)).toEqual([]);
+      // Not the variable itself ("client.name"): a name a person reads.
+      for (const language of ['ru', 'en'] as const) expect(readableTemplate(`{${v}|""}`, language), `${v} in ${language}`).toMatch(/^«[^.]+»$/);
+    }
   });
 });
 

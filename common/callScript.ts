@@ -508,6 +508,110 @@ export function renderTemplate(template: string, values: TemplateValues): string
   return emptied ? tidy(out) : out;
 }
 
+/** What a variable stands for, in words, for a template shown without a call (reports). */
+const variableNames: Record<ScriptLanguage, Record<string, string>> = {
+  ru: {
+    greeting: 'приветствие',
+    date: 'дата',
+    time: 'время',
+    'agent.name': 'имя сотрудника',
+    'line.company': 'компания',
+    'line.business': 'сфера деятельности',
+    'line.number': 'номер линии',
+    'followUp.reason': 'причина звонка',
+    'followUp.note': 'заметка',
+    'followUp.when': 'когда',
+    'client.name': 'имя клиента',
+    'client.preferredAddress': 'обращение',
+    'client.company': 'компания клиента',
+    'client.position': 'должность',
+    'client.phones': 'телефоны',
+    'client.emails': 'e-mail',
+    'client.accountManager': 'менеджер',
+    'client.leadSource': 'источник',
+    'client.referredBy': 'кто порекомендовал',
+    'client.request': 'запрос',
+    'client.details': 'подробности',
+    'client.notes': 'заметки',
+    'client.urgency': 'срочность',
+    'client.priceQuoted': 'названная цена',
+    'client.previousAgreements': 'договорённости',
+    'client.nextStep': 'следующий шаг',
+    'client.nextStepDate': 'дата следующего шага',
+    'client.saleDate': 'дата продажи',
+    'client.birthday': 'день рождения',
+    'client.tags': 'теги',
+    'client.lastCallDate': 'дата последнего звонка',
+    'client.lastCallNote': 'заметка о последнем звонке',
+  },
+  en: {
+    greeting: 'greeting',
+    date: 'date',
+    time: 'time',
+    'agent.name': "agent's name",
+    'line.company': 'company',
+    'line.business': 'line of business',
+    'line.number': 'line number',
+    'followUp.reason': 'reason for the call',
+    'followUp.note': 'note',
+    'followUp.when': 'when',
+    'client.name': "client's name",
+    'client.preferredAddress': 'form of address',
+    'client.company': "client's company",
+    'client.position': 'position',
+    'client.phones': 'phones',
+    'client.emails': 'e-mail',
+    'client.accountManager': 'account manager',
+    'client.leadSource': 'lead source',
+    'client.referredBy': 'referred by',
+    'client.request': 'request',
+    'client.details': 'details',
+    'client.notes': 'notes',
+    'client.urgency': 'urgency',
+    'client.priceQuoted': 'price quoted',
+    'client.previousAgreements': 'agreements',
+    'client.nextStep': 'next step',
+    'client.nextStepDate': 'next step date',
+    'client.saleDate': 'sale date',
+    'client.birthday': 'birthday',
+    'client.tags': 'tags',
+    'client.lastCallDate': 'date of the last call',
+    'client.lastCallNote': 'note of the last call',
+  },
+};
+
+/** A variable in words: "имя клиента", "answer to budget", the need's key for client.needs.<key>. */
+function variableName(variable: string, language: ScriptLanguage): string {
+  const known = variableNames[language][variable];
+  if (known) return known;
+  const [root, first, second] = variable.split('.');
+  if (root === 'client' && first === 'needs' && second) return second;
+  if (root === 'answer' && first) return language === 'ru' ? `ответ на «${first}»` : `answer to "${first}"`;
+  return variable;
+}
+
+/**
+ * A template as a person reads it away from a call (reports, exports): the author's text with each
+ * `{…}` shown as a name in «»: its first quoted fallback that says something, else what its first
+ * variable stands for. `С чем обращается {client.name|"клиент"}?` → `С чем обращается «клиент»?`;
+ * `{greeting}!` → `«приветствие»!`. The same text wherever a question is shown without a call.
+ */
+export function readableTemplate(template: string, language: ScriptLanguage): string {
+  const { parts } = parseTemplate(template);
+  let out = '';
+  for (const part of parts) {
+    if (!('slot' in part)) {
+      out += part.text;
+      continue;
+    }
+    const literal = part.slot.find((a): a is { literal: string } => 'literal' in a && a.literal.trim() !== '');
+    const variable = part.slot.find((a): a is { variable: string } => 'variable' in a);
+    const name = literal ? literal.literal.trim() : variable ? variableName(variable.variable, language) : '';
+    out += !name ? '' : name.startsWith('«') && name.endsWith('»') ? name : `«${name}»`;
+  }
+  return out;
+}
+
 function tidy(s: string): string {
   return s
     .replace(/[ \t]{2,}/g, ' ')
@@ -1123,6 +1227,7 @@ export const NoSuitableReportSchema = z.object({
       scriptId: z.string(),
       scriptTitle: z.string().nullable(),
       questionId: z.string(),
+      /** The question as reports show it (placeholders as names, readableTemplate); null when it is no longer in the script. */
       questionText: z.string().nullable(),
       notes: z.array(z.object({ text: z.string(), at: z.string(), callId: z.string().nullable() })),
     }),

@@ -193,7 +193,10 @@ export type FunnelAnswer = z.infer<typeof FunnelAnswerSchema>;
 
 const FunnelQuestionSchema = z.object({
   questionId: z.string(),
-  /** As written in the script (variables unfilled); null when the question is no longer in it. */
+  /**
+   * As written in the script, its placeholders shown as names (`С чем обращается «клиент»?`,
+   * common/callScript.ts readableTemplate); null when the question is no longer in it.
+   */
   text: z.string().nullable(),
   answered: z.number().int().nonnegative(),
   /** Calls that reached the question's page and left it unanswered. */
@@ -210,7 +213,10 @@ export const FunnelNoteSchema = z.object({
   /** The call it was typed on (null when only the notes file knows the note). */
   callId: z.string().nullable(),
   remoteNumber: z.string().nullable(),
+  /** What the caller ID said. */
   remoteName: z.string().nullable(),
+  /** The client card's name at the time of the call (null when the call had no one card). */
+  clientName: z.string().nullable(),
 });
 export type FunnelNote = z.infer<typeof FunnelNoteSchema>;
 
@@ -239,6 +245,7 @@ export const ScriptFunnelSchema = z.object({
   notes: z.array(
     z.object({
       questionId: z.string(),
+      /** The question as the funnel shows it (placeholders as names); null when it is no longer in the script. */
       text: z.string().nullable(),
       notes: z.array(FunnelNoteSchema),
     }),

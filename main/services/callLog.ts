@@ -101,6 +101,10 @@ export const callLogMigrations: readonly string[] = [
   ALTER TABLE calls ADD COLUMN transferred_to TEXT;
   ALTER TABLE calls ADD COLUMN handoff_note TEXT;
   `,
+  // 5: the client card's name at the time of the call (remote_name is the caller ID's).
+  `
+  ALTER TABLE calls ADD COLUMN client_name TEXT;
+  `,
 ];
 export const callLogSchemaVersion = callLogMigrations.length;
 
@@ -122,6 +126,7 @@ interface Row {
   recording_id: string | null;
   message_id: string | null;
   client_id: string | null;
+  client_name: string | null;
   notes: string | null;
   transfers: number;
   transferred_from: string | null;
@@ -130,7 +135,7 @@ interface Row {
 }
 
 const columns = `id, conversation_id, direction, local_user, remote_number, remote_name, dialled_number, sip_call_id,
-  started_ms, answered_ms, ended_ms, outcome, end_cause, seen, recording_id, message_id, client_id, notes,
+  started_ms, answered_ms, ended_ms, outcome, end_cause, seen, recording_id, message_id, client_id, client_name, notes,
   transfers, transferred_from, transferred_to, handoff_note`;
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -156,6 +161,7 @@ function toRecord(row: Row): CallRecord {
     recordingId: row.recording_id,
     messageId: row.message_id,
     clientId: row.client_id,
+    clientName: row.client_name,
     notes: row.notes,
     transfers: row.transfers,
     transferredFrom: row.transferred_from,
@@ -202,10 +208,10 @@ export class CallLogService {
     this.insertStmt = this.db.prepare(`
       INSERT INTO calls (id, conversation_id, direction, local_user, remote_number, remote_name, remote_digits, search_text,
         dialled_number, sip_call_id, started_ms, answered_ms, ended_ms, outcome, end_cause, seen,
-        recording_id, message_id, client_id, notes, transfers, transferred_from, transferred_to, handoff_note)
+        recording_id, message_id, client_id, client_name, notes, transfers, transferred_from, transferred_to, handoff_note)
       VALUES (@id, @conversationId, @direction, @localUser, @remoteNumber, @remoteName, @remoteDigits, @searchText,
         @dialledNumber, @sipCallId, @startedMs, @answeredMs, @endedMs, @outcome, @endCause, @seen,
-        @recordingId, @messageId, @clientId, @notes, @transfers, @transferredFrom, @transferredTo, @handoffNote)`);
+        @recordingId, @messageId, @clientId, @clientName, @notes, @transfers, @transferredFrom, @transferredTo, @handoffNote)`);
     this.bySipCallStmt = this.db.prepare(
       `SELECT ${columns} FROM calls WHERE local_user = ? AND direction = ? AND sip_call_id = ?`,
     );
@@ -254,6 +260,7 @@ export class CallLogService {
         recordingId: r.recordingId,
         messageId: r.messageId,
         clientId: r.clientId,
+        clientName: r.clientName,
         notes: r.notes,
         transfers: r.transfers,
         transferredFrom: r.transferredFrom,

@@ -4,6 +4,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { ownerOnlyFolder } from './ownerOnly';
 import {
   NoSuitableNoteInputSchema,
+  readableTemplate,
   scriptQuestions,
   validateCallScript,
   type CallScript,
@@ -318,7 +319,7 @@ export class CallScriptsService {
       if (!group) {
         const script = scripts.find((s) => s.id === note.scriptId);
         const question = script && scriptQuestions(script).find((q) => q.question.id === note.questionId)?.question;
-        group = { scriptId: note.scriptId, scriptTitle: script?.title ?? null, questionId: note.questionId, questionText: question?.text ?? null, notes: [] };
+        group = { scriptId: note.scriptId, scriptTitle: script?.title ?? null, questionId: note.questionId, questionText: question && script ? readableTemplate(question.text, script.language) : null, notes: [] };
         groups.set(key, group);
       }
       group.notes.push({ text: note.text, at: note.at, callId: note.callId });

@@ -107,6 +107,22 @@ describe('DirectoryService.findByNumber', () => {
   });
 });
 
+describe('DirectoryService.warmUp', () => {
+  it("does at start what the first caller's lookup would do: after it, a lookup prepares no statement", () => {
+    for (const seeded of [true, false]) {
+      const d = service();
+      if (seeded) d.create({ name: 'Кузнецова Мария', phones: ['8 (495) 765-43-21'] });
+      d.warmUp();
+      const db = (d as unknown as { db: { prepare(sql: string): unknown } }).db;
+      const prepared: string[] = [];
+      const prepare = db.prepare.bind(db);
+      db.prepare = (sql: string) => (prepared.push(sql), prepare(sql));
+      expect(names(d.findByNumber('+7 495 765-43-21'))).toEqual(seeded ? ['Кузнецова Мария'] : []);
+      expect(prepared, seeded ? 'with clients' : 'empty directory').toEqual([]);
+    }
+  });
+});
+
 describe('DirectoryService.search (type-ahead)', () => {
   const seed = (d: DirectoryService) => {
     d.create({ name: 'Петров Олег', company: 'ООО «Жемчуг»', phones: ['+7 495 123-45-67'], emails: ['oleg.petrov@zhemchug.ru'], tags: ['VIP'] });
@@ -338,6 +354,7 @@ describe('DirectoryService: the card', () => {
       recordingId: null,
       messageId: null,
       clientId: null,
+      clientName: null,
       notes,
       transfers: 0,
       transferredFrom: null,

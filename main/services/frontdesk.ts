@@ -2,6 +2,7 @@ import type { AccountView, AppInfo, EventName, EventPayload, Handlers, IncomingC
 import { crmStatusOf, type CrmLeadResult, type CrmLookupResult } from '../../common/crm';
 import { displayNameOf, type Client, type ClientCard } from '../../common/directory';
 import { localDateText, type WrapUpInput } from '../../common/wrapUp';
+import type { CallRecordInput } from '../../common/callLog';
 import { CallLogService } from './callLog';
 import { CallScriptsService } from './callScripts';
 import { CrmConnector } from './crm';
@@ -60,6 +61,10 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     scripts: () => scripts.list().scripts,
     noSuitableNotes: () => scripts.noSuitableNotes(),
     chooseSaveFile: options.chooseSaveFile,
+    clientName: (id) => {
+      const client = directory.get(id);
+      return client ? displayNameOf(client) || null : null;
+    },
   });
 
   let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null }, colleagues: [] };
@@ -81,6 +86,12 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   // A database of its own: a long import must not hold the call history's write lock.
   const directory = new DirectoryService(dataDir.file('directory.db'), { defaultRegion: settings.view().values.defaultRegion });
   directory.onChanged((change) => emit('directory.changed', change));
+  // The first caller's card must not wait for what a lookup loads the first time (see warmUp).
+  try {
+    directory.warmUp();
+  } catch {
+    // a directory that cannot be read now says so on the first lookup
+  }
   // Imports run in a worker with a connection of their own; the directory's writes wait for them
   // (afterImport) instead of blocking the main thread on SQLite's write lock.
   const imports = new ImportService({
@@ -100,7 +111,25 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       if (!client) throw new Error(`invalid wrap-up: clientId: there is no client card "${input.clientId}"`);
       return client;
     }
-    const matches = directory.findByNumber(input.remoteNumber);
+    return oneClientWith(input.remoteNumber);
+  };
+  /**
+   * A call is recorded with the client card it was about and the card's name at that moment: the
+   * card the renderer names, else the one card that has the number (none when several do). The
+   * caller ID's name stays in remoteName (reports show both).
+   */
+  const withClient = (input: CallRecordInput): CallRecordInput => {
+    if (input.clientId && input.clientName) return input;
+    try {
+      const client = input.clientId ? directory.get(input.clientId) : oneClientWith(input.remoteNumber);
+      return client ? { ...input, clientId: client.id, clientName: displayNameOf(client) || null } : input;
+    } catch {
+      return input; // the call is recorded whatever the directory says
+    }
+  };
+  const oneClientWith = (number: string | undefined): Client | null => {
+    if (!number || !/\d/.test(number)) return null;
+    const matches = directory.findByNumber(number);
     return matches.length === 1 ? matches[0]! : null;
   };
   /** The card with its last calls, each with its wrap-up (outcome, notes, next step). */
@@ -168,7 +197,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       exportCsv: (request) => reports.exportCsv(request),
     },
     calls: {
-      record: (input) => calls.record(input),
+      record: (input) => calls.record(withClient(input)),
       list: (query) => calls.list(query),
       markMissedSeen: (input) => calls.markMissedSeen(input),
     },

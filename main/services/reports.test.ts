@@ -25,7 +25,7 @@ pages:
       - say: "{greeting}! Клиника «Жемчуг», слушаю вас."
       - question:
           id: purpose
-          text: Что нужно звонящему?
+          text: 'С чем обращается {client.name|"клиент"}?'
           options:
             - { id: appointment, label: Записаться на приём, next: booking }
             - { id: colleague, label: Соединить с коллегой, next: transfer }
@@ -84,7 +84,8 @@ function seeded(): Seeded {
   open.push(calls);
   return {
     calls,
-    reports: (notes = []) => new ReportsService({ calls, scripts: () => [reception, sales], noSuitableNotes: () => notes }),
+    // A card the history names by id only (a call recorded before Frontdesk kept the card's name with it).
+    reports: (notes = []) => new ReportsService({ calls, scripts: () => [reception, sales], noSuitableNotes: () => notes, clientName: (id) => (id === 'c-old' ? 'Смирнов Павел' : null) }),
     call(startMs, over = {}, walk) {
       const sipCallId = `call-${++seq}@lab`;
       if (walk) {
@@ -117,7 +118,8 @@ function seeded(): Seeded {
 function branchyDay() {
   const s = seeded();
   const ids = {
-    booked: s.call(msk(2, 9, 0), {}, {
+    // The caller ID says "Outside caller"; the card found for the number says who it is.
+    booked: s.call(msk(2, 9, 0), { remoteName: 'Outside caller', clientId: 'c-oleg', clientName: 'Петров Олег Иванович' }, {
       script: reception,
       actions: () => [
         { type: 'answer', questionId: 'purpose', optionId: 'appointment' },
@@ -126,7 +128,7 @@ function branchyDay() {
         { type: 'next' },
       ],
     }),
-    bookingHungUp: s.call(msk(2, 10, 0), { remoteNumber: '+74997654321', remoteName: null }, {
+    bookingHungUp: s.call(msk(2, 10, 0), { remoteNumber: '+74997654321', remoteName: null, clientId: 'c-old' }, {
       script: reception,
       actions: () => [
         { type: 'answer', questionId: 'purpose', optionId: 'appointment' },
@@ -137,7 +139,7 @@ function branchyDay() {
       script: reception,
       actions: () => [{ type: 'answer', questionId: 'purpose', optionId: 'colleague' }, { type: 'next' }],
     }),
-    noSuitable: s.call(msk(2, 12, 0), { remoteName: 'Анна' }, {
+    noSuitable: s.call(msk(2, 12, 0), { remoteName: 'Outside caller', clientId: 'c-maria', clientName: 'Кузнецова Мария' }, {
       script: reception,
       actions: () => [{ type: 'no-suitable', questionId: 'purpose', text: 'Хочу узнать цены на имплантацию' }],
     }),
@@ -259,7 +261,8 @@ describe('the funnel of a script', () => {
     ]);
 
     const purpose = f.steps[0]!.questions[0]!;
-    expect(purpose).toMatchObject({ questionId: 'purpose', text: 'Что нужно звонящему?', answered: 4, unanswered: 0 });
+    // As the author wrote it, the placeholder shown as a name: never the raw template.
+    expect(purpose).toMatchObject({ questionId: 'purpose', text: 'С чем обращается «клиент»?', answered: 4, unanswered: 0 });
     expect(purpose.answers).toEqual([
       { kind: 'option', optionId: 'appointment', label: 'Записаться на приём', count: 2, next: [{ pageId: 'booking', title: 'Запись', count: 2 }] },
       { kind: 'option', optionId: 'colleague', label: 'Соединить с коллегой', count: 1, next: [{ pageId: 'transfer', title: 'Перевод', count: 1 }] },
@@ -300,10 +303,18 @@ describe('the funnel of a script', () => {
     const f = seededDay.reports(notes).funnel({ range: range(2, 3), scriptId: 'reception' });
     expect(f.notes).toHaveLength(1);
     expect(f.notes[0]!.questionId).toBe('purpose');
-    expect(f.notes[0]!.text).toBe('Что нужно звонящему?');
+    expect(f.notes[0]!.text).toBe('С чем обращается «клиент»?');
+    // Who said it: the card's name at the time of the call, the caller ID's name beside it.
     expect(f.notes[0]!.notes).toEqual([
-      { text: 'Хочу узнать цены на имплантацию', at: iso(msk(2, 12, 0, 5)), callId: seededDay.ids.noSuitable, remoteNumber: '+74951234567', remoteName: 'Анна' },
-      { text: 'Спросил, есть ли парковка', at: iso(inRange), callId: null, remoteNumber: null, remoteName: null },
+      {
+        text: 'Хочу узнать цены на имплантацию',
+        at: iso(msk(2, 12, 0, 5)),
+        callId: seededDay.ids.noSuitable,
+        remoteNumber: '+74951234567',
+        remoteName: 'Outside caller',
+        clientName: 'Кузнецова Мария',
+      },
+      { text: 'Спросил, есть ли парковка', at: iso(inRange), callId: null, remoteNumber: null, remoteName: null, clientName: null },
     ]);
   });
 
@@ -405,7 +416,7 @@ describe('CSV', () => {
     ]);
     const booked = records.filter((r) => r['Call ID'] === ids.booked);
     expect(booked.map((r) => [r.Step, r['Question ID'], r.Question, r.Answer])).toEqual([
-      ['Приветствие', 'purpose', 'Что нужно звонящему?', 'Записаться на приём'],
+      ['Приветствие', 'purpose', 'С чем обращается «клиент»?', 'Записаться на приём'],
       ['Запись', 'when', 'Когда удобно?', 'Во вторник утром'],
       ['Запись', 'first', 'Первый визит?', 'Да'],
     ]);
@@ -417,7 +428,9 @@ describe('CSV', () => {
       'Talk (s)': '117',
       'Our extension': '1000',
       'Client number': "'+74951234567",
-      'Client name': 'Олег Петров',
+      'Client name': 'Петров Олег Иванович',
+      'Caller ID name': 'Outside caller',
+      'Client ID': 'c-oleg',
       'Dialled line': "'+74957770000",
       'Script ID': 'reception',
       Script: 'Приёмная «Жемчуг»',
@@ -437,10 +450,13 @@ describe('CSV', () => {
     expect(records.find((r) => r['Call ID'] === ids.bookingHungUp)).toMatchObject({ 'Wrap-up outcome': '' });
     const note = records.find((r) => r['Call ID'] === ids.noSuitable)!;
     expect(note.Answer).toBe('Нет подходящего ответа');
+    expect(note).toMatchObject({ 'Client name': 'Кузнецова Мария', 'Caller ID name': 'Outside caller', Question: 'С чем обращается «клиент»?' });
+    // A call recorded with a card but not its name: the card's name as the directory has it now.
+    expect(records.find((r) => r['Call ID'] === ids.bookingHungUp)).toMatchObject({ 'Client name': 'Смирнов Павел', 'Caller ID name': '', 'Client ID': 'c-old' });
     expect(note['No suitable answer: what the client said']).toBe('Хочу узнать цены на имплантацию');
     expect(note['Script finished']).toBe('no');
     const missed = records.find((r) => r['Call ID'] === ids.missed)!;
-    expect(missed).toMatchObject({ 'Call outcome': 'missed', 'Script ID': '', Answer: '', 'Ring (s)': '', 'Talk (s)': '' });
+    expect(missed).toMatchObject({ 'Call outcome': 'missed', 'Script ID': '', Answer: '', 'Ring (s)': '', 'Talk (s)': '', 'Client name': '', 'Caller ID name': 'Олег Петров' });
     // What a caller said that looks like a formula stays text.
     expect(records.find((r) => r['Call ID'] === ids.otherScript)!.Answer).toBe("'=1+1");
   });

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { answerOptions, END, scriptQuestions, type CallScript, type NoSuitableNote, type ScriptQuestion } from '../../common/callScript';
+import { answerOptions, END, readableTemplate, scriptQuestions, type CallScript, type NoSuitableNote, type ScriptQuestion } from '../../common/callScript';
 import { describeIssues } from '../../common/callLog';
 import { wrapUpOutcomeLabels, type WrapUpOutcome } from '../../common/wrapUp';
 import {
@@ -59,10 +59,15 @@ export interface ReportsOptions {
    * Absent in the browser host, where the page downloads the file itself.
    */
   chooseSaveFile?: (suggestedName: string) => Promise<string | null>;
+  /**
+   * The name on a client card now (null when there is no such card): for calls recorded with a card
+   * but not its name (before Frontdesk kept the name with the call).
+   */
+  clientName?: (clientId: string) => string | null;
 }
 
 /** The calls in the range on which a script was used, with what the panel saved (one indexed pass). */
-const runsSql = `SELECT c.id AS callId, c.remote_number AS remoteNumber, c.remote_name AS remoteName, r.run_json AS run
+const runsSql = `SELECT c.id AS callId, c.remote_number AS remoteNumber, c.remote_name AS remoteName, c.client_id AS clientId, c.client_name AS clientName, r.run_json AS run
 FROM calls c INDEXED BY calls_by_start
 JOIN script_runs r ON r.local_user = c.local_user AND r.sip_call_id = c.sip_call_id
 WHERE c.started_ms >= @from AND c.started_ms < @to AND r.script_id = @script
@@ -77,7 +82,7 @@ const callsInRangeSql = `SELECT count(*) AS n FROM calls WHERE started_ms >= @fr
 
 /** The calls in the range, each with its script run and wrap-up when it has them. */
 const exportSql = (withScript: boolean) => `
-SELECT c.id, c.direction, c.local_user, c.remote_number, c.remote_name, c.dialled_number, c.client_id,
+SELECT c.id, c.direction, c.local_user, c.remote_number, c.remote_name, c.dialled_number, c.client_id, c.client_name,
        c.started_ms, c.answered_ms, c.ended_ms, c.outcome, c.end_cause,
        r.script_id, r.run_json,
        w.outcome AS wrap_outcome, w.notes AS wrap_notes, w.next_step AS wrap_next_step, w.next_due_ms AS wrap_next_due_ms, w.next_all_day AS wrap_next_all_day
@@ -95,6 +100,7 @@ interface ExportRow {
   remote_name: string | null;
   dialled_number: string | null;
   client_id: string | null;
+  client_name: string | null;
   started_ms: number;
   answered_ms: number | null;
   ended_ms: number;
@@ -153,7 +159,7 @@ const typedLabel = 'Typed answer';
 /** What the library knows about a script: its questions in order, where each sits, what the agent saw. */
 interface ScriptIndex {
   script: CallScript | null;
-  questions: Map<string, { question: ScriptQuestion; pageId: string; pageTitle: string; rank: number; noSuitableLabel: string }>;
+  questions: Map<string, { question: ScriptQuestion; pageId: string; pageTitle: string; rank: number; noSuitableLabel: string; text: string }>;
   pageTitles: Map<string, string>;
 }
 function indexScript(script: CallScript | undefined): ScriptIndex {
@@ -168,6 +174,8 @@ function indexScript(script: CallScript | undefined): ScriptIndex {
       pageTitle: page.title,
       rank,
       noSuitableLabel: answerOptions(question, script.language).find((o) => o.noSuitable)?.label ?? 'No suitable answer',
+      // As the author wrote it, its placeholders shown as names: what every report shows.
+      text: readableTemplate(question.text, script.language),
     }),
   );
   return { script, questions, pageTitles };
@@ -190,6 +198,19 @@ export class ReportsService {
     const parsed = ReportRangeSchema.safeParse(input);
     if (!parsed.success) throw new ReportInputError(`invalid date range: ${describeIssues(parsed.error)}`);
     return { ...parsed.data, ...rangeInstants(parsed.data) };
+  }
+
+  /**
+   * The client's name for a call: the card's name kept with the call, else (a call recorded before
+   * the name was kept) the card's name now. One lookup per card and report.
+   */
+  private clientNames(): (clientId: string | null, kept: string | null) => string | null {
+    const cache = new Map<string, string | null>();
+    return (clientId, kept) => {
+      if (kept !== null || clientId === null || !this.options.clientName) return kept;
+      if (!cache.has(clientId)) cache.set(clientId, this.options.clientName(clientId));
+      return cache.get(clientId) ?? null;
+    };
   }
 
   private index(scriptId: string): ScriptIndex {
@@ -225,7 +246,7 @@ export class ReportsService {
     const questionOut = (questionId: string): FunnelQuestion => {
       let q = questionsOut.get(questionId);
       if (!q) {
-        q = { questionId, text: idx.questions.get(questionId)?.question.text ?? null, answered: 0, unanswered: 0, answers: [] };
+        q = { questionId, text: idx.questions.get(questionId)?.text ?? null, answered: 0, unanswered: 0, answers: [] };
         questionsOut.set(questionId, q);
       }
       return q;
@@ -305,7 +326,9 @@ export class ReportsService {
     const reached = new Map<string, number>();
     const edgeMap = new Map<string, Edge>();
     const notes: (FunnelNote & { question: string })[] = [];
-    for (const row of this.statement(runsSql).iterate(params) as Iterable<{ callId: string; remoteNumber: string; remoteName: string | null; run: string }>) {
+    const clientName = this.clientNames();
+    type RunRow = { callId: string; remoteNumber: string; remoteName: string | null; clientId: string | null; clientName: string | null; run: string };
+    for (const row of this.statement(runsSql).iterate(params) as Iterable<RunRow>) {
       const run = readRun(row.run);
       if (!run) continue;
       calls += 1;
@@ -325,7 +348,15 @@ export class ReportsService {
         if (edge) edge.n += 1;
         else edgeMap.set(key, { question: questionId, kind, optionId, next, n: 1, sample: answer.value });
         if (answer.noSuitable !== null) {
-          notes.push({ question: questionId, text: answer.noSuitable, at: answer.at, callId: row.callId, remoteNumber: row.remoteNumber, remoteName: row.remoteName });
+          notes.push({
+            question: questionId,
+            text: answer.noSuitable,
+            at: answer.at,
+            callId: row.callId,
+            remoteNumber: row.remoteNumber,
+            remoteName: row.remoteName,
+            clientName: clientName(row.clientId, row.clientName),
+          });
         }
       }
       for (const page of visited) reached.set(page, (reached.get(page) ?? 0) + 1);
@@ -358,14 +389,14 @@ export class ReportsService {
       const k = key(note.questionId, note.text);
       const left = inRuns.get(k) ?? 0;
       if (left > 0) inRuns.set(k, left - 1);
-      else add(note.questionId, { text: note.text, at: note.at, callId: note.callId, remoteNumber: null, remoteName: null });
+      else add(note.questionId, { text: note.text, at: note.at, callId: note.callId, remoteNumber: null, remoteName: null, clientName: null });
     }
     const rank = (questionId: string) => idx.questions.get(questionId)?.rank ?? Number.MAX_SAFE_INTEGER;
     return [...byQuestion]
       .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
       .map(([questionId, notes]) => ({
         questionId,
-        text: idx.questions.get(questionId)?.question.text ?? null,
+        text: idx.questions.get(questionId)?.text ?? null,
         notes: notes.sort((a, b) => Date.parse(a.at) - Date.parse(b.at)),
       }));
   }
@@ -395,6 +426,7 @@ export class ReportsService {
       'Our extension',
       'Client number',
       'Client name',
+      'Caller ID name',
       'Client ID',
       'Dialled line',
       'Script ID',
@@ -415,8 +447,10 @@ export class ReportsService {
     const sep = separator as CsvSeparator;
     const out: string[] = [];
     let calls = 0;
+    const clientName = this.clientNames();
     for (const row of this.statement(exportSql(scriptId !== null)).iterate(params) as Iterable<ExportRow>) {
       calls += 1;
+      row.client_name = clientName(row.client_id, row.client_name);
       const idx = row.script_id ? indexOf(row.script_id) : null;
       const run = row.run_json === null ? null : readRun(row.run_json);
       const rank = ([questionId]: StoredAnswer) => idx?.questions.get(questionId)?.rank ?? Number.MAX_SAFE_INTEGER;
@@ -444,6 +478,7 @@ export class ReportsService {
       r.answered_ms === null ? null : seconds(r.ended_ms - r.answered_ms),
       r.local_user,
       r.remote_number,
+      r.client_name,
       r.remote_name,
       r.client_id,
       r.dialled_number,
@@ -452,7 +487,7 @@ export class ReportsService {
       r.script_id ? (run?.finishedAt ? 'yes' : 'no') : null,
       q?.pageTitle ?? null,
       questionId,
-      q?.question.text ?? null,
+      q?.text ?? null,
       answerText,
       a?.noSuitable ?? null,
       Number.isNaN(answeredMs) ? null : formatLocalDateTime(answeredMs, tz),

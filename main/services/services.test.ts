@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CallRecordInputSchema } from '../../common/callLog';
 import { addDays, localDateAt } from '../../common/reports';
 import { DataDir } from './dataDir';
+import { DirectoryService } from './directory';
 import { createFrontdesk } from './frontdesk';
 import { resolveProvisioningPath } from './paths';
 import { ProvisioningService } from './provisioning';
@@ -118,6 +119,19 @@ describe('createFrontdesk', () => {
   });
 });
 
+describe('createFrontdesk: the first call after start', () => {
+  it("warms the directory up as it starts, so the first caller's lookup waits on nothing loaded lazily", () => {
+    const warmUp = vi.spyOn(DirectoryService.prototype, 'warmUp');
+    try {
+      const fd = createFrontdesk({ dataDir: path.join(tmp(), 'data'), provisioningFile: null, shell: 'browser-host', version: '0.1.0' }, () => undefined);
+      expect(warmUp).toHaveBeenCalledTimes(1);
+      fd.close();
+    } finally {
+      warmUp.mockRestore();
+    }
+  });
+});
+
 describe('createFrontdesk: reports', () => {
   it("reports on what the script panel saved with a call and the notes it kept; the browser host's export is a download", async () => {
     const root = tmp();
@@ -131,9 +145,24 @@ describe('createFrontdesk: reports', () => {
       await fd.handlers.scripts.saveRun({ localUser: '1000', sipCallId: 'c1@lab', run });
       await fd.handlers.scripts.recordNoSuitable({ scriptId: 'reception-ru', questionId: 'purpose', text: 'Дорого', at: startedAt, callId: null });
       await fd.handlers.scripts.recordNoSuitable({ scriptId: 'reception-ru', questionId: 'purpose', text: 'Про парковку', at: startedAt, callId: null });
-      await fd.handlers.calls.record(
-        CallRecordInputSchema.parse({ direction: 'inbound', localUser: '1000', remoteNumber: '+74951234567', sipCallId: 'c1@lab', startedAt, answeredAt: startedAt, endedAt: startedAt, outcome: 'answered' }),
+      // The client's card, found by the number when the call is recorded; the caller ID names someone else.
+      const card = fd.directory.create({ name: 'Кузнецова Мария', phones: ['8 (495) 123-45-67'], tags: ['VIP'] });
+      const record = await fd.handlers.calls.record(
+        CallRecordInputSchema.parse({
+          direction: 'inbound',
+          localUser: '1000',
+          remoteNumber: '+74951234567',
+          remoteName: 'Outside caller',
+          sipCallId: 'c1@lab',
+          startedAt,
+          answeredAt: startedAt,
+          endedAt: startedAt,
+          outcome: 'answered',
+        }),
       );
+      expect(record).toMatchObject({ clientId: card.id, clientName: 'Кузнецова Мария', remoteName: 'Outside caller' });
+      // Renamed later: the report keeps the name the card had at the time of the call.
+      fd.directory.update(card.id, { name: 'Кузнецова-Белова Мария' });
       const today = localDateAt(Date.parse(startedAt), 'UTC');
       const range = { from: today, to: addDays(today, 1), timeZone: 'UTC' };
       const picked = await fd.handlers.reports.scripts(range);
@@ -141,9 +170,11 @@ describe('createFrontdesk: reports', () => {
       const funnel = await fd.handlers.reports.funnel({ range, scriptId: 'reception-ru' });
       expect(funnel.calls).toBe(1);
       expect(funnel.notes[0]!.notes.map((n) => n.text)).toEqual(['Дорого', 'Про парковку']);
+      expect(funnel.notes[0]!.notes[0]).toMatchObject({ clientName: 'Кузнецова Мария', remoteName: 'Outside caller' });
       const exported = await fd.handlers.reports.exportCsv({ range, scriptId: null, separator: ',' });
       expect(exported.delivery).toBe('download');
       expect(exported.delivery === 'download' && exported.csv).toContain('Нет подходящего ответа,Дорого');
+      expect(exported.delivery === 'download' && exported.csv).toContain("'+74951234567,Кузнецова Мария,Outside caller,");
     } finally {
       fd.close();
     }

@@ -77,6 +77,8 @@ describe('the schema', () => {
     const tables = (raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
     raw.close();
     expect(tables).toEqual(expect.arrayContaining(['calls', 'script_runs', 'wrap_ups', 'follow_ups', 'follow_up_calls']));
+    // Every later migration too: the old call reads with the columns added since (no client name kept then).
+    expect(calls.get('old-call')).toMatchObject({ remoteNumber: '+74951234567', clientId: null, clientName: null, transfers: 0 });
     // Calls from before the upgrade are history: they are not suddenly all waiting for a wrap-up.
     expect(calls.wrapUps.pending()).toEqual([]);
     const w = calls.wrapUps.save(wrap({ callId: 'old-call', notes: 'Called about the invoice' }));
@@ -122,6 +124,19 @@ describe('wrap-ups', () => {
     expect(calls.wrapUps.get({ callId: record.id })).toMatchObject({ id: saved.id, callId: record.id, direction: 'inbound', callStartedAt: at(9, 0) });
     // The call record carries the notes and the card.
     expect(calls.get(record.id)).toMatchObject({ notes: 'Ordered 40 chairs', clientId: 'client-1' });
+  });
+
+  it("the call record takes the card the wrap-up names, with the card's name; the caller ID's name stays apart", () => {
+    const calls = service();
+    // Recorded with the one card the number had (the services' lookup), under the caller ID "Outside caller".
+    const record = calls.record(answered({ remoteName: 'Outside caller', clientId: 'client-1', clientName: 'Кузнецова Мария' }));
+    expect(calls.get(record.id)).toMatchObject({ remoteName: 'Outside caller', clientId: 'client-1', clientName: 'Кузнецова Мария' });
+    // The same card, named by id only: the name is kept.
+    calls.wrapUps.save(wrap({ callId: record.id, clientId: 'client-1' }));
+    expect(calls.get(record.id)).toMatchObject({ clientId: 'client-1', clientName: 'Кузнецова Мария' });
+    // Another card (the agent's pick of two with the number): its name.
+    calls.wrapUps.save(wrap({ callId: record.id }), { client: { id: 'client-2', name: 'Кузнецов Иван' } });
+    expect(calls.get(record.id)).toMatchObject({ remoteName: 'Outside caller', clientId: 'client-2', clientName: 'Кузнецов Иван' });
   });
 
   it('a pending wrap-up is done by its history id; saving again edits it', () => {

@@ -282,7 +282,7 @@ export class WrapUpStore {
     const existing = call.sipCallId === null ? undefined : this.rowByKey(call.localUser, call.sipCallId);
     if (existing) {
       this.statement(`UPDATE wrap_ups SET call_id = ?, call_ended_ms = ? WHERE id = ? AND call_id IS NULL`).run(call.id, call.endedMs, existing.id);
-      if (existing.status === 'done') this.copyToCall(call.id, existing.notes, existing.client_id);
+      if (existing.status === 'done') this.copyToCall(call.id, existing.notes, existing.client_id === null ? null : { id: existing.client_id, name: null });
       if (existing.follow_up_id) {
         this.statement(`UPDATE follow_ups SET origin_call_id = ? WHERE id = ? AND origin_call_id IS NULL`).run(call.id, existing.follow_up_id);
       }
@@ -396,7 +396,7 @@ export class WrapUpStore {
         ).run(nowMs, wrapUpId, w.notes, nowMs, callbackOf);
         if (closed.changes > 0) followUpsChanged = true;
       }
-      if (values.callId !== null) this.copyToCall(values.callId, w.notes, client?.id ?? null);
+      if (values.callId !== null) this.copyToCall(values.callId, w.notes, client);
       return wrapUpId;
     }).immediate();
     this.notifyWrapUps();
@@ -636,9 +636,17 @@ export class WrapUpStore {
     return row;
   }
 
-  /** The call record carries the wrap-up's notes and the client card it was about. */
-  private copyToCall(callId: string, notes: string | null, clientId: string | null): void {
-    this.statement(`UPDATE calls SET notes = ?, client_id = coalesce(?, client_id) WHERE id = ?`).run(notes, clientId, callId);
+  /**
+   * The call record carries the wrap-up's notes and the client card it was about, with the card's
+   * name (a name not given keeps the one the call was recorded with when it is the same card).
+   */
+  private copyToCall(callId: string, notes: string | null, client: WrapUpClient | null): void {
+    this.statement(
+      `UPDATE calls SET notes = @notes,
+         client_name = CASE WHEN @clientId IS NULL THEN client_name WHEN @clientId IS client_id THEN coalesce(@clientName, client_name) ELSE @clientName END,
+         client_id = coalesce(@clientId, client_id)
+       WHERE id = @callId`,
+    ).run({ notes, clientId: client?.id ?? null, clientName: client?.name ?? null, callId });
   }
 
   private statement(sql: string): Statement {

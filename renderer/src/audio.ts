@@ -10,6 +10,20 @@ export class AudioOut {
   private speakerId = '';
   private ringerId = '';
 
+  /**
+   * Makes the ringtone's audio context now, at start, and suspends it until a call rings: creating
+   * one takes tens of milliseconds (Chromium starts its audio machinery), which the first ringing
+   * call would otherwise wait for before its card is drawn.
+   */
+  prepare() {
+    try {
+      this.ctx ??= new AudioContext();
+      void this.ctx.suspend().catch(() => undefined);
+    } catch {
+      // no audio output: the ringtone stays silent, calls still ring on screen
+    }
+  }
+
   /** Chooses the devices: calls on the headset (speaker), the ringtone on a separate ringer. */
   setDevices(speakerId: string, ringerId: string) {
     this.speakerId = speakerId;

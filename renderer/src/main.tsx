@@ -12,6 +12,7 @@ import { App } from './ui/App';
 import './styles.css';
 
 const audio = new AudioOut();
+audio.prepare();
 const engine = new SipEngine({
   playRemote: audio.playRemote,
   onIgnoredTransition: (detail) => console.debug(`[frontdesk] ${detail}`),

@@ -1,7 +1,7 @@
 /**
  * Side panel benchmark (issue 5, "Side panel"): prints figures, asserts nothing, exits 0.
  *
- *   npm run bench:panel -- [--calls 40] [--warmup 2] [--searches 300] [--contacts 100000] [--trace FILE] [--profile FILE] [--keep]
+ *   npm run bench:panel -- [--calls 40] [--warmup 2] [--starts 3] [--searches 300] [--contacts 100000] [--trace FILE] [--profile FILE] [--keep]
  *   (= npm run build -- --quiet && tsx scripts/lab/cli.ts exec -- tsx scripts/bench/side-panel.ts …)
  *
  * It must run inside the lab's network namespace (Chromium's WebRTC may only ever reach loopback),
@@ -14,8 +14,11 @@
  *     folder's call-scripts/, starts the lab (unless it runs) and a browser host for 1000 on that
  *     folder in a process of its own (as the Electron main process is), opens it in headless
  *     Chromium and waits for "Registered as 1000";
- *  3. places --warmup + --calls calls to 1000, one at a time, from SIPp outside callers whose
- *     numbers are in the directory (one client each), and stamps in the page, with performance.now():
+ *  3. starts Frontdesk --starts times (each a new host process and a new Chromium on the same data
+ *     folder, as when the app is opened) and places one call after each start (the "first call after
+ *     start"); the first start then takes --warmup calls (not counted) and --calls measured "later"
+ *     calls. Calls go to 1000, one at a time, from SIPp outside callers whose numbers are in the
+ *     directory (one client each), and stamp in the page, with performance.now():
  *       invite   the INVITE's WebSocket message event (a listener the page's WebSocket gets before
  *                JsSIP's own handler): when the SIP engine receives it;
  *       lookup   the app's directory.findByNumber for the caller leaving on the bridge's WebSocket,
@@ -30,9 +33,11 @@
  *     WebSocket of its own to the host's /bridge (the frame shape of renderer/src/bridge.ts), timed
  *     in the page from send to result; then the same texts on a DirectoryService opened on the same
  *     database in this process (the SQLite part alone);
- *  5. prints the figures and the environment, stops what it started and exits 0.
+ *  5. prints the figures (first calls after start and later calls side by side) and the environment,
+ *     stops what it started and exits 0.
  * --trace FILE records a Chrome trace (open it in chrome://tracing or Perfetto) of the measured calls.
- * --profile FILE records the page's JavaScript CPU profile (.cpuprofile, 100 µs sampling) of the measured calls.
+ * --profile FILE records the page's JavaScript CPU profile (.cpuprofile, 100 µs sampling) of the measured calls;
+ * --profile-first FILE that of the first call after the last start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -80,10 +85,12 @@ function stringOption(name: string): string | undefined {
 
 const callCount = option('calls', 40);
 const warmup = option('warmup', 2);
+const starts = Math.max(1, option('starts', 3));
 const searchCount = option('searches', 300);
 const contactCount = Math.max(1000, option('contacts', 100_000));
 const traceFile = stringOption('trace');
 const profileFile = stringOption('profile');
+const profileFirstFile = stringOption('profile-first');
 const keep = args.includes('--keep');
 /** The most a call may take to show its card and script before it counts as failed. */
 const panelTimeoutMs = 10_000;
@@ -283,28 +290,29 @@ const evalPage = <T>(page: Page, expression: string): Promise<T> => page.evaluat
 
 // ---------------------------------------------------------------- the host, in a process of its own
 
-async function startFrontdeskHost(dir: string, dataDir: string): Promise<string> {
+async function startFrontdeskHost(dir: string, dataDir: string, logName: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const provisioningFile = writeLabProvisioning('1000', path.join(dir, 'provisioning.json'), { settings: { defaultRegion: 'RU', autoAnswer: false } });
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'main/host/cli.ts')], {
     cwd: root,
     env: { ...process.env, FRONTDESK_PROVISIONING: provisioningFile, FRONTDESK_DATA_DIR: dataDir, FRONTDESK_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  atCleanup('Frontdesk host', async () => {
+  const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     if ((await Promise.race([exited, sleep(3000).then(() => 'late')])) === 'late') child.kill('SIGKILL');
-  });
+  };
+  atCleanup('Frontdesk host', stop);
   let out = '';
-  const logFile = fs.createWriteStream(path.join(dir, 'host.log'));
+  const logFile = fs.createWriteStream(path.join(dir, logName));
   const collect = (d: Buffer) => {
     out += d.toString();
     logFile.write(d);
   };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
-  return new Promise<string>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the Frontdesk host did not start:\n${out}`)), 30_000);
     child.stdout!.on('data', () => {
       const m = /Frontdesk is serving at (\S+)/.exec(out);
@@ -318,6 +326,7 @@ async function startFrontdeskHost(dir: string, dataDir: string): Promise<string>
       reject(new Error(`the Frontdesk host exited with ${code}:\n${out}`));
     });
   });
+  return { url, stop };
 }
 
 // ---------------------------------------------------------------- figures
@@ -376,7 +385,7 @@ async function main(): Promise<void> {
   // Callers: generated contacts whose number finds exactly one client, that client being them.
   const callers: Array<{ number: string; name: string }> = [];
   const used = new Set<string>();
-  for (let guard = 0; callers.length < warmup + callCount && guard < 100_000; guard++) {
+  for (let guard = 0; callers.length < starts + warmup + callCount && guard < 100_000; guard++) {
     const c = contacts[int(contacts.length)]!;
     const number = pick(c.numbers);
     if (used.has(number)) continue;
@@ -387,68 +396,99 @@ async function main(): Promise<void> {
   }
   seeding.close();
 
-  // 2. the script, the lab, the host, Chromium
+  // 2. the script, the lab
   fs.mkdirSync(path.join(dataDir, 'call-scripts'), { recursive: true });
   fs.writeFileSync(path.join(dataDir, 'call-scripts', `${scriptId}.yaml`), benchScript);
   const lab = await startLab({ log });
   if (!lab.alreadyRunning) atCleanup('lab', () => stopLab({ log }));
   else await clearRegistrations().catch(() => undefined);
-  const hostUrl = await startFrontdeskHost(benchDir, dataDir);
 
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs({ fakeMedia: true }) });
-  atCleanup('Chromium', () => browser.close());
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  atCleanup('page', async () => {
-    // Leaving the page unregisters (pagehide), so the lab forks no later call to a dead contact.
-    await page.goto('about:blank').catch(() => undefined);
-    await context.close().catch(() => undefined);
-  });
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.addInitScript({ content: pageScript });
-  await page.goto(hostUrl);
-  await page.getByRole('status', { name: 'Registration' }).filter({ hasText: 'Registered as 1000' }).waitFor({ timeout: 30_000 });
-  await evalPage(page, 'window.__panelBench.openBridge()');
-  const library = await evalPage<{ ids: string[]; problems: string[] }>(page, 'window.__panelBench.scriptIds()');
-  if (!library.ids.includes(scriptId)) throw new Error(`the bench script was not loaded: ${library.problems.join('; ') || 'no problem reported'}`);
-  log(`Frontdesk (host ${hostUrl}) registered as 1000 in headless Chromium`);
-
-  // 3. the calls
+  // 3. the calls. Each start is a fresh Frontdesk (a new host process on the same data folder, a
+  // new Chromium), as when the app is opened: its first call is the "first call after start". The
+  // first start then takes --warmup more calls (not counted) and --calls measured "later" calls.
   const samples: CallSample[] = [];
+  const firstSamples: CallSample[] = [];
   const failures: string[] = [];
+  const pageErrors: string[] = [];
   let profiler: CDPSession | undefined;
-  log(`${callers.length} calls to 1000 (${warmup} warm-up), each cancelled by the caller once measured`);
-  for (let i = 0; i < callers.length; i++) {
-    const caller = callers[i]!;
-    if (!(await evalPage<boolean>(page, 'window.__panelBench.waitIdle(15000)'))) log(`call ${i + 1}: the panel did not clear within 15 s`);
-    await sleep(300); // the previous call's record and history refresh settle
-    if (traceFile && i === warmup) await browser.startTracing(page, { path: traceFile });
-    if (profileFile && i === warmup) {
-      profiler = await page.context().newCDPSession(page);
-      await profiler.send('Profiler.enable');
-      await profiler.send('Profiler.setSamplingInterval', { interval: 100 });
-      await profiler.send('Profiler.start');
+  let browserVersion = '?';
+  let nextCaller = 0;
+  let page!: Page;
+  log(`${starts} starts of Frontdesk; each takes a first call, the first start then ${warmup} warm-up and ${callCount} measured calls, each cancelled by the caller once measured`);
+  for (let start = 0; start < starts; start++) {
+    const host = await startFrontdeskHost(benchDir, dataDir, `host-${start + 1}.log`);
+    const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs({ fakeMedia: true }) });
+    browserVersion = browser.version();
+    const closeBrowser = async () => {
+      // Leaving the page unregisters (pagehide), so the lab forks no later call to a dead contact.
+      await page.goto('about:blank').catch(() => undefined);
+      await browser.close().catch(() => undefined);
+    };
+    atCleanup('Chromium', closeBrowser);
+    const context = await browser.newContext();
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.addInitScript({ content: pageScript });
+    await page.goto(host.url);
+    await page.getByRole('status', { name: 'Registration' }).filter({ hasText: 'Registered as 1000' }).waitFor({ timeout: 30_000 });
+    await evalPage(page, 'window.__panelBench.openBridge()');
+    const library = await evalPage<{ ids: string[]; problems: string[] }>(page, 'window.__panelBench.scriptIds()');
+    if (!library.ids.includes(scriptId)) throw new Error(`the bench script was not loaded: ${library.problems.join('; ') || 'no problem reported'}`);
+    log(`start ${start + 1}: Frontdesk (host ${host.url}) registered as 1000 in headless Chromium`);
+    const callsThisStart = start === 0 ? 1 + warmup + callCount : 1;
+    for (let i = 0; i < callsThisStart; i++) {
+      const caller = callers[nextCaller++]!;
+      const measuredLater = start === 0 && i > warmup;
+      if (!(await evalPage<boolean>(page, 'window.__panelBench.waitIdle(15000)'))) log(`call ${i + 1}: the panel did not clear within 15 s`);
+      await sleep(300); // the previous call's record and history refresh settle
+      if (traceFile && start === 0 && i === warmup + 1) await browser.startTracing(page, { path: traceFile });
+      if (profileFile && start === 0 && i === warmup + 1) {
+        profiler = await page.context().newCDPSession(page);
+        await profiler.send('Profiler.enable');
+        await profiler.send('Profiler.setSamplingInterval', { interval: 100 });
+        await profiler.send('Profiler.start');
+      }
+      const profilingFirst = profileFirstFile !== undefined && start === starts - 1 && i === 0;
+      if (profilingFirst) {
+        profiler = await page.context().newCDPSession(page);
+        await profiler.send('Profiler.enable');
+        await profiler.send('Profiler.setSamplingInterval', { interval: 100 });
+        await profiler.send('Profiler.start');
+      }
+      await evalPage(page, `window.__panelBench.arm(${JSON.stringify(`Client card: ${caller.name}`)}, ${JSON.stringify(`, ${caller.name}${phraseAfterName}`)}, ${panelTimeoutMs})`);
+      const call = placeCall({ from: caller.number, to: '1000', cancelAfterMs: 20_000 });
+      const stamps = await evalPage<PanelStamps>(page, 'window.__panelBench.result()');
+      const result = await call.stop();
+      const invite = await evalPage<number | null>(page, `window.__panelBench.invite(${JSON.stringify(call.callId)})`);
+      if (profilingFirst && profiler) {
+        const { profile } = await profiler.send('Profiler.stop');
+        fs.writeFileSync(profileFirstFile!, JSON.stringify(profile));
+        await profiler.detach();
+        profiler = undefined;
+      }
+      if (i > 0 && !measuredLater) continue;
+      const sample = { caller: caller.number, stamps, invite };
+      (i === 0 ? firstSamples : samples).push(sample);
+      if (stamps.timedOut) failures.push(`${caller.number} (${caller.name}): no card + script within ${panelTimeoutMs} ms; panel: ${stamps.panelText ?? ''}`);
+      else if (invite === null) failures.push(`${caller.number}: no INVITE with Call-ID ${call.callId} seen on the page's WebSocket`);
+      if (result.code !== 487) failures.push(`${caller.number}: the call ended with ${result.code || 'no final answer'} ${result.reason} (expected 487 after CANCEL)`);
+      if (measuredLater && (i - warmup) % 10 === 0) log(`  ${i - warmup}/${callCount}`);
     }
-    await evalPage(page, `window.__panelBench.arm(${JSON.stringify(`Client card: ${caller.name}`)}, ${JSON.stringify(`, ${caller.name}${phraseAfterName}`)}, ${panelTimeoutMs})`);
-    const call = placeCall({ from: caller.number, to: '1000', cancelAfterMs: 20_000 });
-    const stamps = await evalPage<PanelStamps>(page, 'window.__panelBench.result()');
-    const result = await call.stop();
-    const invite = await evalPage<number | null>(page, `window.__panelBench.invite(${JSON.stringify(call.callId)})`);
-    if (i < warmup) continue;
-    samples.push({ caller: caller.number, stamps, invite });
-    if (stamps.timedOut) failures.push(`${caller.number} (${caller.name}): no card + script within ${panelTimeoutMs} ms; panel: ${stamps.panelText ?? ''}`);
-    else if (invite === null) failures.push(`${caller.number}: no INVITE with Call-ID ${call.callId} seen on the page's WebSocket`);
-    if (result.code !== 487) failures.push(`${caller.number}: the call ended with ${result.code || 'no final answer'} ${result.reason} (expected 487 after CANCEL)`);
-    if ((i + 1 - warmup) % 10 === 0) log(`  ${i + 1 - warmup}/${callCount}`);
+    if (start === 0) {
+      if (traceFile && callCount > 0) await browser.stopTracing();
+      if (profiler) {
+        const { profile } = await profiler.send('Profiler.stop');
+        fs.writeFileSync(profileFile!, JSON.stringify(profile));
+        await profiler.detach();
+        profiler = undefined;
+      }
+    }
+    await evalPage(page, 'window.__panelBench.waitIdle(15000)');
+    if (start < starts - 1) {
+      await closeBrowser();
+      await host.stop();
+    }
   }
-  if (traceFile && callers.length > warmup) await browser.stopTracing();
-  if (profiler) {
-    const { profile } = await profiler.send('Profiler.stop');
-    fs.writeFileSync(profileFile!, JSON.stringify(profile));
-    await profiler.detach();
-  }
-  await evalPage(page, 'window.__panelBench.waitIdle(15000)');
 
   // 4. type-ahead
   const warmTexts = Array.from({ length: 30 }, () => typeAheadText(contacts));
@@ -469,26 +509,30 @@ async function main(): Promise<void> {
   // 5. figures
   const cpus = os.cpus();
   const measured = samples.filter((s) => !s.stamps.timedOut);
-  const st = (f: (s: CallSample) => number | undefined) => summarize(measured.map(f));
+  const measuredFirst = firstSamples.filter((s) => !s.stamps.timedOut);
+  const phases: Array<{ label: string; f: (s: CallSample) => number | undefined; goalMs?: number }> = [
+    { label: 'INVITE at the SIP engine → card + script painted', f: (s) => between(s.invite, s.stamps.painted), goalMs: 30 },
+    { label: '  INVITE → directory lookup sent', f: (s) => between(s.invite, s.stamps.lookupAsked) },
+    { label: '  lookup sent → answer back in the page', f: (s) => between(s.stamps.lookupAsked, s.stamps.lookupAnswered) },
+    { label: '  answer back → card + script in the DOM', f: (s) => between(s.stamps.lookupAnswered, s.stamps.dom) },
+    { label: '  card + script in the DOM → painted', f: (s) => between(s.stamps.dom, s.stamps.painted) },
+    { label: 'INVITE → ringing call in the DOM', f: (s) => between(s.invite, s.stamps.ringing) },
+    { label: 'ringing call in the DOM → card + script in the DOM', f: (s) => between(s.stamps.ringing, s.stamps.dom) },
+  ];
   console.log('');
   console.log(`Side panel benchmark — ${startedAt.toISOString()}`);
   console.log(`  ${cpus.length} cores × ${cpus[0]?.model.trim() ?? '?'}; load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${os.loadavg()[0]!.toFixed(2)}`);
-  console.log(`  ${os.type()} ${os.release()}; Node ${process.version}; Chromium ${browser.version()} headless; lab: ${lab.netDescription}`);
+  console.log(`  ${os.type()} ${os.release()}; Node ${process.version}; Chromium ${browserVersion} headless; lab: ${lab.netDescription}`);
   console.log('');
   console.log(`Import: ${contactCount} CSV rows (generated by scripts/bench/contacts.ts, ${(csv.length / 1024 / 1024).toFixed(1)} M characters): previewCsv + importCsv ${(importMs / 1000).toFixed(1)} s = ${Math.round(contactCount / (importMs / 1000))} rows/s`);
   console.log(`  ${imported.imported} imported, ${imported.merged.length} merged (a generated number that repeated), ${imported.skipped.length} skipped; ${clientCount} clients`);
   console.log('');
-  console.log(`Card + script while it rings: ${measured.length}/${samples.length} calls from callers in the directory (after ${warmup} warm-up), one at a time. ms.`);
-  for (const line of table([
-    { label: 'INVITE at the SIP engine → card + script painted', s: st((s) => between(s.invite, s.stamps.painted)), goalMs: 30 },
-    { label: '  INVITE → directory lookup sent', s: st((s) => between(s.invite, s.stamps.lookupAsked)) },
-    { label: '  lookup sent → answer back in the page', s: st((s) => between(s.stamps.lookupAsked, s.stamps.lookupAnswered)) },
-    { label: '  answer back → card + script in the DOM', s: st((s) => between(s.stamps.lookupAnswered, s.stamps.dom)) },
-    { label: '  card + script in the DOM → painted', s: st((s) => between(s.stamps.dom, s.stamps.painted)) },
-    { label: 'INVITE → ringing call in the DOM', s: st((s) => between(s.invite, s.stamps.ringing)) },
-    { label: 'ringing call in the DOM → card + script in the DOM', s: st((s) => between(s.stamps.ringing, s.stamps.dom)) },
-  ]))
-    console.log(`  ${line}`);
+  console.log(`Card + script while it rings, first call after start: ${measuredFirst.length}/${firstSamples.length} calls, the first of each of ${starts} starts (a new host process and a new Chromium). ms.`);
+  for (const line of table(phases.map((p) => ({ label: p.label, s: summarize(measuredFirst.map(p.f)), goalMs: p.goalMs })))) console.log(`  ${line}`);
+  console.log(`    each first call, INVITE → painted: ${firstSamples.map((s) => (s.stamps.timedOut ? 'timed out' : ms(between(s.invite, s.stamps.painted) ?? NaN))).join(', ')}`);
+  console.log('');
+  console.log(`Card + script while it rings, later calls: ${measured.length}/${samples.length} calls of the first start (after its first call and ${warmup} warm-up), one at a time. ms.`);
+  for (const line of table(phases.map((p) => ({ label: p.label, s: summarize(measured.map(p.f)), goalMs: p.goalMs })))) console.log(`  ${line}`);
   console.log('');
   console.log(`Type-ahead: ${searchCount} searches { text, limit: 20 } (name prefixes, other words, digit fragments, company/tag), one at a time. ms.`);
   for (const line of table([

@@ -93,6 +93,14 @@ export interface PlaceCallOptions {
   /** Caller display name (optional). */
   fromName?: string;
   /**
+   * The whole From header (without its tag), written as an odd carrier or gateway writes it, e.g.
+   * '<tel:+74951234567>', '"<b>Boss</b>" <sip:+74951234567@carrier.lab.test>', '<sip:@carrier.lab.test>',
+   * 'sip:+74951234567@carrier.lab.test' (no angle brackets). Sent verbatim: `from` and `fromName`
+   * then only give the user of the caller's Contact. One line without control characters, at most
+   * 8000 characters; not with `asExtension`.
+   */
+  fromHeader?: string;
+  /**
    * Send BYE this long after the answer. Default: wait for the far end to hang up (up to maxCallMs).
    * Each leg counts from its own answer (a transfer's new call too).
    */
@@ -686,7 +694,13 @@ export function placeCall(opts: PlaceCallOptions): PlacedCall {
   if (!/^[A-Za-z0-9+*#._-]+$/.test(fromUser)) throw new Error(`placeCall: unusable caller ${JSON.stringify(fromUser)}`);
   if (!/^[A-Za-z0-9+*#._-]+$/.test(opts.to)) throw new Error(`placeCall: unusable callee ${JSON.stringify(opts.to)}`);
   const name = opts.fromName ?? (auth && typeof opts.asExtension === 'string' ? labAccount(auth.user).displayName : undefined);
-  const fromHdr = `${name ? `"${q(name)}" ` : ''}<sip:${fromUser}@${fromDomain}>`;
+  if (opts.fromHeader !== undefined) {
+    if (auth) throw new Error('placeCall: fromHeader is for outside callers, not with asExtension');
+    if (opts.fromHeader.length === 0 || opts.fromHeader.length > 8000 || /[\p{Cc}\u2028\u2029]/u.test(opts.fromHeader)) {
+      throw new Error(`placeCall: fromHeader must be one line of text without control characters (1 to 8000 characters)`);
+    }
+  }
+  const fromHdr = opts.fromHeader ?? `${name ? `"${q(name)}" ` : ''}<sip:${fromUser}@${fromDomain}>`;
   const runDirName = runName(`call-${opts.to.replace(/[^A-Za-z0-9]/g, '')}`);
   const collide = reinviteKeys(opts, 'placeCall');
   const refer = referKeys(opts, `sip:${fromUser}@${fromDomain}`, 'placeCall');

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { DirectoryService } from '../../main/services/directory';
 import { placeCall } from '../../scripts/lab/caller';
 import { expect, test } from './support/frontdesk';
 
@@ -18,7 +20,7 @@ pages:
       - say: "{greeting}! Клиника «Жемчуг», слушаю вас."
       - question:
           id: purpose
-          text: Что нужно звонящему?
+          text: 'С чем обращается {client.name|"клиент"}?'
           options:
             - { id: appointment, label: Записаться на приём, next: booking }
             - { id: colleague, label: Соединить с коллегой, next: end }
@@ -30,8 +32,21 @@ pages:
       - question: { id: when, text: Когда удобно?, kind: open }
 `;
 
+/** The question as every report shows it: as written, the placeholder as a name. */
+const purpose = 'С чем обращается «клиент»?';
+
 test('real calls walk the script down different branches (and one is missed); Reports shows the funnel and exports them to CSV', async ({ agents }) => {
-  const reception = await agents({ user: '1000', dataFiles: { 'call-scripts/zhemchug.yaml': script } });
+  const reception = await agents({
+    user: '1000',
+    dataFiles: { 'call-scripts/zhemchug.yaml': script },
+    // The office's own client (imported from its Excel file): the second caller.
+    seed: (dataDir) => {
+      mkdirSync(dataDir, { recursive: true });
+      const dir = new DirectoryService(path.join(dataDir, 'directory.db'), { defaultRegion: 'RU' });
+      dir.create({ name: 'Кузнецова Мария', phones: ['8 (495) 765-43-21'], tags: ['VIP'] });
+      dir.close();
+    },
+  });
   await expect(reception.registration).toHaveText(/Registered as 1000/);
   const page = reception.page;
   const panel = page.getByRole('region', { name: 'Call script' });
@@ -58,11 +73,15 @@ test('real calls walk the script down different branches (and one is missed); Re
   await expect(wrapUp).toBeHidden();
   await page.getByRole('button', { name: 'Dismiss: Call from +7 495 123 45 67' }).click();
 
-  // 2: none of the answers fits; the agent types what the caller actually said.
-  const second = placeCall({ from: '+74957654321', to: '1000' });
-  const secondCard = page.getByRole('article', { name: 'Call from +7 495 765 43 21' });
+  // 2: a client with a card, whose carrier's caller ID says "Outside caller"; none of the answers
+  // fits, and the agent types what the client actually said.
+  const second = placeCall({ from: '+74957654321', fromName: 'Outside caller', to: '1000' });
+  const secondCard = page.getByRole('article', { name: 'Call from Outside caller, +7 495 765 43 21' });
   await secondCard.getByRole('button', { name: 'Answer' }).click();
   await expect(secondCard).toContainText('Connected');
+  await expect(page.getByRole('article', { name: 'Client card: Кузнецова Мария' })).toBeVisible();
+  // On the call the question speaks of the client by name.
+  await expect(panel).toContainText('С чем обращается Кузнецова Мария?');
   await panel.getByRole('button', { name: 'Нет подходящего ответа' }).click();
   await panel.getByLabel('What the client actually said').fill('Спрашивает, есть ли парковка у клиники');
   await panel.getByRole('button', { name: 'Save what they said' }).click();
@@ -70,10 +89,10 @@ test('real calls walk the script down different branches (and one is missed); Re
   await secondCard.getByRole('button', { name: 'Hang up' }).click();
   await second.result;
   // This one's wrap-up is put off: a pending wrap-up is not in the export.
-  const laterWrapUp = page.getByRole('form', { name: 'Wrap-up: +7 495 765 43 21' });
+  const laterWrapUp = page.getByRole('form', { name: 'Wrap-up: Кузнецова Мария, +7 495 765 43 21' });
   await laterWrapUp.getByRole('button', { name: 'Later' }).click();
   await expect(laterWrapUp).toBeHidden();
-  await page.getByRole('button', { name: 'Dismiss: Call from +7 495 765 43 21' }).click();
+  await page.getByRole('button', { name: 'Dismiss: Call from Outside caller, +7 495 765 43 21' }).click();
 
   // 3: rings out unanswered (the caller gives up): a missed call, the script never touched.
   const third = placeCall({ from: '+78125550102', to: '1000', cancelAfterMs: 2500 });
@@ -100,7 +119,10 @@ test('real calls walk the script down different branches (and one is missed); Re
   const greeting = funnel.getByRole('row', { name: /^Приветствие/ });
   await expect(greeting.getByRole('cell').nth(0)).toHaveText('2');
   await expect(greeting.getByRole('cell').nth(1)).toHaveText('100 %');
-  await expect(greeting.getByRole('list', { name: 'Answers: Что нужно звонящему?' }).getByRole('listitem')).toHaveText([
+  // The question reads as the author wrote it, its placeholder as a name, never the raw template.
+  await expect(greeting).toContainText(`${purpose} (answered 2)`);
+  await expect(reports).not.toContainText('{client.name');
+  await expect(greeting.getByRole('list', { name: `Answers: ${purpose}` }).getByRole('listitem')).toHaveText([
     'Записаться на приём → Запись: 1',
     'Нет подходящего ответа → stopped here: 1',
   ]);
@@ -108,8 +130,12 @@ test('real calls walk the script down different branches (and one is missed); Re
   await expect(booking.getByRole('cell').nth(0)).toHaveText('1');
   await expect(booking.getByRole('cell').nth(1)).toHaveText('50 %');
   await expect(booking.getByRole('list', { name: 'Answers: Когда удобно?' })).toHaveText('Typed answer → end of script: 1');
-  await expect(reports.getByRole('list', { name: 'Notes: Что нужно звонящему?' })).toContainText('“Спрашивает, есть ли парковка у клиники”');
-  await expect(reports.getByRole('list', { name: 'Notes: Что нужно звонящему?' })).toContainText('+7 495 765 43 21');
+  await expect(reports.getByRole('heading', { name: purpose, exact: true })).toBeVisible();
+  const notes = reports.getByRole('list', { name: `Notes: ${purpose}` });
+  await expect(notes).toContainText('“Спрашивает, есть ли парковка у клиники”');
+  // Who said it: the client's card, not the caller ID.
+  await expect(notes).toContainText('Кузнецова Мария, +7 495 765 43 21');
+  await expect(notes).not.toContainText('Outside caller');
 
   // Export: the browser host hands the file to the page, which downloads it.
   const downloading = page.waitForEvent('download');
@@ -121,10 +147,10 @@ test('real calls walk the script down different branches (and one is missed); Re
   const text = bytes.toString('utf8');
   expect(text).toContain('\r\n');
   const rows = parse(text, { bom: true, columns: true }) as Record<string, string>[];
-  expect(rows.map((r) => [r['Client number'], r.Step, r.Question, r.Answer, r['No suitable answer: what the client said']])).toEqual([
-    ["'+74951234567", 'Приветствие', 'Что нужно звонящему?', 'Записаться на приём', ''],
-    ["'+74951234567", 'Запись', 'Когда удобно?', 'Во вторник утром, после 10', ''],
-    ["'+74957654321", 'Приветствие', 'Что нужно звонящему?', 'Нет подходящего ответа', 'Спрашивает, есть ли парковка у клиники'],
+  expect(rows.map((r) => [r['Client number'], r['Client name'], r['Caller ID name'], r.Step, r.Question, r.Answer, r['No suitable answer: what the client said']])).toEqual([
+    ["'+74951234567", '', '', 'Приветствие', purpose, 'Записаться на приём', ''],
+    ["'+74951234567", '', '', 'Запись', 'Когда удобно?', 'Во вторник утром, после 10', ''],
+    ["'+74957654321", 'Кузнецова Мария', 'Outside caller', 'Приветствие', purpose, 'Нет подходящего ответа', 'Спрашивает, есть ли парковка у клиники'],
   ]);
   for (const row of rows) expect(row).toMatchObject({ Direction: 'inbound', 'Call outcome': 'answered', 'Script ID': 'zhemchug-ru', Script: 'Приёмная «Жемчуг»' });
   expect(rows.map((r) => [r['Wrap-up outcome'], r['Wrap-up notes']])).toEqual([

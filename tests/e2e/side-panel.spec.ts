@@ -93,6 +93,32 @@ test('with the CRM down the call still rings and the panel says the CRM is unava
   await call.result;
 });
 
+test('the first call after start waits on nothing made lazily: the ringtone is ready before the phone first rings', async ({ agents }) => {
+  const reception = await agents({ user: '1000' });
+  const page = reception.page;
+  // Every audio context the page makes, and whether a call was ringing on screen when it was made.
+  await page.addInitScript(() => {
+    const made: string[] = [];
+    const Native = window.AudioContext;
+    window.AudioContext = class extends Native {
+      constructor(options?: AudioContextOptions) {
+        super(options);
+        made.push(document.querySelector('article[data-phase="ringing-in"]') ? 'while a call rings' : 'before any call');
+      }
+    };
+    (window as unknown as { audioContextsMade: string[] }).audioContextsMade = made;
+  });
+  await page.reload();
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const call = placeCall({ from: caller.from, to: '1000', cancelAfterMs: 4000 });
+  const ringing = page.getByRole('article', { name: caller.label });
+  await expect(ringing).toContainText('Incoming call');
+  await expect(ringing.getByRole('button', { name: 'Answer' })).toBeFocused();
+  // Made once, at start: the first ringing call (and its card) does not wait for Chromium's audio to start.
+  expect(await page.evaluate(() => (window as unknown as { audioContextsMade: string[] }).audioContextsMade)).toEqual(['before any call']);
+  await call.result;
+});
+
 const salesScript = `
 id: sales-line
 title: Sales line

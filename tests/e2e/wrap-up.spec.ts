@@ -107,6 +107,69 @@ test('a call ends, the agent wraps it up with a next step for today, calls back 
   }
 });
 
+test('from the keyboard a wrap-up takes no more keys than the mouse takes clicks (outcome, note, next step "Tomorrow", save: 5), and the open card shows the agreed next step at once', async ({ agents }) => {
+  const { page, callBack } = await receptionKnowingOleg(agents);
+  const call = placeCall({ from: oleg.from, to: '1000', hangupAfterMs: 2000 });
+  const ringing = page.getByRole('article', { name: oleg.label });
+  await ringing.getByRole('button', { name: 'Answer' }).click();
+  await expect(ringing).toContainText('The other side hung up');
+  await call.result;
+  const panel = page.getByRole('region', { name: 'Caller' });
+  const card = panel.getByRole('article', { name: 'Client card: Oleg Petrov' });
+  await expect(card.getByLabel('Next step', { exact: true })).toHaveValue('');
+
+  const form = page.getByRole('form', { name: `Wrap-up: ${oleg.who}` });
+  const notes = form.getByLabel('Notes');
+  const step = form.getByLabel('Next step', { exact: true });
+  const date = form.getByLabel('Date', { exact: true });
+  await expect(form.getByRole('radio', { name: 'Resolved' })).toBeFocused();
+  const tomorrow = await page.evaluate(() => {
+    const d = new Date(Date.now() + 86_400_000);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  });
+
+  // The quick dates come right after the next step in Tab order, before the date and time fields.
+  await step.focus();
+  for (const name of ['Today', 'Tomorrow', 'In 3 days', 'In a week']) {
+    await page.keyboard.press('Tab');
+    await expect(form.getByRole('button', { name, exact: true })).toBeFocused();
+  }
+  await page.keyboard.press('Tab');
+  await expect(date).toBeFocused();
+  await form.getByRole('radio', { name: 'Resolved' }).focus();
+
+  // The path itself, counted: every key that is not typing text.
+  let keys = 0;
+  const press = async (key: string) => {
+    keys += 1;
+    await page.keyboard.press(key);
+  };
+  await press('ArrowDown');
+  await expect(form.getByRole('radio', { name: 'Callback needed' })).toBeChecked();
+  await press('Tab');
+  await expect(notes).toBeFocused();
+  await page.keyboard.type('Wants the price list for 40 chairs');
+  await press('Tab');
+  await expect(step).toBeFocused();
+  await page.keyboard.type('Send the price list and call back');
+  await press('Alt+1');
+  await expect(date).toHaveValue(tomorrow);
+  await expect(step).toBeFocused();
+  await press('Control+Enter');
+  await expect(form).toBeHidden();
+  await expect(page.getByRole('status', { name: 'Wrap-up' })).toHaveText('Wrap-up saved');
+  // Outcome, a note, next step "Tomorrow", save: five clicks with the mouse, five keys.
+  expect(keys).toBe(5);
+  await expect(callBack).toContainText('1 more on later dates');
+
+  // The card still open for this call takes the next step just agreed, as its Last calls do.
+  const last = card.getByRole('list', { name: 'Last calls' }).getByRole('listitem');
+  await expect(last).toHaveCount(1);
+  await expect(last).toContainText('Next step: Send the price list and call back');
+  await expect(card.getByLabel('Next step', { exact: true })).toHaveValue('Send the price list and call back');
+  await expect(card.getByLabel('Next step date')).toHaveValue(tomorrow);
+});
+
 test('web leads in the list: overdue marked, the web-lead script, a postponed wrap-up survives a reload and still closes the lead; rescheduling', async ({ agents }) => {
   const gateway = answerCalls({ port: pstnGatewayPort, ringMs: 500 });
   const now = new Date();

@@ -143,6 +143,18 @@ function describeRegistrationFailure(cause: string | undefined, status?: number,
   }
 }
 
+/**
+ * What a caller ID may say, as Frontdesk keeps it: a name or number from the network longer than
+ * this (a misconfigured PBX sends 3,000-character names) is cut, with "…", so the call is still
+ * shown, written to the history, wrapped up and notified like any other (each keeps at most 200).
+ */
+const maxCallerName = 100;
+const maxCallerNumber = 100;
+function callerText(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
 /** A new conversation id: unique across desks, fit for a SIP header. */
 function newConversationId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -360,7 +372,7 @@ export class SipEngine {
   // ---- calls ----
   private partyFrom(session: RTCSession): Party {
     const id = session.remote_identity;
-    return { number: id.uri.user ?? id.uri.toString(), displayName: id.display_name || null };
+    return { number: callerText(id.uri.user ?? id.uri.toString(), maxCallerNumber), displayName: callerText(id.display_name || '', maxCallerName) || null };
   }
 
   /** Makes the call's microphone send what its state says (see MicrophoneGate). */
@@ -479,7 +491,7 @@ export class SipEngine {
       id,
       remote,
       at: this.now(),
-      dialled: replaced ? replaced.dialled : (request.to?.uri?.user ?? null),
+      dialled: replaced ? replaced.dialled : request.to?.uri?.user ? callerText(request.to.uri.user, maxCallerNumber) : null,
       sipCallId: request.call_id ?? null,
       sipHeaders: replaced ? { ...replaced.sipHeaders, ...sipHeaders } : sipHeaders,
       origin,

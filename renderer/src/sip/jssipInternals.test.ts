@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import JsSIP from 'jssip';
 import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
 import * as SIPMessage from 'jssip/lib/SIPMessage';
@@ -122,6 +122,71 @@ describe('JsSIP internals Frontdesk relies on', () => {
     replacing.on('confirmed', () => (ours = true));
     expect(() => replacing.emit('confirmed')).not.toThrow();
     expect(ours).toBe(true);
+  });
+
+  it("applyJsSipFixes: an INVITE from a tel: caller (JsSIP alone drops it unanswered) rings with the number from the tel URI, and the replies echo the caller's From as sent", () => {
+    // Why the fix exists: JsSIP's grammar reads no tel: URI, and its parser drops a request whose From it cannot read.
+    expect(JsSIP.Grammar.parse('<tel:+74951234567>;tag=a1', 'From')).toBe(-1);
+    applyJsSipFixes();
+    vi.stubGlobal('window', { RTCPeerConnection: class {} }); // what JsSIP checks before it takes an INVITE
+    const sent: string[] = [];
+    const socket = {
+      url: 'ws://127.0.0.1:8080',
+      via_transport: 'WS',
+      sip_uri: 'sip:127.0.0.1:8080;transport=ws',
+      onconnect: () => undefined,
+      ondisconnect: () => undefined,
+      ondata: (_data: string) => undefined,
+      connect() {
+        this.onconnect();
+      },
+      disconnect() {},
+      send(message: string) {
+        sent.push(message);
+        return true;
+      },
+      isConnected: () => true,
+      isConnecting: () => false,
+    };
+    const ua = new JsSIP.UA({ sockets: [socket as never], uri: 'sip:1000@lab.frontdesk.test', password: 'x', register: false, session_timers: false });
+    const rang: RTCSession[] = [];
+    ua.on('newRTCSession', (e: { originator: string; session: RTCSession }) => e.originator === 'remote' && rang.push(e.session));
+    try {
+      ua.start();
+      const invite = (from: string, callId: string, to = '<sip:1000@lab.frontdesk.test>') =>
+        [
+          'INVITE sip:1000@lab.frontdesk.test SIP/2.0',
+          `Via: SIP/2.0/WS 127.0.0.1:8080;branch=z9hG4bK-${callId}`,
+          'Max-Forwards: 70',
+          `From: ${from}`,
+          `To: ${to}`,
+          `Call-ID: ${callId}`,
+          'CSeq: 1 INVITE',
+          'Contact: <sip:gw@127.0.0.1:5060>',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n');
+      socket.ondata(invite('"Иван" <tel:+7-495-123-45-67>;tag=a1', 'tel-from-1'));
+      expect(rang).toHaveLength(1);
+      expect(rang[0]!.remote_identity.uri.user).toBe('+74951234567');
+      expect(rang[0]!.remote_identity.display_name).toBe('Иван');
+      const ringing = sent.find((m) => m.startsWith('SIP/2.0 180'));
+      expect(ringing).toContain('\r\nFrom: "Иван" <tel:+7-495-123-45-67>;tag=a1\r\n');
+      // Without angle brackets, the form some gateways use.
+      socket.ondata(invite('tel:+74951234567;tag=b2', 'tel-from-2'));
+      expect(rang).toHaveLength(2);
+      expect(rang[1]!.remote_identity.uri.user).toBe('+74951234567');
+      expect(sent.filter((m) => m.startsWith('SIP/2.0 180')).at(-1)).toContain('\r\nFrom: tel:+74951234567;tag=b2\r\n');
+      // A gateway that names the dialled line by a tel: URI in To as well.
+      socket.ondata(invite('<tel:+74951234567>;tag=c3', 'tel-to-3', '<tel:1000>'));
+      expect(rang).toHaveLength(3);
+      expect(sent.filter((m) => m.startsWith('SIP/2.0 180')).at(-1)).toMatch(/\r\nTo: <tel:1000>;tag=\S+\r\n/);
+    } finally {
+      for (const session of rang) session.terminate();
+      ua.stop();
+      vi.unstubAllGlobals();
+    }
   });
 
   it('applyJsSipFixes: a request re-sent with a new CSeq number carries it in its CSeq header', () => {

@@ -1,5 +1,7 @@
+import JsSIP from 'jssip';
 import * as SIPMessage from 'jssip/lib/SIPMessage';
 import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
+import { telHeaderAsSip } from './telUri';
 
 /**
  * Every place Frontdesk relies on JsSIP's private internals, with why each is needed. Nothing
@@ -28,6 +30,10 @@ import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
  *    any body that is not plain application/sdp (gateways send multipart/mixed with an SDP part
  *    beside ISUP), and 500 to an INVITE without a Contact (a malformed request: 400 is right).
  *    See `applyJsSipFixes` and `normaliseIncomingInvite`.
+ * 7. A `tel:` URI in From or To: JsSIP's parser reads these headers with the message's
+ *    `parseHeader` (IncomingMessage's, the prototype of IncomingRequest and IncomingResponse),
+ *    which caches what it parsed on the header (`headers[Name][i].parsed`) and drops the whole
+ *    message, unanswered, when it cannot. See `applyJsSipFixes`.
  */
 export const verifiedJsSipVersion = '3.13.8';
 
@@ -160,6 +166,20 @@ interface MutableRequest {
   toString(): string;
 }
 
+interface ParsedHeaderSlot {
+  raw: string;
+  parsed?: unknown;
+}
+interface IncomingMessageInternals {
+  headers: Record<string, ParsedHeaderSlot[] | undefined> | null;
+  /** Set on requests: the user agent that received it (its domain names a tel: caller's SIP URI). */
+  ua?: { configuration?: { uri?: { host?: string } } };
+  parseHeader(name: string, idx?: number): unknown;
+}
+
+/** The header name JsSIP keys From and To by, for the names its parser asks with ("from", "f", …). */
+const nameAddrHeaders: Record<string, 'From' | 'To'> = { from: 'From', f: 'From', to: 'To', t: 'To' };
+
 let applied = false;
 
 /**
@@ -170,6 +190,13 @@ let applied = false;
  * *header* it serialises is the old one, so the retry goes out with the CSeq the far end already
  * refused (seen in the lab: both re-INVITEs carried "CSeq: 7907 INVITE"). A strict peer treats it
  * as a retransmission or rejects it. The header is re-derived from `cseq` before serialising.
+ *
+ * A tel: caller: an INVITE whose From (or To) is a tel: URI (`From: <tel:+74951234567>;tag=x`,
+ * as some carriers and gateways send) does not parse with JsSIP's grammar, and JsSIP drops the
+ * request without a reply: the call never rings and the caller hears ringing until the proxy
+ * gives up (408). Before JsSIP parses such a header, it is given the parse of the equivalent SIP
+ * URI (`sip:+74951234567@<our domain>;user=phone`, telUri.ts): the call rings with the number.
+ * The header's raw text is left as it came, so every reply echoes the caller's own From and To.
  */
 export function applyJsSipFixes(): void {
   if (applied) return;
@@ -190,5 +217,22 @@ export function applyJsSipFixes(): void {
   Outgoing.prototype.toString = function (this: MutableRequest) {
     if (typeof this.cseq === 'number' && this.method) this.setHeader('cseq', `${this.cseq} ${this.method}`);
     return serialise.call(this);
+  };
+
+  const Incoming = (SIPMessage as unknown as { IncomingRequest?: { prototype: object } }).IncomingRequest;
+  const message = Incoming ? (Object.getPrototypeOf(Incoming.prototype) as Partial<IncomingMessageInternals> | null) : null;
+  if (!message || typeof message.parseHeader !== 'function') {
+    throw new Error(`JsSIP changed: IncomingMessage.prototype.parseHeader is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
+  }
+  const parseHeader = message.parseHeader;
+  message.parseHeader = function (this: IncomingMessageInternals, name: string, idx = 0) {
+    const key = nameAddrHeaders[String(name).toLowerCase()];
+    const slot = key ? this.headers?.[key]?.[idx] : undefined;
+    if (key && slot && slot.parsed === undefined && typeof slot.raw === 'string' && /\btel:/i.test(slot.raw)) {
+      const asSip = telHeaderAsSip(slot.raw, this.ua?.configuration?.uri?.host || 'invalid');
+      const parsed: unknown = asSip === null ? -1 : JsSIP.Grammar.parse(asSip, key);
+      if (parsed !== -1) slot.parsed = parsed;
+    }
+    return parseHeader.call(this, name, idx);
   };
 }

@@ -7,6 +7,10 @@ describe('who transferred a call here (Referred-By)', () => {
     expect(referringParty({ B: [{ raw: '<sip:1000@lab.frontdesk.test>;cid=x' }] })).toEqual({ number: '1000', displayName: null });
   });
 
+  it('reads a transferor a gateway names by a tel: URI', () => {
+    expect(referringParty({ 'Referred-By': [{ raw: '"Operator" <tel:+7-495-000-11-22>' }] })).toEqual({ number: '+74950001122', displayName: 'Operator' });
+  });
+
   it('is nobody without the header, or when it does not parse', () => {
     expect(referringParty(undefined)).toBeNull();
     expect(referringParty({ From: [{ raw: '<sip:1002@lab.frontdesk.test>' }] })).toBeNull();

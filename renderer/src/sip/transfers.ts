@@ -14,6 +14,7 @@ import { base64 } from './handoff';
 import { displaySafe } from '../../../common/displayText';
 import { sipCallIdOf } from './jssipInternals';
 import { whyNotTaken, type Refusal } from './refusal';
+import { telHeaderAsSip } from './telUri';
 
 /**
  * Transfers, both ways, on top of the SIP engine: warm (consultation call, then REFER with
@@ -95,7 +96,9 @@ export interface IncomingRequest {
 export function referringParty(headers: Record<string, { raw?: string }[]> | undefined): Party | null {
   const raw = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'referred-by' || name.toLowerCase() === 'b')?.[1][0]?.raw;
   if (!raw) return null;
-  const parsed = JsSIP.NameAddrHeader.parse(raw.trim()) as { uri?: { user?: string }; display_name?: string } | undefined;
+  // A gateway may name the transferor by a tel: URI, which JsSIP's grammar does not read (telUri.ts).
+  const header = raw.trim();
+  const parsed = JsSIP.NameAddrHeader.parse(telHeaderAsSip(header, 'invalid') ?? header) as { uri?: { user?: string }; display_name?: string } | undefined;
   const number = parsed?.uri?.user;
   return number ? { number, displayName: parsed.display_name || null } : null;
 }

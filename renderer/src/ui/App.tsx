@@ -332,7 +332,8 @@ export function App({ api, engine, view, audio, history }: Props) {
   useEffect(() => {
     if (!ringingId || !ringing) return;
     const from = partyText(ringing.remote, region);
-    void api.notifications.incomingCall({ from, line: ringing.dialled }).catch(() => undefined);
+    // Within what a notification carries (a long name and number together could be more).
+    void api.notifications.incomingCall({ from: from.slice(0, 200), line: ringing.dialled?.slice(0, 100) ?? null }).catch(() => undefined);
     // Once per ringing call: a new snapshot of the same call must not notify again.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ringingId, api]);

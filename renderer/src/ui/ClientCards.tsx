@@ -156,6 +156,31 @@ export function useClientMatches(api: FrontdeskApi, call: Call | null): {
     };
   }, [api, key, callId, number, waiting]);
   const clients = found && found.key === key ? found.clients : (settled ?? null);
+  // A card on screen that changes elsewhere (the wrap-up's next step, an edit from another window,
+  // an import) is drawn again at once: the card and its Last calls never disagree.
+  const shownIds = (clients ?? []).map((c) => c.id).join(' ');
+  useEffect(() => {
+    if (!key || !shownIds) return;
+    let live = true;
+    const shown = new Set(shownIds.split(' '));
+    const off = api.directory.onChanged((change) => {
+      if (change.ids.length > 0 && !change.ids.some((id) => shown.has(id))) return;
+      void Promise.all([...shown].map((id) => api.directory.get({ id }).then((card) => card?.client ?? null, () => undefined))).then((cards) => {
+        if (!live) return;
+        setFound((f) => {
+          const current = f && f.key === key ? f.clients : (settled ?? []);
+          const fresh = new Map(cards.filter((c): c is Client => Boolean(c)).map((c) => [c.id, c]));
+          // A card deleted meanwhile (null) leaves; one that could not be read (undefined) stays as it was.
+          const gone = new Set([...shown].filter((_, i) => cards[i] === null));
+          return { key, clients: current.filter((c) => !gone.has(c.id)).map((c) => fresh.get(c.id) ?? c) };
+        });
+      });
+    });
+    return () => {
+      live = false;
+      off();
+    };
+  }, [api, key, shownIds, settled]);
   return {
     clients,
     setClient: (c: Client) =>

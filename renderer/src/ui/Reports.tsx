@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
-import { addDays, isLocalDate, localDateAt, type FunnelNextStep, type FunnelQuestion, type ReportRange, type ReportScripts, type ScriptFunnel } from '../../../common/reports';
+import { addDays, isLocalDate, localDateAt, type FunnelNextStep, type FunnelNote, type FunnelQuestion, type ReportRange, type ReportScripts, type ScriptFunnel } from '../../../common/reports';
 import { formatNumber } from './format';
 
 /** The PC's own time zone: the dates a person picks are its wall-clock dates. */
@@ -25,6 +25,8 @@ function downloadFile(fileName: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/** Who said it: the client card's name at the time of the call, else what the caller ID said (marked as such). */
+const whoSaid = (note: FunnelNote) => (note.clientName ? `${note.clientName}, ` : note.remoteName ? `caller ID “${note.remoteName}”, ` : '');
 const nextName = (n: FunnelNextStep) => (n.pageId === null ? 'stopped here' : n.pageId === 'end' ? 'end of script' : (n.title ?? n.pageId));
 const percent = (part: number, whole: number) => (whole === 0 ? '—' : `${Math.round((part / whole) * 100)} %`);
 
@@ -109,7 +111,7 @@ function Notes({ funnel, region }: { funnel: ScriptFunnel; region: string }) {
                   “{note.text}”{' '}
                   <span className="reports__muted">
                     — {new Date(note.at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}
-                    {note.remoteNumber ? `, ${note.remoteName ? `${note.remoteName}, ` : ''}${formatNumber(note.remoteNumber, region)}` : ''}
+                    {note.remoteNumber ? `, ${whoSaid(note)}${formatNumber(note.remoteNumber, region)}` : ''}
                   </span>
                 </li>
               ))}

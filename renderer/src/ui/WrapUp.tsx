@@ -94,6 +94,24 @@ function check(d: Draft): { problem: string } | { nextStep: { what: string; dueA
 
 const inDays = (n: number) => localDateText(new Date(Date.now() + n * 86_400_000));
 
+/**
+ * The quick dates for the next step, with their keys: Alt + the number of days (Alt+0 today, Alt+1
+ * tomorrow, Alt+3, Alt+7), anywhere in the form. With them the keyboard path of a wrap-up is as
+ * short as the mouse's: outcome (arrows), Tab, notes, Tab, next step, Alt+1, Ctrl+Enter.
+ */
+const quickDates = [
+  { label: 'Today', days: 0 },
+  { label: 'Tomorrow', days: 1 },
+  { label: 'In 3 days', days: 3 },
+  { label: 'In a week', days: 7 },
+] as const;
+const quickDateOfKey = (e: KeyboardEvent) => {
+  if (!e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return undefined;
+  // By the key's place (Digit1), so a Russian or any other layout gives the same.
+  const digit = /^Digit(\d)$/.exec(e.code)?.[1] ?? (/^\d$/.test(e.key) ? e.key : undefined);
+  return quickDates.find((q) => String(q.days) === digit);
+};
+
 function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }: {
   api: FrontdeskApi;
   target: Target;
@@ -157,7 +175,11 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
       );
   };
   const onKeyDown = (e: KeyboardEvent<HTMLFormElement>) => {
-    if (e.key === 'Escape') {
+    const quick = quickDateOfKey(e);
+    if (quick) {
+      e.preventDefault();
+      set({ date: inDays(quick.days) });
+    } else if (e.key === 'Escape') {
       e.preventDefault();
       onLater();
     } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey || (e.target instanceof HTMLInputElement && e.target.type === 'radio'))) {
@@ -184,6 +206,24 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
         <legend>Next step (optional: it comes back in Call back on its date)</legend>
         <label htmlFor={`${id}-step`}>Next step</label>
         <input id={`${id}-step`} value={draft.step} onChange={(e) => set({ step: e.target.value })} autoComplete="off" />
+        {/* Before the date and time fields in Tab order: the quick choice is one Tab away (or one key, Alt+days). */}
+        <div className="wrapup__quick" role="group" aria-label="Next step date" aria-describedby={`${id}-quick-keys`}>
+          {quickDates.map(({ label, days }) => (
+            <button
+              key={label}
+              type="button"
+              className="btn btn--small"
+              onClick={() => set({ date: inDays(days) })}
+              aria-keyshortcuts={`Alt+${days}`}
+              title={`${label} (Alt+${days})`}
+            >
+              {label}
+            </button>
+          ))}
+          <span id={`${id}-quick-keys`} className="wrapup__hint">
+            keys: Alt+0 today, Alt+1 tomorrow, Alt+3, Alt+7
+          </span>
+        </div>
         <div className="wrapup__when">
           <span>
             <label htmlFor={`${id}-date`}>Date</label>
@@ -196,18 +236,6 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
           <span id={`${id}-time-hint`} className="wrapup__hint">
             no time: any time that day
           </span>
-        </div>
-        <div className="wrapup__quick" role="group" aria-label="Next step date">
-          {[
-            ['Today', 0],
-            ['Tomorrow', 1],
-            ['In 3 days', 3],
-            ['In a week', 7],
-          ].map(([label, days]) => (
-            <button key={label} type="button" className="btn btn--small" onClick={() => set({ date: inDays(days as number) })}>
-              {label}
-            </button>
-          ))}
         </div>
       </fieldset>
       {problem && (
