@@ -34,6 +34,11 @@ export const CallOutcomeSchema = z.enum([
   'transferred',
   /** Network, media or protocol failure: see endCause. */
   'failed',
+  /**
+   * Frontdesk stopped while the call was on (a crash, a kill, the power): the call is closed at the
+   * last moment it was known to be going on, when Frontdesk starts again.
+   */
+  'interrupted',
 ]);
 export type CallOutcome = z.infer<typeof CallOutcomeSchema>;
 
@@ -228,6 +233,9 @@ export const CallRecordInputSchema = z
     }
   });
 export type CallRecordInput = z.input<typeof CallRecordInputSchema>;
+
+/** Closes the calls a previous run of the page left open (its crash), as "interrupted". */
+export const CloseOpenCallsSchema = z.strictObject({ localUser: z.string().trim().min(1).max(200) });
 export type ParsedCallRecordInput = z.output<typeof CallRecordInputSchema>;
 
 /** A page of the history, newest first. */

@@ -20,8 +20,8 @@ const handlers = (): Handlers => ({
   },
   imports: { begin: vi.fn(), append: vi.fn(), preview: vi.fn(), start: vi.fn(), cancel: vi.fn(), status: vi.fn(), close: vi.fn(() => true) },
   scripts: { list: vi.fn(), recordNoSuitable: vi.fn(), noSuitableReport: vi.fn(), saveRun: vi.fn(() => true) },
-  calls: { record: vi.fn(), list: vi.fn(), markMissedSeen: vi.fn(() => 0) },
-  wrapUps: { save: vi.fn(), get: vi.fn(), pending: vi.fn(), between: vi.fn() },
+  calls: { record: vi.fn(), noteOpen: vi.fn(() => null), closeOpen: vi.fn(() => 0), list: vi.fn(), markMissedSeen: vi.fn(() => 0) },
+  wrapUps: { save: vi.fn(), get: vi.fn(), pending: vi.fn(), between: vi.fn(), saveDraft: vi.fn(() => null), drafts: vi.fn(() => []) },
   followUps: { list: vi.fn(), add: vi.fn(), reschedule: vi.fn(), done: vi.fn(), attempt: vi.fn() },
   reports: { scripts: vi.fn(), funnel: vi.fn(), exportCsv: vi.fn() },
 });

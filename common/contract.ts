@@ -32,6 +32,7 @@ import {
   CallLogPageSchema,
   CallLogQuerySchema,
   CallRecordInputSchema,
+  CloseOpenCallsSchema,
   CallRecordSchema,
   MarkMissedSeenSchema,
 } from './callLog';
@@ -46,6 +47,8 @@ import {
   FollowUpsChangedSchema,
   WrapUpInputSchema,
   WrapUpRangeSchema,
+  WrapUpDraftWriteSchema,
+  WrapUpDraftEntrySchema,
   WrapUpRefSchema,
   WrapUpSchema,
   WrapUpsChangedSchema,
@@ -176,6 +179,10 @@ export const contract = {
     calls: {
       /** The renderer reports a call that ended; returns it as stored (id, ring and talk time derived). */
       record: method(CallRecordInputSchema, CallRecordSchema),
+      /** A call going on now, as it would be recorded were Frontdesk to stop this moment ("interrupted"). */
+      noteOpen: method(CallRecordInputSchema, z.null()),
+      /** Closes the calls an earlier page left open (it crashed) as interrupted; returns how many. */
+      closeOpen: method(CloseOpenCallsSchema, z.number().int().nonnegative()),
       /** A page of the history, newest first, with the missed-call badge count. */
       list: method(CallLogQuerySchema, CallLogPageSchema),
       /** Marks missed calls seen (those started at or before `through`, or all); returns how many. */
@@ -190,6 +197,10 @@ export const contract = {
       pending: method(z.strictObject({ localUser: z.string().min(1).max(200).optional() }), z.array(WrapUpSchema)),
       /** The wrap-ups saved in [from, to), oldest first (reports). */
       between: method(WrapUpRangeSchema, z.array(WrapUpSchema)),
+      /** Keeps what the agent typed in a wrap-up form, as they type (null drops it). */
+      saveDraft: method(WrapUpDraftWriteSchema, z.null()),
+      /** The unsaved wrap-up forms of an extension, to put back what was typed. */
+      drafts: method(z.strictObject({ localUser: z.string().trim().min(1).max(200) }), z.array(WrapUpDraftEntrySchema)),
     },
     followUps: {
       /** The Call back list: open follow-ups due by `dueBy` (all without it), soonest first, and how many come later. */

@@ -52,7 +52,7 @@ export const followUpSourceLabels: Record<FollowUpSource, string> = {
  * History outcomes of calls someone talked on here: answered, or failed after the answer (a transfer,
  * a decline, a missed call had no conversation to wrap up here).
  */
-export const talkedOutcomes: ReadonlySet<CallOutcome> = new Set<CallOutcome>(['answered', 'failed']);
+export const talkedOutcomes: ReadonlySet<CallOutcome> = new Set<CallOutcome>(['answered', 'failed', 'interrupted']);
 
 /** Remote parties up to this many digits are extensions (colleagues), as the dialler reads them. */
 export const MAX_EXTENSION_DIGITS = 6;
@@ -103,6 +103,27 @@ export type NextStepInput = z.input<typeof NextStepInputSchema>;
  * What the agent saves when they wrap a call up. The call is named by its SIP Call-ID (while it is up
  * or just ended, before the history has it) or by its history id (a pending wrap-up from the list).
  */
+/**
+ * What the agent has typed into a wrap-up form and not saved yet, kept in the services as it is
+ * typed (the form's own fields, as text), so a crash, a restart or a closed window loses none of it.
+ */
+export const WrapUpDraftSchema = z.strictObject({
+  outcome: WrapUpOutcomeSchema.nullable(),
+  notes: z.string().max(20_000),
+  step: z.string().max(1000),
+  date: z.string().max(20),
+  time: z.string().max(20),
+});
+export type WrapUpDraft = z.infer<typeof WrapUpDraftSchema>;
+
+/** A draft of one form (by the form's key: the call's SIP Call-ID, or its history id); `draft: null` drops it. */
+export const WrapUpDraftWriteSchema = z.strictObject({
+  localUser: z.string().trim().min(1).max(200),
+  key: z.string().min(1).max(600),
+  draft: WrapUpDraftSchema.nullable(),
+});
+export const WrapUpDraftEntrySchema = z.strictObject({ key: z.string(), draft: WrapUpDraftSchema });
+
 export const WrapUpInputSchema = z
   .strictObject({
     localUser: idText,

@@ -432,3 +432,43 @@ describe('script runs saved with the call', () => {
     again.close();
   });
 });
+
+describe('a call in progress survives Frontdesk stopping (crash, kill, power)', () => {
+  it('noted as it goes, closed as interrupted at the last moment noted when Frontdesk starts again, with its wrap-up pending', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-open-calls-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'frontdesk.db');
+    const first = new CallLogService(file);
+    first.noteOpen(answered({ sipCallId: 'crash@pbx', endedAt: at(1), outcome: 'interrupted' }));
+    first.noteOpen(answered({ sipCallId: 'crash@pbx', endedAt: at(2, 30), outcome: 'interrupted' }));
+    first.noteOpen(missed({ sipCallId: 'ringing@pbx', endedAt: at(10, 5), outcome: 'interrupted' }));
+    expect(first.list().records).toHaveLength(0); // not in the history while it goes on
+    first.close(); // (what a crash leaves: the database as it was)
+
+    const again = new CallLogService(file);
+    open.push(again);
+    expect(again.closeOpen()).toBe(2);
+    const records = again.list().records;
+    const talked = records.find((r) => r.sipCallId === 'crash@pbx')!;
+    expect(talked).toMatchObject({ outcome: 'interrupted', endedAt: at(2, 30), answeredAt: at(0, 12, 500), durationMs: 137_500 });
+    expect(records.find((r) => r.sipCallId === 'ringing@pbx')).toMatchObject({ outcome: 'interrupted', answeredAt: null });
+    expect(again.wrapUps.pending('1000').map((w) => w.sipCallId)).toEqual(['crash@pbx']);
+    expect(again.closeOpen()).toBe(0);
+  });
+
+  it('a call that ends normally leaves nothing open; one closed as interrupted while it went on gets its real end', () => {
+    const log = service();
+    log.noteOpen(answered({ sipCallId: 'a@pbx', endedAt: at(1), outcome: 'interrupted' }));
+    log.record(answered({ sipCallId: 'a@pbx' }));
+    expect(log.closeOpen()).toBe(0);
+    log.noteOpen(answered({ sipCallId: 'b@pbx', endedAt: at(1), outcome: 'interrupted' }));
+    expect(log.closeOpen('1000')).toBe(1); // the services restarted; the page (and the call) went on
+    const final = log.record(answered({ sipCallId: 'b@pbx', endedAt: at(5), endCause: 'BYE' }));
+    expect(final).toMatchObject({ outcome: 'answered', endedAt: at(5) });
+    expect(log.list().records.filter((r) => r.sipCallId === 'b@pbx')).toHaveLength(1);
+  });
+
+  it('an open call is noted by its Call-ID', () => {
+    expect(() => service().noteOpen(answered({ sipCallId: null }))).toThrow(/sipCallId/);
+  });
+});

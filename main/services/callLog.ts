@@ -13,6 +13,7 @@ import {
   type CallRecord,
   type CallRecordInput,
   type MarkMissedSeen,
+  type ParsedCallRecordInput,
 } from '../../common/callLog';
 import { openDatabase, prepareCached, type Database, type Statement } from './sqlite';
 import { ScriptRunSchema, type ScriptRun } from '../../common/callScript';
@@ -104,6 +105,27 @@ export const callLogMigrations: readonly string[] = [
   // 5: the client card's name at the time of the call (remote_name is the caller ID's).
   `
   ALTER TABLE calls ADD COLUMN client_name TEXT;
+  `,
+  // 6: calls going on now, as they would be recorded if Frontdesk stopped this moment (see noteOpen).
+  `
+  CREATE TABLE open_calls (
+    local_user TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    sip_call_id TEXT NOT NULL,
+    record_json TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (local_user, direction, sip_call_id)
+  );
+  `,
+  // 7: what the agent typed into a wrap-up form and has not saved yet (see WrapUpStore.saveDraft).
+  `
+  CREATE TABLE wrap_up_drafts (
+    local_user TEXT NOT NULL,
+    key TEXT NOT NULL,
+    draft_json TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (local_user, key)
+  );
   `,
 ];
 export const callLogSchemaVersion = callLogMigrations.length;
@@ -236,7 +258,11 @@ export class CallLogService {
     const r = parsed.data;
     const result = this.db.transaction((): { row: Row; created: boolean; wrapUpPending?: boolean } => {
       if (r.sipCallId !== null) {
+        this.statement('DELETE FROM open_calls WHERE local_user = ? AND direction = ? AND sip_call_id = ?').run(r.localUser, r.direction, r.sipCallId);
         const existing = this.bySipCallStmt.get(r.localUser, r.direction, r.sipCallId) as Row | undefined;
+        // Closed as interrupted while the call in fact went on (only the services had stopped):
+        // the real end replaces the guess.
+        if (existing && existing.outcome === 'interrupted' && r.outcome !== 'interrupted') return this.completeInterrupted(existing, r);
         if (existing) return { row: existing, created: false };
       }
       const id = randomUUID();
@@ -282,6 +308,76 @@ export class CallLogService {
     if (result.created) this.emit();
     if (result.wrapUpPending) this.wrapUps.notifyWrapUps();
     return toRecord(result.row);
+  }
+
+  /**
+   * A call going on now, as it would be recorded if Frontdesk stopped this moment (outcome
+   * "interrupted", ended now). The renderer notes it when the call starts and as it goes; the
+   * call's own record replaces it when it ends. What is left of them when Frontdesk starts again
+   * (a crash, a kill, the power) is closed by `closeOpen` at the last moment noted.
+   */
+  noteOpen(input: CallRecordInput): void {
+    const parsed = CallRecordInputSchema.safeParse({ ...input, outcome: 'interrupted' });
+    if (!parsed.success) throw new CallLogInputError(`invalid call record: ${describeIssues(parsed.error)}`);
+    const r = parsed.data;
+    if (r.sipCallId === null) throw new CallLogInputError('invalid call record: sipCallId: an open call is noted by its SIP Call-ID');
+    this.statement(
+      `INSERT INTO open_calls (local_user, direction, sip_call_id, record_json, updated_ms) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (local_user, direction, sip_call_id) DO UPDATE SET record_json = excluded.record_json, updated_ms = excluded.updated_ms`,
+    ).run(r.localUser, r.direction, r.sipCallId, JSON.stringify(input), Date.parse(r.endedAt));
+  }
+
+  /**
+   * Closes the calls a stopped Frontdesk left open (of one extension, or all), as "interrupted" at
+   * the last moment they were noted; one someone talked on gets its wrap-up. Returns how many.
+   */
+  closeOpen(localUser?: string): number {
+    const rows = (
+      localUser === undefined
+        ? this.statement('SELECT record_json FROM open_calls').all()
+        : this.statement('SELECT record_json FROM open_calls WHERE local_user = ?').all(localUser)
+    ) as { record_json: string }[];
+    let closed = 0;
+    for (const row of rows) {
+      try {
+        this.record({ ...(JSON.parse(row.record_json) as CallRecordInput), outcome: 'interrupted' });
+        closed++;
+      } catch {
+        // a note that no longer reads is dropped below rather than kept for ever
+      }
+    }
+    if (localUser === undefined) this.statement('DELETE FROM open_calls').run();
+    else this.statement('DELETE FROM open_calls WHERE local_user = ?').run(localUser);
+    return closed;
+  }
+
+  /** The real end of a call that had been closed as interrupted. */
+  private completeInterrupted(existing: Row, r: ParsedCallRecordInput): { row: Row; created: boolean; wrapUpPending: boolean } {
+    this.statement(
+      `UPDATE calls SET answered_ms = ?, ended_ms = ?, outcome = ?, end_cause = ?, seen = ?, transfers = ?, transferred_from = ?, transferred_to = ?,
+         handoff_note = ? WHERE id = ?`,
+    ).run(
+      r.answeredAt === null ? null : Date.parse(r.answeredAt),
+      Date.parse(r.endedAt),
+      r.outcome,
+      r.endCause,
+      r.outcome === 'missed' ? 0 : 1,
+      r.transfers,
+      r.transferredFrom,
+      r.transferredTo,
+      r.handoffNote,
+      existing.id,
+    );
+    const wrapUpPending = this.wrapUps.callRecorded({
+      id: existing.id,
+      localUser: r.localUser,
+      sipCallId: r.sipCallId,
+      remoteNumber: r.remoteNumber,
+      remoteName: r.remoteName,
+      answered: r.answeredAt !== null && talkedOutcomes.has(r.outcome),
+      endedMs: Date.parse(r.endedAt),
+    });
+    return { row: this.byIdStmt.get(existing.id) as Row, created: true, wrapUpPending };
   }
 
   get(id: string): CallRecord | null {

@@ -45,6 +45,8 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   const settings = new SettingsService(dataDir);
   const provisioning = new ProvisioningService(options.provisioningFile, dataDir);
   const calls = new CallLogService(dataDir.file('frontdesk.db'));
+  // Calls a stopped Frontdesk left open are closed as interrupted before anything else happens.
+  calls.closeOpen();
   calls.onChanged((change) => emit('calls.changed', change));
   calls.wrapUps.onWrapUpsChanged((change) => emit('wrapUps.changed', change));
   calls.wrapUps.onFollowUpsChanged((change) => emit('followUps.changed', change));
@@ -198,10 +200,20 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     },
     calls: {
       record: (input) => calls.record(withClient(input)),
+      noteOpen: (input) => {
+        calls.noteOpen(input);
+        return null;
+      },
+      closeOpen: ({ localUser }) => calls.closeOpen(localUser),
       list: (query) => calls.list(query),
       markMissedSeen: (input) => calls.markMissedSeen(input),
     },
     wrapUps: {
+      saveDraft: (input) => {
+        calls.wrapUps.saveDraft(input);
+        return null;
+      },
+      drafts: ({ localUser }) => calls.wrapUps.drafts(localUser),
       save: (input) => {
         const client = clientFor(input);
         const wrapUp = calls.wrapUps.save(input, { client: client && { id: client.id, name: displayNameOf(client) || null } });

@@ -342,3 +342,24 @@ describe('through the contract, with the client card', () => {
     expect(noCard).toEqual({ ok: false, error: { code: 'failed', message: 'invalid wrap-up: clientId: there is no client card "nope"' } });
   });
 });
+
+describe('wrap-up drafts: what was typed outlives the page', () => {
+  it('kept as typed, read back after a restart, dropped when the wrap-up is saved', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'frontdesk-drafts-'));
+    const file = path.join(dir, 'frontdesk.db');
+    const first = new CallLogService(file);
+    first.wrapUps.saveDraft({ localUser: '1000', key: 'abc@pbx', draft: { outcome: 'callback', notes: 'Перезвонить насчёт счёта', step: '', date: '', time: '' } });
+    first.wrapUps.saveDraft({ localUser: '1000', key: 'abc@pbx', draft: { outcome: 'callback', notes: 'Перезвонить насчёт счёта 4711', step: 'Call back', date: '2025-01-16', time: '' } });
+    first.wrapUps.saveDraft({ localUser: '1001', key: 'other@pbx', draft: { outcome: null, notes: 'x', step: '', date: '', time: '' } });
+    first.close();
+    const again = new CallLogService(file);
+    expect(again.wrapUps.drafts('1000')).toEqual([
+      { key: 'abc@pbx', draft: { outcome: 'callback', notes: 'Перезвонить насчёт счёта 4711', step: 'Call back', date: '2025-01-16', time: '' } },
+    ]);
+    again.wrapUps.saveDraft({ localUser: '1000', key: 'abc@pbx', draft: null });
+    expect(again.wrapUps.drafts('1000')).toEqual([]);
+    expect(() => again.wrapUps.saveDraft({ localUser: '1000', key: 'k', draft: { outcome: 'nonsense' as never, notes: '', step: '', date: '', time: '' } })).toThrow(/invalid wrap-up draft/);
+    again.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import { describeIssues, digitsOf } from '../../common/callLog';
 import {
   FollowUpAddSchema,
@@ -8,6 +9,8 @@ import {
   FollowUpRescheduleSchema,
   FollowUpSchema,
   needsWrapUp,
+  WrapUpDraftSchema,
+  WrapUpDraftWriteSchema,
   WrapUpInputSchema,
   WrapUpRangeSchema,
   WrapUpRefSchema,
@@ -21,6 +24,7 @@ import {
   type FollowUpReschedule,
   type FollowUpsChanged,
   type WrapUp,
+  type WrapUpDraft,
   type WrapUpInput,
   type WrapUpRange,
   type WrapUpRef,
@@ -431,6 +435,34 @@ export class WrapUpStore {
   }
 
   /** The wrap-ups saved in [from, to), oldest first: for reports (outcome, notes, next step, the call). */
+  /** Keeps (or with `draft: null` drops) what the agent typed into a wrap-up form, as they type. */
+  saveDraft(input: z.input<typeof WrapUpDraftWriteSchema>): void {
+    const parsed = WrapUpDraftWriteSchema.safeParse(input);
+    if (!parsed.success) throw new WrapUpInputError(`invalid wrap-up draft: ${describeIssues(parsed.error)}`);
+    const { localUser, key, draft } = parsed.data;
+    if (draft === null) {
+      this.statement('DELETE FROM wrap_up_drafts WHERE local_user = ? AND key = ?').run(localUser, key);
+      return;
+    }
+    this.statement(
+      `INSERT INTO wrap_up_drafts (local_user, key, draft_json, updated_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (local_user, key) DO UPDATE SET draft_json = excluded.draft_json, updated_ms = excluded.updated_ms`,
+    ).run(localUser, key, JSON.stringify(draft), this.now().getTime());
+  }
+
+  /** The unsaved wrap-up forms of an extension (drafts that no longer read are left out). */
+  drafts(localUser: string): { key: string; draft: WrapUpDraft }[] {
+    const rows = this.statement('SELECT key, draft_json FROM wrap_up_drafts WHERE local_user = ? ORDER BY updated_ms').all(localUser) as { key: string; draft_json: string }[];
+    return rows.flatMap((r) => {
+      try {
+        const draft = WrapUpDraftSchema.safeParse(JSON.parse(r.draft_json));
+        return draft.success ? [{ key: r.key, draft: draft.data }] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+
   between(range: WrapUpRange): WrapUp[] {
     const parsed = WrapUpRangeSchema.safeParse(range);
     if (!parsed.success) throw new WrapUpInputError(`invalid date range: ${describeIssues(parsed.error)}`);

@@ -20,6 +20,39 @@ describe('a call as the history keeps it', () => {
   });
 });
 
+/** The services' journal of calls going on (noteOpen / closeOpen), recording what it is told. */
+const journal = (noted: unknown[] = [], closed: string[] = []) => ({
+  noteOpen: (r: unknown) => (noted.push(r), Promise.resolve(null)),
+  closeOpen: ({ localUser }: { localUser: string }) => (closed.push(localUser), Promise.resolve(0)),
+});
+
+describe('a call going on is noted, so a crash does not lose it', () => {
+  it('noted when it starts, when it is answered, and every 10 s while it lasts; an earlier page\'s open calls are closed first', async () => {
+    vi.useFakeTimers({ now: 60_000 });
+    try {
+      const fake = fakeEngine();
+      const noted: { outcome: string; answeredAt: string | null; endedAt: string }[] = [];
+      const closed: string[] = [];
+      new CallReporter(fake.engine, { calls: { ...journal(noted as unknown[], closed), record: () => Promise.resolve({}) } } as never, null, () => undefined);
+      fake.set([testCall('call-1', '+74951234567', 'ringing-in')]);
+      expect(closed).toEqual(['1000']);
+      expect(noted).toHaveLength(1);
+      expect(noted[0]).toMatchObject({ outcome: 'interrupted', answeredAt: null });
+      fake.set([{ ...testCall('call-1', '+74951234567', 'active'), answeredAt: 61_000 }]);
+      expect(noted).toHaveLength(2);
+      expect(noted[1]!.answeredAt).toBe(new Date(61_000).toISOString());
+      fake.set([{ ...testCall('call-1', '+74951234567', 'active'), answeredAt: 61_000, muted: true }]); // nothing the history keeps changed
+      expect(noted).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(noted).toHaveLength(3);
+      expect(Date.parse(noted[2]!.endedAt)).toBe(70_000);
+      expect(closed).toEqual(['1000']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('every call that ends reaches the history, however long it takes', () => {
   const memoryStore = () => {
     const items = new Map<string, string>();
@@ -32,7 +65,7 @@ describe('every call that ends reaches the history, however long it takes', () =
       const fake = fakeEngine();
       let fail = true;
       const written: string[] = [];
-      const api = { calls: { record: (r: { sipCallId: string }) => (fail ? Promise.reject(new Error('the services are restarting')) : (written.push(r.sipCallId), Promise.resolve({}))) } } as never;
+      const api = { calls: { ...journal(), record: (r: { sipCallId: string }) => (fail ? Promise.reject(new Error('the services are restarting')) : (written.push(r.sipCallId), Promise.resolve({}))) } } as never;
       const errors: string[] = [];
       const reporter = new CallReporter(fake.engine, api, memoryStore(), (m) => errors.push(m));
       fake.set([ended()]);
@@ -53,11 +86,11 @@ describe('every call that ends reaches the history, however long it takes', () =
   it('calls not written when the page closes are written by the next page', async () => {
     const store = memoryStore();
     const fake = fakeEngine();
-    new CallReporter(fake.engine, { calls: { record: () => new Promise(() => undefined) } } as never, store, () => undefined);
+    new CallReporter(fake.engine, { calls: { ...journal(), record: () => new Promise(() => undefined) } } as never, store, () => undefined);
     fake.set([ended()]);
     // (the page is closed with the write still open)
     const written: string[] = [];
-    const next = new CallReporter(fakeEngine().engine, { calls: { record: (r: { sipCallId: string }) => (written.push(r.sipCallId), Promise.resolve({})) } } as never, store, () => undefined);
+    const next = new CallReporter(fakeEngine().engine, { calls: { ...journal(), record: (r: { sipCallId: string }) => (written.push(r.sipCallId), Promise.resolve({})) } } as never, store, () => undefined);
     await vi.waitFor(() => expect(written).toEqual(['call-1@pbx']));
     expect(next.writes().pending).toBe(0);
   });

@@ -10,8 +10,17 @@ import type { SipEngine } from './sip/engine';
  */
 export function toRecord(call: Call, localUser: string): CallRecordInput | null {
   if (call.phase !== 'ended' || call.endedAt === null || call.endReason === null) return null;
+  return recordOf(call, localUser, outcomeForEndReason(call.endReason, call.direction), call.endedAt);
+}
+
+/** A call going on, as the history would keep it were Frontdesk to stop at `now` ("interrupted"); null without a Call-ID. */
+export function toOpenRecord(call: Call, localUser: string, now: number): CallRecordInput | null {
+  if (call.phase === 'ended' || call.sipCallId === null) return null;
+  return recordOf(call, localUser, 'interrupted', Math.max(now, call.startedAt));
+}
+
+function recordOf(call: Call, localUser: string, outcome: CallRecordInput['outcome'], endedAt: number): CallRecordInput {
   const iso = (ms: number) => new Date(ms).toISOString();
-  const outcome = outcomeForEndReason(call.endReason, call.direction);
   return {
     direction: call.direction,
     localUser,
@@ -20,9 +29,9 @@ export function toRecord(call: Call, localUser: string): CallRecordInput | null 
     dialledNumber: call.dialled,
     sipCallId: call.sipCallId,
     startedAt: iso(call.startedAt),
-    // Only an answered (or failed-after-answer) call keeps its answer time.
-    answeredAt: call.answeredAt !== null && (outcome === 'answered' || outcome === 'failed') ? iso(call.answeredAt) : null,
-    endedAt: iso(call.endedAt),
+    // Only an answered (or failed-after-answer, or interrupted) call keeps its answer time.
+    answeredAt: call.answeredAt !== null && (outcome === 'answered' || outcome === 'failed' || outcome === 'interrupted') ? iso(call.answeredAt) : null,
+    endedAt: iso(endedAt),
     outcome,
     endCause: call.endCause,
     conversationId: call.conversationId,
@@ -54,6 +63,8 @@ export interface PendingStore {
 }
 
 const pendingKey = 'frontdesk.unsavedCalls';
+/** How often a call going on is noted again (the most a crash can take off its recorded length). */
+const openNoteEveryMs = 10_000;
 /** Backoff between attempts: 0.5 s doubling, at most 30 s; it never gives up while the page is open. */
 const retryDelayMs = (attempt: number) => Math.min(30_000, 500 * 2 ** attempt);
 
@@ -72,9 +83,12 @@ export class CallReporter {
   private sending = false;
   private readonly listeners = new Set<() => void>();
   private view: HistoryWrites = { pending: 0, problem: null };
+  /** Live calls noted in the services, by what was noted (to note only changes between heartbeats). */
+  private readonly noted = new Map<string, string>();
+  private localUser: string | null = null;
 
   constructor(
-    engine: SipEngine,
+    private readonly engine: SipEngine,
     private readonly api: FrontdeskApi,
     private readonly store: PendingStore | null,
     private readonly onError: (message: string) => void,
@@ -88,6 +102,12 @@ export class CallReporter {
     engine.subscribe(() => {
       const { calls, account } = engine.getSnapshot();
       if (!account) return;
+      if (this.localUser !== account.user) {
+        // A new page (or account): calls an earlier page left open when it died are closed now.
+        this.localUser = account.user;
+        void this.api.calls.closeOpen({ localUser: account.user }).catch(() => undefined);
+      }
+      this.noteOpenCalls(false);
       let added = false;
       for (const id of calls.order) {
         const call = calls.calls[id]!;
@@ -104,6 +124,29 @@ export class CallReporter {
       }
     });
     if (this.pending.length > 0) this.flush();
+    setInterval(() => this.noteOpenCalls(true), openNoteEveryMs);
+  }
+
+  /**
+   * Each call going on is noted in the services as it would be recorded were Frontdesk to stop now:
+   * when it starts, when it changes (answered, transferred…) and every `openNoteEveryMs` while it
+   * lasts, so a crash loses at most that much of it (see CallLogService.noteOpen).
+   */
+  private noteOpenCalls(heartbeat: boolean) {
+    const { calls, account } = this.engine.getSnapshot();
+    if (!account) return;
+    const live = new Set<string>();
+    for (const id of calls.order) {
+      const call = calls.calls[id]!;
+      if (call.phase === 'ended') continue;
+      live.add(id);
+      const shape = `${call.phase}|${call.answeredAt}|${call.transfers}|${call.transferredTo?.number ?? ''}|${call.sipCallId}`;
+      if (!heartbeat && this.noted.get(id) === shape) continue;
+      this.noted.set(id, shape);
+      const record = toOpenRecord(call, account.user, Date.now());
+      if (record) void this.api.calls.noteOpen(record).catch(() => undefined);
+    }
+    for (const id of this.noted.keys()) if (!live.has(id)) this.noted.delete(id);
   }
 
   subscribe = (listener: () => void): (() => void) => {

@@ -13,6 +13,7 @@ const outcomeLabel: Record<CallOutcome, string> = {
   cancelled: 'Cancelled',
   transferred: 'Transferred',
   failed: 'Failed',
+  interrupted: 'Interrupted (Frontdesk stopped)',
 };
 
 // Made once: toLocaleString with options builds a formatter on every call, which a list of 100 rows feels.

@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
+import type { CallOutcome } from '../../../common/callLog';
 import type { ClientCard } from '../../../common/directory';
 import { describeDue, wrapUpOutcomeLabels } from '../../../common/wrapUp';
 import { formatDuration } from './format';
 
 type LastCall = ClientCard['lastCalls'][number];
 
-const callOutcome: Record<string, string> = {
+const callOutcome: Record<CallOutcome, string> = {
   answered: 'talked',
   missed: 'missed',
   declined: 'declined',
@@ -16,6 +17,7 @@ const callOutcome: Record<string, string> = {
   cancelled: 'cancelled',
   transferred: 'transferred',
   failed: 'failed',
+  interrupted: 'interrupted (Frontdesk stopped)',
 };
 
 function when(iso: string): string {

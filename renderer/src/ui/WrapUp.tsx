@@ -261,6 +261,33 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
  * postponed or unsaved wrap-up stays in "Wrap-up pending" (kept by the services: never lost, not
  * even by a restart) until it is done. Drafts survive switching between calls.
  */
+/**
+ * Sends what is typed in a wrap-up form to the services a moment after the last keystroke (one
+ * write per pause, not per key; a drop goes at once), so it outlives the page.
+ */
+function useDraftKeeper(api: FrontdeskApi, localUser: string | null) {
+  const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  useEffect(() => {
+    const all = timers.current;
+    return () => {
+      for (const t of all.values()) clearTimeout(t);
+    };
+  }, []);
+  return useCallback(
+    (key: string, draft: Draft | null) => {
+      if (!localUser) return;
+      clearTimeout(timers.current.get(key));
+      const write = () => {
+        timers.current.delete(key);
+        void api.wrapUps.saveDraft({ localUser, key, draft }).catch(() => undefined);
+      };
+      if (draft === null) write();
+      else timers.current.set(key, setTimeout(write, 300));
+    },
+    [api, localUser],
+  );
+}
+
 export function WrapUpSection({ api, call, localUser, region, client, followUp }: {
   api: FrontdeskApi;
   /** The call the side panel is about, or null. */
@@ -283,6 +310,19 @@ export function WrapUpSection({ api, call, localUser, region, client, followUp }
     if (!localUser) return;
     api.wrapUps.pending({ localUser }).then(setPending, () => undefined);
   }, [api, localUser]);
+  // What was typed and not saved comes back after a crash, a restart or a closed window.
+  useEffect(() => {
+    if (!localUser) return;
+    let live = true;
+    api.wrapUps.drafts({ localUser }).then(
+      (entries) => live && setDrafts((now) => ({ ...Object.fromEntries(entries.map((e) => [e.key, e.draft])), ...now })),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, localUser]);
+  const keepDraft = useDraftKeeper(api, localUser);
   useEffect(() => {
     load();
     return api.wrapUps.onChanged(load);
@@ -300,6 +340,7 @@ export function WrapUpSection({ api, call, localUser, region, client, followUp }
     if (how === 'saved') {
       setSaved((s) => new Set(s).add(key));
       setDrafts(({ [key]: _, ...rest }) => rest);
+      keepDraft(key, null);
       setNotice('Wrap-up saved');
     } else {
       setPostponed((s) => new Set(s).add(key));
@@ -322,7 +363,10 @@ export function WrapUpSection({ api, call, localUser, region, client, followUp }
           target={shown}
           localUser={localUser}
           draft={drafts[shown.key] ?? emptyDraft}
-          onDraft={(d) => setDrafts((all) => ({ ...all, [shown.key]: d }))}
+          onDraft={(d) => {
+            setDrafts((all) => ({ ...all, [shown.key]: d }));
+            keepDraft(shown.key, d);
+          }}
           onSaved={() => close(shown.key, 'saved')}
           onLater={() => close(shown.key, 'later')}
         />
