@@ -171,6 +171,7 @@ loadmodule "nathelper.so"
 loadmodule "rtpengine.so"
 loadmodule "xhttp.so"
 loadmodule "websocket.so"
+loadmodule "dialog.so"
 
 # ----- jsonrpcs: over HTTP only (xhttp, /RPC on the WebSocket port) -----
 modparam("jsonrpcs", "transport", 1)
@@ -217,6 +218,11 @@ modparam("rtpengine", "rtpengine_retr", 2)
 modparam("rtpengine", "rtpengine_disable_tout", 5)
 # one rtpengine media leg per fork branch of an initial INVITE
 modparam("rtpengine", "extra_id_pv", "$avp(rtp_branch)")
+
+# ----- dialog: calls in progress, so a desk that vanishes does not leave its caller on a dead line -----
+modparam("dialog", "default_timeout", 43200)
+# the calls of WebSocket clients: key Call-ID, value ",<ip:port of each WebSocket party>,;from-tag;to-tag"
+modparam("htable", "htable", "wsdlg=>size=8;autoexpire=43200;")
 
 # ----- websocket -----
 modparam("websocket", "keepalive_mechanism", 1)
@@ -267,6 +273,12 @@ request_route {
 	remove_hf("Route");
 	if (is_method("INVITE|SUBSCRIBE|REFER")) {
 		record_route();
+	}
+	if (is_method("INVITE")) {
+		dlg_manage();
+		# which WebSocket connection the caller is on (see route[TRACK_WS_DIALOG])
+		# (by address: the websocket:closed event knows the peer's address, not the connection id)
+		if (isflagset(FLT_SRC_WS)) $avp(caller_ws) = $si + ":" + $sp;
 	}
 
 	if (is_method("REGISTER")) {
@@ -326,6 +338,7 @@ route[WITHINDLG] {
 		route(DLGURI);
 		if (is_method("BYE")) {
 			rtpengine_delete();
+			$sht(wsdlg=>$ci) = $null;
 		} else if (is_method("ACK")) {
 			route(ACK_SDP);
 		} else if (is_method("NOTIFY")) {
@@ -537,6 +550,7 @@ onreply_route[MANAGE_REPLY] {
 		# a WebSocket callee: in-dialog requests must reach it over its connection
 		set_contact_alias();
 	}
+	if (is_method("INVITE") && status =~ "^2[0-9][0-9]$") route(TRACK_WS_DIALOG);
 	if (is_method("INVITE|UPDATE") && status =~ "^(18[0-9]|2[0-9][0-9])$" && has_body("application/sdp")) {
 		route(SRC_RTP_FLAGS);
 		xlog("L_INFO", "rtpengine on $rs reply from branch $T_branch_idx: $var(rtpflags)\\n");
@@ -583,8 +597,39 @@ event_route[xhttp:request] {
 	xhttp_reply("404", "Not Found", "text/plain", "Frontdesk lab PBX: use ws://LAB_IP:WS_PORT for SIP over WebSocket\\n");
 }
 
+# An answered call with a party on a WebSocket: remember which connection(s), to end the call if
+# one of them closes (the page crashed, the PC lost power). A real PBX does the same with its own
+# means (RTP timeout, SIP session timers, ICE consent): see the README.
+route[TRACK_WS_DIALOG] {
+	$var(peers) = ",";
+	if ($avp(caller_ws) != $null) $var(peers) = $var(peers) + $avp(caller_ws) + ",";
+	if ($proto == "ws" || $proto == "wss") $var(peers) = $var(peers) + $si + ":" + $sp + ",";
+	if ($var(peers) != ",") $sht(wsdlg=>$ci) = $var(peers) + ";" + $ft + ";" + $tt;
+}
+
+event_route[dialog:end] {
+	$sht(wsdlg=>$dlg(callid)) = $null;
+}
+
 event_route[websocket:closed] {
 	xlog("L_INFO", "WebSocket connection from $si:$sp closed\\n");
+	# End every call that had a party on this connection: the other party gets a BYE now instead
+	# of a dead line.
+	$var(mine) = "," + $si + ":" + $sp + ",";
+	sht_iterator_start("it", "wsdlg");
+	while (sht_iterator_next("it")) {
+		$var(v) = $shtitval(it);
+		if ($(var(v){s.select,0,;}) =~ $var(mine)) {
+			$var(ci) = $shtitkey(it);
+			$var(ft) = $(var(v){s.select,1,;});
+			$var(tt) = $(var(v){s.select,2,;});
+			xlog("L_INFO", "ending call $var(ci): a party's WebSocket connection closed\\n");
+			jsonrpc_exec('{"jsonrpc":"2.0","method":"dlg.terminate_dlg","params":["$var(ci)","$var(ft)","$var(tt)"],"id":1}');
+			xlog("L_INFO", "dlg.terminate_dlg: $jsonrpl(body)\\n");
+			rtpengine_delete("call-id=$var(ci)");
+		}
+	}
+	sht_iterator_end("it");
 }
 `;
 }

@@ -292,7 +292,10 @@ export class SipEngine {
       display_name: account.displayName ?? undefined,
       register: true,
       register_expires: account.registerExpires,
-      session_timers: false,
+      // RFC 4028 session timers: with a PBX that supports them, a call whose desk vanished (a
+      // crash, a lost network) is ended by the PBX within 90 s instead of lasting for ever; this
+      // desk refreshes its calls (UPDATE) every 45 s.
+      session_timers: true,
       // Come back quickly after the PBX restarts or the network drops: one connection attempt every
       // 1 to 4 s while the PBX is away (JsSIP's default grows to 30 s), so the desk is registered
       // again within about 4 s of the PBX coming back, however long it was gone; an attempt is one
