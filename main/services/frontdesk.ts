@@ -12,6 +12,9 @@ import { DataDir } from './dataDir';
 import { ProvisioningService } from './provisioning';
 import { ReportsService } from './reports';
 import { SettingsService } from './settings';
+import { RecordingsService } from './recordings';
+import { announcement } from './consent';
+import type { RetentionReport } from '../../common/recordings';
 
 export interface FrontdeskOptions {
   dataDir: string;
@@ -32,6 +35,12 @@ export interface FrontdeskOptions {
    * Absent in the browser host: the page downloads the file itself.
    */
   chooseSaveFile?: (suggestedName: string) => Promise<string | null>;
+  /** The built-in consent announcements (ru.ogg, en.ogg); without it the policy's announcement is unavailable. */
+  consentDir?: string | null;
+  /** Shows a file in the system's file manager (the desktop shell); absent in the browser host. */
+  showInFolder?: (file: string) => void;
+  /** Where the page plays a recording from (the transport serves the file there). */
+  recordingUrl?: (id: string) => string;
 }
 
 type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void;
@@ -50,6 +59,26 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   calls.onChanged((change) => emit('calls.changed', change));
   calls.wrapUps.onWrapUpsChanged((change) => emit('wrapUps.changed', change));
   calls.wrapUps.onFollowUpsChanged((change) => emit('followUps.changed', change));
+  // Recordings: the folder is a setting; those a stopped Frontdesk was writing are repaired and
+  // marked interrupted before anything else; retention runs now and once a day.
+  const recordings = new RecordingsService(dataDir.file('recordings.db'), () => settings.view().values.recordingsFolder || dataDir.folder('recordings'));
+  recordings.recoverInterrupted();
+  const applyRetention = () => {
+    try {
+      const report = recordings.applyRetention(settings.view().values.recordingRetentionDays);
+      if (report.deleted.length > 0) {
+        lastRetention = report;
+        emit('recordings.retention', report);
+        emit('recordings.changed', { id: null });
+      }
+    } catch {
+      // a folder that cannot be read now is tried again tomorrow
+    }
+  };
+  let lastRetention: RetentionReport | null = null;
+  applyRetention();
+  const retentionTimer = setInterval(applyRetention, 86_400_000);
+  retentionTimer.unref?.();
   const scripts = new CallScriptsService({
     folders: [dataDir.folder('call-scripts')],
     samplesFolder: options.scriptSamplesDir ?? null,
@@ -120,6 +149,16 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
    * card the renderer names, else the one card that has the number (none when several do). The
    * caller ID's name stays in remoteName (reports show both).
    */
+  /** A call someone recorded links its first recording (the player lists them all). */
+  const withRecording = (input: CallRecordInput): CallRecordInput => {
+    if (input.recordingId || !input.sipCallId) return input;
+    try {
+      const found = recordings.list({ sipCallId: input.sipCallId, limit: 5 }).find((r) => r.localUser === input.localUser);
+      return found ? { ...input, recordingId: found.id } : input;
+    } catch {
+      return input;
+    }
+  };
   const withClient = (input: CallRecordInput): CallRecordInput => {
     if (input.clientId && input.clientName) return input;
     try {
@@ -199,7 +238,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       exportCsv: (request) => reports.exportCsv(request),
     },
     calls: {
-      record: (input) => calls.record(withClient(input)),
+      record: (input) => calls.record(withRecording(withClient(input))),
       noteOpen: (input) => {
         calls.noteOpen(input);
         return null;
@@ -232,6 +271,37 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       pending: ({ localUser }) => calls.wrapUps.pending(localUser),
       between: ({ from, to }) => calls.wrapUpsBetween(from, to),
     },
+    recordings: {
+      begin: (input) => {
+        const r = recordings.begin(input);
+        emit('recordings.changed', { id: r.id });
+        return r;
+      },
+      append: (input) => recordings.append(input),
+      setMarks: (input) => {
+        recordings.setMarks(input);
+        return null;
+      },
+      end: (input) => {
+        const r = recordings.end(input);
+        emit('recordings.changed', { id: r.id });
+        return r;
+      },
+      list: (query) => recordings.list(query),
+      disk: () => recordings.disk(),
+      lastRetention: () => lastRetention,
+      playUrl: ({ id }) => {
+        if (!recordings.fileOf(id) || !options.recordingUrl) return null;
+        return options.recordingUrl(id);
+      },
+      announcement: () => announcement(settings.view().values, options.consentDir ?? null),
+      showInFolder: ({ id }) => {
+        const file = recordings.fileOf(id);
+        if (!file || !options.showInFolder) return false;
+        options.showInFolder(file);
+        return true;
+      },
+    },
     followUps: {
       list: (query) => calls.wrapUps.listFollowUps(query),
       add: (input) => calls.wrapUps.addFollowUp(input),
@@ -242,11 +312,13 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   };
 
   const close = () => {
+    clearInterval(retentionTimer);
+    recordings.close();
     imports.closeAll();
     scripts.close();
     directory.close();
     calls.close();
   };
-  return { handlers, settings, dataDir, calls, scripts, directory, imports, reports, account: () => accountView, close };
+  return { handlers, settings, dataDir, calls, scripts, directory, imports, reports, recordings, account: () => accountView, close };
 }
 export type Frontdesk = ReturnType<typeof createFrontdesk>;

@@ -9,6 +9,8 @@ import { watchConnectivity } from './connectivity';
 import { followUpMissedWebLeads } from './leadFollowUps';
 import { SipEngine } from './sip/engine';
 import { App } from './ui/App';
+import { RecorderContext } from './ui/Recording';
+import { Recorder } from './recording/recorder';
 import './styles.css';
 
 const audio = new AudioOut();
@@ -23,6 +25,7 @@ const history = new CallReporter(engine, api, window.localStorage, (message) => 
 followUpMissedWebLeads(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 lookUpCallersAsTheyRing(engine, api);
 const view = presentCalls(engine, api);
+const recorder = new Recorder(engine, api);
 
 /** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
 Object.defineProperty(window, 'frontdeskDiagnostics', {
@@ -43,6 +46,8 @@ window.addEventListener('pagehide', () => engine.stop());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App api={api} engine={engine} view={view} audio={audio} history={history} />
+    <RecorderContext.Provider value={recorder}>
+      <App api={api} engine={engine} view={view} audio={audio} history={history} />
+    </RecorderContext.Provider>
   </StrictMode>,
 );

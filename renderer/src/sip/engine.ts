@@ -770,6 +770,21 @@ export class SipEngine {
     return this.mic.actual(id);
   }
 
+  /**
+   * A call's audio, for its recording: the microphone track (its `enabled` follows mute and hold)
+   * and the far end's stream. Nulls before the call is up.
+   */
+  callMedia(id: string): { microphone: MediaStreamTrack | null; remote: MediaStream | null } {
+    const receiver = this.sessions.get(id)?.connection?.getReceivers().find((r) => r.track?.kind === 'audio');
+    return { microphone: (this.mic.microphone(id) as MediaStreamTrack | null) ?? null, remote: receiver?.track ? new MediaStream([receiver.track]) : null };
+  }
+
+  /** Sends `track` (a mix built on the microphone) instead of the bare microphone on a call, or the microphone again with null. */
+  setOutgoingAudio(id: string, track: MediaStreamTrack | null) {
+    const call = this.snapshot.calls.calls[id];
+    if (call) this.mic.setOutgoing(id, track, micStateFor(call));
+  }
+
   /** RTP counters of each live call, from WebRTC's own statistics (for diagnostics and tests). */
   async mediaStats(): Promise<MediaStats[]> {
     const out: MediaStats[] = [];

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import type { AccountView, FrontdeskApi } from '../../../common/contract';
 import type { SettingsView } from '../../../common/settings';
 import type { AudioOut } from '../audio';
@@ -16,6 +16,7 @@ import { CallBackList } from './CallBack';
 import { ImportClients } from './ImportClients';
 import { Reports } from './Reports';
 import { HistoryWritesNotice } from './HistoryWrites';
+import { RecorderContext, RecordingControls, RecordingStatus } from './Recording';
 import type { CallReporter } from '../callReporter';
 
 interface Props {
@@ -194,6 +195,7 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
             )}
           </>
         )}
+        <RecordingControls call={call} />
         {!ended && call.phase !== 'ringing-in' && call.phase !== 'ending' && (
           <button type="button" className="btn btn--hangup" onClick={() => engine.hangup(call.id)} aria-keyshortcuts="Alt+H">
             Hang up
@@ -288,6 +290,7 @@ function Dialer({ engine, disabled, region }: { engine: SipEngine; disabled: boo
 
 export function App({ api, engine, view, audio, history }: Props) {
   const snapshot = useSyncExternalStore(view.subscribe, view.getSnapshot);
+  const recorder = useContext(RecorderContext);
   const [accountView, setAccountView] = useState<AccountView | null>(null);
   const [settings, setSettings] = useState<SettingsView | null>(null);
   const [bridgeError, setBridgeError] = useState<string | null>(null);
@@ -375,6 +378,11 @@ export function App({ api, engine, view, audio, history }: Props) {
       else if (key === 'd' && ringing) engine.decline(ringing.id, declineCode);
       else if (key === 'h' && current) engine.hangup(current.id);
       else if (key === 'n') document.getElementById('dial-number')?.focus();
+      else if (key === 'r' && current && recorder) recorder.toggle(current.id);
+      else if (key === 'p' && current && recorder) {
+        if (recorder.getView().calls[current.id]?.state === 'paused') recorder.resume(current.id);
+        else recorder.pause(current.id);
+      }
       else if (key === 't' && current && !current.consultFor && (current.phase === 'active' || current.phase === 'held' || current.phase === 'remote-held')) setTransferOf(current.id);
       else if (key === 'c' && current) {
         const owner = current.consultFor ? current.consultFor : current.id;
@@ -383,7 +391,7 @@ export function App({ api, engine, view, audio, history }: Props) {
       else return;
       e.preventDefault();
     },
-    [live, ringing, engine, declineCode, dtmfTransport],
+    [live, ringing, engine, declineCode, dtmfTransport, recorder],
   );
   useEffect(() => {
     window.addEventListener('keydown', onKey);
@@ -423,6 +431,7 @@ export function App({ api, engine, view, audio, history }: Props) {
           <Reports api={api} region={region} onClose={() => setShowReports(false)} />
         </div>
       )}
+      <RecordingStatus />
       {bridgeError && (
         <p role="alert" className="notice notice--error">
           Frontdesk cannot reach its services: {bridgeError}
