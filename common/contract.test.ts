@@ -24,6 +24,20 @@ const handlers = (): Handlers => ({
   wrapUps: { save: vi.fn(), get: vi.fn(), pending: vi.fn(), between: vi.fn() },
   followUps: { list: vi.fn(), add: vi.fn(), reschedule: vi.fn(), done: vi.fn(), attempt: vi.fn() },
   reports: { scripts: vi.fn(), funnel: vi.fn(), exportCsv: vi.fn() },
+  messages: {
+    saveDraft: vi.fn(),
+    discardDraft: vi.fn(),
+    save: vi.fn(),
+    list: vi.fn(),
+    claimSip: vi.fn(),
+    sipResult: vi.fn(),
+    received: vi.fn(),
+    statusReceived: vi.fn(),
+    markRead: vi.fn(),
+    markDone: vi.fn(),
+    forward: vi.fn(),
+    retry: vi.fn(),
+  },
 });
 
 describe('dispatcher', () => {

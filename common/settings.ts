@@ -28,6 +28,10 @@ const settingFields = {
    * Busy Here (the PBX's busy handling: voicemail, a queue, another desk) and is logged as missed.
    */
   maxLines: z.number().int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20'),
+  /** The language messages taken here are written in for colleagues: the e-mail and a desk phone's text. */
+  messageLanguage: z.enum(['ru', 'en'], { error: 'must be "ru" or "en"' }),
+  /** A message no recipient's Frontdesk confirmed within this many minutes is flagged to whoever took it. */
+  messageAlertMinutes: z.number().int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440 minutes (a day)'),
 };
 
 export const defaultSettings = {
@@ -41,6 +45,8 @@ export const defaultSettings = {
   ringerId: '',
   transferRingTimeoutS: 25,
   maxLines: 4,
+  messageLanguage: 'ru',
+  messageAlertMinutes: 15,
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);
