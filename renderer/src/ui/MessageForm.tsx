@@ -65,7 +65,7 @@ function useDraftSaver(api: FrontdeskApi, localUser: string, draft: MessageDraft
   return state;
 }
 
-const fieldOrder = ['recipients', 'caller.name', 'caller.phones.0', 'text'] as const;
+const fieldOrder = ['recipients', 'caller.name', 'text'] as const;
 
 export function MessageForm({ api, localUser, initial, colleagues, region, callLabel, onClose, onSaved }: {
   api: FrontdeskApi;
@@ -93,7 +93,7 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
     const d = dialogRef.current;
     if (d && !d.open) d.showModal();
     // The first field the conversation still has to fill takes the focus.
-    const first = fieldOrder.find((f) => (f === 'recipients' ? initial.recipients.length === 0 : f === 'caller.name' ? !initial.caller.name : f === 'caller.phones.0' ? !initial.caller.phones[0] : true))!;
+    const first = fieldOrder.find((f) => (f === 'recipients' ? initial.recipients.length === 0 : f === 'caller.name' ? !initial.caller.name : true))!;
     document.getElementById(id(first === 'recipients' ? 'who' : first))?.focus();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -290,8 +290,14 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
             <input id={id('caller.name')} value={draft.caller.name} onChange={setCaller('name')} autoComplete="off" />
             <label htmlFor={id('caller.company')}>Company</label>
             <input id={id('caller.company')} value={draft.caller.company} onChange={setCaller('company')} autoComplete="off" />
-            <label htmlFor={id('caller.position')}>Position</label>
-            <input id={id('caller.position')} value={draft.caller.position} onChange={setCaller('position')} autoComplete="off" />
+          </fieldset>
+          <label htmlFor={id('text')}>The message, in the caller&apos;s words</label>
+          <textarea id={id('text')} value={draft.text} rows={4} onChange={(e) => update((d) => ({ ...d, text: e.target.value }))} {...described('text')} />
+          {problemText('text')}
+          <label htmlFor={id('subject')}>What it is about</label>
+          <input id={id('subject')} value={draft.subject} onChange={(e) => update((d) => ({ ...d, subject: e.target.value }))} autoComplete="off" />
+          <fieldset className="message-form__group">
+            <legend>How to reach the caller</legend>
             <label htmlFor={id('caller.phones.0')}>Phone</label>
             <input id={id('caller.phones.0')} value={draft.caller.phones[0] ?? ''} onChange={setPhone(0)} inputMode="tel" autoComplete="off" {...described('caller.phones.0')} />
             {problemText('caller.phones.0')}
@@ -301,12 +307,9 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
             <label htmlFor={id('caller.email')}>E-mail</label>
             <input id={id('caller.email')} type="email" value={draft.caller.email} onChange={setCaller('email')} autoComplete="off" {...described('caller.email')} />
             {problemText('caller.email')}
+            <label htmlFor={id('caller.position')}>Position</label>
+            <input id={id('caller.position')} value={draft.caller.position} onChange={setCaller('position')} autoComplete="off" />
           </fieldset>
-          <label htmlFor={id('subject')}>What it is about</label>
-          <input id={id('subject')} value={draft.subject} onChange={(e) => update((d) => ({ ...d, subject: e.target.value }))} autoComplete="off" />
-          <label htmlFor={id('text')}>The message, in the caller&apos;s words</label>
-          <textarea id={id('text')} value={draft.text} rows={4} onChange={(e) => update((d) => ({ ...d, text: e.target.value }))} {...described('text')} />
-          {problemText('text')}
           <fieldset className="message-form__group message-form__asks">
             <legend>The caller asks</legend>
             {messageAsks.map((a) => (
