@@ -144,6 +144,27 @@ export function SettingsPanel({ api, view }: Props) {
         </select>,
       )}
       {field(
+        'messageLanguage',
+        'Messages for colleagues are written in (e-mail, desk phone text)',
+        <select id="setting-messageLanguage" value={view.values.messageLanguage} disabled={locked.has('messageLanguage')} onChange={(e) => set('messageLanguage', e.target.value)}>
+          <option value="ru">Russian</option>
+          <option value="en">English</option>
+        </select>,
+      )}
+      {field(
+        'messageAlertMinutes',
+        'Flag a message no colleague confirmed after',
+        <select id="setting-messageAlertMinutes" value={view.values.messageAlertMinutes} disabled={locked.has('messageAlertMinutes')} onChange={(e) => set('messageAlertMinutes', Number(e.target.value))}>
+          {[...new Set([5, 10, 15, 30, 60, 120, 240, view.values.messageAlertMinutes])]
+            .sort((a, b) => a - b)
+            .map((n) => (
+              <option key={n} value={n}>
+                {n} minutes
+              </option>
+            ))}
+        </select>,
+      )}
+      {field(
         'defaultRegion',
         'Country for local numbers',
         <RegionInput
