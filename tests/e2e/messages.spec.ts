@@ -1,4 +1,7 @@
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { DirectoryService } from '../../main/services/directory';
 import http from 'node:http';
 import type { Locator, Page } from '@playwright/test';
 import { simpleParser } from 'mailparser';
@@ -376,4 +379,40 @@ test('the inbox: Call back dials the caller with the client call-back script; Fo
   } finally {
     await gateway.stop();
   }
+});
+
+test('Alt+M on a ringing call opens the form prefilled from the call and the client card; the History row offers it too', async ({ agents }) => {
+  const reception = await agents({
+    user: '1000',
+    seed: (dataDir) => {
+      mkdirSync(dataDir, { recursive: true });
+      const dir = new DirectoryService(path.join(dataDir, 'directory.db'), { defaultRegion: 'RU' });
+      dir.create({ name: 'Oleg Petrov', company: 'Romashka LLC', position: 'CFO', phones: ['8 (495) 123-45-67'], emails: ['oleg@romashka.test'], request: 'Invoice 148 issued twice' });
+      dir.close();
+    },
+  });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const call = placeCall({ from: '+74951234567', to: '1000', cancelAfterMs: 30_000 });
+  const ringing = reception.page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await expect(ringing.getByRole('button', { name: 'Answer' })).toBeFocused();
+  await reception.page.keyboard.press('Alt+M');
+  const form = reception.page.getByRole('dialog', { name: 'Take a message' });
+  await expect(form.getByLabel('Colleague (name, extension or department)')).toBeFocused();
+  await expect(form.getByLabel('Phone', { exact: true })).toHaveValue('+74951234567');
+  await expect(form.getByLabel("Caller's name")).toHaveValue('Oleg Petrov');
+  await expect(form.getByLabel('Company')).toHaveValue('Romashka LLC');
+  await expect(form.getByLabel('Position')).toHaveValue('CFO');
+  await expect(form.getByLabel('E-mail')).toHaveValue('oleg@romashka.test');
+  await expect(form.getByLabel('What it is about')).toHaveValue('Invoice 148 issued twice');
+  await expect(form).toContainText(/Taken by Reception \(1000\) at .*, during the call with \+7 495 123 45 67/);
+  await form.getByRole('button', { name: 'Close (keep the draft)' }).click();
+  await expect(form).toBeHidden();
+  await call.stop();
+
+  // The missed call's History row: Take a message about it.
+  const row = reception.page.getByRole('list', { name: 'Call history' }).getByRole('listitem').first();
+  await row.getByRole('button', { name: /^Take a message about the call with/ }).click();
+  const again = reception.page.getByRole('dialog', { name: 'Take a message' });
+  await expect(again.getByLabel('Phone', { exact: true })).toHaveValue('+74951234567');
+  await expect(again.getByLabel('Company')).toHaveValue('Romashka LLC');
 });

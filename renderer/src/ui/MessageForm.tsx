@@ -15,6 +15,7 @@ import type { Colleague } from '../../../common/provisioning';
 import { withClient } from '../messageDraft';
 import { formatNumber } from './format';
 import { matchColleagues, resolveColleague } from './Transfer';
+import { MessageWhat } from './Messages';
 
 /**
  * The message-taking form (call-handling.md, "Taking a message"): fields in the order a
@@ -391,8 +392,6 @@ function ReadBack({ draft, region, saving, problem, onConfirm, onBack }: {
   const confirmRef = useRef<HTMLButtonElement>(null);
   useEffect(() => confirmRef.current?.focus(), []);
   const phones = draft.caller.phones.filter((p) => p.trim());
-  const w = draft.callBack;
-  const span = [w.date, w.from && w.to ? `${w.from}–${w.to}` : w.from || w.to].filter(Boolean).join(', ');
   return (
     <section className="read-back" aria-label="Read it back to the caller">
       <h2>Read it back to the caller</h2>
@@ -420,29 +419,7 @@ function ReadBack({ draft, region, saving, problem, onConfirm, onBack }: {
             </div>
           );
         })}
-        {draft.subject && (
-          <>
-            <dt>About</dt>
-            <dd>{draft.subject}</dd>
-          </>
-        )}
-        <dt>Message</dt>
-        <dd className="read-back__text">{draft.text || '—'}</dd>
-        {draft.asks.length > 0 && (
-          <>
-            <dt>Asks</dt>
-            <dd>{draft.asks.map((a) => askLabels[a]).join(', ')}</dd>
-          </>
-        )}
-        {span && (
-          <>
-            <dt>Call back</dt>
-            <dd>
-              {span}
-              {w.timeZone ? ` (caller's time, ${w.timeZone})` : ''}
-            </dd>
-          </>
-        )}
+        <MessageWhat message={draft} textClass="read-back__text" />
       </dl>
       {problem && <p role="alert">{problem}</p>}
       <div className="dialog__actions">

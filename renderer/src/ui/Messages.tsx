@@ -32,11 +32,42 @@ function History({ events }: { events: readonly MessageEvent[] }) {
   );
 }
 
+/** What the caller wants, as the read-back and the inbox both show it: subject, their words, what they ask, when to call back. */
+export function MessageWhat({ message: m, textClass }: { message: Pick<MessageDraft, 'subject' | 'text' | 'asks' | 'callBack'>; textClass: string }) {
+  const w = m.callBack;
+  const span = [w.date, w.from && w.to ? `${w.from}–${w.to}` : w.from || w.to].filter(Boolean).join(', ');
+  return (
+    <>
+      {m.subject && (
+        <>
+          <dt>About</dt>
+          <dd>{m.subject}</dd>
+        </>
+      )}
+      <dt>Message</dt>
+      <dd className={textClass}>{m.text || '—'}</dd>
+      {m.asks.length > 0 && (
+        <>
+          <dt>Asks</dt>
+          <dd>{m.asks.map((a) => askLabels[a]).join(', ')}</dd>
+        </>
+      )}
+      {span && (
+        <>
+          <dt>Call back</dt>
+          <dd>
+            {span}
+            {w.timeZone ? ` (caller's time, ${w.timeZone})` : ''}
+          </dd>
+        </>
+      )}
+    </>
+  );
+}
+
 /** The caller's card as the message gives it. */
 function CallerCard({ item, region }: { item: InboxMessage; region: string }) {
   const m = item.message;
-  const w = m.callBack;
-  const span = [w.date, w.from && w.to ? `${w.from}–${w.to}` : w.from || w.to].filter(Boolean).join(', ');
   return (
     <dl className="messages-box__card">
       <dt>Caller</dt>
@@ -53,29 +84,7 @@ function CallerCard({ item, region }: { item: InboxMessage; region: string }) {
           <dd>{m.caller.email}</dd>
         </>
       )}
-      {m.subject && (
-        <>
-          <dt>About</dt>
-          <dd>{m.subject}</dd>
-        </>
-      )}
-      <dt>Message</dt>
-      <dd className="messages-box__text">{m.text || '—'}</dd>
-      {m.asks.length > 0 && (
-        <>
-          <dt>Asks</dt>
-          <dd>{m.asks.map((a) => askLabels[a]).join(', ')}</dd>
-        </>
-      )}
-      {span && (
-        <>
-          <dt>Call back</dt>
-          <dd>
-            {span}
-            {w.timeZone ? ` (caller's time, ${w.timeZone})` : ''}
-          </dd>
-        </>
-      )}
+      <MessageWhat message={m} textClass="messages-box__text" />
       {m.mood && (
         <>
           <dt>Mood</dt>
