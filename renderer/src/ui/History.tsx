@@ -57,12 +57,14 @@ const Row = memo(function Row({ record, region, today, onCallBack, onTakeMessage
           <p>{record.handoffNote}</p>
         </details>
       )}
-      <button type="button" className="btn btn--small" onClick={() => onCallBack(record.remoteNumber)} aria-label={`Call back ${who}`}>
-        Call back
-      </button>
-      <button type="button" className="btn btn--small" onClick={() => onTakeMessage(record)} aria-label={`Take a message about the call with ${who}`}>
-        Take a message
-      </button>
+      <span className="history__actions">
+        <button type="button" className="btn btn--small" onClick={() => onCallBack(record.remoteNumber)} aria-label={`Call back ${who}`}>
+          Call back
+        </button>
+        <button type="button" className="btn btn--small" onClick={() => onTakeMessage(record)} aria-label={`Take a message about the call with ${who}`}>
+          Take a message
+        </button>
+      </span>
     </li>
   );
 }, (a, b) => a.region === b.region && a.today === b.today && a.onCallBack === b.onCallBack && sameRecord(a.record, b.record));
