@@ -467,7 +467,7 @@ describe('messages from other Frontdesks', () => {
   const message = {
     id: '11111111-2222-4333-8444-555555555555',
     recipients: [{ extension: '1000', name: 'Reception' }],
-    text: 'Перезвоните',
+    text: 'Перезвоните\u202e',
     takenBy: { user: '1002', name: 'Accounting' },
     takenAt: '2026-12-06T10:00:00.000Z',
   };

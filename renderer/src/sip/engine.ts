@@ -193,6 +193,14 @@ function refusalOf(message: unknown): Refusal | null {
   return { status: m.status_code, reasonPhrase: m.reason_phrase ?? null, reasonHeader: m.getHeader?.('Reason') ?? null };
 }
 
+/** Every string in a value from the network, made safe to show (displaySafe). */
+function safeStrings<T>(value: T): T {
+  if (typeof value === 'string') return displaySafe(value) as T;
+  if (Array.isArray(value)) return value.map(safeStrings) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, safeStrings(v)])) as T;
+  return value;
+}
+
 export class SipEngine {
   private snapshot: EngineSnapshot = { account: null, registration: { state: 'no-account' }, calls: emptyCalls, messages: [] };
   private readonly listeners = new Set<() => void>();
@@ -799,7 +807,8 @@ export class SipEngine {
     const encoded = request.getHeader(messageHeaders.message)?.trim();
     if (encoded) {
       const message = decodeMessage(encoded, base64);
-      return message ? { kind: 'message', from, message } : null;
+      // Shown as text: control characters and bidirectional overrides do not reach the screen.
+      return message ? { kind: 'message', from, message: safeStrings(message) } : null;
     }
     const type = request.getHeader('Content-Type') ?? '';
     if (type.split(';')[0]!.trim().toLowerCase() === messageStatusContentType && typeof request.body === 'string') {
