@@ -8,7 +8,7 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { answerCalls, placeCall, registerAsPhone } from '../../scripts/lab/caller';
 import { startKamailio, stopKamailio } from '../../scripts/lab/lab';
-import { expect, openAgent, startHost, test, type Agent } from './support/frontdesk';
+import { expect, openAgent, startHost, test, type Agent, type HostHandle } from './support/frontdesk';
 
 /**
  * Taking a message for an absent colleague, end to end against the lab: the form, the read-back,
@@ -23,6 +23,14 @@ async function newMessage(page: Page): Promise<Locator> {
   const form = page.getByRole('dialog', { name: /^Take a message/ });
   await expect(form).toBeVisible();
   return form;
+}
+
+/** kill -9 of a host, then a new one on its data folder (as when Frontdesk is started again after a crash). */
+async function killAndRestart(host: HostHandle, user: string): Promise<HostHandle> {
+  const exited = new Promise((r) => host.process.once('exit', r));
+  host.process.kill('SIGKILL');
+  await exited;
+  return startHost({ user, restartOf: host });
 }
 
 /** The receptionist's line for a message in "Messages taken here": its delivery state. */
@@ -109,13 +117,10 @@ test('kill -9 of the receptionist\'s host right after Save: after the restart th
     await form.getByRole('button', { name: 'Save without reading back' }).click();
     await expect(form).toBeHidden();
     await expect(deliveryOf(first.page, 'Sales (1001)')).toHaveText('Queued');
-    first.host.process.kill('SIGKILL');
-    await new Promise((r) => first.host.process.once('exit', r));
-
+    const restarting = killAndRestart(first.host, '1000');
     await startKamailio();
     pbxDown = false;
-    // The same data folder, a new host (as when Frontdesk is started again).
-    const host = await startHost({ user: '1000', restartOf: first.host });
+    const host = await restarting;
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(host.url);
@@ -320,9 +325,7 @@ test('the draft is kept as it is typed: it survives closing the window and a kil
 
     // Closing the window (a reload) and then a host that dies: the draft is still there.
     await agent.page.reload();
-    agent.host.process.kill('SIGKILL');
-    await new Promise((r) => agent.host.process.once('exit', r));
-    const host = await startHost({ user: '1000', restartOf: agent.host });
+    const host = await killAndRestart(agent.host, '1000');
     await agent.page.goto(host.url);
     const old = agent;
     agent = { ...agent, host, close: async () => (await old.page.context().close(), await host.stop()) };
