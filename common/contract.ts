@@ -63,6 +63,20 @@ import {
   WrapUpSchema,
   WrapUpsChangedSchema,
 } from './wrapUp';
+import {
+  DraftSaveSchema,
+  InboxMessageSchema,
+  MessageForwardSchema,
+  MessageListSchema,
+  MessageReceivedSchema,
+  MessageRefSchema,
+  MessageSaveSchema,
+  MessagesChangedSchema,
+  SentMessageSchema,
+  SipJobsSchema,
+  SipResultSchema,
+  StatusReceivedSchema,
+} from './messages';
 
 /**
  * The one contract between the services (main process or browser host) and the renderer.
@@ -245,6 +259,29 @@ export const contract = {
       /** "Call <name>" was pressed: links the call to the follow-up, so the call's wrap-up closes it. */
       attempt: method(FollowUpAttemptSchema, FollowUpSchema),
     },
+    /**
+     * Messages taken for colleagues: the form's draft (saved as the agent types), Save (on disk
+     * before it answers, deliveries queued), the inbox and the sent list. The services keep the
+     * outbox and send e-mail and webhook posts; SIP MESSAGEs are sent by the renderer, which claims
+     * them (`claimSip`) and reports each result (`sipResult`).
+     */
+    messages: {
+      saveDraft: method(DraftSaveSchema, z.object({ savedAt: z.string() })),
+      discardDraft: method(MessageRefSchema, z.boolean()),
+      save: method(MessageSaveSchema, SentMessageSchema),
+      list: method(z.strictObject({ localUser: z.string().min(1).max(64) }), MessageListSchema),
+      claimSip: method(z.strictObject({ localUser: z.string().min(1).max(64) }), SipJobsSchema),
+      sipResult: method(SipResultSchema, z.boolean()),
+      /** A structured message reached this desk (kept once, whatever number of times it comes). */
+      received: method(MessageReceivedSchema, z.object({ created: z.boolean() })),
+      /** A recipient's Frontdesk says a message taken here was delivered, read, done or forwarded. */
+      statusReceived: method(StatusReceivedSchema, z.boolean()),
+      markRead: method(MessageRefSchema, InboxMessageSchema.nullable()),
+      markDone: method(MessageRefSchema, InboxMessageSchema.nullable()),
+      forward: method(MessageForwardSchema, SentMessageSchema),
+      /** "Send again": deliveries not taken (and SIP not confirmed) are due now. */
+      retry: method(MessageRefSchema, SentMessageSchema.nullable()),
+    },
   },
   events: {
     settings: { changed: SettingsViewSchema },
@@ -263,6 +300,8 @@ export const contract = {
     followUps: { changed: FollowUpsChangedSchema },
     /** A recording started, ended or was deleted; `retention` says what retention deleted. */
     recordings: { changed: z.object({ id: z.string().nullable() }), retention: RetentionReportSchema },
+    /** A message was saved, sent, delivered, received, read, done; `sipDue`: SIP MESSAGEs may be waiting. */
+    messages: { changed: MessagesChangedSchema },
   },
 } as const;
 

@@ -47,6 +47,10 @@ const settingFields = {
   recordingRetentionDays: z.number().int('must be a whole number of days').min(0, 'must be 0 (keep) or more').max(3650, 'must be at most 3650'),
   /** Where recordings go ("" = the "recordings" folder in Frontdesk's data folder). */
   recordingsFolder: z.string().max(1024),
+  /** The language messages taken here are written in for colleagues: the e-mail and a desk phone's text. */
+  messageLanguage: z.enum(['ru', 'en'], { error: 'must be "ru" or "en"' }),
+  /** A message no recipient's Frontdesk confirmed within this many minutes is flagged to whoever took it. */
+  messageAlertMinutes: z.number().int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440 minutes (a day)'),
 };
 
 export const defaultSettings = {
@@ -68,6 +72,8 @@ export const defaultSettings = {
   recordingAgentMayStop: true,
   recordingRetentionDays: 0,
   recordingsFolder: '',
+  messageLanguage: 'ru',
+  messageAlertMinutes: 15,
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);

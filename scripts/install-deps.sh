@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Frontdesk's lab and tests need on Debian/Ubuntu: the PBX (Kamailio with WebSocket),
 # the media relay (rtpengine), the outside callers (SIPp, baresip), Chromium, and iproute2 for the
-# lab's network namespace. Safe to run again; asks for sudo when not root.
+# lab's network namespace. Safe to run again; asks for sudo when not root. (Kamailio's msilo and
+# db_text modules, which keep messages for extensions that are away, are in the kamailio package.)
 set -euo pipefail
 packages=(kamailio kamailio-websocket-modules rtpengine-daemon sip-tester baresip chromium iproute2 procps)
 missing=()

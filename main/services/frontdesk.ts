@@ -15,6 +15,9 @@ import { SettingsService } from './settings';
 import { RecordingsService } from './recordings';
 import { announcement } from './consent';
 import type { RetentionReport } from '../../common/recordings';
+import { MessageStore, type MessageContext } from './messages';
+import { MessageCourier } from './messageCourier';
+import type { ProvisioningFile } from '../../common/provisioning';
 
 export interface FrontdeskOptions {
   dataDir: string;
@@ -98,21 +101,48 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     },
   });
 
+  let active: ProvisioningFile | null = null;
   let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null }, colleagues: [] };
   let crm: CrmConnector | null = null;
   let crmStatus = crmStatusOf(undefined, undefined);
   const noCrm = { status: 'unavailable', reason: 'disabled', detail: 'No CRM is configured' } as const satisfies CrmLookupResult & CrmLeadResult;
 
   const applyProvisioning = (): AccountView => {
-    const { status, active } = provisioning.load();
+    const loaded = provisioning.load();
+    const status = loaded.status;
+    active = loaded.active;
     settings.applyProvisioned(active?.settings ?? {}, active?.locked ?? []);
     // A reload with the same CRM section keeps the connector, and its cache.
     if (JSON.stringify(active?.crm ?? null) !== JSON.stringify(crm?.config ?? null)) crm = active?.crm ? new CrmConnector(active.crm) : null;
     crmStatus = crmStatusOf(active?.crm, active?.pbxHeaders);
     accountView = { account: active?.account ?? null, provisioning: status, colleagues: active?.colleagues ?? [] };
+    if (active?.account) messages.setLocalName(active.account.user, active.account.displayName ?? '');
+    courier?.kick();
     return accountView;
   };
+  // Messages live in the call history's database (a message and its call in one place).
+  const messages = new MessageStore(calls.database, { utf8ToBase64: (t) => Buffer.from(t, 'utf8').toString('base64'), base64ToUtf8: (b) => Buffer.from(b, 'base64').toString('utf8') });
+  let courier: MessageCourier | null = null;
   applyProvisioning();
+  const messageContext = (): MessageContext => {
+    const values = settings.view().values;
+    const smtp = Boolean(active?.messages?.smtp);
+    const emails = new Map((active?.colleagues ?? []).flatMap((c) => (c.email ? [[c.extension, c.email] as const] : [])));
+    return {
+      region: values.defaultRegion,
+      language: values.messageLanguage,
+      emailOf: (ext) => (smtp ? (emails.get(ext) ?? null) : null),
+      webhook: Boolean(active?.messages?.webhook),
+      alertAfterMs: values.messageAlertMinutes * 60_000,
+    };
+  };
+  courier = new MessageCourier(messages, () => ({ messages: active?.messages ?? null, language: settings.view().values.messageLanguage }));
+  messages.onChanged((change) => {
+    emit('messages.changed', change);
+    courier?.kick();
+  });
+  // What was due when Frontdesk last stopped (or crashed) goes out now.
+  courier.kick();
   settings.onChanged((view) => emit('settings.changed', view));
   // A database of its own: a long import must not hold the call history's write lock.
   const directory = new DirectoryService(dataDir.file('directory.db'), { defaultRegion: settings.view().values.defaultRegion });
@@ -309,16 +339,31 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       done: (input) => calls.wrapUps.markDone(input),
       attempt: (input) => calls.wrapUps.attempt(input),
     },
+    messages: {
+      saveDraft: ({ localUser, draft }) => messages.saveDraft(localUser, draft),
+      discardDraft: ({ localUser, id }) => messages.discardDraft(localUser, id),
+      save: ({ localUser, draft }) => messages.save(localUser, draft, messageContext()),
+      list: ({ localUser }) => messages.list(localUser, messageContext()),
+      claimSip: () => messages.claimSip(messageContext()),
+      sipResult: (input) => messages.result(input),
+      received: ({ localUser, from, message }) => messages.receive(localUser, from, message),
+      statusReceived: ({ from, status }) => messages.statusReceived(from, status),
+      markRead: ({ localUser, id }) => messages.markRead(localUser, id),
+      markDone: ({ localUser, id }) => messages.markDone(localUser, id),
+      forward: ({ localUser, ...input }) => messages.forward(localUser, input, messageContext()),
+      retry: ({ localUser, id }) => messages.retry(localUser, id),
+    },
   };
 
   const close = () => {
     clearInterval(retentionTimer);
     recordings.close();
+    courier?.close();
     imports.closeAll();
     scripts.close();
     directory.close();
     calls.close();
   };
-  return { handlers, settings, dataDir, calls, scripts, directory, imports, reports, recordings, account: () => accountView, close };
+  return { handlers, settings, dataDir, calls, scripts, directory, imports, reports, recordings, messages, account: () => accountView, close };
 }
 export type Frontdesk = ReturnType<typeof createFrontdesk>;

@@ -7,6 +7,7 @@ import { presentCalls } from './presentation';
 import { CallReporter } from './callReporter';
 import { watchConnectivity } from './connectivity';
 import { followUpMissedWebLeads } from './leadFollowUps';
+import { deliverMessages } from './messageCourier';
 import { SipEngine } from './sip/engine';
 import { App } from './ui/App';
 import { RecorderContext } from './ui/Recording';
@@ -24,6 +25,8 @@ const api = getFrontdeskApi();
 const history = new CallReporter(engine, api, window.localStorage, (message) => console.error(`[frontdesk] ${message}`));
 followUpMissedWebLeads(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 lookUpCallersAsTheyRing(engine, api);
+// Messages taken for colleagues go out over SIP from here (the services keep the outbox).
+deliverMessages(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 const view = presentCalls(engine, api);
 const recorder = new Recorder(engine, api);
 

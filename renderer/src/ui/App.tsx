@@ -10,7 +10,11 @@ import { endLabel, formatDuration, formatNumber, partyText, phaseLabel } from '.
 import { SettingsPanel } from './SettingsPanel';
 import { SidePanel } from './SidePanel';
 import { History } from './History';
-import { HandoffNoteView, TakeMessageDialog, TextMessages, TransferCount, TransferDialog, TransferStatus } from './Transfer';
+import { HandoffNoteView, TextMessages, TransferCount, TransferDialog, TransferStatus } from './Transfer';
+import { MessageForm } from './MessageForm';
+import { Messages } from './Messages';
+import { startDraft, type MessageStart } from '../messageDraft';
+import type { MessageDraft } from '../../../common/messages';
 import type { Party } from '../sip/callMachine';
 import { CallBackList } from './CallBack';
 import { ImportClients } from './ImportClients';
@@ -98,7 +102,7 @@ function ProvisioningNotice({ view }: { view: AccountView | null }) {
   );
 }
 
-function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focusAnswer, consult, consultOf, onTransfer, onTakeMessage }: {
+function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focusAnswer, consult, consultOf, onTransfer, onTakeMessage, onMessage }: {
   call: Call;
   /** The consultation call of this call's warm transfer, when there is one. */
   consult: Call | null;
@@ -106,6 +110,8 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
   consultOf: Call | null;
   onTransfer: (call: Call) => void;
   onTakeMessage: (call: Call, colleague: Party) => void;
+  /** Take a message on this call (for whom is chosen in the form). */
+  onMessage: (call: Call) => void;
   dtmfTransport: 'rfc4733' | 'info';
   region: string;
   now: number;
@@ -169,6 +175,9 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
             <button type="button" className="btn btn--decline" onClick={() => engine.decline(call.id, declineCode)} aria-keyshortcuts="Alt+D">
               Decline
             </button>
+            <button type="button" className="btn" onClick={() => onMessage(call)} aria-keyshortcuts="Alt+M">
+              Take a message
+            </button>
           </>
         )}
         {inCall && (
@@ -191,6 +200,11 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
             {!call.consultFor && !transferBusy && (
               <button type="button" className="btn" onClick={() => onTransfer(call)} aria-keyshortcuts="Alt+T">
                 Transfer
+              </button>
+            )}
+            {!call.consultFor && (
+              <button type="button" className="btn" onClick={() => onMessage(call)} aria-keyshortcuts="Alt+M">
+                Take a message
               </button>
             )}
           </>
@@ -349,9 +363,17 @@ export function App({ api, engine, view, audio, history }: Props) {
   }, [prefs, engine, audio]);
   const [showSettings, setShowSettings] = useState(false);
   const [transferOf, setTransferOf] = useState<string | null>(null);
-  const [messageFor, setMessageFor] = useState<{ callId: string; colleague: Party } | null>(null);
   const transferCall = transferOf ? snapshot.calls.calls[transferOf] : undefined;
-  const messageCall = messageFor ? snapshot.calls.calls[messageFor.callId] : undefined;
+  const [messageForm, setMessageForm] = useState<{ draft: MessageDraft; callLabel: string | null } | null>(null);
+  const [messageNotice, setMessageNotice] = useState<string | null>(null);
+  const agent = snapshot.account ? { user: snapshot.account.user, name: snapshot.account.displayName ?? '' } : null;
+  const callLabelOf = (c: MessageStart['call']) =>
+    c ? `the call ${c.subject.displayName || c.subject.number ? `with ${partyText(c.subject, region)} ` : ''}at ${new Date(c.startedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : null;
+  const openMessage = (start: Omit<MessageStart, 'agent'>) => {
+    if (!agent) return;
+    setMessageForm({ draft: startDraft({ ...start, agent }), callLabel: callLabelOf(start.call) });
+  };
+  const messageOnCall = (call: Call) => openMessage({ call });
   const [showReports, setShowReports] = useState(false);
 
   useEffect(() => {
@@ -383,6 +405,7 @@ export function App({ api, engine, view, audio, history }: Props) {
         if (recorder.getView().calls[current.id]?.state === 'paused') recorder.resume(current.id);
         else recorder.pause(current.id);
       }
+      else if (key === 'm' && (ringing ?? current) && !messageForm) messageOnCall((ringing ?? current)!);
       else if (key === 't' && current && !current.consultFor && (current.phase === 'active' || current.phase === 'held' || current.phase === 'remote-held')) setTransferOf(current.id);
       else if (key === 'c' && current) {
         const owner = current.consultFor ? current.consultFor : current.id;
@@ -391,7 +414,8 @@ export function App({ api, engine, view, audio, history }: Props) {
       else return;
       e.preventDefault();
     },
-    [live, ringing, engine, declineCode, dtmfTransport, recorder],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [live, ringing, engine, declineCode, dtmfTransport, messageForm, agent?.user, region, recorder],
   );
   useEffect(() => {
     window.addEventListener('keydown', onKey);
@@ -461,7 +485,8 @@ export function App({ api, engine, view, audio, history }: Props) {
               consult={call.transfer?.consultId ? (snapshot.calls.calls[call.transfer.consultId] ?? null) : null}
               consultOf={call.consultFor ? (snapshot.calls.calls[call.consultFor] ?? null) : null}
               onTransfer={(c) => setTransferOf(c.id)}
-              onTakeMessage={(c, colleague) => setMessageFor({ callId: c.id, colleague })}
+              onTakeMessage={(c, colleague) => openMessage({ call: c, note: c.transfer?.note ?? null, recipients: [{ extension: colleague.number, name: colleague.displayName ?? '' }] })}
+              onMessage={messageOnCall}
             />
           ))}
           {transferCall && transferCall.phase !== 'ended' && snapshot.account && (
@@ -475,18 +500,53 @@ export function App({ api, engine, view, audio, history }: Props) {
               onClose={() => setTransferOf(null)}
             />
           )}
-          {messageFor && messageCall && <TakeMessageDialog engine={engine} call={messageCall} colleague={messageFor.colleague} onClose={() => setMessageFor(null)} />}
+          {messageForm && agent && (
+            <MessageForm
+              key={messageForm.draft.id}
+              api={api}
+              localUser={agent.user}
+              initial={messageForm.draft}
+              colleagues={accountView?.colleagues ?? []}
+              region={region}
+              callLabel={messageForm.callLabel}
+              onClose={() => setMessageForm(null)}
+              onSaved={(sent) =>
+                setMessageNotice(`Message for ${sent.recipients.map((r) => (r.name ? `${r.name} (${r.extension})` : r.extension)).join(', ')} saved; it is on its way`)
+              }
+            />
+          )}
           <TextMessages messages={snapshot.messages} region={region} />
         </section>
         <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} localUser={snapshot.account?.user ?? null} />
         <aside className="side">
           <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} region={region} />
           <CallBackList api={api} engine={engine} region={region} localUser={snapshot.account?.user ?? null} />
-          <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />
+          <Messages
+            api={api}
+            engine={engine}
+            localUser={snapshot.account?.user ?? null}
+            region={region}
+            colleagues={accountView?.colleagues ?? []}
+            agent={agent}
+            notice={messageNotice}
+            onNew={() => openMessage({})}
+            onResume={(draft) => setMessageForm({ draft, callLabel: null })}
+          />
+          <History
+            api={api}
+            region={region}
+            onCallBack={(number) => engine.dial(number)}
+            onTakeMessage={(r) =>
+              openMessage({
+                callRecordId: r.id,
+                call: { sipCallId: r.sipCallId, conversationId: r.conversationId, startedAt: Date.parse(r.startedAt), subject: { number: r.remoteNumber, displayName: r.clientName ?? r.remoteName } },
+              })
+            }
+          />
           <ImportClients api={api} />
           <p className="shortcuts">
             Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}
-            <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer; digits typed during a call are sent as tones
+            <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer, <kbd>Alt</kbd>+<kbd>M</kbd> take a message; digits typed during a call are sent as tones
           </p>
         </aside>
       </main>

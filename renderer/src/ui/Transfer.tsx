@@ -294,64 +294,6 @@ export function TransferCount({ call }: { call: Call }) {
   );
 }
 
-/**
- * The colleague could not take the caller: a message for them, prefilled from the handoff note.
- * Until the message-taking form exists, the message is sent to the colleague's phone as a text
- * message (the same SIP MESSAGE the handoff note uses), so it reaches them.
- */
-export function TakeMessageDialog({ engine, call, colleague, onClose }: { engine: SipEngine; call: Call; colleague: Party; onClose: () => void }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const n = call.transfer?.note;
-  const [text, setText] = useState(() =>
-    [
-      `Message for ${colleague.displayName ?? colleague.number}`,
-      `From: ${[n?.callerName, n?.callerNumber || call.subject.number].filter(Boolean).join(', ')}${n?.company ? `, ${n.company}` : ''}`,
-      n?.reason && `About: ${n.reason}`,
-      n?.identifiers && `Ref: ${n.identifiers}`,
-      'Please call back.',
-    ]
-      .filter(Boolean)
-      .join('\n'),
-  );
-  const [state, setState] = useState<{ kind: 'idle' | 'sending' | 'sent' | 'failed'; detail?: string }>({ kind: 'idle' });
-  useEffect(() => {
-    const d = dialogRef.current;
-    if (d && !d.open) d.showModal();
-  }, []);
-  const send = (e: FormEvent) => {
-    e.preventDefault();
-    setState({ kind: 'sending' });
-    engine.sendText(colleague.number, text).then(
-      () => setState({ kind: 'sent' }),
-      (err: Error) => setState({ kind: 'failed', detail: err.message }),
-    );
-  };
-  const id = `message-${call.id}`;
-  return (
-    <dialog ref={dialogRef} className="dialog" aria-label={`Take a message for ${colleague.displayName ?? colleague.number}`} onClose={onClose} onCancel={onClose}>
-      <form onSubmit={send}>
-        <h2>Take a message for {partyName(colleague)}</h2>
-        <label htmlFor={id}>Message</label>
-        <textarea id={id} value={text} onChange={(e) => setText(e.target.value)} rows={6} autoFocus />
-        {state.kind === 'sent' && <p role="status">The message was sent to {partyName(colleague)}.</p>}
-        {state.kind === 'failed' && (
-          <p role="alert">
-            The message could not be delivered ({state.detail}). It is still here: try again, or copy it.
-          </p>
-        )}
-        <div className="dialog__actions">
-          <button type="submit" className="btn btn--answer" disabled={state.kind === 'sending' || state.kind === 'sent' || !text.trim()}>
-            Send message
-          </button>
-          <button type="button" className="btn" onClick={onClose}>
-            {state.kind === 'sent' ? 'Close' : 'Cancel'}
-          </button>
-        </div>
-      </form>
-    </dialog>
-  );
-}
-
 /** Text messages received (colleagues' notes and any other SIP MESSAGE), newest first. */
 export function TextMessages({ messages, region }: { messages: readonly TextMessage[]; region: string }) {
   if (messages.length === 0) return null;
