@@ -196,3 +196,33 @@ test('the recordings folder is chosen in Settings: a path nobody can use is refu
   expect(existsSync(path.join(chosen, row!.file_name))).toBe(true);
   expect(recordingFiles(reception.host.dataDir)).toEqual([]); // (not in the default folder)
 });
+
+test('Mute while recording: the agent’s channel is silent as long as the caller hears nothing, the caller’s channel goes on', async ({ agents }) => {
+  const reception = await agents({ user: '1000' });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const page = reception.page;
+  const call = placeCall({ from: '+74951234567', to: '1000' });
+  const card = page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expectSoundBothWays(page, call, call.callId);
+  await card.getByRole('button', { name: 'Record' }).click();
+  await expect(card.getByRole('status', { name: 'Recording' })).toHaveText('● Recording');
+  const [row] = await expect.poll(() => recordingRows(reception.host.dataDir)).toHaveLength(1).then(() => recordingRows(reception.host.dataDir));
+  await page.waitForTimeout(2500);
+  await card.getByRole('button', { name: 'Mute' }).click();
+  const mutedAt = Date.now();
+  await page.waitForTimeout(3000);
+  await card.getByRole('button', { name: 'Unmute' }).click();
+  const unmutedAt = Date.now();
+  await page.waitForTimeout(2500);
+  await card.getByRole('button', { name: 'Hang up' }).click();
+  await expect.poll(() => recordingRows(reception.host.dataDir)[0]?.state).toBe('complete');
+
+  const rec = decodeRecording(path.join(row!.folder, row!.file_name));
+  const at = (t: number) => (t - row!.started_ms) / 1000;
+  const muted = [at(mutedAt) + 0.4, at(unmutedAt) - 0.2] as const;
+  expect(channelBetween(rec, 'right', ...muted).rmsDbfs, 'muted: no agent').toBeLessThan(-55);
+  expect(channelBetween(rec, 'left', ...muted).toneHz, 'muted: the caller goes on').toBe(outsideTone);
+  expect(channelBetween(rec, 'right', 0.5, 2.0).toneHz, 'before Mute: the agent').toBe(agentTone);
+  expect(channelBetween(rec, 'right', at(unmutedAt) + 0.5, at(unmutedAt) + 2.0).toneHz, 'after Unmute: the agent again').toBe(agentTone);
+});

@@ -17,7 +17,7 @@ describe('the microphone gate', () => {
   it('what each phase sends: live when connected, muted when Mute is on, off otherwise', () => {
     expect(micStateFor({ phase: 'active', muted: false })).toBe('live');
     expect(micStateFor({ phase: 'active', muted: true })).toBe('muted');
-    for (const phase of ['held', 'remote-held', 'ringing', 'ended'] as const) expect(micStateFor({ phase, muted: false })).toBe('off');
+    for (const phase of ['held', 'remote-held', 'ringing-in', 'dialing', 'ended'] as const) expect(micStateFor({ phase, muted: false })).toBe('off');
   });
 
   it('hold detaches the track and Resume brings it back enabled, whatever JsSIP left in `enabled`', async () => {
