@@ -51,9 +51,14 @@ export class CallRecording {
     private readonly onProblem: (message: string) => void,
   ) {}
 
+  /**
+   * Starts at once: the audio is taken from now while the services open the file (on a busy PC that
+   * can take a while), and the first chunk goes when they have.
+   */
   async start(begin: Parameters<FrontdeskApi['recordings']['begin']>[0], source: RecordingSource): Promise<Recording> {
     this.startedAtMs = Date.parse(begin.startedAt);
-    this.recording = await this.api.recordings.begin(begin);
+    const opened = this.api.recordings.begin(begin);
+    opened.catch(() => undefined); // (awaited below, after the audio is on its way)
     const merger = this.ctx.createChannelMerger(2);
     const destination = this.ctx.createMediaStreamDestination();
     destination.channelCount = 2;
@@ -75,14 +80,21 @@ export class CallRecording {
       onError: (error) => this.onProblem(`the recording stopped: the browser could not encode the audio (${error.message})`),
     });
     this.writer = writer;
-    await writer.start();
+    try {
+      await writer.start();
+      this.recording = await opened;
+    } catch (error) {
+      await writer.stop().catch(() => undefined);
+      for (const node of this.nodes) node.disconnect();
+      throw error;
+    }
     this.timer = setInterval(() => this.flush(), chunkMs);
     return this.recording;
   }
 
   /** What was written since the last chunk goes as the next one. */
   private flush() {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || !this.recording) return;
     const bytes = concat(this.pending);
     this.pending = [];
     this.send(bytes);

@@ -189,7 +189,8 @@ export class Recorder {
     if (!call || !account || !call.sipCallId || !media.microphone || !media.remote) return;
     const agentMayStop = !byPolicy || this.policy.recordingAgentMayStop;
     this.setCall(id, { state: 'starting', byPolicy, agentMayStop });
-    await this.checkDisk();
+    // (a low disk is said beside the call; the recording does not wait for the answer)
+    void this.checkDisk();
     this.ctx ??= new AudioContext();
     void this.ctx.resume().catch(() => undefined);
     const rec = new CallRecording(this.ctx, this.api, (message) => this.publish({ problem: `${message}. The call itself goes on.` }));

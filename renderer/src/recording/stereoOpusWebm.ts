@@ -247,7 +247,12 @@ export class StereoOpusWebm {
   /** Stops reading the track, encodes what is buffered and ends the file's last cluster. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      await this.reader?.cancel().catch(() => undefined);
+      // Ending the track closes the processor's stream after what it has queued, which is read to
+      // the end (cancelling would drop it: the call's last moments on a busy page); cancelled only
+      // if that does not come within two seconds.
+      this.track?.stop();
+      const drained = await Promise.race([this.pumping.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+      if (!drained) await this.reader?.cancel().catch(() => undefined);
       await this.pumping;
       if (this.encoders.length > 0 && !this.failed) this.encodeBatch();
       for (const encoder of this.encoders) {
