@@ -24,7 +24,7 @@ const handlers = (): Handlers => ({
   wrapUps: { save: vi.fn(), get: vi.fn(), pending: vi.fn(), between: vi.fn(), saveDraft: vi.fn(() => null), drafts: vi.fn(() => []) },
   followUps: { list: vi.fn(), add: vi.fn(), reschedule: vi.fn(), done: vi.fn(), attempt: vi.fn() },
   reports: { scripts: vi.fn(), funnel: vi.fn(), exportCsv: vi.fn() },
-  recordings: { begin: vi.fn(), append: vi.fn(), setMarks: vi.fn(() => null), end: vi.fn(), list: vi.fn(() => []), disk: vi.fn(), lastRetention: vi.fn(() => null), playUrl: vi.fn(() => null), announcement: vi.fn(), showInFolder: vi.fn(() => false) },
+  recordings: { begin: vi.fn(), append: vi.fn(), setMarks: vi.fn(() => null), end: vi.fn(), list: vi.fn(() => []), disk: vi.fn(), lastRetention: vi.fn(() => null), playUrl: vi.fn(() => null), announcement: vi.fn(), chooseFolder: vi.fn(() => null), showInFolder: vi.fn(() => false) },
   messages: {
     saveDraft: vi.fn(),
     discardDraft: vi.fn(),

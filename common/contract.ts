@@ -245,6 +245,8 @@ export const contract = {
       playUrl: method(z.strictObject({ id: z.string().min(1).max(100) }), z.string().nullable()),
       /** What retention deleted last (at start or in its daily run), or null. */
       lastRetention: method(z.undefined(), RetentionReportSchema.nullable()),
+      /** The desktop app's folder dialog for where recordings go: sets it and returns it (null when cancelled or not the desktop app). */
+      chooseFolder: method(z.undefined(), z.string().nullable()),
       /** Shows a recording's file in the system's file manager (desktop app only; false elsewhere). */
       showInFolder: method(z.strictObject({ id: z.string().min(1).max(100) }), z.boolean()),
     },

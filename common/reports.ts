@@ -217,6 +217,10 @@ export const FunnelNoteSchema = z.object({
   remoteName: z.string().nullable(),
   /** The client card's name at the time of the call (null when the call had no one card). */
   clientName: z.string().nullable(),
+  /** The call's SIP Call-ID, by which its recording is found (null when only the notes file knows the note). */
+  sipCallId: z.string().nullable().default(null),
+  /** The call was recorded: a reviewer can listen to what the client said. */
+  recorded: z.boolean().default(false),
 });
 export type FunnelNote = z.infer<typeof FunnelNoteSchema>;
 

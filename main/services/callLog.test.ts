@@ -468,6 +468,13 @@ describe('a call in progress survives Frontdesk stopping (crash, kill, power)', 
     expect(log.list().records.filter((r) => r.sipCallId === 'b@pbx')).toHaveLength(1);
   });
 
+  it('closing open calls takes in what other services know of each: a recording made before the crash stays linked to its row', () => {
+    const log = service();
+    log.noteOpen(answered({ sipCallId: 'rec@pbx', endedAt: at(1), outcome: 'interrupted' }));
+    expect(log.closeOpen(undefined, (input) => ({ ...input, recordingId: input.sipCallId === 'rec@pbx' ? 'recording-1' : null }))).toBe(1);
+    expect(log.list().records.find((r) => r.sipCallId === 'rec@pbx')).toMatchObject({ outcome: 'interrupted', recordingId: 'recording-1' });
+  });
+
   it('an open call is noted by its Call-ID', () => {
     expect(() => service().noteOpen(answered({ sipCallId: null }))).toThrow(/sipCallId/);
   });

@@ -332,9 +332,10 @@ export class CallLogService {
 
   /**
    * Closes the calls a stopped Frontdesk left open (of one extension, or all), as "interrupted" at
-   * the last moment they were noted; one someone talked on gets its wrap-up. Returns how many.
+   * the last moment they were noted; one someone talked on gets its wrap-up. `complete` adds what
+   * other services know of each (its recording). Returns how many.
    */
-  closeOpen(localUser?: string): number {
+  closeOpen(localUser?: string, complete: (input: CallRecordInput) => CallRecordInput = (input) => input): number {
     const rows = (
       localUser === undefined
         ? this.statement('SELECT record_json FROM open_calls').all()
@@ -343,7 +344,7 @@ export class CallLogService {
     let closed = 0;
     for (const row of rows) {
       try {
-        this.record({ ...(JSON.parse(row.record_json) as CallRecordInput), outcome: 'interrupted' });
+        this.record(complete({ ...(JSON.parse(row.record_json) as CallRecordInput), outcome: 'interrupted' }));
         closed++;
       } catch {
         // a note that no longer reads is dropped below rather than kept for ever

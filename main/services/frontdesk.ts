@@ -42,6 +42,8 @@ export interface FrontdeskOptions {
   consentDir?: string | null;
   /** Shows a file in the system's file manager (the desktop shell); absent in the browser host. */
   showInFolder?: (file: string) => void;
+  /** The desktop shell's folder dialog: the chosen folder, or null when cancelled. Absent in the browser host. */
+  chooseFolder?: (title: string, current: string) => Promise<string | null>;
   /** Where the page plays a recording from (the transport serves the file there). */
   recordingUrl?: (id: string) => string;
 }
@@ -57,8 +59,6 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   const settings = new SettingsService(dataDir);
   const provisioning = new ProvisioningService(options.provisioningFile, dataDir);
   const calls = new CallLogService(dataDir.file('frontdesk.db'));
-  // Calls a stopped Frontdesk left open are closed as interrupted before anything else happens.
-  calls.closeOpen();
   calls.onChanged((change) => emit('calls.changed', change));
   calls.wrapUps.onWrapUpsChanged((change) => emit('wrapUps.changed', change));
   calls.wrapUps.onFollowUpsChanged((change) => emit('followUps.changed', change));
@@ -79,7 +79,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     }
   };
   let lastRetention: RetentionReport | null = null;
-  applyRetention();
+  // (the first run waits for the provisioning below: the admin's retention is the one that counts)
   const retentionTimer = setInterval(applyRetention, 86_400_000);
   retentionTimer.unref?.();
   const scripts = new CallScriptsService({
@@ -124,6 +124,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   const messages = new MessageStore(calls.database, { utf8ToBase64: (t) => Buffer.from(t, 'utf8').toString('base64'), base64ToUtf8: (b) => Buffer.from(b, 'base64').toString('utf8') });
   let courier: MessageCourier | null = null;
   applyProvisioning();
+  applyRetention();
   const messageContext = (): MessageContext => {
     const values = settings.view().values;
     const smtp = Boolean(active?.messages?.smtp);
@@ -189,6 +190,9 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       return input;
     }
   };
+  // Calls a stopped Frontdesk left open are closed as interrupted (with their recordings, repaired
+  // above) before the page can ask for anything.
+  calls.closeOpen(undefined, withRecording);
   const withClient = (input: CallRecordInput): CallRecordInput => {
     if (input.clientId && input.clientName) return input;
     try {
@@ -216,7 +220,14 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     },
     settings: {
       get: () => settings.view(),
-      set: (change) => settings.set(change),
+      set: (change) => {
+        // A recordings folder is tried before it is kept: a path nobody can write to is refused with the reason.
+        if (change.key === 'recordingsFolder' && typeof change.value === 'string' && change.value.trim() !== '') recordings.checkFolder(change.value.trim());
+        // So is an announcement file: one Frontdesk cannot play is refused now, not when a caller should hear it.
+        if (change.key === 'recordingAnnouncementFile' && typeof change.value === 'string' && change.value.trim() !== '')
+          announcement({ ...settings.view().values, recordingAnnouncementFile: change.value.trim() }, options.consentDir ?? null);
+        return settings.set(change.key === 'recordingsFolder' && typeof change.value === 'string' ? { ...change, value: change.value.trim() } : change);
+      },
     },
     account: {
       get: () => accountView,
@@ -273,7 +284,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
         calls.noteOpen(input);
         return null;
       },
-      closeOpen: ({ localUser }) => calls.closeOpen(localUser),
+      closeOpen: ({ localUser }) => calls.closeOpen(localUser, withRecording),
       list: (query) => calls.list(query),
       markMissedSeen: (input) => calls.markMissedSeen(input),
     },
@@ -325,6 +336,14 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
         return options.recordingUrl(id);
       },
       announcement: () => announcement(settings.view().values, options.consentDir ?? null),
+      chooseFolder: async () => {
+        if (!options.chooseFolder) return null;
+        const picked = await options.chooseFolder('Where Frontdesk keeps call recordings', recordings.disk().folder);
+        if (picked === null) return null;
+        recordings.checkFolder(picked);
+        settings.set({ key: 'recordingsFolder', value: picked });
+        return picked;
+      },
       showInFolder: ({ id }) => {
         const file = recordings.fileOf(id);
         if (!file || !options.showInFolder) return false;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,22 @@ describe('recordings on disk', () => {
 });
 
 describe('the recordings folder', () => {
+  it('a chosen folder is tried first: created if missing; a relative path, a file in the way or one this user cannot write to is refused with the reason', () => {
+    const { s, root } = service();
+    const chosen = path.join(root, 'elsewhere', 'calls');
+    s.checkFolder(chosen);
+    expect(existsSync(chosen)).toBe(true);
+    expect(readdirSync(chosen)).toEqual([]); // (the write test leaves nothing behind)
+    expect(() => s.checkFolder('recordings')).toThrow(/give the folder's full path/);
+    writeFileSync(path.join(root, 'a-file'), 'x');
+    expect(() => s.checkFolder(path.join(root, 'a-file', 'calls'))).toThrow(/part of that path is a file/);
+    if (process.platform !== 'win32' && process.getuid?.() !== 0) {
+      const closed = path.join(root, 'closed');
+      mkdirSync(closed, { mode: 0o500 });
+      expect(() => s.checkFolder(closed)).toThrow(/may not write there/);
+    }
+  });
+
   it('is created owner-only', () => {
     const { s, folder } = service();
     begin(s);

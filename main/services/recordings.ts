@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, rmSync, statfsSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describeIssues } from '../../common/callLog';
 import {
@@ -152,6 +152,24 @@ export class RecordingsService {
 
   private fileOfRow(r: Row): string {
     return path.join(r.folder, r.file_name);
+  }
+
+  /**
+   * Whether recordings can go to a folder the person or the admin chose: a full path, created if
+   * missing, that this user can write to. Throws a message that says what is wrong.
+   */
+  checkFolder(folder: string): void {
+    if (!path.isAbsolute(folder)) throw new RecordingInputError(`recordings cannot go to "${folder}": give the folder's full path`);
+    const probe = path.join(folder, `.frontdesk-write-test-${process.pid}`);
+    try {
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
+      writeFileSync(probe, 'ok', { mode: 0o600 });
+      rmSync(probe, { force: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'EACCES' || code === 'EPERM' ? 'this user may not write there' : code === 'ENOTDIR' ? 'part of that path is a file' : code === 'EROFS' ? 'that disk is read-only' : (error as Error).message;
+      throw new RecordingInputError(`recordings cannot go to ${folder}: ${why}`);
+    }
   }
 
   /** Where recordings go now and whether there is room (the agent is told before a recording fails). */

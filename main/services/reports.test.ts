@@ -313,8 +313,11 @@ describe('the funnel of a script', () => {
         remoteNumber: '+74951234567',
         remoteName: 'Outside caller',
         clientName: 'Кузнецова Мария',
+        // the call's SIP Call-ID, by which its recording is found (none was made here)
+        sipCallId: 'call-23@lab',
+        recorded: false,
       },
-      { text: 'Спросил, есть ли парковка', at: iso(inRange), callId: null, remoteNumber: null, remoteName: null, clientName: null },
+      { text: 'Спросил, есть ли парковка', at: iso(inRange), callId: null, remoteNumber: null, remoteName: null, clientName: null, sipCallId: null, recorded: false },
     ]);
   });
 

@@ -67,7 +67,7 @@ export interface ReportsOptions {
 }
 
 /** The calls in the range on which a script was used, with what the panel saved (one indexed pass). */
-const runsSql = `SELECT c.id AS callId, c.remote_number AS remoteNumber, c.remote_name AS remoteName, c.client_id AS clientId, c.client_name AS clientName, r.run_json AS run
+const runsSql = `SELECT c.id AS callId, c.sip_call_id AS sipCallId, c.recording_id IS NOT NULL AS recorded, c.remote_number AS remoteNumber, c.remote_name AS remoteName, c.client_id AS clientId, c.client_name AS clientName, r.run_json AS run
 FROM calls c INDEXED BY calls_by_start
 JOIN script_runs r ON r.local_user = c.local_user AND r.sip_call_id = c.sip_call_id
 WHERE c.started_ms >= @from AND c.started_ms < @to AND r.script_id = @script
@@ -327,7 +327,7 @@ export class ReportsService {
     const edgeMap = new Map<string, Edge>();
     const notes: (FunnelNote & { question: string })[] = [];
     const clientName = this.clientNames();
-    type RunRow = { callId: string; remoteNumber: string; remoteName: string | null; clientId: string | null; clientName: string | null; run: string };
+    type RunRow = { callId: string; sipCallId: string | null; recorded: number; remoteNumber: string; remoteName: string | null; clientId: string | null; clientName: string | null; run: string };
     for (const row of this.statement(runsSql).iterate(params) as Iterable<RunRow>) {
       const run = readRun(row.run);
       if (!run) continue;
@@ -356,6 +356,8 @@ export class ReportsService {
             remoteNumber: row.remoteNumber,
             remoteName: row.remoteName,
             clientName: clientName(row.clientId, row.clientName),
+            sipCallId: row.sipCallId,
+            recorded: row.recorded === 1,
           });
         }
       }
@@ -389,7 +391,7 @@ export class ReportsService {
       const k = key(note.questionId, note.text);
       const left = inRuns.get(k) ?? 0;
       if (left > 0) inRuns.set(k, left - 1);
-      else add(note.questionId, { text: note.text, at: note.at, callId: note.callId, remoteNumber: null, remoteName: null, clientName: null });
+      else add(note.questionId, { text: note.text, at: note.at, callId: note.callId, remoteNumber: null, remoteName: null, clientName: null, sipCallId: null, recorded: false });
     }
     const rank = (questionId: string) => idx.questions.get(questionId)?.rank ?? Number.MAX_SAFE_INTEGER;
     return [...byQuestion]

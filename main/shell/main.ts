@@ -104,6 +104,12 @@ async function main() {
         const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
         return result.canceled || !result.filePath ? null : result.filePath;
       },
+      chooseFolder: async (title, current) => {
+        const options: Electron.OpenDialogOptions = { title, defaultPath: current, properties: ['openDirectory', 'createDirectory', 'promptToCreate'] };
+        const win = getMainWindow();
+        const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+        return result.canceled || !result.filePaths[0] ? null : result.filePaths[0];
+      },
     },
     sendToRenderer,
   );

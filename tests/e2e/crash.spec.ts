@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { placeCall } from '../../scripts/lab/caller';
-import { expect, test } from './support/frontdesk';
+import { crashPage, expect, test } from './support/frontdesk';
 import { expectSoundBothWays } from './support/sound';
 
 /**
@@ -24,15 +24,6 @@ async function talkAndTakeNotes(page: Page) {
   // (what is typed goes to the services a moment after the last key)
   await page.waitForTimeout(1000);
   return call;
-}
-
-/** Crashes the page's renderer process, as a crash would (no pagehide, no BYE). */
-function crashPage(page: Page) {
-  void page
-    .context()
-    .newCDPSession(page)
-    .then((cdp) => cdp.send('Page.crash'))
-    .catch(() => undefined);
 }
 
 async function expectInterruptedWithNotes(page: Page) {

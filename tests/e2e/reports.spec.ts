@@ -80,6 +80,9 @@ test('real calls walk the script down different branches (and one is missed); Re
   await secondCard.getByRole('button', { name: 'Answer' }).click();
   await expect(secondCard).toContainText('Connected');
   await expect(page.getByRole('article', { name: 'Client card: Кузнецова Мария' })).toBeVisible();
+  // (recorded, so a reviewer can listen to what the client said from Reports)
+  await secondCard.getByRole('button', { name: 'Record' }).click();
+  await expect(secondCard.getByRole('status', { name: 'Recording' })).toHaveText('● Recording');
   // On the call the question speaks of the client by name.
   await expect(panel).toContainText('С чем обращается Кузнецова Мария?');
   await panel.getByRole('button', { name: 'Нет подходящего ответа' }).click();
@@ -136,6 +139,11 @@ test('real calls walk the script down different branches (and one is missed); Re
   // Who said it: the client's card, not the caller ID.
   await expect(notes).toContainText('Кузнецова Мария, +7 495 765 43 21');
   await expect(notes).not.toContainText('Outside caller');
+  // The call the note was typed on plays from here.
+  await notes.getByRole('button', { name: 'Play recording: the call of “Спрашивает, есть ли парковка у клиники”' }).click();
+  const player = notes.getByRole('group', { name: /^Recording of / });
+  await expect(player).toContainText(/0:0\d/);
+  await expect(player.getByLabel(/^Play: Recording of /)).toBeVisible();
 
   // Export: the browser host hands the file to the page, which downloads it.
   const downloading = page.waitForEvent('download');

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { placeCall, registerAsPhone } from '../../scripts/lab/caller';
 import { expect, test, type Agent } from './support/frontdesk';
+import { startWarmTransfer } from './support/transferSteps';
 import {
   expectAgentHearsSilence,
   expectFrontdesksHearEachOther,
@@ -30,20 +31,6 @@ async function answerOutsideCall(page: Page, options: Omit<Parameters<typeof pla
   await card.getByRole('button', { name: 'Answer' }).click();
   await expect(card).toContainText('Connected');
   return { call, card };
-}
-
-/** On the receptionist's page: open Transfer on the call, pick Sales, write the reason, and call Sales. */
-async function startWarmTransfer(page: Page, callName: string | RegExp, reason: string) {
-  const card = page.getByRole('article', { name: callName });
-  await card.getByRole('button', { name: 'Transfer' }).click();
-  const dialog = page.getByRole('dialog', { name: /^Transfer / });
-  await dialog.getByLabel('Colleague (name or extension)').fill('sal');
-  await expect(dialog.getByText('Transfer to Sales (1001)')).toBeVisible();
-  await dialog.getByLabel('Reason for the call').fill(reason);
-  await dialog.getByLabel('Account or order numbers').fill('Order 4711');
-  await dialog.getByRole('button', { name: 'Call colleague' }).click();
-  await expect(dialog).toBeHidden();
-  return card;
 }
 
 test('warm transfer between Frontdesks: the colleague sees the note and the card while it rings; after Complete the caller and the colleague talk and reception is idle', async ({ agents }) => {

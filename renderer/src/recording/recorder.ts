@@ -1,5 +1,5 @@
 import type { FrontdeskApi } from '../../../common/contract';
-import type { RecordingDisk } from '../../../common/recordings';
+import type { RecordingDisk, RetentionReport } from '../../../common/recordings';
 import type { Settings } from '../../../common/settings';
 import type { Call } from '../sip/callMachine';
 import type { SipEngine } from '../sip/engine';
@@ -39,6 +39,17 @@ export function policyRecords(call: Pick<Call, 'direction' | 'dialled' | 'consul
   }
 }
 
+/**
+ * Which segment of the caller's conversation a call is: the caller's own leg, or a warm transfer's
+ * consultation, on the side handing over (it has the caller's leg) and on the colleague's (it came
+ * with a note about someone else than the one calling).
+ */
+export function segmentOf(call: Pick<Call, 'consultFor' | 'handoff' | 'subject' | 'remote'>): 'call' | 'consultation' {
+  if (call.consultFor) return 'consultation';
+  const h = call.handoff;
+  return h !== null && h.kind === 'warm' && h.via !== 'replaces' && call.subject.number !== call.remote.number ? 'consultation' : 'call';
+}
+
 export interface CallRecordingView {
   state: 'starting' | 'recording' | 'paused' | 'stopping';
   byPolicy: boolean;
@@ -52,6 +63,8 @@ export interface RecorderView {
   problem: string | null;
   /** The disk recordings go to is nearly full. */
   lowDisk: RecordingDisk | null;
+  /** What retention last deleted (at start or in its daily run), until the agent dismisses it. */
+  retention: RetentionReport | null;
 }
 
 const beepEveryMs = 15_000;
@@ -63,9 +76,11 @@ export class Recorder {
   private readonly active = new Map<string, { rec: CallRecording; byPolicy: boolean; held: boolean; consent: (() => void) | null }>();
   /** Calls the policy has been asked about (each once: a stopped policy recording does not start again). */
   private readonly decided = new Set<string>();
-  private view: RecorderView = { calls: {}, problem: null, lowDisk: null };
+  private view: RecorderView = { calls: {}, problem: null, lowDisk: null, retention: null };
   private readonly listeners = new Set<() => void>();
   private announcementBuffer: Promise<AudioBuffer> | null = null;
+  /** While anything records, the disk is looked at once a minute: the agent hears of a filling disk before a write fails. */
+  private diskWatch: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly engine: SipEngine,
@@ -78,6 +93,9 @@ export class Recorder {
     };
     api.settings.get().then(apply, () => undefined);
     api.settings.onChanged(apply);
+    // What retention deleted: the run at start (before this page was open) and the daily ones.
+    api.recordings.lastRetention().then((r) => r && this.publish({ retention: r }), () => undefined);
+    api.recordings.onRetention((r) => this.publish({ retention: r }));
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -171,12 +189,8 @@ export class Recorder {
     if (!call || !account || !call.sipCallId || !media.microphone || !media.remote) return;
     const agentMayStop = !byPolicy || this.policy.recordingAgentMayStop;
     this.setCall(id, { state: 'starting', byPolicy, agentMayStop });
-    try {
-      const disk = await this.api.recordings.disk();
-      this.publish({ lowDisk: disk.low ? disk : null });
-    } catch {
-      // (the recording itself will say what is wrong)
-    }
+    // (a low disk is said beside the call; the recording does not wait for the answer)
+    void this.checkDisk();
     this.ctx ??= new AudioContext();
     void this.ctx.resume().catch(() => undefined);
     const rec = new CallRecording(this.ctx, this.api, (message) => this.publish({ problem: `${message}. The call itself goes on.` }));
@@ -190,7 +204,7 @@ export class Recorder {
           direction: call.direction,
           remoteNumber: call.remote.number || 'anonymous',
           remoteName: call.remote.displayName,
-          segment: call.consultFor ? 'consultation' : 'call',
+          segment: segmentOf(call),
           byPolicy,
           startedAt: new Date().toISOString(),
         },
@@ -205,15 +219,30 @@ export class Recorder {
     const held = call.phase === 'held' || call.phase === 'remote-held';
     if (held) rec.held(true);
     this.active.set(id, { rec, byPolicy, held, consent: consent?.stop ?? null });
+    this.diskWatch ??= setInterval(() => void this.checkDisk(), 60_000);
     this.setCall(id, { state: 'recording', byPolicy, agentMayStop });
     // (the call may have ended while the recording started)
     if (this.call(id)?.phase === 'ended') void this.stopRecording(id);
+  }
+
+  private async checkDisk() {
+    try {
+      const disk = await this.api.recordings.disk();
+      const low = disk.low ? disk : null;
+      if (JSON.stringify(low) !== JSON.stringify(this.view.lowDisk)) this.publish({ lowDisk: low });
+    } catch {
+      // (the recording itself will say what is wrong)
+    }
   }
 
   private async stopRecording(id: string) {
     const entry = this.active.get(id);
     if (!entry) return;
     this.active.delete(id);
+    if (this.active.size === 0 && this.diskWatch) {
+      clearInterval(this.diskWatch);
+      this.diskWatch = null;
+    }
     this.setCall(id, { ...(this.view.calls[id] ?? { byPolicy: entry.byPolicy, agentMayStop: true }), state: 'stopping' });
     entry.consent?.();
     await entry.rec.stop();
@@ -280,6 +309,10 @@ export class Recorder {
   /** Forgets the last problem (the agent dismissed it). */
   dismissProblem() {
     this.publish({ problem: null });
+  }
+
+  dismissRetention() {
+    this.publish({ retention: null });
   }
 }
 

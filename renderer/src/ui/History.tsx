@@ -66,7 +66,7 @@ const Row = memo(function Row({ api, record, region, today, onCallBack, onTakeMe
         <button type="button" className="btn btn--small" onClick={() => onTakeMessage(record)} aria-label={`Take a message about the call with ${who}`}>
           Take a message
         </button>
-        {record.recordingId && record.sipCallId && <CallRecordings api={api} query={{ sipCallId: record.sipCallId }} who={who} />}
+        {record.recordingId && <CallRecordings api={api} query={{ conversationId: record.conversationId }} who={who} />}
       </span>
     </li>
   );

@@ -41,7 +41,7 @@ function Item({ api, call, now }: { api: FrontdeskApi; call: LastCall; now: Date
           Next step: {w.nextStep.what} ({describeDue(w.nextStep, now)})
         </span>
       )}
-      {call.recordingId && call.sipCallId && <CallRecordings api={api} query={{ sipCallId: call.sipCallId }} who={head} />}
+      {call.recordingId && <CallRecordings api={api} query={{ conversationId: call.conversationId }} who={head} />}
     </li>
   );
 }

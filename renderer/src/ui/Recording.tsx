@@ -8,7 +8,7 @@ import { formatDuration } from './format';
 /** The page's recorder (main.tsx provides it); null where nothing records (tests of other parts). */
 export const RecorderContext = createContext<Recorder | null>(null);
 
-const noView = { calls: {}, problem: null, lowDisk: null };
+const noView = { calls: {}, problem: null, lowDisk: null, retention: null };
 const noSubscribe = () => () => undefined;
 
 function useRecorderView(recorder: Recorder | null) {
@@ -74,6 +74,23 @@ export function RecordingStatus() {
           The disk that recordings go to ({view.lowDisk.folder}) is nearly full
           {view.lowDisk.freeBytes !== null ? `: ${Math.round(view.lowDisk.freeBytes / 1024 / 1024)} MB left` : ''}. Recordings stop when it is full.
         </p>
+      )}
+      {view.retention && (
+        <div role="status" aria-label="Recording retention" className="notice">
+          Retention deleted {view.retention.deleted.length === 1 ? '1 recording' : `${view.retention.deleted.length} recordings`} older than{' '}
+          {view.retention.days === 1 ? '1 day' : `${view.retention.days} days`}.{' '}
+          <details>
+            <summary>Which</summary>
+            <ul>
+              {view.retention.deleted.map((d) => (
+                <li key={d.id}>{d.fileName}</li>
+              ))}
+            </ul>
+          </details>
+          <button type="button" className="btn btn--small" onClick={() => recorder.dismissRetention()} aria-label="Dismiss the retention notice">
+            Dismiss
+          </button>
+        </div>
       )}
       {view.problem && (
         <p role="alert" aria-label="Recording problem" className="notice notice--error">

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import { addDays, isLocalDate, localDateAt, type FunnelNextStep, type FunnelNote, type FunnelQuestion, type ReportRange, type ReportScripts, type ScriptFunnel } from '../../../common/reports';
 import { formatNumber } from './format';
+import { CallRecordings } from './Recording';
 
 /** The PC's own time zone: the dates a person picks are its wall-clock dates. */
 function ownTimeZone(): string {
@@ -94,7 +95,7 @@ function FunnelTable({ funnel }: { funnel: ScriptFunnel }) {
   );
 }
 
-function Notes({ funnel, region }: { funnel: ScriptFunnel; region: string }) {
+function Notes({ api, funnel, region }: { api: FrontdeskApi; funnel: ScriptFunnel; region: string }) {
   const total = funnel.notes.reduce((n, g) => n + g.notes.length, 0);
   return (
     <section className="reports__notes" aria-labelledby="reports-notes-heading">
@@ -113,6 +114,12 @@ function Notes({ funnel, region }: { funnel: ScriptFunnel; region: string }) {
                     — {new Date(note.at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}
                     {note.remoteNumber ? `, ${whoSaid(note)}${formatNumber(note.remoteNumber, region)}` : ''}
                   </span>
+                  {note.recorded && note.sipCallId && (
+                    <>
+                      {' '}
+                      <CallRecordings api={api} query={{ sipCallId: note.sipCallId }} who={`the call of “${note.text}”`} />
+                    </>
+                  )}
                 </li>
               ))}
             </ul>
@@ -273,7 +280,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
       {funnel && range && funnel.scriptId === scriptId && funnel.range.from === range.from && funnel.range.to === range.to && (
         <>
           <FunnelTable funnel={funnel} />
-          <Notes funnel={funnel} region={region} />
+          <Notes api={api} funnel={funnel} region={region} />
         </>
       )}
     </section>

@@ -38,9 +38,39 @@ function RegionInput({ value, disabled, onValid }: { value: string; disabled: bo
   );
 }
 
+/**
+ * A text setting saved when the person leaves the field or presses Enter (not on every key); what
+ * was typed stays while the services refuse it, and Escape puts back the saved value. Given
+ * `key={value}`, a value changed elsewhere (provisioning) replaces the draft.
+ */
+function TextSetting({ id, value, disabled, placeholder, onCommit }: { id: string; value: string; disabled: boolean; placeholder?: string; onCommit: (v: string) => void }) {
+  const [draft, setDraft] = useState(value);
+  const commit = () => {
+    if (draft.trim() !== value) onCommit(draft.trim());
+  };
+  return (
+    <input
+      id={id}
+      value={draft}
+      disabled={disabled}
+      placeholder={placeholder}
+      onChange={(e) => setDraft(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') commit();
+        if (e.key === 'Escape') setDraft(value);
+      }}
+    />
+  );
+}
+
 /** The person's settings; a key provisioning locks is shown but cannot be changed. */
 export function SettingsPanel({ api, view }: Props) {
   const [error, setError] = useState<string | null>(null);
+  const [desktop, setDesktop] = useState(false);
+  useEffect(() => {
+    api.app.info().then((i) => setDesktop(i.shell === 'electron'), () => undefined);
+  }, [api]);
   const devices = useDevices();
   const locked = new Set(view.locked);
   const set = (key: SettingKey, value: unknown) => {
@@ -58,7 +88,7 @@ export function SettingsPanel({ api, view }: Props) {
     </div>
   );
   /** A whole-number setting picked from a few usual values (and the current one, whatever it is). */
-  const numberChoice = (key: 'transferRingTimeoutS' | 'maxLines' | 'messageAlertMinutes', label: string, choices: number[], unit: string) =>
+  const numberChoice = (key: 'transferRingTimeoutS' | 'maxLines' | 'messageAlertMinutes' | 'recordingRetentionDays', label: string, choices: number[], unit: string) =>
     field(
       key,
       label,
@@ -67,8 +97,7 @@ export function SettingsPanel({ api, view }: Props) {
           .sort((a, b) => a - b)
           .map((n) => (
             <option key={n} value={n}>
-              {n}
-              {unit}
+              {n === 0 && key === 'recordingRetentionDays' ? 'Keep them' : `${n}${unit}`}
             </option>
           ))}
       </select>,
@@ -149,6 +178,98 @@ export function SettingsPanel({ api, view }: Props) {
           onValid={(v) => set('defaultRegion', v)}
         />,
       )}
+      <fieldset className="settings__group" aria-label="Recording">
+        <legend>Recording</legend>
+        {field(
+          'recordingPolicy',
+          'Record',
+          <select id="setting-recordingPolicy" value={view.values.recordingPolicy} disabled={locked.has('recordingPolicy')} onChange={(e) => set('recordingPolicy', e.target.value)}>
+            <option value="off">Never</option>
+            <option value="on-demand">When I press Record</option>
+            <option value="all">Every call</option>
+            <option value="inbound">Incoming calls</option>
+            <option value="outbound">Outgoing calls</option>
+            <option value="lines">Calls to the lines below</option>
+          </select>,
+        )}
+        {view.values.recordingPolicy === 'lines' &&
+          field(
+            'recordingLines',
+            'Lines recorded (dialled numbers, separated by commas)',
+            <TextSetting
+              key={view.values.recordingLines.join(', ')}
+              id="setting-recordingLines"
+              value={view.values.recordingLines.join(', ')}
+              disabled={locked.has('recordingLines')}
+              placeholder="e.g. 8 800 555-35-35, 1000"
+              onCommit={(v) => set('recordingLines', v.split(/[,;]/).map((x) => x.trim()).filter(Boolean))}
+            />,
+          )}
+        {field(
+          'recordingConsent',
+          'Tell the caller',
+          <select id="setting-recordingConsent" value={view.values.recordingConsent} disabled={locked.has('recordingConsent')} onChange={(e) => set('recordingConsent', e.target.value)}>
+            <option value="none">Nothing (the agent says it)</option>
+            <option value="announcement">An announcement when recording starts</option>
+            <option value="beep">A beep every 15 seconds</option>
+            <option value="announcement-and-beep">The announcement and the beep</option>
+          </select>,
+        )}
+        {(view.values.recordingConsent === 'announcement' || view.values.recordingConsent === 'announcement-and-beep') && (
+          <>
+            {field(
+              'recordingAnnouncementLanguage',
+              'Built-in announcement',
+              <select
+                id="setting-recordingAnnouncementLanguage"
+                value={view.values.recordingAnnouncementLanguage}
+                disabled={locked.has('recordingAnnouncementLanguage') || view.values.recordingAnnouncementFile !== ''}
+                onChange={(e) => set('recordingAnnouncementLanguage', e.target.value)}
+              >
+                <option value="ru">Russian</option>
+                <option value="en">English</option>
+              </select>,
+            )}
+            {field(
+              'recordingAnnouncementFile',
+              "The office's own announcement (audio file; empty: the built-in one)",
+              <TextSetting
+                key={view.values.recordingAnnouncementFile}
+                id="setting-recordingAnnouncementFile"
+                value={view.values.recordingAnnouncementFile}
+                disabled={locked.has('recordingAnnouncementFile')}
+                placeholder="full path of a .wav, .ogg or .mp3"
+                onCommit={(v) => set('recordingAnnouncementFile', v)}
+              />,
+            )}
+          </>
+        )}
+        <div className="settings__field settings__field--check">
+          <input
+            id="setting-recordingAgentMayStop"
+            type="checkbox"
+            checked={view.values.recordingAgentMayStop}
+            disabled={locked.has('recordingAgentMayStop')}
+            onChange={(e) => set('recordingAgentMayStop', e.target.checked)}
+          />
+          <label htmlFor="setting-recordingAgentMayStop">
+            The agent may stop or pause a recording the rule started{lockNote('recordingAgentMayStop')}
+          </label>
+        </div>
+        {numberChoice('recordingRetentionDays', 'Delete recordings older than', [0, 7, 30, 90, 180, 365, 1095], ' days')}
+        {field(
+          'recordingsFolder',
+          'Recordings folder (empty: in Frontdesk’s data folder)',
+          <span className="settings__row">
+            <TextSetting key={view.values.recordingsFolder} id="setting-recordingsFolder" value={view.values.recordingsFolder} disabled={locked.has('recordingsFolder')} placeholder="full path of a folder" onCommit={(v) => set('recordingsFolder', v)} />
+            {desktop && !locked.has('recordingsFolder') && (
+              <button type="button" className="btn btn--small" onClick={() => api.recordings.chooseFolder().catch((e: Error) => setError(e.message))}>
+                Choose…
+              </button>
+            )}
+          </span>,
+        )}
+      </fieldset>
       {deviceSelect('microphoneId', 'audioinput', 'Microphone')}
       {deviceSelect('speakerId', 'audiooutput', 'Speaker (calls)')}
       {deviceSelect('ringerId', 'audiooutput', 'Ringer (ringtone)')}

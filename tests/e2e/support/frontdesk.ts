@@ -139,6 +139,15 @@ export async function growth<T>(read: () => Promise<T>, pick: (v: T) => number, 
   return pick(await read()) - a;
 }
 
+/** Crashes a page's renderer process, as a crash would (no pagehide, no BYE). */
+export function crashPage(page: Page): void {
+  void page
+    .context()
+    .newCDPSession(page)
+    .then((cdp) => cdp.send('Page.crash'))
+    .catch(() => undefined);
+}
+
 /** The `agents` fixture: opens a Frontdesk for an extension. */
 export type OpenAgent = (options: Parameters<typeof startHost>[0]) => Promise<Agent>;
 type Fixtures = { agents: OpenAgent };

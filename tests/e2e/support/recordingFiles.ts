@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { measureAudio, type AudioMeasure } from '../../../scripts/lab/audio';
 
 /** A recording's audio decoded by ffmpeg (Debian's, installed by scripts/install-deps.sh): left and right at 8 kHz. */
@@ -43,4 +44,36 @@ export function recordingFiles(dataDir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** A recording's row in a Frontdesk data folder's recordings.db (read-only; the host may be running). */
+export interface RecordingRow {
+  id: string;
+  conversation_id: string;
+  sip_call_id: string;
+  segment: 'call' | 'consultation';
+  direction: 'inbound' | 'outbound';
+  remote_number: string;
+  state: 'recording' | 'complete' | 'interrupted';
+  file_name: string;
+  folder: string;
+  started_ms: number;
+  ended_ms: number | null;
+  duration_ms: number | null;
+}
+
+export function recordingRows(dataDir: string): RecordingRow[] {
+  const db = new Database(path.join(dataDir, 'recordings.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT * FROM recordings ORDER BY started_ms').all() as RecordingRow[];
+  } finally {
+    db.close();
+  }
+}
+
+/** How many seconds of audio ffmpeg decodes from a file as it is (no repair): what survives a crash. */
+export function decodedSeconds(file: string): number {
+  const rate = 8000;
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 's16le', '-ac', '1', '-ar', String(rate), '-'], { maxBuffer: 256 * 1024 * 1024 });
+  return raw.byteLength / 2 / rate;
 }
