@@ -19,17 +19,12 @@ import { labStateDir } from '../lab/config';
 import { clearRegistrations, startKamailio, startLab, stopKamailio, stopLab } from '../lab/lab';
 import { runName } from '../lab/sipp';
 import { writeLabProvisioning } from '../provision';
+import { log, positiveArg } from './args';
 import { atCleanup, runBench } from './cleanup';
 import { summarize } from './stats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} wants a positive number`);
-  return v;
-};
-const log = (m: string) => console.log(`[bench] ${m}`);
+const arg = positiveArg;
 
 await runBench(async () => {
   const downS = arg('down', 60);

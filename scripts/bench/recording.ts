@@ -39,17 +39,12 @@ import { build } from 'esbuild';
 import { RecordingsService } from '../../main/services/recordings';
 import { chromiumArgs, chromiumPath } from '../chromium';
 import { measureAudio } from '../lab/audio';
+import { log, positiveArg } from './args';
 import { atCleanup, runBench } from './cleanup';
 import type { PageResult, PageRun, Utterance } from './recording-page';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} wants a positive number`);
-  return v;
-};
-const log = (m: string) => console.log(`[bench] ${m}`);
+const arg = positiveArg;
 
 function need(tool: string, args: string[], install: string) {
   const r = spawnSync(tool, args, { stdio: 'ignore' });

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { placeCall } from '../../scripts/lab/caller';
 import { RecordingsService } from '../../main/services/recordings';
-import { crashPage, expect, test } from './support/frontdesk';
+import { crashPage, expect, test, type OpenAgent } from './support/frontdesk';
 import { channelBetween, decodedSeconds, decodeRecording, recordingFiles, recordingRows } from './support/recordingFiles';
 import { agentTone, expectFrontdesksHearEachOther, expectSoundBothWays, outsideTone } from './support/sound';
 import { startWarmTransfer } from './support/transferSteps';
@@ -12,6 +12,18 @@ import { startWarmTransfer } from './support/transferSteps';
  * desks, one conversation), Frontdesk killed in the middle of a recording, retention, and where
  * the files go. Every check listens to the files (ffmpeg) or reads what the person sees.
  */
+
+/** Reception (1000) answers an outside caller; both are heard. */
+async function answeredOutsideCall(agents: OpenAgent) {
+  const reception = await agents({ user: '1000' });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const page = reception.page;
+  const call = placeCall({ from: '+74951234567', to: '1000' });
+  const card = page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
+  await card.getByRole('button', { name: 'Answer' }).click();
+  await expectSoundBothWays(page, call, call.callId);
+  return { reception, page, call, card };
+}
 
 const recordEverything = { defaultRegion: 'RU', recordingPolicy: 'all' as const };
 const fixture = readFileSync(path.join(import.meta.dirname, '../../main/services/fixtures/stereo-440-1000.webm'));
@@ -90,13 +102,7 @@ test('a warm transfer with recording on both desks: the call and the consultatio
 });
 
 test('Frontdesk killed mid-recording (services kill -9, page crashed): the file plays up to the last second before the kill, and after the restart it is repaired and shown as interrupted', async ({ agents }) => {
-  const reception = await agents({ user: '1000' });
-  await expect(reception.registration).toHaveText(/Registered as 1000/);
-  const page = reception.page;
-  const call = placeCall({ from: '+74951234567', to: '1000' });
-  const card = page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
-  await card.getByRole('button', { name: 'Answer' }).click();
-  await expectSoundBothWays(page, call, call.callId);
+  const { reception, page, call, card } = await answeredOutsideCall(agents);
   await page.keyboard.press('Alt+R');
   await expect(card.getByRole('status', { name: 'Recording' })).toHaveText('● Recording');
   await page.waitForTimeout(6500);
@@ -198,13 +204,7 @@ test('the recordings folder is chosen in Settings: a path nobody can use is refu
 });
 
 test('Mute while recording: the agent’s channel is silent as long as the caller hears nothing, the caller’s channel goes on', async ({ agents }) => {
-  const reception = await agents({ user: '1000' });
-  await expect(reception.registration).toHaveText(/Registered as 1000/);
-  const page = reception.page;
-  const call = placeCall({ from: '+74951234567', to: '1000' });
-  const card = page.getByRole('article', { name: 'Call from +7 495 123 45 67' });
-  await card.getByRole('button', { name: 'Answer' }).click();
-  await expectSoundBothWays(page, call, call.callId);
+  const { reception, page, card } = await answeredOutsideCall(agents);
   await card.getByRole('button', { name: 'Record' }).click();
   await expect(card.getByRole('status', { name: 'Recording' })).toHaveText('● Recording');
   const [row] = await expect.poll(() => recordingRows(reception.host.dataDir)).toHaveLength(1).then(() => recordingRows(reception.host.dataDir));

@@ -1,5 +1,6 @@
 import type { FrontdeskApi } from '../../../common/contract';
 import type { Recording, RecordingMark } from '../../../common/recordings';
+import { concatBytes } from './bytes';
 import { StereoOpusWebm } from './stereoOpusWebm';
 
 /**
@@ -95,7 +96,7 @@ export class CallRecording {
   /** What was written since the last chunk goes as the next one. */
   private flush() {
     if (this.pending.length === 0 || !this.recording) return;
-    const bytes = concat(this.pending);
+    const bytes = concatBytes(this.pending);
     this.pending = [];
     this.send(bytes);
   }
@@ -181,16 +182,6 @@ export class CallRecording {
     })();
     return this.stopped;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 function base64(bytes: Uint8Array): string {

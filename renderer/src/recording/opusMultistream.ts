@@ -9,6 +9,8 @@
  * header (the last frame's length is otherwise implied by the end of the packet).
  */
 
+import { concatBytes } from './bytes';
+
 /** Opus always decodes at 48 kHz; durations of packets are in these samples. */
 export const opusRate = 48_000;
 
@@ -169,12 +171,5 @@ export function multistreamPacket(packets: readonly Uint8Array[]): Uint8Array {
   if (packets.length === 0) throw new RangeError('no streams');
   const samples = packets.map(packetSamples);
   if (samples.some((s) => s !== samples[0])) throw new RangeError(`the streams' packets last ${samples.join(', ')} samples: they must be equal`);
-  const parts = packets.map((p, i) => (i < packets.length - 1 ? selfDelimited(p) : p));
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(packets.map((p, i) => (i < packets.length - 1 ? selfDelimited(p) : p)));
 }

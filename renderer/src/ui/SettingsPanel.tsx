@@ -87,6 +87,16 @@ export function SettingsPanel({ api, view }: Props) {
       {control}
     </div>
   );
+  /** An on/off setting: a checkbox with its label after it. */
+  const check = (key: 'autoAnswer' | 'recordingAgentMayStop', label: string) => (
+    <div className="settings__field settings__field--check">
+      <input id={`setting-${key}`} type="checkbox" checked={view.values[key]} disabled={locked.has(key)} onChange={(e) => set(key, e.target.checked)} />
+      <label htmlFor={`setting-${key}`}>
+        {label}
+        {lockNote(key)}
+      </label>
+    </div>
+  );
   /** A whole-number setting picked from a few usual values (and the current one, whatever it is). */
   const numberChoice = (key: 'transferRingTimeoutS' | 'maxLines' | 'messageAlertMinutes' | 'recordingRetentionDays', label: string, choices: number[], unit: string) =>
     field(
@@ -129,18 +139,7 @@ export function SettingsPanel({ api, view }: Props) {
           <option value="missed">On: log calls as missed</option>
         </select>,
       )}
-      <div className="settings__field settings__field--check">
-        <input
-          id="setting-autoAnswer"
-          type="checkbox"
-          checked={view.values.autoAnswer}
-          disabled={locked.has('autoAnswer')}
-          onChange={(e) => set('autoAnswer', e.target.checked)}
-        />
-        <label htmlFor="setting-autoAnswer">
-          Answer calls automatically{lockNote('autoAnswer')}
-        </label>
-      </div>
+      {check('autoAnswer', 'Answer calls automatically')}
       {field(
         'declineCode',
         'Decline sends',
@@ -244,18 +243,7 @@ export function SettingsPanel({ api, view }: Props) {
             )}
           </>
         )}
-        <div className="settings__field settings__field--check">
-          <input
-            id="setting-recordingAgentMayStop"
-            type="checkbox"
-            checked={view.values.recordingAgentMayStop}
-            disabled={locked.has('recordingAgentMayStop')}
-            onChange={(e) => set('recordingAgentMayStop', e.target.checked)}
-          />
-          <label htmlFor="setting-recordingAgentMayStop">
-            The agent may stop or pause a recording the rule started{lockNote('recordingAgentMayStop')}
-          </label>
-        </div>
+        {check('recordingAgentMayStop', 'The agent may stop or pause a recording the rule started')}
         {numberChoice('recordingRetentionDays', 'Delete recordings older than', [0, 7, 30, 90, 180, 365, 1095], ' days')}
         {field(
           'recordingsFolder',
