@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemorySecretStore, SecretFile, browserHostSecrets, type SecretCipher } from './secrets';
+import { MemorySecretStore, SecretFile, browserHostSecrets, desktopKeychain, type SecretCipher } from './secrets';
 
 let dir: string;
 beforeEach(() => {
@@ -75,5 +75,16 @@ describe('MemorySecretStore', () => {
     expect(store.get('a')).toBe('1');
     store.delete('a');
     expect(store.names()).toEqual([]);
+  });
+});
+
+describe('the desktop keychain', () => {
+  it('uses safeStorage where it protects, and memory where it would not (no keyring on Linux)', () => {
+    expect(desktopKeychain({ available: true, platform: 'win32' })).toEqual({ use: 'keychain', description: 'the OS keychain (safeStorage, DPAPI)' });
+    expect(desktopKeychain({ available: true, platform: 'darwin' }).use).toBe('keychain');
+    expect(desktopKeychain({ available: true, platform: 'linux', linuxBackend: 'gnome_libsecret' })).toEqual({ use: 'keychain', description: 'the OS keychain (safeStorage, gnome_libsecret)' });
+    expect(desktopKeychain({ available: true, platform: 'linux', linuxBackend: 'basic_text' }).use).toBe('memory');
+    expect(desktopKeychain({ available: true, platform: 'linux', linuxBackend: 'unknown' }).use).toBe('memory');
+    expect(desktopKeychain({ available: false, platform: 'win32' }).use).toBe('memory');
   });
 });

@@ -130,3 +130,22 @@ export class MemorySecretStore implements SecretStore {
 /** The browser host's store: plain text, owner-only (see above). */
 export const browserHostSecrets = (file: string) =>
   new SecretFile(file, 'a file readable by this user only (browser host: no OS keychain; weaker than the desktop app)');
+
+/**
+ * Whether the desktop app may keep its secrets with safeStorage, from what Electron reports. On
+ * Linux without a keyring (no GNOME Keyring / KWallet, or `--password-store=basic`) safeStorage
+ * falls back to `basic_text`, a key built into Chromium: that is no protection, so the secrets then
+ * live in memory only (and stay in a provisioning file, which is not rewritten; the admin is told).
+ */
+export function desktopKeychain(report: { available: boolean; platform: NodeJS.Platform; linuxBackend?: string }):
+  | { use: 'keychain'; description: string }
+  | { use: 'memory'; description: string } {
+  if (!report.available) return { use: 'memory', description: 'memory only (the OS keychain is not available)' };
+  if (report.platform === 'linux') {
+    if (report.linuxBackend === 'basic_text' || report.linuxBackend === 'unknown' || !report.linuxBackend) {
+      return { use: 'memory', description: `memory only (no keyring: safeStorage's backend is ${report.linuxBackend ?? 'unknown'})` };
+    }
+    return { use: 'keychain', description: `the OS keychain (safeStorage, ${report.linuxBackend})` };
+  }
+  return { use: 'keychain', description: report.platform === 'win32' ? 'the OS keychain (safeStorage, DPAPI)' : 'the OS keychain (safeStorage, Keychain)' };
+}

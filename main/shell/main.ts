@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { allMethodChannels, createDispatcher, prepareEvent, type EventName, type EventPayload } from '../../common/contract';
 import { buildCsp } from '../../common/csp';
 import { createFrontdesk } from '../services/frontdesk';
+import { fileLogger } from '../services/logger';
+import { safeStorageSecrets } from './secrets';
 import { resolveProvisioningPath } from '../services/paths';
 import {
   APP_ORIGIN as ORIGIN,
@@ -79,14 +81,25 @@ function guardWebContents(contents: WebContents) {
 async function main() {
   await app.whenReady();
 
+  // electron-log writes logs/frontdesk.log in the data folder, through the services' port. Its Node
+  // flavour is enough in the main process (electron-log/main would also listen on an IPC channel
+  // for renderer logs, which no sender check guards).
+  const dataDir = app.getPath('userData');
+  const log = fileLogger({ dir: path.join(dataDir, 'logs'), console: !app.isPackaged });
+  log.info(`Frontdesk ${app.getVersion()} starting (Electron ${process.versions.electron}, ${process.platform} ${process.arch})`);
+  const secrets = safeStorageSecrets(path.join(dataDir, 'secrets.json'));
+  log.info(`secrets are kept in ${secrets.description}`);
+
   const frontdesk = createFrontdesk(
     {
-      dataDir: app.getPath('userData'),
+      dataDir,
+      secrets,
+      log,
       provisioningFile: resolveProvisioningPath({
         argv: process.argv,
         env: process.env,
         platform: process.platform,
-        userDataDir: app.getPath('userData'),
+        userDataDir: dataDir,
       }),
       shell: 'electron',
       version: app.getVersion(),
