@@ -5,6 +5,7 @@ import { allMethodChannels, createDispatcher, prepareEvent, type EventName, type
 import { buildCsp } from '../../common/csp';
 import { createFrontdesk } from '../services/frontdesk';
 import { fileLogger } from '../services/logger';
+import { checkProvisioningFile, formatProvisioningCheck } from '../services/provisioningCheck';
 import { safeStorageSecrets } from './secrets';
 import { resolveProvisioningPath } from '../services/paths';
 import {
@@ -28,6 +29,20 @@ import {
 
 const rendererDir = path.join(__dirname, '../renderer');
 const preloadPath = path.join(__dirname, '../preload/preload.cjs');
+
+// `Frontdesk --provisioning-check FILE`: what `npm run provisioning:check` does, in the packaged app,
+// without starting it (exit 0 valid, 1 problems, 2 no file named).
+const checkAt = process.argv.indexOf('--provisioning-check');
+if (checkAt >= 0) {
+  const file = process.argv[checkAt + 1];
+  if (!file) {
+    process.stderr.write('usage: Frontdesk --provisioning-check FILE\n');
+    process.exit(2);
+  }
+  const report = formatProvisioningCheck(file, checkProvisioningFile(file));
+  (report.exitCode === 0 ? process.stdout : process.stderr).write(report.text);
+  process.exit(report.exitCode);
+}
 
 app.enableSandbox();
 protocol.registerSchemesAsPrivileged([
