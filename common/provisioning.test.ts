@@ -46,6 +46,25 @@ describe('provisioning file', () => {
     expect(result.problems.map((p) => p.field).sort()).toEqual(['locked.0', 'settings.defaultRegion']);
   });
 
+  it('checks hotkeys field by field: each one, and two actions on one combination (defaults included)', () => {
+    const withHotkeys = (hotkeys: unknown) => parseProvisioning(JSON.stringify({ ...good, settings: { hotkeys } }));
+    expect(withHotkeys({ answer: 'Ctrl+Alt+A', mute: '' })).toMatchObject({ ok: true, value: { settings: { hotkeys: { answer: 'Ctrl+Alt+A', mute: '' } } } });
+    expect(withHotkeys({ answer: 'Ctrl+Shift', hold: 'A' })).toEqual({
+      ok: false,
+      problems: [
+        { field: 'settings.hotkeys.answer', message: 'has no key, only modifiers' },
+        { field: 'settings.hotkeys.hold', message: expect.stringMatching(/every program/) },
+      ],
+    });
+    // hangUp's default is CommandOrControl+Shift+F10: the same as Ctrl+Shift+F10 on Windows and Linux.
+    expect(withHotkeys({ hold: 'Ctrl+Shift+F10' })).toEqual({
+      ok: false,
+      problems: [{ field: 'settings.hotkeys.hold', message: 'is the same hotkey as hangUp (CommandOrControl+Shift+F10)' }],
+    });
+    expect(withHotkeys({ hold: 'Ctrl+Shift+F10', hangUp: 'Ctrl+Shift+F7' })).toMatchObject({ ok: true });
+    expect(withHotkeys({ answr: 'F9' })).toMatchObject({ ok: false, problems: [{ field: 'settings.hotkeys', message: expect.stringMatching(/answr/) }] });
+  });
+
   it('reports text that is not JSON', () => {
     const result = parseProvisioning('{ "version": 1,');
     expect(result.ok).toBe(false);

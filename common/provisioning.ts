@@ -100,7 +100,13 @@ export type ProvisioningProblem = z.infer<typeof ProvisioningProblemSchema>;
 /** What the app knows about provisioning: shown to the person, never silently ignored. */
 export const ProvisioningStatusSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('none'), file: z.string().nullable() }),
-  z.object({ state: z.literal('applied'), file: z.string(), appliedAt: z.string() }),
+  z.object({
+    state: z.literal('applied'),
+    file: z.string(),
+    appliedAt: z.string(),
+    /** What the admin should know although the file was applied (a password left readable by every user of the PC). */
+    warnings: z.array(ProvisioningProblemSchema).optional(),
+  }),
   z.object({
     state: z.literal('rejected'),
     file: z.string(),
@@ -129,12 +135,21 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): Provisionin
 export function parseProvisioning(
   text: string,
 ): { ok: true; value: ProvisioningFile } | { ok: false; problems: ProvisioningProblem[] } {
-  let json: unknown;
+  const json = parseProvisioningJson(text);
+  return json.ok ? validateProvisioning(json.value) : json;
+}
+
+/** The JSON of a provisioning file's text (a BOM is allowed), or the problem. */
+export function parseProvisioningJson(text: string): { ok: true; value: unknown } | { ok: false; problems: ProvisioningProblem[] } {
   try {
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+    return { ok: true, value: JSON.parse(text.replace(/^\uFEFF/, '')) };
   } catch (error) {
     return { ok: false, problems: [{ field: '', message: `not valid JSON: ${(error as Error).message}` }] };
   }
+}
+
+/** Validates a provisioning file already read as JSON. Never throws. */
+export function validateProvisioning(json: unknown): { ok: true; value: ProvisioningFile } | { ok: false; problems: ProvisioningProblem[] } {
   const result = ProvisioningFileSchema.safeParse(json);
   if (!result.success) return { ok: false, problems: describeIssues(result.error.issues) };
   return { ok: true, value: result.data };

@@ -1,10 +1,51 @@
 import { z } from 'zod';
+import { DEFAULT_HOTKEYS, HOTKEY_ACTIONS, hotkeyCombination, hotkeyProblem, type HotkeyAction, type HotkeyMap } from './hotkeys';
 
 /**
  * The settings model. Every key has a default; a person may change a key unless the
  * provisioning file locks it. Later issues add keys here (recording policy, DND, ringer device…):
  * the layering (defaults < user < provisioned) and the locks apply to every key alike.
  */
+/** Every action's hotkey: the setting's over the defaults. */
+export const effectiveHotkeys = (setting: Partial<Record<HotkeyAction, string | undefined>>): HotkeyMap => {
+  const map = { ...DEFAULT_HOTKEYS };
+  for (const action of HOTKEY_ACTIONS) {
+    const value = setting[action];
+    if (value !== undefined) map[action] = value;
+  }
+  return map;
+};
+
+/** One global hotkey: an Electron accelerator, or "" for none. */
+const hotkey = z.string().superRefine((text, ctx) => {
+  const problem = hotkeyProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * The global hotkeys that differ from the defaults (an action left out keeps its default; "" turns
+ * it off). Two actions on one combination, the defaults included, are refused at the second one, on
+ * any platform, so a file deployed to mixed PCs works on each.
+ */
+const hotkeysField = z.strictObject(Object.fromEntries(HOTKEY_ACTIONS.map((a) => [a, hotkey.optional()])) as Record<HotkeyAction, z.ZodOptional<typeof hotkey>>).superRefine((partial, ctx) => {
+  const map = effectiveHotkeys(partial);
+  for (const platform of ['win32', 'darwin', 'linux'] as const) {
+    const seen = new Map<string, HotkeyAction>();
+    for (const action of HOTKEY_ACTIONS) {
+      const combination = hotkeyCombination(map[action], platform);
+      if (combination === null) continue;
+      const earlier = seen.get(combination);
+      if (earlier) {
+        const at = partial[action] !== undefined ? action : earlier;
+        const other = at === action ? earlier : action;
+        ctx.addIssue({ code: 'custom', path: [at], message: `is the same hotkey as ${other} (${map[other]})${platform === 'darwin' ? ' on macOS' : ''}` });
+        return;
+      }
+      seen.set(combination, action);
+    }
+  }
+});
+
 const settingFields = {
   /** ISO 3166-1 alpha-2 region used to read numbers written without a country code. */
   defaultRegion: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as "RU" or "GB"'),
@@ -51,6 +92,8 @@ const settingFields = {
   messageLanguage: z.enum(['ru', 'en'], { error: 'must be "ru" or "en"' }),
   /** A message no recipient's Frontdesk confirmed within this many minutes is flagged to whoever took it. */
   messageAlertMinutes: z.number().int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440 minutes (a day)'),
+  /** Global hotkeys (the desktop app): answer, hang up, mute, hold, call the number in the clipboard. */
+  hotkeys: hotkeysField,
 };
 
 export const defaultSettings = {
@@ -74,6 +117,7 @@ export const defaultSettings = {
   recordingsFolder: '',
   messageLanguage: 'ru',
   messageAlertMinutes: 15,
+  hotkeys: {},
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { fileLogger } from '../services/logger';
 import { startHost } from './server';
 
 /**
@@ -8,7 +9,7 @@ import { startHost } from './server';
  *   FRONTDESK_PROVISIONING  path of a provisioning file (optional)
  *   FRONTDESK_DATA_DIR      where this instance stores everything (default ./.frontdesk-data)
  *   FRONTDESK_PORT          port on 127.0.0.1 (default 5173; 0 picks a free one)
- * Prints "Frontdesk is serving at <url>" once it is ready.
+ * Prints "Frontdesk is serving at <url>" once it is ready. Logs go to logs/frontdesk.log in the data folder.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
@@ -20,10 +21,13 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+const dataDir = process.env.FRONTDESK_DATA_DIR ?? path.join(root, '.frontdesk-data');
+
 try {
   const host = await startHost({
     rendererDir: process.env.FRONTDESK_RENDERER_DIR ?? path.join(root, 'dist/renderer'),
-    dataDir: process.env.FRONTDESK_DATA_DIR ?? path.join(root, '.frontdesk-data'),
+    dataDir,
+    log: fileLogger({ dir: path.join(dataDir, 'logs') }),
     provisioningFile: process.env.FRONTDESK_PROVISIONING ? path.resolve(process.env.FRONTDESK_PROVISIONING) : null,
     port,
     version: pkg.version,
@@ -36,6 +40,7 @@ try {
     console.error(`Provisioning file ${status.file} was rejected:`);
     for (const p of status.problems) console.error(`  ${p.field || '(file)'}: ${p.message}`);
   }
+  host.frontdesk.log.info(`browser host ${pkg.version} serving at ${host.url}`);
   console.log(`Frontdesk is serving at ${host.url}`);
   const stop = () => {
     void host.close().then(() => process.exit(0));

@@ -18,6 +18,9 @@ import type { RetentionReport } from '../../common/recordings';
 import { MessageStore, type MessageContext } from './messages';
 import { MessageCourier } from './messageCourier';
 import type { ProvisioningFile } from '../../common/provisioning';
+import { nullLogger, redactingLogger, type Logger } from './logger';
+import { provisionedSecretValues } from './provisioningSecrets';
+import { browserHostSecrets, type SecretStore } from './secrets';
 
 export interface FrontdeskOptions {
   dataDir: string;
@@ -46,6 +49,16 @@ export interface FrontdeskOptions {
   chooseFolder?: (title: string, current: string) => Promise<string | null>;
   /** Where the page plays a recording from (the transport serves the file there). */
   recordingUrl?: (id: string) => string;
+  /**
+   * Where the SIP password, the CRM's and webhook's headers and the SMTP password are kept: the
+   * desktop shell's safeStorage store; by default (the browser host) `secrets-browser-host.json` in
+   * the data folder, readable by this user only.
+   */
+  secrets?: SecretStore;
+  /** Whether a provisioning file may be rewritten without its secrets once they are stored (default: the user's own file, see paths.ts). */
+  mayRewriteProvisioning?: (file: string) => boolean;
+  /** The log (electron-log in the desktop shell, a file in the browser host); every line is redacted first. */
+  log?: Logger;
 }
 
 type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void;
@@ -56,8 +69,16 @@ type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void;
  */
 export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   const dataDir = new DataDir(options.dataDir);
+  const secrets =
+    options.secrets ??
+    browserHostSecrets(dataDir.file('secrets-browser-host.json'));
+  const log = redactingLogger(options.log ?? nullLogger, () => provisionedSecretValues(secrets));
   const settings = new SettingsService(dataDir);
-  const provisioning = new ProvisioningService(options.provisioningFile, dataDir);
+  const provisioning = new ProvisioningService(options.provisioningFile, dataDir, {
+    secrets,
+    log,
+    ...(options.mayRewriteProvisioning ? { mayRewrite: options.mayRewriteProvisioning } : {}),
+  });
   const calls = new CallLogService(dataDir.file('frontdesk.db'));
   calls.onChanged((change) => emit('calls.changed', change));
   calls.wrapUps.onWrapUpsChanged((change) => emit('wrapUps.changed', change));
@@ -383,6 +404,8 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     directory.close();
     calls.close();
   };
-  return { handlers, settings, dataDir, calls, scripts, directory, imports, reports, recordings, messages, account: () => accountView, close };
+  /** Every secret value Frontdesk holds, for redacting what leaves it (diagnostics). */
+  const secretValues = () => provisionedSecretValues(secrets);
+  return { handlers, settings, dataDir, calls, scripts, directory, imports, reports, recordings, messages, account: () => accountView, close, log, secrets, secretValues };
 }
 export type Frontdesk = ReturnType<typeof createFrontdesk>;

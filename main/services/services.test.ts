@@ -9,6 +9,8 @@ import { DirectoryService } from './directory';
 import { createFrontdesk } from './frontdesk';
 import { resolveProvisioningPath } from './paths';
 import { ProvisioningService } from './provisioning';
+import { MemoryLogger } from './logger';
+import { MemorySecretStore, browserHostSecrets } from './secrets';
 import { SettingLockedError, SettingsService } from './settings';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'frontdesk-test-'));
@@ -61,12 +63,14 @@ describe('ProvisioningService', () => {
     const file = path.join(root, 'p.json');
     writeFileSync(file, JSON.stringify({ version: 1, account }));
     const dir = new DataDir(path.join(root, 'data'));
-    const result = new ProvisioningService(file, dir).load();
+    // The password is not in the last good copy: it is in the secret store, which outlives a run.
+    const secrets = browserHostSecrets(dir.file('secrets.json'));
+    const result = new ProvisioningService(file, dir, { secrets }).load();
     expect(result.status.state).toBe('applied');
     expect(result.active?.account.user).toBe('1000');
 
     writeFileSync(file, '{ broken');
-    const again = new ProvisioningService(file, dir).load();
+    const again = new ProvisioningService(file, dir, { secrets }).load();
     expect(again.status).toMatchObject({ state: 'rejected', usingLastGood: true });
     expect(again.active?.account.user).toBe('1000');
   });
@@ -116,6 +120,32 @@ describe('createFrontdesk', () => {
     expect(view.account?.user).toBe('1001');
     expect(events).toContain('account.changed');
     expect(events).toContain('settings.changed');
+  });
+});
+
+describe('createFrontdesk: secrets and the log', () => {
+  it('gets the secrets through the store it is given, logs through the port, redacted', async () => {
+    const root = tmp();
+    const file = path.join(root, 'p.json');
+    writeFileSync(file, JSON.stringify({ version: 1, account: { ...account, password: 'lab-1000-secret' } }));
+    const secrets = new MemorySecretStore();
+    Object.defineProperty(secrets, 'persistent', { value: true }); // as safeStorage's store is
+    const log = new MemoryLogger();
+    const options = { dataDir: path.join(root, 'data'), provisioningFile: file, shell: 'electron' as const, version: '0.1.0', secrets, log, mayRewriteProvisioning: () => true };
+    const fd = createFrontdesk(options, () => undefined);
+    expect((await fd.handlers.account.get(undefined)).account?.password).toBe('lab-1000-secret');
+    expect(readFileSync(file, 'utf8')).not.toContain('lab-1000-secret');
+    expect(secrets.names()).toEqual(['provisioning:account.password']);
+    expect(fd.secretValues()).toEqual(['lab-1000-secret']);
+    fd.log.info('a line that quotes lab-1000-secret');
+    expect(log.lines.map((l) => l.message)).toEqual(expect.arrayContaining([expect.stringMatching(/provisioning .* applied/), 'a line that quotes [redacted]']));
+    expect(log.lines.map((l) => l.message).join('\n')).not.toContain('lab-1000-secret');
+    fd.close();
+    // The next start reads the file without the password, and the store has it.
+    const again = createFrontdesk(options, () => undefined);
+    expect((await again.handlers.account.get(undefined)).account?.password).toBe('lab-1000-secret');
+    again.close();
+    expect(readFileSync(path.join(root, 'data', 'provisioning.applied.json'), 'utf8')).not.toContain('lab-1000-secret');
   });
 });
 

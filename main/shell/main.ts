@@ -4,17 +4,45 @@ import { pathToFileURL } from 'node:url';
 import { allMethodChannels, createDispatcher, prepareEvent, type EventName, type EventPayload } from '../../common/contract';
 import { buildCsp } from '../../common/csp';
 import { createFrontdesk } from '../services/frontdesk';
+import { fileLogger } from '../services/logger';
+import { checkProvisioningFile, formatProvisioningCheck } from '../services/provisioningCheck';
+import { safeStorageSecrets } from './secrets';
 import { resolveProvisioningPath } from '../services/paths';
+import {
+  APP_ORIGIN as ORIGIN,
+  APP_SCHEME as SCHEME,
+  appResponseHeaders,
+  decideNavigation,
+  decideNewWindow,
+  decidePermissionCheck,
+  decidePermissionRequest,
+  isTrustedSender,
+  resolveAppRequest,
+  type LinkDecision,
+} from './guards';
 
 /**
  * The Electron shell, kept thin: a window, the app:// scheme that serves the renderer, the IPC
- * handlers of the one contract, and the security guards. Everything else lives in ../services.
+ * handlers of the one contract, and the security guards (decided in ./guards.ts, wired here).
+ * Everything else lives in ../services.
  */
 
-const SCHEME = 'app';
-const ORIGIN = `${SCHEME}://frontdesk`;
 const rendererDir = path.join(__dirname, '../renderer');
 const preloadPath = path.join(__dirname, '../preload/preload.cjs');
+
+// `Frontdesk --provisioning-check FILE`: what `npm run provisioning:check` does, in the packaged app,
+// without starting it (exit 0 valid, 1 problems, 2 no file named).
+const checkAt = process.argv.indexOf('--provisioning-check');
+if (checkAt >= 0) {
+  const file = process.argv[checkAt + 1];
+  if (!file) {
+    process.stderr.write('usage: Frontdesk --provisioning-check FILE\n');
+    process.exit(2);
+  }
+  const report = formatProvisioningCheck(file, checkProvisioningFile(file));
+  (report.exitCode === 0 ? process.stdout : process.stderr).write(report.text);
+  process.exit(report.exitCode);
+}
 
 app.enableSandbox();
 protocol.registerSchemesAsPrivileged([
@@ -33,25 +61,34 @@ const sendToRenderer = <N extends EventName>(name: N, payload: EventPayload<N>) 
   getMainWindow()?.webContents.send(channel, checked);
 };
 
-/** The sender check: only the app's own top-level page may call the services. */
-function isTrustedSender(event: IpcMainInvokeEvent): boolean {
+/** The sender check (guards.ts): only the app's own top-level page in the main window may call the services. */
+function trustedSender(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
-  if (!frame || frame !== event.sender.mainFrame) return false;
-  if (event.sender !== getMainWindow()?.webContents) return false;
-  try {
-    return new URL(frame.url).origin === ORIGIN;
-  } catch {
-    return false;
-  }
+  return isTrustedSender({
+    frameUrl: frame?.url ?? null,
+    isMainFrame: Boolean(frame) && frame === event.sender.mainFrame,
+    fromMainWindow: event.sender === getMainWindow()?.webContents,
+  });
+}
+
+function follow(decision: LinkDecision) {
+  if (decision.openExternally) void shell.openExternal(decision.openExternally);
 }
 
 function guardWebContents(contents: WebContents) {
-  contents.on('will-navigate', (e) => e.preventDefault());
-  contents.on('will-redirect', (e) => e.preventDefault());
+  const onNavigate = (e: Electron.Event, url: string) => {
+    const decision = decideNavigation(url);
+    if (!decision.allow) e.preventDefault();
+    follow(decision);
+  };
+  contents.on('will-navigate', (e) => onNavigate(e, e.url));
+  // A redirect is the server's doing, not the person's: it is stopped and never followed outside.
+  contents.on('will-redirect', (e) => {
+    if (!decideNavigation(e.url).allow) e.preventDefault();
+  });
   contents.on('will-attach-webview', (e) => e.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Only plain web links leave the app, and only to the system browser.
-    if (/^https:\/\//i.test(url)) void shell.openExternal(url);
+    follow(decideNewWindow(url));
     return { action: 'deny' };
   });
 }
@@ -59,14 +96,25 @@ function guardWebContents(contents: WebContents) {
 async function main() {
   await app.whenReady();
 
+  // electron-log writes logs/frontdesk.log in the data folder, through the services' port. Its Node
+  // flavour is enough in the main process (electron-log/main would also listen on an IPC channel
+  // for renderer logs, which no sender check guards).
+  const dataDir = app.getPath('userData');
+  const log = fileLogger({ dir: path.join(dataDir, 'logs'), console: !app.isPackaged });
+  log.info(`Frontdesk ${app.getVersion()} starting (Electron ${process.versions.electron}, ${process.platform} ${process.arch})`);
+  const secrets = safeStorageSecrets(path.join(dataDir, 'secrets.json'));
+  log.info(`secrets are kept in ${secrets.description}`);
+
   const frontdesk = createFrontdesk(
     {
-      dataDir: app.getPath('userData'),
+      dataDir,
+      secrets,
+      log,
       provisioningFile: resolveProvisioningPath({
         argv: process.argv,
         env: process.env,
         platform: process.platform,
-        userDataDir: app.getPath('userData'),
+        userDataDir: dataDir,
       }),
       shell: 'electron',
       version: app.getVersion(),
@@ -118,43 +166,43 @@ async function main() {
 
   for (const channel of allMethodChannels()) {
     ipcMain.handle(channel, async (event, input: unknown) => {
-      if (!isTrustedSender(event)) return { ok: false, error: { code: 'forbidden', message: 'untrusted sender' } };
+      if (!trustedSender(event)) return { ok: false, error: { code: 'forbidden', message: 'untrusted sender' } };
       return dispatch(channel, input);
     });
   }
 
   protocol.handle(SCHEME, async (request) => {
-    const url = new URL(request.url);
-    if (url.host !== 'frontdesk') return new Response('not found', { status: 404 });
-    let rel = decodeURIComponent(url.pathname);
-    if (rel.startsWith('/recordings/')) {
+    const target = resolveAppRequest(request.url, rendererDir);
+    if (target.kind === 'not-found') return new Response('not found', { status: 404 });
+    if (target.kind === 'recording') {
       // A recording, for the app's own player (Range requests are served by net.fetch on the file).
-      const file = frontdesk.recordings.fileOf(rel.slice('/recordings/'.length).replace(/\.webm$/, ''));
+      const file = frontdesk.recordings.fileOf(target.id);
       if (!file) return new Response('no such recording', { status: 404 });
       const response = await net.fetch(pathToFileURL(file).toString(), { headers: request.headers });
       const headers = new Headers(response.headers);
       headers.set('content-type', 'audio/webm');
       return new Response(response.body, { status: response.status, headers });
     }
-    if (rel === '/' || !path.extname(rel)) rel = '/index.html';
-    const file = path.resolve(rendererDir, `.${rel}`);
-    if (!file.startsWith(rendererDir + path.sep)) return new Response('not found', { status: 404 });
-    const response = await net.fetch(pathToFileURL(file).toString());
+    const response = await net.fetch(pathToFileURL(target.file).toString());
     const headers = new Headers(response.headers);
-    headers.set('content-security-policy', buildCsp({ sipWsUrl: frontdesk.account().account?.wsUrl }));
-    headers.set('x-content-type-options', 'nosniff');
+    for (const [name, value] of Object.entries(appResponseHeaders(buildCsp({ sipWsUrl: frontdesk.account().account?.wsUrl })))) headers.set(name, value);
     return new Response(response.body, { status: response.status, headers });
   });
 
   const ses = session.defaultSession;
-  // The microphone is the only permission granted, and only to the app's own page.
+  // The microphone is the only permission granted, and only to the app's own page (guards.ts).
   ses.setPermissionRequestHandler((contents, permission, callback, details) => {
-    const fromApp = details.requestingUrl.startsWith(`${ORIGIN}/`);
-    const audioOnly =
-      permission === 'media' && 'mediaTypes' in details && (details.mediaTypes ?? []).every((t) => t === 'audio');
-    callback(fromApp && audioOnly && contents === getMainWindow()?.webContents);
+    callback(
+      decidePermissionRequest({
+        permission,
+        requestingUrl: details.requestingUrl,
+        mediaTypes: 'mediaTypes' in details ? details.mediaTypes : undefined,
+        fromMainWindow: contents === getMainWindow()?.webContents,
+        isMainFrame: details.isMainFrame,
+      }),
+    );
   });
-  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) => permission === 'media' && requestingOrigin === ORIGIN);
+  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) => decidePermissionCheck(permission, requestingOrigin));
 
   app.on('web-contents-created', (_e, contents) => guardWebContents(contents));
 

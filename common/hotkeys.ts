@@ -1,0 +1,158 @@
+/**
+ * Global hotkeys as Electron accelerators ("CommandOrControl+Shift+F9"): checked here, in plain
+ * TypeScript, so a provisioning file or a setting with a hotkey Electron would refuse is reported
+ * at its field instead of failing silently when the shell registers it. "" turns a hotkey off.
+ */
+
+const MODIFIERS = new Map(
+  ['Command', 'Cmd', 'Control', 'Ctrl', 'CommandOrControl', 'CmdOrCtrl', 'Alt', 'Option', 'AltGr', 'Shift', 'Super', 'Meta'].map((m) => [m.toLowerCase(), m]),
+);
+
+const NAMED_KEYS = [
+  'Plus', 'Space', 'Tab', 'Capslock', 'Numlock', 'Scrolllock', 'Backspace', 'Delete', 'Insert', 'Return', 'Enter',
+  'Up', 'Down', 'Left', 'Right', 'Home', 'End', 'PageUp', 'PageDown', 'Escape', 'Esc', 'PrintScreen',
+  'VolumeUp', 'VolumeDown', 'VolumeMute', 'MediaNextTrack', 'MediaPreviousTrack', 'MediaStop', 'MediaPlayPause',
+  'num0', 'num1', 'num2', 'num3', 'num4', 'num5', 'num6', 'num7', 'num8', 'num9', 'numdec', 'numadd', 'numsub', 'nummult', 'numdiv',
+];
+const NAMED = new Map(NAMED_KEYS.map((k) => [k.toLowerCase(), k]));
+/** Keys that may stand alone, without a modifier: a bare letter would be taken from every program's typing. */
+const ALONE = /^(F([1-9]|1[0-9]|2[0-4])|Media(NextTrack|PreviousTrack|Stop|PlayPause)|Volume(Up|Down|Mute))$/;
+
+/** Why an accelerator would not work, or null when it is fine (or "", off). */
+export function hotkeyProblem(text: string): string | null {
+  if (text === '') return null;
+  if (text.length > 100) return 'is too long for a hotkey';
+  const parts = text.split('+');
+  // "Ctrl++" is Ctrl and Plus written as "+": Electron wants "Plus".
+  if (parts.some((p) => p.trim() === '')) return 'has an empty part: write "Plus" for the + key (e.g. "CommandOrControl+Plus")';
+  const modifiers: string[] = [];
+  const keys: string[] = [];
+  for (const raw of parts) {
+    const part = raw.trim();
+    const lower = part.toLowerCase();
+    if (MODIFIERS.has(lower)) {
+      if (modifiers.includes(MODIFIERS.get(lower)!)) return `names ${part} twice`;
+      modifiers.push(MODIFIERS.get(lower)!);
+    } else if (/^[A-Za-z0-9]$/.test(part) || /^F([1-9]|1[0-9]|2[0-4])$/i.test(part) || NAMED.has(lower) || /^[)!@#$%^&*(:;=<,_\->.?/~`{\][|\\}"']$/.test(part)) {
+      keys.push(part);
+    } else {
+      return `"${part}" is not a key Electron knows (e.g. A, 5, F9, Space, Up, num0)`;
+    }
+  }
+  if (keys.length !== 1) return keys.length === 0 ? 'has no key, only modifiers' : `names ${keys.length} keys; a hotkey has one key and modifiers`;
+  const key = keys[0]!.length > 1 ? (NAMED.get(keys[0]!.toLowerCase()) ?? keys[0]!.toUpperCase()) : keys[0]!;
+  if (modifiers.length === 0 && !ALONE.test(key)) return `${key} alone would take that key from every program: add a modifier such as CommandOrControl+Shift`;
+  return null;
+}
+
+/** The hotkey written the way Electron spells it ("ctrl+shift+f9" → "Ctrl+Shift+F9"); "" stays "". */
+export function normalizeHotkey(text: string): string {
+  if (hotkeyProblem(text) !== null || text === '') return text;
+  return text
+    .split('+')
+    .map((raw) => {
+      const p = raw.trim();
+      const lower = p.toLowerCase();
+      return MODIFIERS.get(lower) ?? NAMED.get(lower) ?? (p.length === 1 ? p.toUpperCase() : p.toUpperCase());
+    })
+    .join('+');
+}
+
+/** What a global hotkey does: the session's commands (issue 14), whatever window has the focus. */
+export const HOTKEY_ACTIONS = ['answer', 'hangUp', 'mute', 'hold', 'dialClipboard'] as const;
+export type HotkeyAction = (typeof HOTKEY_ACTIONS)[number];
+export type HotkeyMap = Record<HotkeyAction, string>;
+
+export const HOTKEY_LABELS: Record<HotkeyAction, string> = {
+  answer: 'Answer',
+  hangUp: 'Hang up',
+  mute: 'Mute / unmute',
+  hold: 'Hold / resume',
+  dialClipboard: 'Call the number in the clipboard',
+};
+
+/**
+ * Defaults: CommandOrControl+Shift with a function key, which office programs (Word, Excel, 1C,
+ * browsers) leave free and which the in-window Alt+letter keys do not collide with.
+ */
+export const DEFAULT_HOTKEYS: HotkeyMap = {
+  answer: 'CommandOrControl+Shift+F9',
+  hangUp: 'CommandOrControl+Shift+F10',
+  mute: 'CommandOrControl+Shift+F11',
+  hold: 'CommandOrControl+Shift+F12',
+  dialClipboard: 'CommandOrControl+Shift+F8',
+};
+
+export type HotkeyPlatform = 'win32' | 'darwin' | 'linux';
+
+const KEY_ALIASES: Record<string, string> = { return: 'ENTER', enter: 'ENTER', esc: 'ESCAPE', escape: 'ESCAPE', '+': 'PLUS', plus: 'PLUS' };
+
+/**
+ * The combination a hotkey means on a platform, written one way: modifiers sorted and resolved
+ * (CommandOrControl is Command on macOS and Control elsewhere; Cmd/Command only exist on macOS,
+ * Option is Alt, Meta is Super), the key upper-cased with its aliases merged (Return = Enter).
+ * Two hotkeys with the same combination conflict. null for "" or an invalid hotkey.
+ */
+export function hotkeyCombination(text: string, platform: HotkeyPlatform): string | null {
+  if (text === '' || hotkeyProblem(text) !== null) return null;
+  const mods = new Set<string>();
+  let key = '';
+  for (const raw of text.split('+')) {
+    const lower = raw.trim().toLowerCase();
+    const modifier = MODIFIERS.get(lower);
+    if (!modifier) {
+      key = KEY_ALIASES[lower] ?? lower.toUpperCase();
+      continue;
+    }
+    const m = modifier.toLowerCase();
+    if (m === 'commandorcontrol' || m === 'cmdorctrl') mods.add(platform === 'darwin' ? 'Command' : 'Control');
+    else if (m === 'command' || m === 'cmd') mods.add(platform === 'darwin' ? 'Command' : 'Super');
+    else if (m === 'control' || m === 'ctrl') mods.add('Control');
+    else if (m === 'option' || m === 'alt') mods.add('Alt');
+    else if (m === 'meta' || m === 'super') mods.add(platform === 'darwin' ? 'Command' : 'Super');
+    else mods.add(modifier);
+  }
+  return [...[...mods].sort(), key].join('+');
+}
+
+/** Combinations the operating system keeps for itself: registering them fails or breaks the desktop. */
+const RESERVED: Record<HotkeyPlatform, string[]> = {
+  win32: ['Alt+F4', 'Alt+TAB', 'Alt+Control+DELETE', 'Super+L', 'Super+D', 'Super+E', 'Super+R', 'Control+ESCAPE', 'Control+Shift+ESCAPE', 'Alt+ESCAPE', 'Alt+SPACE'],
+  darwin: ['Command+Q', 'Command+TAB', 'Command+SPACE', 'Command+H', 'Command+M', 'Command+W', 'Alt+Command+ESCAPE', 'Command+Control+Q'],
+  linux: ['Alt+F4', 'Alt+TAB', 'Alt+Control+DELETE', 'Super+L', 'Alt+F2', 'Alt+Control+T', 'Super+SPACE'],
+};
+
+export interface HotkeyConflict {
+  action: HotkeyAction;
+  /** The field in settings ("hotkeys.answer"), for field-level reporting. */
+  field: string;
+  message: string;
+}
+
+/**
+ * What is wrong with a set of hotkeys on a platform: an invalid one, two actions on the same
+ * combination, one the system keeps. (One that another program has taken is only known when the
+ * shell registers it: globalShortcut.register returns false, and the shell reports that.)
+ */
+export function hotkeyConflicts(map: Partial<Record<HotkeyAction, string>>, platform: HotkeyPlatform): HotkeyConflict[] {
+  const out: HotkeyConflict[] = [];
+  const seen = new Map<string, HotkeyAction>();
+  for (const action of HOTKEY_ACTIONS) {
+    const text = map[action];
+    if (text === undefined || text === '') continue;
+    const problem = hotkeyProblem(text);
+    if (problem) {
+      out.push({ action, field: `hotkeys.${action}`, message: `"${text}" ${problem}` });
+      continue;
+    }
+    const combination = hotkeyCombination(text, platform)!;
+    const earlier = seen.get(combination);
+    if (earlier) {
+      out.push({ action, field: `hotkeys.${action}`, message: `"${text}" is also the hotkey for ${HOTKEY_LABELS[earlier]} (${map[earlier]})` });
+      continue;
+    }
+    seen.set(combination, action);
+    if (RESERVED[platform].includes(combination)) out.push({ action, field: `hotkeys.${action}`, message: `"${text}" is kept by the operating system` });
+  }
+  return out;
+}
