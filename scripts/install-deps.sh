@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs what Frontdesk's lab and tests need on Debian/Ubuntu: the PBX (Kamailio with WebSocket),
-# the media relay (rtpengine), the outside callers (SIPp, baresip), Chromium, and iproute2 for the
-# lab's network namespace. Safe to run again; asks for sudo when not root.
+# Installs what Frontdesk's lab and tests need on Debian/Ubuntu: the PBX (Kamailio with WebSocket, and
+# its presence modules for colleague presence: presence, presence_xml, presence_dialoginfo, pua,
+# pua_dialoginfo, pua_usrloc; their database is db_text, whose table files come with the kamailio
+# package itself), the media relay (rtpengine), the outside callers (SIPp, baresip), Chromium, and
+# iproute2 for the lab's network namespace. Safe to run again; asks for sudo when not root.
 set -euo pipefail
-packages=(kamailio kamailio-websocket-modules rtpengine-daemon sip-tester baresip chromium iproute2 procps)
+packages=(kamailio kamailio-websocket-modules kamailio-presence-modules rtpengine-daemon sip-tester baresip chromium iproute2 procps)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -9,7 +9,7 @@
  *   tsx scripts/lab/cli.ts message --as 1000 --to 1001 --body "Клиент ждёт" [--ws] [--header X-Name=value]
  *   tsx scripts/lab/cli.ts rtp [CALL-ID]               rtpengine calls / per-leg counters
  *   tsx scripts/lab/cli.ts regs [USER]                 current registrations
- *   tsx scripts/lab/cli.ts restart-kamailio
+ *   tsx scripts/lab/cli.ts restart-kamailio [--no-presence]
  */
 import { spawn } from 'node:child_process';
 import { answerCalls, describeTransfers, placeCall, registerAsPhone, sendTextMessage, type AnswerCallsOptions, type ReferRefusal } from './caller';
@@ -42,7 +42,10 @@ function usage(): never {
                              WebSocket like Frontdesk (needs --as)
   rtp [CALL-ID]              rtpengine's calls, or per-leg packet counters of one call
   regs [USER]                current registrations
-  restart-kamailio           restart Kamailio (forgets all registrations)`);
+  restart-kamailio [--no-presence]
+                             restart Kamailio (forgets all registrations, subscriptions and publications);
+                             --no-presence: without its presence server, as a PBX without presence
+                             (FRONTDESK_LAB_PRESENCE=0 does the same for start)`);
   process.exit(2);
 }
 
@@ -324,7 +327,7 @@ async function main(): Promise<number> {
       return 0;
     }
     case 'restart-kamailio':
-      await restartKamailio();
+      await restartKamailio(rest.includes('--no-presence') ? { presence: false } : {});
       return 0;
     default:
       return usage();
