@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AwaySchema } from './presence';
 
 /**
  * The settings model. Every key has a default; a person may change a key unless the
@@ -28,6 +29,11 @@ const settingFields = {
    * Busy Here (the PBX's busy handling: voicemail, a queue, another desk) and is logged as missed.
    */
   maxLines: z.number().int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20'),
+  /**
+   * Out of office: until when and why ("at a meeting"), published to colleagues with presence;
+   * null when in. It ends by itself at its time.
+   */
+  away: AwaySchema.nullable(),
 };
 
 export const defaultSettings = {
@@ -41,6 +47,7 @@ export const defaultSettings = {
   ringerId: '',
   transferRingTimeoutS: 25,
   maxLines: 4,
+  away: null,
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);
