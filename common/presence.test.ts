@@ -129,6 +129,18 @@ describe('PIDF with RPID', () => {
     expect(parsePidf(buildPidf('sip:1001@x', { onCall: null, dnd: false, away: { until: '2025-03-03T09:00:00Z', note: 'x' } }, now))!.activities).toEqual([]);
   });
 
+  it('of several person elements (a publication a vanished desk left behind), the newest speaks; without timestamps, all do', () => {
+    const person = (inner: string, at?: string) => `<dm:person id="p">${inner}${at ? `<dm:timestamp>${at}</dm:timestamp>` : ''}</dm:person>`;
+    const doc = (...persons: string[]) => kamailioOpen.replace('</presence>', `${persons.join('')}</presence>`);
+    const stale = person('<rpid:activities><rpid:busy/></rpid:activities><dm:note>Do not disturb</dm:note>', '2025-03-03T09:00:00Z');
+    const fresh = person('', '2025-03-03T09:30:00Z');
+    expect(parsePidf(doc(stale, fresh))).toMatchObject({ activities: [], notes: [], tuples: [{ basic: 'open' }] });
+    expect(parsePidf(doc(fresh.replace('09:30', '08:30'), stale))).toMatchObject({ activities: ['busy'] });
+    expect(parsePidf(doc(person('<rpid:activities><rpid:busy/></rpid:activities>'), person('<rpid:activities><rpid:meeting/></rpid:activities>')))!.activities).toEqual(['busy', 'meeting']);
+    // Frontdesk stamps what it publishes with the time of the change
+    expect(buildPidf('sip:1001@x', { onCall: null, dnd: false, away: null }, now)).toContain(`<dm:timestamp>${new Date(now).toISOString()}</dm:timestamp>`);
+  });
+
   it('the away setting must name a time with its offset and a short note', () => {
     expect(AwaySchema.safeParse({ until: '2025-03-03T15:00:00+03:00', note: 'at a meeting' }).success).toBe(true);
     expect(AwaySchema.safeParse({ until: '15:00', note: '' }).success).toBe(false);

@@ -105,7 +105,41 @@ export interface Pidf {
   notes: string[];
 }
 
-/** Reads a PIDF document (one publisher's, or the PBX's aggregate of several); null when it is not one. */
+interface PersonPart {
+  activities: string[];
+  from: string | null;
+  until: string | null;
+  notes: string[];
+  /** RFC 4479 <dm:timestamp>: when its publisher last changed it. */
+  timestamp: number | null;
+}
+
+function readPerson(el: XmlElement, isPerson: boolean): PersonPart {
+  const part: PersonPart = { activities: [], from: null, until: null, notes: [], timestamp: null };
+  const visit = (e: XmlElement) => {
+    if (e.name === 'activities' && e.ns === xmlns.rpid) {
+      for (const a of e.children) {
+        if (a.ns !== xmlns.rpid) continue;
+        const name = a.name === 'other' ? `other:${a.text.trim().toLowerCase()}` : a.name;
+        if (!part.activities.includes(name)) part.activities.push(name);
+      }
+      if (e.attrs.from && !Number.isNaN(Date.parse(e.attrs.from))) part.from = e.attrs.from;
+      if (e.attrs.until && !Number.isNaN(Date.parse(e.attrs.until))) part.until = e.attrs.until;
+      return;
+    }
+    if (isPerson && e.name === 'note' && (e.ns === xmlns.dataModel || e.ns === xmlns.pidf) && e.text) part.notes.push(e.text);
+    if (isPerson && e.name === 'timestamp' && e.ns === xmlns.dataModel && !Number.isNaN(Date.parse(e.text))) part.timestamp = Date.parse(e.text);
+    for (const c of e.children) visit(c);
+  };
+  for (const c of el.children) visit(c);
+  return part;
+}
+
+/**
+ * Reads a PIDF document (one publisher's, or the PBX's aggregate of several); null when it is not
+ * one. Of several person elements (two desks of one extension, or a publication that outlived its
+ * desk), the one with the latest <dm:timestamp> speaks for the person; without timestamps, all do.
+ */
 export function parsePidf(body: string): Pidf | null {
   const root = parseXml(body);
   if (!root || root.name !== 'presence' || root.ns !== xmlns.pidf) return null;
@@ -113,29 +147,14 @@ export function parsePidf(body: string): Pidf | null {
     const basic = childNamed(childNamed(t, 'status', xmlns.pidf), 'basic', xmlns.pidf)?.text.toLowerCase();
     return { id: t.attrs.id ?? '', basic: basic === 'open' || basic === 'closed' ? basic : null } as Pidf['tuples'][number];
   });
-  const activities: string[] = [];
-  const froms: string[] = [];
-  const untils: string[] = [];
-  const notes: string[] = [];
-  // RPID activities live in <dm:person> (RFC 4479), older publishers put them elsewhere: read them anywhere.
-  const visit = (el: XmlElement, inPerson: boolean) => {
-    if (el.name === 'activities' && el.ns === xmlns.rpid) {
-      for (const a of el.children) {
-        if (a.ns !== xmlns.rpid) continue;
-        const name = a.name === 'other' ? `other:${a.text.trim().toLowerCase()}` : a.name;
-        if (!activities.includes(name)) activities.push(name);
-      }
-      if (el.attrs.from && !Number.isNaN(Date.parse(el.attrs.from))) froms.push(el.attrs.from);
-      if (el.attrs.until && !Number.isNaN(Date.parse(el.attrs.until))) untils.push(el.attrs.until);
-      return;
-    }
-    if (inPerson && el.name === 'note' && (el.ns === xmlns.dataModel || el.ns === xmlns.pidf) && el.text) notes.push(el.text);
-    for (const c of el.children) visit(c, inPerson || (el.name === 'person' && el.ns === xmlns.dataModel) || (c.name === 'person' && c.ns === xmlns.dataModel));
-  };
-  for (const c of root.children) visit(c, c.name === 'person' && c.ns === xmlns.dataModel);
-  const earliest = froms.sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? null;
-  const latest = untils.sort((a, b) => Date.parse(b) - Date.parse(a))[0] ?? null;
-  return { entity: root.attrs.entity ?? null, tuples, activities, from: earliest, until: latest, notes };
+  // RPID activities live in <dm:person> (RFC 4479); older publishers put them in a tuple or elsewhere.
+  const parts = root.children.map((c) => readPerson(c, c.name === 'person' && c.ns === xmlns.dataModel)).filter((p) => p.activities.length || p.notes.length || p.timestamp !== null);
+  const stamped = parts.filter((p) => p.timestamp !== null).sort((a, b) => b.timestamp! - a.timestamp!);
+  const speaking = stamped.length ? [stamped[0]!] : parts;
+  const activities = [...new Set(speaking.flatMap((p) => p.activities))];
+  const froms = speaking.map((p) => p.from).filter((f): f is string => f !== null).sort((a, b) => Date.parse(a) - Date.parse(b));
+  const untils = speaking.map((p) => p.until).filter((u): u is string => u !== null).sort((a, b) => Date.parse(b) - Date.parse(a));
+  return { entity: root.attrs.entity ?? null, tuples, activities, from: froms[0] ?? null, until: untils[0] ?? null, notes: speaking.flatMap((p) => p.notes) };
 }
 
 /** What this desk tells its colleagues about itself. */
@@ -150,13 +169,14 @@ export interface OwnPresence {
 export const onHoldActivity = 'on-hold';
 
 /**
- * Frontdesk's own PIDF: a person element (RFC 4479) with RPID activities (RFC 4480) and a note.
+ * Frontdesk's own PIDF: a person element (RFC 4479) with RPID activities (RFC 4480), a note and
+ * the time of the change (so that a newer publication outweighs one a vanished desk left behind).
  * No tuple: whether the desk is reachable (registered) is the PBX's to say, so that a desk that
  * vanished without a word is shown offline as soon as its registration ends, whatever it
  * published last. On a call: on-the-phone from the call's start (and <other>on-hold</other>);
  * do not disturb: busy; away: away until the time, with the note.
  */
-export function buildPidf(entity: string, own: OwnPresence, now: number): string {
+export function buildPidf(entity: string, own: OwnPresence, now: number, changedAt?: number): string {
   const away = own.away && Date.parse(own.away.until) > now ? own.away : null;
   let activities = '';
   let note = '';
@@ -172,7 +192,7 @@ export function buildPidf(entity: string, own: OwnPresence, now: number): string
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\r\n' +
     `<presence xmlns="${xmlns.pidf}" xmlns:dm="${xmlns.dataModel}" xmlns:rpid="${xmlns.rpid}" entity="${escapeXml(entity)}">` +
-    `<dm:person id="frontdesk">${activities}${note}</dm:person>` +
+    `<dm:person id="frontdesk">${activities}${note}<dm:timestamp>${new Date(changedAt ?? now).toISOString()}</dm:timestamp></dm:person>` +
     '</presence>\r\n'
   );
 }

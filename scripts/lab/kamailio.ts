@@ -134,6 +134,7 @@ ${presence ? `#!define WITH_PRESENCE\n#!define PRESENCE_DB ${presenceDb}` : '# (
 # branch flags (stored with the contact by save(), restored by lookup())
 #!define FLB_NATB 6
 #!define FLB_WS 7
+#!define FLB_PUBLISH 8
 
 ####### Global parameters #########
 debug=${debug}
@@ -282,6 +283,9 @@ modparam("pua", "db_mode", 0)
 modparam("pua", "outbound_proxy", "sip:LAB_IP:SIP_PORT;transport=udp")
 modparam("pua", "update_period", 10)
 modparam("pua_usrloc", "default_domain", "LAB_DOMAIN")
+# contacts saved with this branch flag are published on every change, their expiry and removal with
+# a closed connection included (pua_set_publish alone covers only the REGISTER being handled)
+modparam("pua_usrloc", "branch_flag", FLB_PUBLISH)
 modparam("pua_dialoginfo", "include_callid", 1)
 modparam("pua_dialoginfo", "include_tags", 1)
 modparam("pua_dialoginfo", "include_localremote", 1)
@@ -572,6 +576,7 @@ route[REGISTRAR] {
 	}
 #!ifdef WITH_PRESENCE
 	# the extension's registration becomes its presence (open while registered)
+	setbflag(FLB_PUBLISH);
 	pua_set_publish();
 #!endif
 	if (!save("location")) {

@@ -434,6 +434,7 @@ export class Presence {
  */
 class Publication {
   private etag: string | null = null;
+  /** What was last published, without its time (buildPidf with changedAt 0): sent again only when this changes. */
   private body: string | null = null;
   private inFlight = false;
   private again = false;
@@ -532,18 +533,26 @@ class Publication {
     this.awayTimer = null;
     const untilMs = own.away ? Date.parse(own.away.until) - now : NaN;
     if (untilMs > 0) this.awayTimer = setTimeout(() => this.update(), Math.min(untilMs + 50, 2 ** 31 - 1));
-    const body = buildPidf(entity, own, now);
-    if (body === this.body && this.etag) return;
+    if (buildPidf(entity, own, now, 0) === this.body && this.etag) return;
     if (this.inFlight) {
       this.again = true;
       return;
     }
     if (this.retryTimer) return; // a retry is scheduled: it sends the state of that moment
-    this.send(body);
+    this.send(this.current());
   }
 
-  /** Sends the body (a refresh when null). */
-  private send(body: string | null) {
+  /** This desk's state now, as published (with the time of this change). */
+  private current(): { body: string; key: string } {
+    const entity = this.entity()!;
+    const own = this.host.own();
+    const now = this.host.now();
+    return { body: buildPidf(entity, own, now), key: buildPidf(entity, own, now, 0) };
+  }
+
+  /** Sends the state (a refresh when null). */
+  private send(state: { body: string; key: string } | null) {
+    const body = state?.body ?? null;
     const ua = this.host.ua();
     const entity = this.entity();
     if (!ua || !entity || !this.running) return;
@@ -562,7 +571,7 @@ class Publication {
     try {
       sendRequest(ua, 'PUBLISH', entity, { extraHeaders: headers, body: body ?? undefined }, {
         response: (r) => {
-          this.onResponse(r, body, withEtag);
+          this.onResponse(r, state, withEtag);
           finish();
         },
         failed: (cause) => {
@@ -576,13 +585,13 @@ class Publication {
     }
   }
 
-  private onResponse(r: SentRequestResponse, body: string | null, withEtag: string | null) {
+  private onResponse(r: SentRequestResponse, state: { body: string; key: string } | null, withEtag: string | null) {
     if (!this.running) return;
     const code = r.status_code;
     if (code >= 200 && code < 300) {
       this.attempts = 0;
       this.keepEtag(r.getHeader('SIP-ETag') ?? this.etag);
-      if (body !== null) this.body = body;
+      if (state) this.body = state.key;
       const expires = Number.parseInt(r.getHeader('Expires') ?? '', 10);
       const seconds = Number.isFinite(expires) && expires > 0 ? expires : this.settings().expiresS;
       if (this.refreshTimer) clearTimeout(this.refreshTimer);
@@ -597,7 +606,7 @@ class Publication {
       this.keepEtag(null);
       this.body = null;
       if (this.attempts++ === 0) {
-        this.send(buildPidf(this.entity()!, this.host.own(), this.host.now()));
+        this.send(this.current());
         return;
       }
     }

@@ -13,6 +13,8 @@ import { History } from './History';
 import { HandoffNoteView, TakeMessageDialog, TextMessages, TransferCount, TransferDialog, TransferStatus } from './Transfer';
 import type { Party } from '../sip/callMachine';
 import { CallBackList } from './CallBack';
+import { ColleaguesPanel, OwnStatus, usePresence, type ColleagueActions } from './Colleagues';
+import type { HandoffNote } from '../../../common/transfer';
 import { ImportClients } from './ImportClients';
 import { Reports } from './Reports';
 import { HistoryWritesNotice } from './HistoryWrites';
@@ -27,6 +29,9 @@ interface Props {
   /** Calls waiting to be written to the history. */
   history: Pick<CallReporter, 'subscribe' | 'writes' | 'retryNow'>;
 }
+
+/** A call the agent can transfer now (talking or holding it, not a consultation). */
+const transferable = (c: Call) => !c.consultFor && (c.phase === 'active' || c.phase === 'held' || c.phase === 'remote-held') && (c.transfer === null || c.transfer.stage === 'failed');
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -341,14 +346,37 @@ export function App({ api, engine, view, audio, history }: Props) {
   const prefs = settings?.values;
   useEffect(() => {
     if (!prefs) return;
-    engine.configure({ dnd: prefs.dnd, microphoneId: prefs.microphoneId, transferRingTimeoutS: prefs.transferRingTimeoutS, maxLines: prefs.maxLines });
+    engine.configure({ dnd: prefs.dnd, microphoneId: prefs.microphoneId, transferRingTimeoutS: prefs.transferRingTimeoutS, maxLines: prefs.maxLines, away: prefs.away });
     audio.setDevices(prefs.speakerId, prefs.ringerId);
   }, [prefs, engine, audio]);
+
+  // Colleagues: whom to watch, and whether presence is on (provisioning).
+  const colleagues = accountView?.colleagues;
+  const presenceConfig = accountView?.presence;
+  useEffect(() => {
+    if (presenceConfig) engine.presence.configure(presenceConfig);
+    engine.presence.setWatched((colleagues ?? []).map((c) => c.extension));
+  }, [engine, colleagues, presenceConfig]);
+  const presence = usePresence(engine);
+  // Out of office ends by itself at its time (colleagues' desks already read it as over).
+  const awayUntil = prefs?.away?.until;
+  useEffect(() => {
+    if (!awayUntil) return;
+    const clear = () => void api.settings.set({ key: 'away', value: null }).catch(() => undefined);
+    const left = Date.parse(awayUntil) - Date.now();
+    if (left <= 0) {
+      clear();
+      return;
+    }
+    const t = setTimeout(clear, Math.min(left + 100, 2 ** 31 - 1));
+    return () => clearTimeout(t);
+  }, [api, awayUntil]);
+
   const [showSettings, setShowSettings] = useState(false);
-  const [transferOf, setTransferOf] = useState<string | null>(null);
-  const [messageFor, setMessageFor] = useState<{ callId: string; colleague: Party } | null>(null);
-  const transferCall = transferOf ? snapshot.calls.calls[transferOf] : undefined;
-  const messageCall = messageFor ? snapshot.calls.calls[messageFor.callId] : undefined;
+  const [transferOf, setTransferOf] = useState<{ callId: string; who?: string } | null>(null);
+  const [messageFor, setMessageFor] = useState<{ callId: string | null; colleague: Party; note?: HandoffNote } | null>(null);
+  const transferCall = transferOf ? snapshot.calls.calls[transferOf.callId] : undefined;
+  const messageCall = messageFor?.callId ? (snapshot.calls.calls[messageFor.callId] ?? null) : null;
   const [showReports, setShowReports] = useState(false);
 
   useEffect(() => {
@@ -375,7 +403,7 @@ export function App({ api, engine, view, audio, history }: Props) {
       else if (key === 'd' && ringing) engine.decline(ringing.id, declineCode);
       else if (key === 'h' && current) engine.hangup(current.id);
       else if (key === 'n') document.getElementById('dial-number')?.focus();
-      else if (key === 't' && current && !current.consultFor && (current.phase === 'active' || current.phase === 'held' || current.phase === 'remote-held')) setTransferOf(current.id);
+      else if (key === 't' && current && transferable(current)) setTransferOf({ callId: current.id });
       else if (key === 'c' && current) {
         const owner = current.consultFor ? current.consultFor : current.id;
         engine.completeTransfer(owner);
@@ -389,6 +417,14 @@ export function App({ api, engine, view, audio, history }: Props) {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [onKey]);
+
+  // The call a colleague's "Transfer the caller to" would transfer: the one the agent talks on, else a held one.
+  const toTransfer = live.find((c) => c.phase === 'active' && transferable(c)) ?? live.find(transferable) ?? null;
+  const colleagueActions: ColleagueActions = {
+    call: (c) => void engine.dial(c.extension, c.name),
+    transferTo: toTransfer ? (c) => setTransferOf({ callId: toTransfer.id, who: c.extension }) : null,
+    takeMessage: (c) => setMessageFor({ callId: toTransfer?.id ?? null, colleague: { number: c.extension, displayName: c.name } }),
+  };
 
   return (
     <div className="app">
@@ -451,33 +487,56 @@ export function App({ api, engine, view, audio, history }: Props) {
               focusAnswer={call.id === ringing?.id}
               consult={call.transfer?.consultId ? (snapshot.calls.calls[call.transfer.consultId] ?? null) : null}
               consultOf={call.consultFor ? (snapshot.calls.calls[call.consultFor] ?? null) : null}
-              onTransfer={(c) => setTransferOf(c.id)}
+              onTransfer={(c) => setTransferOf({ callId: c.id })}
               onTakeMessage={(c, colleague) => setMessageFor({ callId: c.id, colleague })}
             />
           ))}
           {transferCall && transferCall.phase !== 'ended' && snapshot.account && (
             <TransferDialog
+              key={`${transferCall.id}:${transferOf?.who ?? ''}`}
               api={api}
               engine={engine}
               call={transferCall}
               colleagues={accountView?.colleagues ?? []}
               agent={{ user: snapshot.account.user, displayName: snapshot.account.displayName }}
               region={region}
+              presence={presence}
+              now={now}
+              initialWho={transferOf?.who}
+              onTakeMessage={(colleague, note) => {
+                setTransferOf(null);
+                setMessageFor({ callId: transferCall.id, colleague, note });
+              }}
               onClose={() => setTransferOf(null)}
             />
           )}
-          {messageFor && messageCall && <TakeMessageDialog engine={engine} call={messageCall} colleague={messageFor.colleague} onClose={() => setMessageFor(null)} />}
+          {messageFor && (
+            <TakeMessageDialog engine={engine} call={messageCall} colleague={messageFor.colleague} note={messageFor.note ?? null} onClose={() => setMessageFor(null)} />
+          )}
           <TextMessages messages={snapshot.messages} region={region} />
         </section>
         <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} localUser={snapshot.account?.user ?? null} />
         <aside className="side">
           <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} region={region} />
+          <ColleaguesPanel
+            colleagues={accountView?.colleagues ?? []}
+            presence={presence}
+            now={now}
+            actions={colleagueActions}
+            canCall={snapshot.registration.state === 'registered'}
+            own={
+              settings && (
+                <OwnStatus api={api} engine={engine} presence={presence} away={settings.values.away} dnd={settings.values.dnd !== 'off'} now={now} locked={settings.locked.includes('away')} />
+              )
+            }
+          />
           <CallBackList api={api} engine={engine} region={region} localUser={snapshot.account?.user ?? null} />
           <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />
           <ImportClients api={api} />
           <p className="shortcuts">
             Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}
-            <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer; digits typed during a call are sent as tones
+            <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer; digits typed during a call are sent as tones;{' '}
+            <kbd>Shift</kbd>+<kbd>F10</kbd> (or <kbd>Enter</kbd>) on a colleague: call, transfer to, take a message
           </p>
         </aside>
       </main>

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { Colleague } from '../../../common/provisioning';
+import { absenceSentence, colleagueState, describeState, isAbsent } from '../../../common/presence';
 import { HandoffNoteSchema, transferWarningAt, type HandoffNote } from '../../../common/transfer';
 import { liveCalls, type Call, type Party } from '../sip/callMachine';
 import type { SipEngine, TextMessage } from '../sip/engine';
+import type { PresenceSnapshot } from '../sip/presence';
 import { formatNumber } from './format';
 
 /**
@@ -33,17 +35,31 @@ export function resolveColleague(colleagues: readonly Colleague[], text: string)
   return null;
 }
 
-export function TransferDialog({ api, engine, call, colleagues, agent, region, onClose }: {
+/**
+ * "Absent first": before a call is placed to a colleague who is out, busy or offline, the dialog says
+ * so (the receptionist tells the caller that first, then asks who is calling) and offers what else
+ * to do: take a message, another colleague of the same department who is available, or try anyway.
+ */
+export function TransferDialog({ api, engine, call, colleagues, agent, region, presence, now, initialWho = '', onTakeMessage, onClose }: {
   api: FrontdeskApi;
   engine: SipEngine;
   call: Call;
   colleagues: readonly Colleague[];
   agent: { user: string; displayName: string | null };
   region: string;
+  presence: PresenceSnapshot;
+  now: number;
+  /** The colleague already chosen (from the Colleagues panel). */
+  initialWho?: string;
+  /** Instead of the transfer: a message for the colleague, with the note as typed so far. */
+  onTakeMessage: (colleague: Party, note: HandoffNote) => void;
   onClose: () => void;
 }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
-  const [who, setWho] = useState('');
+  const absentRef = useRef<HTMLElement>(null);
+  const [who, setWho] = useState(initialWho);
+  /** The colleague the agent chose to try although they are absent, and what they pressed. */
+  const [tryAnyway, setTryAnyway] = useState<string | null>(null);
   const [note, setNote] = useState<HandoffNote>(() =>
     HandoffNoteSchema.parse({
       callerName: call.subject.displayName ?? '',
@@ -86,13 +102,29 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, o
   }, [api, call.subject.number]);
 
   const matches = useMemo(() => matchColleagues(colleagues, who).slice(0, 8), [colleagues, who]);
-  // What this desk knows of a colleague's state: whether it is on a call with them right now.
+  // Whether this desk is on a call with a colleague right now (their state says the rest).
   const onCallWith = new Set(liveCalls(engine.getSnapshot().calls).map((c) => c.remote.number));
+  const stateOf = (extension: string) => colleagueState(presence.colleagues[extension], now);
   const target = resolveColleague(colleagues, who);
+  const targetColleague = target ? colleagues.find((c) => c.extension === target.number) : undefined;
+  const targetState = targetColleague ? stateOf(targetColleague.extension) : null;
+  const absent = target && targetState && isAbsent(targetState) && tryAnyway !== target.number ? targetState : null;
+  const targetName = target ? (target.displayName ?? target.number) : '';
+  // Others of the same department who are in.
+  const instead = absent && targetColleague?.department
+    ? colleagues.filter((c) => c.extension !== targetColleague.extension && c.extension !== agent.user && c.department === targetColleague.department && stateOf(c.extension).kind === 'available').slice(0, 3)
+    : [];
   const set = (key: keyof HandoffNote) => (e: { target: { value: string } }) => setNote((n) => ({ ...n, [key]: e.target.value }));
-  const go = (kind: 'warm' | 'blind') => {
+  const [pendingKind, setPendingKind] = useState<'warm' | 'blind'>('warm');
+  const go = (kind: 'warm' | 'blind', anyway = false) => {
     if (!target) {
       setProblem(who.trim() ? `No colleague matches "${who.trim()}": pick one from the list or type an extension` : 'Choose the colleague first');
+      return;
+    }
+    if (absent && !anyway) {
+      // Nothing is placed: the agent hears first that the colleague is out, and chooses.
+      setPendingKind(kind);
+      absentRef.current?.querySelector<HTMLButtonElement>('button')?.focus();
       return;
     }
     const parsed = HandoffNoteSchema.safeParse(note);
@@ -139,7 +171,7 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, o
               <li key={c.extension}>
                 <button type="button" className="btn btn--small" aria-pressed={target?.number === c.extension} onClick={() => setWho(c.extension)}>
                   {c.name} ({c.extension}){c.department ? `, ${c.department}` : ''}
-                  {onCallWith.has(c.extension) ? ' — on a call with you' : ''}
+                  {onCallWith.has(c.extension) ? ' — on a call with you' : ` — ${describeState(stateOf(c.extension), now)}`}
                 </button>
               </li>
             ))}
@@ -148,6 +180,41 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, o
         <p id={id('target')} className="transfer__target">
           {target ? `Transfer to ${partyName(target)}` : 'No colleague chosen yet'}
         </p>
+        {absent && target && (
+          <section ref={absentRef} role="alert" aria-label={`${targetName} is not available`} className="notice notice--warning transfer__absent">
+            <p>
+              <strong>{absenceSentence(targetName, absent, now)}.</strong> Tell the caller so first, then ask who is calling.
+            </p>
+            <div className="dialog__actions">
+              <button type="button" className="btn btn--answer" onClick={() => onTakeMessage(target, note)}>
+                Take a message for {targetName}
+              </button>
+              {instead.map((c) => (
+                <button
+                  key={c.extension}
+                  type="button"
+                  className="btn"
+                  onClick={() => {
+                    setWho(c.extension);
+                    setProblem(null);
+                  }}
+                >
+                  Transfer to {c.name} ({c.extension}) instead: available
+                </button>
+              ))}
+              <button
+                type="button"
+                className="btn"
+                onClick={() => {
+                  setTryAnyway(target.number);
+                  go(pendingKind, true);
+                }}
+              >
+                Try anyway
+              </button>
+            </div>
+          </section>
+        )}
         <fieldset className="transfer__note">
           <legend>Handoff note</legend>
           <label htmlFor={id('name')}>Caller name</label>
@@ -295,20 +362,30 @@ export function TransferCount({ call }: { call: Call }) {
 }
 
 /**
- * The colleague could not take the caller: a message for them, prefilled from the handoff note.
+ * A message for a colleague who cannot take the caller (their phone refused the transfer, or they
+ * are absent), prefilled from the handoff note; or, from the Colleagues panel, for any colleague.
  * Until the message-taking form exists, the message is sent to the colleague's phone as a text
  * message (the same SIP MESSAGE the handoff note uses), so it reaches them.
  */
-export function TakeMessageDialog({ engine, call, colleague, onClose }: { engine: SipEngine; call: Call; colleague: Party; onClose: () => void }) {
+export function TakeMessageDialog({ engine, call, colleague, note: given, onClose }: {
+  engine: SipEngine;
+  /** The call the message is about, when there is one. */
+  call: Call | null;
+  colleague: Party;
+  /** What is known of the caller (the transfer's note); else the call's. */
+  note?: HandoffNote | null;
+  onClose: () => void;
+}) {
   const dialogRef = useRef<HTMLDialogElement>(null);
-  const n = call.transfer?.note;
+  const n = given ?? call?.transfer?.note;
+  const caller = [n?.callerName || call?.subject.displayName, n?.callerNumber || call?.subject.number].filter(Boolean).join(', ');
   const [text, setText] = useState(() =>
     [
       `Message for ${colleague.displayName ?? colleague.number}`,
-      `From: ${[n?.callerName, n?.callerNumber || call.subject.number].filter(Boolean).join(', ')}${n?.company ? `, ${n.company}` : ''}`,
+      caller && `From: ${caller}${n?.company ? `, ${n.company}` : ''}`,
       n?.reason && `About: ${n.reason}`,
       n?.identifiers && `Ref: ${n.identifiers}`,
-      'Please call back.',
+      call && 'Please call back.',
     ]
       .filter(Boolean)
       .join('\n'),
@@ -326,7 +403,7 @@ export function TakeMessageDialog({ engine, call, colleague, onClose }: { engine
       (err: Error) => setState({ kind: 'failed', detail: err.message }),
     );
   };
-  const id = `message-${call.id}`;
+  const id = `message-${call?.id ?? colleague.number}`;
   return (
     <dialog ref={dialogRef} className="dialog" aria-label={`Take a message for ${colleague.displayName ?? colleague.number}`} onClose={onClose} onCancel={onClose}>
       <form onSubmit={send}>
