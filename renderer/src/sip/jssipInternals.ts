@@ -1,6 +1,6 @@
 import JsSIP from 'jssip';
 import * as SIPMessage from 'jssip/lib/SIPMessage';
-import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
+import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession.js';
 import type { Subscriber } from 'jssip/lib/Subscriber';
 // JsSIP's own sender of requests (digest challenges answered, transactions), not exported by its index.
 import RequestSenderModule from 'jssip/lib/RequestSender';
