@@ -9,7 +9,7 @@
  *  1. starts the lab unless it runs, and registers the 50 benchmark extensions 2000–2049 with the
  *     lab's Kamailio: --phones of them as SIPp desk phones that answer after 1 s and hang up 1.5 s
  *     later, the others with one REGISTER each;
- *  2. starts a browser host for 1000 provisioned with those 50 as its colleagues (presence expiresS
+ *  2. starts a browser host for 1000 (tests/e2e/support/frontdesk.ts's startHost) provisioned with those 50 as its colleagues (presence expiresS
  *     --expires), opens it in headless Chromium, and from then counts every SIP message on the
  *     page's WebSocket to the PBX by method (Playwright's websocket frame events) and stamps every
  *     change of a colleague's entry in the Colleagues panel (a MutationObserver on its accessible
@@ -24,24 +24,20 @@
  *     and PUBLISH per minute while idle, and in all;
  *  6. prints the figures and the environment, stops what it started (unregistering the 50) and exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from '../chromium';
-import { writeLabProvisioning } from '../provision';
+import { startHost } from '../../tests/e2e/support/frontdesk';
 import { placeCall, register, registerAsPhone, type Phone } from '../lab/caller';
 import { labBenchAccounts, labStateDir, labWsPort } from '../lab/config';
 import { startLab, stopLab } from '../lab/lab';
-import { canUseNamespace, insideNamespace, labNetnsName } from '../lab/netns';
 import { traceTimeMs } from '../lab/rtp';
 import { readSippTrace, runName } from '../lab/sipp';
 import { atCleanup, runBench } from './cleanup';
+import { requireLabNamespaceAndBuild } from './preflight';
 import { ms, summarize, type Summary } from './stats';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const args = process.argv.slice(2);
 function option(name: string, fallback: number): number {
@@ -89,37 +85,6 @@ interface PanelChange {
   at: number;
 }
 
-async function startHost(dir: string): Promise<{ url: string }> {
-  const colleagues = labBenchAccounts.map((a) => ({ extension: a.user, name: a.displayName, department: a.department }));
-  const provisioningFile = writeLabProvisioning('1000', path.join(dir, 'provisioning.json'), { colleagues, presence: { enabled: true, expiresS } });
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'main/host/cli.ts')], {
-    cwd: root,
-    env: { ...process.env, FRONTDESK_PROVISIONING: provisioningFile, FRONTDESK_DATA_DIR: path.join(dir, 'data'), FRONTDESK_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  atCleanup('Frontdesk host', async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    if ((await Promise.race([exited, sleep(3000).then(() => 'late')])) === 'late') child.kill('SIGKILL');
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the Frontdesk host did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', () => {
-      const m = /Frontdesk is serving at (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the Frontdesk host exited with ${code}:\n${out}`)));
-  });
-  return { url };
-}
-
 /** SIP messages on the page's WebSocket to the PBX, by what they are, with their time. */
 class SipTraffic {
   readonly messages: Array<{ at: number; dir: 'out' | 'in'; kind: string }> = [];
@@ -148,14 +113,7 @@ function row(label: string, s: Summary | undefined): string {
 }
 
 async function main(): Promise<void> {
-  if (canUseNamespace() && !insideNamespace()) {
-    console.error(`Run the benchmark inside the lab's namespace (${labNetnsName()}): npm run bench:presence`);
-    process.exit(2);
-  }
-  if (!fs.existsSync(path.join(root, 'dist/renderer/index.html'))) {
-    console.error('the renderer is not built: run "npm run build -- --quiet" first');
-    process.exit(2);
-  }
+  requireLabNamespaceAndBuild('bench:presence');
   const startedAt = new Date();
   const loadBefore = os.loadavg()[0]!;
   const benchDir = path.join(labStateDir(), 'bench', runName('presence'));
@@ -187,8 +145,10 @@ async function main(): Promise<void> {
   }
   log(`${labBenchAccounts.length} colleagues registered (${phoneCount} of them desk phones that answer)`);
 
-  // 2. Frontdesk for 1000 watching them
-  const host = await startHost(benchDir);
+  // 2. Frontdesk for 1000 watching them (a browser host in a process of its own, as for the e2e tests)
+  const colleagues = labBenchAccounts.map((a) => ({ extension: a.user, name: a.displayName, ...(a.department ? { department: a.department } : {}) }));
+  const host = await startHost({ user: '1000', provisioning: { colleagues, presence: { enabled: true, expiresS } } });
+  atCleanup('Frontdesk host', () => host.stop());
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs({ fakeMedia: true }) });
   const page = await (await browser.newContext()).newPage();
   atCleanup('Chromium', async () => {

@@ -8,29 +8,17 @@
  *
  * Starts that lab if it is not running (and then stops it again).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildPidf } from '../../common/presence';
 import { placeCall, registerAsPhone } from './caller';
 import { labDomain } from './config';
-import { restartKamailio, startLab, stopLab } from './lab';
-import { defaultNetnsName, labNetnsName } from './netns';
+import { restartKamailio } from './lab';
+import { labIntegrationEnabled, useLab } from './integration';
 import { publishPresence, watchPresence } from './presence';
 
-const enabled = process.env.FRONTDESK_LAB_IT === '1';
 
-describe.skipIf(!enabled)('lab presence (real Kamailio)', () => {
-  let started = false;
-  beforeAll(async () => {
-    if (labNetnsName() === defaultNetnsName || !process.env.FRONTDESK_LAB_DIR) {
-      throw new Error(`Set FRONTDESK_LAB_NETNS (not ${defaultNetnsName}) and FRONTDESK_LAB_DIR for the lab integration tests`);
-    }
-    started = !(await startLab({ log: () => undefined })).alreadyRunning;
-    // a clean presence server (and registrations): what earlier runs published is gone
-    await restartKamailio({ log: () => undefined });
-  }, 60_000);
-  afterAll(async () => {
-    if (started) await stopLab({ log: () => undefined });
-  }, 60_000);
+describe.skipIf(!labIntegrationEnabled)('lab presence (real Kamailio)', () => {
+  useLab({ freshKamailio: true });
 
   it("publishes a plain SIP phone's registration and calls: offline, available, ringing, on a call, available, offline", async () => {
     const watcher = watchPresence({ as: '1000', targets: ['1002'] });

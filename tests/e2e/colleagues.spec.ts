@@ -4,8 +4,10 @@ import type { Locator, Page } from '@playwright/test';
 import { placeCall, registerAsPhone } from '../../scripts/lab/caller';
 import { labStateDir } from '../../scripts/lab/config';
 import { restartKamailio } from '../../scripts/lab/lab';
+import { watchPresence } from '../../scripts/lab/presence';
 import { labProvisioning } from '../../scripts/provision';
-import { expect, test, type Agent } from './support/frontdesk';
+import { parsePidf } from '../../common/presence';
+import { expect, test, type Agent, type OpenAgent } from './support/frontdesk';
 
 /**
  * Who is in, through the lab's PBX: Kamailio's presence server, the dialog-info it publishes for
@@ -23,6 +25,14 @@ const expectState = (page: Page, name: string, extension: string, state: RegExp 
 
 async function registered(agent: Agent, user: string) {
   await expect(agent.registration).toHaveText(new RegExp(`Registered as ${user}`));
+}
+
+/** Opens a Frontdesk for each extension (reception first) and waits until all are registered. */
+async function desks<const U extends readonly string[]>(agents: OpenAgent, ...users: U): Promise<{ [K in keyof U]: Agent }> {
+  const opened: Agent[] = [];
+  for (const user of users) opened.push(await agents({ user }));
+  for (const [i, a] of opened.entries()) await registered(a, users[i]!);
+  return opened as { [K in keyof U]: Agent };
 }
 
 /** An outside caller rings `page`'s desk and is answered there. */
@@ -53,10 +63,7 @@ async function setOutOfOffice(page: Page, until: Date, reason: string) {
 }
 
 test('a Frontdesk colleague (1001) rings, takes a call and hangs up: reception sees ringing, on a call with its duration, then available', async ({ agents }) => {
-  const reception = await agents({ user: '1000' });
-  const sales = await agents({ user: '1001' });
-  await registered(reception, '1000');
-  await registered(sales, '1001');
+  const [reception, sales] = await desks(agents, '1000', '1001');
   await expectState(reception.page, 'Sales', '1001', 'Available');
 
   const call = placeCall({ from: '+74951234567', to: '1001' });
@@ -86,8 +93,7 @@ test('a Frontdesk colleague (1001) rings, takes a call and hangs up: reception s
 });
 
 test('a plain SIP phone registered as 1002 (SIPp) shows too: offline, available once registered, ringing, on a call, available, offline again', async ({ agents }) => {
-  const reception = await agents({ user: '1000' });
-  await registered(reception, '1000');
+  const [reception] = await desks(agents, '1000');
   await expectState(reception.page, 'Accounting', '1002', 'Offline (not registered)');
   const phone = await registerAsPhone({ user: '1002', port: 5092, ringMs: 3000, hangupAfterMs: 6000 });
   try {
@@ -104,10 +110,7 @@ test('a plain SIP phone registered as 1002 (SIPp) shows too: offline, available 
 });
 
 test('1003 sets "out of office until …": reception sees it with the note; Transfer to 1003 says so first, places no call, and offers a message, an available colleague of the department, or trying anyway', async ({ agents }) => {
-  const reception = await agents({ user: '1000' });
-  const support = await agents({ user: '1003' });
-  await registered(reception, '1000');
-  await registered(support, '1003');
+  const [reception, support] = await desks(agents, '1000', '1003');
   // Spare (1004), in Support too, is at their desk phone.
   const spare = await registerAsPhone({ user: '1004', port: 5094, ringMs: 500 });
   try {
@@ -174,18 +177,28 @@ test('1003 sets "out of office until …": reception sees it with the note; Tran
 
 test('"out of office" clears itself at its time, on the colleague\'s own desk and at reception', async ({ agents }) => {
   test.setTimeout(150_000);
-  const reception = await agents({ user: '1000' });
-  const support = await agents({ user: '1003' });
-  await registered(reception, '1000');
-  await registered(support, '1003');
+  const [reception, support] = await desks(agents, '1000', '1003');
   // The next full minute at least 20 s away: the field takes minutes.
   const until = new Date(Date.now() + 20_000);
   until.setSeconds(0, 0);
   until.setMinutes(until.getMinutes() + 1);
-  await setOutOfOffice(support.page, until, 'back soon');
-  await expectState(reception.page, 'Support', '1003', `Out of office until ${localFields(until).time}: back soon`);
-  await expect(support.page.getByRole('status', { name: 'Your status' })).toHaveText('You: Available', { timeout: until.getTime() - Date.now() + 10_000 });
-  await expectState(reception.page, 'Support', '1003', 'Available');
+  // What the PBX holds for 1003, as any phone watching it would get it (not only a Frontdesk, which reads the time itself).
+  const atPbx = watchPresence({ as: '1002', targets: ['1003'], events: ['presence'], register: false });
+  const published = () => {
+    const last = atPbx.lines.filter((l) => l.type === 'notify' && l.body).at(-1);
+    return last && last.type === 'notify' ? (parsePidf(last.body)?.activities ?? []) : null;
+  };
+  try {
+    await setOutOfOffice(support.page, until, 'back soon');
+    await expectState(reception.page, 'Support', '1003', `Out of office until ${localFields(until).time}: back soon`);
+    await expect.poll(published).toEqual(['away']);
+    await expect(support.page.getByRole('status', { name: 'Your status' })).toHaveText('You: Available', { timeout: until.getTime() - Date.now() + 10_000 });
+    await expectState(reception.page, 'Support', '1003', 'Available');
+    // Support's Frontdesk published itself back at the time.
+    await expect.poll(published, { timeout: 10_000 }).toEqual([]);
+  } finally {
+    await atPbx.stop();
+  }
   await expect(panel(support.page).getByRole('button', { name: 'Out of office…' })).toBeVisible();
   // still over after a reload of the colleague's page (the setting was cleared, not just hidden)
   await support.page.reload();
@@ -213,10 +226,7 @@ test('1001 goes offline (Frontdesk stopped without a word) and reception sees it
 });
 
 test('Kamailio restarts: every Frontdesk subscribes and publishes again by itself, and colleagues keep being shown as they are', async ({ agents }) => {
-  const reception = await agents({ user: '1000' });
-  const sales = await agents({ user: '1001' });
-  await registered(reception, '1000');
-  await registered(sales, '1001');
+  const [reception, sales] = await desks(agents, '1000', '1001');
   await expectState(reception.page, 'Sales', '1001', 'Available');
 
   await restartKamailio({ log: () => undefined });
@@ -243,8 +253,7 @@ test('a PBX without presence: every colleague reads "unknown" with the reason, t
   };
   await restartKamailio({ presence: false, log: () => undefined });
   try {
-    const reception = await agents({ user: '1000' });
-    await registered(reception, '1000');
+    const [reception] = await desks(agents, '1000');
     for (const [name, ext] of [['Sales', '1001'], ['Accounting', '1002'], ['Support', '1003'], ['Spare', '1004']] as const) {
       await expectState(reception.page, name, ext, /Unknown: the PBX does not offer (presence|line state) \(489 Bad Event\)/);
     }
@@ -272,10 +281,7 @@ test('a PBX without presence: every colleague reads "unknown" with the reason, t
 });
 
 test('a colleague opens a menu by right-click or by key: call them, transfer the caller to them, take a message for them; the panel searches and groups by department', async ({ agents }) => {
-  const reception = await agents({ user: '1000' });
-  const sales = await agents({ user: '1001' });
-  await registered(reception, '1000');
-  await registered(sales, '1001');
+  const [reception, sales] = await desks(agents, '1000', '1001');
   const accounting = await registerAsPhone({ user: '1002', port: 5092, ringMs: 500 });
   try {
     // grouped by department, searchable

@@ -130,30 +130,10 @@ describe('JsSIP internals Frontdesk relies on', () => {
     expect(JsSIP.Grammar.parse('<tel:+74951234567>;tag=a1', 'From')).toBe(-1);
     applyJsSipFixes();
     vi.stubGlobal('window', { RTCPeerConnection: class {} }); // what JsSIP checks before it takes an INVITE
-    const sent: string[] = [];
-    const socket = {
-      url: 'ws://127.0.0.1:8080',
-      via_transport: 'WS',
-      sip_uri: 'sip:127.0.0.1:8080;transport=ws',
-      onconnect: () => undefined,
-      ondisconnect: () => undefined,
-      ondata: (_data: string) => undefined,
-      connect() {
-        this.onconnect();
-      },
-      disconnect() {},
-      send(message: string) {
-        sent.push(message);
-        return true;
-      },
-      isConnected: () => true,
-      isConnecting: () => false,
-    };
-    const ua = new JsSIP.UA({ sockets: [socket as never], uri: 'sip:1000@lab.frontdesk.test', password: 'x', register: false, session_timers: false });
+    const { ua, sent, socket } = uaWithPbx('1000', 'x', { session_timers: false });
     const rang: RTCSession[] = [];
     ua.on('newRTCSession', (e: { originator: string; session: RTCSession }) => e.originator === 'remote' && rang.push(e.session));
     try {
-      ua.start();
       const invite = (from: string, callId: string, to = '<sip:1000@lab.frontdesk.test>') =>
         [
           'INVITE sip:1000@lab.frontdesk.test SIP/2.0',

@@ -4,7 +4,7 @@ import JsSIP from 'jssip';
  * A user agent on a socket the test plays the PBX on: what it sends is kept, and the test answers
  * it (a response built from the request's own Via, From, To, Call-ID and CSeq) or sends it requests.
  */
-export function uaWithPbx(user = '1003', password = 'lab-1003-secret') {
+export function uaWithPbx(user = '1003', password = 'lab-1003-secret', config: Record<string, unknown> = {}) {
   const sent: string[] = [];
   const socket = {
     url: 'ws://127.0.0.1:8080',
@@ -24,7 +24,7 @@ export function uaWithPbx(user = '1003', password = 'lab-1003-secret') {
     isConnected: () => true,
     isConnecting: () => false,
   };
-  const ua = new JsSIP.UA({ sockets: [socket as never], uri: `sip:${user}@lab.frontdesk.test`, password, register: false });
+  const ua = new JsSIP.UA({ sockets: [socket as never], uri: `sip:${user}@lab.frontdesk.test`, password, register: false, ...config });
   ua.start();
   const header = (message: string, name: string) => new RegExp(`^${name}: *(.*)$`, 'im').exec(message)?.[1]?.trim() ?? '';
   const answer = (request: string, status: string, extra: string[] = [], body = '') => {
