@@ -95,6 +95,21 @@ interface Sub {
 }
 
 const pending = <T>(reason: string | null = null): Watched<T> => ({ status: 'pending', doc: null, reason });
+
+/**
+ * Ends a subscription's JsSIP dialog and forgets it: an un-SUBSCRIBE, which also clears the PBX's
+ * side of a subscription made on an earlier connection (on a dead connection it fails at once,
+ * which ends it too). Its later events are not ours any more.
+ */
+function endSubscriber(sub: Sub) {
+  const s = sub.subscriber;
+  sub.subscriber = null;
+  try {
+    s?.terminate();
+  } catch {
+    // no answer yet: nothing to end
+  }
+}
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 const sipAnswer = (code: number, reason: string | null) => `${code}${reason ? ` ${reason}` : ''}`;
 
@@ -214,13 +229,7 @@ export class Presence {
     this.online = false;
     for (const sub of this.subs.values()) {
       if (sub.timer) clearTimeout(sub.timer);
-      const s = sub.subscriber;
-      sub.subscriber = null;
-      try {
-        s?.terminate();
-      } catch {
-        // never got an answer: nothing to end
-      }
+      endSubscriber(sub);
     }
     this.subs.clear();
     for (const r of this.refused.values()) clearTimeout(r.probe ?? undefined);
@@ -245,16 +254,7 @@ export class Presence {
     if (!sub) return;
     this.subs.delete(key);
     if (sub.timer) clearTimeout(sub.timer);
-    const s = sub.subscriber;
-    sub.subscriber = null;
-    if (!s) return;
-    try {
-      // Ends JsSIP's dialog: an un-SUBSCRIBE, which also clears the PBX's side of a subscription
-      // made on an earlier connection (on a dead connection it fails at once, which ends it too).
-      s.terminate();
-    } catch {
-      // no answer yet: nothing to end
-    }
+    endSubscriber(sub);
   }
 
   /** Subscribes to one colleague's event; `probe`: the first of its event, the others wait for it. */
@@ -267,6 +267,8 @@ export class Presence {
     }
     if (sub.timer) clearTimeout(sub.timer);
     sub.timer = null;
+    // never two subscriptions for one colleague's event: the old one would refresh for ever
+    endSubscriber(sub);
     const ua = this.host.ua();
     const account = this.host.account();
     if (!ua || !account || !this.online || !this.settings.enabled) return;
