@@ -24,6 +24,21 @@ const handlers = (): Handlers => ({
   wrapUps: { save: vi.fn(), get: vi.fn(), pending: vi.fn(), between: vi.fn(), saveDraft: vi.fn(() => null), drafts: vi.fn(() => []) },
   followUps: { list: vi.fn(), add: vi.fn(), reschedule: vi.fn(), done: vi.fn(), attempt: vi.fn() },
   reports: { scripts: vi.fn(), funnel: vi.fn(), exportCsv: vi.fn() },
+  recordings: { begin: vi.fn(), append: vi.fn(), setMarks: vi.fn(() => null), end: vi.fn(), list: vi.fn(() => []), disk: vi.fn(), lastRetention: vi.fn(() => null), playUrl: vi.fn(() => null), announcement: vi.fn(), showInFolder: vi.fn(() => false) },
+  messages: {
+    saveDraft: vi.fn(),
+    discardDraft: vi.fn(),
+    save: vi.fn(),
+    list: vi.fn(),
+    claimSip: vi.fn(),
+    sipResult: vi.fn(),
+    received: vi.fn(),
+    statusReceived: vi.fn(),
+    markRead: vi.fn(),
+    markDone: vi.fn(),
+    forward: vi.fn(),
+    retry: vi.fn(),
+  },
 });
 
 describe('dispatcher', () => {

@@ -28,6 +28,16 @@ import {
 import { CsvExportRequestSchema, CsvExportResultSchema, FunnelRequestSchema, ReportRangeSchema, ReportScriptsSchema, ScriptFunnelSchema } from './reports';
 import { CrmLeadResultSchema, CrmLookupResultSchema, CrmRecordIdSchema, CrmStatusSchema } from './crm';
 import {
+  RecordingAppendSchema,
+  RecordingBeginSchema,
+  RecordingDiskSchema,
+  RecordingEndSchema,
+  RecordingMarksSchema,
+  RecordingQuerySchema,
+  RecordingSchema,
+  RetentionReportSchema,
+} from './recordings';
+import {
   CallLogChangedSchema,
   CallLogPageSchema,
   CallLogQuerySchema,
@@ -53,6 +63,20 @@ import {
   WrapUpSchema,
   WrapUpsChangedSchema,
 } from './wrapUp';
+import {
+  DraftSaveSchema,
+  InboxMessageSchema,
+  MessageForwardSchema,
+  MessageListSchema,
+  MessageReceivedSchema,
+  MessageRefSchema,
+  MessageSaveSchema,
+  MessagesChangedSchema,
+  SentMessageSchema,
+  SipJobsSchema,
+  SipResultSchema,
+  StatusReceivedSchema,
+} from './messages';
 
 /**
  * The one contract between the services (main process or browser host) and the renderer.
@@ -204,6 +228,28 @@ export const contract = {
       /** The unsaved wrap-up forms of an extension, to put back what was typed. */
       drafts: method(z.strictObject({ localUser: z.string().trim().min(1).max(200) }), z.array(WrapUpDraftEntrySchema)),
     },
+    recordings: {
+      /** Starts a recording of a call (or a consultation): its file and its row. */
+      begin: method(RecordingBeginSchema, RecordingSchema),
+      /** One chunk of its audio, in order; on disk (fsync) when this answers. */
+      append: method(RecordingAppendSchema, z.object({ sizeBytes: z.number().int().nonnegative() })),
+      /** Its pauses and holds so far. */
+      setMarks: method(RecordingMarksSchema, z.null()),
+      /** Ends it: the file gets its duration and index. */
+      end: method(RecordingEndSchema, RecordingSchema),
+      /** The recordings of a call, a conversation or a client's numbers, oldest first. */
+      list: method(RecordingQuerySchema, z.array(RecordingSchema)),
+      /** Where recordings go and whether the disk has room. */
+      disk: method(z.undefined(), RecordingDiskSchema),
+      /** The consent announcement to play to a caller (the office's file, or the built-in one), as base64 with its type. */
+      announcement: method(z.undefined(), z.object({ mimeType: z.string(), base64: z.string(), source: z.string() })),
+      /** Where the page plays a recording from (null when its file is gone). */
+      playUrl: method(z.strictObject({ id: z.string().min(1).max(100) }), z.string().nullable()),
+      /** What retention deleted last (at start or in its daily run), or null. */
+      lastRetention: method(z.undefined(), RetentionReportSchema.nullable()),
+      /** Shows a recording's file in the system's file manager (desktop app only; false elsewhere). */
+      showInFolder: method(z.strictObject({ id: z.string().min(1).max(100) }), z.boolean()),
+    },
     followUps: {
       /** The Call back list: open follow-ups due by `dueBy` (all without it), soonest first, and how many come later. */
       list: method(FollowUpQuerySchema, FollowUpListSchema),
@@ -214,6 +260,29 @@ export const contract = {
       done: method(FollowUpDoneSchema, FollowUpSchema),
       /** "Call <name>" was pressed: links the call to the follow-up, so the call's wrap-up closes it. */
       attempt: method(FollowUpAttemptSchema, FollowUpSchema),
+    },
+    /**
+     * Messages taken for colleagues: the form's draft (saved as the agent types), Save (on disk
+     * before it answers, deliveries queued), the inbox and the sent list. The services keep the
+     * outbox and send e-mail and webhook posts; SIP MESSAGEs are sent by the renderer, which claims
+     * them (`claimSip`) and reports each result (`sipResult`).
+     */
+    messages: {
+      saveDraft: method(DraftSaveSchema, z.object({ savedAt: z.string() })),
+      discardDraft: method(MessageRefSchema, z.boolean()),
+      save: method(MessageSaveSchema, SentMessageSchema),
+      list: method(z.strictObject({ localUser: z.string().min(1).max(64) }), MessageListSchema),
+      claimSip: method(z.strictObject({ localUser: z.string().min(1).max(64) }), SipJobsSchema),
+      sipResult: method(SipResultSchema, z.boolean()),
+      /** A structured message reached this desk (kept once, whatever number of times it comes). */
+      received: method(MessageReceivedSchema, z.object({ created: z.boolean() })),
+      /** A recipient's Frontdesk says a message taken here was delivered, read, done or forwarded. */
+      statusReceived: method(StatusReceivedSchema, z.boolean()),
+      markRead: method(MessageRefSchema, InboxMessageSchema.nullable()),
+      markDone: method(MessageRefSchema, InboxMessageSchema.nullable()),
+      forward: method(MessageForwardSchema, SentMessageSchema),
+      /** "Send again": deliveries not taken (and SIP not confirmed) are due now. */
+      retry: method(MessageRefSchema, SentMessageSchema.nullable()),
     },
   },
   events: {
@@ -231,6 +300,10 @@ export const contract = {
     wrapUps: { changed: WrapUpsChangedSchema },
     /** The Call back list changed (added, rescheduled, called, done). */
     followUps: { changed: FollowUpsChangedSchema },
+    /** A recording started, ended or was deleted; `retention` says what retention deleted. */
+    recordings: { changed: z.object({ id: z.string().nullable() }), retention: RetentionReportSchema },
+    /** A message was saved, sent, delivered, received, read, done; `sipDue`: SIP MESSAGEs may be waiting. */
+    messages: { changed: MessagesChangedSchema },
   },
 } as const;
 

@@ -32,11 +32,40 @@ export const SipAccountSchema = z
   .strict();
 export type SipAccount = z.infer<typeof SipAccountSchema>;
 
+const httpUrl = z.string().regex(/^https?:\/\/[^\s]+$/i, 'must be an http:// or https:// URL');
+
+/** Delivery of messages by e-mail and webhook (SIP MESSAGE needs nothing configured). */
+export const MessagesConfigSchema = z.strictObject({
+  smtp: z
+    .strictObject({
+      host: z.string().trim().min(1, 'must not be empty').max(255),
+      port: z.number().int().min(1).max(65535).default(587),
+      /** true: TLS from the start (port 465); false: STARTTLS when the server offers it. */
+      secure: z.boolean().default(false),
+      user: z.string().max(255).optional(),
+      password: z.string().max(1000).optional(),
+      /** The sender, e.g. "Frontdesk <frontdesk@example.com>". */
+      from: z.string().trim().min(3).max(300),
+      /** Refuse a server whose certificate does not verify (default true). */
+      requireValidCertificate: z.boolean().default(true),
+    })
+    .optional(),
+  webhook: z
+    .strictObject({
+      url: httpUrl,
+      headers: z.record(z.string(), z.string().max(2000)).optional(),
+    })
+    .optional(),
+});
+export type MessagesConfig = z.infer<typeof MessagesConfigSchema>;
+
 /** A colleague a call can be transferred to: the transfer dialog's directory. */
 export const ColleagueSchema = z.strictObject({
   extension: z.string().trim().min(1, 'must not be empty').max(64).regex(/^[^\s@:;]+$/, 'must not contain spaces, @, : or ;'),
   name: z.string().trim().min(1, 'must not be empty').max(100),
   department: z.string().trim().max(100).optional(),
+  /** Where messages taken for this colleague are e-mailed too (needs `messages.smtp`). */
+  email: z.string().trim().max(200).regex(/^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/, 'must be an e-mail address').optional(),
 });
 export type Colleague = z.infer<typeof ColleagueSchema>;
 
@@ -67,6 +96,8 @@ export const ProvisioningFileSchema = z
     colleagues: z.array(ColleagueSchema).max(2000, 'must list at most 2000 colleagues').optional(),
     /** Watching colleagues' presence through the PBX, and publishing this desk's. */
     presence: PresenceConfigSchema.optional(),
+    /** How messages taken for colleagues are delivered besides SIP: e-mail over SMTP, a webhook. */
+    messages: MessagesConfigSchema.optional(),
   })
   .strict();
 export type ProvisioningFile = z.infer<typeof ProvisioningFileSchema>;

@@ -34,6 +34,29 @@ const settingFields = {
    * null when in. It ends by itself at its time.
    */
   away: AwaySchema.nullable(),
+  /**
+   * Which calls are recorded: none ("off"), those the agent records ("on-demand"), every call,
+   * inbound or outbound ones, or the calls to the `recordingLines` (dialled numbers).
+   */
+  recordingPolicy: z.enum(['off', 'on-demand', 'all', 'inbound', 'outbound', 'lines'], { error: 'must be off, on-demand, all, inbound, outbound or lines' }),
+  /** With the policy "lines": the dialled numbers whose calls are recorded (as the PBX puts them in To). */
+  recordingLines: z.array(z.string().trim().min(1).max(64)).max(50),
+  /** What the caller is told when a recording starts: nothing, an announcement, a beep every 15 s, or both. */
+  recordingConsent: z.enum(['none', 'announcement', 'beep', 'announcement-and-beep'], { error: 'must be none, announcement, beep or announcement-and-beep' }),
+  /** The built-in announcement's language (a file of the office's own is set in recordingAnnouncementFile). */
+  recordingAnnouncementLanguage: z.enum(['ru', 'en'], { error: 'must be "ru" or "en"' }),
+  /** An audio file (WAV, MP3, Ogg…) on this PC to play instead of the built-in announcement; "" for the built-in one. */
+  recordingAnnouncementFile: z.string().max(1024),
+  /** Whether the agent may stop or pause a recording the policy started. */
+  recordingAgentMayStop: z.boolean(),
+  /** Recordings older than this many days are deleted (at start and daily); 0 keeps them. */
+  recordingRetentionDays: z.number().int('must be a whole number of days').min(0, 'must be 0 (keep) or more').max(3650, 'must be at most 3650'),
+  /** Where recordings go ("" = the "recordings" folder in Frontdesk's data folder). */
+  recordingsFolder: z.string().max(1024),
+  /** The language messages taken here are written in for colleagues: the e-mail and a desk phone's text. */
+  messageLanguage: z.enum(['ru', 'en'], { error: 'must be "ru" or "en"' }),
+  /** A message no recipient's Frontdesk confirmed within this many minutes is flagged to whoever took it. */
+  messageAlertMinutes: z.number().int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440 minutes (a day)'),
 };
 
 export const defaultSettings = {
@@ -48,6 +71,16 @@ export const defaultSettings = {
   transferRingTimeoutS: 25,
   maxLines: 4,
   away: null,
+  recordingPolicy: 'on-demand',
+  recordingLines: [],
+  recordingConsent: 'none',
+  recordingAnnouncementLanguage: 'ru',
+  recordingAnnouncementFile: '',
+  recordingAgentMayStop: true,
+  recordingRetentionDays: 0,
+  recordingsFolder: '',
+  messageLanguage: 'ru',
+  messageAlertMinutes: 15,
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);

@@ -29,6 +29,9 @@ export async function buildAll({ quiet = false } = {}) {
   // The sample call scripts ship with the app (the shell reads them from dist/call-scripts).
   rmSync(path.join(root, 'dist/call-scripts'), { recursive: true, force: true });
   cpSync(path.join(root, 'main/services/call-scripts'), path.join(root, 'dist/call-scripts'), { recursive: true });
+  // …and so do the built-in consent announcements for recorded calls (dist/recording-consent).
+  rmSync(path.join(root, 'dist/recording-consent'), { recursive: true, force: true });
+  cpSync(path.join(root, 'main/services/recording-consent'), path.join(root, 'dist/recording-consent'), { recursive: true });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

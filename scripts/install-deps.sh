@@ -3,7 +3,9 @@
 # its presence modules for colleague presence: presence, presence_xml, presence_dialoginfo, pua,
 # pua_dialoginfo, pua_usrloc; their database is db_text, whose table files come with the kamailio
 # package itself), the media relay (rtpengine), the outside callers (SIPp, baresip), Chromium, and
-# iproute2 for the lab's network namespace. Safe to run again; asks for sudo when not root.
+# iproute2 for the lab's network namespace. Safe to run again; asks for sudo when not root. (Kamailio's
+# msilo and db_text modules, which keep messages for extensions that are away, are in the kamailio
+# package.)
 set -euo pipefail
 packages=(kamailio kamailio-websocket-modules kamailio-presence-modules rtpengine-daemon sip-tester baresip chromium iproute2 procps)
 missing=()

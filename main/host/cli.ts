@@ -28,6 +28,7 @@ try {
     port,
     version: pkg.version,
     scriptSamplesDir: path.join(root, 'main/services/call-scripts'),
+    consentDir: path.join(root, 'main/services/recording-consent'),
     importWorkerFile: path.join(root, 'main/services/importWorker.ts'),
   });
   const status = host.frontdesk.account().provisioning;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -33,6 +34,33 @@ export interface HostOptions extends Omit<FrontdeskOptions, 'shell'> {
   host?: string;
 }
 
+/** A recording's file, with byte ranges (the player seeks with them). */
+function serveRecording(req: http.IncomingMessage, res: http.ServerResponse, id: string, fileOf: ((id: string) => string | null) | null) {
+  const file = fileOf?.(id) ?? null;
+  if (!file) {
+    res.writeHead(fileOf ? 404 : 403, { 'content-type': 'text/plain' }).end(fileOf ? 'no such recording' : 'forbidden');
+    return;
+  }
+  const size = statSync(file).size;
+  const headers = { 'content-type': 'audio/webm', 'accept-ranges': 'bytes', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+  if (range && (range[1] || range[2])) {
+    const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+    const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    if (start >= size || start > end) {
+      res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+      return;
+    }
+    res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': String(end - start + 1) });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file, { start, end }).pipe(res);
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': String(size) });
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(file).pipe(res);
+}
+
 export async function startHost(options: HostOptions) {
   const listenHost = options.host ?? '127.0.0.1';
   const sockets = new Set<WebSocket>();
@@ -41,7 +69,12 @@ export async function startHost(options: HostOptions) {
     const frame = JSON.stringify({ t: 'event', channel, payload: checked });
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
   };
-  const frontdesk = createFrontdesk({ ...options, shell: 'browser-host' }, broadcast);
+  // Recordings are served to this host's page only: their URLs carry a key the page gets over the bridge.
+  const recordingKey = randomBytes(16).toString('hex');
+  const frontdesk = createFrontdesk(
+    { ...options, shell: 'browser-host', recordingUrl: (id) => `/recordings/${encodeURIComponent(id)}.webm?key=${recordingKey}` },
+    broadcast,
+  );
   const dispatch = createDispatcher(frontdesk.handlers);
   const rendererDir = path.resolve(options.rendererDir);
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
@@ -60,6 +93,10 @@ export async function startHost(options: HostOptions) {
       rel = decodeURIComponent(url.pathname);
     } catch {
       res.writeHead(400).end();
+      return;
+    }
+    if (rel.startsWith('/recordings/')) {
+      serveRecording(req, res, rel.slice('/recordings/'.length).replace(/\.webm$/, ''), url.searchParams.get('key') === recordingKey ? frontdesk.recordings.fileOf.bind(frontdesk.recordings) : null);
       return;
     }
     if (rel === '/' || !path.extname(rel)) rel = '/index.html';

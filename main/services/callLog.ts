@@ -19,6 +19,7 @@ import { openDatabase, prepareCached, type Database, type Statement } from './sq
 import { ScriptRunSchema, type ScriptRun } from '../../common/callScript';
 import { talkedOutcomes, type WrapUp, type WrapUpRange } from '../../common/wrapUp';
 import { WrapUpStore, wrapUpsMigration } from './wrapUps';
+import { messagesMigration } from './messages';
 
 
 export class CallLogInputError extends Error {
@@ -127,6 +128,8 @@ export const callLogMigrations: readonly string[] = [
     PRIMARY KEY (local_user, key)
   );
   `,
+  // 8: messages taken for colleagues: drafts, the outbox with every attempt, the inbox; see messages.ts.
+  messagesMigration,
 ];
 export const callLogSchemaVersion = callLogMigrations.length;
 

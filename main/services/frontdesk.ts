@@ -13,6 +13,12 @@ import { DataDir } from './dataDir';
 import { ProvisioningService } from './provisioning';
 import { ReportsService } from './reports';
 import { SettingsService } from './settings';
+import { RecordingsService } from './recordings';
+import { announcement } from './consent';
+import type { RetentionReport } from '../../common/recordings';
+import { MessageStore, type MessageContext } from './messages';
+import { MessageCourier } from './messageCourier';
+import type { ProvisioningFile } from '../../common/provisioning';
 
 export interface FrontdeskOptions {
   dataDir: string;
@@ -33,6 +39,12 @@ export interface FrontdeskOptions {
    * Absent in the browser host: the page downloads the file itself.
    */
   chooseSaveFile?: (suggestedName: string) => Promise<string | null>;
+  /** The built-in consent announcements (ru.ogg, en.ogg); without it the policy's announcement is unavailable. */
+  consentDir?: string | null;
+  /** Shows a file in the system's file manager (the desktop shell); absent in the browser host. */
+  showInFolder?: (file: string) => void;
+  /** Where the page plays a recording from (the transport serves the file there). */
+  recordingUrl?: (id: string) => string;
 }
 
 type Emit = <N extends EventName>(name: N, payload: EventPayload<N>) => void;
@@ -51,6 +63,26 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   calls.onChanged((change) => emit('calls.changed', change));
   calls.wrapUps.onWrapUpsChanged((change) => emit('wrapUps.changed', change));
   calls.wrapUps.onFollowUpsChanged((change) => emit('followUps.changed', change));
+  // Recordings: the folder is a setting; those a stopped Frontdesk was writing are repaired and
+  // marked interrupted before anything else; retention runs now and once a day.
+  const recordings = new RecordingsService(dataDir.file('recordings.db'), () => settings.view().values.recordingsFolder || dataDir.folder('recordings'));
+  recordings.recoverInterrupted();
+  const applyRetention = () => {
+    try {
+      const report = recordings.applyRetention(settings.view().values.recordingRetentionDays);
+      if (report.deleted.length > 0) {
+        lastRetention = report;
+        emit('recordings.retention', report);
+        emit('recordings.changed', { id: null });
+      }
+    } catch {
+      // a folder that cannot be read now is tried again tomorrow
+    }
+  };
+  let lastRetention: RetentionReport | null = null;
+  applyRetention();
+  const retentionTimer = setInterval(applyRetention, 86_400_000);
+  retentionTimer.unref?.();
   const scripts = new CallScriptsService({
     folders: [dataDir.folder('call-scripts')],
     samplesFolder: options.scriptSamplesDir ?? null,
@@ -70,21 +102,48 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     },
   });
 
+  let active: ProvisioningFile | null = null;
   let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null }, colleagues: [], presence: defaultPresenceConfig };
   let crm: CrmConnector | null = null;
   let crmStatus = crmStatusOf(undefined, undefined);
   const noCrm = { status: 'unavailable', reason: 'disabled', detail: 'No CRM is configured' } as const satisfies CrmLookupResult & CrmLeadResult;
 
   const applyProvisioning = (): AccountView => {
-    const { status, active } = provisioning.load();
+    const loaded = provisioning.load();
+    const status = loaded.status;
+    active = loaded.active;
     settings.applyProvisioned(active?.settings ?? {}, active?.locked ?? []);
     // A reload with the same CRM section keeps the connector, and its cache.
     if (JSON.stringify(active?.crm ?? null) !== JSON.stringify(crm?.config ?? null)) crm = active?.crm ? new CrmConnector(active.crm) : null;
     crmStatus = crmStatusOf(active?.crm, active?.pbxHeaders);
     accountView = { account: active?.account ?? null, provisioning: status, colleagues: active?.colleagues ?? [], presence: { ...defaultPresenceConfig, ...active?.presence } };
+    if (active?.account) messages.setLocalName(active.account.user, active.account.displayName ?? '');
+    courier?.kick();
     return accountView;
   };
+  // Messages live in the call history's database (a message and its call in one place).
+  const messages = new MessageStore(calls.database, { utf8ToBase64: (t) => Buffer.from(t, 'utf8').toString('base64'), base64ToUtf8: (b) => Buffer.from(b, 'base64').toString('utf8') });
+  let courier: MessageCourier | null = null;
   applyProvisioning();
+  const messageContext = (): MessageContext => {
+    const values = settings.view().values;
+    const smtp = Boolean(active?.messages?.smtp);
+    const emails = new Map((active?.colleagues ?? []).flatMap((c) => (c.email ? [[c.extension, c.email] as const] : [])));
+    return {
+      region: values.defaultRegion,
+      language: values.messageLanguage,
+      emailOf: (ext) => (smtp ? (emails.get(ext) ?? null) : null),
+      webhook: Boolean(active?.messages?.webhook),
+      alertAfterMs: values.messageAlertMinutes * 60_000,
+    };
+  };
+  courier = new MessageCourier(messages, () => ({ messages: active?.messages ?? null, language: settings.view().values.messageLanguage }));
+  messages.onChanged((change) => {
+    emit('messages.changed', change);
+    courier?.kick();
+  });
+  // What was due when Frontdesk last stopped (or crashed) goes out now.
+  courier.kick();
   settings.onChanged((view) => emit('settings.changed', view));
   // A database of its own: a long import must not hold the call history's write lock.
   const directory = new DirectoryService(dataDir.file('directory.db'), { defaultRegion: settings.view().values.defaultRegion });
@@ -121,6 +180,16 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
    * card the renderer names, else the one card that has the number (none when several do). The
    * caller ID's name stays in remoteName (reports show both).
    */
+  /** A call someone recorded links its first recording (the player lists them all). */
+  const withRecording = (input: CallRecordInput): CallRecordInput => {
+    if (input.recordingId || !input.sipCallId) return input;
+    try {
+      const found = recordings.list({ sipCallId: input.sipCallId, limit: 5 }).find((r) => r.localUser === input.localUser);
+      return found ? { ...input, recordingId: found.id } : input;
+    } catch {
+      return input;
+    }
+  };
   const withClient = (input: CallRecordInput): CallRecordInput => {
     if (input.clientId && input.clientName) return input;
     try {
@@ -200,7 +269,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       exportCsv: (request) => reports.exportCsv(request),
     },
     calls: {
-      record: (input) => calls.record(withClient(input)),
+      record: (input) => calls.record(withRecording(withClient(input))),
       noteOpen: (input) => {
         calls.noteOpen(input);
         return null;
@@ -233,6 +302,37 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       pending: ({ localUser }) => calls.wrapUps.pending(localUser),
       between: ({ from, to }) => calls.wrapUpsBetween(from, to),
     },
+    recordings: {
+      begin: (input) => {
+        const r = recordings.begin(input);
+        emit('recordings.changed', { id: r.id });
+        return r;
+      },
+      append: (input) => recordings.append(input),
+      setMarks: (input) => {
+        recordings.setMarks(input);
+        return null;
+      },
+      end: (input) => {
+        const r = recordings.end(input);
+        emit('recordings.changed', { id: r.id });
+        return r;
+      },
+      list: (query) => recordings.list(query),
+      disk: () => recordings.disk(),
+      lastRetention: () => lastRetention,
+      playUrl: ({ id }) => {
+        if (!recordings.fileOf(id) || !options.recordingUrl) return null;
+        return options.recordingUrl(id);
+      },
+      announcement: () => announcement(settings.view().values, options.consentDir ?? null),
+      showInFolder: ({ id }) => {
+        const file = recordings.fileOf(id);
+        if (!file || !options.showInFolder) return false;
+        options.showInFolder(file);
+        return true;
+      },
+    },
     followUps: {
       list: (query) => calls.wrapUps.listFollowUps(query),
       add: (input) => calls.wrapUps.addFollowUp(input),
@@ -240,14 +340,31 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
       done: (input) => calls.wrapUps.markDone(input),
       attempt: (input) => calls.wrapUps.attempt(input),
     },
+    messages: {
+      saveDraft: ({ localUser, draft }) => messages.saveDraft(localUser, draft),
+      discardDraft: ({ localUser, id }) => messages.discardDraft(localUser, id),
+      save: ({ localUser, draft }) => messages.save(localUser, draft, messageContext()),
+      list: ({ localUser }) => messages.list(localUser, messageContext()),
+      claimSip: () => messages.claimSip(messageContext()),
+      sipResult: (input) => messages.result(input),
+      received: ({ localUser, from, message }) => messages.receive(localUser, from, message),
+      statusReceived: ({ from, status }) => messages.statusReceived(from, status),
+      markRead: ({ localUser, id }) => messages.markRead(localUser, id),
+      markDone: ({ localUser, id }) => messages.markDone(localUser, id),
+      forward: ({ localUser, ...input }) => messages.forward(localUser, input, messageContext()),
+      retry: ({ localUser, id }) => messages.retry(localUser, id),
+    },
   };
 
   const close = () => {
+    clearInterval(retentionTimer);
+    recordings.close();
+    courier?.close();
     imports.closeAll();
     scripts.close();
     directory.close();
     calls.close();
   };
-  return { handlers, settings, dataDir, calls, scripts, directory, imports, reports, account: () => accountView, close };
+  return { handlers, settings, dataDir, calls, scripts, directory, imports, reports, recordings, messages, account: () => accountView, close };
 }
 export type Frontdesk = ReturnType<typeof createFrontdesk>;

@@ -71,6 +71,9 @@ async function main() {
       shell: 'electron',
       version: app.getVersion(),
       scriptSamplesDir: path.join(__dirname, '../call-scripts'),
+      consentDir: path.join(__dirname, '../recording-consent'),
+      showInFolder: (file) => shell.showItemInFolder(file),
+      recordingUrl: (id) => `${ORIGIN}/recordings/${encodeURIComponent(id)}.webm`,
       // Built beside main.cjs by scripts/build.ts; Electron reads it from the asar in a worker thread too.
       importWorkerFile: path.join(__dirname, 'importWorker.cjs'),
       notifyIncomingCall: ({ from, line }) => {
@@ -118,6 +121,15 @@ async function main() {
     const url = new URL(request.url);
     if (url.host !== 'frontdesk') return new Response('not found', { status: 404 });
     let rel = decodeURIComponent(url.pathname);
+    if (rel.startsWith('/recordings/')) {
+      // A recording, for the app's own player (Range requests are served by net.fetch on the file).
+      const file = frontdesk.recordings.fileOf(rel.slice('/recordings/'.length).replace(/\.webm$/, ''));
+      if (!file) return new Response('no such recording', { status: 404 });
+      const response = await net.fetch(pathToFileURL(file).toString(), { headers: request.headers });
+      const headers = new Headers(response.headers);
+      headers.set('content-type', 'audio/webm');
+      return new Response(response.body, { status: response.status, headers });
+    }
     if (rel === '/' || !path.extname(rel)) rel = '/index.html';
     const file = path.resolve(rendererDir, `.${rel}`);
     if (!file.startsWith(rendererDir + path.sep)) return new Response('not found', { status: 404 });

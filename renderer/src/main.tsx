@@ -7,8 +7,11 @@ import { presentCalls } from './presentation';
 import { CallReporter } from './callReporter';
 import { watchConnectivity } from './connectivity';
 import { followUpMissedWebLeads } from './leadFollowUps';
+import { deliverMessages } from './messageCourier';
 import { SipEngine } from './sip/engine';
 import { App } from './ui/App';
+import { RecorderContext } from './ui/Recording';
+import { Recorder } from './recording/recorder';
 import './styles.css';
 
 const audio = new AudioOut();
@@ -22,7 +25,10 @@ const api = getFrontdeskApi();
 const history = new CallReporter(engine, api, window.localStorage, (message) => console.error(`[frontdesk] ${message}`));
 followUpMissedWebLeads(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 lookUpCallersAsTheyRing(engine, api);
+// Messages taken for colleagues go out over SIP from here (the services keep the outbox).
+deliverMessages(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 const view = presentCalls(engine, api);
+const recorder = new Recorder(engine, api);
 
 /** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
 Object.defineProperty(window, 'frontdeskDiagnostics', {
@@ -43,6 +49,8 @@ window.addEventListener('pagehide', () => engine.stop());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App api={api} engine={engine} view={view} audio={audio} history={history} />
+    <RecorderContext.Provider value={recorder}>
+      <App api={api} engine={engine} view={view} audio={audio} history={history} />
+    </RecorderContext.Provider>
   </StrictMode>,
 );

@@ -14,7 +14,10 @@
  *   127.0.0.1:5070 over UDP;
  * - every SDP passes rtpengine, flags by direction: towards WebSocket clients
  *   WebRTC (ICE, DTLS-SRTP, rtcp-mux), towards plain SIP RTP/AVP without ICE;
- *   the rtpengine call is deleted on BYE, CANCEL and failed initial INVITEs.
+ *   the rtpengine call is deleted on BYE, CANCEL and failed initial INVITEs;
+ * - MESSAGE to an extension that is not registered (or whose phone does not answer it) is stored
+ *   by msilo (db_text files in the state dir) and answered 202; the stored messages, with their
+ *   X-Frontdesk-Message header, go out when the extension registers again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,6 +50,8 @@ export const rtpFlagsToPlainSip = 'ICE=remove RTP/AVP rtcp-mux-demux replace-ori
 
 export interface KamailioPaths {
   cfg: string;
+  /** msilo's db_text database (the folder holds the tables "version" and "silo"). */
+  msiloDb: string;
   pid: string;
   log: string;
   runDir: string;
@@ -55,6 +60,7 @@ export interface KamailioPaths {
 export function kamailioPaths(stateDir: string): KamailioPaths {
   return {
     cfg: path.join(stateDir, 'kamailio.cfg'),
+    msiloDb: path.join(stateDir, 'msilo-db'),
     pid: path.join(stateDir, 'kamailio.pid'),
     log: path.join(stateDir, 'kamailio.log'),
     runDir: path.join(stateDir, 'kamailio-run'),
@@ -78,6 +84,8 @@ export interface KamailioConfigOptions {
   presence?: boolean;
   /** Where the presence tables live (db_text); set by writeKamailioConfig. */
   presenceDbDir?: string;
+  /** msilo's db_text folder (absolute); default: msilo-db in the state dir given to writeKamailioConfig, else /tmp. */
+  msiloDb?: string;
 }
 
 /** Whether the lab runs its presence server unless told otherwise (FRONTDESK_LAB_PRESENCE=0 turns it off). */
@@ -87,12 +95,20 @@ export const labPresenceByDefault = (): boolean => process.env.FRONTDESK_LAB_PRE
 export const presenceTables = ['version', 'presentity', 'active_watchers', 'watchers', 'xcap', 'pua'] as const;
 export const dbTextSchemaDir = process.env.FRONTDESK_LAB_DBTEXT_SCHEMA ?? '/usr/share/kamailio/dbtext/kamailio';
 
+/** db_text table definitions for msilo (as Debian's kamailio package ships them in /usr/share/kamailio/dbtext, but callid and status may be empty: msilo 5.6 fills neither). */
+export const msiloTables = {
+  version: 'id(int,auto) table_name(string) table_version(int) \n0:silo:8\n',
+  silo: 'id(int,auto) src_addr(string) dst_addr(string) username(string) domain(string) inc_time(int) exp_time(int) snd_time(int) ctype(string) body(string,null) extra_hdrs(string,null) callid(string,null) status(int,null) \n',
+} as const;
+
 /** The complete kamailio.cfg text. */
 export function generateKamailioConfig(opts: KamailioConfigOptions = {}): string {
   const accounts = opts.accounts ?? [...labAccounts, ...labBenchAccounts];
   const debug = opts.debugLevel ?? 2;
   const presence = opts.presence ?? labPresenceByDefault();
   const presenceDb = presence ? cfgString(`text://${path.resolve(opts.presenceDbDir ?? 'kamailio-db')}`, 'the presence database directory') : '';
+  const msiloDb = opts.msiloDb ?? '/tmp/frontdesk-lab-msilo';
+  if (!path.isAbsolute(msiloDb) || /["\\\r\n$\s]/.test(msiloDb)) throw new Error(`msilo's database folder must be an absolute path without quotes, spaces or '$': ${JSON.stringify(msiloDb)}`);
   for (const a of accounts) {
     if (!/^[A-Za-z0-9_.+-]+$/.test(a.user)) throw new Error(`Invalid lab user name ${JSON.stringify(a.user)}`);
   }
@@ -196,8 +212,9 @@ loadmodule "rtpengine.so"
 loadmodule "xhttp.so"
 loadmodule "websocket.so"
 loadmodule "dialog.so"
-#!ifdef WITH_PRESENCE
 loadmodule "db_text.so"
+loadmodule "msilo.so"
+#!ifdef WITH_PRESENCE
 loadmodule "presence.so"
 loadmodule "presence_xml.so"
 loadmodule "presence_dialoginfo.so"
@@ -256,6 +273,17 @@ modparam("rtpengine", "extra_id_pv", "$avp(rtp_branch)")
 modparam("dialog", "default_timeout", 43200)
 # the calls of WebSocket clients: key Call-ID, value ",<ip:port of each WebSocket party>,;from-tag;to-tag"
 modparam("htable", "htable", "wsdlg=>size=8;autoexpire=43200;")
+# ----- msilo: store-and-forward of MESSAGE for extensions that are away -----
+modparam("msilo", "db_url", "text://${msiloDb}")
+# every stored message is written to its file at once (a PBX restart keeps them)
+modparam("db_text", "db_mode", 1)
+# the body as it was sent (no "[Offline message - date]" prefix), headers kept with it
+modparam("msilo", "add_date", 0)
+modparam("msilo", "extra_hdrs_avp", "$avp(msilo_hdrs)")
+# dumped messages come back through this proxy, which finds the contact that just registered
+modparam("msilo", "outbound_proxy", "sip:LAB_IP:SIP_PORT;transport=udp")
+modparam("msilo", "check_time", 5)
+modparam("msilo", "expire_time", 604800)
 
 #!ifdef WITH_PRESENCE
 # ----- presence: who is in (BLF) -----
@@ -263,7 +291,7 @@ modparam("htable", "htable", "wsdlg=>size=8;autoexpire=43200;")
 # (dialog-info, RFC 4235), PUBLISH from the desks (Frontdesk publishes DND, away, on a call).
 # Subscriptions in memory only, publications in db_text files copied fresh at every start: a
 # restart forgets both, as it forgets registrations, and the clients subscribe and publish again.
-modparam("db_text", "db_mode", 0)
+# (db_text's db_mode is one setting for the whole module: the one above, shared with msilo.)
 modparam("presence", "db_url", PRESENCE_DB)
 modparam("presence", "subs_db_mode", 0)
 modparam("presence", "server_address", "sip:LAB_IP:SIP_PORT")
@@ -519,6 +547,10 @@ route[AUTH] {
 	if (!(is_method("REGISTER") || isflagset(FLT_SRC_WS) || from_uri == myself)) {
 		return;
 	}
+	# msilo's own MESSAGEs (stored ones going out), from this proxy's own socket
+	if (is_method("MESSAGE") && src_ip == LAB_IP && src_port == SIP_PORT && $proto == "udp") {
+		return;
+	}
 	if (is_method("ACK|CANCEL")) return;
 
 	if (!has_credentials("LAB_REALM")) {
@@ -581,6 +613,26 @@ route[REGISTRAR] {
 #!endif
 	if (!save("location")) {
 		sl_reply_error();
+		exit;
+	}
+	# back online: the messages stored while the extension was away go out now
+	if (!($hdr(Expires) =~ "^ *0 *$") && !($ct =~ "expires= *0([^0-9]|$)")) {
+		m_dump();
+	}
+	exit;
+}
+
+# MESSAGE for an extension that is away: kept by msilo (with Frontdesk's structured header) and
+# answered 202 Accepted; it goes out when the extension registers again
+route[MSG_STORE] {
+	if ($hdr(X-Frontdesk-Message) != $null) {
+		$avp(msilo_hdrs) = "X-Frontdesk-Message: " + $hdr(X-Frontdesk-Message) + "\\r\\n";
+	}
+	if (m_store("$ru")) {
+		xlog("L_INFO", "MESSAGE to $rU stored for later (msilo)\\n");
+		t_reply("202", "Accepted");
+	} else {
+		t_reply("503", "Service Unavailable");
 	}
 	exit;
 }
@@ -594,9 +646,20 @@ route[LOCATION] {
 				exit;
 			default:
 				xlog("L_INFO", "$rm to $rU: extension not registered\\n");
+				if (is_method("MESSAGE")) {
+					if (!t_newtran()) {
+						sl_reply_error();
+						exit;
+					}
+					route(MSG_STORE);
+				}
 				sl_send_reply("480", "Temporarily Unavailable");
 				exit;
 		}
+	}
+	if (is_method("MESSAGE")) {
+		$avp(msg_ruri) = $ru;
+		t_on_failure("MESSAGE_FAILURE");
 	}
 	xlog("L_INFO", "$rm from $fu ($si:$sp/$proto) to extension $rU\\n");
 	route(RELAY);
@@ -719,6 +782,16 @@ failure_route[MANAGE_FAILURE] {
 	}
 }
 
+# a MESSAGE the extension's phones did not take because they are gone (timeout, 480): store it;
+# one they refused (415 and the like) stays refused
+failure_route[MESSAGE_FAILURE] {
+	if (t_is_canceled()) exit;
+	if ($T_reply_code == 408 || $T_reply_code == 480) {
+		$ru = $avp(msg_ruri);
+		route(MSG_STORE);
+	}
+}
+
 reply_route {
 	if (!sanity_check("17604", "6")) {
 		xlog("L_WARN", "malformed SIP reply from $si:$sp\\n");
@@ -823,6 +896,9 @@ export function writeKamailioConfig(stateDir: string, opts: KamailioConfigOption
       fs.copyFileSync(schema, path.join(presenceDbDir, table));
     }
   }
-  fs.writeFileSync(p.cfg, generateKamailioConfig({ ...opts, presence, presenceDbDir }));
+  // A fresh lab starts with no stored messages, like its registrations.
+  fs.mkdirSync(p.msiloDb, { recursive: true });
+  for (const [table, text] of Object.entries(msiloTables)) fs.writeFileSync(path.join(p.msiloDb, table), text);
+  fs.writeFileSync(p.cfg, generateKamailioConfig({ msiloDb: path.resolve(p.msiloDb), ...opts, presence, presenceDbDir }));
   return p;
 }

@@ -71,12 +71,16 @@ describe.skipIf(!labIntegrationEnabled)('lab transfer parties (real Kamailio + r
     }
   }, 60_000);
 
-  it('a phone that never answers rings until the caller gives up; MESSAGE to an unregistered extension gets 480', async () => {
+  it('a phone that never answers rings until the caller gives up; MESSAGE to an unregistered extension is stored (202) and arrives, header and all, when it registers', async () => {
     const desk = await phone({ user: '1002', answer: false });
     const r = await placeCall({ from: caller, to: '1002', cancelAfterMs: 2500, maxCallMs: 30_000 }).result;
     expect(r).toMatchObject({ code: 487, ended: 'cancelled', ringing: true });
     expect(desk.calls()[0]).toMatchObject({ cancelled: true, answer: 487, headers: {} });
-    expect((await sendTextMessage({ asExtension: '1000', to: '1004', body: 'x' })).code).toBe(480);
+    expect((await sendTextMessage({ asExtension: '1000', to: '1004', body: 'Перезвоните', headers: { 'X-Frontdesk-Message': 'abc' } })).code).toBe(202);
+    const spare = await phone({ user: '1004' });
+    const stored = await spare.waitForTextMessage((m) => m.fromUser === '1000');
+    expect(stored.body).toBe('Перезвоните\r\n'); // SIPp's sender ends the body with CRLF
+    expect(stored.headers).toMatchObject({ 'X-Frontdesk-Message': 'abc' });
   }, 60_000);
 
   // ---------------------------------------------------------------- the outside caller follows a REFER (#1)

@@ -142,13 +142,21 @@ test('1003 sets "out of office until …": reception sees it with the note; Tran
     await expect(card).toContainText('Connected');
     await expect(support.page.getByRole('article')).toHaveCount(0);
 
+    // The message form, for Support, prefilled from the call and the note typed so far.
     await absent.getByRole('button', { name: 'Take a message for Support' }).click();
-    const message = reception.page.getByRole('dialog', { name: 'Take a message for Support' });
-    await expect(message.getByLabel('Message')).toHaveValue(/Invoice 4711 is wrong/);
-    await message.getByRole('button', { name: 'Send message' }).click();
-    await expect(message.getByRole('status')).toHaveText('The message was sent to Support (1003).');
-    await message.getByRole('button', { name: 'Close' }).click();
-    await expect(support.page.getByRole('log', { name: 'Received text messages' })).toContainText('Invoice 4711 is wrong');
+    const message = reception.page.getByRole('dialog', { name: 'Take a message for Support (1003)' });
+    await expect(message.getByRole('list', { name: 'Recipients' })).toHaveText(/Support \(1003\)/);
+    await expect(message.getByLabel('What it is about')).toHaveValue('Invoice 4711 is wrong');
+    await expect(message.getByLabel('Phone', { exact: true })).toHaveValue('+74951234567');
+    await message.getByLabel("The message, in the caller's words").fill('Please call back about invoice 4711 today.');
+    await message.getByLabel("The message, in the caller's words").press('Control+Enter');
+    await message.getByRole('region', { name: 'Read it back to the caller' }).getByRole('button', { name: 'The caller confirmed: save and send' }).click();
+    await expect(message).toBeHidden();
+    // Support's Frontdesk has it in its inbox, and says so back to the receptionist.
+    const inbox = support.page.getByRole('list', { name: 'Messages for you' });
+    await expect(inbox.getByRole('article')).toHaveCount(1);
+    await expect(inbox.getByRole('article')).toContainText('Please call back about invoice 4711 today.');
+    await expect(reception.page.getByRole('status', { name: 'Delivery of the message for Support (1003)' })).toHaveText('Delivered');
 
     // Another colleague of the department instead: the transfer goes to them.
     await card.getByRole('button', { name: 'Transfer' }).click();
@@ -220,7 +228,7 @@ test('1001 goes offline (Frontdesk stopped without a word) and reception sees it
   void cdp.send('Page.crash').catch(() => undefined);
   await expectState(reception.page, 'Sales', '1001', 'Offline (not registered)', 70_000);
 
-  const again = await agents({ user: '1001', again: sales.host });
+  const again = await agents({ user: '1001', restartOf: sales.host });
   await registered(again, '1001');
   await expectState(reception.page, 'Sales', '1001', 'Available');
 });
@@ -328,13 +336,18 @@ test('a colleague opens a menu by right-click or by key: call them, transfer the
     await expect(colleague(reception.page, 'Accounting', '1002')).toBeFocused();
     await reception.page.keyboard.press('Enter');
     await accountingMenu.getByRole('menuitem', { name: 'Take a message for Accounting' }).click();
-    const message = reception.page.getByRole('dialog', { name: 'Take a message for Accounting' });
-    await expect(message.getByLabel('Message')).toHaveValue(/From: \+74951234567/);
-    await message.getByLabel('Message').fill('Please call +7 495 123-45-67 about the invoice');
-    await message.getByRole('button', { name: 'Send message' }).click();
-    await expect(message.getByRole('status')).toHaveText('The message was sent to Accounting (1002).');
-    const text = await accounting.waitForTextMessage((m) => m.fromUser === '1000');
-    expect(text.body).toBe('Please call +7 495 123-45-67 about the invoice');
+    // The message form, for Accounting, about the call going on.
+    const message = reception.page.getByRole('dialog', { name: 'Take a message for Accounting (1002)' });
+    await expect(message.getByLabel('Phone', { exact: true })).toHaveValue('+74951234567');
+    await message.getByLabel("The message, in the caller's words").fill('Please call about the invoice');
+    await message.getByLabel("The message, in the caller's words").press('Control+Enter');
+    await message.getByRole('region', { name: 'Read it back to the caller' }).getByRole('button', { name: 'The caller confirmed: save and send' }).click();
+    await expect(message).toBeHidden();
+    // A desk phone shows it as text.
+    const text = await accounting.waitForTextMessage((m) => m.fromUser === '1000' && m.headers['X-Frontdesk-Message'] !== undefined, 15_000);
+    expect(text.body).toContain('Сообщение для: Accounting (1002)');
+    expect(text.body).toContain('Телефон: +74951234567');
+    expect(text.body).toContain('Сообщение: «Please call about the invoice»');
   } finally {
     await accounting.stop();
   }

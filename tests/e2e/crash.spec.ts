@@ -54,7 +54,7 @@ test('the whole of Frontdesk is killed mid-call (services kill -9, page crashed)
   // The PBX ends the call of a desk whose connection is gone: no dead line for the caller.
   expect((await call.result).ended).toBe('remote-bye');
 
-  const again = await agents({ user: '1000', again: reception.host });
+  const again = await agents({ user: '1000', restartOf: reception.host });
   await expect(again.registration).toHaveText(/Registered as 1000/);
   await expectInterruptedWithNotes(again.page);
 });

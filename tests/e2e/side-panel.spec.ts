@@ -166,8 +166,13 @@ test('a known caller: the local card pops while it rings, answers typed during t
   await script.getByLabel('Answer: What are they looking for?').fill('A quote for 40 chairs');
   await script.getByRole('button', { name: 'Save answer' }).click();
   await script.getByRole('button', { name: 'Over 100k' }).click();
-  // Edited by hand during the call: saved at once.
+  // Typing in the card while the answer just given is saved to it (the card is drawn again when the
+  // directory says it changed): the card takes the answer and keeps what is being typed.
   await clientCard.getByLabel('Next step', { exact: true }).fill('Send the quote');
+  await expect(clientCard).toContainText('Over 100k');
+  await reception.page.waitForTimeout(500);
+  await expect(clientCard.getByLabel('Next step', { exact: true })).toHaveValue('Send the quote');
+  // Edited by hand during the call: saved at once.
   await clientCard.getByLabel('Next step', { exact: true }).press('Enter');
   await expect(clientCard.getByRole('status', { name: 'Card saving' })).toHaveText('Saved');
   await ringing.getByRole('button', { name: 'Hang up' }).click();

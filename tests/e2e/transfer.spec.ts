@@ -115,12 +115,15 @@ test('the colleague declines: the caller is back with the agent, off hold, and a
   await expect(card).toContainText('Connected');
   await expectSoundBothWays(reception.page, call, call.callId, 'the caller, back after the decline');
   await card.getByRole('button', { name: 'Take a message for Sales' }).click();
-  const message = reception.page.getByRole('dialog', { name: 'Take a message for Sales' });
-  await expect(message.getByLabel('Message')).toHaveValue(/Delivery date/);
-  await message.getByRole('button', { name: 'Send message' }).click();
-  await expect(message.getByRole('status')).toHaveText('The message was sent to Sales (1001).');
-  await message.getByRole('button', { name: 'Close' }).click();
-  await expect(sales.page.getByRole('log', { name: 'Received text messages' })).toContainText('Message for Sales');
+  const message = reception.page.getByRole('dialog', { name: 'Take a message for Sales (1001)' });
+  await expect(message.getByLabel('What it is about')).toHaveValue('Delivery date; Order 4711');
+  await message.getByLabel("The message, in the caller's words").fill('Please call back about the delivery');
+  await message.getByRole('button', { name: 'Read back…' }).click();
+  await message.getByRole('button', { name: 'The caller confirmed: save and send' }).click();
+  await expect(message).toBeHidden();
+  // Sales's Frontdesk has it in its inbox (not as a loose text message), and says so to reception.
+  await expect(sales.page.getByRole('list', { name: 'Messages for you' }).getByRole('article', { name: 'Message from +7 495 123 45 67' })).toContainText('Delivery date; Order 4711');
+  await expect(reception.page.getByRole('status', { name: 'Delivery of the message for Sales (1001)' })).toHaveText('Delivered');
 
   await card.getByRole('button', { name: 'Hang up' }).click();
   expect((await call.result).ended).toBe('remote-bye');

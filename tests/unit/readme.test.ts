@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CrmConfigSchema } from '../../common/crm';
-import { parseProvisioning } from '../../common/provisioning';
+import { MessagesConfigSchema, parseProvisioning } from '../../common/provisioning';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -32,6 +32,14 @@ describe('README examples', () => {
     const parsed = parseProvisioning(`{ "version": 1, "account": ${JSON.stringify(account)}, ${example!} }`);
     expect(parsed.ok ? [] : parsed.problems).toEqual([]);
     expect(parsed.ok && parsed.value.colleagues?.map((c) => c.department)).toEqual(['Продажи', 'Продажи', 'Support']);
+  });
+
+  it('the messages example is a valid messages section', () => {
+    const example = jsonBlocks.find((b) => b.trimStart().startsWith('"messages"'));
+    expect(example).toBeDefined();
+    const section = JSON.parse(`{${example!.replaceAll('"…"', '"secret"').replace('"Bearer …"', '"Bearer token"')}}`) as { messages: unknown };
+    const parsed = MessagesConfigSchema.safeParse(section.messages);
+    expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
   });
 
   it('every npm script the README names exists', () => {

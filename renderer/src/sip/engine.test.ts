@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import JsSIP from 'jssip';
 import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
 import { SipEngine } from './engine';
+import { base64 } from './handoff';
 import type { Call } from './callMachine';
 
 /**
@@ -459,5 +460,36 @@ describe('the caller hears the agent on every path back from hold', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('messages from other Frontdesks', () => {
+  const message = {
+    id: '11111111-2222-4333-8444-555555555555',
+    recipients: [{ extension: '1000', name: 'Reception' }],
+    text: 'Перезвоните\u202e',
+    takenBy: { user: '1002', name: 'Accounting' },
+    takenAt: '2026-12-06T10:00:00.000Z',
+  };
+  const request = (headers: Record<string, string>, body: string) => ({
+    body,
+    from: { uri: { user: '1002' }, display_name: 'Accounting' },
+    getHeader: (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1],
+  });
+  const b64url = (s: string) => base64.utf8ToBase64(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+  it('a message (X-Frontdesk-Message) and a receipt go to the inbox, not to the text messages; a header that does not decode stays text', () => {
+    const h = harness();
+    const got: unknown[] = [];
+    h.engine.onStructuredMessage((m) => got.push(m));
+    h.ua().emit('newMessage', { originator: 'remote', request: request({ 'X-Frontdesk-Message': b64url(JSON.stringify(message)), 'Content-Type': 'text/plain' }, 'Сообщение для: …') });
+    const receipt = { id: message.id, status: 'delivered', by: { user: '1002', name: 'Accounting' }, at: '2026-12-06T10:01:00.000Z' };
+    h.ua().emit('newMessage', { originator: 'remote', request: request({ 'Content-Type': 'application/vnd.frontdesk.message-status+json' }, JSON.stringify(receipt)) });
+    h.ua().emit('newMessage', { originator: 'remote', request: request({ 'X-Frontdesk-Message': 'not-a-message', 'Content-Type': 'text/plain' }, 'plain words') });
+    expect(got).toEqual([
+      { kind: 'message', from: { user: '1002', name: 'Accounting' }, message: expect.objectContaining({ id: message.id, text: 'Перезвоните' }) },
+      { kind: 'status', from: { user: '1002', name: 'Accounting' }, status: expect.objectContaining({ status: 'delivered' }) },
+    ]);
+    expect(h.engine.getSnapshot().messages.map((m) => m.body)).toEqual(['plain words']);
   });
 });

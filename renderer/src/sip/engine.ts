@@ -12,8 +12,23 @@ import { TolerantWebSocket } from './tolerantSocket';
 import { referringParty, Transfers, type IncomingRequest, type ReferEvent, type TextMessage } from './transfers';
 import { Presence } from './presence';
 import type { Away, OwnPresence } from '../../../common/presence';
+import { decodeMessage, messageHeaders, messageStatusContentType, MessageStatusSchema, type MessageStatus, type PhoneMessage } from '../../../common/messages';
+import { displaySafe } from '../../../common/displayText';
+import { base64 } from './handoff';
 
 export { referringParty, type TextMessage } from './transfers';
+
+/** A message taken for this desk, or a receipt for one taken here, that came as a SIP MESSAGE from another Frontdesk. */
+export type StructuredMessage =
+  | { kind: 'message'; from: { user: string; name: string }; message: PhoneMessage }
+  | { kind: 'status'; from: { user: string; name: string }; status: MessageStatus };
+
+/** How the far end answered a SIP MESSAGE: its status (0 when none came) and what to tell a person. */
+export interface MessageAnswer {
+  ok: boolean;
+  status: number;
+  result: string;
+}
 
 /**
  * The SIP engine: one JsSIP user agent, created once outside React, and the calls it carries.
@@ -184,6 +199,14 @@ function refusalOf(message: unknown): Refusal | null {
   return { status: m.status_code, reasonPhrase: m.reason_phrase ?? null, reasonHeader: m.getHeader?.('Reason') ?? null };
 }
 
+/** Every string in a value from the network, made safe to show (displaySafe). */
+function safeStrings<T>(value: T): T {
+  if (typeof value === 'string') return displaySafe(value) as T;
+  if (Array.isArray(value)) return value.map(safeStrings) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, safeStrings(v)])) as T;
+  return value;
+}
+
 export class SipEngine {
   private snapshot: EngineSnapshot = { account: null, registration: { state: 'no-account' }, calls: emptyCalls, messages: [] };
   private readonly listeners = new Set<() => void>();
@@ -201,6 +224,7 @@ export class SipEngine {
   private readonly now: () => number;
   private nextId = 1;
   private readonly transfers: Transfers;
+  private readonly structuredListeners = new Set<(m: StructuredMessage) => void>();
   /** Per call: the timer that ends it if it stays too long in a waiting phase (phaseLimitsMs). */
   private readonly watchdogs = new Map<string, ReturnType<typeof setTimeout>>();
   /** Colleagues' presence and this desk's own (presence.ts). */
@@ -379,7 +403,10 @@ export class SipEngine {
       if (e.originator === 'remote') this.onIncoming(e.session, e.request as never);
     }));
     ua.on('newMessage', mine((e: { originator: string; request: IncomingRequest }) => {
-      if (e.originator === 'remote') this.transfers.onTextMessage(e.request);
+      if (e.originator !== 'remote') return;
+      const structured = this.structuredOf(e.request);
+      if (structured) for (const l of this.structuredListeners) l(structured);
+      else this.transfers.onTextMessage(e.request);
     }));
     ua.start();
   }
@@ -782,25 +809,62 @@ export class SipEngine {
     this.transfers.clear(callId);
   }
 
-  /** Sends a plain-text message to an extension (SIP MESSAGE); resolves when the PBX delivered it. */
-  sendText(target: string, body: string): Promise<void> {
+  /**
+   * Sends a SIP MESSAGE out of dialog to an extension; resolves with how it was answered (never
+   * rejects: a message that could not go out is an answer too, `ok: false`).
+   */
+  sendMessage(target: string, body: string, contentType: string, extraHeaders: string[] = []): Promise<MessageAnswer> {
     const ua = this.ua;
     const account = this.snapshot.account;
-    if (!ua || !account) return Promise.reject(new Error('not registered'));
-    return new Promise((resolve, reject) => {
+    if (!ua || !account || this.snapshot.registration.state !== 'registered') return Promise.resolve({ ok: false, status: 0, result: 'not registered with the PBX' });
+    return new Promise((resolve) => {
       try {
         ua.sendMessage(`sip:${target}@${account.domain}`, body, {
-          contentType: 'text/plain;charset=UTF-8',
+          contentType,
+          extraHeaders,
           eventHandlers: {
-            succeeded: () => resolve(),
+            succeeded: (e: { response?: { status_code?: number; reason_phrase?: string } }) =>
+              resolve({ ok: true, status: e.response?.status_code ?? 200, result: `${e.response?.status_code ?? 200} ${e.response?.reason_phrase ?? 'OK'}`.trim() }),
             failed: (e: { response?: { status_code?: number; reason_phrase?: string }; cause?: string }) =>
-              reject(new Error(e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : (e.cause ?? 'no answer'))),
+              resolve({
+                ok: false,
+                status: e.response?.status_code ?? 0,
+                result: e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : (e.cause ?? 'no answer'),
+              }),
           },
         });
       } catch (error) {
-        reject(error as Error);
+        resolve({ ok: false, status: 0, result: (error as Error).message });
       }
     });
+  }
+
+  /** Messages and receipts from other Frontdesks (see common/messages.ts); they do not show as text messages. */
+  onStructuredMessage(listener: (m: StructuredMessage) => void): () => void {
+    this.structuredListeners.add(listener);
+    return () => this.structuredListeners.delete(listener);
+  }
+
+  private structuredOf(request: IncomingRequest): StructuredMessage | null {
+    const user = request.from?.uri?.user;
+    if (!user) return null;
+    const from = { user, name: request.from?.display_name ? displaySafe(request.from.display_name).slice(0, 200) : '' };
+    const encoded = request.getHeader(messageHeaders.message)?.trim();
+    if (encoded) {
+      const message = decodeMessage(encoded, base64);
+      // Shown as text: control characters and bidirectional overrides do not reach the screen.
+      return message ? { kind: 'message', from, message: safeStrings(message) } : null;
+    }
+    const type = request.getHeader('Content-Type') ?? '';
+    if (type.split(';')[0]!.trim().toLowerCase() === messageStatusContentType && typeof request.body === 'string') {
+      try {
+        const status = MessageStatusSchema.safeParse(JSON.parse(request.body));
+        return status.success ? { kind: 'status', from, status: status.data } : null;
+      } catch {
+        return null;
+      }
+    }
+    return null;
   }
 
   forget(id: string) {
@@ -810,6 +874,21 @@ export class SipEngine {
   /** What a call's microphone sends now (live, muted, off), or null before the call is up. */
   microphone(id: string): MicState | null {
     return this.mic.actual(id);
+  }
+
+  /**
+   * A call's audio, for its recording: the microphone track (its `enabled` follows mute and hold)
+   * and the far end's stream. Nulls before the call is up.
+   */
+  callMedia(id: string): { microphone: MediaStreamTrack | null; remote: MediaStream | null } {
+    const receiver = this.sessions.get(id)?.connection?.getReceivers().find((r) => r.track?.kind === 'audio');
+    return { microphone: (this.mic.microphone(id) as MediaStreamTrack | null) ?? null, remote: receiver?.track ? new MediaStream([receiver.track]) : null };
+  }
+
+  /** Sends `track` (a mix built on the microphone) instead of the bare microphone on a call, or the microphone again with null. */
+  setOutgoingAudio(id: string, track: MediaStreamTrack | null) {
+    const call = this.snapshot.calls.calls[id];
+    if (call) this.mic.setOutgoing(id, track, micStateFor(call));
   }
 
   /** RTP counters of each live call, from WebRTC's own statistics (for diagnostics and tests). */

@@ -37,6 +37,8 @@ export interface AudioSender {
 interface Entry {
   sender: AudioSender;
   track: AudioTrack;
+  /** What is sent instead of the bare microphone (a mix of it with a consent announcement or beeps), while set. */
+  outgoing: AudioTrack | null;
   /** The track the sender should have once every replaceTrack in flight is done. */
   wanted: AudioTrack | null;
   /** replaceTrack calls, one after the other, so the last one asked for is the one that stays. */
@@ -56,7 +58,7 @@ export class MicrophoneGate {
     if (this.entries.has(callId)) return true;
     const sender = senders.find((s) => s.track?.kind === 'audio');
     if (!sender?.track) return false;
-    this.entries.set(callId, { sender, track: sender.track, wanted: sender.track, queue: Promise.resolve() });
+    this.entries.set(callId, { sender, track: sender.track, outgoing: null, wanted: sender.track, queue: Promise.resolve() });
     return true;
   }
 
@@ -65,7 +67,9 @@ export class MicrophoneGate {
     const e = this.entries.get(callId);
     if (!e) return;
     e.track.enabled = state === 'live';
-    const want = state === 'off' ? null : e.track;
+    // A mix built on the microphone carries the microphone's silence when muted: it stays enabled.
+    if (e.outgoing) e.outgoing.enabled = state !== 'off';
+    const want = state === 'off' ? null : (e.outgoing ?? e.track);
     if (e.wanted === want) return;
     e.wanted = want;
     e.queue = e.queue
@@ -77,8 +81,24 @@ export class MicrophoneGate {
   actual(callId: string): MicState | null {
     const e = this.entries.get(callId);
     if (!e) return null;
-    if (e.sender.track !== e.track) return 'off';
+    if (e.sender.track === null || e.sender.track !== (e.outgoing ?? e.track)) return 'off';
     return e.track.enabled ? 'live' : 'muted';
+  }
+
+  /** The call's microphone track (null before the call is up). */
+  microphone(callId: string): AudioTrack | null {
+    return this.entries.get(callId)?.track ?? null;
+  }
+
+  /**
+   * Sends `track` (a mix built on the microphone: a consent announcement, recording beeps) in the
+   * microphone's place, or the microphone again with null; `state` is what the call sends now.
+   */
+  setOutgoing(callId: string, track: AudioTrack | null, state: MicState) {
+    const e = this.entries.get(callId);
+    if (!e) return;
+    e.outgoing = track;
+    this.apply(callId, state);
   }
 
   /** Resolves when every track change asked for so far has been made. */

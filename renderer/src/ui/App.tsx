@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import type { AccountView, FrontdeskApi } from '../../../common/contract';
 import type { SettingsView } from '../../../common/settings';
 import type { AudioOut } from '../audio';
@@ -10,14 +10,18 @@ import { endLabel, formatDuration, formatNumber, partyText, phaseLabel } from '.
 import { SettingsPanel } from './SettingsPanel';
 import { SidePanel } from './SidePanel';
 import { History } from './History';
-import { HandoffNoteView, TakeMessageDialog, TextMessages, TransferCount, TransferDialog, TransferStatus } from './Transfer';
+import { HandoffNoteView, TextMessages, TransferCount, TransferDialog, TransferStatus } from './Transfer';
+import { MessageForm } from './MessageForm';
+import { Messages } from './Messages';
+import { startDraft, type MessageStart } from '../messageDraft';
+import type { MessageDraft } from '../../../common/messages';
 import type { Party } from '../sip/callMachine';
 import { CallBackList } from './CallBack';
 import { ColleaguesPanel, OwnStatus, usePresence, type ColleagueActions } from './Colleagues';
-import type { HandoffNote } from '../../../common/transfer';
 import { ImportClients } from './ImportClients';
 import { Reports } from './Reports';
 import { HistoryWritesNotice } from './HistoryWrites';
+import { RecorderContext, RecordingControls, RecordingStatus } from './Recording';
 import type { CallReporter } from '../callReporter';
 
 interface Props {
@@ -102,7 +106,7 @@ function ProvisioningNotice({ view }: { view: AccountView | null }) {
   );
 }
 
-function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focusAnswer, consult, consultOf, onTransfer, onTakeMessage }: {
+function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focusAnswer, consult, consultOf, onTransfer, onTakeMessage, onMessage }: {
   call: Call;
   /** The consultation call of this call's warm transfer, when there is one. */
   consult: Call | null;
@@ -110,6 +114,8 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
   consultOf: Call | null;
   onTransfer: (call: Call) => void;
   onTakeMessage: (call: Call, colleague: Party) => void;
+  /** Take a message on this call (for whom is chosen in the form). */
+  onMessage: (call: Call) => void;
   dtmfTransport: 'rfc4733' | 'info';
   region: string;
   now: number;
@@ -173,6 +179,9 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
             <button type="button" className="btn btn--decline" onClick={() => engine.decline(call.id, declineCode)} aria-keyshortcuts="Alt+D">
               Decline
             </button>
+            <button type="button" className="btn" onClick={() => onMessage(call)} aria-keyshortcuts="Alt+M">
+              Take a message
+            </button>
           </>
         )}
         {inCall && (
@@ -197,8 +206,14 @@ function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focus
                 Transfer
               </button>
             )}
+            {!call.consultFor && (
+              <button type="button" className="btn" onClick={() => onMessage(call)} aria-keyshortcuts="Alt+M">
+                Take a message
+              </button>
+            )}
           </>
         )}
+        <RecordingControls call={call} />
         {!ended && call.phase !== 'ringing-in' && call.phase !== 'ending' && (
           <button type="button" className="btn btn--hangup" onClick={() => engine.hangup(call.id)} aria-keyshortcuts="Alt+H">
             Hang up
@@ -293,6 +308,7 @@ function Dialer({ engine, disabled, region }: { engine: SipEngine; disabled: boo
 
 export function App({ api, engine, view, audio, history }: Props) {
   const snapshot = useSyncExternalStore(view.subscribe, view.getSnapshot);
+  const recorder = useContext(RecorderContext);
   const [accountView, setAccountView] = useState<AccountView | null>(null);
   const [settings, setSettings] = useState<SettingsView | null>(null);
   const [bridgeError, setBridgeError] = useState<string | null>(null);
@@ -374,9 +390,17 @@ export function App({ api, engine, view, audio, history }: Props) {
 
   const [showSettings, setShowSettings] = useState(false);
   const [transferOf, setTransferOf] = useState<{ callId: string; who?: string } | null>(null);
-  const [messageFor, setMessageFor] = useState<{ callId: string | null; colleague: Party; note?: HandoffNote } | null>(null);
   const transferCall = transferOf ? snapshot.calls.calls[transferOf.callId] : undefined;
-  const messageCall = messageFor?.callId ? (snapshot.calls.calls[messageFor.callId] ?? null) : null;
+  const [messageForm, setMessageForm] = useState<{ draft: MessageDraft; callLabel: string | null } | null>(null);
+  const [messageNotice, setMessageNotice] = useState<string | null>(null);
+  const agent = snapshot.account ? { user: snapshot.account.user, name: snapshot.account.displayName ?? '' } : null;
+  const callLabelOf = (c: MessageStart['call']) =>
+    c ? `the call ${c.subject.displayName || c.subject.number ? `with ${partyText(c.subject, region)} ` : ''}at ${new Date(c.startedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : null;
+  const openMessage = (start: Omit<MessageStart, 'agent'>) => {
+    if (!agent) return;
+    setMessageForm({ draft: startDraft({ ...start, agent }), callLabel: callLabelOf(start.call) });
+  };
+  const messageOnCall = (call: Call) => openMessage({ call });
   const [showReports, setShowReports] = useState(false);
 
   useEffect(() => {
@@ -403,6 +427,12 @@ export function App({ api, engine, view, audio, history }: Props) {
       else if (key === 'd' && ringing) engine.decline(ringing.id, declineCode);
       else if (key === 'h' && current) engine.hangup(current.id);
       else if (key === 'n') document.getElementById('dial-number')?.focus();
+      else if (key === 'r' && current && recorder) recorder.toggle(current.id);
+      else if (key === 'p' && current && recorder) {
+        if (recorder.getView().calls[current.id]?.state === 'paused') recorder.resume(current.id);
+        else recorder.pause(current.id);
+      }
+      else if (key === 'm' && (ringing ?? current) && !messageForm) messageOnCall((ringing ?? current)!);
       else if (key === 't' && current && transferable(current)) setTransferOf({ callId: current.id });
       else if (key === 'c' && current) {
         const owner = current.consultFor ? current.consultFor : current.id;
@@ -411,7 +441,8 @@ export function App({ api, engine, view, audio, history }: Props) {
       else return;
       e.preventDefault();
     },
-    [live, ringing, engine, declineCode, dtmfTransport],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [live, ringing, engine, declineCode, dtmfTransport, messageForm, agent?.user, region, recorder],
   );
   useEffect(() => {
     window.addEventListener('keydown', onKey);
@@ -423,7 +454,7 @@ export function App({ api, engine, view, audio, history }: Props) {
   const colleagueActions: ColleagueActions = {
     call: (c) => void engine.dial(c.extension, c.name),
     transferTo: toTransfer ? (c) => setTransferOf({ callId: toTransfer.id, who: c.extension }) : null,
-    takeMessage: (c) => setMessageFor({ callId: toTransfer?.id ?? null, colleague: { number: c.extension, displayName: c.name } }),
+    takeMessage: (c) => openMessage({ call: toTransfer, note: toTransfer?.transfer?.note ?? null, recipients: [{ extension: c.extension, name: c.name }] }),
   };
 
   return (
@@ -459,6 +490,7 @@ export function App({ api, engine, view, audio, history }: Props) {
           <Reports api={api} region={region} onClose={() => setShowReports(false)} />
         </div>
       )}
+      <RecordingStatus />
       {bridgeError && (
         <p role="alert" className="notice notice--error">
           Frontdesk cannot reach its services: {bridgeError}
@@ -488,7 +520,8 @@ export function App({ api, engine, view, audio, history }: Props) {
               consult={call.transfer?.consultId ? (snapshot.calls.calls[call.transfer.consultId] ?? null) : null}
               consultOf={call.consultFor ? (snapshot.calls.calls[call.consultFor] ?? null) : null}
               onTransfer={(c) => setTransferOf({ callId: c.id })}
-              onTakeMessage={(c, colleague) => setMessageFor({ callId: c.id, colleague })}
+              onTakeMessage={(c, colleague) => openMessage({ call: c, note: c.transfer?.note ?? null, recipients: [{ extension: colleague.number, name: colleague.displayName ?? '' }] })}
+              onMessage={messageOnCall}
             />
           ))}
           {transferCall && transferCall.phase !== 'ended' && snapshot.account && (
@@ -505,13 +538,25 @@ export function App({ api, engine, view, audio, history }: Props) {
               initialWho={transferOf?.who}
               onTakeMessage={(colleague, note) => {
                 setTransferOf(null);
-                setMessageFor({ callId: transferCall.id, colleague, note });
+                openMessage({ call: transferCall, note, recipients: [{ extension: colleague.number, name: colleague.displayName ?? '' }] });
               }}
               onClose={() => setTransferOf(null)}
             />
           )}
-          {messageFor && (
-            <TakeMessageDialog engine={engine} call={messageCall} colleague={messageFor.colleague} note={messageFor.note ?? null} onClose={() => setMessageFor(null)} />
+          {messageForm && agent && (
+            <MessageForm
+              key={messageForm.draft.id}
+              api={api}
+              localUser={agent.user}
+              initial={messageForm.draft}
+              colleagues={accountView?.colleagues ?? []}
+              region={region}
+              callLabel={messageForm.callLabel}
+              onClose={() => setMessageForm(null)}
+              onSaved={(sent) =>
+                setMessageNotice(`Message for ${sent.recipients.map((r) => (r.name ? `${r.name} (${r.extension})` : r.extension)).join(', ')} saved; it is on its way`)
+              }
+            />
           )}
           <TextMessages messages={snapshot.messages} region={region} />
         </section>
@@ -531,11 +576,32 @@ export function App({ api, engine, view, audio, history }: Props) {
             }
           />
           <CallBackList api={api} engine={engine} region={region} localUser={snapshot.account?.user ?? null} />
-          <History api={api} region={region} onCallBack={(number) => engine.dial(number)} />
+          <Messages
+            api={api}
+            engine={engine}
+            localUser={snapshot.account?.user ?? null}
+            region={region}
+            colleagues={accountView?.colleagues ?? []}
+            agent={agent}
+            notice={messageNotice}
+            onNew={() => openMessage({})}
+            onResume={(draft) => setMessageForm({ draft, callLabel: null })}
+          />
+          <History
+            api={api}
+            region={region}
+            onCallBack={(number) => engine.dial(number)}
+            onTakeMessage={(r) =>
+              openMessage({
+                callRecordId: r.id,
+                call: { sipCallId: r.sipCallId, conversationId: r.conversationId, startedAt: Date.parse(r.startedAt), subject: { number: r.remoteNumber, displayName: r.clientName ?? r.remoteName } },
+              })
+            }
+          />
           <ImportClients api={api} />
           <p className="shortcuts">
             Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}
-            <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer; digits typed during a call are sent as tones;{' '}
+            <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer, <kbd>Alt</kbd>+<kbd>M</kbd> take a message; digits typed during a call are sent as tones;{' '}
             <kbd>Shift</kbd>+<kbd>F10</kbd> (or <kbd>Enter</kbd>) on a colleague: call, transfer to, take a message
           </p>
         </aside>

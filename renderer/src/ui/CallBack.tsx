@@ -175,6 +175,23 @@ function Row({ followUp, now, region, onCall, api }: { followUp: FollowUp; now: 
 }
 
 /**
+ * Calls a follow-up back: dials its number, links the call to it (the side panel shows the outbound
+ * script for its source, the call's wrap-up closes it). Returns why it could not be called, or null.
+ */
+export function callFollowUp(api: FrontdeskApi, engine: SipEngine, f: FollowUp, region: string, localUser: string | null, onProblem: (problem: string) => void): string | null {
+  const parsed = parseDialString(f.number, region);
+  if (!parsed.ok) return `${f.name ?? f.number}: ${parsed.problem}`;
+  const id = engine.dial(parsed.dial, f.name ?? (parsed.kind === 'number' ? parsed.display : null));
+  if (!id) return 'Cannot call now: this desk is not registered to the PBX';
+  linkCallback(id, f);
+  const sipCallId = engine.getSnapshot().calls.calls[id]?.sipCallId ?? null;
+  if (localUser && sipCallId) {
+    api.followUps.attempt({ id: f.id, localUser, sipCallId }).catch((e: Error) => onProblem(`The call was not linked to its follow-up: ${e.message}`));
+  }
+  return null;
+}
+
+/**
  * The Call back list: follow-ups due today or earlier (next steps agreed in wrap-ups, web leads,
  * missed calls of web leads, ones added by hand), soonest first, overdue ones marked, with a count. "Call <name>" dials the number; the side panel
  * then shows the outbound script for the follow-up's source, and that call's wrap-up closes it.
@@ -206,24 +223,7 @@ export function CallBackList({ api, engine, region, localUser }: { api: Frontdes
     };
   }, [api, load, day]);
 
-  const call = (f: FollowUp) => {
-    const parsed = parseDialString(f.number, region);
-    if (!parsed.ok) {
-      setError(`${f.name ?? f.number}: ${parsed.problem}`);
-      return;
-    }
-    const id = engine.dial(parsed.dial, f.name ?? (parsed.kind === 'number' ? parsed.display : null));
-    if (!id) {
-      setError('Cannot call now: this desk is not registered to the PBX');
-      return;
-    }
-    setError(null);
-    linkCallback(id, f);
-    const sipCallId = engine.getSnapshot().calls.calls[id]?.sipCallId ?? null;
-    if (localUser && sipCallId) {
-      api.followUps.attempt({ id: f.id, localUser, sipCallId }).catch((e: Error) => setError(`The call was not linked to its follow-up: ${e.message}`));
-    }
-  };
+  const call = (f: FollowUp) => setError(callFollowUp(api, engine, f, region, localUser, setError));
 
   const [adding, setAdding] = useState(false);
   const addButton = useRef<HTMLButtonElement>(null);

@@ -26,6 +26,13 @@ type EditableKey = (typeof editable)[number][0];
 function Field({ client, field, label, onSave }: { client: Client; field: EditableKey; label: string; onSave: (field: EditableKey, value: string | null) => void }) {
   const stored = client[field] ?? '';
   const [draft, setDraft] = useState(stored);
+  // The card changed elsewhere (a script answer, the wrap-up, another window): the field takes the
+  // new value, unless the agent is typing in it, whose words are never thrown away.
+  const [base, setBase] = useState(stored);
+  if (stored !== base) {
+    setBase(stored);
+    if (draft === base) setDraft(stored);
+  }
   const id = `client-${client.id}-${field}`;
   const long = field === 'notes' || field === 'request' || field === 'agreements';
   const commit = () => {
@@ -86,8 +93,7 @@ export function ClientCard({ api, client, region, onSaved }: { api: FrontdeskApi
           ))}
         </dl>
       )}
-      {/* Keyed by updatedAt: a change saved from elsewhere (a script answer) refreshes the fields. */}
-      <div key={client.updatedAt} className="card__form">
+      <div className="card__form">
         {editable.map(([field, label]) => (
           <Field key={field} client={client} field={field} label={label} onSave={save} />
         ))}

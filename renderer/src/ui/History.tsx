@@ -2,6 +2,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 
 import type { FrontdeskApi } from '../../../common/contract';
 import type { CallLogPage, CallOutcome, CallRecord } from '../../../common/callLog';
 import { formatDuration, formatNumber } from './format';
+import { CallRecordings } from './Recording';
 
 const outcomeLabel: Record<CallOutcome, string> = {
   answered: 'Answered',
@@ -26,7 +27,7 @@ function when(iso: string, today: string): string {
   return (d.toDateString() === today ? timeFormat : dateTimeFormat).format(d);
 }
 
-type RowProps = { record: CallRecord; region: string; today: string; onCallBack: (n: string) => void };
+type RowProps = { api: FrontdeskApi; record: CallRecord; region: string; today: string; onCallBack: (n: string) => void; onTakeMessage: (r: CallRecord) => void };
 const sameRecord = (a: CallRecord, b: CallRecord) => {
   const keys = Object.keys(a) as (keyof CallRecord)[];
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
@@ -36,7 +37,7 @@ const sameRecord = (a: CallRecord, b: CallRecord) => {
  * A row is drawn again only when its call record changed: the history re-renders with every call
  * state change (the ringing call included), and formatting 100 numbers would delay the side panel.
  */
-const Row = memo(function Row({ record, region, today, onCallBack }: RowProps) {
+const Row = memo(function Row({ api, record, region, today, onCallBack, onTakeMessage }: RowProps) {
   const number = formatNumber(record.remoteNumber, region);
   const who = record.remoteName && record.remoteName !== record.remoteNumber ? `${record.remoteName}, ${number}` : number;
   const unseen = record.outcome === 'missed' && !record.seen;
@@ -58,20 +59,34 @@ const Row = memo(function Row({ record, region, today, onCallBack }: RowProps) {
           <p>{record.handoffNote}</p>
         </details>
       )}
-      <button type="button" className="btn btn--small" onClick={() => onCallBack(record.remoteNumber)} aria-label={`Call back ${who}`}>
-        Call back
-      </button>
+      <span className="history__actions">
+        <button type="button" className="btn btn--small" onClick={() => onCallBack(record.remoteNumber)} aria-label={`Call back ${who}`}>
+          Call back
+        </button>
+        <button type="button" className="btn btn--small" onClick={() => onTakeMessage(record)} aria-label={`Take a message about the call with ${who}`}>
+          Take a message
+        </button>
+        {record.recordingId && record.sipCallId && <CallRecordings api={api} query={{ sipCallId: record.sipCallId }} who={who} />}
+      </span>
     </li>
   );
-}, (a, b) => a.region === b.region && a.today === b.today && a.onCallBack === b.onCallBack && sameRecord(a.record, b.record));
+}, (a, b) => a.api === b.api && a.region === b.region && a.today === b.today && a.onCallBack === b.onCallBack && sameRecord(a.record, b.record));
 
-export function History({ api, region, onCallBack }: { api: FrontdeskApi; region: string; onCallBack: (number: string) => void }) {
+export function History({ api, region, onCallBack, onTakeMessage }: {
+  api: FrontdeskApi;
+  region: string;
+  onCallBack: (number: string) => void;
+  onTakeMessage: (record: CallRecord) => void;
+}) {
   // The rows get one callback for good (App passes a new one on every render).
   const callBackRef = useRef(onCallBack);
+  const messageRef = useRef(onTakeMessage);
   useLayoutEffect(() => {
     callBackRef.current = onCallBack;
+    messageRef.current = onTakeMessage;
   });
   const callBack = useCallback((number: string) => callBackRef.current(number), []);
+  const takeMessage = useCallback((r: CallRecord) => messageRef.current(r), []);
   const [page, setPage] = useState<CallLogPage | null>(null);
   const [search, setSearch] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -126,7 +141,7 @@ export function History({ api, region, onCallBack }: { api: FrontdeskApi; region
       {error && <p role="alert">The history cannot be read: {error}</p>}
       {page && page.records.length === 0 && <p className="history__empty">{search ? 'No calls match.' : 'No calls yet.'}</p>}
       <ul className="history__list" aria-label="Call history">
-        {page?.records.map((r) => <Row key={r.id} record={r} region={region} today={today} onCallBack={callBack} />)}
+        {page?.records.map((r) => <Row key={r.id} api={api} record={r} region={region} today={today} onCallBack={callBack} onTakeMessage={takeMessage} />)}
       </ul>
     </section>
   );

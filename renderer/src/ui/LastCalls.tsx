@@ -4,6 +4,7 @@ import type { CallOutcome } from '../../../common/callLog';
 import type { ClientCard } from '../../../common/directory';
 import { describeDue, wrapUpOutcomeLabels } from '../../../common/wrapUp';
 import { formatDuration } from './format';
+import { CallRecordings } from './Recording';
 
 type LastCall = ClientCard['lastCalls'][number];
 
@@ -24,7 +25,7 @@ function when(iso: string): string {
   return new Date(iso).toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 }
 
-function Item({ call, now }: { call: LastCall; now: Date }) {
+function Item({ api, call, now }: { api: FrontdeskApi; call: LastCall; now: Date }) {
   const w = call.wrapUp;
   const outcome = w?.outcome ? wrapUpOutcomeLabels[w.outcome] : w ? 'wrap-up pending' : callOutcome[call.outcome] ?? call.outcome;
   const head = [when(call.startedAt), call.direction === 'inbound' ? 'incoming' : 'outgoing', call.durationMs !== null ? formatDuration(call.durationMs) : null, outcome]
@@ -40,6 +41,7 @@ function Item({ call, now }: { call: LastCall; now: Date }) {
           Next step: {w.nextStep.what} ({describeDue(w.nextStep, now)})
         </span>
       )}
+      {call.recordingId && call.sipCallId && <CallRecordings api={api} query={{ sipCallId: call.sipCallId }} who={head} />}
     </li>
   );
 }
@@ -74,7 +76,7 @@ export function LastCalls({ api, clientId }: { api: FrontdeskApi; clientId: stri
       ) : (
         <ul aria-label="Last calls">
           {list.map((c) => (
-            <Item key={c.id} call={c} now={now} />
+            <Item key={c.id} api={api} call={c} now={now} />
           ))}
         </ul>
       )}

@@ -57,6 +57,22 @@ export function SettingsPanel({ api, view }: Props) {
       {control}
     </div>
   );
+  /** A whole-number setting picked from a few usual values (and the current one, whatever it is). */
+  const numberChoice = (key: 'transferRingTimeoutS' | 'maxLines' | 'messageAlertMinutes', label: string, choices: number[], unit: string) =>
+    field(
+      key,
+      label,
+      <select id={`setting-${key}`} value={view.values[key]} disabled={locked.has(key)} onChange={(e) => set(key, Number(e.target.value))}>
+        {[...new Set([...choices, view.values[key]])]
+          .sort((a, b) => a - b)
+          .map((n) => (
+            <option key={n} value={n}>
+              {n}
+              {unit}
+            </option>
+          ))}
+      </select>,
+    );
   const deviceSelect = (key: 'microphoneId' | 'speakerId' | 'ringerId', kind: MediaDeviceKind, label: string) =>
     field(
       key,
@@ -112,37 +128,17 @@ export function SettingsPanel({ api, view }: Props) {
           <option value="info">SIP INFO</option>
         </select>,
       )}
+      {numberChoice('transferRingTimeoutS', 'Transfer: give up when the colleague does not answer within', [10, 15, 20, 25, 30, 45, 60], ' seconds')}
+      {numberChoice('maxLines', 'Lines (calls at once; beyond them callers hear busy)', [1, 2, 3, 4, 6, 8, 10], '')}
       {field(
-        'transferRingTimeoutS',
-        'Transfer: give up when the colleague does not answer within',
-        <select
-          id="setting-transferRingTimeoutS"
-          value={view.values.transferRingTimeoutS}
-          disabled={locked.has('transferRingTimeoutS')}
-          onChange={(e) => set('transferRingTimeoutS', Number(e.target.value))}
-        >
-          {[...new Set([10, 15, 20, 25, 30, 45, 60, view.values.transferRingTimeoutS])]
-            .sort((a, b) => a - b)
-            .map((s) => (
-              <option key={s} value={s}>
-                {s} seconds
-              </option>
-            ))}
+        'messageLanguage',
+        'Messages for colleagues are written in (e-mail, desk phone text)',
+        <select id="setting-messageLanguage" value={view.values.messageLanguage} disabled={locked.has('messageLanguage')} onChange={(e) => set('messageLanguage', e.target.value)}>
+          <option value="ru">Russian</option>
+          <option value="en">English</option>
         </select>,
       )}
-      {field(
-        'maxLines',
-        'Lines (calls at once; beyond them callers hear busy)',
-        <select id="setting-maxLines" value={view.values.maxLines} disabled={locked.has('maxLines')} onChange={(e) => set('maxLines', Number(e.target.value))}>
-          {[...new Set([1, 2, 3, 4, 6, 8, 10, view.values.maxLines])]
-            .sort((a, b) => a - b)
-            .map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-        </select>,
-      )}
+      {numberChoice('messageAlertMinutes', 'Flag a message no colleague confirmed after', [5, 10, 15, 30, 60, 120, 240], ' minutes')}
       {field(
         'defaultRegion',
         'Country for local numbers',

@@ -28,16 +28,16 @@ export async function startHost(options: {
   dataFiles?: Record<string, string>;
   /** Prepares the data folder before the host starts (e.g. clients in the directory). */
   seed?: (dataDir: string) => void;
-  /** Starts again on the data folder and provisioning of a host that stopped (or was killed). */
-  again?: Pick<HostHandle, 'dataDir' | 'provisioningFile'>;
+  /** Starts again on an earlier host's data folder and provisioning (after it was stopped or killed). */
+  restartOf?: Pick<HostHandle, 'dataDir' | 'provisioningFile'>;
 }): Promise<HostHandle> {
   const dir = mkdtempSync(path.join(tmpdir(), `frontdesk-e2e-${options.user ?? 'x'}-`));
-  const provisioningFile = options.again?.provisioningFile ?? path.join(dir, 'provisioning.json');
-  if (options.again) {
-    // (the files are the earlier host's)
+  const provisioningFile = options.restartOf?.provisioningFile ?? path.join(dir, 'provisioning.json');
+  if (options.restartOf) {
+    // the earlier host's provisioning stays as it was
   } else if (options.rawProvisioning !== undefined) writeFileSync(provisioningFile, options.rawProvisioning);
   else writeLabProvisioning(options.user ?? '1000', provisioningFile, options.provisioning ?? {});
-  const dataDir = options.again?.dataDir ?? path.join(dir, 'data');
+  const dataDir = options.restartOf?.dataDir ?? path.join(dir, 'data');
   for (const [rel, content] of Object.entries(options.dataFiles ?? {})) {
     const file = path.join(dataDir, rel);
     mkdirSync(path.dirname(file), { recursive: true });

@@ -1,0 +1,289 @@
+import type { FrontdeskApi } from '../../../common/contract';
+import type { RecordingDisk } from '../../../common/recordings';
+import type { Settings } from '../../../common/settings';
+import type { Call } from '../sip/callMachine';
+import type { SipEngine } from '../sip/engine';
+import { CallRecording } from './callRecording';
+
+/**
+ * Call recording for the whole page, outside React (wired in main.tsx): it records what the
+ * admin's policy says the moment a call is answered, follows each recorded call through hold and
+ * its end, records a warm transfer's consultation as a segment of its own (same conversation), and
+ * takes the agent's commands (Record, Stop, Pause, Resume) from the buttons and the keys alike.
+ * Where the policy asks, the caller hears a consent announcement when the recording starts and/or
+ * a short beep every 15 s: what this desk sends is then a mix of the microphone and those sounds
+ * (the engine sends it in the microphone's place; mute and hold still apply).
+ */
+
+export type RecordingPolicy = Pick<
+  Settings,
+  'recordingPolicy' | 'recordingLines' | 'recordingConsent' | 'recordingAgentMayStop'
+>;
+
+/** Whether the policy records this call by itself (the agent may still record on demand unless the policy is off). */
+export function policyRecords(call: Pick<Call, 'direction' | 'dialled' | 'consultFor'>, policy: RecordingPolicy): boolean {
+  switch (policy.recordingPolicy) {
+    case 'all':
+      return true;
+    case 'inbound':
+      return call.direction === 'inbound';
+    case 'outbound':
+      return call.direction === 'outbound';
+    case 'lines': {
+      const digits = (s: string) => s.replace(/\D+/g, '');
+      const dialled = call.dialled ? digits(call.dialled) : '';
+      return dialled !== '' && policy.recordingLines.some((line) => digits(line) === dialled);
+    }
+    default:
+      return false;
+  }
+}
+
+export interface CallRecordingView {
+  state: 'starting' | 'recording' | 'paused' | 'stopping';
+  byPolicy: boolean;
+  /** The agent may stop and pause it (not a policy recording the admin locked on). */
+  agentMayStop: boolean;
+}
+
+export interface RecorderView {
+  calls: Readonly<Record<string, CallRecordingView>>;
+  /** Something the agent should know about recording (a failed write, a disk nearly full), or null. */
+  problem: string | null;
+  /** The disk recordings go to is nearly full. */
+  lowDisk: RecordingDisk | null;
+}
+
+const beepEveryMs = 15_000;
+const talked = (c: Call) => c.answeredAt !== null && (c.phase === 'active' || c.phase === 'held' || c.phase === 'remote-held');
+
+export class Recorder {
+  private ctx: AudioContext | null = null;
+  private policy: RecordingPolicy = { recordingPolicy: 'on-demand', recordingLines: [], recordingConsent: 'none', recordingAgentMayStop: true };
+  private readonly active = new Map<string, { rec: CallRecording; byPolicy: boolean; held: boolean; consent: (() => void) | null }>();
+  /** Calls the policy has been asked about (each once: a stopped policy recording does not start again). */
+  private readonly decided = new Set<string>();
+  private view: RecorderView = { calls: {}, problem: null, lowDisk: null };
+  private readonly listeners = new Set<() => void>();
+  private announcementBuffer: Promise<AudioBuffer> | null = null;
+
+  constructor(
+    private readonly engine: SipEngine,
+    private readonly api: FrontdeskApi,
+  ) {
+    engine.subscribe(() => this.follow());
+    const apply = (s: { values: Settings }) => {
+      this.policy = s.values;
+      this.announcementBuffer = null; // (the file or the language may have changed)
+    };
+    api.settings.get().then(apply, () => undefined);
+    api.settings.onChanged(apply);
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  getView = (): RecorderView => this.view;
+
+  private publish(patch: Partial<RecorderView>) {
+    this.view = { ...this.view, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  private setCall(id: string, v: CallRecordingView | null) {
+    const { [id]: _gone, ...rest } = this.view.calls;
+    this.publish({ calls: v ? { ...rest, [id]: v } : rest });
+  }
+
+  private call(id: string): Call | undefined {
+    return this.engine.getSnapshot().calls.calls[id];
+  }
+
+  /** The policy decides when a call is answered; recordings follow hold and the call's end. */
+  private follow() {
+    const { calls } = this.engine.getSnapshot();
+    for (const id of calls.order) {
+      const call = calls.calls[id]!;
+      const entry = this.active.get(id);
+      if (call.phase === 'ended') {
+        if (entry) void this.stopRecording(id);
+        continue;
+      }
+      if (entry) {
+        const held = call.phase === 'held' || call.phase === 'remote-held';
+        if (held !== entry.held) {
+          entry.held = held;
+          entry.rec.held(held);
+        }
+        continue;
+      }
+      if (!talked(call) || this.decided.has(id)) continue;
+      this.decided.add(id);
+      // A consultation is its own segment of a caller the desk records.
+      const recordedCaller = call.consultFor ? this.active.has(call.consultFor) : false;
+      if (recordedCaller || policyRecords(call, this.policy)) void this.startRecording(id, true);
+    }
+  }
+
+  /** The agent's Record (button or key): refused when the policy is off. */
+  record(id: string) {
+    const call = this.call(id);
+    if (!call || !talked(call) || this.active.has(id)) return;
+    if (this.policy.recordingPolicy === 'off') {
+      this.publish({ problem: 'Recording is switched off on this PC by the administrator' });
+      return;
+    }
+    void this.startRecording(id, false);
+  }
+
+  /** The agent's Stop: not for a policy recording the administrator does not let the agent stop. */
+  stop(id: string) {
+    const entry = this.active.get(id);
+    if (!entry || (entry.byPolicy && !this.policy.recordingAgentMayStop)) return;
+    void this.stopRecording(id);
+  }
+
+  pause(id: string) {
+    const entry = this.active.get(id);
+    if (!entry || (entry.byPolicy && !this.policy.recordingAgentMayStop)) return;
+    entry.rec.pause();
+    this.setCall(id, { ...this.view.calls[id]!, state: 'paused' });
+  }
+
+  resume(id: string) {
+    const entry = this.active.get(id);
+    if (!entry) return;
+    entry.rec.resume();
+    this.setCall(id, { ...this.view.calls[id]!, state: 'recording' });
+  }
+
+  /** Record, or stop, the call: what one key does. */
+  toggle(id: string) {
+    if (this.active.has(id)) this.stop(id);
+    else this.record(id);
+  }
+
+  private async startRecording(id: string, byPolicy: boolean) {
+    const call = this.call(id);
+    const account = this.engine.getSnapshot().account;
+    const media = this.engine.callMedia(id);
+    if (!call || !account || !call.sipCallId || !media.microphone || !media.remote) return;
+    const agentMayStop = !byPolicy || this.policy.recordingAgentMayStop;
+    this.setCall(id, { state: 'starting', byPolicy, agentMayStop });
+    try {
+      const disk = await this.api.recordings.disk();
+      this.publish({ lowDisk: disk.low ? disk : null });
+    } catch {
+      // (the recording itself will say what is wrong)
+    }
+    this.ctx ??= new AudioContext();
+    void this.ctx.resume().catch(() => undefined);
+    const rec = new CallRecording(this.ctx, this.api, (message) => this.publish({ problem: `${message}. The call itself goes on.` }));
+    const consent = this.policy.recordingConsent === 'none' ? null : await this.playConsent(id, media.microphone);
+    try {
+      await rec.start(
+        {
+          localUser: account.user,
+          sipCallId: call.sipCallId,
+          conversationId: call.conversationId,
+          direction: call.direction,
+          remoteNumber: call.remote.number || 'anonymous',
+          remoteName: call.remote.displayName,
+          segment: call.consultFor ? 'consultation' : 'call',
+          byPolicy,
+          startedAt: new Date().toISOString(),
+        },
+        { remote: media.remote, local: consent?.track ?? media.microphone },
+      );
+    } catch (error) {
+      consent?.stop();
+      this.setCall(id, null);
+      this.publish({ problem: `The call could not be recorded: ${(error as Error).message}. The call itself goes on.` });
+      return;
+    }
+    const held = call.phase === 'held' || call.phase === 'remote-held';
+    if (held) rec.held(true);
+    this.active.set(id, { rec, byPolicy, held, consent: consent?.stop ?? null });
+    this.setCall(id, { state: 'recording', byPolicy, agentMayStop });
+    // (the call may have ended while the recording started)
+    if (this.call(id)?.phase === 'ended') void this.stopRecording(id);
+  }
+
+  private async stopRecording(id: string) {
+    const entry = this.active.get(id);
+    if (!entry) return;
+    this.active.delete(id);
+    this.setCall(id, { ...(this.view.calls[id] ?? { byPolicy: entry.byPolicy, agentMayStop: true }), state: 'stopping' });
+    entry.consent?.();
+    await entry.rec.stop();
+    this.setCall(id, null);
+  }
+
+  /**
+   * What the caller hears that recording is on: the announcement now and/or a beep every 15 s,
+   * mixed with the microphone and sent in its place. Returns the mix and how to take it away.
+   */
+  private async playConsent(id: string, microphone: MediaStreamTrack): Promise<{ track: MediaStreamTrack; stop: () => void } | null> {
+    const ctx = this.ctx!;
+    const mix = ctx.createMediaStreamDestination();
+    const mic = ctx.createMediaStreamSource(new MediaStream([microphone]));
+    mic.connect(mix);
+    const timers: ReturnType<typeof setInterval>[] = [];
+    const sources: AudioScheduledSourceNode[] = [];
+    const kind = this.policy.recordingConsent;
+    if (kind === 'announcement' || kind === 'announcement-and-beep') {
+      try {
+        this.announcementBuffer ??= this.api.recordings.announcement().then((a) => ctx.decodeAudioData(base64Bytes(a.base64).buffer as ArrayBuffer));
+        const source = ctx.createBufferSource();
+        source.buffer = await this.announcementBuffer;
+        source.connect(mix);
+        source.start();
+        sources.push(source);
+      } catch (error) {
+        this.announcementBuffer = null;
+        this.publish({ problem: `The recording announcement could not be played (${(error as Error).message}): tell the caller the call is recorded` });
+      }
+    }
+    if (kind === 'beep' || kind === 'announcement-and-beep') {
+      const beep = () => {
+        const osc = ctx.createOscillator();
+        const gain = ctx.createGain();
+        osc.frequency.value = 1400;
+        gain.gain.value = 0.15;
+        osc.connect(gain).connect(mix);
+        osc.start();
+        osc.stop(ctx.currentTime + 0.2);
+        sources.push(osc);
+      };
+      timers.push(setInterval(beep, beepEveryMs));
+    }
+    const track = mix.stream.getAudioTracks()[0]!;
+    this.engine.setOutgoingAudio(id, track);
+    return {
+      track,
+      stop: () => {
+        for (const t of timers) clearInterval(t);
+        for (const s of sources) {
+          try {
+            s.stop();
+          } catch {
+            // already over
+          }
+        }
+        this.engine.setOutgoingAudio(id, null);
+        mic.disconnect();
+      },
+    };
+  }
+
+  /** Forgets the last problem (the agent dismissed it). */
+  dismissProblem() {
+    this.publish({ problem: null });
+  }
+}
+
+function base64Bytes(b64: string): Uint8Array {
+  const binary = atob(b64);
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}

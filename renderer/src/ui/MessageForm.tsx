@@ -1,0 +1,435 @@
+import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { FrontdeskApi } from '../../../common/contract';
+import {
+  askLabels,
+  callerMoods,
+  messageAsks,
+  messageProblems,
+  moodLabels,
+  spokenGroups,
+  type MessageDraft,
+  type MessageProblem,
+  type SentMessage,
+} from '../../../common/messages';
+import type { Colleague } from '../../../common/provisioning';
+import { withClient } from '../messageDraft';
+import { formatNumber } from './format';
+import { matchColleagues, resolveColleague } from './Transfer';
+import { MessageWhat } from './Messages';
+
+/**
+ * The message-taking form (call-handling.md, "Taking a message"): fields in the order a
+ * conversation goes, prefilled from the call, the handoff note and the client card; a read-back
+ * step that shows the number grouped as people say it; field-level checks; a draft saved on every
+ * change (it survives closing the window, a reload, a crash), kept when the form is closed.
+ *
+ * Keys: Enter in a one-line field or Ctrl+Enter anywhere (Alt+R too) goes to the read-back; there,
+ * Enter (on "The caller confirmed") saves and sends, Esc goes back. Esc in the form closes it and
+ * keeps the draft. Alt+S saves without reading back.
+ */
+
+/** Time zones a Russian-speaking office's callers are in, offered as you type (any IANA zone is accepted). */
+const zones = [
+  'Europe/Kaliningrad', 'Europe/Moscow', 'Europe/Samara', 'Asia/Yekaterinburg', 'Asia/Omsk', 'Asia/Novosibirsk', 'Asia/Krasnoyarsk',
+  'Asia/Irkutsk', 'Asia/Yakutsk', 'Asia/Vladivostok', 'Asia/Magadan', 'Asia/Kamchatka', 'Europe/Minsk', 'Asia/Almaty', 'Asia/Tashkent',
+  'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Baku', 'Europe/Kyiv', 'Europe/Berlin', 'Europe/London',
+];
+
+/** Saves the draft as it changes: one write at a time, the latest wins; says when it was last saved. */
+function useDraftSaver(api: FrontdeskApi, localUser: string, draft: MessageDraft, dirty: boolean) {
+  const [state, setState] = useState<{ savedAt: string | null; problem: string | null }>({ savedAt: null, problem: null });
+  const pending = useRef<MessageDraft | null>(null);
+  const busy = useRef(false);
+  useEffect(() => {
+    if (!dirty) return;
+    pending.current = draft;
+    const flush = async () => {
+      if (busy.current) return;
+      busy.current = true;
+      try {
+        while (pending.current) {
+          const next = pending.current;
+          pending.current = null;
+          try {
+            const { savedAt } = await api.messages.saveDraft({ localUser, draft: next });
+            setState({ savedAt, problem: null });
+          } catch (error) {
+            setState((s) => ({ ...s, problem: (error as Error).message }));
+          }
+        }
+      } finally {
+        busy.current = false;
+      }
+    };
+    void flush();
+  }, [api, localUser, draft, dirty]);
+  return state;
+}
+
+const fieldOrder = ['recipients', 'caller.name', 'text'] as const;
+
+export function MessageForm({ api, localUser, initial, colleagues, region, callLabel, onClose, onSaved }: {
+  api: FrontdeskApi;
+  localUser: string;
+  initial: MessageDraft;
+  colleagues: readonly Colleague[];
+  region: string;
+  /** "the call from +7 495 123 45 67 at 10:55", when it was taken on a call. */
+  callLabel: string | null;
+  onClose: () => void;
+  onSaved: (sent: SentMessage) => void;
+}) {
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const [draft, setDraft] = useState<MessageDraft>(initial);
+  const [dirty, setDirty] = useState(false);
+  const [who, setWho] = useState('');
+  const [problems, setProblems] = useState<MessageProblem[]>([]);
+  const [step, setStep] = useState<'form' | 'read-back'>('form');
+  const [saving, setSaving] = useState(false);
+  const [saveProblem, setSaveProblem] = useState<string | null>(null);
+  const saver = useDraftSaver(api, localUser, draft, dirty);
+  const id = (k: string) => `msg-${initial.id}-${k.replace(/\./g, '-')}`;
+
+  useEffect(() => {
+    const d = dialogRef.current;
+    if (d && !d.open) d.showModal();
+    // The first field the conversation still has to fill takes the focus.
+    const first = fieldOrder.find((f) => (f === 'recipients' ? initial.recipients.length === 0 : f === 'caller.name' ? !initial.caller.name : true))!;
+    document.getElementById(id(first === 'recipients' ? 'who' : first))?.focus();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  // The client card (with what the call script saved on it) fills what is still empty.
+  const firstPhone = initial.caller.phones[0];
+  useEffect(() => {
+    let live = true;
+    if (!firstPhone || !/\d/.test(firstPhone)) return;
+    api.directory.findByNumber({ number: firstPhone }).then(
+      (clients) => {
+        if (live && clients.length === 1) setDraft((d) => withClient(d, clients[0]!));
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, firstPhone]);
+
+  const update = (fn: (d: MessageDraft) => MessageDraft) => {
+    setDraft(fn);
+    setDirty(true);
+    setSaveProblem(null);
+  };
+  const setCaller = (key: 'name' | 'position' | 'company' | 'email') => (e: { target: { value: string } }) => update((d) => ({ ...d, caller: { ...d.caller, [key]: e.target.value } }));
+  const setPhone = (i: number) => (e: { target: { value: string } }) =>
+    update((d) => {
+      const phones = [...d.caller.phones];
+      while (phones.length <= i) phones.push('');
+      phones[i] = e.target.value;
+      while (phones.length && !phones[phones.length - 1]) phones.pop();
+      return { ...d, caller: { ...d.caller, phones } };
+    });
+  const setWindow = (key: 'date' | 'from' | 'to' | 'timeZone') => (e: { target: { value: string } }) => update((d) => ({ ...d, callBack: { ...d.callBack, [key]: e.target.value } }));
+
+  const matches = useMemo(() => (who.trim() ? matchColleagues(colleagues, who).slice(0, 6) : []), [colleagues, who]);
+  const addRecipient = (c: { extension: string; name: string }) => {
+    update((d) => (d.recipients.some((r) => r.extension === c.extension) ? d : { ...d, recipients: [...d.recipients, { extension: c.extension, name: c.name }] }));
+    setWho('');
+    setProblems((p) => p.filter((x) => x.field !== 'recipients'));
+    document.getElementById(id('who'))?.focus();
+  };
+  const addTyped = (): boolean => {
+    const t = resolveColleague(colleagues, who);
+    if (!t) return false;
+    addRecipient({ extension: t.number, name: t.displayName ?? '' });
+    return true;
+  };
+
+  const problemOf = (field: string) => problems.find((p) => p.field === field)?.message ?? null;
+  const check = (): boolean => {
+    // A colleague typed but not picked yet counts as picked.
+    let d = draft;
+    if (who.trim()) {
+      const t = resolveColleague(colleagues, who);
+      if (t && !d.recipients.some((r) => r.extension === t.number)) {
+        d = { ...d, recipients: [...d.recipients, { extension: t.number, name: t.displayName ?? '' }] };
+        setDraft(d);
+        setWho('');
+      }
+    }
+    const found = messageProblems(d, region);
+    setProblems(found);
+    if (found.length) {
+      const f = found[0]!.field;
+      const el = document.getElementById(id(f === 'recipients' ? 'who' : f));
+      el?.focus();
+      return false;
+    }
+    return true;
+  };
+  const toReadBack = () => {
+    if (!check()) return;
+    setStep('read-back');
+  };
+  const save = async (readBack: boolean) => {
+    if (!check()) {
+      setStep('form');
+      return;
+    }
+    setSaving(true);
+    setSaveProblem(null);
+    try {
+      const final = { ...draft, readBackAt: readBack ? new Date().toISOString() : null };
+      const sent = await api.messages.save({ localUser, draft: final });
+      onSaved(sent);
+      onClose();
+    } catch (error) {
+      // Nothing is lost: the form and its draft stay as they are.
+      setSaveProblem(`Not saved: ${(error as Error).message}. The message is still here (and in the draft).`);
+      setSaving(false);
+    }
+  };
+  const discard = async () => {
+    await api.messages.discardDraft({ localUser, id: draft.id }).catch(() => false);
+    onClose();
+  };
+
+  const onFormKeys = (e: KeyboardEvent) => {
+    if ((e.ctrlKey && e.key === 'Enter') || (e.altKey && e.key.toLowerCase() === 'r')) {
+      e.preventDefault();
+      toReadBack();
+    } else if (e.altKey && e.key.toLowerCase() === 's') {
+      e.preventDefault();
+      void save(false);
+    }
+  };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (who.trim() && document.activeElement?.id === id('who') && addTyped()) return;
+    toReadBack();
+  };
+
+  const described = (field: string) => (problemOf(field) ? { 'aria-invalid': true as const, 'aria-describedby': id(`${field}-problem`) } : {});
+  const problemText = (field: string) =>
+    problemOf(field) && (
+      <p id={id(`${field}-problem`)} className="field-problem">
+        {problemOf(field)}
+      </p>
+    );
+  const forWhom = draft.recipients.map((r) => (r.name ? `${r.name} (${r.extension})` : r.extension)).join(', ');
+  const title = `Take a message${forWhom ? ` for ${forWhom}` : ''}`;
+  const taken = new Date(draft.takenAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+  return (
+    <dialog
+      ref={dialogRef}
+      className="dialog dialog--message"
+      aria-label={title}
+      onClose={onClose}
+      onCancel={(e) => {
+        if (step === 'read-back') {
+          e.preventDefault();
+          setStep('form');
+        }
+      }}
+    >
+      {step === 'read-back' ? (
+        <ReadBack draft={draft} region={region} saving={saving} problem={saveProblem} onConfirm={() => void save(true)} onBack={() => setStep('form')} />
+      ) : (
+        <form onSubmit={submit} onKeyDown={onFormKeys} noValidate>
+          <h2>{title}</h2>
+          {problems.length > 0 && (
+            <p role="alert" className="dialer__problem">
+              {problems.length === 1 ? 'One thing to fix' : `${problems.length} things to fix`}: {problems.map((p) => p.message).join('; ')}
+            </p>
+          )}
+          <fieldset className="message-form__group">
+            <legend>For whom</legend>
+            {draft.recipients.length > 0 && (
+              <ul className="message-form__recipients" aria-label="Recipients">
+                {draft.recipients.map((r) => (
+                  <li key={r.extension}>
+                    {r.name ? `${r.name} (${r.extension})` : r.extension}{' '}
+                    <button type="button" className="btn btn--small" aria-label={`Remove ${r.name || r.extension}`} onClick={() => update((d) => ({ ...d, recipients: d.recipients.filter((x) => x.extension !== r.extension) }))}>
+                      ×
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <label htmlFor={id('who')}>{draft.recipients.length ? 'Add another colleague' : 'Colleague'} (name, extension or department)</label>
+            <input
+              id={id('who')}
+              value={who}
+              autoComplete="off"
+              onChange={(e) => setWho(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && !e.ctrlKey && who.trim()) {
+                  e.preventDefault();
+                  e.stopPropagation();
+                  addTyped();
+                }
+              }}
+              {...described('recipients')}
+            />
+            {problemText('recipients')}
+            {matches.length > 0 && (
+              <ul className="transfer__matches" aria-label="Matching colleagues">
+                {matches.map((c) => (
+                  <li key={c.extension}>
+                    <button type="button" className="btn btn--small" onClick={() => addRecipient(c)}>
+                      Add {c.name} ({c.extension}){c.department ? `, ${c.department}` : ''}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </fieldset>
+          <fieldset className="message-form__group">
+            <legend>Caller</legend>
+            <label htmlFor={id('caller.name')}>Caller&apos;s name</label>
+            <input id={id('caller.name')} value={draft.caller.name} onChange={setCaller('name')} autoComplete="off" />
+            <label htmlFor={id('caller.company')}>Company</label>
+            <input id={id('caller.company')} value={draft.caller.company} onChange={setCaller('company')} autoComplete="off" />
+          </fieldset>
+          <label htmlFor={id('text')}>The message, in the caller&apos;s words</label>
+          <textarea id={id('text')} value={draft.text} rows={4} onChange={(e) => update((d) => ({ ...d, text: e.target.value }))} {...described('text')} />
+          {problemText('text')}
+          <label htmlFor={id('subject')}>What it is about</label>
+          <input id={id('subject')} value={draft.subject} onChange={(e) => update((d) => ({ ...d, subject: e.target.value }))} autoComplete="off" />
+          <fieldset className="message-form__group">
+            <legend>How to reach the caller</legend>
+            <label htmlFor={id('caller.phones.0')}>Phone</label>
+            <input id={id('caller.phones.0')} value={draft.caller.phones[0] ?? ''} onChange={setPhone(0)} inputMode="tel" autoComplete="off" {...described('caller.phones.0')} />
+            {problemText('caller.phones.0')}
+            <label htmlFor={id('caller.phones.1')}>Another phone (optional)</label>
+            <input id={id('caller.phones.1')} value={draft.caller.phones[1] ?? ''} onChange={setPhone(1)} inputMode="tel" autoComplete="off" {...described('caller.phones.1')} />
+            {problemText('caller.phones.1')}
+            <label htmlFor={id('caller.email')}>E-mail</label>
+            <input id={id('caller.email')} type="email" value={draft.caller.email} onChange={setCaller('email')} autoComplete="off" {...described('caller.email')} />
+            {problemText('caller.email')}
+            <label htmlFor={id('caller.position')}>Position</label>
+            <input id={id('caller.position')} value={draft.caller.position} onChange={setCaller('position')} autoComplete="off" />
+          </fieldset>
+          <fieldset className="message-form__group message-form__asks">
+            <legend>The caller asks</legend>
+            {messageAsks.map((a) => (
+              <label key={a} className="message-form__check">
+                <input
+                  type="checkbox"
+                  checked={draft.asks.includes(a)}
+                  onChange={(e) => update((d) => ({ ...d, asks: e.target.checked ? messageAsks.filter((x) => x === a || d.asks.includes(x)) : d.asks.filter((x) => x !== a) }))}
+                />{' '}
+                {askLabels[a][0]!.toUpperCase() + askLabels[a].slice(1)}
+              </label>
+            ))}
+          </fieldset>
+          <fieldset className="message-form__group message-form__window">
+            <legend>Best time to call back</legend>
+            <label htmlFor={id('callBack.date')}>Day</label>
+            <input id={id('callBack.date')} type="date" value={draft.callBack.date} onChange={setWindow('date')} />
+            <label htmlFor={id('callBack.from')}>From</label>
+            <input id={id('callBack.from')} type="time" value={draft.callBack.from} onChange={setWindow('from')} />
+            <label htmlFor={id('callBack.to')}>Until</label>
+            <input id={id('callBack.to')} type="time" value={draft.callBack.to} onChange={setWindow('to')} {...described('callBack.to')} />
+            {problemText('callBack.to')}
+            <label htmlFor={id('callBack.timeZone')}>Caller&apos;s time zone, if not ours</label>
+            <input id={id('callBack.timeZone')} list={id('zones')} value={draft.callBack.timeZone} onChange={setWindow('timeZone')} autoComplete="off" placeholder="Asia/Yekaterinburg" {...described('callBack.timeZone')} />
+            <datalist id={id('zones')}>
+              {zones.map((z) => (
+                <option key={z} value={z} />
+              ))}
+            </datalist>
+            {problemText('callBack.timeZone')}
+          </fieldset>
+          <label htmlFor={id('mood')}>The caller&apos;s mood</label>
+          <select id={id('mood')} value={draft.mood} onChange={(e) => update((d) => ({ ...d, mood: e.target.value as MessageDraft['mood'] }))}>
+            <option value="">Not noted</option>
+            {callerMoods.map((m) => (
+              <option key={m} value={m}>
+                {moodLabels[m][0]!.toUpperCase() + moodLabels[m].slice(1)}
+              </option>
+            ))}
+          </select>
+          <p className="message-form__taken">
+            Taken by {draft.takenBy.name || draft.takenBy.user} ({draft.takenBy.user}) at {taken}
+            {callLabel ? `, during ${callLabel}` : ''}
+            {draft.call?.recordingId ? ' (recorded)' : ''}
+          </p>
+          <p role="status" className="message-form__draft" aria-label="Draft">
+            {saver.problem ? `The draft could not be saved: ${saver.problem}` : saver.savedAt ? `Draft saved at ${new Date(saver.savedAt).toLocaleTimeString()}` : ''}
+          </p>
+          {saveProblem && <p role="alert">{saveProblem}</p>}
+          <div className="dialog__actions">
+            <button type="submit" className="btn btn--answer" aria-keyshortcuts="Control+Enter Alt+R">
+              Read back…
+            </button>
+            <button type="button" className="btn" onClick={() => void save(false)} disabled={saving} aria-keyshortcuts="Alt+S">
+              Save without reading back
+            </button>
+            <button type="button" className="btn" onClick={onClose}>
+              Close (keep the draft)
+            </button>
+            <button type="button" className="btn" onClick={() => void discard()}>
+              Discard
+            </button>
+          </div>
+        </form>
+      )}
+    </dialog>
+  );
+}
+
+/** Reading it back to the caller: the number in the groups people say it in, the message, the time to call back. */
+function ReadBack({ draft, region, saving, problem, onConfirm, onBack }: {
+  draft: MessageDraft;
+  region: string;
+  saving: boolean;
+  problem: string | null;
+  onConfirm: () => void;
+  onBack: () => void;
+}) {
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => confirmRef.current?.focus(), []);
+  const phones = draft.caller.phones.filter((p) => p.trim());
+  return (
+    <section className="read-back" aria-label="Read it back to the caller">
+      <h2>Read it back to the caller</h2>
+      <p className="read-back__hint">&ldquo;Let me read that back so nothing is missed…&rdquo;</p>
+      <dl className="read-back__fields">
+        {draft.caller.name && (
+          <>
+            <dt>Name</dt>
+            <dd>{[draft.caller.name, draft.caller.company].filter(Boolean).join(', ')}</dd>
+          </>
+        )}
+        {phones.map((p, i) => {
+          const groups = spokenGroups(p, region);
+          return (
+            <div key={i} className="read-back__phone">
+              <dt>{i === 0 ? 'Number' : 'Other number'}</dt>
+              <dd aria-label={`${i === 0 ? 'Number' : 'Other number'}, as you say it: ${groups.join(', ')}`}>
+                {groups.map((g, j) => (
+                  <span key={j} className="read-back__group">
+                    {g}
+                  </span>
+                ))}
+                <span className="read-back__as-written"> ({formatNumber(p.trim(), region)})</span>
+              </dd>
+            </div>
+          );
+        })}
+        <MessageWhat message={draft} textClass="read-back__text" />
+      </dl>
+      {problem && <p role="alert">{problem}</p>}
+      <div className="dialog__actions">
+        <button ref={confirmRef} type="button" className="btn btn--answer" disabled={saving} onClick={onConfirm}>
+          The caller confirmed: save and send
+        </button>
+        <button type="button" className="btn" onClick={onBack} aria-keyshortcuts="Escape">
+          Back to the form
+        </button>
+      </div>
+    </section>
+  );
+}
