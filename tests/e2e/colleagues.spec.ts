@@ -155,7 +155,10 @@ test('1003 sets "out of office until …": reception sees it with the note; Tran
     // Support's Frontdesk has it in its inbox, and says so back to the receptionist.
     const inbox = support.page.getByRole('list', { name: 'Messages for you' });
     await expect(inbox.getByRole('article')).toHaveCount(1);
-    await expect(inbox.getByRole('article')).toContainText('Please call back about invoice 4711 today.');
+    const item = inbox.getByRole('article', { name: 'Message from +7 495 123 45 67' });
+    await expect(item).toContainText('Invoice 4711 is wrong');
+    await item.getByRole('button', { name: 'Open the message from +7 495 123 45 67' }).click();
+    await expect(item).toContainText('Please call back about invoice 4711 today.');
     await expect(reception.page.getByRole('status', { name: 'Delivery of the message for Support (1003)' })).toHaveText('Delivered');
 
     // Another colleague of the department instead: the transfer goes to them.
