@@ -16,19 +16,26 @@ import { formatNumber } from './format';
 
 const partyName = (p: Party) => (p.displayName && p.displayName !== p.number ? `${p.displayName} (${p.number})` : p.number);
 
+const folded = (v: string) => v.trim().toLowerCase().replace(/ё/g, 'е');
+
 /** Colleagues whose name, department or extension contains what was typed. */
 export function matchColleagues(colleagues: readonly Colleague[], text: string): Colleague[] {
-  const q = text.trim().toLowerCase().replace(/ё/g, 'е');
+  const q = folded(text);
   if (!q) return [...colleagues];
-  return colleagues.filter((c) => [c.name, c.extension, c.department ?? ''].some((v) => v.toLowerCase().replace(/ё/g, 'е').includes(q)));
+  return colleagues.filter((c) => [c.name, c.extension, c.department ?? ''].some((v) => folded(v).includes(q)));
 }
 
-/** The colleague a typed text means: an exact extension, the one match, or a dialable extension. */
+/**
+ * The colleague a typed text means: an exact extension, the one colleague of exactly that name
+ * (others of a department called so do not make it ambiguous), the one match, or a dialable extension.
+ */
 export function resolveColleague(colleagues: readonly Colleague[], text: string): Party | null {
   const t = text.trim();
   if (!t) return null;
   const exact = colleagues.find((c) => c.extension === t || `${c.name} (${c.extension})` === t);
   if (exact) return { number: exact.extension, displayName: exact.name };
+  const named = colleagues.filter((c) => folded(c.name) === folded(t));
+  if (named.length === 1) return { number: named[0]!.extension, displayName: named[0]!.name };
   const matches = matchColleagues(colleagues, t);
   if (matches.length === 1) return { number: matches[0]!.extension, displayName: matches[0]!.name };
   if (/^[0-9*#+]{2,32}$/.test(t)) return { number: t, displayName: null };
