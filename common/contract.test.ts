@@ -6,8 +6,8 @@ const view = { values: defaultSettings, locked: [], sources: {} };
 const handlers = (): Handlers => ({
   app: { info: () => ({ name: 'Frontdesk', version: '1', shell: 'browser-host', dataDir: '/tmp' }) },
   settings: { get: () => view, set: vi.fn(() => view) },
-  account: { get: () => ({ account: null, provisioning: { state: 'none', file: null }, colleagues: [] }) },
-  provisioning: { reload: () => ({ account: null, provisioning: { state: 'none', file: null }, colleagues: [] }) },
+  account: { get: () => ({ account: null, provisioning: { state: 'none', file: null }, colleagues: [], presence: { enabled: true, expiresS: 600 } }) },
+  provisioning: { reload: () => ({ account: null, provisioning: { state: 'none', file: null }, colleagues: [], presence: { enabled: true, expiresS: 600 } }) },
   notifications: { incomingCall: () => false },
   crm: { status: vi.fn(), lookup: vi.fn(), lookupLead: vi.fn() },
   directory: {

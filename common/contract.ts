@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SettingChangeSchema, SettingsViewSchema } from './settings';
-import { ColleagueSchema, ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
+import { ColleagueSchema, defaultPresenceConfig, PresenceConfigSchema, ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
 import { NoSuitableNoteInputSchema, NoSuitableReportSchema, ScriptLibrarySchema, ScriptRunSchema } from './callScript';
 import {
   ClientCardSchema,
@@ -106,8 +106,10 @@ export type AppInfo = z.infer<typeof AppInfoSchema>;
 export const AccountViewSchema = z.object({
   account: SipAccountSchema.nullable(),
   provisioning: ProvisioningStatusSchema,
-  /** The office's extensions (from provisioning), for transfers. */
+  /** The office's extensions (from provisioning), for transfers and the Colleagues panel. */
   colleagues: z.array(ColleagueSchema).default([]),
+  /** Colleague presence (from provisioning; on by default). */
+  presence: PresenceConfigSchema.default(defaultPresenceConfig),
 });
 export type AccountView = z.infer<typeof AccountViewSchema>;
 

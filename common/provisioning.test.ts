@@ -83,3 +83,20 @@ describe('provisioned settings', () => {
     expect(result.ok && result.value.settings).toEqual({ defaultRegion: 'GB' });
   });
 });
+
+describe('presence in the provisioning file', () => {
+  it('is on by default; an admin can turn it off or set how often it refreshes, within bounds', () => {
+    const on = parseProvisioning(JSON.stringify({ ...good, presence: {} }));
+    expect(on.ok && on.value.presence).toEqual({ enabled: true, expiresS: 600 });
+    const off = parseProvisioning(JSON.stringify({ ...good, presence: { enabled: false, expiresS: 300 } }));
+    expect(off.ok && off.value.presence).toEqual({ enabled: false, expiresS: 300 });
+    const bad = parseProvisioning(JSON.stringify({ ...good, presence: { expiresS: 5, blf: true } }));
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.problems.map((p) => `${p.field}: ${p.message}`).sort()).toEqual(['presence.expiresS: must be at least 60 seconds', 'presence: unknown field: blf']);
+  });
+
+  it('colleagues carry their department', () => {
+    const result = parseProvisioning(JSON.stringify({ ...good, colleagues: [{ extension: '1001', name: 'Anna', department: 'Sales' }] }));
+    expect(result.ok && result.value.colleagues).toEqual([{ extension: '1001', name: 'Anna', department: 'Sales' }]);
+  });
+});

@@ -69,6 +69,16 @@ export const ColleagueSchema = z.strictObject({
 });
 export type Colleague = z.infer<typeof ColleagueSchema>;
 
+/** Colleague presence (BLF): SUBSCRIBE/NOTIFY for the colleagues' line and presence, PUBLISH of this desk's own. */
+export const PresenceConfigSchema = z.strictObject({
+  /** Off for a PBX without presence: nothing is subscribed or published, colleagues read "unknown". */
+  enabled: z.boolean().default(true),
+  /** How long a subscription or publication lasts before it is refreshed (seconds). */
+  expiresS: z.number().int('must be a whole number of seconds').min(60, 'must be at least 60 seconds').max(3600, 'must be at most 3600 seconds').default(600),
+});
+export type PresenceConfig = z.infer<typeof PresenceConfigSchema>;
+export const defaultPresenceConfig: PresenceConfig = { enabled: true, expiresS: 600 };
+
 export const ProvisioningFileSchema = z
   .object({
     /** Format version of the provisioning file. */
@@ -82,8 +92,10 @@ export const ProvisioningFileSchema = z
     crm: CrmConfigSchema.optional(),
     /** Which INVITE headers tell what came before the call (IVR choice, queue, campaign, lead, chat). */
     pbxHeaders: PbxHeadersConfigSchema.optional(),
-    /** The office's extensions, for transfers (name, extension, department). */
+    /** The office's extensions, for transfers and the Colleagues panel (name, extension, department). */
     colleagues: z.array(ColleagueSchema).max(2000, 'must list at most 2000 colleagues').optional(),
+    /** Watching colleagues' presence through the PBX, and publishing this desk's. */
+    presence: PresenceConfigSchema.optional(),
     /** How messages taken for colleagues are delivered besides SIP: e-mail over SMTP, a webhook. */
     messages: MessagesConfigSchema.optional(),
   })

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_HOTKEYS, HOTKEY_ACTIONS, hotkeyCombination, hotkeyProblem, type HotkeyAction, type HotkeyMap } from './hotkeys';
+import { AwaySchema } from './presence';
 
 /**
  * The settings model. Every key has a default; a person may change a key unless the
@@ -70,6 +71,11 @@ const settingFields = {
    */
   maxLines: z.number().int('must be a whole number').min(1, 'must be at least 1').max(20, 'must be at most 20'),
   /**
+   * Out of office: until when and why ("at a meeting"), published to colleagues with presence;
+   * null when in. It ends by itself at its time.
+   */
+  away: AwaySchema.nullable(),
+  /**
    * Which calls are recorded: none ("off"), those the agent records ("on-demand"), every call,
    * inbound or outbound ones, or the calls to the `recordingLines` (dialled numbers).
    */
@@ -107,6 +113,7 @@ export const defaultSettings = {
   ringerId: '',
   transferRingTimeoutS: 25,
   maxLines: 4,
+  away: null,
   recordingPolicy: 'on-demand',
   recordingLines: [],
   recordingConsent: 'none',

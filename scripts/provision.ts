@@ -15,8 +15,10 @@ export function labProvisioning(user: string, extra: Partial<ProvisioningFile> =
     version: 1,
     account: { user: a.user, password: a.password, domain: labDomain, wsUrl: labWsUrl, displayName: a.displayName },
     settings: { defaultRegion: 'RU' },
-    // Everyone else in the lab, for transfers.
-    colleagues: labAccounts.filter((c) => c.user !== a.user).map((c) => ({ extension: c.user, name: c.displayName })),
+    // Everyone else in the lab, for transfers and the Colleagues panel.
+    colleagues: labAccounts
+      .filter((c) => c.user !== a.user)
+      .map((c) => ({ extension: c.user, name: c.displayName, ...(c.department ? { department: c.department } : {}) })),
     ...extra,
   });
 }

@@ -3,6 +3,7 @@ import { crmStatusOf, type CrmLeadResult, type CrmLookupResult } from '../../com
 import { displayNameOf, type Client, type ClientCard } from '../../common/directory';
 import { localDateText, type WrapUpInput } from '../../common/wrapUp';
 import type { CallRecordInput } from '../../common/callLog';
+import { defaultPresenceConfig } from '../../common/provisioning';
 import { CallLogService } from './callLog';
 import { CallScriptsService } from './callScripts';
 import { CrmConnector } from './crm';
@@ -123,7 +124,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
   });
 
   let active: ProvisioningFile | null = null;
-  let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null }, colleagues: [] };
+  let accountView: AccountView = { account: null, provisioning: { state: 'none', file: null }, colleagues: [], presence: defaultPresenceConfig };
   let crm: CrmConnector | null = null;
   let crmStatus = crmStatusOf(undefined, undefined);
   const noCrm = { status: 'unavailable', reason: 'disabled', detail: 'No CRM is configured' } as const satisfies CrmLookupResult & CrmLeadResult;
@@ -136,7 +137,7 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     // A reload with the same CRM section keeps the connector, and its cache.
     if (JSON.stringify(active?.crm ?? null) !== JSON.stringify(crm?.config ?? null)) crm = active?.crm ? new CrmConnector(active.crm) : null;
     crmStatus = crmStatusOf(active?.crm, active?.pbxHeaders);
-    accountView = { account: active?.account ?? null, provisioning: status, colleagues: active?.colleagues ?? [] };
+    accountView = { account: active?.account ?? null, provisioning: status, colleagues: active?.colleagues ?? [], presence: { ...defaultPresenceConfig, ...active?.presence } };
     if (active?.account) messages.setLocalName(active.account.user, active.account.displayName ?? '');
     courier?.kick();
     return accountView;

@@ -4,3 +4,9 @@ declare module '*.css';
 declare module 'jssip/lib/Parser' {
   export function parseMessage(data: string, ua: unknown): unknown;
 }
+
+/** JsSIP's sender of out-of-dialog requests (no type declarations of its own); used by jssipInternals.ts only. */
+declare module 'jssip/lib/RequestSender' {
+  const RequestSender: unknown;
+  export default RequestSender;
+}

@@ -53,10 +53,10 @@ import { writeLabProvisioning } from '../provision';
 import { placeCall } from '../lab/caller';
 import { labStateDir } from '../lab/config';
 import { clearRegistrations, startLab, stopLab } from '../lab/lab';
-import { canUseNamespace, insideNamespace, labNetnsName } from '../lab/netns';
 import { runName } from '../lab/sipp';
 import { generateContacts, int, pick, typeAheadText } from './contacts';
 import { atCleanup, runBench } from './cleanup';
+import { requireLabNamespaceAndBuild } from './preflight';
 import { ms, summarize, type Summary } from './stats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -356,14 +356,7 @@ interface CallSample {
 }
 
 async function main(): Promise<void> {
-  if (canUseNamespace() && !insideNamespace()) {
-    console.error(`Run the benchmark inside the lab's namespace (${labNetnsName()}): npm run bench:panel`);
-    process.exit(2);
-  }
-  if (!fs.existsSync(path.join(root, 'dist/renderer/index.html'))) {
-    console.error('the renderer is not built: run "npm run build -- --quiet" first');
-    process.exit(2);
-  }
+  requireLabNamespaceAndBuild('bench:panel');
   const startedAt = new Date();
   const loadBefore = os.loadavg()[0]!;
   const benchDir = path.join(labStateDir(), 'bench', runName('side-panel'));

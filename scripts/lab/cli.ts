@@ -9,13 +9,15 @@
  *   tsx scripts/lab/cli.ts message --as 1000 --to 1001 --body "Клиент ждёт" [--ws] [--header X-Name=value]
  *   tsx scripts/lab/cli.ts rtp [CALL-ID]               rtpengine calls / per-leg counters
  *   tsx scripts/lab/cli.ts regs [USER]                 current registrations
- *   tsx scripts/lab/cli.ts restart-kamailio
+ *   tsx scripts/lab/cli.ts restart-kamailio [--no-presence]
  */
 import { spawn } from 'node:child_process';
 import { answerCalls, describeTransfers, placeCall, registerAsPhone, sendTextMessage, type AnswerCallsOptions, type ReferRefusal } from './caller';
 import { labAccounts, labDomain, labHost, labSipPort, pstnGatewayPort, rtpengineNgPort, rtpPortMax, rtpPortMin } from './config';
 import { LabPortBusyError, labStatus, registrations, restartKamailio, startLab, stopLab } from './lab';
 import { ensureNamespace, labNetMode } from './netns';
+import { watchPresence } from './presence';
+import { describeState } from '../../common/presence';
 import { list, query } from './rtpengine';
 
 function usage(): never {
@@ -40,9 +42,14 @@ function usage(): never {
   message --to EXT --body TEXT [--as EXT | --from NUM] [--ws] [--header X-Name=value]
                              send one out-of-dialog SIP MESSAGE (text/plain, UTF-8); --ws: JsSIP over
                              WebSocket like Frontdesk (needs --as)
+  watch [--as EXT] EXT…      watch colleagues' presence and line state as a desk does (SUBSCRIBE over the
+                             WebSocket; default as 1000) and print each change until Ctrl-C
   rtp [CALL-ID]              rtpengine's calls, or per-leg packet counters of one call
   regs [USER]                current registrations
-  restart-kamailio           restart Kamailio (forgets all registrations)`);
+  restart-kamailio [--no-presence]
+                             restart Kamailio (forgets all registrations, subscriptions and publications);
+                             --no-presence: without its presence server, as a PBX without presence
+                             (FRONTDESK_LAB_PRESENCE=0 does the same for start)`);
   process.exit(2);
 }
 
@@ -283,6 +290,29 @@ async function cmdMessage(args: string[]): Promise<number> {
   return r.code >= 200 && r.code < 300 ? 0 : 1;
 }
 
+/** Watches colleagues' presence as a desk would (over the WebSocket) and prints each change until Ctrl-C. */
+async function cmdWatch(args: string[]): Promise<number> {
+  const asAt = args.indexOf('--as');
+  const as = asAt >= 0 ? args[asAt + 1] : '1000';
+  const targets = args.filter((a, i) => !a.startsWith('--') && i !== asAt + 1);
+  if (!as || targets.length === 0) usage();
+  const watcher = watchPresence({ as, targets });
+  const shown = new Map<string, string>();
+  const timer = setInterval(() => {
+    for (const t of targets) {
+      const text = describeState(watcher.state(t), Date.now()).replace(/, \d+:\d\d(:\d\d)?$/, '');
+      if (shown.get(t) !== text) {
+        shown.set(t, text);
+        console.log(`${new Date().toISOString()}  ${t}: ${text}`);
+      }
+    }
+  }, 100);
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  clearInterval(timer);
+  await watcher.stop();
+  return 0;
+}
+
 async function cmdRtp(args: string[]): Promise<number> {
   if (args[0]) {
     const s = await query(args[0]);
@@ -318,13 +348,15 @@ async function main(): Promise<number> {
       return cmdMessage(rest);
     case 'rtp':
       return cmdRtp(rest);
+    case 'watch':
+      return cmdWatch(rest);
     case 'regs': {
       const regs = await registrations(rest[0]);
       console.log(regs.length ? regs.map((r) => `${r.user}\t${r.contact}\texpires ${r.expires}s\t${r.userAgent ?? ''}`).join('\n') : 'no registrations');
       return 0;
     }
     case 'restart-kamailio':
-      await restartKamailio();
+      await restartKamailio(rest.includes('--no-presence') ? { presence: false } : {});
       return 0;
     default:
       return usage();

@@ -35,19 +35,29 @@ export interface LabAccount {
   user: string;
   password: string;
   displayName: string;
+  /** The colleague's department in the lab's provisioning (the Colleagues panel groups by it). */
+  department?: string;
 }
 
 /** Lab extensions. Passwords are lab-only secrets, safe to hard-code in tests. */
 export const labAccounts: readonly LabAccount[] = Object.freeze([
-  { user: '1000', password: 'lab-1000-secret', displayName: 'Reception' },
-  { user: '1001', password: 'lab-1001-secret', displayName: 'Sales' },
-  { user: '1002', password: 'lab-1002-secret', displayName: 'Accounting' },
-  { user: '1003', password: 'lab-1003-secret', displayName: 'Support' },
-  { user: '1004', password: 'lab-1004-secret', displayName: 'Spare' },
+  { user: '1000', password: 'lab-1000-secret', displayName: 'Reception', department: 'Front office' },
+  { user: '1001', password: 'lab-1001-secret', displayName: 'Sales', department: 'Sales' },
+  { user: '1002', password: 'lab-1002-secret', displayName: 'Accounting', department: 'Accounting' },
+  { user: '1003', password: 'lab-1003-secret', displayName: 'Support', department: 'Support' },
+  { user: '1004', password: 'lab-1004-secret', displayName: 'Spare', department: 'Support' },
 ]);
 
+/**
+ * Fifty more extensions, 2000–2049, for the presence benchmark (a receptionist watching 50
+ * colleagues); registered only while it runs, never in a provisioning file by default.
+ */
+export const labBenchAccounts: readonly LabAccount[] = Object.freeze(
+  Array.from({ length: 50 }, (_, i) => ({ user: String(2000 + i), password: `lab-${2000 + i}-secret`, displayName: `Colleague ${2000 + i}`, department: `Team ${1 + Math.floor(i / 10)}` })),
+);
+
 export function labAccount(user: string): LabAccount {
-  const account = labAccounts.find((a) => a.user === user);
+  const account = labAccounts.find((a) => a.user === user) ?? labBenchAccounts.find((a) => a.user === user);
   if (!account) throw new Error(`No lab account ${user} (have ${labAccounts.map((a) => a.user).join(', ')})`);
   return account;
 }

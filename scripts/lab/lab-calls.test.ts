@@ -8,27 +8,16 @@
  * Starts that lab if it is not running (and then stops it again). Run from outside the
  * namespace it also covers the media helper process (media-main.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testTones } from './audio';
 import { placeCall, registerAsPhone } from './caller';
-import { startLab, stopLab } from './lab';
-import { defaultNetnsName, labNetnsName } from './netns';
+import { labIntegrationEnabled, useLab } from './integration';
 import { query } from './rtpengine';
 
-const enabled = process.env.FRONTDESK_LAB_IT === '1';
 const legPackets = async (callId: string) => (await query(callId)).legs.map((l) => l.packets);
 
-describe.skipIf(!enabled)('lab calls (real Kamailio + rtpengine)', () => {
-  let started = false;
-  beforeAll(async () => {
-    if (labNetnsName() === defaultNetnsName || !process.env.FRONTDESK_LAB_DIR) {
-      throw new Error(`Set FRONTDESK_LAB_NETNS (not ${defaultNetnsName}) and FRONTDESK_LAB_DIR for the lab integration tests`);
-    }
-    started = !(await startLab({ log: () => undefined })).alreadyRunning;
-  }, 60_000);
-  afterAll(async () => {
-    if (started) await stopLab({ log: () => undefined });
-  }, 60_000);
+describe.skipIf(!labIntegrationEnabled)('lab calls (real Kamailio + rtpengine)', () => {
+  useLab();
 
   it('carries audio both ways and RFC 4733 DTMF both ways through rtpengine', async () => {
     const phone = await registerAsPhone({ user: '1003', port: 5093, ringMs: 200 });

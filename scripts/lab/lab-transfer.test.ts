@@ -8,14 +8,12 @@
  *
  * Starts that lab if it is not running (and then stops it again).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { placeCall, registerAsPhone, sendTextMessage, type Phone, type PhoneOptions } from './caller';
 import { labDomain } from './config';
-import { startLab, stopLab } from './lab';
-import { defaultNetnsName, labNetnsName } from './netns';
+import { labIntegrationEnabled, useLab } from './integration';
 import { query } from './rtpengine';
 
-const enabled = process.env.FRONTDESK_LAB_IT === '1';
 const caller = '+74951234567';
 const sales = `sip:1001@${labDomain}`;
 /** Phones a test registered: stopped (unregistered) after it. */
@@ -36,17 +34,8 @@ async function flowing(read: () => number, more = 20): Promise<void> {
   await expect.poll(read, { timeout: 5000 }).toBeGreaterThan(before + more);
 }
 
-describe.skipIf(!enabled)('lab transfer parties (real Kamailio + rtpengine)', () => {
-  let started = false;
-  beforeAll(async () => {
-    if (labNetnsName() === defaultNetnsName || !process.env.FRONTDESK_LAB_DIR) {
-      throw new Error(`Set FRONTDESK_LAB_NETNS (not ${defaultNetnsName}) and FRONTDESK_LAB_DIR for the lab integration tests`);
-    }
-    started = !(await startLab({ log: () => undefined })).alreadyRunning;
-  }, 60_000);
-  afterAll(async () => {
-    if (started) await stopLab({ log: () => undefined });
-  }, 60_000);
+describe.skipIf(!labIntegrationEnabled)('lab transfer parties (real Kamailio + rtpengine)', () => {
+  useLab();
   afterEach(async () => {
     // stop every phone even if one fails (a SIPp left behind would answer the next test's calls)
     const failures = (await Promise.allSettled(phones.splice(0).map((p) => p.stop()))).filter((r) => r.status === 'rejected');

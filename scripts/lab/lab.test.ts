@@ -96,13 +96,30 @@ describe('kamailio.cfg generator', () => {
     expect(cfg.match(/rtpengine_delete\(\)/g)?.length).toBe(3); // CANCEL, BYE, failed INVITE
   });
 
+  it('runs a presence server for the dialog and presence events, with the PBX publishing registrations and calls', () => {
+    const on = generateKamailioConfig({ presence: true, presenceDbDir: '/tmp/x' });
+    for (const m of ['presence', 'presence_xml', 'presence_dialoginfo', 'pua', 'pua_dialoginfo', 'pua_usrloc', 'db_text']) expect(on).toContain(`loadmodule "${m}.so"`);
+    expect(on).toContain('#!define WITH_PRESENCE');
+    expect(on).toContain('#!define PRESENCE_DB "text:///tmp/x"');
+    expect(on).toMatch(/handle_subscribe\(\);/);
+    expect(on).toMatch(/handle_publish\(\);/);
+    expect(on).toContain('pua_set_publish();');
+    // a desk publishes its own state only; the PBX's own PUBLISH skips digest auth
+    expect(on).toContain('$avp(authed_user) != $rU');
+    expect(on).toContain('setflag(FLT_PUA_LOCAL)');
+    const off = generateKamailioConfig({ presence: false });
+    expect(off).not.toContain('#!define WITH_PRESENCE');
+    expect(off).toContain('sl_send_reply("489", "Bad Event")');
+  });
+
   const haveKamailio = spawnSync(kamailioBinary, ['-v'], { stdio: 'ignore' }).status === 0;
-  it.skipIf(!haveKamailio)('passes `kamailio -c`', () => {
+  it.skipIf(!haveKamailio).each([true, false])('passes `kamailio -c` (presence %s)', (presence) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-cfg-'));
     try {
-      const p = writeKamailioConfig(dir);
+      const p = writeKamailioConfig(dir, { presence });
       const r = spawnSync(kamailioBinary, ['-c', '-f', p.cfg, '-Y', p.runDir], { encoding: 'utf8', timeout: 20_000 });
       expect(r.stdout + r.stderr).toContain('config file ok');
+      expect(fs.existsSync(path.join(dir, 'kamailio-db', 'presentity'))).toBe(presence);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -38,6 +38,8 @@ export interface LabOptions {
   log?: (msg: string) => void;
   /** Readiness timeout per daemon. */
   readyTimeoutMs?: number;
+  /** Kamailio with its presence server (default), or without (SUBSCRIBE/PUBLISH get 489, as from a PBX without presence). */
+  presence?: boolean;
 }
 
 export interface DaemonStatus {
@@ -89,6 +91,7 @@ interface Ctx {
   logDir: string;
   log: (msg: string) => void;
   readyTimeoutMs: number;
+  presence?: boolean;
 }
 
 function ctxOf(opts: LabOptions = {}): Ctx {
@@ -96,7 +99,7 @@ function ctxOf(opts: LabOptions = {}): Ctx {
   const logDir = path.resolve(opts.logDir ?? stateDir);
   fs.mkdirSync(stateDir, { recursive: true });
   fs.mkdirSync(logDir, { recursive: true });
-  return { stateDir, logDir, log: opts.log ?? ((m) => console.log(m)), readyTimeoutMs: opts.readyTimeoutMs ?? 15_000 };
+  return { stateDir, logDir, log: opts.log ?? ((m) => console.log(m)), readyTimeoutMs: opts.readyTimeoutMs ?? 15_000, presence: opts.presence };
 }
 
 function paths(ctx: Ctx, name: DaemonName): { pid: string; log: string } {
@@ -262,7 +265,7 @@ async function startDaemon(ctx: Ctx, name: DaemonName): Promise<number> {
   removeFile(p.pid);
   let argv: string[];
   if (name === 'kamailio') {
-    writeKamailioConfig(ctx.stateDir);
+    writeKamailioConfig(ctx.stateDir, ctx.presence === undefined ? {} : { presence: ctx.presence });
     argv = kamailioCommand({ stateDir: ctx.stateDir });
   } else {
     argv = rtpengineCommand({ stateDir: ctx.stateDir });

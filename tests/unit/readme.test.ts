@@ -25,6 +25,15 @@ describe('README examples', () => {
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
   });
 
+  it('the colleagues and presence example is valid in a provisioning file', () => {
+    const example = jsonBlocks.find((b) => b.trimStart().startsWith('"colleagues"'));
+    expect(example).toBeDefined();
+    const account = { user: '1000', password: 'x', domain: 'pbx.example.com', wsUrl: 'wss://pbx.example.com/ws' };
+    const parsed = parseProvisioning(`{ "version": 1, "account": ${JSON.stringify(account)}, ${example!} }`);
+    expect(parsed.ok ? [] : parsed.problems).toEqual([]);
+    expect(parsed.ok && parsed.value.colleagues?.map((c) => c.department)).toEqual(['Продажи', 'Продажи', 'Support']);
+  });
+
   it('the messages example is a valid messages section', () => {
     const example = jsonBlocks.find((b) => b.trimStart().startsWith('"messages"'));
     expect(example).toBeDefined();

@@ -10,6 +10,8 @@ import { refusalReason, type Refusal } from './refusal';
 import { browserVoiceCodecs, unanswerableOffer } from './sdpOffer';
 import { TolerantWebSocket } from './tolerantSocket';
 import { referringParty, Transfers, type IncomingRequest, type ReferEvent, type TextMessage } from './transfers';
+import { Presence } from './presence';
+import type { Away, OwnPresence } from '../../../common/presence';
 import { decodeMessage, messageHeaders, messageStatusContentType, MessageStatusSchema, type MessageStatus, type PhoneMessage } from '../../../common/messages';
 import { displaySafe } from '../../../common/displayText';
 import { base64 } from './handoff';
@@ -32,7 +34,7 @@ export interface MessageAnswer {
  * The SIP engine: one JsSIP user agent, created once outside React, and the calls it carries.
  * It turns JsSIP's events into call-machine events and keeps one immutable snapshot that React
  * reads with useSyncExternalStore. Only this folder imports JsSIP; only jssipInternals.ts touches
- * JsSIP's private members; transfers live in transfers.ts.
+ * JsSIP's private members; transfers live in transfers.ts, colleagues' presence in presence.ts.
  */
 
 export type Registration =
@@ -77,6 +79,8 @@ export interface EnginePreferences {
   transferRingTimeoutS: number;
   /** Calls carried at once; a call beyond them is refused with 486 and logged as missed. */
   maxLines: number;
+  /** Out of office until a time, as published to colleagues. */
+  away: Away | null;
 }
 
 /** An ended call's card stays this long, then leaves the calls column (it is in the history); the last call stays until another comes. */
@@ -93,6 +97,8 @@ export interface EngineOptions {
   voiceCodecs?: () => string[] | null;
   /** Something went wrong that the agent is told about on the call; this is for the log. */
   onProblem?: (detail: string) => void;
+  /** Where this desk keeps its presence publication's entity tag across page loads (localStorage). */
+  storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
 }
 
 /**
@@ -212,7 +218,7 @@ export class SipEngine {
   private readonly mic = new MicrophoneGate((id, error) => this.options.onIgnoredTransition?.(`microphone of ${id}: ${error.message}`));
   /** End reasons decided here rather than read from JsSIP's cause (calls refused by DND, transfers). */
   private readonly endOverrides = new Map<string, { reason: CallEndReason; cause: string }>();
-  private prefs: EnginePreferences = { dnd: 'off', microphoneId: '', transferRingTimeoutS: 25, maxLines: 4 };
+  private prefs: EnginePreferences = { dnd: 'off', microphoneId: '', transferRingTimeoutS: 25, maxLines: 4, away: null };
   /** While JsSIP creates the call that replaces call `replacing` (INVITE with Replaces). */
   private replacing: string | null = null;
   private readonly now: () => number;
@@ -221,6 +227,10 @@ export class SipEngine {
   private readonly structuredListeners = new Set<(m: StructuredMessage) => void>();
   /** Per call: the timer that ends it if it stays too long in a waiting phase (phaseLimitsMs). */
   private readonly watchdogs = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Colleagues' presence and this desk's own (presence.ts). */
+  readonly presence: Presence;
+  /** Subscribe and publish afresh at the next registration: the connection is new. */
+  private presenceStale = true;
 
   constructor(private readonly options: EngineOptions = {}) {
     applyJsSipFixes();
@@ -242,6 +252,24 @@ export class SipEngine {
       mediaOptions: () => this.mediaOptions(),
       addMessage: (message) => this.update({ messages: [...this.snapshot.messages, message].slice(-50) }),
     });
+    this.presence = new Presence({
+      ua: () => this.ua,
+      account: () => this.snapshot.account,
+      own: () => this.ownPresence(),
+      now: () => this.now(),
+      onProblem: (detail) => options.onProblem?.(`presence: ${detail}`),
+      storage: options.storage ?? null,
+    });
+  }
+
+  /** What this desk tells colleagues: on a call (since its first answer; held when every call is), DND, away. */
+  private ownPresence(): OwnPresence {
+    const talking = liveCalls(this.snapshot.calls).filter((c) => c.answeredAt !== null && c.phase !== 'ringing-in' && c.phase !== 'ending');
+    return {
+      onCall: talking.length ? { since: Math.min(...talking.map((c) => c.answeredAt!)), held: talking.every((c) => c.phase === 'held') } : null,
+      dnd: this.prefs.dnd !== 'off',
+      away: this.prefs.away,
+    };
   }
 
   // ---- store for React ----
@@ -263,6 +291,7 @@ export class SipEngine {
     );
     if (calls === this.snapshot.calls) return;
     this.update({ calls });
+    this.presence.ownChanged();
     if (calls.calls[event.id]?.phase !== before) this.armWatchdog(event.id);
     if (event.type === 'incoming' || event.type === 'dial') this.clearEndedCards();
   }
@@ -298,6 +327,7 @@ export class SipEngine {
 
   configure(prefs: Partial<EnginePreferences>) {
     this.prefs = { ...this.prefs, ...prefs };
+    this.presence.ownChanged();
   }
 
   // ---- account ----
@@ -344,10 +374,19 @@ export class SipEngine {
       if (this.snapshot.registration.state !== 'failed') this.update({ registration: { state: 'connecting' } });
     }));
     ua.on('connected', mine(() => this.update({ registration: { state: 'registering' } })));
-    ua.on('disconnected', mine(() =>
-      this.update({ registration: { state: 'disconnected', reason: `cannot reach the PBX at ${account.wsUrl}; retrying` } }),
-    ));
-    ua.on('registered', mine(() => this.update({ registration: { state: 'registered', since: this.now() } })));
+    ua.on('disconnected', mine(() => {
+      this.update({ registration: { state: 'disconnected', reason: `cannot reach the PBX at ${account.wsUrl}; retrying` } });
+      this.presenceStale = true;
+      this.presence.disconnected();
+    }));
+    ua.on('registered', mine(() => {
+      this.update({ registration: { state: 'registered', since: this.now() } });
+      // (JsSIP says 'registered' on every refresh too: presence starts again only on a new connection)
+      if (this.presenceStale) {
+        this.presenceStale = false;
+        this.presence.connected();
+      }
+    }));
     ua.on('unregistered', mine(() => {
       if (this.snapshot.registration.state === 'registered') this.update({ registration: { state: 'registering' } });
     }));
@@ -388,6 +427,9 @@ export class SipEngine {
   stop() {
     const ua = this.ua;
     if (!ua) return;
+    // un-SUBSCRIBE and withdraw this desk's publication while the user agent can still send
+    this.presence.stop();
+    this.presenceStale = true;
     this.ua = null;
     for (const session of this.sessions.values()) {
       try {

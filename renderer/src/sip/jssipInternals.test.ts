@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import JsSIP from 'jssip';
 import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
 import * as SIPMessage from 'jssip/lib/SIPMessage';
-import { applyJsSipFixes, guardReplacedTermination, isLocallyHeld, normaliseIncomingInvite, sdpPartOf, sendReinvite, setLocalHold, sipCallIdOf, verifiedJsSipVersion } from './jssipInternals';
+import { uaWithPbx } from './testPbx';
+import { applyJsSipFixes, guardReplacedTermination, isLocallyHeld, normaliseIncomingInvite, observeSubscriber, sdpPartOf, sendReinvite, sendRequest, setLocalHold, sipCallIdOf, verifiedJsSipVersion, type SentRequestResponse } from './jssipInternals';
 
 /**
  * What Frontdesk relies on in JsSIP's internals, checked by running JsSIP's own code (no network:
@@ -129,30 +130,10 @@ describe('JsSIP internals Frontdesk relies on', () => {
     expect(JsSIP.Grammar.parse('<tel:+74951234567>;tag=a1', 'From')).toBe(-1);
     applyJsSipFixes();
     vi.stubGlobal('window', { RTCPeerConnection: class {} }); // what JsSIP checks before it takes an INVITE
-    const sent: string[] = [];
-    const socket = {
-      url: 'ws://127.0.0.1:8080',
-      via_transport: 'WS',
-      sip_uri: 'sip:127.0.0.1:8080;transport=ws',
-      onconnect: () => undefined,
-      ondisconnect: () => undefined,
-      ondata: (_data: string) => undefined,
-      connect() {
-        this.onconnect();
-      },
-      disconnect() {},
-      send(message: string) {
-        sent.push(message);
-        return true;
-      },
-      isConnected: () => true,
-      isConnecting: () => false,
-    };
-    const ua = new JsSIP.UA({ sockets: [socket as never], uri: 'sip:1000@lab.frontdesk.test', password: 'x', register: false, session_timers: false });
+    const { ua, sent, socket } = uaWithPbx('1000', 'x', { session_timers: false });
     const rang: RTCSession[] = [];
     ua.on('newRTCSession', (e: { originator: string; session: RTCSession }) => e.originator === 'remote' && rang.push(e.session));
     try {
-      ua.start();
       const invite = (from: string, callId: string, to = '<sip:1000@lab.frontdesk.test>') =>
         [
           'INVITE sip:1000@lab.frontdesk.test SIP/2.0',
@@ -252,5 +233,70 @@ describe('a new INVITE, mended before JsSIP reads it', () => {
     const r = request({ 'Content-Type': 'application/sdp' }, sdp);
     (session as unknown as { init_incoming(r: unknown): void }).init_incoming(r);
     expect(r.replies).toEqual([[400, 'Missing Contact header field']]);
+  });
+});
+
+
+describe('JsSIP internals for presence', () => {
+  it('sendRequest: a PUBLISH goes out with our headers and body, the digest challenge is answered, the final response comes back', () => {
+    const { ua, sent, header, answer } = uaWithPbx();
+    try {
+      const responses: SentRequestResponse[] = [];
+      sendRequest(ua, 'PUBLISH', 'sip:1003@lab.frontdesk.test', { extraHeaders: ['Event: presence', 'Expires: 600', 'Content-Type: application/pidf+xml'], body: '<presence/>' }, {
+        response: (r) => responses.push(r),
+        failed: (cause) => responses.push({ status_code: -1, reason_phrase: cause, getHeader: () => undefined }),
+      });
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatch(/^PUBLISH sip:1003@lab\.frontdesk\.test SIP\/2\.0\r\n/);
+      expect(header(sent[0]!, 'Event')).toBe('presence');
+      expect(sent[0]).toMatch(/\r\n\r\n<presence\/>$/);
+      answer(sent[0]!, '407 Proxy Authentication Required', ['Proxy-Authenticate: Digest realm="lab.frontdesk.test", nonce="n1", qop="auth"']);
+      expect(sent).toHaveLength(2);
+      expect(header(sent[1]!, 'Proxy-Authorization')).toMatch(/^Digest .*username="1003"/);
+      expect(responses).toEqual([]);
+      answer(sent[1]!, '200 OK', ['SIP-ETag: e1', 'Expires: 600']);
+      expect(responses.map((r) => [r.status_code, r.getHeader('SIP-ETag')])).toEqual([[200, 'e1']]);
+    } finally {
+      ua.stop();
+    }
+  });
+
+  it("observeSubscriber: the code a SUBSCRIBE was refused with (JsSIP's 'terminated' says only \"non-OK\")", () => {
+    const { ua, sent, answer } = uaWithPbx();
+    try {
+      const s = ua.subscribe('sip:1001@lab.frontdesk.test', 'dialog', 'application/dialog-info+xml', { expires: 600, contentType: 'application/dialog-info+xml' });
+      const seen: unknown[] = [];
+      observeSubscriber(s, { response: (...r) => seen.push(r), notify: (n) => seen.push(n) });
+      (s as unknown as { on(e: string, f: (...a: unknown[]) => void): void }).on('terminated', (code) => seen.push(`terminated ${String(code)}`));
+      s.subscribe();
+      answer(sent[0]!, '489 Bad Event', ['Retry-After: 60']);
+      expect(seen).toEqual([[489, 'Bad Event', 60], 'terminated 2']);
+    } finally {
+      ua.stop();
+    }
+  });
+
+  it('observeSubscriber: every NOTIFY JsSIP accepted, with or without a body (JsSIP emits no "notify" for an empty one); not one it refused', () => {
+    const { ua, sent, answer, notify } = uaWithPbx();
+    try {
+      const s = ua.subscribe('sip:1001@lab.frontdesk.test', 'presence', 'application/pidf+xml', { expires: 600, contentType: 'application/pidf+xml' });
+      const seen: unknown[] = [];
+      const jssipNotifies: unknown[] = [];
+      observeSubscriber(s, { response: (code) => seen.push(code), notify: (n) => seen.push(n) });
+      (s as unknown as { on(e: string, f: (...a: unknown[]) => void): void }).on('notify', (_final, _request, body) => jssipNotifies.push(body));
+      s.subscribe();
+      answer(sent[0]!, '200 OK', ['Contact: <sip:127.0.0.1:5060>', 'Expires: 600']);
+      notify(sent[0]!, 1);
+      notify(sent[0]!, 2, { body: '<presence/>' });
+      const replies = () => sent.filter((m) => m.startsWith('SIP/2.0')).map((m) => m.split('\r\n')[0]);
+      expect(replies()).toEqual(['SIP/2.0 200 OK', 'SIP/2.0 200 OK']);
+      expect(jssipNotifies).toEqual(['<presence/>']);
+      expect(seen).toEqual([200, { body: null, contentType: null, final: false }, { body: '<presence/>', contentType: 'application/pidf+xml', final: false }]);
+      notify(sent[0]!, 3, { event: 'dialog' });
+      expect(replies().at(-1)).toBe('SIP/2.0 489 Bad Event');
+      expect(seen).toHaveLength(3);
+    } finally {
+      ua.stop();
+    }
   });
 });

@@ -1,6 +1,9 @@
 import JsSIP from 'jssip';
 import * as SIPMessage from 'jssip/lib/SIPMessage';
-import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
+import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession.js';
+import type { Subscriber } from 'jssip/lib/Subscriber';
+// JsSIP's own sender of requests (digest challenges answered, transactions), not exported by its index.
+import RequestSenderModule from 'jssip/lib/RequestSender';
 import { telHeaderAsSip } from './telUri';
 
 /**
@@ -34,6 +37,13 @@ import { telHeaderAsSip } from './telUri';
  *    `parseHeader` (IncomingMessage's, the prototype of IncomingRequest and IncomingResponse),
  *    which caches what it parsed on the header (`headers[Name][i].parsed`) and drops the whole
  *    message, unanswered, when it cannot. See `applyJsSipFixes`.
+ * 8. PUBLISH (RFC 3903): JsSIP 3.13 has no publisher. An out-of-dialog request is built with
+ *    `SIPMessage.OutgoingRequest` and sent with JsSIP's internal `RequestSender` (which answers
+ *    the PBX's digest challenge), as JsSIP's own Message and Subscriber do. See `sendRequest`.
+ * 9. What a subscription's Subscriber does not tell: the final response a SUBSCRIBE was refused
+ *    with (its 'terminated' event says only "non-OK response"), and NOTIFYs without a body (no
+ *    'notify' event: yet "nothing is published any more" is news). Its `_receiveSubscribeResponse`
+ *    and `receiveRequest` are wrapped on the instance. See `observeSubscriber`.
  */
 export const verifiedJsSipVersion = '3.13.8';
 
@@ -234,5 +244,123 @@ export function applyJsSipFixes(): void {
       if (parsed !== -1) slot.parsed = parsed;
     }
     return parseHeader.call(this, name, idx);
+  };
+}
+
+// ---------------------------------------------------------------- out-of-dialog requests (PUBLISH)
+
+/** What a response to a request sent with `sendRequest` offers. */
+export interface SentRequestResponse {
+  status_code: number;
+  reason_phrase?: string;
+  getHeader(name: string): string | undefined;
+}
+
+export interface SentRequestHandlers {
+  /** The final response (a 401/407 was already answered with the account's credentials). */
+  response(response: SentRequestResponse): void;
+  /** No final response in time (Timer F), or the connection failed. */
+  failed(cause: 'timeout' | 'transport'): void;
+}
+
+interface RequestSenderCtor {
+  new (
+    ua: unknown,
+    request: unknown,
+    handlers: { onRequestTimeout(): void; onTransportError(): void; onReceiveResponse(response: SentRequestResponse): void },
+  ): { send(): void };
+}
+
+const RequestSender = ((RequestSenderModule as { default?: unknown }).default ?? RequestSenderModule) as RequestSenderCtor;
+
+/**
+ * Sends one out-of-dialog request (e.g. PUBLISH) through the user agent's connection, the way
+ * JsSIP sends its own MESSAGE: digest challenges are answered, provisional responses ignored.
+ */
+export function sendRequest(
+  ua: JsSIP.UA,
+  method: string,
+  target: string,
+  options: { extraHeaders: string[]; body?: string },
+  handlers: SentRequestHandlers,
+): void {
+  const Outgoing = (SIPMessage as unknown as { OutgoingRequest: new (...args: unknown[]) => unknown }).OutgoingRequest;
+  if (typeof RequestSender !== 'function' || typeof Outgoing !== 'function') {
+    throw new Error(`JsSIP changed: RequestSender or OutgoingRequest is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
+  }
+  const ruri = (ua as unknown as { normalizeTarget(target: string): unknown }).normalizeTarget(target);
+  if (!ruri) throw new Error(`not a SIP target: ${target}`);
+  const request = new Outgoing(method, ruri, ua, {}, options.extraHeaders, options.body);
+  let done = false;
+  const once = (fn: () => void) => {
+    if (!done) {
+      done = true;
+      fn();
+    }
+  };
+  new RequestSender(ua, request, {
+    onRequestTimeout: () => once(() => handlers.failed('timeout')),
+    onTransportError: () => once(() => handlers.failed('transport')),
+    onReceiveResponse: (response) => {
+      if (response.status_code >= 200) once(() => handlers.response(response));
+    },
+  }).send();
+}
+
+// ---------------------------------------------------------------- what a Subscriber does not tell
+
+/** A NOTIFY of a subscription, with or without a body. */
+export interface SubscriptionNotify {
+  body: string | null;
+  contentType: string | null;
+  /** The subscription ends with this NOTIFY (Subscription-State: terminated). */
+  final: boolean;
+}
+
+export interface SubscriberObserver {
+  /** Every NOTIFY the subscription accepted (JsSIP answered it 200), after JsSIP handled it. */
+  notify(notify: SubscriptionNotify): void;
+  /** The final response to each SUBSCRIBE of the subscription (initial, refresh, un-subscribe). */
+  response(status: number, reasonPhrase: string | null, retryAfterS: number | null): void;
+}
+
+interface SubscriberInternals {
+  receiveRequest(request: { method?: string; body?: string; getHeader(name: string): string | undefined; reply(code: number, ...rest: unknown[]): unknown }): void;
+  _receiveSubscribeResponse(response: SentRequestResponse): void;
+}
+
+/**
+ * Reports what `Subscriber` keeps to itself (see point 9): every NOTIFY it accepted, bodiless ones
+ * included (JsSIP's events for it, 'notify' and a final 'terminated', come first), and the final
+ * response of every SUBSCRIBE with its code.
+ */
+export function observeSubscriber(subscriber: Subscriber, observer: SubscriberObserver): void {
+  const s = subscriber as unknown as SubscriberInternals;
+  if (typeof s.receiveRequest !== 'function' || typeof s._receiveSubscribeResponse !== 'function') {
+    throw new Error(`JsSIP changed: Subscriber.receiveRequest or _receiveSubscribeResponse is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
+  }
+  const receiveRequest = s.receiveRequest.bind(subscriber);
+  s.receiveRequest = (request) => {
+    // JsSIP answers every NOTIFY it takes with 200; one it refuses (wrong Event, no Subscription-State) with 4xx.
+    let answered = 0;
+    const reply = request.reply.bind(request);
+    request.reply = (code: number, ...rest: unknown[]) => {
+      answered = code;
+      return reply(code, ...rest);
+    };
+    receiveRequest(request);
+    if (request.method === 'NOTIFY' && answered >= 200 && answered < 300) {
+      observer.notify({
+        body: request.body ? request.body : null,
+        contentType: request.getHeader('Content-Type') ?? null,
+        final: /^\s*terminated\b/i.test(request.getHeader('Subscription-State') ?? ''),
+      });
+    }
+  };
+  const receiveResponse = s._receiveSubscribeResponse.bind(subscriber);
+  s._receiveSubscribeResponse = (response) => {
+    const retry = Number.parseInt(response.getHeader('Retry-After') ?? '', 10);
+    if (response.status_code >= 200) observer.response(response.status_code, response.reason_phrase ?? null, Number.isFinite(retry) ? retry : null);
+    receiveResponse(response);
   };
 }

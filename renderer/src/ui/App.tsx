@@ -17,6 +17,7 @@ import { startDraft, type MessageStart } from '../messageDraft';
 import type { MessageDraft } from '../../../common/messages';
 import type { Party } from '../sip/callMachine';
 import { CallBackList } from './CallBack';
+import { ColleaguesPanel, OwnStatus, usePresence, type ColleagueActions } from './Colleagues';
 import { ImportClients } from './ImportClients';
 import { Reports } from './Reports';
 import { HistoryWritesNotice } from './HistoryWrites';
@@ -32,6 +33,9 @@ interface Props {
   /** Calls waiting to be written to the history. */
   history: Pick<CallReporter, 'subscribe' | 'writes' | 'retryNow'>;
 }
+
+/** A call the agent can transfer now (talking or holding it, not a consultation). */
+const transferable = (c: Call) => !c.consultFor && (c.phase === 'active' || c.phase === 'held' || c.phase === 'remote-held') && (c.transfer === null || c.transfer.stage === 'failed');
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -358,12 +362,35 @@ export function App({ api, engine, view, audio, history }: Props) {
   const prefs = settings?.values;
   useEffect(() => {
     if (!prefs) return;
-    engine.configure({ dnd: prefs.dnd, microphoneId: prefs.microphoneId, transferRingTimeoutS: prefs.transferRingTimeoutS, maxLines: prefs.maxLines });
+    engine.configure({ dnd: prefs.dnd, microphoneId: prefs.microphoneId, transferRingTimeoutS: prefs.transferRingTimeoutS, maxLines: prefs.maxLines, away: prefs.away });
     audio.setDevices(prefs.speakerId, prefs.ringerId);
   }, [prefs, engine, audio]);
+
+  // Colleagues: whom to watch, and whether presence is on (provisioning).
+  const colleagues = accountView?.colleagues;
+  const presenceConfig = accountView?.presence;
+  useEffect(() => {
+    if (presenceConfig) engine.presence.configure(presenceConfig);
+    engine.presence.setWatched((colleagues ?? []).map((c) => c.extension));
+  }, [engine, colleagues, presenceConfig]);
+  const presence = usePresence(engine);
+  // Out of office ends by itself at its time (colleagues' desks already read it as over).
+  const awayUntil = prefs?.away?.until;
+  useEffect(() => {
+    if (!awayUntil) return;
+    const clear = () => void api.settings.set({ key: 'away', value: null }).catch(() => undefined);
+    const left = Date.parse(awayUntil) - Date.now();
+    if (left <= 0) {
+      clear();
+      return;
+    }
+    const t = setTimeout(clear, Math.min(left + 100, 2 ** 31 - 1));
+    return () => clearTimeout(t);
+  }, [api, awayUntil]);
+
   const [showSettings, setShowSettings] = useState(false);
-  const [transferOf, setTransferOf] = useState<string | null>(null);
-  const transferCall = transferOf ? snapshot.calls.calls[transferOf] : undefined;
+  const [transferOf, setTransferOf] = useState<{ callId: string; who?: string } | null>(null);
+  const transferCall = transferOf ? snapshot.calls.calls[transferOf.callId] : undefined;
   const [messageForm, setMessageForm] = useState<{ draft: MessageDraft; callLabel: string | null } | null>(null);
   const [messageNotice, setMessageNotice] = useState<string | null>(null);
   const agent = snapshot.account ? { user: snapshot.account.user, name: snapshot.account.displayName ?? '' } : null;
@@ -406,7 +433,7 @@ export function App({ api, engine, view, audio, history }: Props) {
         else recorder.pause(current.id);
       }
       else if (key === 'm' && (ringing ?? current) && !messageForm) messageOnCall((ringing ?? current)!);
-      else if (key === 't' && current && !current.consultFor && (current.phase === 'active' || current.phase === 'held' || current.phase === 'remote-held')) setTransferOf(current.id);
+      else if (key === 't' && current && transferable(current)) setTransferOf({ callId: current.id });
       else if (key === 'c' && current) {
         const owner = current.consultFor ? current.consultFor : current.id;
         engine.completeTransfer(owner);
@@ -421,6 +448,14 @@ export function App({ api, engine, view, audio, history }: Props) {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [onKey]);
+
+  // The call a colleague's "Transfer the caller to" would transfer: the one the agent talks on, else a held one.
+  const toTransfer = live.find((c) => c.phase === 'active' && transferable(c)) ?? live.find(transferable) ?? null;
+  const colleagueActions: ColleagueActions = {
+    call: (c) => void engine.dial(c.extension, c.name),
+    transferTo: toTransfer ? (c) => setTransferOf({ callId: toTransfer.id, who: c.extension }) : null,
+    takeMessage: (c) => openMessage({ call: toTransfer, note: toTransfer?.transfer?.note ?? null, recipients: [{ extension: c.extension, name: c.name }] }),
+  };
 
   return (
     <div className="app">
@@ -484,19 +519,27 @@ export function App({ api, engine, view, audio, history }: Props) {
               focusAnswer={call.id === ringing?.id}
               consult={call.transfer?.consultId ? (snapshot.calls.calls[call.transfer.consultId] ?? null) : null}
               consultOf={call.consultFor ? (snapshot.calls.calls[call.consultFor] ?? null) : null}
-              onTransfer={(c) => setTransferOf(c.id)}
+              onTransfer={(c) => setTransferOf({ callId: c.id })}
               onTakeMessage={(c, colleague) => openMessage({ call: c, note: c.transfer?.note ?? null, recipients: [{ extension: colleague.number, name: colleague.displayName ?? '' }] })}
               onMessage={messageOnCall}
             />
           ))}
           {transferCall && transferCall.phase !== 'ended' && snapshot.account && (
             <TransferDialog
+              key={`${transferCall.id}:${transferOf?.who ?? ''}`}
               api={api}
               engine={engine}
               call={transferCall}
               colleagues={accountView?.colleagues ?? []}
               agent={{ user: snapshot.account.user, displayName: snapshot.account.displayName }}
               region={region}
+              presence={presence}
+              now={now}
+              initialWho={transferOf?.who}
+              onTakeMessage={(colleague, note) => {
+                setTransferOf(null);
+                openMessage({ call: transferCall, note, recipients: [{ extension: colleague.number, name: colleague.displayName ?? '' }] });
+              }}
               onClose={() => setTransferOf(null)}
             />
           )}
@@ -520,6 +563,18 @@ export function App({ api, engine, view, audio, history }: Props) {
         <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} localUser={snapshot.account?.user ?? null} />
         <aside className="side">
           <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} region={region} />
+          <ColleaguesPanel
+            colleagues={accountView?.colleagues ?? []}
+            presence={presence}
+            now={now}
+            actions={colleagueActions}
+            canCall={snapshot.registration.state === 'registered'}
+            own={
+              settings && (
+                <OwnStatus api={api} engine={engine} presence={presence} away={settings.values.away} dnd={settings.values.dnd !== 'off'} now={now} locked={settings.locked.includes('away')} />
+              )
+            }
+          />
           <CallBackList api={api} engine={engine} region={region} localUser={snapshot.account?.user ?? null} />
           <Messages
             api={api}
@@ -546,7 +601,8 @@ export function App({ api, engine, view, audio, history }: Props) {
           <ImportClients api={api} />
           <p className="shortcuts">
             Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}
-            <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer, <kbd>Alt</kbd>+<kbd>M</kbd> take a message; digits typed during a call are sent as tones
+            <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer, <kbd>Alt</kbd>+<kbd>M</kbd> take a message; digits typed during a call are sent as tones;{' '}
+            <kbd>Shift</kbd>+<kbd>F10</kbd> (or <kbd>Enter</kbd>) on a colleague: call, transfer to, take a message
           </p>
         </aside>
       </main>

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { Colleague } from '../../../common/provisioning';
+import { absenceSentence, colleagueState, describeState, isAbsent } from '../../../common/presence';
 import { HandoffNoteSchema, transferWarningAt, type HandoffNote } from '../../../common/transfer';
 import { liveCalls, type Call, type Party } from '../sip/callMachine';
 import type { SipEngine, TextMessage } from '../sip/engine';
+import type { PresenceSnapshot } from '../sip/presence';
 import { formatNumber } from './format';
 
 /**
@@ -14,36 +16,57 @@ import { formatNumber } from './format';
 
 const partyName = (p: Party) => (p.displayName && p.displayName !== p.number ? `${p.displayName} (${p.number})` : p.number);
 
+const folded = (v: string) => v.trim().toLowerCase().replace(/ё/g, 'е');
+
 /** Colleagues whose name, department or extension contains what was typed. */
 export function matchColleagues(colleagues: readonly Colleague[], text: string): Colleague[] {
-  const q = text.trim().toLowerCase().replace(/ё/g, 'е');
+  const q = folded(text);
   if (!q) return [...colleagues];
-  return colleagues.filter((c) => [c.name, c.extension, c.department ?? ''].some((v) => v.toLowerCase().replace(/ё/g, 'е').includes(q)));
+  return colleagues.filter((c) => [c.name, c.extension, c.department ?? ''].some((v) => folded(v).includes(q)));
 }
 
-/** The colleague a typed text means: an exact extension, the one match, or a dialable extension. */
+/**
+ * The colleague a typed text means: an exact extension, the one colleague of exactly that name
+ * (others of a department called so do not make it ambiguous), the one match, or a dialable extension.
+ */
 export function resolveColleague(colleagues: readonly Colleague[], text: string): Party | null {
   const t = text.trim();
   if (!t) return null;
   const exact = colleagues.find((c) => c.extension === t || `${c.name} (${c.extension})` === t);
   if (exact) return { number: exact.extension, displayName: exact.name };
+  const named = colleagues.filter((c) => folded(c.name) === folded(t));
+  if (named.length === 1) return { number: named[0]!.extension, displayName: named[0]!.name };
   const matches = matchColleagues(colleagues, t);
   if (matches.length === 1) return { number: matches[0]!.extension, displayName: matches[0]!.name };
   if (/^[0-9*#+]{2,32}$/.test(t)) return { number: t, displayName: null };
   return null;
 }
 
-export function TransferDialog({ api, engine, call, colleagues, agent, region, onClose }: {
+/**
+ * "Absent first": before a call is placed to a colleague who is out, busy or offline, the dialog says
+ * so (the receptionist tells the caller that first, then asks who is calling) and offers what else
+ * to do: take a message, another colleague of the same department who is available, or try anyway.
+ */
+export function TransferDialog({ api, engine, call, colleagues, agent, region, presence, now, initialWho = '', onTakeMessage, onClose }: {
   api: FrontdeskApi;
   engine: SipEngine;
   call: Call;
   colleagues: readonly Colleague[];
   agent: { user: string; displayName: string | null };
   region: string;
+  presence: PresenceSnapshot;
+  now: number;
+  /** The colleague already chosen (from the Colleagues panel). */
+  initialWho?: string;
+  /** Instead of the transfer: a message for the colleague, with the note as typed so far. */
+  onTakeMessage: (colleague: Party, note: HandoffNote) => void;
   onClose: () => void;
 }) {
   const dialogRef = useRef<HTMLDialogElement>(null);
-  const [who, setWho] = useState('');
+  const absentRef = useRef<HTMLElement>(null);
+  const [who, setWho] = useState(initialWho);
+  /** The colleague the agent chose to try although they are absent, and what they pressed. */
+  const [tryAnyway, setTryAnyway] = useState<string | null>(null);
   const [note, setNote] = useState<HandoffNote>(() =>
     HandoffNoteSchema.parse({
       callerName: call.subject.displayName ?? '',
@@ -86,13 +109,29 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, o
   }, [api, call.subject.number]);
 
   const matches = useMemo(() => matchColleagues(colleagues, who).slice(0, 8), [colleagues, who]);
-  // What this desk knows of a colleague's state: whether it is on a call with them right now.
+  // Whether this desk is on a call with a colleague right now (their state says the rest).
   const onCallWith = new Set(liveCalls(engine.getSnapshot().calls).map((c) => c.remote.number));
+  const stateOf = (extension: string) => colleagueState(presence.colleagues[extension], now);
   const target = resolveColleague(colleagues, who);
+  const targetColleague = target ? colleagues.find((c) => c.extension === target.number) : undefined;
+  const targetState = targetColleague ? stateOf(targetColleague.extension) : null;
+  const absent = target && targetState && isAbsent(targetState) && tryAnyway !== target.number ? targetState : null;
+  const targetName = target ? (target.displayName ?? target.number) : '';
+  // Others of the same department who are in.
+  const instead = absent && targetColleague?.department
+    ? colleagues.filter((c) => c.extension !== targetColleague.extension && c.extension !== agent.user && c.department === targetColleague.department && stateOf(c.extension).kind === 'available').slice(0, 3)
+    : [];
   const set = (key: keyof HandoffNote) => (e: { target: { value: string } }) => setNote((n) => ({ ...n, [key]: e.target.value }));
-  const go = (kind: 'warm' | 'blind') => {
+  const [pendingKind, setPendingKind] = useState<'warm' | 'blind'>('warm');
+  const go = (kind: 'warm' | 'blind', anyway = false) => {
     if (!target) {
       setProblem(who.trim() ? `No colleague matches "${who.trim()}": pick one from the list or type an extension` : 'Choose the colleague first');
+      return;
+    }
+    if (absent && !anyway) {
+      // Nothing is placed: the agent hears first that the colleague is out, and chooses.
+      setPendingKind(kind);
+      absentRef.current?.querySelector<HTMLButtonElement>('button')?.focus();
       return;
     }
     const parsed = HandoffNoteSchema.safeParse(note);
@@ -139,7 +178,7 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, o
               <li key={c.extension}>
                 <button type="button" className="btn btn--small" aria-pressed={target?.number === c.extension} onClick={() => setWho(c.extension)}>
                   {c.name} ({c.extension}){c.department ? `, ${c.department}` : ''}
-                  {onCallWith.has(c.extension) ? ' — on a call with you' : ''}
+                  {onCallWith.has(c.extension) ? ' — on a call with you' : ` — ${describeState(stateOf(c.extension), now)}`}
                 </button>
               </li>
             ))}
@@ -148,6 +187,41 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, o
         <p id={id('target')} className="transfer__target">
           {target ? `Transfer to ${partyName(target)}` : 'No colleague chosen yet'}
         </p>
+        {absent && target && (
+          <section ref={absentRef} role="alert" aria-label={`${targetName} is not available`} className="notice notice--warning transfer__absent">
+            <p>
+              <strong>{absenceSentence(targetName, absent, now)}.</strong> Tell the caller so first, then ask who is calling.
+            </p>
+            <div className="dialog__actions">
+              <button type="button" className="btn btn--answer" onClick={() => onTakeMessage(target, note)}>
+                Take a message for {targetName}
+              </button>
+              {instead.map((c) => (
+                <button
+                  key={c.extension}
+                  type="button"
+                  className="btn"
+                  onClick={() => {
+                    setWho(c.extension);
+                    setProblem(null);
+                  }}
+                >
+                  Transfer to {c.name} ({c.extension}) instead: available
+                </button>
+              ))}
+              <button
+                type="button"
+                className="btn"
+                onClick={() => {
+                  setTryAnyway(target.number);
+                  go(pendingKind, true);
+                }}
+              >
+                Try anyway
+              </button>
+            </div>
+          </section>
+        )}
         <fieldset className="transfer__note">
           <legend>Handoff note</legend>
           <label htmlFor={id('name')}>Caller name</label>
