@@ -415,5 +415,9 @@ describe('DirectoryService: the database', () => {
     const ids = Array.from({ length: 50 }, () => uuidV7(1_700_000_000_000));
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(50);
+    // Past the pool of random bytes they are drawn from: still unique, version 7, RFC 9562 variant.
+    const many = Array.from({ length: 1000 }, () => uuidV7());
+    expect(new Set(many).size).toBe(1000);
+    for (const id of many) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

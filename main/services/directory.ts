@@ -179,6 +179,22 @@ function toClient(row: Row): Client {
  */
 let lastUuidMs = 0;
 let uuidCounter = 0;
+/**
+ * Random bytes for ids, drawn from a pool filled 4 KiB at a time: one call to the system's random
+ * source per 256 ids instead of one each (a 100,000-client import spent over a second in them).
+ */
+let uuidPool = Buffer.alloc(0);
+let uuidPoolAt = 0;
+function randomUuidBytes(): Buffer {
+  if (uuidPoolAt + 16 > uuidPool.length) {
+    uuidPool = randomBytes(4096);
+    uuidPoolAt = 0;
+  }
+  // A copy: the id is written into it, and the pool's bytes are never used twice.
+  const bytes = Buffer.from(uuidPool.subarray(uuidPoolAt, uuidPoolAt + 16));
+  uuidPoolAt += 16;
+  return bytes;
+}
 export function uuidV7(nowMs: number = Date.now()): string {
   // Within one millisecond a 12-bit counter keeps the order (rand_a, RFC 9562 method 1).
   if (nowMs <= lastUuidMs) {
@@ -191,7 +207,7 @@ export function uuidV7(nowMs: number = Date.now()): string {
     lastUuidMs = nowMs;
     uuidCounter = 0;
   }
-  const bytes = randomBytes(16);
+  const bytes = randomUuidBytes();
   bytes.writeUIntBE(lastUuidMs, 0, 6);
   bytes[6] = 0x70 | (uuidCounter >> 8);
   bytes[7] = uuidCounter & 0xff;
