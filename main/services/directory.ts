@@ -287,6 +287,10 @@ const maxSearchTerms = 6;
  * newest (most recently added clients). Type more to narrow.
  */
 export const candidateHits = 400;
+/** How much of the search index's new terms an import keeps in memory before writing a segment (FTS5 `hashsize`). */
+const importFtsHashBytes = 64 * 1024 * 1024;
+/** FTS5's own default `hashsize`. */
+const ftsDefaultHashBytes = 1024 * 1024;
 /** Page cache while an import runs (KiB). */
 const importCacheKiB = 256 * 1024;
 /** The most clients findByNumber returns (a number shared by a whole office). */
@@ -329,6 +333,30 @@ export interface NumberMatch {
 }
 const matchKinds: readonly NumberMatchKind[] = ['exact', 'national', 'tail'];
 
+/**
+ * The owners of phones, as ownersOf finds them: by E.164 number, and by national number for the
+ * phones without one; each list in client order (oldest first), a client once.
+ */
+interface PhoneOwners {
+  e164: Map<string, number[]>;
+  national: Map<string, number[]>;
+}
+
+function addOwner(owners: PhoneOwners, e164: string | null, national: string, seq: number): void {
+  const map = e164 ? owners.e164 : owners.national;
+  const key = e164 ?? national;
+  const seqs = map.get(key);
+  if (!seqs) {
+    map.set(key, [seq]);
+    return;
+  }
+  if (seqs.includes(seq)) return;
+  // Kept in client order: a merge adds a phone to an older client.
+  let at = seqs.length;
+  while (at > 0 && seqs[at - 1]! > seq) at--;
+  seqs.splice(at, 0, seq);
+}
+
 /** What `card` needs of the call history (CallLogService). */
 export interface CallHistory {
   list(query: CallLogQuery): CallLogPage;
@@ -357,6 +385,11 @@ export class DirectoryService {
   private readonly cache = new Map<string, Statement>();
   /** While an import runs: search-index changes held back (seq → text in the index now, text to index). */
   private deferred: Map<number, { indexed: string | null; text: string | null }> | null = null;
+  /**
+   * While an import runs: who owns each phone (what ownersOf finds in client_phones), read once at
+   * its start and kept in step by writePhones: a map look-up per phone instead of a query.
+   */
+  private phoneOwners: PhoneOwners | null = null;
 
   constructor(dbFile: string | ':memory:', options: DirectoryOptions) {
     if (!isRegion(options.defaultRegion)) throw new DirectoryInputError(`"${options.defaultRegion}" is not a two-letter region such as "RU" or "GB"`);
@@ -621,12 +654,20 @@ export class DirectoryService {
   private importAll(items: Iterable<ImportItem>, source: ClientSource, result: ImportResult): void {
     this.db.transaction(() => {
       this.deferred = new Map();
+      this.phoneOwners = this.readPhoneOwners();
+      // FTS5 writes its pending terms to disk whenever they pass `hashsize` (1 MiB by default): a
+      // segment per few hundred clients, merged again and again. Held in memory, they are written
+      // in a few large segments. Put back before the commit (it is stored with the index).
+      const hashsize = this.statement(`SELECT v FROM clients_search_config WHERE k = 'hashsize'`).pluck().get() as number | undefined;
+      this.setSearchIndexOption('hashsize', importFtsHashBytes);
       try {
         this.importEach(items, source, result);
         this.flushDeferred();
       } finally {
         this.deferred = null;
+        this.phoneOwners = null;
       }
+      this.setSearchIndexOption('hashsize', hashsize ?? ftsDefaultHashBytes);
     }).immediate();
   }
 
@@ -698,6 +739,14 @@ export class DirectoryService {
   /** Clients that own one of these phones exactly (the same E.164, or the same digits when unreadable), oldest first. */
   private ownersOf(phones: readonly StoredPhone[]): number[] {
     const owners = new Set<number>();
+    const known = this.phoneOwners;
+    if (known) {
+      for (const p of phones) {
+        const seqs = p.keys.e164 ? known.e164.get(p.keys.e164) : known.national.get(p.keys.national);
+        if (seqs) for (const seq of seqs) owners.add(seq);
+      }
+      return [...owners];
+    }
     for (const p of phones) {
       const rows = (
         p.keys.e164
@@ -789,6 +838,21 @@ export class DirectoryService {
       INSERT INTO client_phones (client_seq, position, number, raw, label, e164, national, tail)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     phones.forEach((p, i) => stmt.run(seq, i, p.number, p.raw, p.label, p.keys.e164, p.keys.national, p.keys.tail));
+    if (this.phoneOwners) for (const p of phones) addOwner(this.phoneOwners, p.keys.e164, p.keys.national, seq);
+  }
+
+  /** Who owns each phone of the directory, as ownersOf looks them up (the map an import uses). */
+  private readPhoneOwners(): PhoneOwners {
+    const owners: PhoneOwners = { e164: new Map(), national: new Map() };
+    const rows = this.statement(`SELECT e164, national, client_seq FROM client_phones ORDER BY client_seq`).raw().iterate() as IterableIterator<[string | null, string, number]>;
+    for (const [e164, national, seq] of rows) addOwner(owners, e164, national, seq);
+    return owners;
+  }
+
+  /** Sets a numeric option of the search index (FTS5's special INSERT, which takes no bound parameters). */
+  private setSearchIndexOption(option: 'hashsize', value: number): void {
+    if (!Number.isSafeInteger(value)) throw new Error(`invalid ${option}: ${value}`);
+    this.statement(`INSERT INTO clients_search (clients_search, rank) VALUES ('${option}', ${value})`).run();
   }
 
   private writeTags(seq: number, tags: readonly string[]): void {
