@@ -289,6 +289,8 @@ const maxSearchTerms = 6;
 export const candidateHits = 400;
 /** How much of the search index's new terms an import keeps in memory before writing a segment (FTS5 `hashsize`). */
 const importFtsHashBytes = 64 * 1024 * 1024;
+/** An import of at least this many clients, into a directory of at most as many, builds the secondary indexes at its end. */
+export const bulkImportMin = 1000;
 /** FTS5's own default `hashsize`. */
 const ftsDefaultHashBytes = 1024 * 1024;
 /** Page cache while an import runs (KiB). */
@@ -631,15 +633,17 @@ export class DirectoryService {
    * a client (the same E.164 number, or the same digits for a number that cannot be read) is
    * merged into that client: empty fields filled, phones, emails, tags and needs added, notes
    * appended; the client's own values are kept. Invalid clients are skipped with the reason.
+   * `expected` is how many items there are, when known (a large import into a small directory
+   * builds the indexes once at its end instead of row by row).
    */
-  importClients(items: Iterable<ImportItem>, source: ClientSource): ImportResult {
+  importClients(items: Iterable<ImportItem>, source: ClientSource, expected = 0): ImportResult {
     const result: ImportResult = { imported: 0, merged: [], skipped: [], warnings: [] };
     // A large import touches pages of every index at random (ids, phone keys, names): with the
     // default 2 MB page cache they are evicted and written to the WAL again and again.
     const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
     this.db.pragma(`cache_size = ${-importCacheKiB}`);
     try {
-      this.importAll(items, source, result);
+      this.importAll(items, source, result, expected);
     } finally {
       this.db.pragma(`cache_size = ${cacheSize}`);
     }
@@ -651,8 +655,14 @@ export class DirectoryService {
     return result;
   }
 
-  private importAll(items: Iterable<ImportItem>, source: ClientSource, result: ImportResult): void {
+  private importAll(items: Iterable<ImportItem>, source: ClientSource, result: ImportResult, expected: number): void {
     this.db.transaction(() => {
+      // Adding to the secondary indexes row by row (names, phone keys, tags: each at a random place)
+      // costs about twice what sorting and building them at the end does, when most of what they
+      // will hold is new. The import does not read them (ownersOf uses its map); the main
+      // connection reads the committed ones meanwhile. Built again from their own definitions.
+      const rebuilt = expected >= bulkImportMin && expected >= this.count() ? this.secondaryIndexes() : [];
+      for (const index of rebuilt) this.db.exec(`DROP INDEX "${index.name.replaceAll('"', '""')}"`);
       this.deferred = new Map();
       this.phoneOwners = this.readPhoneOwners();
       // FTS5 writes its pending terms to disk whenever they pass `hashsize` (1 MiB by default): a
@@ -668,7 +678,15 @@ export class DirectoryService {
         this.phoneOwners = null;
       }
       this.setSearchIndexOption('hashsize', hashsize ?? ftsDefaultHashBytes);
+      for (const index of rebuilt) this.db.exec(index.sql);
     }).immediate();
+  }
+
+  /** The indexes of the client tables that SQLite does not make itself (those of UNIQUE and PRIMARY KEY). */
+  private secondaryIndexes(): { name: string; sql: string }[] {
+    return this.db
+      .prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('clients', 'client_phones', 'client_tags') ORDER BY name`)
+      .all() as { name: string; sql: string }[];
   }
 
   private importEach(items: Iterable<ImportItem>, source: ClientSource, result: ImportResult): void {
