@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallLogQuery, CallRecord } from '../../common/callLog';
 import { normalisePhone, phoneKeys, phoneSearchDigits, type DirectoryChanged } from '../../common/directory';
-import { DirectoryInputError, DirectoryService, directorySchemaVersion, uuidV7 } from './directory';
+import { bulkImportMin, DirectoryInputError, DirectoryService, directorySchemaVersion, uuidV7 } from './directory';
 
 /** better-sqlite3 itself, to look at or tamper with a file behind the service's back. */
 const RawDatabase = createRequire(import.meta.url)('better-sqlite3') as new (file: string) => {
@@ -31,6 +31,8 @@ afterEach(() => {
 });
 
 const names = (clients: readonly { name: string | null }[]) => clients.map((c) => c.name);
+/** The service's own connection, to look at its tables. */
+const dbOf = (d: DirectoryService) => (d as unknown as { db: { prepare(sql: string): { all(): unknown[] } } }).db;
 
 describe('phone normalisation (common/directory.ts)', () => {
   it('reads the spellings of one Russian number as one E.164 number with region RU', () => {
@@ -411,9 +413,79 @@ describe('DirectoryService: the database', () => {
     expect(names(d.search('first'))).toEqual(['First']);
   });
 
+  it('gives the same directory whether a large import builds the indexes at its end, adds to them row by row, or each row is imported alone', () => {
+    // Many clients sharing phones (merges into older and newer clients, several owners, phones that
+    // cannot be read), some existing before the import, some rows that are skipped or warned about.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 48271) % 2147483647;
+      return seed % n;
+    };
+    const phone = () => (next(10) === 0 ? `${100 + next(30)}-${next(90) + 10}` : `8 (9${10 + next(3)}) ${String(next(400)).padStart(3, '0')}-00-11`);
+    const items = Array.from({ length: bulkImportMin + 200 }, (_, i) => ({
+      row: i + 2,
+      input: {
+        name: next(20) === 0 ? null : `Клиент ${next(500)}`,
+        company: next(3) === 0 ? `ООО «Ромашка-${next(50)}»` : null,
+        phones: Array.from({ length: next(4) }, () => ({ raw: phone(), label: 'other' as const })),
+        emails: next(8) === 0 ? ['not an email'] : [`c${i}@mail.ru`],
+        tags: next(2) === 0 ? ['VIP', 'опт'].slice(0, 1 + next(2)) : [],
+        notes: next(10) === 0 ? `note ${next(5)}` : null,
+      },
+    }));
+    const before = items.slice(0, 150);
+    // Each row imported alone: the owners of its phones as the database has them.
+    const oneByOne = (d: DirectoryService) =>
+      items
+        .map((item) => d.importClients([item], 'csv'))
+        .reduce((all, r) => ({ imported: all.imported + r.imported, merged: [...all.merged, ...r.merged], skipped: [...all.skipped, ...r.skipped], warnings: [...all.warnings, ...r.warnings] }));
+    const run = (expected: number | 'one by one') => {
+      const d = service(expected === 'one by one' ? ':memory:' : path.join(tmp(), 'directory.db'));
+      d.importClients(before, 'csv');
+      const result = expected === 'one by one' ? oneByOne(d) : d.importClients(items, 'csv', expected);
+      const all = (dbOf(d).prepare(`SELECT id FROM clients ORDER BY seq`).all() as { id: string }[]).map((r) => d.get(r.id)!);
+      const cards = all.map(({ id: _id, createdAt: _c, updatedAt: _u, ...rest }) => rest);
+      const ids = new Map(all.map((c, i) => [c.id, i]));
+      return {
+        result: { ...result, merged: result.merged.map((m) => ({ ...m, clientId: ids.get(m.clientId) })) },
+        cards,
+        found: ['8 910 001-00-11', '+79110050011', '105-20', '8 (912) 399-00-11'].map((n) => names(d.findByNumber(n))),
+        searched: ['клиент 1', 'ромашка', 'vip', '91100', 'c1'].map((t) => names(d.search(t, 50))),
+        indexes: dbOf(d).prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' ORDER BY name`).all(),
+      };
+    };
+    const rowByRow = run(0);
+    const bulk = run(items.length);
+    expect(rowByRow.result.merged.length).toBeGreaterThan(100);
+    expect(rowByRow.result.warnings.length).toBeGreaterThan(50);
+    expect(bulk).toEqual(rowByRow);
+    expect(run('one by one')).toEqual({ ...rowByRow, indexes: expect.anything() });
+    expect(bulk.indexes).toEqual(dbOf(service()).prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' ORDER BY name`).all());
+  });
+
+  it('keeps its indexes when a large import fails part-way', () => {
+    const d = service();
+    const indexes = () => dbOf(d).prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY name`).all();
+    const all = indexes();
+    function* failing() {
+      for (let i = 0; i < bulkImportMin + 10; i++) yield { row: i + 2, input: { name: `Client ${i}`, phones: [`+7495${String(i).padStart(7, '0')}`] } };
+      throw new Error('the file went away');
+    }
+    expect(() => d.importClients(failing(), 'csv', bulkImportMin + 20)).toThrow('the file went away');
+    expect(d.count()).toBe(0);
+    expect(indexes()).toEqual(all);
+    d.create({ name: 'Анна', phones: ['+74951234567'] });
+    expect(names(d.findByNumber('84951234567'))).toEqual(['Анна']);
+    expect(names(d.search('ан'))).toEqual(['Анна']);
+  });
+
   it('makes ids that sort in creation order', () => {
     const ids = Array.from({ length: 50 }, () => uuidV7(1_700_000_000_000));
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(50);
+    // Past the pool of random bytes they are drawn from: still unique, version 7, RFC 9562 variant.
+    const many = Array.from({ length: 1000 }, () => uuidV7());
+    expect(new Set(many).size).toBe(1000);
+    for (const id of many) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

@@ -179,6 +179,22 @@ function toClient(row: Row): Client {
  */
 let lastUuidMs = 0;
 let uuidCounter = 0;
+/**
+ * Random bytes for ids, drawn from a pool filled 4 KiB at a time: one call to the system's random
+ * source per 256 ids instead of one each (a 100,000-client import spent over a second in them).
+ */
+let uuidPool = Buffer.alloc(0);
+let uuidPoolAt = 0;
+function randomUuidBytes(): Buffer {
+  if (uuidPoolAt + 16 > uuidPool.length) {
+    uuidPool = randomBytes(4096);
+    uuidPoolAt = 0;
+  }
+  // A copy: the id is written into it, and the pool's bytes are never used twice.
+  const bytes = Buffer.from(uuidPool.subarray(uuidPoolAt, uuidPoolAt + 16));
+  uuidPoolAt += 16;
+  return bytes;
+}
 export function uuidV7(nowMs: number = Date.now()): string {
   // Within one millisecond a 12-bit counter keeps the order (rand_a, RFC 9562 method 1).
   if (nowMs <= lastUuidMs) {
@@ -191,7 +207,7 @@ export function uuidV7(nowMs: number = Date.now()): string {
     lastUuidMs = nowMs;
     uuidCounter = 0;
   }
-  const bytes = randomBytes(16);
+  const bytes = randomUuidBytes();
   bytes.writeUIntBE(lastUuidMs, 0, 6);
   bytes[6] = 0x70 | (uuidCounter >> 8);
   bytes[7] = uuidCounter & 0xff;
@@ -271,6 +287,12 @@ const maxSearchTerms = 6;
  * newest (most recently added clients). Type more to narrow.
  */
 export const candidateHits = 400;
+/** How much of the search index's new terms an import keeps in memory before writing a segment (FTS5 `hashsize`). */
+const importFtsHashBytes = 64 * 1024 * 1024;
+/** An import of at least this many clients, into a directory of at most as many, builds the secondary indexes at its end. */
+export const bulkImportMin = 1000;
+/** FTS5's own default `hashsize`. */
+const ftsDefaultHashBytes = 1024 * 1024;
 /** Page cache while an import runs (KiB). */
 const importCacheKiB = 256 * 1024;
 /** The most clients findByNumber returns (a number shared by a whole office). */
@@ -313,6 +335,30 @@ export interface NumberMatch {
 }
 const matchKinds: readonly NumberMatchKind[] = ['exact', 'national', 'tail'];
 
+/**
+ * The owners of phones, as ownersOf finds them: by E.164 number, and by national number for the
+ * phones without one; each list in client order (oldest first), a client once.
+ */
+interface PhoneOwners {
+  e164: Map<string, number[]>;
+  national: Map<string, number[]>;
+}
+
+function addOwner(owners: PhoneOwners, e164: string | null, national: string, seq: number): void {
+  const map = e164 ? owners.e164 : owners.national;
+  const key = e164 ?? national;
+  const seqs = map.get(key);
+  if (!seqs) {
+    map.set(key, [seq]);
+    return;
+  }
+  if (seqs.includes(seq)) return;
+  // Kept in client order: a merge adds a phone to an older client.
+  let at = seqs.length;
+  while (at > 0 && seqs[at - 1]! > seq) at--;
+  seqs.splice(at, 0, seq);
+}
+
 /** What `card` needs of the call history (CallLogService). */
 export interface CallHistory {
   list(query: CallLogQuery): CallLogPage;
@@ -341,6 +387,11 @@ export class DirectoryService {
   private readonly cache = new Map<string, Statement>();
   /** While an import runs: search-index changes held back (seq → text in the index now, text to index). */
   private deferred: Map<number, { indexed: string | null; text: string | null }> | null = null;
+  /**
+   * While an import runs: who owns each phone (what ownersOf finds in client_phones), read once at
+   * its start and kept in step by writePhones: a map look-up per phone instead of a query.
+   */
+  private phoneOwners: PhoneOwners | null = null;
 
   constructor(dbFile: string | ':memory:', options: DirectoryOptions) {
     if (!isRegion(options.defaultRegion)) throw new DirectoryInputError(`"${options.defaultRegion}" is not a two-letter region such as "RU" or "GB"`);
@@ -582,15 +633,17 @@ export class DirectoryService {
    * a client (the same E.164 number, or the same digits for a number that cannot be read) is
    * merged into that client: empty fields filled, phones, emails, tags and needs added, notes
    * appended; the client's own values are kept. Invalid clients are skipped with the reason.
+   * `expected` is how many items there are, when known (a large import into a small directory
+   * builds the indexes once at its end instead of row by row).
    */
-  importClients(items: Iterable<ImportItem>, source: ClientSource): ImportResult {
+  importClients(items: Iterable<ImportItem>, source: ClientSource, expected = 0): ImportResult {
     const result: ImportResult = { imported: 0, merged: [], skipped: [], warnings: [] };
     // A large import touches pages of every index at random (ids, phone keys, names): with the
     // default 2 MB page cache they are evicted and written to the WAL again and again.
     const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
     this.db.pragma(`cache_size = ${-importCacheKiB}`);
     try {
-      this.importAll(items, source, result);
+      this.importAll(items, source, result, expected);
     } finally {
       this.db.pragma(`cache_size = ${cacheSize}`);
     }
@@ -602,16 +655,38 @@ export class DirectoryService {
     return result;
   }
 
-  private importAll(items: Iterable<ImportItem>, source: ClientSource, result: ImportResult): void {
+  private importAll(items: Iterable<ImportItem>, source: ClientSource, result: ImportResult, expected: number): void {
     this.db.transaction(() => {
+      // Adding to the secondary indexes row by row (names, phone keys, tags: each at a random place)
+      // costs about twice what sorting and building them at the end does, when most of what they
+      // will hold is new. The import does not read them (ownersOf uses its map); the main
+      // connection reads the committed ones meanwhile. Built again from their own definitions.
+      const rebuilt = expected >= bulkImportMin && expected >= this.count() ? this.secondaryIndexes() : [];
+      for (const index of rebuilt) this.db.exec(`DROP INDEX "${index.name.replaceAll('"', '""')}"`);
       this.deferred = new Map();
+      this.phoneOwners = this.readPhoneOwners();
+      // FTS5 writes its pending terms to disk whenever they pass `hashsize` (1 MiB by default): a
+      // segment per few hundred clients, merged again and again. Held in memory, they are written
+      // in a few large segments. Put back before the commit (it is stored with the index).
+      const hashsize = this.statement(`SELECT v FROM clients_search_config WHERE k = 'hashsize'`).pluck().get() as number | undefined;
+      this.setSearchIndexOption('hashsize', importFtsHashBytes);
       try {
         this.importEach(items, source, result);
         this.flushDeferred();
       } finally {
         this.deferred = null;
+        this.phoneOwners = null;
       }
+      this.setSearchIndexOption('hashsize', hashsize ?? ftsDefaultHashBytes);
+      for (const index of rebuilt) this.db.exec(index.sql);
     }).immediate();
+  }
+
+  /** The indexes of the client tables that SQLite does not make itself (those of UNIQUE and PRIMARY KEY). */
+  private secondaryIndexes(): { name: string; sql: string }[] {
+    return this.db
+      .prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('clients', 'client_phones', 'client_tags') ORDER BY name`)
+      .all() as { name: string; sql: string }[];
   }
 
   private importEach(items: Iterable<ImportItem>, source: ClientSource, result: ImportResult): void {
@@ -682,6 +757,14 @@ export class DirectoryService {
   /** Clients that own one of these phones exactly (the same E.164, or the same digits when unreadable), oldest first. */
   private ownersOf(phones: readonly StoredPhone[]): number[] {
     const owners = new Set<number>();
+    const known = this.phoneOwners;
+    if (known) {
+      for (const p of phones) {
+        const seqs = p.keys.e164 ? known.e164.get(p.keys.e164) : known.national.get(p.keys.national);
+        if (seqs) for (const seq of seqs) owners.add(seq);
+      }
+      return [...owners];
+    }
     for (const p of phones) {
       const rows = (
         p.keys.e164
@@ -773,6 +856,21 @@ export class DirectoryService {
       INSERT INTO client_phones (client_seq, position, number, raw, label, e164, national, tail)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     phones.forEach((p, i) => stmt.run(seq, i, p.number, p.raw, p.label, p.keys.e164, p.keys.national, p.keys.tail));
+    if (this.phoneOwners) for (const p of phones) addOwner(this.phoneOwners, p.keys.e164, p.keys.national, seq);
+  }
+
+  /** Who owns each phone of the directory, as ownersOf looks them up (the map an import uses). */
+  private readPhoneOwners(): PhoneOwners {
+    const owners: PhoneOwners = { e164: new Map(), national: new Map() };
+    const rows = this.statement(`SELECT e164, national, client_seq FROM client_phones ORDER BY client_seq`).raw().iterate() as IterableIterator<[string | null, string, number]>;
+    for (const [e164, national, seq] of rows) addOwner(owners, e164, national, seq);
+    return owners;
+  }
+
+  /** Sets a numeric option of the search index (FTS5's special INSERT, which takes no bound parameters). */
+  private setSearchIndexOption(option: 'hashsize', value: number): void {
+    if (!Number.isSafeInteger(value)) throw new Error(`invalid ${option}: ${value}`);
+    this.statement(`INSERT INTO clients_search (clients_search, rank) VALUES ('${option}', ${value})`).run();
   }
 
   private writeTags(seq: number, tags: readonly string[]): void {

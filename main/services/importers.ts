@@ -426,7 +426,7 @@ export function importCsv(source: string | CsvTable, mapping: CsvMapping, direct
     }
   }
 
-  const result = directory.importClients(items(), 'csv');
+  const result = directory.importClients(items(), 'csv', total);
   result.skipped = [...skipped, ...result.skipped].sort((a, b) => a.row - b.row);
   return result;
 }
@@ -631,7 +631,7 @@ export function importVCards(source: string | VCardCards, directory: DirectorySe
       yield { row: i + 1, input: c.input, warnings: c.warnings };
     }
   }
-  return directory.importClients(items(), 'vcard');
+  return directory.importClients(items(), 'vcard', cards.length);
 }
 
 export const noVCardMessage = 'no contact found: a vCard file has BEGIN:VCARD … END:VCARD blocks';
