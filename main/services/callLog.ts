@@ -296,16 +296,7 @@ export class CallLogService {
         transferredTo: r.transferredTo,
         handoffNote: r.handoffNote,
       });
-      // A call someone talked on gets its wrap-up (pending, or the one saved while it was up).
-      const wrapUpPending = this.wrapUps.callRecorded({
-        id,
-        localUser: r.localUser,
-        sipCallId: r.sipCallId,
-        remoteNumber: r.remoteNumber,
-        remoteName: r.remoteName,
-        answered: r.answeredAt !== null && talkedOutcomes.has(r.outcome),
-        endedMs: Date.parse(r.endedAt),
-      });
+      const wrapUpPending = this.wrapUpFor(id, r);
       return { row: this.byIdStmt.get(id) as Row, created: true, wrapUpPending };
     }).immediate();
     if (result.created) this.emit();
@@ -372,8 +363,14 @@ export class CallLogService {
       r.handoffNote,
       existing.id,
     );
-    const wrapUpPending = this.wrapUps.callRecorded({
-      id: existing.id,
+    const wrapUpPending = this.wrapUpFor(existing.id, r);
+    return { row: this.byIdStmt.get(existing.id) as Row, created: true, wrapUpPending };
+  }
+
+  /** A call someone talked on gets its wrap-up (pending, or the one saved while it was up): whether one is pending. */
+  private wrapUpFor(id: string, r: ParsedCallRecordInput): boolean {
+    return this.wrapUps.callRecorded({
+      id,
       localUser: r.localUser,
       sipCallId: r.sipCallId,
       remoteNumber: r.remoteNumber,
@@ -381,7 +378,6 @@ export class CallLogService {
       answered: r.answeredAt !== null && talkedOutcomes.has(r.outcome),
       endedMs: Date.parse(r.endedAt),
     });
-    return { row: this.byIdStmt.get(existing.id) as Row, created: true, wrapUpPending };
   }
 
   get(id: string): CallRecord | null {
