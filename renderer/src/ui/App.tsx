@@ -1,25 +1,27 @@
-import { useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useCallback, useContext, useEffect, useState, useSyncExternalStore } from 'react';
 import type { AccountView, FrontdeskApi } from '../../../common/contract';
 import { liveCalls, type Call } from '../sip/callMachine';
-import type { EngineSnapshot, SipEngine } from '../sip/engine';
+import type { SipEngine } from '../sip/engine';
 import type { CallView } from '../presentation';
 import { transferable, type CallSession } from '../session';
-import { endLabel, formatDuration, formatNumber, partyText, phaseLabel } from './format';
+import { formatNumber, partyText } from './format';
+import { CallCard } from './CallCard';
+import { Dialer } from './Dialer';
+import { RegistrationStatus } from './RegistrationStatus';
 import { SettingsPanel } from './SettingsPanel';
 import { SidePanel } from './SidePanel';
 import { History } from './History';
-import { HandoffNoteView, TextMessages, TransferCount, TransferDialog, TransferStatus } from './Transfer';
+import { TextMessages, TransferDialog } from './Transfer';
 import { MessageForm } from './MessageForm';
 import { Messages } from './Messages';
 import { startDraft, type MessageStart } from '../messageDraft';
 import type { MessageDraft } from '../../../common/messages';
-import type { Party } from '../sip/callMachine';
 import { CallBackList } from './CallBack';
 import { ColleaguesPanel, OwnStatus, usePresence, type ColleagueActions } from './Colleagues';
 import { ImportClients } from './ImportClients';
 import { Reports } from './Reports';
 import { HistoryWritesNotice } from './HistoryWrites';
-import { RecorderContext, RecordingControls, RecordingStatus } from './Recording';
+import { RecorderContext, RecordingStatus } from './Recording';
 import type { CallReporter } from '../callReporter';
 
 interface Props {
@@ -42,45 +44,6 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
-function RegistrationStatus({ snapshot }: { snapshot: EngineSnapshot }) {
-  const { registration, account } = snapshot;
-  const who = account ? `${account.user}${account.displayName ? ` (${account.displayName})` : ''}` : '';
-  let text: string;
-  let tone: 'ok' | 'wait' | 'bad';
-  switch (registration.state) {
-    case 'no-account':
-      text = 'Not registered: no SIP account is provisioned on this PC';
-      tone = 'bad';
-      break;
-    case 'connecting':
-      text = `Not registered: connecting to the PBX as ${who}…`;
-      tone = 'wait';
-      break;
-    case 'registering':
-      text = `Not registered yet: registering as ${who}…`;
-      tone = 'wait';
-      break;
-    case 'registered':
-      text = `Registered as ${who}`;
-      tone = 'ok';
-      break;
-    case 'failed':
-      text = `Not registered: ${registration.reason}`;
-      tone = 'bad';
-      break;
-    case 'disconnected':
-      text = `Not registered: ${registration.reason}`;
-      tone = 'bad';
-      break;
-  }
-  return (
-    <p role="status" aria-label="Registration" className={`registration registration--${tone}`} data-state={registration.state}>
-      <span className="registration__dot" aria-hidden="true" />
-      {text}
-    </p>
-  );
-}
-
 function ProvisioningNotice({ view }: { view: AccountView | null }) {
   if (!view || view.provisioning.state !== 'rejected') return null;
   const p = view.provisioning;
@@ -99,204 +62,6 @@ function ProvisioningNotice({ view }: { view: AccountView | null }) {
         ))}
       </ul>
     </section>
-  );
-}
-
-function CallCard({ call, region, now, session, focusAnswer, consult, consultOf, onTransfer, onTakeMessage, onMessage }: {
-  call: Call;
-  /** The consultation call of this call's warm transfer, when there is one. */
-  consult: Call | null;
-  /** The caller this call (a consultation call) is about. */
-  consultOf: Call | null;
-  onTransfer: (call: Call) => void;
-  onTakeMessage: (call: Call, colleague: Party) => void;
-  /** Take a message on this call (for whom is chosen in the form). */
-  onMessage: (call: Call) => void;
-  region: string;
-  now: number;
-  session: CallSession;
-  focusAnswer: boolean;
-}) {
-  const answerRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    // Ringing takes the focus only when the agent is not typing somewhere.
-    const active = document.activeElement;
-    const typing = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement;
-    // preventScroll: the ringing call stands first, in view; scrolling it into view would lay the
-    // whole window out there and then, before the frame that shows the call and its card.
-    if (focusAnswer && call.phase === 'ringing-in' && !typing) answerRef.current?.focus({ preventScroll: true });
-  }, [call.phase, focusAnswer]);
-
-  const [keypad, setKeypad] = useState(false);
-  const inCall = call.phase === 'active' || call.phase === 'held' || call.phase === 'remote-held';
-  const longHold = call.phase === 'held' && now - call.phaseSince >= 40_000;
-  const number = formatNumber(call.remote.number, region);
-  const who = partyText(call.remote, region);
-  const ended = call.phase === 'ended';
-  const label = call.direction === 'inbound' ? `Call from ${who}` : `Call to ${who}`;
-  const transferBusy = call.transfer !== null && call.transfer.stage !== 'failed';
-  const about = call.subject.number !== call.remote.number ? partyText(call.subject, region) : null;
-  return (
-    <article className={`call call--${call.phase}${longHold ? ' call--long-hold' : ''}`} aria-label={label} data-call-id={call.id} data-phase={call.phase}>
-      <header className="call__party">
-        {call.remote.displayName && call.remote.displayName !== call.remote.number ? (
-          <>
-            <span className="call__name">{call.remote.displayName}</span> <span className="call__number">{number}</span>
-          </>
-        ) : (
-          <span className="call__name">{number}</span>
-        )}
-      </header>
-      <p className="call__state">
-        {ended ? endLabel(call) : phaseLabel[call.phase]}
-        {!ended && <span className="call__timer"> {formatDuration(now - call.phaseSince)}</span>}
-        {longHold && <strong className="call__warning"> — waiting long</strong>}
-        {call.muted && !ended && <span className="call__muted"> · microphone muted</span>}
-        <TransferCount call={call} />
-      </p>
-      {consultOf && !ended && <p className="call__about">Consultation about {about ?? 'the caller'}: they are on hold</p>}
-      {!consultOf && about && <p className="call__about">About {about}</p>}
-      {call.referredBy && !call.handoff && <p className="call__about">Transferred by {partyText(call.referredBy, region)}</p>}
-      <HandoffNoteView call={call} region={region} />
-      <TransferStatus call={call} consult={consult} session={session} onTakeMessage={onTakeMessage} />
-      {call.notice && (
-        <p className="call__notice" role="status" aria-label="Call notice">
-          {call.notice}
-        </p>
-      )}
-      <div className="call__actions">
-        {call.phase === 'ringing-in' && (
-          <>
-            <button ref={answerRef} type="button" className="btn btn--answer" onClick={() => session.answer(call.id)} aria-keyshortcuts="Alt+A">
-              Answer
-            </button>
-            <button type="button" className="btn btn--decline" onClick={() => session.decline(call.id)} aria-keyshortcuts="Alt+D">
-              Decline
-            </button>
-            <button type="button" className="btn" onClick={() => onMessage(call)} aria-keyshortcuts="Alt+M">
-              Take a message
-            </button>
-          </>
-        )}
-        {inCall && (
-          <>
-            {call.phase === 'held' ? (
-              <button type="button" className="btn" onClick={() => session.resume(call.id)}>
-                Resume
-              </button>
-            ) : (
-              <button type="button" className="btn" onClick={() => session.hold(call.id)}>
-                Hold
-              </button>
-            )}
-            <button type="button" className="btn" aria-pressed={call.muted} onClick={() => session.setMuted(call.id, !call.muted)}>
-              {call.muted ? 'Unmute' : 'Mute'}
-            </button>
-            <button type="button" className="btn" aria-expanded={keypad} aria-controls={`keypad-${call.id}`} onClick={() => setKeypad(!keypad)}>
-              Keypad
-            </button>
-            {!call.consultFor && !transferBusy && (
-              <button type="button" className="btn" onClick={() => onTransfer(call)} aria-keyshortcuts="Alt+T">
-                Transfer
-              </button>
-            )}
-            {!call.consultFor && (
-              <button type="button" className="btn" onClick={() => onMessage(call)} aria-keyshortcuts="Alt+M">
-                Take a message
-              </button>
-            )}
-          </>
-        )}
-        <RecordingControls call={call} />
-        {!ended && call.phase !== 'ringing-in' && call.phase !== 'ending' && (
-          <button type="button" className="btn btn--hangup" onClick={() => session.hangup(call.id)} aria-keyshortcuts="Alt+H">
-            Hang up
-          </button>
-        )}
-        {ended && (
-          <button type="button" className="btn" onClick={() => session.forget(call.id)} aria-label={`Dismiss: ${label}`}>
-            Dismiss
-          </button>
-        )}
-      </div>
-      {inCall && keypad && (
-        <div id={`keypad-${call.id}`} className="keypad" role="group" aria-label="Keypad (sends tones)">
-          {['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'].map((d) => (
-            <button key={d} type="button" className="btn keypad__key" onClick={() => session.sendDtmf(call.id, d)}>
-              {d}
-            </button>
-          ))}
-        </div>
-      )}
-    </article>
-  );
-}
-
-function Dialer({ session, disabled }: { session: Pick<CallSession, 'dialTyped'>; disabled: boolean }) {
-  const [target, setTarget] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [pad, setPad] = useState(false);
-  const inputRef = useRef<HTMLInputElement>(null);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const dialled = session.dialTyped(target);
-    if (!dialled.ok) {
-      setProblem(dialled.problem);
-      return;
-    }
-    setProblem(null);
-    if (dialled.callId) setTarget('');
-  };
-  return (
-    <form className="dialer" onSubmit={submit} aria-label="Dial">
-      <label htmlFor="dial-number">Number or extension</label>
-      <div className="dialer__row">
-        <input
-          id="dial-number"
-          ref={inputRef}
-          name="number"
-          inputMode="tel"
-          autoComplete="off"
-          value={target}
-          onChange={(e) => {
-            setTarget(e.target.value);
-            setProblem(null);
-          }}
-          placeholder="1001 or +7 495 123-45-67"
-          aria-keyshortcuts="Alt+N"
-          aria-invalid={problem ? true : undefined}
-          aria-describedby={problem ? 'dial-problem' : undefined}
-        />
-        <button type="submit" className="btn btn--answer" disabled={disabled || !target.trim()}>
-          Call
-        </button>
-        <button type="button" className="btn" aria-expanded={pad} aria-controls="dial-pad" onClick={() => setPad(!pad)}>
-          Dial pad
-        </button>
-      </div>
-      {problem && (
-        <p id="dial-problem" role="alert" className="dialer__problem">
-          {problem}
-        </p>
-      )}
-      {pad && (
-        <div id="dial-pad" className="keypad" role="group" aria-label="Dial pad">
-          {['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#', '+'].map((d) => (
-            <button
-              key={d}
-              type="button"
-              className="btn keypad__key"
-              onClick={() => {
-                setTarget((t) => t + d);
-                inputRef.current?.focus();
-              }}
-            >
-              {d}
-            </button>
-          ))}
-        </div>
-      )}
-    </form>
   );
 }
 
