@@ -259,10 +259,10 @@ export function App({ api, engine, session, view, history }: Props) {
               )
             }
           />
-          <CallBackList api={api} engine={engine} region={region} localUser={snapshot.account?.user ?? null} />
+          <CallBackList api={api} session={session} region={region} localUser={snapshot.account?.user ?? null} />
           <Messages
             api={api}
-            engine={engine}
+            session={session}
             localUser={snapshot.account?.user ?? null}
             region={region}
             colleagues={accountView?.colleagues ?? []}
