@@ -8,6 +8,7 @@ import { CallReporter } from './callReporter';
 import { watchConnectivity } from './connectivity';
 import { followUpMissedWebLeads } from './leadFollowUps';
 import { deliverMessages } from './messageCourier';
+import { CallSession } from './session';
 import { SipEngine } from './sip/engine';
 import { App } from './ui/App';
 import { RecorderContext } from './ui/Recording';
@@ -29,6 +30,10 @@ lookUpCallersAsTheyRing(engine, api);
 deliverMessages(engine, api, (message) => console.error(`[frontdesk] ${message}`));
 const view = presentCalls(engine, api);
 const recorder = new Recorder(engine, api);
+// Starts the engine with the account, hands it the settings, rings, notifies, auto-answers; the
+// window (and hotkeys, headset buttons, links) command calls through it.
+const session = new CallSession({ engine, api, ringer: audio, calls: view });
+session.start();
 
 /** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
 Object.defineProperty(window, 'frontdeskDiagnostics', {
@@ -50,7 +55,7 @@ window.addEventListener('pagehide', () => engine.stop());
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <RecorderContext.Provider value={recorder}>
-      <App api={api} engine={engine} view={view} audio={audio} history={history} />
+      <App api={api} engine={engine} session={session} view={view} history={history} />
     </RecorderContext.Provider>
   </StrictMode>,
 );

@@ -1,41 +1,39 @@
-import { useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
+import { useCallback, useContext, useEffect, useState, useSyncExternalStore } from 'react';
 import type { AccountView, FrontdeskApi } from '../../../common/contract';
-import type { SettingsView } from '../../../common/settings';
-import type { AudioOut } from '../audio';
 import { liveCalls, type Call } from '../sip/callMachine';
-import type { EngineSnapshot, SipEngine } from '../sip/engine';
+import type { SipEngine } from '../sip/engine';
 import type { CallView } from '../presentation';
-import { parseDialString } from '../../../common/phone';
-import { endLabel, formatDuration, formatNumber, partyText, phaseLabel } from './format';
+import { transferable, type CallSession } from '../session';
+import { formatNumber, partyText } from './format';
+import { CallCard } from './CallCard';
+import { Dialer } from './Dialer';
+import { RegistrationStatus } from './RegistrationStatus';
 import { SettingsPanel } from './SettingsPanel';
 import { SidePanel } from './SidePanel';
 import { History } from './History';
-import { HandoffNoteView, TextMessages, TransferCount, TransferDialog, TransferStatus } from './Transfer';
+import { TextMessages, TransferDialog } from './Transfer';
 import { MessageForm } from './MessageForm';
 import { Messages } from './Messages';
 import { startDraft, type MessageStart } from '../messageDraft';
 import type { MessageDraft } from '../../../common/messages';
-import type { Party } from '../sip/callMachine';
 import { CallBackList } from './CallBack';
 import { ColleaguesPanel, OwnStatus, usePresence, type ColleagueActions } from './Colleagues';
 import { ImportClients } from './ImportClients';
 import { Reports } from './Reports';
 import { HistoryWritesNotice } from './HistoryWrites';
-import { RecorderContext, RecordingControls, RecordingStatus } from './Recording';
+import { RecorderContext, RecordingStatus } from './Recording';
 import type { CallReporter } from '../callReporter';
 
 interface Props {
   api: FrontdeskApi;
   engine: SipEngine;
+  /** The calls' commands, the account and the settings (session.ts). */
+  session: CallSession;
   /** What to draw: the engine's snapshot, a ringing call held back for its caller's card (presentation.ts). */
   view: CallView;
-  audio: AudioOut;
   /** Calls waiting to be written to the history. */
   history: Pick<CallReporter, 'subscribe' | 'writes' | 'retryNow'>;
 }
-
-/** A call the agent can transfer now (talking or holding it, not a consultation). */
-const transferable = (c: Call) => !c.consultFor && (c.phase === 'active' || c.phase === 'held' || c.phase === 'remote-held') && (c.transfer === null || c.transfer.stage === 'failed');
 
 function useNow(intervalMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -44,45 +42,6 @@ function useNow(intervalMs: number): number {
     return () => clearInterval(t);
   }, [intervalMs]);
   return now;
-}
-
-function RegistrationStatus({ snapshot }: { snapshot: EngineSnapshot }) {
-  const { registration, account } = snapshot;
-  const who = account ? `${account.user}${account.displayName ? ` (${account.displayName})` : ''}` : '';
-  let text: string;
-  let tone: 'ok' | 'wait' | 'bad';
-  switch (registration.state) {
-    case 'no-account':
-      text = 'Not registered: no SIP account is provisioned on this PC';
-      tone = 'bad';
-      break;
-    case 'connecting':
-      text = `Not registered: connecting to the PBX as ${who}…`;
-      tone = 'wait';
-      break;
-    case 'registering':
-      text = `Not registered yet: registering as ${who}…`;
-      tone = 'wait';
-      break;
-    case 'registered':
-      text = `Registered as ${who}`;
-      tone = 'ok';
-      break;
-    case 'failed':
-      text = `Not registered: ${registration.reason}`;
-      tone = 'bad';
-      break;
-    case 'disconnected':
-      text = `Not registered: ${registration.reason}`;
-      tone = 'bad';
-      break;
-  }
-  return (
-    <p role="status" aria-label="Registration" className={`registration registration--${tone}`} data-state={registration.state}>
-      <span className="registration__dot" aria-hidden="true" />
-      {text}
-    </p>
-  );
 }
 
 function ProvisioningNotice({ view }: { view: AccountView | null }) {
@@ -106,232 +65,12 @@ function ProvisioningNotice({ view }: { view: AccountView | null }) {
   );
 }
 
-function CallCard({ call, region, now, engine, declineCode, dtmfTransport, focusAnswer, consult, consultOf, onTransfer, onTakeMessage, onMessage }: {
-  call: Call;
-  /** The consultation call of this call's warm transfer, when there is one. */
-  consult: Call | null;
-  /** The caller this call (a consultation call) is about. */
-  consultOf: Call | null;
-  onTransfer: (call: Call) => void;
-  onTakeMessage: (call: Call, colleague: Party) => void;
-  /** Take a message on this call (for whom is chosen in the form). */
-  onMessage: (call: Call) => void;
-  dtmfTransport: 'rfc4733' | 'info';
-  region: string;
-  now: number;
-  engine: SipEngine;
-  declineCode: 486 | 603;
-  focusAnswer: boolean;
-}) {
-  const answerRef = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    // Ringing takes the focus only when the agent is not typing somewhere.
-    const active = document.activeElement;
-    const typing = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement;
-    // preventScroll: the ringing call stands first, in view; scrolling it into view would lay the
-    // whole window out there and then, before the frame that shows the call and its card.
-    if (focusAnswer && call.phase === 'ringing-in' && !typing) answerRef.current?.focus({ preventScroll: true });
-  }, [call.phase, focusAnswer]);
-
-  const [keypad, setKeypad] = useState(false);
-  const inCall = call.phase === 'active' || call.phase === 'held' || call.phase === 'remote-held';
-  const longHold = call.phase === 'held' && now - call.phaseSince >= 40_000;
-  const number = formatNumber(call.remote.number, region);
-  const who = partyText(call.remote, region);
-  const ended = call.phase === 'ended';
-  const label = call.direction === 'inbound' ? `Call from ${who}` : `Call to ${who}`;
-  const transferBusy = call.transfer !== null && call.transfer.stage !== 'failed';
-  const about = call.subject.number !== call.remote.number ? partyText(call.subject, region) : null;
-  return (
-    <article className={`call call--${call.phase}${longHold ? ' call--long-hold' : ''}`} aria-label={label} data-call-id={call.id} data-phase={call.phase}>
-      <header className="call__party">
-        {call.remote.displayName && call.remote.displayName !== call.remote.number ? (
-          <>
-            <span className="call__name">{call.remote.displayName}</span> <span className="call__number">{number}</span>
-          </>
-        ) : (
-          <span className="call__name">{number}</span>
-        )}
-      </header>
-      <p className="call__state">
-        {ended ? endLabel(call) : phaseLabel[call.phase]}
-        {!ended && <span className="call__timer"> {formatDuration(now - call.phaseSince)}</span>}
-        {longHold && <strong className="call__warning"> — waiting long</strong>}
-        {call.muted && !ended && <span className="call__muted"> · microphone muted</span>}
-        <TransferCount call={call} />
-      </p>
-      {consultOf && !ended && <p className="call__about">Consultation about {about ?? 'the caller'}: they are on hold</p>}
-      {!consultOf && about && <p className="call__about">About {about}</p>}
-      {call.referredBy && !call.handoff && <p className="call__about">Transferred by {partyText(call.referredBy, region)}</p>}
-      <HandoffNoteView call={call} region={region} />
-      <TransferStatus call={call} consult={consult} engine={engine} onTakeMessage={onTakeMessage} />
-      {call.notice && (
-        <p className="call__notice" role="status" aria-label="Call notice">
-          {call.notice}
-        </p>
-      )}
-      <div className="call__actions">
-        {call.phase === 'ringing-in' && (
-          <>
-            <button ref={answerRef} type="button" className="btn btn--answer" onClick={() => engine.answer(call.id)} aria-keyshortcuts="Alt+A">
-              Answer
-            </button>
-            <button type="button" className="btn btn--decline" onClick={() => engine.decline(call.id, declineCode)} aria-keyshortcuts="Alt+D">
-              Decline
-            </button>
-            <button type="button" className="btn" onClick={() => onMessage(call)} aria-keyshortcuts="Alt+M">
-              Take a message
-            </button>
-          </>
-        )}
-        {inCall && (
-          <>
-            {call.phase === 'held' ? (
-              <button type="button" className="btn" onClick={() => engine.resume(call.id)}>
-                Resume
-              </button>
-            ) : (
-              <button type="button" className="btn" onClick={() => engine.hold(call.id)}>
-                Hold
-              </button>
-            )}
-            <button type="button" className="btn" aria-pressed={call.muted} onClick={() => engine.setMuted(call.id, !call.muted)}>
-              {call.muted ? 'Unmute' : 'Mute'}
-            </button>
-            <button type="button" className="btn" aria-expanded={keypad} aria-controls={`keypad-${call.id}`} onClick={() => setKeypad(!keypad)}>
-              Keypad
-            </button>
-            {!call.consultFor && !transferBusy && (
-              <button type="button" className="btn" onClick={() => onTransfer(call)} aria-keyshortcuts="Alt+T">
-                Transfer
-              </button>
-            )}
-            {!call.consultFor && (
-              <button type="button" className="btn" onClick={() => onMessage(call)} aria-keyshortcuts="Alt+M">
-                Take a message
-              </button>
-            )}
-          </>
-        )}
-        <RecordingControls call={call} />
-        {!ended && call.phase !== 'ringing-in' && call.phase !== 'ending' && (
-          <button type="button" className="btn btn--hangup" onClick={() => engine.hangup(call.id)} aria-keyshortcuts="Alt+H">
-            Hang up
-          </button>
-        )}
-        {ended && (
-          <button type="button" className="btn" onClick={() => engine.forget(call.id)} aria-label={`Dismiss: ${label}`}>
-            Dismiss
-          </button>
-        )}
-      </div>
-      {inCall && keypad && (
-        <div id={`keypad-${call.id}`} className="keypad" role="group" aria-label="Keypad (sends tones)">
-          {['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'].map((d) => (
-            <button key={d} type="button" className="btn keypad__key" onClick={() => engine.sendDtmf(call.id, d, dtmfTransport)}>
-              {d}
-            </button>
-          ))}
-        </div>
-      )}
-    </article>
-  );
-}
-
-function Dialer({ engine, disabled, region }: { engine: SipEngine; disabled: boolean; region: string }) {
-  const [target, setTarget] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [pad, setPad] = useState(false);
-  const inputRef = useRef<HTMLInputElement>(null);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const parsed = parseDialString(target, region);
-    if (!parsed.ok) {
-      setProblem(parsed.problem);
-      return;
-    }
-    setProblem(null);
-    if (engine.dial(parsed.dial, parsed.kind === 'number' ? parsed.display : null)) setTarget('');
-  };
-  return (
-    <form className="dialer" onSubmit={submit} aria-label="Dial">
-      <label htmlFor="dial-number">Number or extension</label>
-      <div className="dialer__row">
-        <input
-          id="dial-number"
-          ref={inputRef}
-          name="number"
-          inputMode="tel"
-          autoComplete="off"
-          value={target}
-          onChange={(e) => {
-            setTarget(e.target.value);
-            setProblem(null);
-          }}
-          placeholder="1001 or +7 495 123-45-67"
-          aria-keyshortcuts="Alt+N"
-          aria-invalid={problem ? true : undefined}
-          aria-describedby={problem ? 'dial-problem' : undefined}
-        />
-        <button type="submit" className="btn btn--answer" disabled={disabled || !target.trim()}>
-          Call
-        </button>
-        <button type="button" className="btn" aria-expanded={pad} aria-controls="dial-pad" onClick={() => setPad(!pad)}>
-          Dial pad
-        </button>
-      </div>
-      {problem && (
-        <p id="dial-problem" role="alert" className="dialer__problem">
-          {problem}
-        </p>
-      )}
-      {pad && (
-        <div id="dial-pad" className="keypad" role="group" aria-label="Dial pad">
-          {['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#', '+'].map((d) => (
-            <button
-              key={d}
-              type="button"
-              className="btn keypad__key"
-              onClick={() => {
-                setTarget((t) => t + d);
-                inputRef.current?.focus();
-              }}
-            >
-              {d}
-            </button>
-          ))}
-        </div>
-      )}
-    </form>
-  );
-}
-
-export function App({ api, engine, view, audio, history }: Props) {
+export function App({ api, engine, session, view, history }: Props) {
   const snapshot = useSyncExternalStore(view.subscribe, view.getSnapshot);
+  // The session reads the account and the settings, starts the engine, rings, notifies and answers by itself.
+  const { account: accountView, settings, bridgeError } = useSyncExternalStore(session.subscribe, session.getState);
   const recorder = useContext(RecorderContext);
-  const [accountView, setAccountView] = useState<AccountView | null>(null);
-  const [settings, setSettings] = useState<SettingsView | null>(null);
-  const [bridgeError, setBridgeError] = useState<string | null>(null);
   const now = useNow(1000);
-
-  useEffect(() => {
-    let cancelled = false;
-    const apply = (view: AccountView) => {
-      if (cancelled) return;
-      setAccountView(view);
-      engine.start(view.account);
-    };
-    api.account.get().then(apply, (e: Error) => setBridgeError(e.message));
-    api.settings.get().then((v) => !cancelled && setSettings(v), (e: Error) => setBridgeError(e.message));
-    const offAccount = api.account.onChanged(apply);
-    const offSettings = api.settings.onChanged(setSettings);
-    return () => {
-      cancelled = true;
-      offAccount();
-      offSettings();
-      engine.stop();
-    };
-  }, [api, engine]);
 
   // A ringing call is the banner: it stands first, above the calls in progress.
   const ordered = snapshot.calls.order.map((id) => snapshot.calls.calls[id]!);
@@ -339,54 +78,7 @@ export function App({ api, engine, view, audio, history }: Props) {
   const live = liveCalls(snapshot.calls);
   const ringing = live.find((c) => c.phase === 'ringing-in');
   const region = settings?.values.defaultRegion ?? 'RU';
-  const declineCode = settings?.values.declineCode ?? 486;
-  const autoAnswer = settings?.values.autoAnswer ?? false;
-  const dtmfTransport = settings?.values.dtmfTransport ?? 'rfc4733';
-
-  const othersInCall = live.some((c) => c.phase !== 'ringing-in' && c.phase !== 'ending');
-  useEffect(() => {
-    if (ringing && !(autoAnswer && !othersInCall)) audio.startRinging(othersInCall ? 'waiting' : 'ring');
-    else audio.stopRinging();
-  }, [ringing, autoAnswer, othersInCall, audio]);
-
-  const ringingId = ringing?.id;
-  useEffect(() => {
-    if (!ringingId || !ringing) return;
-    const from = partyText(ringing.remote, region);
-    // Within what a notification carries (a long name and number together could be more).
-    void api.notifications.incomingCall({ from: from.slice(0, 200), line: ringing.dialled?.slice(0, 100) ?? null }).catch(() => undefined);
-    // Once per ringing call: a new snapshot of the same call must not notify again.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ringingId, api]);
-
-  const prefs = settings?.values;
-  useEffect(() => {
-    if (!prefs) return;
-    engine.configure({ dnd: prefs.dnd, microphoneId: prefs.microphoneId, transferRingTimeoutS: prefs.transferRingTimeoutS, maxLines: prefs.maxLines, away: prefs.away });
-    audio.setDevices(prefs.speakerId, prefs.ringerId);
-  }, [prefs, engine, audio]);
-
-  // Colleagues: whom to watch, and whether presence is on (provisioning).
-  const colleagues = accountView?.colleagues;
-  const presenceConfig = accountView?.presence;
-  useEffect(() => {
-    if (presenceConfig) engine.presence.configure(presenceConfig);
-    engine.presence.setWatched((colleagues ?? []).map((c) => c.extension));
-  }, [engine, colleagues, presenceConfig]);
   const presence = usePresence(engine);
-  // Out of office ends by itself at its time (colleagues' desks already read it as over).
-  const awayUntil = prefs?.away?.until;
-  useEffect(() => {
-    if (!awayUntil) return;
-    const clear = () => void api.settings.set({ key: 'away', value: null }).catch(() => undefined);
-    const left = Date.parse(awayUntil) - Date.now();
-    if (left <= 0) {
-      clear();
-      return;
-    }
-    const t = setTimeout(clear, Math.min(left + 100, 2 ** 31 - 1));
-    return () => clearTimeout(t);
-  }, [api, awayUntil]);
 
   const [showSettings, setShowSettings] = useState(false);
   const [transferOf, setTransferOf] = useState<{ callId: string; who?: string } | null>(null);
@@ -403,10 +95,6 @@ export function App({ api, engine, view, audio, history }: Props) {
   const messageOnCall = (call: Call) => openMessage({ call });
   const [showReports, setShowReports] = useState(false);
 
-  useEffect(() => {
-    if (ringing && autoAnswer && live.length === 1) engine.answer(ringing.id);
-  }, [ringing, autoAnswer, live.length, engine]);
-
   const onKey = useCallback(
     (e: KeyboardEvent) => {
       // Digits typed during a call (outside a text field) go to the far end as DTMF.
@@ -415,7 +103,7 @@ export function App({ api, engine, view, audio, history }: Props) {
       if (!e.altKey && !e.ctrlKey && !e.metaKey && !typing && /^[0-9*#]$/.test(e.key)) {
         const active = live.find((c) => c.phase === 'active');
         if (active) {
-          engine.sendDtmf(active.id, e.key, dtmfTransport);
+          session.sendDtmf(active.id, e.key);
           e.preventDefault();
         }
         return;
@@ -423,9 +111,9 @@ export function App({ api, engine, view, audio, history }: Props) {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
       const key = e.key.toLowerCase();
       const current = live.find((c) => c.phase === 'active') ?? live.find((c) => c.phase !== 'ringing-in') ?? null;
-      if (key === 'a' && ringing) engine.answer(ringing.id);
-      else if (key === 'd' && ringing) engine.decline(ringing.id, declineCode);
-      else if (key === 'h' && current) engine.hangup(current.id);
+      if (key === 'a' && ringing) session.answer(ringing.id);
+      else if (key === 'd' && ringing) session.decline(ringing.id);
+      else if (key === 'h' && current) session.hangup(current.id);
       else if (key === 'n') document.getElementById('dial-number')?.focus();
       else if (key === 'r' && current && recorder) recorder.toggle(current.id);
       else if (key === 'p' && current && recorder) {
@@ -434,15 +122,13 @@ export function App({ api, engine, view, audio, history }: Props) {
       }
       else if (key === 'm' && (ringing ?? current) && !messageForm) messageOnCall((ringing ?? current)!);
       else if (key === 't' && current && transferable(current)) setTransferOf({ callId: current.id });
-      else if (key === 'c' && current) {
-        const owner = current.consultFor ? current.consultFor : current.id;
-        engine.completeTransfer(owner);
-      }
+      // On the consultation call too: the session completes its caller's transfer.
+      else if (key === 'c' && current) session.completeTransfer(current.id);
       else return;
       e.preventDefault();
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [live, ringing, engine, declineCode, dtmfTransport, messageForm, agent?.user, region, recorder],
+    [live, ringing, session, messageForm, agent?.user, region, recorder],
   );
   useEffect(() => {
     window.addEventListener('keydown', onKey);
@@ -452,7 +138,7 @@ export function App({ api, engine, view, audio, history }: Props) {
   // The call a colleague's "Transfer the caller to" would transfer: the one the agent talks on, else a held one.
   const toTransfer = live.find((c) => c.phase === 'active' && transferable(c)) ?? live.find(transferable) ?? null;
   const colleagueActions: ColleagueActions = {
-    call: (c) => void engine.dial(c.extension, c.name),
+    call: (c) => void session.dial(c.extension, c.name),
     transferTo: toTransfer ? (c) => setTransferOf({ callId: toTransfer.id, who: c.extension }) : null,
     takeMessage: (c) => openMessage({ call: toTransfer, note: toTransfer?.transfer?.note ?? null, recipients: [{ extension: c.extension, name: c.name }] }),
   };
@@ -513,9 +199,7 @@ export function App({ api, engine, view, audio, history }: Props) {
               call={call}
               region={region}
               now={now}
-              engine={engine}
-              declineCode={declineCode}
-              dtmfTransport={dtmfTransport}
+              session={session}
               focusAnswer={call.id === ringing?.id}
               consult={call.transfer?.consultId ? (snapshot.calls.calls[call.transfer.consultId] ?? null) : null}
               consultOf={call.consultFor ? (snapshot.calls.calls[call.consultFor] ?? null) : null}
@@ -528,7 +212,7 @@ export function App({ api, engine, view, audio, history }: Props) {
             <TransferDialog
               key={`${transferCall.id}:${transferOf?.who ?? ''}`}
               api={api}
-              engine={engine}
+              session={session}
               call={transferCall}
               colleagues={accountView?.colleagues ?? []}
               agent={{ user: snapshot.account.user, displayName: snapshot.account.displayName }}
@@ -562,7 +246,7 @@ export function App({ api, engine, view, audio, history }: Props) {
         </section>
         <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} localUser={snapshot.account?.user ?? null} />
         <aside className="side">
-          <Dialer engine={engine} disabled={snapshot.registration.state !== 'registered'} region={region} />
+          <Dialer session={session} disabled={snapshot.registration.state !== 'registered'} />
           <ColleaguesPanel
             colleagues={accountView?.colleagues ?? []}
             presence={presence}
@@ -575,10 +259,10 @@ export function App({ api, engine, view, audio, history }: Props) {
               )
             }
           />
-          <CallBackList api={api} engine={engine} region={region} localUser={snapshot.account?.user ?? null} />
+          <CallBackList api={api} session={session} region={region} localUser={snapshot.account?.user ?? null} />
           <Messages
             api={api}
-            engine={engine}
+            session={session}
             localUser={snapshot.account?.user ?? null}
             region={region}
             colleagues={accountView?.colleagues ?? []}
@@ -590,7 +274,7 @@ export function App({ api, engine, view, audio, history }: Props) {
           <History
             api={api}
             region={region}
-            onCallBack={(number) => engine.dial(number)}
+            onCallBack={(number) => session.dial(number)}
             onTakeMessage={(r) =>
               openMessage({
                 callRecordId: r.id,

@@ -12,7 +12,7 @@ import {
   type FollowUp,
   type FollowUpList,
 } from '../../../common/wrapUp';
-import type { SipEngine } from '../sip/engine';
+import type { CallSession } from '../session';
 import { linkCallback } from './callbackLinks';
 import { formatNumber } from './format';
 
@@ -174,17 +174,20 @@ function Row({ followUp, now, region, onCall, api }: { followUp: FollowUp; now: 
   );
 }
 
+/** How a follow-up is dialled: through the session (session.ts). */
+export type FollowUpDialer = Pick<CallSession, 'dial' | 'snapshot'>;
+
 /**
  * Calls a follow-up back: dials its number, links the call to it (the side panel shows the outbound
  * script for its source, the call's wrap-up closes it). Returns why it could not be called, or null.
  */
-export function callFollowUp(api: FrontdeskApi, engine: SipEngine, f: FollowUp, region: string, localUser: string | null, onProblem: (problem: string) => void): string | null {
+export function callFollowUp(api: FrontdeskApi, session: FollowUpDialer, f: FollowUp, region: string, localUser: string | null, onProblem: (problem: string) => void): string | null {
   const parsed = parseDialString(f.number, region);
   if (!parsed.ok) return `${f.name ?? f.number}: ${parsed.problem}`;
-  const id = engine.dial(parsed.dial, f.name ?? (parsed.kind === 'number' ? parsed.display : null));
+  const id = session.dial(parsed.dial, f.name ?? (parsed.kind === 'number' ? parsed.display : null));
   if (!id) return 'Cannot call now: this desk is not registered to the PBX';
   linkCallback(id, f);
-  const sipCallId = engine.getSnapshot().calls.calls[id]?.sipCallId ?? null;
+  const sipCallId = session.snapshot().calls.calls[id]?.sipCallId ?? null;
   if (localUser && sipCallId) {
     api.followUps.attempt({ id: f.id, localUser, sipCallId }).catch((e: Error) => onProblem(`The call was not linked to its follow-up: ${e.message}`));
   }
@@ -196,7 +199,7 @@ export function callFollowUp(api: FrontdeskApi, engine: SipEngine, f: FollowUp, 
  * missed calls of web leads, ones added by hand), soonest first, overdue ones marked, with a count. "Call <name>" dials the number; the side panel
  * then shows the outbound script for the follow-up's source, and that call's wrap-up closes it.
  */
-export function CallBackList({ api, engine, region, localUser }: { api: FrontdeskApi; engine: SipEngine; region: string; localUser: string | null }) {
+export function CallBackList({ api, session, region, localUser }: { api: FrontdeskApi; session: FollowUpDialer; region: string; localUser: string | null }) {
   const now = useClock(30_000);
   const [list, setList] = useState<FollowUpList | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -223,7 +226,7 @@ export function CallBackList({ api, engine, region, localUser }: { api: Frontdes
     };
   }, [api, load, day]);
 
-  const call = (f: FollowUp) => setError(callFollowUp(api, engine, f, region, localUser, setError));
+  const call = (f: FollowUp) => setError(callFollowUp(api, session, f, region, localUser, setError));
 
   const [adding, setAdding] = useState(false);
   const addButton = useRef<HTMLButtonElement>(null);

@@ -2,8 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import { askLabels, callerLine, moodLabels, type InboxMessage, type MessageDraft, type MessageEvent, type MessageList, type RecipientState, type SentMessage } from '../../../common/messages';
 import type { Colleague } from '../../../common/provisioning';
-import type { SipEngine } from '../sip/engine';
-import { callFollowUp } from './CallBack';
+import { callFollowUp, type FollowUpDialer } from './CallBack';
 import { formatNumber } from './format';
 import { resolveColleague } from './Transfer';
 
@@ -101,10 +100,10 @@ function CallerCard({ item, region }: { item: InboxMessage; region: string }) {
   );
 }
 
-function InboxItem({ item, api, engine, region, localUser, colleagues, agent }: {
+function InboxItem({ item, api, session, region, localUser, colleagues, agent }: {
   item: InboxMessage;
   api: FrontdeskApi;
-  engine: SipEngine;
+  session: FollowUpDialer;
   region: string;
   localUser: string;
   colleagues: readonly Colleague[];
@@ -133,7 +132,7 @@ function InboxItem({ item, api, engine, region, localUser, colleagues, agent }: 
         reason: [m.subject, m.text].filter(Boolean).join(': ').slice(0, 4000) || 'Message taken for you',
         externalId: `message:${m.id}`,
       });
-      setProblem(callFollowUp(api, engine, followUp, region, localUser, setProblem));
+      setProblem(callFollowUp(api, session, followUp, region, localUser, setProblem));
     } catch (error) {
       setProblem(`Cannot call back: ${(error as Error).message}`);
     }
@@ -280,9 +279,9 @@ function SentItem({ item, api, localUser, region }: { item: SentMessage; api: Fr
   );
 }
 
-export function Messages({ api, engine, localUser, region, colleagues, agent, notice, onNew, onResume }: {
+export function Messages({ api, session, localUser, region, colleagues, agent, notice, onNew, onResume }: {
   api: FrontdeskApi;
-  engine: SipEngine;
+  session: FollowUpDialer;
   localUser: string | null;
   region: string;
   colleagues: readonly Colleague[];
@@ -359,7 +358,7 @@ export function Messages({ api, engine, localUser, region, colleagues, agent, no
       {list && list.inbox.length === 0 && <p className="messages-box__empty">No messages for you.</p>}
       <ul className="messages-box__list" aria-label="Messages for you">
         {list?.inbox.map((item) => (
-          <InboxItem key={item.message.id} item={item} api={api} engine={engine} region={region} localUser={localUser} colleagues={colleagues} agent={agent} />
+          <InboxItem key={item.message.id} item={item} api={api} session={session} region={region} localUser={localUser} colleagues={colleagues} agent={agent} />
         ))}
       </ul>
       {list && list.sent.length > 0 && (

@@ -4,7 +4,8 @@ import type { Colleague } from '../../../common/provisioning';
 import { absenceSentence, colleagueState, describeState, isAbsent } from '../../../common/presence';
 import { HandoffNoteSchema, transferWarningAt, type HandoffNote } from '../../../common/transfer';
 import { liveCalls, type Call, type Party } from '../sip/callMachine';
-import type { SipEngine, TextMessage } from '../sip/engine';
+import type { TextMessage } from '../sip/engine';
+import type { CallSession } from '../session';
 import type { PresenceSnapshot } from '../sip/presence';
 import { formatNumber } from './format';
 
@@ -47,9 +48,12 @@ export function resolveColleague(colleagues: readonly Colleague[], text: string)
  * so (the receptionist tells the caller that first, then asks who is calling) and offers what else
  * to do: take a message, another colleague of the same department who is available, or try anyway.
  */
-export function TransferDialog({ api, engine, call, colleagues, agent, region, presence, now, initialWho = '', onTakeMessage, onClose }: {
+/** The transfer commands of the session (session.ts). */
+export type TransferCommands = Pick<CallSession, 'snapshot' | 'startTransfer' | 'completeTransfer' | 'cancelTransfer' | 'blindTransferInstead'>;
+
+export function TransferDialog({ api, session, call, colleagues, agent, region, presence, now, initialWho = '', onTakeMessage, onClose }: {
   api: FrontdeskApi;
-  engine: SipEngine;
+  session: TransferCommands;
   call: Call;
   colleagues: readonly Colleague[];
   agent: { user: string; displayName: string | null };
@@ -110,7 +114,7 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, p
 
   const matches = useMemo(() => matchColleagues(colleagues, who).slice(0, 8), [colleagues, who]);
   // Whether this desk is on a call with a colleague right now (their state says the rest).
-  const onCallWith = new Set(liveCalls(engine.getSnapshot().calls).map((c) => c.remote.number));
+  const onCallWith = new Set(liveCalls(session.snapshot().calls).map((c) => c.remote.number));
   const stateOf = (extension: string) => colleagueState(presence.colleagues[extension], now);
   const target = resolveColleague(colleagues, who);
   const targetColleague = target ? colleagues.find((c) => c.extension === target.number) : undefined;
@@ -139,7 +143,7 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, p
       setProblem(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       return;
     }
-    if (!engine.startTransfer(call.id, kind, target, parsed.data)) {
+    if (!session.startTransfer(call.id, kind, target, parsed.data)) {
       setProblem('This call cannot be transferred now (it is not connected, or a transfer is already under way)');
       return;
     }
@@ -257,10 +261,10 @@ export function TransferDialog({ api, engine, call, colleagues, agent, region, p
 }
 
 /** The transfer of this call (the caller's leg): where it stands, and what the agent can do now. */
-export function TransferStatus({ call, consult, engine, onTakeMessage }: {
+export function TransferStatus({ call, consult, session, onTakeMessage }: {
   call: Call;
   consult: Call | null;
-  engine: SipEngine;
+  session: TransferCommands;
   onTakeMessage: (call: Call, colleague: Party) => void;
 }) {
   const t = call.transfer;
@@ -280,10 +284,10 @@ export function TransferStatus({ call, consult, engine, onTakeMessage }: {
       <div className="call__actions">
         {t.stage === 'consulting' && t.kind === 'warm' && (
           <>
-            <button type="button" className="btn btn--answer" onClick={() => engine.completeTransfer(call.id)} aria-keyshortcuts="Alt+C">
+            <button type="button" className="btn btn--answer" onClick={() => session.completeTransfer(call.id)} aria-keyshortcuts="Alt+C">
               Complete transfer
             </button>
-            <button type="button" className="btn" onClick={() => engine.cancelTransfer(call.id)}>
+            <button type="button" className="btn" onClick={() => session.cancelTransfer(call.id)}>
               Cancel transfer
             </button>
           </>
@@ -296,11 +300,11 @@ export function TransferStatus({ call, consult, engine, onTakeMessage }: {
               </button>
             )}
             {t.referRefused && (
-              <button type="button" className="btn" onClick={() => engine.blindTransferInstead(call.id)}>
+              <button type="button" className="btn" onClick={() => session.blindTransferInstead(call.id)}>
                 Blind transfer instead
               </button>
             )}
-            <button type="button" className="btn" onClick={() => engine.cancelTransfer(call.id)}>
+            <button type="button" className="btn" onClick={() => session.cancelTransfer(call.id)}>
               {t.referRefused ? 'Keep the caller' : 'Dismiss'}
             </button>
           </>

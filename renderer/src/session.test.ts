@@ -1,0 +1,348 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AccountView } from '../../common/contract';
+import type { SettingsView } from '../../common/settings';
+import { emptyCalls, type Call, type CallsState } from './sip/callMachine';
+import type { EngineSnapshot } from './sip/engine';
+import { CallSession, currentCall, decideRinging, enginePreferences, type SessionApi, type SessionEngine } from './session';
+import { testCall } from './testCalls';
+
+const state = (...calls: Call[]): CallsState => ({ calls: Object.fromEntries(calls.map((c) => [c.id, c])), order: calls.map((c) => c.id) });
+
+describe('what a ringing call sets off', () => {
+  it('nothing without a ringing call', () => {
+    expect(decideRinging(emptyCalls, false)).toEqual({ ringing: null, tone: null, autoAnswer: null });
+    expect(decideRinging(state(testCall('a', '1001', 'active')), true)).toEqual({ ringing: null, tone: null, autoAnswer: null });
+  });
+
+  it('the ring when the agent is on no other call, the call-waiting tone when they are', () => {
+    expect(decideRinging(state(testCall('a', '1001', 'ringing-in')), false)).toMatchObject({ tone: 'ring', autoAnswer: null });
+    for (const phase of ['active', 'held', 'remote-held', 'dialing'] as const) {
+      expect(decideRinging(state(testCall('b', '1002', phase), testCall('a', '1001', 'ringing-in')), false)).toMatchObject({ tone: 'waiting', autoAnswer: null });
+    }
+    // A call being hung up is no longer one the agent is on.
+    expect(decideRinging(state(testCall('b', '1002', 'ending'), testCall('a', '1001', 'ringing-in')), false).tone).toBe('ring');
+  });
+
+  it('auto-answer answers a call that rings alone, without a ring', () => {
+    const d = decideRinging(state(testCall('a', '1001', 'ringing-in')), true);
+    expect(d).toMatchObject({ tone: null, autoAnswer: 'a' });
+    expect(d.ringing?.id).toBe('a');
+  });
+
+  it('auto-answer never answers a call that rings while the agent is on another: it rings with the tone', () => {
+    expect(decideRinging(state(testCall('b', '1002', 'active'), testCall('a', '1001', 'ringing-in')), true)).toMatchObject({ tone: 'waiting', autoAnswer: null });
+    expect(decideRinging(state(testCall('b', '1002', 'held'), testCall('a', '1001', 'ringing-in')), true)).toMatchObject({ tone: 'waiting', autoAnswer: null });
+  });
+
+  it('the ringing call is the first one ringing in; ended calls do not count', () => {
+    const d = decideRinging(state(testCall('x', '1003', 'ended'), testCall('a', '1001', 'ringing-in'), testCall('b', '1002', 'ringing-in')), true);
+    expect(d.ringing?.id).toBe('a');
+    expect(d.autoAnswer).toBeNull();
+  });
+});
+
+describe('the call the agent is on', () => {
+  it('the one they talk on, else any live call not ringing', () => {
+    expect(currentCall(state(testCall('h', '1', 'held'), testCall('a', '2', 'active')))?.id).toBe('a');
+    expect(currentCall(state(testCall('r', '1', 'ringing-in'), testCall('h', '2', 'held')))?.id).toBe('h');
+    expect(currentCall(state(testCall('r', '1', 'ringing-in')))).toBeNull();
+  });
+});
+
+const values = (patch: Partial<SettingsView['values']> = {}): SettingsView['values'] =>
+  ({
+    autoAnswer: false,
+    declineCode: 486,
+    defaultRegion: 'RU',
+    dtmfTransport: 'rfc4733',
+    dnd: 'off',
+    microphoneId: 'mic-1',
+    speakerId: 'spk-1',
+    ringerId: 'ring-1',
+    transferRingTimeoutS: 25,
+    maxLines: 4,
+    away: null,
+    ...patch,
+  }) as SettingsView['values'];
+const settingsView = (patch: Partial<SettingsView['values']> = {}) => ({ values: values(patch), locked: [] }) as unknown as SettingsView;
+const accountView = { account: { user: '1000' }, colleagues: [{ extension: '1001', name: 'Anna' }], presence: { enabled: true } } as unknown as AccountView;
+
+/** An engine that records what it is told, with calls the test sets. */
+function fakeEngine() {
+  const told: unknown[][] = [];
+  const listeners = new Set<() => void>();
+  let snapshot: EngineSnapshot = { account: { user: '1000', domain: 'lab.test', displayName: null }, registration: { state: 'registered', since: 0 }, calls: emptyCalls, messages: [] };
+  const record =
+    <R = undefined,>(name: string, result?: R) =>
+    (...args: unknown[]): R => {
+      told.push([name, ...args]);
+      return result as R;
+    };
+  const engine = {
+    subscribe: (l: () => void) => (listeners.add(l), () => void listeners.delete(l)),
+    getSnapshot: () => snapshot,
+    start: record('start'),
+    stop: record('stop'),
+    configure: record('configure'),
+    answer: record('answer'),
+    decline: record('decline'),
+    hangup: record('hangup'),
+    hold: record('hold'),
+    resume: record('resume'),
+    setMuted: record('setMuted'),
+    sendDtmf: record('sendDtmf'),
+    dial: record<string | null>('dial', 'call-9'),
+    forget: record('forget'),
+    startTransfer: record('startTransfer', true),
+    completeTransfer: record('completeTransfer'),
+    cancelTransfer: record('cancelTransfer'),
+    blindTransferInstead: record('blindTransferInstead'),
+    clearTransfer: record('clearTransfer'),
+    presence: { configure: record('presence.configure'), setWatched: record('presence.setWatched') },
+  } satisfies SessionEngine;
+  return {
+    engine,
+    told,
+    /** What the engine was told, by name. */
+    calls: (name: string) => told.filter((t) => t[0] === name).map((t) => t.slice(1)),
+    set(...calls: Call[]) {
+      snapshot = { ...snapshot, calls: state(...calls) };
+      for (const l of [...listeners]) l();
+    },
+  };
+}
+
+function fakeApi(settings = settingsView(), account: () => Promise<AccountView> = () => Promise.resolve(accountView)) {
+  let onAccount: ((v: AccountView) => void) | null = null;
+  let onSettings: ((v: SettingsView) => void) | null = null;
+  const notified: unknown[] = [];
+  const settingsSet: unknown[] = [];
+  const api: SessionApi = {
+    account: { get: account, onChanged: (l) => ((onAccount = l), () => (onAccount = null)) },
+    settings: {
+      get: () => Promise.resolve(settings),
+      onChanged: (l) => ((onSettings = l), () => (onSettings = null)),
+      set: (change) => (settingsSet.push(change), Promise.resolve(settings)),
+    },
+    notifications: { incomingCall: (n) => (notified.push(n), Promise.resolve(true)) },
+  };
+  return { api, notified, settingsSet, changeSettings: (v: SettingsView) => onSettings?.(v), changeAccount: (v: AccountView) => onAccount?.(v) };
+}
+
+function fakeRinger() {
+  const played: string[] = [];
+  const devices: unknown[] = [];
+  return {
+    ringer: { startRinging: (kind: 'ring' | 'waiting' = 'ring') => void played.push(kind), stopRinging: () => void played.push('stop'), setDevices: (...d: string[]) => void devices.push(d) },
+    played,
+    devices,
+  };
+}
+
+async function started(settings = settingsView()) {
+  const e = fakeEngine();
+  const a = fakeApi(settings);
+  const r = fakeRinger();
+  const session = new CallSession({ engine: e.engine, api: a.api, ringer: r.ringer });
+  session.start();
+  await Promise.resolve();
+  await Promise.resolve();
+  return { session, ...e, ...a, ...r };
+}
+
+describe('the session', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('starts the engine with the provisioned account and hands it the settings', async () => {
+    const s = await started();
+    expect(s.calls('start')).toEqual([[accountView.account]]);
+    expect(s.calls('configure')).toEqual([[enginePreferences(values())]]);
+    expect(s.devices).toEqual([['spk-1', 'ring-1']]);
+    expect(s.calls('presence.configure')).toEqual([[accountView.presence]]);
+    expect(s.calls('presence.setWatched').at(-1)).toEqual([['1001']]);
+    expect(s.session.getState()).toMatchObject({ account: accountView, bridgeError: null });
+  });
+
+  it('configures the engine again when the settings change, and starts it again with a new account', async () => {
+    const s = await started();
+    s.changeSettings(settingsView({ dnd: 'reject', maxLines: 2, speakerId: 'spk-2' }));
+    expect(s.calls('configure').at(-1)).toEqual([expect.objectContaining({ dnd: 'reject', maxLines: 2 })]);
+    expect(s.devices.at(-1)).toEqual(['spk-2', 'ring-1']);
+    s.changeAccount({ ...accountView, colleagues: [] });
+    expect(s.calls('start')).toHaveLength(2);
+    expect(s.calls('presence.setWatched').at(-1)).toEqual([[]]);
+  });
+
+  it('rings for a call, plays the call-waiting tone for a second one, and stops when none rings', async () => {
+    const s = await started();
+    const ringing = testCall('a', '1001', 'ringing-in');
+    s.set(ringing);
+    expect(s.played.at(-1)).toBe('ring');
+    s.set({ ...ringing, phase: 'active' }, testCall('b', '1002', 'ringing-in'));
+    expect(s.played.at(-1)).toBe('waiting');
+    s.set({ ...ringing, phase: 'active' });
+    expect(s.played.at(-1)).toBe('stop');
+    expect(s.calls('answer')).toEqual([]);
+  });
+
+  it('notifies once per ringing call', async () => {
+    const s = await started();
+    const ringing = testCall('a', '+74951234567', 'ringing-in');
+    s.set(ringing);
+    s.set({ ...ringing });
+    expect(s.notified).toEqual([{ from: '+7 495 123 45 67', line: '1000' }]);
+    s.set(testCall('b', '1002', 'ringing-in'));
+    expect(s.notified).toHaveLength(2);
+  });
+
+  it('auto-answers only a call that rings while no other is live', async () => {
+    const s = await started(settingsView({ autoAnswer: true }));
+    s.set(testCall('a', '1001', 'active'), testCall('b', '1002', 'ringing-in'));
+    expect(s.calls('answer')).toEqual([]);
+    expect(s.played.at(-1)).toBe('waiting');
+    s.set(testCall('c', '1003', 'ringing-in'));
+    expect(s.calls('answer')).toEqual([['c']]);
+    expect(s.played.at(-1)).toBe('stop');
+  });
+
+  it('auto-answer switched on while a call rings answers it', async () => {
+    const s = await started();
+    s.set(testCall('a', '1001', 'ringing-in'));
+    expect(s.calls('answer')).toEqual([]);
+    s.changeSettings(settingsView({ autoAnswer: true }));
+    expect(s.calls('answer')).toEqual([['a']]);
+  });
+
+  it('ends out of office at its time', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const s = await started(settingsView({ away: { until: new Date(1_000_000 + 60_000).toISOString() } as never }));
+    expect(s.settingsSet).toEqual([]);
+    vi.advanceTimersByTime(60_200);
+    expect(s.settingsSet).toEqual([{ key: 'away', value: null }]);
+  });
+
+  it('says when the services cannot be reached', async () => {
+    const e = fakeEngine();
+    const a = fakeApi(settingsView(), () => Promise.reject(new Error('bridge down')));
+    const session = new CallSession({ engine: e.engine, api: a.api, ringer: fakeRinger().ringer });
+    session.start();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(session.getState().bridgeError).toBe('bridge down');
+    expect(e.calls('start')).toEqual([]);
+  });
+
+  it('stop stops the ring and the engine and follows nothing more', async () => {
+    const s = await started();
+    s.session.stop();
+    expect(s.calls('stop')).toHaveLength(1);
+    expect(s.played.at(-1)).toBe('stop');
+    const played = s.played.length;
+    s.set(testCall('a', '1001', 'ringing-in'));
+    expect(s.played).toHaveLength(played);
+    expect(s.notified).toEqual([]);
+  });
+});
+
+describe('the commands delegate to the engine', () => {
+  it('answer, decline and hang up: the given call, else the ringing one or the one the agent is on', async () => {
+    const s = await started(settingsView({ declineCode: 603 }));
+    s.set(testCall('h', '1001', 'held'), testCall('a', '1002', 'active'), testCall('r', '1003', 'ringing-in'));
+    s.session.answer();
+    s.session.answer('x');
+    s.session.decline();
+    s.session.hangup();
+    s.session.hangup('h');
+    expect(s.told.filter((t) => ['answer', 'decline', 'hangup'].includes(t[0] as string))).toEqual([
+      ['answer', 'r'],
+      ['answer', 'x'],
+      ['decline', 'r', 603],
+      ['hangup', 'a'],
+      ['hangup', 'h'],
+    ]);
+  });
+
+  it('with nothing to act on, nothing is sent', async () => {
+    const s = await started();
+    s.session.answer();
+    s.session.decline();
+    s.session.hangup();
+    s.session.toggleMute();
+    s.session.toggleHold();
+    s.session.completeTransfer();
+    expect(s.told.filter((t) => !['start', 'configure', 'presence.configure', 'presence.setWatched'].includes(t[0] as string))).toEqual([]);
+  });
+
+  it('mute and hold toggle the call the agent is on', async () => {
+    const s = await started();
+    const a = testCall('a', '1002', 'active');
+    s.set(testCall('h', '1001', 'held'), a);
+    s.session.toggleMute();
+    s.session.toggleHold();
+    s.session.toggleHold('h');
+    s.session.setMuted('h', true);
+    s.set(testCall('h', '1001', 'held'), { ...a, muted: true });
+    s.session.toggleMute('a');
+    expect(s.calls('setMuted')).toEqual([
+      ['a', true],
+      ['h', true],
+      ['a', false],
+    ]);
+    expect(s.calls('hold')).toEqual([['a']]);
+    expect(s.calls('resume')).toEqual([['h']]);
+  });
+
+  it('tones go with the settings\' transport', async () => {
+    const s = await started(settingsView({ dtmfTransport: 'info' }));
+    s.session.sendDtmf('a', '5');
+    expect(s.calls('sendDtmf')).toEqual([['a', '5', 'info']]);
+  });
+
+  it('dials as it is, what was typed (read in the region), and refuses what is not a number', async () => {
+    const s = await started();
+    expect(s.session.dial('1001', 'Anna')).toBe('call-9');
+    expect(s.session.dialTyped('8 495 123-45-67')).toEqual({ ok: true, callId: 'call-9' });
+    expect(s.session.dialTyped('hello')).toMatchObject({ ok: false });
+    expect(s.calls('dial')).toEqual([
+      ['1001', 'Anna'],
+      ['+74951234567', '+7 495 123 45 67'],
+    ]);
+  });
+
+  it('dials a link: only the number travels on; ;ext= goes as tones once the call connects; a hostile link is refused', async () => {
+    const s = await started();
+    expect(s.session.dialLink('tel:+7-495-123-45-67;ext=12')).toMatchObject({ ok: true, callId: 'call-9', link: { number: '+74951234567', extension: '12' } });
+    expect(s.session.dialLink('sip:1001@pbx.example.com?Subject=x')).toMatchObject({ ok: true });
+    expect(s.session.dialLink('javascript:alert(1)')).toMatchObject({ ok: false });
+    expect(s.session.dialLink('tel:+7495%0D%0AVia:x')).toMatchObject({ ok: false });
+    expect(s.calls('dial').map((d) => d[0])).toEqual(['+74951234567', '1001']);
+    s.set(testCall('call-9', '+74951234567', 'dialing', 'outbound'));
+    expect(s.calls('sendDtmf')).toEqual([]);
+    s.set(testCall('call-9', '+74951234567', 'active', 'outbound'));
+    s.set(testCall('call-9', '+74951234567', 'active', 'outbound'));
+    expect(s.calls('sendDtmf')).toEqual([['call-9', '12', 'rfc4733']]);
+  });
+
+  it('transfers: start, complete (a consultation call completes its caller\'s), cancel, blind instead, clear; dismiss', async () => {
+    const s = await started();
+    const caller = testCall('a', '+74951234567', 'held');
+    const consult = { ...testCall('c', '1001', 'active', 'outbound'), consultFor: 'a' };
+    s.set(caller, consult);
+    const note = { text: 'about the invoice' } as never;
+    expect(s.session.startTransfer('a', 'warm', { number: '1001', displayName: 'Anna' }, note)).toBe(true);
+    s.session.completeTransfer();
+    s.session.completeTransfer('a');
+    s.session.cancelTransfer('a');
+    s.session.blindTransferInstead('a');
+    s.session.clearTransfer('a');
+    s.session.forget('x');
+    expect(s.told.slice(-7)).toEqual([
+      ['startTransfer', 'a', 'warm', { number: '1001', displayName: 'Anna' }, note],
+      ['completeTransfer', 'a'],
+      ['completeTransfer', 'a'],
+      ['cancelTransfer', 'a'],
+      ['blindTransferInstead', 'a'],
+      ['clearTransfer', 'a'],
+      ['forget', 'x'],
+    ]);
+  });
+});

@@ -1,0 +1,398 @@
+import type { AccountView, FrontdeskApi } from '../../common/contract';
+import type { SettingsView } from '../../common/settings';
+import { parseDialString } from '../../common/phone';
+import { parsePhoneLink, type PhoneLink } from '../../common/links';
+import type { AudioOut } from './audio';
+import { liveCalls, type Call, type CallsState, type Party } from './sip/callMachine';
+import type { EnginePreferences, EngineSnapshot, SipEngine } from './sip/engine';
+import type { HandoffNote } from '../../common/transfer';
+import type { CallView } from './presentation';
+import { partyText } from './ui/format';
+
+/**
+ * The session: what happens around the SIP engine whatever the window shows, and the commands that
+ * drive calls. It starts the engine with the provisioned account, hands it the settings, rings (or
+ * plays the call-waiting tone), answers by itself when auto-answer is on, asks the shell for an
+ * incoming-call notification, and ends "out of office" at its time. The window, and later global
+ * hotkeys, headset buttons and `tel:` links, command calls through one API: `answer`, `decline`,
+ * `hangup`, `toggleMute`, `hold`/`resume`, `dial`, the transfer commands and `dialLink`.
+ *
+ * Plain TypeScript, no React: main.tsx makes one and the window reads its state (`subscribe` /
+ * `getState`). The decisions are the plain functions below, tested on their own and through a
+ * fake engine.
+ */
+
+// ---- decisions ----
+
+/** The ringing call the session rings for, answers and notifies: the first call ringing in. */
+export function ringingCall(calls: CallsState): Call | null {
+  return liveCalls(calls).find((c) => c.phase === 'ringing-in') ?? null;
+}
+
+/** The call the agent is on: the one they talk on, else any live call not ringing in. */
+export function currentCall(calls: CallsState): Call | null {
+  const live = liveCalls(calls);
+  return live.find((c) => c.phase === 'active') ?? live.find((c) => c.phase !== 'ringing-in') ?? null;
+}
+
+/** A call the agent can transfer now (talking or holding it, not a consultation). */
+export const transferable = (c: Call) =>
+  !c.consultFor && (c.phase === 'active' || c.phase === 'held' || c.phase === 'remote-held') && (c.transfer === null || c.transfer.stage === 'failed');
+
+export interface RingDecision {
+  /** The first call ringing in, if any. */
+  ringing: Call | null;
+  /** What to play: the ring, the discreet call-waiting tone while on another call, or nothing. */
+  tone: 'ring' | 'waiting' | null;
+  /** The call to answer by itself (auto-answer), or null. */
+  autoAnswer: string | null;
+}
+
+/**
+ * What a ringing call sets off: a ring when the agent is on no other call, the call-waiting tone
+ * when they are; with auto-answer on, a call that rings alone is answered without a ring (a call
+ * that rings while the agent is on another is never answered by itself: it rings with the tone).
+ */
+export function decideRinging(calls: CallsState, autoAnswer: boolean): RingDecision {
+  const live = liveCalls(calls);
+  const ringing = live.find((c) => c.phase === 'ringing-in') ?? null;
+  const othersInCall = live.some((c) => c.phase !== 'ringing-in' && c.phase !== 'ending');
+  const tone = ringing && !(autoAnswer && !othersInCall) ? (othersInCall ? 'waiting' : 'ring') : null;
+  return { ringing, tone, autoAnswer: ringing && autoAnswer && live.length === 1 ? ringing.id : null };
+}
+
+type SettingsValues = SettingsView['values'];
+
+/** What the engine takes from the settings. */
+export function enginePreferences(values: SettingsValues): EnginePreferences {
+  return { dnd: values.dnd, microphoneId: values.microphoneId, transferRingTimeoutS: values.transferRingTimeoutS, maxLines: values.maxLines, away: values.away };
+}
+
+/** How long until "out of office" ends by itself (0: it is over already), or null when it has no end. */
+export function awayEndsInMs(values: SettingsValues | undefined, now: number): number | null {
+  const until = values?.away?.until;
+  if (!until) return null;
+  return Math.max(0, Date.parse(until) - now);
+}
+
+// ---- the session ----
+
+/** The engine as the session uses it (SipEngine; the unit tests give a fake). */
+export type SessionEngine = Pick<
+  SipEngine,
+  | 'start'
+  | 'stop'
+  | 'configure'
+  | 'subscribe'
+  | 'getSnapshot'
+  | 'answer'
+  | 'decline'
+  | 'hangup'
+  | 'hold'
+  | 'resume'
+  | 'setMuted'
+  | 'sendDtmf'
+  | 'dial'
+  | 'forget'
+  | 'startTransfer'
+  | 'completeTransfer'
+  | 'cancelTransfer'
+  | 'blindTransferInstead'
+  | 'clearTransfer'
+> & { presence: Pick<SipEngine['presence'], 'configure' | 'setWatched'> };
+
+/** The services the session talks to. */
+export interface SessionApi {
+  account: Pick<FrontdeskApi['account'], 'get' | 'onChanged'>;
+  settings: Pick<FrontdeskApi['settings'], 'get' | 'onChanged' | 'set'>;
+  notifications: Pick<FrontdeskApi['notifications'], 'incomingCall'>;
+}
+
+export type Ringer = Pick<AudioOut, 'startRinging' | 'stopRinging' | 'setDevices'>;
+
+export interface SessionOptions {
+  engine: SessionEngine;
+  api: SessionApi;
+  ringer: Ringer;
+  /** The calls as the window shows them (presentation.ts); the engine itself by default. */
+  calls?: CallView;
+  now?: () => number;
+}
+
+/** What the window reads from the session. */
+export interface SessionState {
+  account: AccountView | null;
+  settings: SettingsView | null;
+  /** Why the services cannot be reached, or null. */
+  bridgeError: string | null;
+}
+
+/** How a typed number or a link went: dialled (the call's id; null without an account) or refused with the reason. */
+export type DialResult = { ok: true; callId: string | null } | { ok: false; problem: string };
+
+export class CallSession {
+  private readonly engine: SessionEngine;
+  private readonly api: SessionApi;
+  private readonly ringer: Ringer;
+  private readonly calls: CallView;
+  private readonly now: () => number;
+  private state: SessionState = { account: null, settings: null, bridgeError: null };
+  private readonly listeners = new Set<() => void>();
+  private readonly offs: (() => void)[] = [];
+  private running = false;
+  /** The ringing call already notified (once per ringing call). */
+  private notifiedRinging: string | undefined;
+  private awayTimer: ReturnType<typeof setTimeout> | null = null;
+  private awayUntil: string | undefined;
+  /** `;ext=` digits of a dialled link, sent once its call connects. */
+  private readonly pendingExtensions = new Map<string, string>();
+
+  constructor(options: SessionOptions) {
+    this.engine = options.engine;
+    this.api = options.api;
+    this.ringer = options.ringer;
+    this.calls = options.calls ?? options.engine;
+    this.now = options.now ?? (() => Date.now());
+  }
+
+  // ---- lifecycle ----
+
+  /** Reads the account and the settings, starts the engine, and follows both and the calls from now on. */
+  start() {
+    if (this.running) return;
+    this.running = true;
+    const applyAccount = (view: AccountView) => {
+      if (!this.running) return;
+      this.setState({ account: view });
+      this.engine.start(view.account);
+      this.applyPresence(view);
+    };
+    const applySettings = (view: SettingsView) => {
+      if (!this.running) return;
+      this.applySettings(view);
+    };
+    const failed = (e: Error) => this.running && this.setState({ bridgeError: e.message });
+    this.api.account.get().then(applyAccount, failed);
+    this.api.settings.get().then(applySettings, failed);
+    this.offs.push(this.api.account.onChanged(applyAccount), this.api.settings.onChanged(applySettings), this.calls.subscribe(() => this.onCalls()));
+    this.applyPresence(null);
+    this.onCalls();
+  }
+
+  /** Stops following, stops the ring and the engine. */
+  stop() {
+    if (!this.running) return;
+    this.running = false;
+    for (const off of this.offs.splice(0)) off();
+    if (this.awayTimer) clearTimeout(this.awayTimer);
+    this.awayTimer = null;
+    this.awayUntil = undefined;
+    this.ringer.stopRinging();
+    this.engine.stop();
+  }
+
+  // ---- state for the window ----
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getState = (): SessionState => this.state;
+
+  /** The engine's snapshot (every call, shown or not yet). */
+  snapshot(): EngineSnapshot {
+    return this.engine.getSnapshot();
+  }
+
+  private setState(patch: Partial<SessionState>) {
+    this.state = { ...this.state, ...patch };
+    for (const l of [...this.listeners]) l();
+  }
+
+  private get values(): SettingsValues | undefined {
+    return this.state.settings?.values;
+  }
+
+  /** The settings' region for numbers (RU until the settings are read). */
+  get region(): string {
+    return this.values?.defaultRegion ?? 'RU';
+  }
+
+  // ---- orchestration ----
+
+  private applySettings(view: SettingsView) {
+    const before = this.values;
+    this.setState({ settings: view });
+    const values = view.values;
+    if (values !== before) {
+      this.engine.configure(enginePreferences(values));
+      this.ringer.setDevices(values.speakerId, values.ringerId);
+    }
+    this.scheduleAwayEnd();
+    // Auto-answer may have been switched on or off while a call rings.
+    this.onCalls();
+  }
+
+  private applyPresence(view: AccountView | null) {
+    if (view) this.engine.presence.configure(view.presence);
+    this.engine.presence.setWatched((view?.colleagues ?? []).map((c) => c.extension));
+  }
+
+  /** Out of office ends by itself at its time (colleagues' desks already read it as over). */
+  private scheduleAwayEnd() {
+    const until = this.values?.away?.until;
+    if (until === this.awayUntil) return;
+    this.awayUntil = until;
+    if (this.awayTimer) clearTimeout(this.awayTimer);
+    this.awayTimer = null;
+    const left = awayEndsInMs(this.values, this.now());
+    if (left === null) return;
+    const clear = () => void this.api.settings.set({ key: 'away', value: null }).catch(() => undefined);
+    if (left <= 0) clear();
+    else this.awayTimer = setTimeout(clear, Math.min(left + 100, 2 ** 31 - 1));
+  }
+
+  /** After every change of the calls (and of the settings): ring or not, notify, answer by itself. */
+  private onCalls() {
+    if (!this.running) return;
+    const calls = this.calls.getSnapshot().calls;
+    const decision = decideRinging(calls, this.values?.autoAnswer ?? false);
+    if (decision.tone) this.ringer.startRinging(decision.tone);
+    else this.ringer.stopRinging();
+
+    const ringing = decision.ringing;
+    if (ringing?.id !== this.notifiedRinging) {
+      this.notifiedRinging = ringing?.id;
+      if (ringing) {
+        const from = partyText(ringing.remote, this.region);
+        // Within what a notification carries (a long name and number together could be more).
+        void this.api.notifications.incomingCall({ from: from.slice(0, 200), line: ringing.dialled?.slice(0, 100) ?? null }).catch(() => undefined);
+      }
+    }
+
+    for (const [id, digits] of this.pendingExtensions) {
+      const call = calls.calls[id] ?? this.engine.getSnapshot().calls.calls[id];
+      if (!call || call.phase === 'ended') this.pendingExtensions.delete(id);
+      else if (call.phase === 'active') {
+        this.pendingExtensions.delete(id);
+        this.sendDtmf(id, digits);
+      }
+    }
+
+    // Last: answering changes the calls, and the session hears of it again from inside this call.
+    if (decision.autoAnswer) this.engine.answer(decision.autoAnswer);
+  }
+
+  // ---- commands ----
+
+  private shown(): CallsState {
+    return this.calls.getSnapshot().calls;
+  }
+
+  private call(id: string): Call | undefined {
+    return this.shown().calls[id] ?? this.engine.getSnapshot().calls.calls[id];
+  }
+
+  /** Answers a ringing call: `id`, else the one that rings. */
+  answer(id?: string) {
+    const target = id ?? ringingCall(this.shown())?.id;
+    if (target) this.engine.answer(target);
+  }
+
+  /** Declines a ringing call (`id`, else the one that rings) with the settings' status code. */
+  decline(id?: string) {
+    const target = id ?? ringingCall(this.shown())?.id;
+    if (target) this.engine.decline(target, this.values?.declineCode ?? 486);
+  }
+
+  /** Hangs up a call: `id`, else the one the agent is on. */
+  hangup(id?: string) {
+    const target = id ?? currentCall(this.shown())?.id;
+    if (target) this.engine.hangup(target);
+  }
+
+  setMuted(id: string, muted: boolean) {
+    this.engine.setMuted(id, muted);
+  }
+
+  /** Mutes or unmutes a call: `id`, else the one the agent is on. */
+  toggleMute(id?: string) {
+    const call = id ? this.call(id) : currentCall(this.shown());
+    if (call) this.engine.setMuted(call.id, !call.muted);
+  }
+
+  hold(id: string) {
+    this.engine.hold(id);
+  }
+
+  resume(id: string) {
+    this.engine.resume(id);
+  }
+
+  /** Holds a call the agent talks on or resumes a held one: `id`, else the one the agent is on. */
+  toggleHold(id?: string) {
+    const call = id ? this.call(id) : currentCall(this.shown());
+    if (!call) return;
+    if (call.phase === 'held') this.engine.resume(call.id);
+    else if (call.phase === 'active' || call.phase === 'remote-held') this.engine.hold(call.id);
+  }
+
+  /** Sends tones on a call with the settings' DTMF transport. */
+  sendDtmf(id: string, tones: string) {
+    this.engine.sendDtmf(id, tones, this.values?.dtmfTransport ?? 'rfc4733');
+  }
+
+  /** Places a call to an extension, a number or a SIP URI as it is; the call's id, or null without an account. */
+  dial(target: string, displayName: string | null = null): string | null {
+    return this.engine.dial(target, displayName);
+  }
+
+  /** Dials what the agent typed (or pasted): read as a number in the settings' region, an extension, a service code or a SIP URI. */
+  dialTyped(text: string): DialResult {
+    const parsed = parseDialString(text, this.region);
+    if (!parsed.ok) return { ok: false, problem: parsed.problem };
+    return { ok: true, callId: this.engine.dial(parsed.dial, parsed.kind === 'number' ? parsed.display : null) };
+  }
+
+  /**
+   * Dials a `tel:`, `sip:` or `callto:` link (common/links.ts reads it as hostile input); a `;ext=`
+   * is sent as tones once the call connects. Confirming first is the caller's business.
+   */
+  dialLink(url: string): DialResult & { link?: PhoneLink } {
+    const read = parsePhoneLink(url);
+    if (!read.ok) return { ok: false, problem: read.problem };
+    const result = this.dialTyped(read.link.number);
+    if (result.ok && result.callId && read.link.extension) this.pendingExtensions.set(result.callId, read.link.extension);
+    return { ...result, link: read.link };
+  }
+
+  /** Starts a warm or blind transfer of a call to a colleague (the engine says whether it could). */
+  startTransfer(callId: string, kind: 'warm' | 'blind', target: Party, note: HandoffNote): boolean {
+    return this.engine.startTransfer(callId, kind, target, note);
+  }
+
+  /** Completes the warm transfer of a call (`id`, else the one the agent is on; a consultation call completes its caller's). */
+  completeTransfer(id?: string) {
+    const call = id ? this.call(id) : currentCall(this.shown());
+    const owner = call ? (call.consultFor ?? call.id) : id;
+    if (owner) this.engine.completeTransfer(owner);
+  }
+
+  cancelTransfer(id: string) {
+    this.engine.cancelTransfer(id);
+  }
+
+  blindTransferInstead(id: string) {
+    this.engine.blindTransferInstead(id);
+  }
+
+  clearTransfer(id: string) {
+    this.engine.clearTransfer(id);
+  }
+
+  /** Dismisses an ended call's card. */
+  forget(id: string) {
+    this.engine.forget(id);
+  }
+}
