@@ -46,6 +46,7 @@ import { clearRegistrations, startLab, stopLab, waitForRegistration } from '../l
 import { canUseNamespace, inLabNet, insideNamespace, labNetnsName } from '../lab/netns';
 import { readSippTrace, runName, sippBinary, startSipp, type SipTraceMessage } from '../lab/sipp';
 import { atCleanup, runBench } from './cleanup';
+import { servePage } from './pageServer';
 import { ms, summarize, type Summary } from './stats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -155,19 +156,10 @@ interface Agent {
 interface PageSite {
   user: string;
   url: string;
-  /** Files the browser context serves itself under the url's origin (path → content), no server. */
-  files?: Record<string, { type: string; body: string }>;
 }
 
 async function openAgent(browser: Browser, pageScripts: PageScripts, site: PageSite): Promise<Agent> {
   const context = await browser.newContext();
-  const files = site.files;
-  if (files) {
-    await context.route(`${new URL(site.url).origin}/**`, (route) => {
-      const file = files[new URL(route.request().url()).pathname];
-      return route.fulfill(file ? { contentType: file.type, body: file.body } : { status: 404 });
-    });
-  }
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[bench] page ${site.user}: ${e.message}`));
   await page.addInitScript({ content: pageScripts.probe });
@@ -184,9 +176,6 @@ async function openAgent(browser: Browser, pageScripts: PageScripts, site: PageS
   return { user: site.user, page, context };
 }
 
-/** An origin nothing listens on: the bare page's browser context serves it itself. */
-const bareOrigin = 'http://127.0.0.1:5999';
-
 /** The page-side scripts, bundled by esbuild: the probe every measured page gets, and the bare JsSIP page. */
 interface PageScripts {
   probe: string;
@@ -198,16 +187,13 @@ interface PageScripts {
 async function bundlePageScripts(): Promise<PageScripts> {
   const bundle = async (file: string) =>
     (await build({ entryPoints: [path.join(root, 'scripts/bench', file)], bundle: true, format: 'iife', write: false, target: 'es2022', minify: true })).outputFiles[0]!.text;
-  const files = {
-    '/': { type: 'text/html', body: '<!doctype html><title>bare JsSIP</title><body><script src="/page.js"></script>' },
-    '/page.js': { type: 'text/javascript', body: await bundle('bare-jssip-page.ts') },
-  };
+  const bareOrigin = await servePage('bare JsSIP', await bundle('bare-jssip-page.ts'));
   return {
     probe: await bundle('answer-probe-page.ts'),
     jssipVersion: (JSON.parse(fs.readFileSync(path.join(root, 'node_modules/jssip/package.json'), 'utf8')) as { version: string }).version,
     bareSite: (user, autoAnswer) => {
       const query = new URLSearchParams({ user, password: labAccount(user).password, domain: labDomain, ws: labWsUrl, auto: autoAnswer ? '1' : '0' });
-      return { user, url: `${bareOrigin}/?${query}`, files };
+      return { user, url: `${bareOrigin}/?${query}` };
     },
   };
 }
