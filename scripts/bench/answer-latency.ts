@@ -475,7 +475,7 @@ async function clickAnswerCall(agent: Agent): Promise<ClickSample> {
   const sample: ClickSample = {};
   let clickedAt: number | undefined;
   try {
-    const answer = agent.page.getByRole('button', { name: 'Answer' });
+    const answer = agent.page.getByRole('button', { name: 'Answer', exact: true });
     await answer.waitFor({ state: 'visible', timeout: 15_000 });
     await sleep(ringBeforeClickMs);
     let offset = 0;
