@@ -8,19 +8,26 @@
  * which is what `cli.ts exec` does; FRONTDESK_LAB_NETNS / FRONTDESK_LAB_DIR pick the namespace and
  * the state dir. It
  *  1. starts the lab (Kamailio + rtpengine), unless it already runs from this state dir;
- *  2. starts two Frontdesk browser hosts in headless Chromium: 1000 with auto-answer on, 1001 with
- *     auto-answer off, and waits for "Registered as …" on both;
+ *  2. opens four pages in one headless Chromium (the same flags for all): two Frontdesk browser
+ *     hosts, 1000 with auto-answer on and 1001 with it off, and two bare JsSIP pages
+ *     (bare-jssip-page.ts, bundled by esbuild from the project's own jssip, nothing of
+ *     Frontdesk's), 1003 answering on `newRTCSession` and 1004 on a click of its "Answer"
+ *     button; every page gets the same probe (answer-probe-page.ts) before its own code; waits
+ *     for "Registered as …" on each;
  *  3. starts baresip registered as 1002 with auto-answer (falls back to the lab's SIPp desk phone
  *     when baresip cannot register, and says so);
- *  4. places --calls calls to 1000 and to 1002, alternating, one at a time, from a SIPp outside
- *     caller (scripts/bench/answer-uac.xml) that hangs up --hold-ms after the 200 OK, and takes
- *     INVITE sent → 180 received and INVITE sent → 200 received from SIPp's message trace
- *     (microsecond time stamps written by SIPp as it sends / reads each message);
- *  5. places --answer-calls calls to 1001, clicks the "Answer" button with Playwright and measures
- *     the time from the click (a capturing listener in the page, mapped onto this process's clock
- *     by a round-trip calibration just before each click) to the first RTP packet the caller
- *     receives (the caller's SDP points at a UDP socket of this process, stamped on arrival);
- *  6. prints the figures and the environment, stops everything it started and exits 0.
+ *  4. places --calls calls to each of 1000, 1003 and 1002, call by call in turn, one at a time,
+ *     from a SIPp outside caller (scripts/bench/answer-uac.xml) that hangs up --hold-ms after the
+ *     200 OK, and takes INVITE sent → 180 received and 180 → 200 received from SIPp's message
+ *     trace (microsecond time stamps written by SIPp as it sends / reads each message);
+ *  5. places --answer-calls calls to each of 1001 and 1004, in turn, clicks the "Answer" button
+ *     with Playwright and measures from the click (stamped by the probe's capturing listener,
+ *     mapped onto this process's clock by a round-trip calibration just before each click) to
+ *     audio both ways: the first RTP packet the caller receives (the caller's SDP points at a
+ *     UDP socket of this process, stamped on arrival; it answers each packet with one of its
+ *     own) and the page's getStats first showing inbound audio packets (the probe polls it);
+ *  6. prints the figures, the ratios Frontdesk / bare JsSIP and the environment, stops
+ *     everything it started and exits 0.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -29,15 +36,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from '../chromium';
 import { writeLabProvisioning } from '../provision';
 import { registerAsPhone } from '../lab/caller';
-import { carrierDomain, labDomain, labHost, labSipPort, labStateDir } from '../lab/config';
+import { carrierDomain, labAccount, labDomain, labHost, labSipPort, labStateDir, labWsUrl } from '../lab/config';
 import { clearRegistrations, startLab, stopLab, waitForRegistration } from '../lab/lab';
 import { canUseNamespace, inLabNet, insideNamespace, labNetnsName } from '../lab/netns';
 import { readSippTrace, runName, sippBinary, startSipp, type SipTraceMessage } from '../lab/sipp';
 import { atCleanup, runBench } from './cleanup';
+import { servePage } from './pageServer';
 import { ms, summarize, type Summary } from './stats';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -143,34 +152,50 @@ interface Agent {
   context: BrowserContext;
 }
 
-async function openAgent(browser: Browser, host: FrontdeskHost): Promise<Agent> {
+/** A page that registers as `user`: a Frontdesk host, or the bare JsSIP page. */
+interface PageSite {
+  user: string;
+  url: string;
+}
+
+async function openAgent(browser: Browser, pageScripts: PageScripts, site: PageSite): Promise<Agent> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`[bench] page ${host.user}: ${e.message}`));
-  // Stamps clicks on the Answer button with the page's clock, before React's handler runs.
-  await page.addInitScript(() => {
-    const w = window as unknown as { __benchClicks: number[] };
-    w.__benchClicks = [];
-    window.addEventListener(
-      'click',
-      (e) => {
-        const button = e.target instanceof Element ? e.target.closest('button') : null;
-        if (button && button.textContent?.trim() === 'Answer') w.__benchClicks.push(performance.timeOrigin + performance.now());
-      },
-      true,
-    );
-  });
-  await page.goto(host.url);
-  atCleanup(`page ${host.user}`, async () => {
+  page.on('pageerror', (e) => console.error(`[bench] page ${site.user}: ${e.message}`));
+  await page.addInitScript({ content: pageScripts.probe });
+  await page.goto(site.url);
+  atCleanup(`page ${site.user}`, async () => {
     // Leaving the page unregisters (pagehide), so the lab forks no later call to a dead contact.
     await page.goto('about:blank').catch(() => undefined);
     await context.close().catch(() => undefined);
   });
   await page
     .getByRole('status', { name: 'Registration' })
-    .filter({ hasText: `Registered as ${host.user}` })
+    .filter({ hasText: `Registered as ${site.user}` })
     .waitFor({ timeout: 30_000 });
-  return { user: host.user, page, context };
+  return { user: site.user, page, context };
+}
+
+/** The page-side scripts, bundled by esbuild: the probe every measured page gets, and the bare JsSIP page. */
+interface PageScripts {
+  probe: string;
+  /** The project's own jssip's version. */
+  jssipVersion: string;
+  bareSite(user: string, autoAnswer: boolean): PageSite;
+}
+
+async function bundlePageScripts(): Promise<PageScripts> {
+  const bundle = async (file: string) =>
+    (await build({ entryPoints: [path.join(root, 'scripts/bench', file)], bundle: true, format: 'iife', write: false, target: 'es2022', minify: true })).outputFiles[0]!.text;
+  const bareOrigin = await servePage('bare JsSIP', await bundle('bare-jssip-page.ts'));
+  return {
+    probe: await bundle('answer-probe-page.ts'),
+    jssipVersion: (JSON.parse(fs.readFileSync(path.join(root, 'node_modules/jssip/package.json'), 'utf8')) as { version: string }).version,
+    bareSite: (user, autoAnswer) => {
+      const query = new URLSearchParams({ user, password: labAccount(user).password, domain: labDomain, ws: labWsUrl, auto: autoAnswer ? '1' : '0' });
+      return { user, url: `${bareOrigin}/?${query}` };
+    },
+  };
 }
 
 /** Waits until the page shows no call that is not over. */
@@ -277,6 +302,17 @@ function bindUdp(socket: dgram.Socket, port: number): Promise<void> {
   });
 }
 
+/** The caller's RTP packet number `seq`: PCMA (payload type 8), 20 ms of silence. */
+function callerPacket(seq: number, ssrc: number): Buffer {
+  const packet = Buffer.alloc(12 + 160, 0xd5);
+  packet[0] = 0x80;
+  packet[1] = seq === 0 ? 0x80 | 8 : 8;
+  packet.writeUInt16BE(seq & 0xffff, 2);
+  packet.writeUInt32BE((seq * 160) >>> 0, 4);
+  packet.writeUInt32BE(ssrc >>> 0, 8);
+  return packet;
+}
+
 /** A UDP port pair on 127.0.0.1 (RTP, RTCP) away from rtpengine's 30000-30999 and SIPp's 40000-47999. */
 async function openRtpReceiver(): Promise<RtpReceiver> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -295,10 +331,14 @@ async function openRtpReceiver(): Promise<RtpReceiver> {
     let firstPt: number | undefined;
     let count = 0;
     const waiters: Array<(t: number) => void> = [];
-    rtp.on('message', (msg) => {
+    const ssrc = Math.floor(Math.random() * 2 ** 32);
+    rtp.on('message', (msg, from) => {
       const t = nodeNow();
       // RTP version 2, and not an RTCP packet type (200-204) sent to the RTP port
       if (msg.length < 12 || (msg[0]! & 0xc0) !== 0x80 || (msg[1]! >= 200 && msg[1]! <= 204)) return;
+      // The caller talks back, a packet for each one it hears, to where they come from (rtpengine):
+      // 20 ms of PCMA silence, so the callee's getStats can show audio coming in.
+      rtp.send(callerPacket(count, ssrc), from.port, from.address);
       count++;
       if (first === undefined) {
         first = t;
@@ -406,9 +446,84 @@ function startTimedCall(to: string, hold: number, rtp: RtpReceiver): { callId: s
   return { callId, done };
 }
 
+// ---------------------------------------------------------------- one call answered by a click
+
+interface ClickSample {
+  /** Click → the caller's first RTP packet (this process's socket). */
+  rtp?: number;
+  /** Click → the page's getStats first showing inbound audio packets. */
+  inbound?: number;
+  /** Click → the 200 OK received by the caller (SIPp's trace clock against this process's). */
+  ok?: number;
+  /** The page-clock mapping's error bound (half the best round trip). */
+  clockError?: number;
+  pt?: number;
+  failure?: string;
+}
+
+/** Audio both ways: the later of the caller's first packet and the page's first inbound one. */
+const bothWays = (s: ClickSample) => (s.rtp !== undefined && s.inbound !== undefined ? Math.max(s.rtp, s.inbound) : undefined);
+
+/**
+ * One call to `agent`'s page, answered by clicking its "Answer" button after --ring-ms of ringing;
+ * the click and the first inbound audio are stamped in the page (answer-probe-page.ts) and mapped
+ * onto this process's clock by the evaluate with the shortest round trip of five, just before.
+ */
+async function clickAnswerCall(agent: Agent): Promise<ClickSample> {
+  const rtp = await openRtpReceiver();
+  const call = startTimedCall(agent.user, answerHoldMs, rtp);
+  const sample: ClickSample = {};
+  let clickedAt: number | undefined;
+  try {
+    const answer = agent.page.getByRole('button', { name: 'Answer', exact: true });
+    await answer.waitFor({ state: 'visible', timeout: 15_000 });
+    await sleep(ringBeforeClickMs);
+    let offset = 0;
+    let bestRtt = Infinity;
+    for (let k = 0; k < 5; k++) {
+      const n0 = nodeNow();
+      const p = await agent.page.evaluate(() => {
+        window.__answerProbe.clicks = [];
+        window.__answerProbe.inbound = [];
+        return performance.timeOrigin + performance.now();
+      });
+      const n1 = nodeNow();
+      if (n1 - n0 < bestRtt) {
+        bestRtt = n1 - n0;
+        offset = p - (n0 + n1) / 2;
+      }
+    }
+    sample.clockError = bestRtt / 2;
+    await answer.click({ timeout: 5_000 });
+    const clickedInPage = await agent.page.evaluate(() => window.__answerProbe.clicks[0]);
+    if (clickedInPage === undefined) throw new Error('the click listener saw no click on "Answer"');
+    clickedAt = clickedInPage - offset;
+    const first = await rtp.waitFirst(answerHoldMs);
+    if (first === undefined) throw new Error(`no RTP packet at the caller within ${answerHoldMs} ms of the click`);
+    sample.rtp = first - clickedAt;
+    const inbound = await agent.page
+      .waitForFunction(() => window.__answerProbe.inbound[0], null, { timeout: answerHoldMs, polling: 50 })
+      .then((h) => h.jsonValue())
+      .catch(() => undefined);
+    if (inbound === undefined) throw new Error(`getStats showed no inbound audio within ${answerHoldMs} ms of the caller's first packet`);
+    sample.inbound = inbound - offset - clickedAt;
+  } catch (e) {
+    sample.failure = `call ${call.callId}: ${(e as Error).message.split('\n')[0]}`;
+  }
+  const timing = await call.done;
+  sample.pt = rtp.firstPayloadType();
+  rtp.close();
+  await waitIdle(agent);
+  if (clickedAt !== undefined && timing.answeredAt !== undefined) sample.ok = timing.answeredAt - clickedAt;
+  if (timing.code !== 200) sample.failure ??= `call ${timing.callId} got ${timing.code || 'no final answer'} (${timing.messagesFile})`;
+  return sample;
+}
+
 // ---------------------------------------------------------------- figures
 
 const fmt = (s: Summary | undefined) => (s ? `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.max)}` : 'n/a');
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
+const times = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(2)}×`);
 
 function versionOf(argv: string[], pattern: RegExp): string {
   try {
@@ -442,12 +557,14 @@ async function main(): Promise<void> {
   else await clearRegistrations().catch(() => undefined);
   log(`lab: ${lab.netDescription}, state ${lab.stateDir}`);
 
-  // 2. two Frontdesks in headless Chromium
-  const [host1000, host1001] = await Promise.all([startFrontdeskHost('1000', true, benchDir), startFrontdeskHost('1001', false, benchDir)]);
+  // 2. two Frontdesks and two bare JsSIP pages in one headless Chromium
+  const [host1000, host1001, scripts] = await Promise.all([startFrontdeskHost('1000', true, benchDir), startFrontdeskHost('1001', false, benchDir), bundlePageScripts()]);
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs({ fakeMedia: true }) });
   atCleanup('Chromium', () => browser.close());
-  const [auto, manual] = await Promise.all([openAgent(browser, host1000), openAgent(browser, host1001)]);
-  log('Frontdesk: registered as 1000 (auto-answer on) and 1001 (auto-answer off)');
+  const open = (site: PageSite) => openAgent(browser, scripts, site);
+  const [auto, manual, bareAuto, bareManual] = await Promise.all([open(host1000), open(host1001), open(scripts.bareSite('1003', true)), open(scripts.bareSite('1004', false))]);
+  const bare = `bare JsSIP ${scripts.jssipVersion}`;
+  log(`registered: Frontdesk 1000 (auto-answer on) and 1001 (off); ${bare} 1003 (auto-answer) and 1004 (click)`);
 
   // 3. baresip (or the fallback)
   let other: Callee;
@@ -461,9 +578,10 @@ async function main(): Promise<void> {
     log(other.note!);
   }
 
-  // 4. INVITE → 180 / 200, alternating between the two, one call at a time
+  // 4. INVITE → 180 / 200, call by call in turn to each target, one call at a time
   const targets = [
     { key: 'frontdesk', to: '1000', label: 'Frontdesk (1000)', agent: auto as Agent | undefined },
+    { key: 'bare', to: '1003', label: `${bare} (1003)`, agent: bareAuto as Agent | undefined },
     { key: 'other', to: other.user, label: other.label, agent: undefined as Agent | undefined },
   ];
   const results = new Map<string, { timings: CallTiming[]; rtpAfter200: Array<number | undefined> }>(
@@ -498,56 +616,22 @@ async function main(): Promise<void> {
     if ((i + 1) % 10 === 0 || i + 1 === total) log(`  ${i + 1}/${total}`);
   }
 
-  // 5. Answer click → the caller's first RTP packet
-  log(`${answerCalls} calls to 1001, answered by clicking "Answer" after ${ringBeforeClickMs} ms of ringing`);
-  const clickToRtp: Array<number | undefined> = [];
-  const clickTo200: Array<number | undefined> = [];
-  const clickErrors: number[] = [];
-  const clickFailures: string[] = [];
+  // 5. Answer click → audio both ways, call by call in turn to Frontdesk and the bare page
+  const clickTargets = [
+    { label: 'Frontdesk (1001)', agent: manual },
+    { label: `${bare} (1004)`, agent: bareManual },
+  ];
+  const clicks = new Map<string, ClickSample[]>(clickTargets.map((t) => [t.label, []]));
+  log(`${answerCalls} calls to each of 1001 and 1004 in turn, answered by clicking "Answer" after ${ringBeforeClickMs} ms of ringing`);
   for (let i = 0; i < warmup + answerCalls; i++) {
-    const rtp = await openRtpReceiver();
-    const call = startTimedCall('1001', answerHoldMs, rtp);
-    let sample: number | undefined;
-    let clickedAt: number | undefined;
-    try {
-      const answer = manual.page.getByRole('button', { name: 'Answer' });
-      await answer.waitFor({ state: 'visible', timeout: 15_000 });
-      await sleep(ringBeforeClickMs);
-      // Page clock → this process's clock: the evaluate with the shortest round trip of five.
-      let offset = 0;
-      let bestRtt = Infinity;
-      for (let k = 0; k < 5; k++) {
-        const n0 = nodeNow();
-        const p = await manual.page.evaluate(() => {
-          (window as unknown as { __benchClicks: number[] }).__benchClicks = [];
-          return performance.timeOrigin + performance.now();
-        });
-        const n1 = nodeNow();
-        if (n1 - n0 < bestRtt) {
-          bestRtt = n1 - n0;
-          offset = p - (n0 + n1) / 2;
-        }
-      }
-      await answer.click({ timeout: 5_000 });
-      const clickedInPage = await manual.page.evaluate(() => (window as unknown as { __benchClicks: number[] }).__benchClicks[0]);
-      if (clickedInPage === undefined) throw new Error('the click listener saw no click on "Answer"');
-      clickedAt = clickedInPage - offset;
-      const first = await rtp.waitFirst(answerHoldMs);
-      if (first === undefined) throw new Error(`no RTP packet at the caller within ${answerHoldMs} ms of the click`);
-      sample = first - clickedAt;
-      if (i >= warmup) clickErrors.push(bestRtt / 2);
-    } catch (e) {
-      if (i >= warmup) clickFailures.push(`call ${call.callId}: ${(e as Error).message.split('\n')[0]}`);
+    for (const t of clickTargets) {
+      const sample = await clickAnswerCall(t.agent);
+      if (i < warmup) continue;
+      notePt(`${t.label}, answered by click`, sample.pt);
+      clicks.get(t.label)!.push(sample);
+      if (sample.failure) failures.push(`${t.label}: ${sample.failure}`);
     }
-    const timing = await call.done;
-    const pt = rtp.firstPayloadType();
-    rtp.close();
-    await waitIdle(manual);
-    if (i < warmup) continue;
-    notePt('Frontdesk (1001), answered by click', pt);
-    clickToRtp.push(sample);
-    clickTo200.push(clickedAt !== undefined && timing.answeredAt !== undefined ? timing.answeredAt - clickedAt : undefined);
-    if (timing.code !== 200) clickFailures.push(`call ${timing.callId} got ${timing.code || 'no final answer'} (${timing.messagesFile})`);
+    if ((i + 1) % 10 === 0 || i + 1 === warmup + answerCalls) log(`  ${i + 1}/${warmup + answerCalls}`);
   }
 
   // 6. figures
@@ -558,26 +642,37 @@ async function main(): Promise<void> {
     `cores: ${cpus.length} × ${cpus[0]?.model.trim() ?? '?'}`,
     `load average (1 min) before / after: ${loadBefore[0]!.toFixed(2)} / ${loadAfter[0]!.toFixed(2)}`,
     `kernel: ${os.type()} ${os.release()}; Node ${process.version}`,
-    `Chromium ${chromiumVersion} (headless, ${chromiumPath})`,
+    `Chromium ${chromiumVersion} (headless, ${chromiumPath}), the same browser and flags for Frontdesk and ${bare}`,
     `SIPp ${versionOf([sippBinary, '-v'], /SIPp (v[\d.]+)/)}; ${other.label}; ${versionOf(['kamailio', '-v'], /version: (kamailio [\d.]+)/)}; rtpengine ${versionOf(['rtpengine', '--version'], /Version: (\S+)/)}`,
     `lab: ${lab.netDescription}; state ${lab.stateDir}`,
   ];
 
   const rows = targets.map((t) => {
     const r = results.get(t.key)!;
-    const ok = r.timings.filter((x) => x.code === 200).length;
     return {
+      key: t.key,
       label: t.label,
       calls: r.timings.length,
-      ok,
+      ok: r.timings.filter((x) => x.code === 200).length,
       ring: summarize(r.timings.map((x) => x.inviteTo180)),
       answer: summarize(r.timings.map((x) => x.inviteTo200)),
+      ringToAnswer: summarize(r.timings.map((x) => (x.inviteTo200 !== undefined && x.inviteTo180 !== undefined ? x.inviteTo200 - x.inviteTo180 : undefined))),
       rtp: summarize(r.rtpAfter200),
     };
   });
-  const click = summarize(clickToRtp);
-  const click200 = summarize(clickTo200);
-  const w = Math.max(...rows.map((r) => r.label.length), 16);
+  const clickRows = clickTargets.map((t) => {
+    const samples = clicks.get(t.label)!;
+    return {
+      label: t.label,
+      n: samples.length,
+      rtp: summarize(samples.map((s) => s.rtp)),
+      inbound: summarize(samples.map((s) => s.inbound)),
+      both: summarize(samples.map(bothWays)),
+      ok: summarize(samples.map((s) => s.ok)),
+      clockError: Math.max(...samples.map((s) => s.clockError ?? 0)),
+    };
+  });
+  const w = Math.max(...rows.map((r) => r.label.length), ...clickRows.map((r) => r.label.length), 16);
 
   console.log('');
   console.log(`Answer latency benchmark — ${startedAt.toISOString()}`);
@@ -585,36 +680,57 @@ async function main(): Promise<void> {
   if (other.note) console.log(`  ${other.note}`);
   if (other.setup) console.log(`  baresip in the loopback-only namespace needed: ${other.setup.join('; ')}`);
   console.log('');
-  console.log(`Auto-answer: ${callsPerTarget} calls to each target, alternating, one at a time (after ${warmup} warm-up calls each),`);
+  console.log(`Auto-answer: ${callsPerTarget} calls to each target, call by call in turn, one at a time (after ${warmup} warm-up calls each),`);
   console.log(`SIPp outside caller via Kamailio + rtpengine, BYE ${holdMs} ms after the 200 OK. Times in ms from SIPp's message trace.`);
   console.log('');
-  const head = `${'target'.padEnd(w)}  calls  200 OK  INVITE→180 median / p95 / max  INVITE→200 median / p95 / max  200→caller's 1st RTP median / p95`;
+  const head = `${'target'.padEnd(w)}  calls  200 OK  INVITE→180 median / p95 / max  180→200 median / p95 / max     INVITE→200 median / p95 / max  200→caller's 1st RTP median / p95`;
   console.log(head);
   console.log('-'.repeat(head.length));
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(w)}  ${String(r.calls).padStart(5)}  ${String(r.ok).padStart(6)}  ${fmt(r.ring).padEnd(30)}  ${fmt(r.answer).padEnd(30)}  ${
+      `${r.label.padEnd(w)}  ${String(r.calls).padStart(5)}  ${String(r.ok).padStart(6)}  ${fmt(r.ring).padEnd(30)}  ${fmt(r.ringToAnswer).padEnd(30)}  ${fmt(r.answer).padEnd(30)}  ${
         r.rtp ? `${ms(r.rtp.p50)} / ${ms(r.rtp.p95)} (n=${r.rtp.n})` : 'n/a'
       }`,
     );
   }
   console.log('');
-  console.log(`Answer click → caller's first RTP packet: Frontdesk (1001, auto-answer off), ${answerCalls} calls (after ${warmup} warm-up), ${ringBeforeClickMs} ms of ringing before the click`);
-  console.log(
-    click
-      ? `  median ${ms(click.p50)} ms, p95 ${ms(click.p95)} ms, max ${ms(click.max)} ms (n=${click.n}; click stamped in the page, packet stamped on arrival at the caller's socket; clock mapping error ≤ ${ms(Math.max(...clickErrors))} ms)`
-      : '  n/a: no sample',
-  );
-  if (click200) console.log(`  of which click → 200 OK received by the caller: median ${ms(click200.p50)} ms, p95 ${ms(click200.p95)} ms (SIPp's trace clock against this process's)`);
+  console.log(`Answer click → audio both ways: ${answerCalls} calls to each (after ${warmup} warm-up), call by call in turn, ${ringBeforeClickMs} ms of ringing before the click.`);
+  console.log('Click stamped in the page; "caller" = the first RTP packet at the caller\'s socket (stamped on arrival); "page" = the page\'s');
+  console.log('getStats (polled every 5 ms from the click) first showing inbound audio packets (the caller answers each packet it hears');
+  console.log('with one of its own, so it starts talking when it first hears the callee); "both ways" = the later of the two. ms:');
+  const clickHead = `${'target'.padEnd(w)}  click→caller median / p95 / max  click→page median / p95 / max    both ways median / p95 / max     click→200 median / p95`;
+  console.log(clickHead);
+  console.log('-'.repeat(clickHead.length));
+  for (const r of clickRows) {
+    console.log(
+      `${r.label.padEnd(w)}  ${fmt(r.rtp).padEnd(31)}  ${fmt(r.inbound).padEnd(31)}  ${fmt(r.both).padEnd(31)}  ${r.ok ? `${ms(r.ok.p50)} / ${ms(r.ok.p95)}` : 'n/a'}  (n=${r.both?.n ?? 0}/${r.n}, clock mapping error ≤ ${ms(r.clockError)})`,
+    );
+  }
+
+  const fd = rows.find((r) => r.key === 'frontdesk')!;
+  const br = rows.find((r) => r.key === 'bare')!;
+  const [fdClick, brClick] = clickRows as [(typeof clickRows)[0], (typeof clickRows)[0]];
+  const ratios: Array<[string, Summary | undefined, Summary | undefined, number]> = [
+    ['INVITE→180', fd.ring, br.ring, 1.0],
+    ['180→200 (auto-answer)', fd.ringToAnswer, br.ringToAnswer, 1.0],
+    ['click Answer→audio both ways', fdClick.both, brClick.both, 0.7],
+    ['  of which click→caller hears', fdClick.rtp, brClick.rtp, 0.7],
+  ];
   console.log('');
-  console.log('Notes: p95 by linear interpolation between ranks. "200→caller\'s 1st RTP" compares SIPp\'s trace clock with this');
-  console.log("process's clock (both the system real-time clock) and is given for context only; the caller sends no RTP itself.");
+  console.log(`Frontdesk / ${bare}, from the same run (issue 15's goals):`);
+  console.log(`${'figure'.padEnd(30)}  median ratio  p95 ratio  goal (median)`);
+  for (const [name, f, b, goal] of ratios) {
+    const r = ratio(f?.p50, b?.p50);
+    console.log(`${name.padEnd(30)}  ${times(r).padStart(12)}  ${times(ratio(f?.p95, b?.p95)).padStart(9)}  ≤ ${goal.toFixed(1)}×: ${r === undefined ? 'n/a' : r <= goal ? 'met' : 'not met'}`);
+  }
+  console.log('');
+  console.log('Notes: p95 by linear interpolation between ranks. "200→caller\'s 1st RTP" and "click→200" compare SIPp\'s trace clock with');
+  console.log("this process's clock (both the system real-time clock) and are given for context only.");
   console.log(`First packet at the caller, by payload type: ${[...payloadTypes].map(([k, n]) => `${k} ×${n}`).join('; ') || 'none'}.`);
-  const allFailures = [...failures, ...clickFailures];
-  if (allFailures.length > 0) {
+  if (failures.length > 0) {
     console.log('');
-    console.log(`Calls without a figure (${allFailures.length}):`);
-    for (const f of allFailures.slice(0, 20)) console.log(`  ${f}`);
+    console.log(`Calls without a figure (${failures.length}):`);
+    for (const f of failures.slice(0, 20)) console.log(`  ${f}`);
   }
   console.log('');
   log(`traces and logs: ${benchDir} and ${path.join(stateDir, 'sipp')}`);

@@ -30,7 +30,6 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +39,7 @@ import { RecordingsService } from '../../main/services/recordings';
 import { chromiumArgs, chromiumPath } from '../chromium';
 import { measureAudio } from '../lab/audio';
 import { log, positiveArg } from './args';
+import { servePage } from './pageServer';
 import { atCleanup, runBench } from './cleanup';
 import type { PageResult, PageRun, Utterance } from './recording-page';
 
@@ -131,12 +131,7 @@ await runBench(async () => {
 
   const bundle = await build({ entryPoints: [path.join(root, 'scripts/bench/recording-page.ts')], bundle: true, format: 'iife', write: false, target: 'es2022', minify: true });
   const script = bundle.outputFiles[0]!.text;
-  const server = http.createServer((req, res) => {
-    res.setHeader('content-type', req.url === '/page.js' ? 'text/javascript' : 'text/html');
-    res.end(req.url === '/page.js' ? script : '<!doctype html><title>recording bench</title><script src="/page.js"></script>');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  atCleanup('page server', () => new Promise((r) => server.close(r)));
+  const origin = await servePage('recording bench', script);
   const browser: Browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs({ fakeMedia: true }) });
   atCleanup('chromium', () => browser.close());
   const cdp = await browser.newBrowserCDPSession();
@@ -146,7 +141,7 @@ await runBench(async () => {
   await page.exposeFunction('benchAppend', (seq: number, data: string) => {
     received.push({ seq, data });
   });
-  await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+  await page.goto(`${origin}/`);
   const rate = await page.evaluate((s) => window.benchLoad(s), { caller: caller.map((b) => b.toString('base64')), agent: agent.map((b) => b.toString('base64')) });
   const pageCdp = await page.context().newCDPSession(page);
   await pageCdp.send('Performance.enable');
