@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HOTKEY_ACTIONS } from './hotkeys';
 import { SettingChangeSchema, SettingsViewSchema } from './settings';
 import { ColleagueSchema, defaultPresenceConfig, PresenceConfigSchema, ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
 import { NoSuitableNoteInputSchema, NoSuitableReportSchema, ScriptLibrarySchema, ScriptRunSchema } from './callScript';
@@ -306,6 +307,22 @@ export const contract = {
     recordings: { changed: z.object({ id: z.string().nullable() }), retention: RetentionReportSchema },
     /** A message was saved, sent, delivered, received, read, done; `sipDue`: SIP MESSAGEs may be waiting. */
     messages: { changed: MessagesChangedSchema },
+    /**
+     * The desktop around the window asks the call session to act: a global hotkey, the tray menu,
+     * an incoming-call notification's Answer/Decline. The session decides which call it means.
+     */
+    desktop: {
+      command: z.strictObject({
+        action: z.enum([...HOTKEY_ACTIONS, 'decline', 'show']),
+        source: z.enum(['hotkey', 'tray', 'notification', 'headset']),
+        /** The call the notification was about; absent: the session's own choice (the ringing or current call). */
+        callId: z.string().min(1).max(200).optional(),
+        /** dialClipboard: the clipboard's text as the shell read it. */
+        text: z.string().max(2048).optional(),
+      }),
+      /** A tel:, sip: or callto: link the OS handed to Frontdesk (second instance, open-url, the host's CLI). */
+      link: z.strictObject({ url: z.string().max(2048) }),
+    },
   },
 } as const;
 
