@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HOTKEY_ACTIONS } from './hotkeys';
+import { DesktopStatusSchema, ShellStateSchema } from './desktop';
 import { SettingChangeSchema, SettingsViewSchema } from './settings';
 import { ColleagueSchema, defaultPresenceConfig, PresenceConfigSchema, ProvisioningStatusSchema, SipAccountSchema } from './provisioning';
 import { NoSuitableNoteInputSchema, NoSuitableReportSchema, ScriptLibrarySchema, ScriptRunSchema } from './callScript';
@@ -119,6 +120,8 @@ export const IncomingCallNoticeSchema = z.strictObject({
   from: z.string().min(1).max(200),
   /** The line (dialled number) that rang, when known. */
   line: z.string().max(100).nullable(),
+  /** The ringing call, so the notification's Answer and Decline act on it (desktop.command's callId). */
+  callId: z.string().min(1).max(200).optional(),
 });
 export type IncomingCallNotice = z.infer<typeof IncomingCallNoticeSchema>;
 
@@ -141,6 +144,14 @@ export const contract = {
     notifications: {
       /** An OS notification for a ringing call, shown by the shell when the window is not in front. */
       incomingCall: method(IncomingCallNoticeSchema, z.boolean()),
+    },
+    desktop: {
+      /**
+       * The session reports what the tray, the notifications and the updater need (registration,
+       * DND, missed calls, calls going on, ringing calls) after every change; the desktop shell
+       * answers with its global hotkeys' state. The browser host takes it and answers with none.
+       */
+      status: method(DesktopStatusSchema, ShellStateSchema),
     },
     directory: {
       /** Every client with a phone matching the caller's number (exact E.164 first); several are all returned. */
@@ -322,6 +333,8 @@ export const contract = {
       }),
       /** A tel:, sip: or callto: link the OS handed to Frontdesk (second instance, open-url, the host's CLI). */
       link: z.strictObject({ url: z.string().max(2048) }),
+      /** The global hotkeys were registered again (start, a settings change): which the OS refused. */
+      shell: ShellStateSchema,
     },
   },
 } as const;

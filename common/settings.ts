@@ -100,6 +100,22 @@ const settingFields = {
   messageAlertMinutes: z.number().int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440 minutes (a day)'),
   /** Global hotkeys (the desktop app): answer, hang up, mute, hold, call the number in the clipboard. */
   hotkeys: hotkeysField,
+  /** The desktop app: closing the window keeps Frontdesk running in the tray (Quit is in the tray's menu). */
+  closeToTray: z.boolean(),
+  /** The desktop app starts when the person logs in to the PC (in the tray, without its window). */
+  startAtLogin: z.boolean(),
+  /** A ringing call brings the desktop app's window to the front. */
+  bringToFrontOnCall: z.boolean(),
+  /** The desktop app installs updates from `updateFeedUrl` (when no call is going on). */
+  autoUpdate: z.boolean(),
+  /**
+   * The admin's update feed: the http(s) address of a folder holding electron-builder's
+   * latest.yml / latest-mac.yml / latest-linux.yml and the installers; "" for none.
+   */
+  updateFeedUrl: z
+    .string()
+    .max(2048, 'must be at most 2048 characters')
+    .refine((u) => u === '' || /^https?:\/\/[^\s/?#@]+(\/[^\s]*)?$/i.test(u), 'must be "" or an http:// or https:// address such as https://updates.example.com/frontdesk/'),
 };
 
 export const defaultSettings = {
@@ -125,6 +141,11 @@ export const defaultSettings = {
   messageLanguage: 'ru',
   messageAlertMinutes: 15,
   hotkeys: {},
+  closeToTray: true,
+  startAtLogin: false,
+  bringToFrontOnCall: true,
+  autoUpdate: true,
+  updateFeedUrl: '',
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);

@@ -3,6 +3,7 @@ import { crmStatusOf, type CrmLeadResult, type CrmLookupResult } from '../../com
 import { displayNameOf, type Client, type ClientCard } from '../../common/directory';
 import { localDateText, type WrapUpInput } from '../../common/wrapUp';
 import type { CallRecordInput } from '../../common/callLog';
+import type { DesktopStatus, ShellState } from '../../common/desktop';
 import { defaultPresenceConfig } from '../../common/provisioning';
 import { CallLogService } from './callLog';
 import { CallScriptsService } from './callScripts';
@@ -58,6 +59,11 @@ export interface FrontdeskOptions {
   secrets?: SecretStore;
   /** Whether a provisioning file may be rewritten without its secrets once they are stored (default: the user's own file, see paths.ts). */
   mayRewriteProvisioning?: (file: string) => boolean;
+  /**
+   * The desktop shell's tray, notifications, hotkeys and updater hear the session's status here and
+   * answer with the hotkeys' state. Absent in the browser host: the status is taken and nothing follows.
+   */
+  desktopStatus?: (status: DesktopStatus) => ShellState;
   /** The log (electron-log in the desktop shell, a file in the browser host); every line is redacted first. */
   log?: Logger;
 }
@@ -294,6 +300,9 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     },
     notifications: {
       incomingCall: (notice) => options.notifyIncomingCall?.(notice) ?? false,
+    },
+    desktop: {
+      status: (status) => options.desktopStatus?.(status) ?? { hotkeys: [] },
     },
     reports: {
       scripts: (range) => reports.scripts(range),

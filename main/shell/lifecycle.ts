@@ -1,0 +1,32 @@
+/**
+ * The window's life beside the tray: closing it hides Frontdesk in the tray (a setting), Quit in
+ * the tray's menu (or the OS ending the session) quits; starting at login starts in the tray.
+ */
+
+/** What closing the window does. */
+export function closeDecision(state: { closeToTray: boolean; quitting: boolean; hasTray: boolean }): 'hide' | 'close' {
+  return state.closeToTray && state.hasTray && !state.quitting ? 'hide' : 'close';
+}
+
+/** The switch a login start carries, so Frontdesk starts in the tray without showing its window. */
+export const HIDDEN_SWITCH = '--hidden';
+
+/** app.setLoginItemSettings for the startAtLogin setting (Windows and macOS; Linux has no such API: an autostart entry). */
+export function loginItemSettings(startAtLogin: boolean): { openAtLogin: boolean; args: string[] } {
+  return { openAtLogin: startAtLogin, args: startAtLogin ? [HIDDEN_SWITCH] : [] };
+}
+
+/**
+ * Linux's autostart entry (~/.config/autostart/frontdesk.desktop) for startAtLogin: its text, or
+ * null to remove it. `exec` is the AppImage's path (APPIMAGE) or the installed binary.
+ */
+export function linuxAutostartEntry(startAtLogin: boolean, exec: string): string | null {
+  if (!startAtLogin) return null;
+  const quoted = `"${exec.replace(/(["`$\\])/g, '\\$1')}"`;
+  return ['[Desktop Entry]', 'Type=Application', 'Name=Frontdesk', `Exec=${quoted} ${HIDDEN_SWITCH}`, 'X-GNOME-Autostart-enabled=true', 'NoDisplay=true', ''].join('\n');
+}
+
+/** Whether the window is shown at start: not when started at login with the hidden switch and a tray to come back from. */
+export function showAtStart(argv: readonly string[], hasTray: boolean): boolean {
+  return !(hasTray && argv.includes(HIDDEN_SWITCH));
+}
