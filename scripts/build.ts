@@ -19,8 +19,11 @@ export async function buildAll({ quiet = false } = {}) {
     target: 'node20',
     sourcemap: true,
     logLevel: quiet ? ('warning' as const) : ('info' as const),
-    // Native modules stay outside the bundle: electron-builder rebuilds them for Electron's ABI.
-    external: ['electron', 'better-sqlite3'],
+    // Outside the bundle, shipped in node_modules (package.json `dependencies`, nothing else):
+    // the native better-sqlite3 (electron-builder rebuilds it for Electron's ABI), electron-updater
+    // and electron-log (which find their own files at run time). Everything else is inlined here
+    // and by Vite, so it is a devDependency and is not shipped twice.
+    external: ['electron', 'better-sqlite3', 'electron-updater', 'electron-log', 'electron-log/*'],
   };
   await esbuild({ ...common, entryPoints: [path.join(root, 'main/shell/main.ts')], outfile: path.join(root, 'dist/main/main.cjs') });
   // The client-import worker thread, beside main.cjs (the shell starts it from there).
@@ -32,6 +35,9 @@ export async function buildAll({ quiet = false } = {}) {
   // …and so do the built-in consent announcements for recorded calls (dist/recording-consent).
   rmSync(path.join(root, 'dist/recording-consent'), { recursive: true, force: true });
   cpSync(path.join(root, 'main/services/recording-consent'), path.join(root, 'dist/recording-consent'), { recursive: true });
+  // …and the tray's icons (drawn by scripts/tray-icons.ts), read from dist/tray.
+  rmSync(path.join(root, 'dist/tray'), { recursive: true, force: true });
+  cpSync(path.join(root, 'build/tray'), path.join(root, 'dist/tray'), { recursive: true });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

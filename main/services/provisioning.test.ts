@@ -153,3 +153,35 @@ describe("whether a provisioning file is the user's own", () => {
     expect(read(file)).not.toContain('lab-1000-secret');
   });
 });
+
+describe('provisioning secrets with a store that writes in the background', () => {
+  it('takes the password out of the file only once the keychain has written it', async () => {
+    const file = path.join(root, 'provisioning.json');
+    write(file, { version: 1, account });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const memory = new MemorySecretStore('slow keychain');
+    const store: SecretStore = Object.assign(Object.create(memory) as SecretStore, { persistent: true, description: 'slow keychain', flush: () => gate });
+    const result = service(file, store, true).load();
+    expect(result.active?.account.password).toBe('lab-1000-secret');
+    expect(read(file)).toContain('lab-1000-secret'); // not yet on disk in the keychain: the file keeps it
+    release();
+    await gate;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(read(file)).not.toContain('lab-1000-secret');
+  });
+
+  it('leaves the password in the file when the keychain could not write it', async () => {
+    const file = path.join(root, 'provisioning.json');
+    write(file, { version: 1, account });
+    const memory = new MemorySecretStore('broken keychain');
+    const failed = Promise.reject(new Error('locked'));
+    failed.catch(() => undefined);
+    const store: SecretStore = Object.assign(Object.create(memory) as SecretStore, { persistent: true, description: 'broken keychain', flush: () => failed });
+    const log = new MemoryLogger();
+    service(file, store, true, log).load();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(read(file)).toContain('lab-1000-secret');
+    expect(log.lines.map((l) => l.message).join('\n')).toContain('it stays in the file');
+  });
+});

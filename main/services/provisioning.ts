@@ -135,18 +135,29 @@ export class ProvisioningService {
       this.log.warn(`provisioning ${file}: ${names.join(', ')} ${message}`);
       return names.map((field) => ({ field, message }));
     }
-    try {
-      const mode = statSync(file).mode & 0o777;
-      const tmp = `${file}.frontdesk-tmp`;
-      writeFileSync(tmp, `${JSON.stringify(stripped, null, 2)}\n`, { mode });
-      renameSync(tmp, file);
-      this.log.info(`provisioning ${file}: ${names.join(', ')} taken out of the file`);
+    const strip = (): ProvisioningProblem[] => {
+      try {
+        const mode = statSync(file).mode & 0o777;
+        const tmp = `${file}.frontdesk-tmp`;
+        writeFileSync(tmp, `${JSON.stringify(stripped, null, 2)}\n`, { mode });
+        renameSync(tmp, file);
+        this.log.info(`provisioning ${file}: ${names.join(', ')} taken out of the file`);
+        return [];
+      } catch (error) {
+        const message = `was stored in ${this.secrets.description}, but could not be taken out of ${file} (${(error as Error).message})`;
+        this.log.warn(`provisioning ${file}: ${names.join(', ')} ${message}`);
+        return names.map((field) => ({ field, message }));
+      }
+    };
+    // A store that writes in the background (the desktop's keychain): the file keeps its copy
+    // until the keychain's is on disk, so a crash between the two loses nothing.
+    if (this.secrets.flush) {
+      this.secrets.flush().then(strip, (error: unknown) => {
+        this.log.error(`provisioning ${file}: ${names.join(', ')} not written to ${this.secrets.description} (${error instanceof Error ? error.message : String(error)}); it stays in the file`);
+      });
       return [];
-    } catch (error) {
-      const message = `was stored in ${this.secrets.description}, but could not be taken out of ${file} (${(error as Error).message})`;
-      this.log.warn(`provisioning ${file}: ${names.join(', ')} ${message}`);
-      return names.map((field) => ({ field, message }));
     }
+    return strip();
   }
 
   private readLastGood(): ProvisioningFile | null {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemorySecretStore, SecretFile, browserHostSecrets, desktopKeychain, type SecretCipher } from './secrets';
+import { KeychainSecretFile, MemorySecretStore, SecretFile, browserHostSecrets, desktopKeychain, type AsyncSecretCipher, type SecretCipher } from './secrets';
 
 let dir: string;
 beforeEach(() => {
@@ -86,5 +86,61 @@ describe('the desktop keychain', () => {
     expect(desktopKeychain({ available: true, platform: 'linux', linuxBackend: 'basic_text' }).use).toBe('memory');
     expect(desktopKeychain({ available: true, platform: 'linux', linuxBackend: 'unknown' }).use).toBe('memory');
     expect(desktopKeychain({ available: false, platform: 'win32' }).use).toBe('memory');
+  });
+});
+
+describe('KeychainSecretFile (the asynchronous safeStorage API)', () => {
+  /** An async stand-in for safeStorage; `rotated` makes it ask for re-encryption of what it decrypts. */
+  const asyncRot = (opts: { rotated?: boolean; fail?: boolean } = {}): AsyncSecretCipher => {
+    const sync = rot('safeStorage');
+    return {
+      name: 'safeStorage',
+      encrypt: async (plain) => {
+        if (opts.fail) throw new Error('keychain locked');
+        return sync.encrypt(plain);
+      },
+      decrypt: async (cipherText) => ({ plain: sync.decrypt(cipherText), reEncrypt: opts.rotated ?? false }),
+    };
+  };
+
+  it('reads what the synchronous API wrote, keeps changes across restarts once flushed, never in plain text', async () => {
+    const file = path.join(dir, 'secrets.json');
+    new SecretFile(file, 'sync', rot('safeStorage')).set('sip', 'old-pass');
+    const store = await KeychainSecretFile.open(file, 'keychain', asyncRot());
+    expect(store.get('sip')).toBe('old-pass');
+    store.set('sip', 'new-pass');
+    store.set('crm', 'Bearer t');
+    store.delete('nothing');
+    expect(store.get('sip')).toBe('new-pass'); // at once, from memory
+    await store.flush();
+    expect(readFileSync(file, 'utf8')).not.toContain('new-pass');
+    const again = await KeychainSecretFile.open(file, 'keychain', asyncRot());
+    expect(again.get('sip')).toBe('new-pass');
+    expect(again.names().sort()).toEqual(['crm', 'sip']);
+    again.delete('crm');
+    await again.flush();
+    expect((await KeychainSecretFile.open(file, 'keychain', asyncRot())).names()).toEqual(['sip']);
+  });
+
+  it('encrypts again what the keychain says to (a rotated key)', async () => {
+    const file = path.join(dir, 'secrets.json');
+    const first = await KeychainSecretFile.open(file, 'k', asyncRot());
+    first.set('sip', 'p');
+    await first.flush();
+    let encrypted = 0;
+    const cipher = asyncRot({ rotated: true });
+    const counting: AsyncSecretCipher = { ...cipher, encrypt: (p) => (encrypted++, cipher.encrypt(p)) };
+    const store = await KeychainSecretFile.open(file, 'k', counting);
+    expect(store.get('sip')).toBe('p');
+    expect(encrypted).toBe(1);
+  });
+
+  it('says so when a write fails: flush rejects and the error is reported', async () => {
+    const errors: string[] = [];
+    const store = await KeychainSecretFile.open(path.join(dir, 'secrets.json'), 'k', asyncRot({ fail: true }), (m) => errors.push(m));
+    store.set('sip', 'p');
+    await expect(store.flush()).rejects.toThrow('keychain locked');
+    expect(errors.join()).toContain('sip could not be written');
+    expect(store.get('sip')).toBe('p');
   });
 });

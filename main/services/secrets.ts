@@ -24,6 +24,11 @@ export interface SecretStore {
   set(name: string, value: string): void;
   delete(name: string): void;
   names(): string[];
+  /**
+   * Stores that write in the background (the desktop app's keychain): resolves once what was set
+   * is on disk. Absent: `set` has written it when it returns.
+   */
+  flush?(): Promise<void>;
 }
 
 /** How the desktop shell encrypts (safeStorage); the file holds base64 ciphertext. */
@@ -148,4 +153,103 @@ export function desktopKeychain(report: { available: boolean; platform: NodeJS.P
     return { use: 'keychain', description: `the OS keychain (safeStorage, ${report.linuxBackend})` };
   }
   return { use: 'keychain', description: report.platform === 'win32' ? 'the OS keychain (safeStorage, DPAPI)' : 'the OS keychain (safeStorage, Keychain)' };
+}
+
+/** An asynchronous cipher (Electron's safeStorage.encryptStringAsync / decryptStringAsync). */
+export interface AsyncSecretCipher {
+  name: string;
+  encrypt(plain: string): Promise<string>;
+  /** The plain text, and whether the keychain asks for it to be encrypted again (a rotated key). */
+  decrypt(cipherText: string): Promise<{ plain: string; reEncrypt: boolean }>;
+}
+
+/**
+ * The desktop app's store over an asynchronous cipher: the file is read and decrypted once, at
+ * start (`open`), and the services read the secrets from memory, synchronously, as the SecretStore
+ * port wants. A change is encrypted and written in the background, in order; `flush()` resolves
+ * once everything set so far is on disk (and rejects if that write failed), so a provisioning
+ * file's copy of a secret is only taken out after the keychain's is written.
+ */
+export class KeychainSecretFile implements SecretStore {
+  readonly persistent = true;
+  private chain: Promise<void> = Promise.resolve();
+  private last: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly file: string,
+    readonly description: string,
+    private readonly cipher: AsyncSecretCipher,
+    private readonly plain: Map<string, string>,
+    private readonly stored: Record<string, string>,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  static async open(file: string, description: string, cipher: AsyncSecretCipher, onError: (message: string) => void = () => undefined): Promise<KeychainSecretFile> {
+    const stored: Record<string, string> = {};
+    const plain = new Map<string, string>();
+    const stale: string[] = [];
+    if (existsSync(file)) {
+      restrictIfPresent(file);
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<SecretFileShape>;
+      if (parsed.version !== 1 || typeof parsed.secrets !== 'object' || !parsed.secrets) throw new Error(`${file} is not a Frontdesk secrets file`);
+      if (parsed.protection === cipher.name) {
+        for (const [name, cipherText] of Object.entries(parsed.secrets)) {
+          stored[name] = cipherText;
+          try {
+            const { plain: value, reEncrypt } = await cipher.decrypt(cipherText);
+            plain.set(name, value);
+            if (reEncrypt) stale.push(name);
+          } catch (error) {
+            // Kept as it is (another user's or an older keychain's): a provisioning file can bring it again.
+            onError(`secret ${name} could not be decrypted (${(error as Error).message})`);
+          }
+        }
+      }
+    }
+    const store = new KeychainSecretFile(file, description, cipher, plain, stored, onError);
+    for (const name of stale) store.schedule(name);
+    await store.flush().catch(() => undefined);
+    return store;
+  }
+
+  get(name: string): string | null {
+    return this.plain.get(name) ?? null;
+  }
+
+  set(name: string, value: string): void {
+    if (this.plain.get(name) === value) return;
+    this.plain.set(name, value);
+    this.schedule(name);
+  }
+
+  delete(name: string): void {
+    if (!this.plain.has(name) && !(name in this.stored)) return;
+    this.plain.delete(name);
+    this.schedule(name);
+  }
+
+  names(): string[] {
+    return [...this.plain.keys()];
+  }
+
+  /** Resolves when every change so far is written; rejects when the last write failed. */
+  flush(): Promise<void> {
+    return this.last;
+  }
+
+  private schedule(name: string): void {
+    const run = this.chain.then(async () => {
+      const value = this.plain.get(name);
+      if (value === undefined) delete this.stored[name];
+      else this.stored[name] = await this.cipher.encrypt(value);
+      const tmp = `${this.file}.tmp`;
+      const shape: SecretFileShape = { version: 1, protection: this.cipher.name, secrets: this.stored };
+      writeFileSync(tmp, `${JSON.stringify(shape, null, 2)}\n`, { mode: 0o600 });
+      renameSync(tmp, this.file);
+      restrictIfPresent(this.file);
+    });
+    run.catch((error: unknown) => this.onError(`secret ${name} could not be written (${error instanceof Error ? error.message : String(error)})`));
+    this.chain = run.catch(() => undefined);
+    this.last = run;
+  }
 }

@@ -30,3 +30,10 @@ export function linuxAutostartEntry(startAtLogin: boolean, exec: string): string
 export function showAtStart(argv: readonly string[], hasTray: boolean): boolean {
   return !(hasTray && argv.includes(HIDDEN_SWITCH));
 }
+
+/**
+ * Chromium switches so the SIP engine keeps its pace while the window is hidden in the tray or
+ * covered: no lower priority for a background renderer, no timer throttling, no backgrounding of
+ * occluded windows (the window's own `backgroundThrottling: false` covers the page's timers).
+ */
+export const KEEP_AWAKE_SWITCHES = ['disable-renderer-backgrounding', 'disable-background-timer-throttling', 'disable-backgrounding-occluded-windows'] as const;

@@ -1,26 +1,34 @@
 import { safeStorage } from 'electron';
-import { desktopKeychain, MemorySecretStore, SecretFile, type SecretStore } from '../services/secrets';
+import type { Logger } from '../services/logger';
+import { desktopKeychain, KeychainSecretFile, MemorySecretStore, type SecretStore } from '../services/secrets';
 
 /**
  * The desktop app's SecretStore: each secret encrypted with safeStorage (DPAPI on Windows, the
  * Keychain on macOS, libsecret/KWallet on Linux), the ciphertext in `secrets.json` in the data
  * folder. Where safeStorage would not protect them (see desktopKeychain) they stay in memory.
- * Call after app 'ready' (safeStorage needs it on Linux).
- *
- * The synchronous encryptString/decryptString are deprecated in Electron 45 in favour of the async
- * ones; the SecretStore port is synchronous (provisioning reads it while starting), so moving to
- * the async calls means loading the store before the services start.
+ * Uses the asynchronous safeStorage API (Electron 45 deprecates encryptString/decryptString):
+ * the store is decrypted once here, before the services start, and written in the background
+ * (KeychainSecretFile). Call after app 'ready'.
  */
-export function safeStorageSecrets(file: string): SecretStore {
+export async function safeStorageSecrets(file: string, log: Logger): Promise<SecretStore> {
   const choice = desktopKeychain({
-    available: safeStorage.isEncryptionAvailable(),
+    available: await safeStorage.isAsyncEncryptionAvailable(),
     platform: process.platform,
     linuxBackend: process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : undefined,
   });
   if (choice.use === 'memory') return new MemorySecretStore(choice.description);
-  return new SecretFile(file, choice.description, {
-    name: 'safeStorage',
-    encrypt: (plain) => safeStorage.encryptString(plain).toString('base64'),
-    decrypt: (cipherText) => safeStorage.decryptString(Buffer.from(cipherText, 'base64')),
-  });
+  return KeychainSecretFile.open(
+    file,
+    choice.description,
+    {
+      // The same name as the synchronous calls wrote: their ciphertext decrypts with the async API.
+      name: 'safeStorage',
+      encrypt: async (plain) => (await safeStorage.encryptStringAsync(plain)).toString('base64'),
+      decrypt: async (cipherText) => {
+        const { result, shouldReEncrypt } = await safeStorage.decryptStringAsync(Buffer.from(cipherText, 'base64'));
+        return { plain: result, reEncrypt: shouldReEncrypt };
+      },
+    },
+    (message) => log.error(message),
+  );
 }
