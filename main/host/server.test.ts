@@ -19,9 +19,10 @@ beforeAll(async () => {
 });
 afterAll(async () => host.close());
 
-function call(origin: string, frame: unknown): Promise<{ opened: boolean; reply?: unknown; closeCode?: number }> {
+function call(origin: string, frame: unknown, token: string | null = host.bridgeToken): Promise<{ opened: boolean; reply?: unknown; closeCode?: number }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${host.url.replace('http', 'ws')}bridge`, { origin });
+    const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
+    const ws = new WebSocket(`${host.url.replace('http', 'ws')}bridge${query}`, { origin });
     let opened = false;
     ws.on('open', () => {
       opened = true;
@@ -55,6 +56,26 @@ describe('browser host', () => {
     const origin = host.url.replace(/\/$/, '');
     const result = await call(origin, { t: 'call', id: 7, channel: 'frontdesk:app.info' });
     expect(result.reply).toMatchObject({ t: 'result', id: 7, result: { ok: true, value: { shell: 'browser-host', version: 'test' } } });
+  });
+
+  it('puts the per-launch bridge token in the page it serves', async () => {
+    const html = await (await fetch(host.url)).text();
+    const token = /<meta name="frontdesk-bridge-token" content="([0-9a-f]+)">/.exec(html)?.[1];
+    expect(token).toBe(host.bridgeToken);
+    expect(token).toHaveLength(64);
+    // The page's own origin with the page's token: answered.
+    const origin = host.url.replace(/\/$/, '');
+    expect((await call(origin, { t: 'call', id: 1, channel: 'frontdesk:app.info' }, token!)).opened).toBe(true);
+  });
+
+  it('refuses the bridge without the token or with a wrong one, even from the right origin', async () => {
+    const origin = host.url.replace(/\/$/, '');
+    const frame = { t: 'call', id: 3, channel: 'frontdesk:account.get' };
+    for (const token of [null, '', 'x', host.bridgeToken.slice(0, -1), `${host.bridgeToken}0`, host.bridgeToken.replace(/.$/, (c) => (c === '0' ? '1' : '0'))]) {
+      const result = await call(origin, frame, token);
+      expect(result.opened, `token ${JSON.stringify(token)}`).toBe(false);
+      expect(result.reply).toBeUndefined();
+    }
   });
 
   it('refuses the bridge to another origin', async () => {

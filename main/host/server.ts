@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { createDispatcher, prepareEvent, type EventName, type EventPayload } from '../../common/contract';
+import { BRIDGE_TOKEN_PARAM, injectBridgeToken } from '../../common/bridgeToken';
 import { buildCsp } from '../../common/csp';
 import { createFrontdesk, type FrontdeskOptions } from '../services/frontdesk';
 
@@ -71,6 +72,14 @@ export async function startHost(options: HostOptions) {
   };
   // Recordings are served to this host's page only: their URLs carry a key the page gets over the bridge.
   const recordingKey = randomBytes(16).toString('hex');
+  // The bridge's per-launch token: in the page this host serves, required on the WebSocket.
+  const bridgeToken = randomBytes(32).toString('hex');
+  const tokenBytes = Buffer.from(bridgeToken, 'utf8');
+  const tokenMatches = (given: string | null) => {
+    if (given === null) return false;
+    const bytes = Buffer.from(given, 'utf8');
+    return bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes);
+  };
   const frontdesk = createFrontdesk(
     { ...options, shell: 'browser-host', recordingUrl: (id) => `/recordings/${encodeURIComponent(id)}.webm?key=${recordingKey}` },
     broadcast,
@@ -113,6 +122,7 @@ export async function startHost(options: HostOptions) {
       'cache-control': 'no-store',
     });
     if (req.method === 'HEAD') res.end();
+    else if (file === path.join(rendererDir, 'index.html')) res.end(injectBridgeToken(readFileSync(file, 'utf8'), bridgeToken));
     else createReadStream(file).pipe(res);
   });
 
@@ -121,9 +131,16 @@ export async function startHost(options: HostOptions) {
     maxPayload: 1 << 20,
   });
   server.on('upgrade', (req, socket, head) => {
-    // The sender check: only the page this host served may use the bridge.
+    // The sender check: only the page this host served may use the bridge: its origin, and the
+    // token that page carries (another local process can send any Origin header, not the token).
     const allowed = [origin, origin.replace('127.0.0.1', 'localhost')];
-    if (req.url !== '/bridge' || !allowed.includes(req.headers.origin ?? '')) {
+    let target: URL | null = null;
+    try {
+      target = new URL(req.url ?? '', origin);
+    } catch {
+      target = null;
+    }
+    if (!target || target.pathname !== '/bridge' || !allowed.includes(req.headers.origin ?? '') || !tokenMatches(target.searchParams.get(BRIDGE_TOKEN_PARAM))) {
       socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
       socket.destroy();
       return;
@@ -157,6 +174,8 @@ export async function startHost(options: HostOptions) {
   return {
     url: `${origin}/`,
     port,
+    /** The bridge's token (in-process tools and tests; a page reads it from its meta tag). */
+    bridgeToken,
     frontdesk,
     async close() {
       for (const ws of sockets) ws.terminate();

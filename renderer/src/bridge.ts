@@ -1,3 +1,4 @@
+import { BRIDGE_TOKEN_META, BRIDGE_TOKEN_PARAM } from '../../common/bridgeToken';
 import { answerWithinMs, buildApi, type CallResult, type FrontdeskApi, type Transport } from '../../common/contract';
 
 declare global {
@@ -85,5 +86,8 @@ export function getFrontdeskApi(): FrontdeskApi {
   if (window.frontdesk) return window.frontdesk;
   const url = new URL('/bridge', window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  // The host's per-launch token, which it put in this page: the WebSocket is refused without it.
+  const token = document.querySelector<HTMLMetaElement>(`meta[name="${BRIDGE_TOKEN_META}"]`)?.content ?? '';
+  url.searchParams.set(BRIDGE_TOKEN_PARAM, token);
   return buildApi(webSocketTransport(url.toString()));
 }

@@ -52,7 +52,7 @@ const host = await startHost({
   importWorkerFile: path.join(root, 'main/services/importWorker.ts'),
 });
 const origin = host.url.replace(/\/$/, '');
-const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/bridge`, { origin });
+const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/bridge?token=${host.bridgeToken}`, { origin });
 await new Promise<void>((resolve, reject) => {
   ws.once('open', () => resolve());
   ws.once('error', reject);

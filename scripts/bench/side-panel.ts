@@ -248,6 +248,7 @@ const pageScript = String.raw`(() => {
       return new Promise((resolve, reject) => {
         const url = new URL('/bridge', location.href);
         url.protocol = 'ws:';
+        url.searchParams.set('token', document.querySelector('meta[name="frontdesk-bridge-token"]')?.getAttribute('content') || '');
         const ws = new NativeWebSocket(url.toString());
         ws.onopen = () => { bridge = ws; resolve(true); };
         ws.onerror = () => reject(new Error('cannot open the bridge WebSocket'));
