@@ -12,6 +12,18 @@ import tseslint from 'typescript-eslint';
  *  renderer/          the DOM: never electron or node:; only renderer/src/sip imports jssip
  */
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'http', 'crypto'];
+/** npm packages of the Node side only: never bundled into the page, the preload or common/. */
+const nodeOnlyPackages = ['better-sqlite3', 'ws', 'yaml', 'conf', 'nodemailer', 'electron-updater', 'electron-log', 'electron-log/*', 'csv-parse', 'csv-parse/*', 'ts-ebml'];
+const noOnly = [
+  { selector: "CallExpression[callee.object.name='test'][callee.property.name='only']", message: 'no .only' },
+  { selector: "CallExpression[callee.object.name='it'][callee.property.name='only']", message: 'no .only' },
+  { selector: "CallExpression[callee.object.name='describe'][callee.property.name='only']", message: 'no .only' },
+];
+/** The window's protections: nothing in the shell turns one off. */
+const weakened = (key, value) => ({
+  selector: `Property[key.name='${key}'] > Literal[value=${value}]`,
+  message: `${key}: ${value} weakens the renderer's isolation (see main/shell/guards.ts)`,
+});
 const restrict = (patterns, message) => ({
   'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
 });
@@ -25,17 +37,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': [
-        'error',
-        { selector: "CallExpression[callee.object.name='test'][callee.property.name='only']", message: 'no .only' },
-        { selector: "CallExpression[callee.object.name='it'][callee.property.name='only']", message: 'no .only' },
-        { selector: "CallExpression[callee.object.name='describe'][callee.property.name='only']", message: 'no .only' },
-      ],
+      'no-restricted-syntax': ['error', ...noOnly],
     },
   },
   {
     files: ['common/**/*.ts'],
-    rules: restrict(['electron', 'jssip', 'jssip/*', 'react', 'react-dom', ...nodeBuiltins], 'common/ is pure TypeScript shared by every process'),
+    rules: restrict(['electron', 'jssip', 'jssip/*', 'react', 'react-dom', ...nodeBuiltins, ...nodeOnlyPackages], 'common/ is pure TypeScript shared by every process'),
   },
   {
     files: ['main/services/**/*.ts', 'main/host/**/*.ts'],
@@ -43,7 +50,7 @@ export default tseslint.config(
   },
   {
     files: ['preload/**/*.ts'],
-    rules: restrict(['jssip', 'jssip/*', 'react', 'react-dom', '**/main/**', '**/renderer/**', ...nodeBuiltins], 'the preload only bridges the contract'),
+    rules: restrict(['jssip', 'jssip/*', 'react', 'react-dom', '**/main/**', '**/renderer/**', ...nodeBuiltins, ...nodeOnlyPackages], 'the preload only bridges the contract'),
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
@@ -51,15 +58,51 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      ...restrict(['electron', '**/main/**', '**/preload/**', ...nodeBuiltins], 'the renderer reaches the services only through the bridge'),
+      ...restrict(['electron', '**/main/**', '**/preload/**', ...nodeBuiltins, ...nodeOnlyPackages], 'the renderer reaches the services only through the bridge'),
     },
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],
     ignores: ['renderer/src/sip/**'],
     rules: restrict(
-      ['electron', 'jssip', 'jssip/*', '**/main/**', '**/preload/**', ...nodeBuiltins],
+      ['electron', 'jssip', 'jssip/*', '**/main/**', '**/preload/**', ...nodeBuiltins, ...nodeOnlyPackages],
       'only renderer/src/sip imports jssip; the renderer reaches the services only through the bridge',
     ),
+  },
+  {
+    // The Electron shell: the main process. No page code; the window's protections stay on.
+    files: ['main/shell/**/*.ts'],
+    rules: {
+      ...restrict(['jssip', 'jssip/*', 'react', 'react-dom', '**/renderer/**', '**/preload/**', 'ws', 'better-sqlite3'], 'the shell wires Electron to the services (main/services) and its own decisions'),
+      'no-restricted-syntax': [
+        'error',
+        ...noOnly,
+        weakened('nodeIntegration', true),
+        weakened('nodeIntegrationInWorker', true),
+        weakened('nodeIntegrationInSubFrames', true),
+        weakened('contextIsolation', false),
+        weakened('sandbox', false),
+        weakened('webSecurity', false),
+        weakened('allowRunningInsecureContent', true),
+        weakened('experimentalFeatures', true),
+        weakened('webviewTag', true),
+        { selector: "CallExpression[callee.property.name='openExternal']:not(:has(MemberExpression[property.name='openExternally']))", message: 'shell.openExternal only with a URL guards.ts decided on (decision.openExternally)' },
+      ],
+    },
+  },
+  {
+    // The shell's decisions are plain functions tested in Node: only main.ts and secrets.ts touch Electron.
+    files: ['main/shell/**/*.ts'],
+    ignores: ['main/shell/main.ts', 'main/shell/secrets.ts'],
+    rules: restrict(['electron', 'jssip', 'jssip/*', 'react', 'react-dom', '**/renderer/**', '**/preload/**', 'ws', 'better-sqlite3'], 'main/shell decisions are plain TypeScript (tested without Electron): wire Electron in main.ts'),
+  },
+  {
+    // Type-aware: a promise nobody awaits loses its error (an unanswered call, a failed write).
+    files: ['common/**/*.ts', 'main/**/*.ts', 'preload/**/*.ts', 'renderer/**/*.{ts,tsx}', 'scripts/**/*.ts', 'tests/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: true }],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+    },
   },
 );
