@@ -16,6 +16,9 @@ npm run --silent typecheck
 step "Lint (layering rules included)"
 npm run --silent lint
 
+step "Electron security review (Doyensec electronegativity: no high finding, the rest reviewed)"
+npm run --silent security
+
 step "Unit tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 

@@ -495,6 +495,8 @@ async function main() {
       webSecurity: true,
       allowRunningInsecureContent: false,
       spellcheck: false,
+      // No middle-click opening of links in new windows (setWindowOpenHandler denies them anyway).
+      disableBlinkFeatures: 'Auxclick',
       // A softphone must ring and play the caller even when the window is hidden in the tray.
       backgroundThrottling: false,
       autoplayPolicy: 'no-user-gesture-required',
