@@ -33,6 +33,27 @@ describe('provisioning check', () => {
     expect(checkProvisioningBytes(new TextEncoder().encode('{ "version": 1,'))).toMatchObject({ ok: false, problems: [{ field: '', message: expect.stringMatching(/^not valid JSON/) }] });
   });
 
+  it('checks the desktop settings an admin sets and locks (tray, login start, window to front, updates)', () => {
+    const desktop = { closeToTray: false, startAtLogin: true, bringToFrontOnCall: true, autoUpdate: true, updateFeedUrl: 'https://updates.example.com/frontdesk/' };
+    const locked = ['closeToTray', 'startAtLogin', 'bringToFrontOnCall', 'autoUpdate', 'updateFeedUrl', 'hotkeys'];
+    expect(checkProvisioningBytes(bytes({ version: 1, account, settings: desktop, locked })).problems).toEqual([]);
+    // Updates off, for good: autoUpdate false and locked.
+    expect(checkProvisioningBytes(bytes({ version: 1, account, settings: { autoUpdate: false }, locked: ['autoUpdate'] })).ok).toBe(true);
+    const bad = checkProvisioningBytes(
+      bytes({ version: 1, account, settings: { closeToTray: 'yes', startAtLogin: 1, bringToFrontOnCall: null, autoUpdate: 'off', updateFeedUrl: 'file://share/updates' }, locked: ['closeToTray', 'trayIcon'] }),
+    );
+    expect(bad.ok).toBe(false);
+    expect(bad.problems.map((p) => p.field).sort()).toEqual([
+      'locked.1',
+      'settings.autoUpdate',
+      'settings.bringToFrontOnCall',
+      'settings.closeToTray',
+      'settings.startAtLogin',
+      'settings.updateFeedUrl',
+    ]);
+    expect(bad.problems.find((p) => p.field === 'settings.updateFeedUrl')?.message).toMatch(/http:\/\/ or https:\/\//);
+  });
+
   it('reads UTF-16 with a BOM as Windows tools write it', () => {
     const text = JSON.stringify({ version: 1, account: { ...account, displayName: 'Приёмная' } });
     const utf16 = new Uint8Array(2 + text.length * 2);

@@ -24,7 +24,7 @@ describe('electron-builder.yml', () => {
     await expect(validateConfiguration(config, { isEnabled: false, add: () => undefined })).resolves.toBeUndefined();
     // …and the validator does refuse a wrong option (so the line above means something).
     await expect(validateConfiguration({ ...config, nsis: { ...config.nsis, oneClik: false } }, { isEnabled: false, add: () => undefined })).rejects.toThrow(/configuration\.nsis/);
-  });
+  }, 120_000); // app-builder-lib is large to load on a busy machine
 
   it('declares tel:, sip: and callto: for macOS and Linux, and the Windows installer registers them', () => {
     const schemes = (config.protocols as { schemes: string[] }[]).flatMap((p) => p.schemes);
@@ -43,7 +43,7 @@ describe('electron-builder.yml', () => {
     expect(config.win.target.map((t: { target: string }) => t.target)).toEqual(['nsis', 'msi']);
     expect(config.nsis).toMatchObject({ oneClick: false, perMachine: false, allowElevation: true });
     expect(config.msi).toMatchObject({ perMachine: true });
-    expect(config.mac.target).toEqual(['dmg']);
+    expect(config.mac.target).toEqual(['dmg', 'zip']);
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
   });
 
