@@ -78,6 +78,15 @@ describe('browser host', () => {
     }
   });
 
+  it("takes the session's desktop status as a no-op (no tray or hotkeys here) and validates it", async () => {
+    const origin = host.url.replace(/\/$/, '');
+    const status = { registration: 'registered', dnd: 'off', missed: 2, calls: 1, ringing: [{ callId: 'c1', caller: 'Oleg', line: null }] };
+    const ok = await call(origin, { t: 'call', id: 11, channel: 'frontdesk:desktop.status', input: status });
+    expect(ok.reply).toMatchObject({ t: 'result', id: 11, result: { ok: true, value: { hotkeys: [] } } });
+    const bad = await call(origin, { t: 'call', id: 12, channel: 'frontdesk:desktop.status', input: { ...status, missed: -1, extra: true } });
+    expect(bad.reply).toMatchObject({ t: 'result', id: 12, result: { ok: false, error: { code: 'bad-input' } } });
+  });
+
   it('refuses the bridge to another origin', async () => {
     const result = await call('http://evil.example', { t: 'call', id: 1, channel: 'frontdesk:app.info' });
     expect(result.opened).toBe(false);
