@@ -428,6 +428,7 @@ async function main() {
     updateTimer = null;
     autoUpdater.autoInstallOnAppQuit = config.enabled;
     if (!config.enabled) {
+      updateReady = false; // one downloaded before updates were turned off is not installed
       log.info(`updates off: ${config.reason}`);
       return;
     }
@@ -437,7 +438,7 @@ async function main() {
     updateTimer = setInterval(checkForUpdates, UPDATE_CHECK_INTERVAL_MS);
   };
   function maybeInstallUpdate() {
-    if (!installDecision({ updateReady, status: lastStatus }).install) return;
+    if (updateFeed === null || !installDecision({ updateReady, status: lastStatus }).install) return;
     updateReady = false;
     log.info('installing the downloaded update now: no call is going on');
     quitting = true;
