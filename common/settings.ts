@@ -100,6 +100,8 @@ const settingFields = {
   messageAlertMinutes: z.number().int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440 minutes (a day)'),
   /** Global hotkeys (the desktop app): answer, hang up, mute, hold, call the number in the clipboard. */
   hotkeys: hotkeysField,
+  /** Ask "Call +7 …?" before dialling a tel:, sip: or callto: link handed to Frontdesk (a browser, a CRM page, the OS). */
+  confirmLinkCalls: z.boolean(),
 };
 
 export const defaultSettings = {
@@ -125,6 +127,7 @@ export const defaultSettings = {
   messageLanguage: 'ru',
   messageAlertMinutes: 15,
   hotkeys: {},
+  confirmLinkCalls: true,
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);
