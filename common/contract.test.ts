@@ -9,6 +9,7 @@ const handlers = (): Handlers => ({
   account: { get: () => ({ account: null, provisioning: { state: 'none', file: null }, colleagues: [], presence: { enabled: true, expiresS: 600 } }) },
   provisioning: { reload: () => ({ account: null, provisioning: { state: 'none', file: null }, colleagues: [], presence: { enabled: true, expiresS: 600 } }) },
   notifications: { incomingCall: () => false },
+  diagnostics: { export: vi.fn() },
   crm: { status: vi.fn(), lookup: vi.fn(), lookupLead: vi.fn() },
   directory: {
     findByNumber: vi.fn(),
