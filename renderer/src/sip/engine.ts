@@ -97,6 +97,8 @@ export interface EngineOptions {
   voiceCodecs?: () => string[] | null;
   /** Something went wrong that the agent is told about on the call; this is for the log. */
   onProblem?: (detail: string) => void;
+  /** Sees every SIP message sent and received over the WebSocket (the diagnostics' SIP trace). */
+  onSipMessage?: (direction: 'in' | 'out', text: string) => void;
   /** Where this desk keeps its presence publication's entity tag across page loads (localStorage). */
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
 }
@@ -339,7 +341,7 @@ export class SipEngine {
       return;
     }
     const configuration: UAConfiguration = {
-      sockets: [new TolerantWebSocket(account.wsUrl) as unknown as JsSIP.Socket],
+      sockets: [new TolerantWebSocket(account.wsUrl, this.options.onSipMessage) as unknown as JsSIP.Socket],
       uri: `sip:${account.user}@${account.domain}`,
       password: account.password,
       authorization_user: account.authUser ?? account.user,
