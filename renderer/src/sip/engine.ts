@@ -83,6 +83,9 @@ export interface EnginePreferences {
   away: Away | null;
 }
 
+/** The JsSIP release this build carries (for Export diagnostics). */
+export const jssipVersion: string = JsSIP.version;
+
 /** An ended call's card stays this long, then leaves the calls column (it is in the history); the last call stays until another comes. */
 export const endedCallLingerMs = 30_000;
 
