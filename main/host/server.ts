@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { createDispatcher, prepareEvent, type EventName, type EventPayload } from '../../common/contract';
 import { buildCsp } from '../../common/csp';
 import { createFrontdesk, type FrontdeskOptions } from '../services/frontdesk';
+import { HANDOFF_PATH, newHandoffKey, receiveHandoff, removeHandoffInfo, writeHandoffInfo } from './handoff';
 
 /**
  * The browser host: serves the renderer and the same services the Electron shell uses, over loopback,
@@ -64,11 +65,20 @@ function serveRecording(req: http.IncomingMessage, res: http.ServerResponse, id:
 export async function startHost(options: HostOptions) {
   const listenHost = options.host ?? '127.0.0.1';
   const sockets = new Set<WebSocket>();
-  const broadcast = <N extends EventName>(name: N, payload: EventPayload<N>) => {
+  /** Sends an event to every page; returns how many got it. */
+  const broadcast = <N extends EventName>(name: N, payload: EventPayload<N>): number => {
     const { channel, payload: checked } = prepareEvent(name, payload);
     const frame = JSON.stringify({ t: 'event', channel, payload: checked });
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
+    let sent = 0;
+    for (const ws of sockets) {
+      if (ws.readyState !== ws.OPEN) continue;
+      ws.send(frame);
+      sent++;
+    }
+    return sent;
   };
+  // `npm run host -- open tel:…` hands a link to this host's page (handoff.ts), with this key.
+  const handoffKey = newHandoffKey();
   // Recordings are served to this host's page only: their URLs carry a key the page gets over the bridge.
   const recordingKey = randomBytes(16).toString('hex');
   const frontdesk = createFrontdesk(
@@ -83,6 +93,10 @@ export async function startHost(options: HostOptions) {
 
   let origin = '';
   const server = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url === HANDOFF_PATH) {
+      receiveHandoff(req, res, handoffKey, (url) => broadcast('desktop.link', { url }));
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
       return;
@@ -153,12 +167,14 @@ export async function startHost(options: HostOptions) {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   origin = `http://${listenHost}:${port}`;
+  writeHandoffInfo(frontdesk.dataDir.root, { url: `${origin}/`, key: handoffKey, pid: process.pid });
 
   return {
     url: `${origin}/`,
     port,
     frontdesk,
     async close() {
+      removeHandoffInfo(frontdesk.dataDir.root, handoffKey);
       for (const ws of sockets) ws.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
