@@ -32,6 +32,17 @@ export function LinkConfirm({ prompt, region, onCall, onCancel }: Props) {
         e.preventDefault();
         onCancel();
       }}
+      onKeyDown={(e) => {
+        // Tab stays on the dialog's two buttons (the page behind is inert, the browser's toolbar is not).
+        if (e.key !== 'Tab') return;
+        const buttons = [...(dialogRef.current?.querySelectorAll('button') ?? [])];
+        const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+        const next = buttons[(at + (e.shiftKey ? buttons.length - 1 : 1)) % buttons.length];
+        if (next) {
+          e.preventDefault();
+          next.focus();
+        }
+      }}
     >
       <h2 id="link-confirm-title">
         Call {number}
