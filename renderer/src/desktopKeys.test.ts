@@ -6,10 +6,11 @@ import type { DesktopCommand } from './session';
 function harness(hotkeys: SettingsView['values']['hotkeys'] = {}, clipboard: () => Promise<string> = () => Promise.resolve('1001')) {
   let listener: ((e: KeyboardEvent) => void) | null = null;
   const commands: DesktopCommand[] = [];
+  const notices: (string | null)[] = [];
   const settings = { values: { ...defaultSettings, hotkeys }, locked: [], sources: {} } as unknown as SettingsView;
   const stop = listenForHotkeys(
     { addEventListener: (_t, l) => (listener = l), removeEventListener: () => (listener = null) },
-    { command: (c) => void commands.push(c), getState: () => ({ account: null, settings, bridgeError: null, linkPrompt: null, desktopNotice: null }) },
+    { command: (c) => void commands.push(c), notice: (n) => void notices.push(n), getState: () => ({ account: null, settings, bridgeError: null, linkPrompt: null, desktopNotice: null }) },
     clipboard,
     'linux',
   );
@@ -18,7 +19,7 @@ function harness(hotkeys: SettingsView['values']['hotkeys'] = {}, clipboard: () 
     listener?.({ key, code, ctrlKey: false, altKey: false, shiftKey: false, metaKey: false, repeat: false, isComposing: false, preventDefault: () => (prevented = true), ...mods } as KeyboardEvent);
     return prevented;
   };
-  return { commands, press, stop };
+  return { commands, notices, press, stop };
 }
 
 describe('hotkeys in the window', () => {
@@ -47,6 +48,14 @@ describe('hotkeys in the window', () => {
     h.press('F8', 'F8', { ctrlKey: true, shiftKey: true });
     await Promise.resolve();
     expect(h.commands).toEqual([{ action: 'dialClipboard', source: 'hotkey', text: '8 495 123-45-67' }]);
+  });
+
+  it('a clipboard Frontdesk may not read is said so, and nothing is called', async () => {
+    const h = harness({}, () => Promise.reject(new Error('Read permission denied.')));
+    h.press('F8', 'F8', { ctrlKey: true, shiftKey: true });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.commands).toEqual([]);
+    expect(h.notices).toEqual(['Nothing was called: Frontdesk may not read the clipboard (Read permission denied.)']);
   });
 
   it('stops listening', () => {

@@ -25,7 +25,7 @@ export interface HotkeyTarget {
 /** Listens for the hotkeys on the window; returns the function that stops it. */
 export function listenForHotkeys(
   target: HotkeyTarget,
-  session: Pick<CallSession, 'command' | 'getState'>,
+  session: Pick<CallSession, 'command' | 'getState' | 'notice'>,
   readClipboard: () => Promise<string>,
   platform: HotkeyPlatform,
 ): () => void {
@@ -41,7 +41,7 @@ export function listenForHotkeys(
     }
     readClipboard().then(
       (text) => session.command({ action, source: 'hotkey', text: text.slice(0, 2048) }),
-      () => session.command({ action, source: 'hotkey' }),
+      (error: Error) => session.notice(`Nothing was called: Frontdesk may not read the clipboard (${error.message})`),
     );
   };
   target.addEventListener('keydown', onKey);

@@ -456,7 +456,8 @@ export class CallSession {
     else this.notice(null);
   }
 
-  private notice(text: string | null) {
+  /** Tells the agent what a desktop action could not do (null clears it). */
+  notice(text: string | null) {
     if (this.state.desktopNotice !== text) this.setState({ desktopNotice: text });
   }
 

@@ -49,7 +49,7 @@ const run = promisify(execFile);
 const openLink = (dataDir: string, link: string) =>
   run(process.execPath, ['--import', 'tsx', path.join(root, 'main/host/cli.ts'), 'open', link], { cwd: root, env: { ...process.env, FRONTDESK_DATA_DIR: dataDir } });
 
-test('a tel: link handed to the running instance asks "Call …?" and dials the outside party on Call; Esc dials nothing; a hostile link is refused', async ({ agents }) => {
+test('a tel: link handed to the running instance asks "Call …?" and dials the outside party on Call; Esc dials nothing; a hostile link is refused; the clipboard hotkey dials', async ({ agents }) => {
   const gateway = answerCalls({ port: pstnGatewayPort, ringMs: 300 });
   try {
     const { page, host } = await registered(agents);
@@ -86,6 +86,18 @@ test('a tel: link handed to the running instance asks "Call …?" and dials the 
     await expect(page.getByRole('alert').filter({ hasText: 'Frontdesk did not call the link' })).toContainText('control or invisible characters');
     await expect(page.getByRole('dialog')).toHaveCount(0);
     expect(gateway.calls()).toHaveLength(1);
+    await page.getByRole('alert').getByRole('button', { name: 'Dismiss' }).click();
+
+    // "Call the number in the clipboard" (CommandOrControl+Shift+F8): the agent's own act, no question.
+    // (The microphone too: CDP's grant refuses every permission it does not list.)
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write', 'microphone'], { origin: new URL(host.url).origin });
+    await page.evaluate(() => navigator.clipboard.writeText('8 (495) 123-45-67'));
+    await page.keyboard.press('Control+Shift+F8');
+    const fromClipboard = page.getByRole('article', { name: 'Call to +7 495 123 45 67' });
+    await expect(fromClipboard).toContainText('Connected');
+    await expect.poll(() => gateway.calls().map((c) => c.requestUri).join(' ')).toContain('+74951234567');
+    await fromClipboard.getByRole('button', { name: 'Hang up' }).click();
+    await expect(fromClipboard).toContainText('You hung up');
   } finally {
     await gateway.stop();
   }
