@@ -10,6 +10,7 @@ const handlers = (): Handlers => ({
   provisioning: { reload: () => ({ account: null, provisioning: { state: 'none', file: null }, colleagues: [], presence: { enabled: true, expiresS: 600 } }) },
   notifications: { incomingCall: () => false },
   desktop: { status: () => ({ hotkeys: [] }) },
+  diagnostics: { export: vi.fn() },
   crm: { status: vi.fn(), lookup: vi.fn(), lookupLead: vi.fn() },
   directory: {
     findByNumber: vi.fn(),

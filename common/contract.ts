@@ -28,6 +28,7 @@ import {
   ImportStartSchema,
 } from './imports';
 import { CsvExportRequestSchema, CsvExportResultSchema, FunnelRequestSchema, ReportRangeSchema, ReportScriptsSchema, ScriptFunnelSchema } from './reports';
+import { DiagnosticsRequestSchema, DiagnosticsResultSchema } from './diagnostics';
 import { CrmLeadResultSchema, CrmLookupResultSchema, CrmRecordIdSchema, CrmStatusSchema } from './crm';
 import {
   RecordingAppendSchema,
@@ -140,6 +141,14 @@ export const contract = {
     provisioning: {
       /** Reads the provisioning file again (after an admin replaced it). */
       reload: method(noInput, AccountViewSchema),
+    },
+    diagnostics: {
+      /**
+       * Export diagnostics: the recent logs, the page's SIP trace and the versions in one text file,
+       * with passwords, digest responses and tokens redacted. The desktop app asks where to save it;
+       * the browser host hands it to the page to download.
+       */
+      export: method(DiagnosticsRequestSchema, DiagnosticsResultSchema, { answerWithinMs: 30 * 60_000 }),
     },
     notifications: {
       /** An OS notification for a ringing call, shown by the shell when the window is not in front. */
@@ -366,11 +375,14 @@ type Capitalize1<S extends string> = S extends `${infer F}${infer R}` ? `${Upper
 
 /** What the renderer sees: `frontdesk.settings.set({...})`, `frontdesk.settings.onChanged(fn)`. */
 export type FrontdeskApi = {
-  [NS in keyof Methods]: {
-    [K in keyof Methods[NS]]: Input<Methods[NS][K]> extends undefined
-      ? () => Promise<Output<Methods[NS][K]>>
-      : (input: Input<Methods[NS][K]>) => Promise<Output<Methods[NS][K]>>;
-  } & (NS extends keyof Events
+  // Namespaces with events only (desktop) are there too: buildApi makes them.
+  [NS in keyof Methods | keyof Events]: (NS extends keyof Methods
+    ? {
+        [K in keyof Methods[NS]]: Input<Methods[NS][K]> extends undefined
+          ? () => Promise<Output<Methods[NS][K]>>
+          : (input: Input<Methods[NS][K]>) => Promise<Output<Methods[NS][K]>>;
+      }
+    : unknown) & (NS extends keyof Events
     ? {
         [E in keyof Events[NS] as `on${Capitalize1<E & string>}`]: (
           listener: (payload: z.output<Events[NS][E] & z.ZodType>) => void,

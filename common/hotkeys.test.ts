@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HOTKEYS, HOTKEY_ACTIONS, hotkeyCombination, hotkeyConflicts, hotkeyProblem, normalizeHotkey } from './hotkeys';
+import { DEFAULT_HOTKEYS, HOTKEY_ACTIONS, hotkeyActionFor, hotkeyCombination, hotkeyConflicts, hotkeyProblem, keyPressCombination, normalizeHotkey } from './hotkeys';
 
 describe('hotkeys', () => {
   it('accepts what Electron accepts', () => {
@@ -52,5 +52,52 @@ describe('hotkey definitions and conflicts', () => {
       ['hotkeys.hangUp', '"Ctrl+Shift" has no key, only modifiers'],
     ]);
     expect(hotkeyConflicts({ dialClipboard: 'Cmd+Q' }, 'darwin')).toHaveLength(1);
+  });
+});
+
+describe('hotkeys pressed inside the window', () => {
+  const press = (key: string, code: string, mods: Partial<Record<'ctrlKey' | 'altKey' | 'shiftKey' | 'metaKey', boolean>> = {}) => ({
+    key,
+    code,
+    ctrlKey: false,
+    altKey: false,
+    shiftKey: false,
+    metaKey: false,
+    ...mods,
+  });
+
+  it('matches the default hotkeys from their key presses', () => {
+    expect(hotkeyActionFor(DEFAULT_HOTKEYS, press('F9', 'F9', { ctrlKey: true, shiftKey: true }), 'linux')).toBe('answer');
+    expect(hotkeyActionFor(DEFAULT_HOTKEYS, press('F10', 'F10', { ctrlKey: true, shiftKey: true }), 'win32')).toBe('hangUp');
+    // CommandOrControl is Command on macOS: Ctrl there is another key.
+    expect(hotkeyActionFor(DEFAULT_HOTKEYS, press('F11', 'F11', { metaKey: true, shiftKey: true }), 'darwin')).toBe('mute');
+    expect(hotkeyActionFor(DEFAULT_HOTKEYS, press('F11', 'F11', { ctrlKey: true, shiftKey: true }), 'darwin')).toBeNull();
+  });
+
+  it('needs exactly the hotkey\'s modifiers', () => {
+    expect(hotkeyActionFor(DEFAULT_HOTKEYS, press('F9', 'F9', { ctrlKey: true }), 'linux')).toBeNull();
+    expect(hotkeyActionFor(DEFAULT_HOTKEYS, press('F9', 'F9', { ctrlKey: true, shiftKey: true, altKey: true }), 'linux')).toBeNull();
+    expect(hotkeyActionFor(DEFAULT_HOTKEYS, press('F9', 'F9'), 'linux')).toBeNull();
+  });
+
+  it('reads letters and digits from the physical key: any layout, Shift does not change the key', () => {
+    const map = { ...DEFAULT_HOTKEYS, answer: 'Ctrl+Alt+A', hold: 'CmdOrCtrl+Shift+1' };
+    expect(hotkeyActionFor(map, press('ф', 'KeyA', { ctrlKey: true, altKey: true }), 'win32')).toBe('answer');
+    expect(hotkeyActionFor(map, press('!', 'Digit1', { ctrlKey: true, shiftKey: true }), 'linux')).toBe('hold');
+  });
+
+  it('named keys, the numpad, punctuation and media keys', () => {
+    const map = { answer: 'Alt+Enter', hangUp: 'Ctrl+num5', mute: 'MediaPlayPause', hold: 'Ctrl+Shift+/', dialClipboard: 'Super+Space' };
+    expect(hotkeyActionFor(map, press('Enter', 'Enter', { altKey: true }), 'linux')).toBe('answer');
+    expect(hotkeyActionFor(map, press('5', 'Numpad5', { ctrlKey: true }), 'linux')).toBe('hangUp');
+    expect(hotkeyActionFor(map, press('MediaPlayPause', 'MediaPlayPause'), 'linux')).toBe('mute');
+    expect(hotkeyActionFor(map, press('?', 'Slash', { ctrlKey: true, shiftKey: true }), 'linux')).toBe('hold');
+    expect(hotkeyActionFor(map, press(' ', 'Space', { metaKey: true }), 'linux')).toBe('dialClipboard');
+  });
+
+  it('a hotkey that is off never matches; a lone modifier is no key', () => {
+    expect(hotkeyActionFor({ ...DEFAULT_HOTKEYS, answer: '' }, press('F9', 'F9', { ctrlKey: true, shiftKey: true }), 'linux')).toBeNull();
+    expect(keyPressCombination(press('Shift', 'ShiftLeft', { shiftKey: true }), 'linux')).toBeNull();
+    expect(keyPressCombination(press('Control', 'ControlLeft', { ctrlKey: true }), 'linux')).toBeNull();
   });
 });

@@ -156,3 +156,61 @@ export function hotkeyConflicts(map: Partial<Record<HotkeyAction, string>>, plat
   }
   return out;
 }
+
+/** What a keydown tells (KeyboardEvent's fields; common/ has no DOM types). */
+export interface KeyPress {
+  key: string;
+  code: string;
+  ctrlKey: boolean;
+  altKey: boolean;
+  shiftKey: boolean;
+  metaKey: boolean;
+}
+
+/** KeyboardEvent.key names → the key as hotkeyCombination writes it. */
+const EVENT_KEYS: Record<string, string> = {
+  ' ': 'SPACE', Spacebar: 'SPACE', Enter: 'ENTER', Escape: 'ESCAPE', Esc: 'ESCAPE', Tab: 'TAB', Backspace: 'BACKSPACE',
+  Delete: 'DELETE', Insert: 'INSERT', Home: 'HOME', End: 'END', PageUp: 'PAGEUP', PageDown: 'PAGEDOWN',
+  ArrowUp: 'UP', ArrowDown: 'DOWN', ArrowLeft: 'LEFT', ArrowRight: 'RIGHT', PrintScreen: 'PRINTSCREEN',
+  CapsLock: 'CAPSLOCK', NumLock: 'NUMLOCK', ScrollLock: 'SCROLLLOCK', '+': 'PLUS',
+  AudioVolumeUp: 'VOLUMEUP', AudioVolumeDown: 'VOLUMEDOWN', AudioVolumeMute: 'VOLUMEMUTE',
+  MediaPlayPause: 'MEDIAPLAYPAUSE', MediaStop: 'MEDIASTOP', MediaTrackNext: 'MEDIANEXTTRACK', MediaTrackPrevious: 'MEDIAPREVIOUSTRACK',
+};
+/** KeyboardEvent.code names of the keys whose `key` changes with Shift or the layout (a Russian layout types "ф" on KeyA). */
+const EVENT_CODES: Record<string, string> = {
+  NumpadDecimal: 'NUMDEC', NumpadAdd: 'NUMADD', NumpadSubtract: 'NUMSUB', NumpadMultiply: 'NUMMULT', NumpadDivide: 'NUMDIV',
+  Minus: '-', Equal: '=', BracketLeft: '[', BracketRight: ']', Backslash: '\\', Semicolon: ';', Quote: "'", Comma: ',', Period: '.', Slash: '/', Backquote: '`',
+};
+
+/**
+ * The combination a keydown is, written as hotkeyCombination writes an accelerator's, so a hotkey
+ * defined for the global shortcut also works inside the window (the browser host has no global
+ * shortcuts). Letters and digits are read from the physical key (`code`): Ctrl+Shift+A is the same
+ * hotkey on a Russian layout, and Shift+1 is not "!". null for a lone modifier.
+ */
+export function keyPressCombination(press: KeyPress, platform: HotkeyPlatform): string | null {
+  if (['Control', 'Shift', 'Alt', 'Meta', 'AltGraph', 'OS'].includes(press.key)) return null;
+  let key: string | undefined;
+  const letter = /^Key([A-Z])$/.exec(press.code)?.[1];
+  const digit = /^Digit([0-9])$/.exec(press.code)?.[1];
+  const numpad = /^Numpad([0-9])$/.exec(press.code)?.[1];
+  if (letter) key = letter;
+  else if (digit) key = digit;
+  else if (numpad) key = `NUM${numpad}`;
+  else if (/^F([1-9]|1[0-9]|2[0-4])$/.test(press.key)) key = press.key;
+  else key = EVENT_KEYS[press.key] ?? EVENT_CODES[press.code] ?? (press.key.length === 1 ? press.key.toUpperCase() : undefined);
+  if (!key) return null;
+  const mods = new Set<string>();
+  if (press.ctrlKey) mods.add('Control');
+  if (press.altKey) mods.add('Alt');
+  if (press.shiftKey) mods.add('Shift');
+  if (press.metaKey) mods.add(platform === 'darwin' ? 'Command' : 'Super');
+  return [...[...mods].sort(), key].join('+');
+}
+
+/** The action whose hotkey this keydown is, or null (hotkeys that are off, "", never match). */
+export function hotkeyActionFor(map: HotkeyMap, press: KeyPress, platform: HotkeyPlatform): HotkeyAction | null {
+  const pressed = keyPressCombination(press, platform);
+  if (!pressed) return null;
+  return HOTKEY_ACTIONS.find((action) => hotkeyCombination(map[action], platform) === pressed) ?? null;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseProvisioning } from './provisioning';
+import { defaultSettings } from './settings';
 
 const good = {
   version: 1,
@@ -81,6 +82,15 @@ describe('provisioned settings', () => {
   it('holds only the settings the file names (no defaults filled in)', () => {
     const result = parseProvisioning(JSON.stringify({ ...good, settings: { defaultRegion: 'GB' }, locked: [] }));
     expect(result.ok && result.value.settings).toEqual({ defaultRegion: 'GB' });
+  });
+
+  it('whether a link asks "Call …?" first: set and locked by the admin, on unless set, a boolean only', () => {
+    const result = parseProvisioning(JSON.stringify({ ...good, settings: { confirmLinkCalls: false }, locked: ['confirmLinkCalls'] }));
+    expect(result.ok && result.value.settings).toEqual({ confirmLinkCalls: false });
+    expect(result.ok && result.value.locked).toEqual(['confirmLinkCalls']);
+    expect(defaultSettings.confirmLinkCalls).toBe(true);
+    const bad = parseProvisioning(JSON.stringify({ ...good, settings: { confirmLinkCalls: 'yes' } }));
+    expect(!bad.ok && bad.problems.map((p) => p.field)).toEqual(['settings.confirmLinkCalls']);
   });
 });
 

@@ -22,6 +22,16 @@ describe('redaction', () => {
     expect(out).toContain('REGISTER sip:lab.frontdesk.test SIP/2.0');
   });
 
+  it('hides the digest response of a SIP message JSON-escaped into a log line, and of a lower-cased one', () => {
+    const logged = redact(JSON.stringify({ sip: register }));
+    expect(logged).not.toContain('6629fae49393a05397450978507c4ef1');
+    expect(logged).not.toContain('deadbeefdeadbeef');
+    expect(logged).toContain(`response=\\"${REDACTED}\\"`);
+    // Still JSON: support can read it back.
+    expect(JSON.parse(logged).sip).toContain('REGISTER sip:lab.frontdesk.test');
+    expect(redact(register.toLowerCase())).not.toContain('6629fae49393a05397450978507c4ef1');
+  });
+
   it('hides known secrets wherever they appear, also encoded', () => {
     const password = 'lab-1000-secret';
     const token = 'Bearer crm-T0ken/with+chars';

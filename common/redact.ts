@@ -65,7 +65,11 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 
   // 2. Shapes of secrets.
   // Digest credentials: response="…" (and the unquoted form some stacks send).
-  out = out.replace(/(\bresponse\s*=\s*)("[^"\r\n]*"|[^\s,;"]+)/gi, `$1"${REDACTED}"`);
+  // A SIP message JSON-escaped into a log line or a trace: response=\"…\".
+  out = out.replace(/(\bresponse\s*=\s*)\\"(?:[^"\\]|\\[^"])*\\"/gi, `$1\\"${REDACTED}\\"`);
+  out = out.replace(/(\bresponse\s*=\s*)"[^"\r\n]*"/gi, `$1"${REDACTED}"`);
+  // Unquoted as it came (no quotes added: the text may be a JSON string).
+  out = out.replace(/(\bresponse\s*=\s*)(?![\\"[])[^\s,;"\\]+/gi, `$1${REDACTED}`);
   // Bearer, Basic and other schemes' credentials after Authorization-like header names.
   out = out.replace(/\b((?:Proxy-)?Authorization\s*[:=]\s*"?\s*)(Bearer|Basic|Token|ApiKey)\s+[^\s",;]+/gi, `$1$2 ${REDACTED}`);
   out = out.replace(/\b(Bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*/g, `$1 ${REDACTED}`);

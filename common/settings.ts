@@ -116,6 +116,8 @@ const settingFields = {
     .string()
     .max(2048, 'must be at most 2048 characters')
     .refine((u) => u === '' || /^https?:\/\/[^\s/?#@]+(\/[^\s]*)?$/i.test(u), 'must be "" or an http:// or https:// address such as https://updates.example.com/frontdesk/'),
+  /** Ask "Call +7 …?" before dialling a tel:, sip: or callto: link handed to Frontdesk (a browser, a CRM page, the OS). */
+  confirmLinkCalls: z.boolean(),
 };
 
 export const defaultSettings = {
@@ -146,6 +148,7 @@ export const defaultSettings = {
   bringToFrontOnCall: true,
   autoUpdate: true,
   updateFeedUrl: '',
+  confirmLinkCalls: true,
 } as const satisfies { [K in keyof typeof settingFields]: z.output<(typeof settingFields)[K]> };
 
 export const SettingsSchema = z.object(settingFields);

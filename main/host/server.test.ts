@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startHost } from './server';
+import { HANDOFF_FILE, HANDOFF_HEADER, handOffLink } from './handoff';
 
 let host: Awaited<ReturnType<typeof startHost>>;
 let root: string;
@@ -103,5 +104,32 @@ describe('browser host', () => {
     const origin = host.url.replace(/\/$/, '');
     const result = await call(origin, { t: 'call', id: 2, channel: 'frontdesk:settings.set', input: { key: 'autoAnswer', value: 'yes' } });
     expect(result.reply).toMatchObject({ result: { ok: false, error: { code: 'bad-input' } } });
+  });
+
+  it('hands a link to its open page with the key in its data folder (npm run host -- open), to nobody without the key', async () => {
+    const dataDir = path.join(root, 'data');
+    expect(statSync(path.join(dataDir, HANDOFF_FILE)).mode & 0o077).toBe(0);
+    // No page open: the CLI is told so.
+    expect(await handOffLink(dataDir, 'tel:+74951234567')).toEqual({ ok: false, message: expect.stringMatching(/no Frontdesk page is open/) });
+
+    const origin = host.url.replace(/\/$/, '');
+    const page = new WebSocket(`${host.url.replace('http', 'ws')}bridge`, { origin });
+    await new Promise((r) => page.once('open', r));
+    const got = new Promise<unknown>((r) => page.once('message', (d) => r(JSON.parse(String(d)))));
+    expect(await handOffLink(dataDir, 'tel:+74951234567')).toEqual({ ok: true, message: 'handed to the Frontdesk page' });
+    expect(await got).toEqual({ t: 'event', channel: 'frontdesk:event:desktop.link', payload: { url: 'tel:+74951234567' } });
+
+    const post = (headers: Record<string, string>, body: string) => fetch(`${host.url}handoff`, { method: 'POST', headers, body }).then((r) => r.status);
+    const key = (JSON.parse(readFileSync(path.join(dataDir, HANDOFF_FILE), 'utf8')) as { key: string }).key;
+    expect(await post({}, JSON.stringify({ url: 'tel:1' }))).toBe(403);
+    expect(await post({ [HANDOFF_HEADER]: 'not-the-key' }, JSON.stringify({ url: 'tel:1' }))).toBe(403);
+    expect(await post({ [HANDOFF_HEADER]: key }, 'tel:1')).toBe(400);
+    expect(await post({ [HANDOFF_HEADER]: key }, JSON.stringify({ url: `tel:${'1'.repeat(3000)}` }))).toBe(413);
+    page.close();
+  });
+
+  it('a CLI for a folder with no host running says so', async () => {
+    expect(await handOffLink(path.join(root, 'nowhere'), 'tel:1')).toMatchObject({ ok: false, message: expect.stringMatching(/no Frontdesk host is running/) });
+    expect(existsSync(path.join(root, 'nowhere'))).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import { createDispatcher, prepareEvent, type EventName, type EventPayload } fro
 import { BRIDGE_TOKEN_PARAM, injectBridgeToken } from '../../common/bridgeToken';
 import { buildCsp } from '../../common/csp';
 import { createFrontdesk, type FrontdeskOptions } from '../services/frontdesk';
+import { HANDOFF_PATH, newHandoffKey, receiveHandoff, removeHandoffInfo, writeHandoffInfo } from './handoff';
 
 /**
  * The browser host: serves the renderer and the same services the Electron shell uses, over loopback,
@@ -65,11 +66,20 @@ function serveRecording(req: http.IncomingMessage, res: http.ServerResponse, id:
 export async function startHost(options: HostOptions) {
   const listenHost = options.host ?? '127.0.0.1';
   const sockets = new Set<WebSocket>();
-  const broadcast = <N extends EventName>(name: N, payload: EventPayload<N>) => {
+  /** Sends an event to every page; returns how many got it. */
+  const broadcast = <N extends EventName>(name: N, payload: EventPayload<N>): number => {
     const { channel, payload: checked } = prepareEvent(name, payload);
     const frame = JSON.stringify({ t: 'event', channel, payload: checked });
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
+    let sent = 0;
+    for (const ws of sockets) {
+      if (ws.readyState !== ws.OPEN) continue;
+      ws.send(frame);
+      sent++;
+    }
+    return sent;
   };
+  // `npm run host -- open tel:…` hands a link to this host's page (handoff.ts), with this key.
+  const handoffKey = newHandoffKey();
   // Recordings are served to this host's page only: their URLs carry a key the page gets over the bridge.
   const recordingKey = randomBytes(16).toString('hex');
   // The bridge's per-launch token: in the page this host serves, required on the WebSocket.
@@ -92,6 +102,10 @@ export async function startHost(options: HostOptions) {
 
   let origin = '';
   const server = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url === HANDOFF_PATH) {
+      receiveHandoff(req, res, handoffKey, (url) => broadcast('desktop.link', { url }));
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
       return;
@@ -170,6 +184,7 @@ export async function startHost(options: HostOptions) {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   origin = `http://${listenHost}:${port}`;
+  writeHandoffInfo(frontdesk.dataDir.root, { url: `${origin}/`, key: handoffKey, pid: process.pid });
 
   return {
     url: `${origin}/`,
@@ -178,6 +193,7 @@ export async function startHost(options: HostOptions) {
     bridgeToken,
     frontdesk,
     async close() {
+      removeHandoffInfo(frontdesk.dataDir.root, handoffKey);
       for (const ws of sockets) ws.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -23,6 +23,8 @@ import type { ProvisioningFile } from '../../common/provisioning';
 import { nullLogger, redactingLogger, type Logger } from './logger';
 import { provisionedSecretValues } from './provisioningSecrets';
 import { browserHostSecrets, type SecretStore } from './secrets';
+import { exportDiagnostics, osInfo } from './diagnostics';
+import { writeFileSync } from 'node:fs';
 
 export interface FrontdeskOptions {
   dataDir: string;
@@ -303,6 +305,24 @@ export function createFrontdesk(options: FrontdeskOptions, emit: Emit) {
     },
     desktop: {
       status: (status) => options.desktopStatus?.(status) ?? { hotkeys: [] },
+    },
+    diagnostics: {
+      export: (request) =>
+        exportDiagnostics(
+          request,
+          {
+            app: { name: 'Frontdesk', version: options.version, shell: options.shell },
+            versions: process.versions,
+            os: osInfo(),
+            logsDir: dataDir.file('logs'),
+            settings: settings.view(),
+            provisioning: { status: accountView.provisioning, account: accountView.account, colleagues: accountView.colleagues.length, crm: crmStatus },
+            secrets: secretValues(),
+            now: new Date(),
+          },
+          options.chooseSaveFile,
+          (file, text) => writeFileSync(file, text, { encoding: 'utf8', mode: 0o600 }),
+        ),
     },
     reports: {
       scripts: (range) => reports.scripts(range),

@@ -1,3 +1,26 @@
+/** What keepCallsPlaying needs of navigator.mediaSession. */
+export type MediaKeySession = Pick<MediaSession, 'setActionHandler'>;
+
+/**
+ * Media keys (a keyboard's or a headset's Play/Pause, Stop) must not pause the caller: Chromium's
+ * media session sends them to the page's playing media, and the call's <audio> element would stop
+ * while the call goes on. With the session's actions handled here, the key no longer pauses it:
+ * the call's audio plays on (and is started again should anything have paused it).
+ */
+export function keepCallsPlaying(mediaSession: MediaKeySession | undefined, callAudio: () => Iterable<HTMLMediaElement>) {
+  if (!mediaSession) return;
+  const resume = () => {
+    for (const el of callAudio()) if (el.paused) void el.play().catch(() => undefined);
+  };
+  for (const action of ['play', 'pause', 'stop'] as const) {
+    try {
+      mediaSession.setActionHandler(action, resume);
+    } catch {
+      // an action this browser does not know
+    }
+  }
+}
+
 /**
  * Sound in the renderer: the far end's audio per call, and a ringtone made with Web Audio
  * (no asset to ship). A remote WebRTC stream must play through a media element to be heard.
@@ -16,6 +39,7 @@ export class AudioOut {
    * call would otherwise wait for before its card is drawn.
    */
   prepare() {
+    keepCallsPlaying(typeof navigator !== 'undefined' ? navigator.mediaSession : undefined, () => this.elements.values());
     try {
       this.ctx ??= new AudioContext();
       void this.ctx.suspend().catch(() => undefined);

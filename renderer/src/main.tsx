@@ -9,7 +9,10 @@ import { watchConnectivity } from './connectivity';
 import { followUpMissedWebLeads } from './leadFollowUps';
 import { deliverMessages } from './messageCourier';
 import { CallSession } from './session';
-import { SipEngine } from './sip/engine';
+import { jssipVersion, SipEngine } from './sip/engine';
+import { PageDiagnostics } from './diagnostics';
+import { listenForHotkeys, platformOf } from './desktopKeys';
+import { HeadsetLink, type HidLike } from './headset';
 import { App } from './ui/App';
 import { RecorderContext } from './ui/Recording';
 import { Recorder } from './recording/recorder';
@@ -17,23 +20,31 @@ import './styles.css';
 
 const audio = new AudioOut();
 audio.prepare();
+const api = getFrontdeskApi();
+// The recent SIP messages and the page's problems, for Export diagnostics (Settings).
+const diagnostics = new PageDiagnostics(api.diagnostics, jssipVersion);
 const engine = new SipEngine({
   playRemote: audio.playRemote,
   onIgnoredTransition: (detail) => console.debug(`[frontdesk] ${detail}`),
-  onProblem: (detail) => console.error(`[frontdesk] ${detail}`),
+  onProblem: diagnostics.problem,
+  onSipMessage: diagnostics.onSipMessage,
 });
-const api = getFrontdeskApi();
-const history = new CallReporter(engine, api, window.localStorage, (message) => console.error(`[frontdesk] ${message}`));
-followUpMissedWebLeads(engine, api, (message) => console.error(`[frontdesk] ${message}`));
+const history = new CallReporter(engine, api, window.localStorage, diagnostics.problem);
+followUpMissedWebLeads(engine, api, diagnostics.problem);
 lookUpCallersAsTheyRing(engine, api);
 // Messages taken for colleagues go out over SIP from here (the services keep the outbox).
-deliverMessages(engine, api, (message) => console.error(`[frontdesk] ${message}`));
+deliverMessages(engine, api, diagnostics.problem);
 const view = presentCalls(engine, api);
 const recorder = new Recorder(engine, api);
 // Starts the engine with the account, hands it the settings, rings, notifies, auto-answers; the
 // window (and hotkeys, headset buttons, links) command calls through it.
 const session = new CallSession({ engine, api, ringer: audio, calls: view });
 session.start();
+// The hotkeys also work while the window has the focus (the browser host has no global shortcuts).
+listenForHotkeys(window, session, () => navigator.clipboard.readText(), platformOf(navigator));
+// A headset's call buttons (WebHID): one already allowed is used at once; Settings connects another.
+const headset = new HeadsetLink((navigator as Navigator & { hid?: HidLike }).hid, session, view, (message) => console.info(`[frontdesk] ${message}`));
+void headset.start();
 
 /** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
 Object.defineProperty(window, 'frontdeskDiagnostics', {
@@ -55,7 +66,7 @@ window.addEventListener('pagehide', () => engine.stop());
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <RecorderContext.Provider value={recorder}>
-      <App api={api} engine={engine} session={session} view={view} history={history} />
+      <App api={api} engine={engine} session={session} view={view} history={history} desktop={{ diagnostics, headset }} />
     </RecorderContext.Provider>
   </StrictMode>,
 );

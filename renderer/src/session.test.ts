@@ -3,7 +3,7 @@ import type { AccountView } from '../../common/contract';
 import type { SettingsView } from '../../common/settings';
 import { emptyCalls, type Call, type CallsState } from './sip/callMachine';
 import type { EngineSnapshot } from './sip/engine';
-import { CallSession, currentCall, decideRinging, enginePreferences, type SessionApi, type SessionEngine } from './session';
+import { CallSession, currentCall, decideRinging, enginePreferences, type DesktopCommand, type SessionApi, type SessionEngine } from './session';
 import { testCall } from './testCalls';
 
 const state = (...calls: Call[]): CallsState => ({ calls: Object.fromEntries(calls.map((c) => [c.id, c])), order: calls.map((c) => c.id) });
@@ -115,6 +115,8 @@ function fakeEngine() {
 function fakeApi(settings = settingsView(), account: () => Promise<AccountView> = () => Promise.resolve(accountView)) {
   let onAccount: ((v: AccountView) => void) | null = null;
   let onSettings: ((v: SettingsView) => void) | null = null;
+  let onCommand: ((c: DesktopCommand) => void) | null = null;
+  let onLink: ((l: { url: string }) => void) | null = null;
   const notified: unknown[] = [];
   const settingsSet: unknown[] = [];
   const api: SessionApi = {
@@ -125,8 +127,21 @@ function fakeApi(settings = settingsView(), account: () => Promise<AccountView> 
       set: (change) => (settingsSet.push(change), Promise.resolve(settings)),
     },
     notifications: { incomingCall: (n) => (notified.push(n), Promise.resolve(true)) },
+    desktop: {
+      onCommand: (l) => ((onCommand = l), () => (onCommand = null)),
+      onLink: (l) => ((onLink = l), () => (onLink = null)),
+    },
   };
-  return { api, notified, settingsSet, changeSettings: (v: SettingsView) => onSettings?.(v), changeAccount: (v: AccountView) => onAccount?.(v) };
+  return {
+    api,
+    notified,
+    settingsSet,
+    changeSettings: (v: SettingsView) => onSettings?.(v),
+    changeAccount: (v: AccountView) => onAccount?.(v),
+    /** The shell (or the browser host) sends a desktop command or a link. */
+    desktopCommand: (c: DesktopCommand) => onCommand?.(c),
+    desktopLink: (url: string) => onLink?.({ url }),
+  };
 }
 
 function fakeRinger() {
@@ -344,5 +359,83 @@ describe('the commands delegate to the engine', () => {
       ['clearTransfer', 'a'],
       ['forget', 'x'],
     ]);
+  });
+});
+
+describe('the desktop commands calls through the session', () => {
+  const cmd = (action: DesktopCommand['action'], extra: Partial<DesktopCommand> = {}): DesktopCommand => ({ action, source: 'hotkey', ...extra });
+
+  it('answer, decline, hang up, mute and hold from a hotkey, the tray, a notification or a headset', async () => {
+    const s = await started();
+    s.set(testCall('a', '1002', 'active'), testCall('r', '1003', 'ringing-in'));
+    s.desktopCommand(cmd('answer'));
+    s.desktopCommand(cmd('decline', { source: 'notification', callId: 'r' }));
+    s.desktopCommand(cmd('hangUp', { source: 'headset' }));
+    s.desktopCommand(cmd('mute'));
+    s.desktopCommand(cmd('hold', { source: 'tray' }));
+    s.desktopCommand(cmd('show', { source: 'tray' }));
+    expect(s.told.filter((t) => ['answer', 'decline', 'hangup', 'setMuted', 'hold'].includes(t[0] as string))).toEqual([
+      ['answer', 'r'],
+      ['decline', 'r', 486],
+      ['hangup', 'a'],
+      ['setMuted', 'a', true],
+      ['hold', 'a'],
+    ]);
+  });
+
+  it('calls the number in the clipboard as typed, a phone link in it too, and says why when it is no number', async () => {
+    const s = await started();
+    s.desktopCommand(cmd('dialClipboard', { text: ' 8 (495) 123-45-67\n' }));
+    s.desktopCommand(cmd('dialClipboard', { text: 'tel:1001' }));
+    expect(s.calls('dial').map((d) => d[0])).toEqual(['+74951234567', '1001']);
+    expect(s.session.getState().desktopNotice).toBeNull();
+    s.desktopCommand(cmd('dialClipboard', { text: 'Dear Oleg, see you' }));
+    expect(s.session.getState().desktopNotice).toMatch(/^Nothing was called from the clipboard: "Dear Oleg, see you" is not a phone number/);
+    s.desktopCommand(cmd('dialClipboard', {}));
+    expect(s.session.getState().desktopNotice).toBe('Nothing was called: the clipboard holds no number');
+    expect(s.calls('dial')).toHaveLength(2);
+  });
+
+  it('a link asks first (the default): Call dials only the number, Cancel dials nothing', async () => {
+    const s = await started(settingsView({ confirmLinkCalls: true }));
+    s.desktopLink('tel:+7-495-123-45-67');
+    expect(s.session.getState().linkPrompt).toMatchObject({ url: 'tel:+7-495-123-45-67', link: { number: '+74951234567' } });
+    expect(s.calls('dial')).toEqual([]);
+    s.session.confirmLink();
+    expect(s.session.getState().linkPrompt).toBeNull();
+    expect(s.calls('dial').map((d) => d[0])).toEqual(['+74951234567']);
+    s.desktopLink('sip:1001@pbx.example.com');
+    s.session.cancelLink();
+    expect(s.session.getState().linkPrompt).toBeNull();
+    expect(s.calls('dial')).toHaveLength(1);
+  });
+
+  it('a link dials at once when the setting says not to ask', async () => {
+    const s = await started(settingsView({ confirmLinkCalls: false }));
+    s.desktopLink('callto:+74951234567');
+    expect(s.session.getState().linkPrompt).toBeNull();
+    expect(s.calls('dial').map((d) => d[0])).toEqual(['+74951234567']);
+  });
+
+  it('a hostile link is refused with the reason, never asked about nor dialled', async () => {
+    const s = await started(settingsView({ confirmLinkCalls: false }));
+    for (const url of ['javascript:alert(1)', 'tel:+7495%0D%0AVia:x', `tel:${'1'.repeat(3000)}`, 'tel:;ext=1']) {
+      s.desktopLink(url);
+      expect(s.session.getState().linkPrompt).toBeNull();
+      expect(s.session.getState().desktopNotice).toMatch(/^Frontdesk did not call the link ".*": /);
+    }
+    expect(s.calls('dial')).toEqual([]);
+    s.session.dismissNotice();
+    expect(s.session.getState().desktopNotice).toBeNull();
+  });
+
+  it('follows no desktop command once stopped', async () => {
+    const s = await started();
+    s.set(testCall('r', '1003', 'ringing-in'));
+    s.session.stop();
+    s.desktopCommand(cmd('answer'));
+    s.desktopLink('tel:1001');
+    expect(s.calls('answer')).toEqual([]);
+    expect(s.session.getState().linkPrompt).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
-import type { AccountView, FrontdeskApi } from '../../common/contract';
+import type { AccountView, EventPayload, FrontdeskApi } from '../../common/contract';
 import type { SettingsView } from '../../common/settings';
 import { parseDialString } from '../../common/phone';
-import { parsePhoneLink, type PhoneLink } from '../../common/links';
+import { linkForDisplay, parsePhoneLink, type PhoneLink } from '../../common/links';
 import type { AudioOut } from './audio';
 import { liveCalls, type Call, type CallsState, type Party } from './sip/callMachine';
 import type { EnginePreferences, EngineSnapshot, SipEngine } from './sip/engine';
@@ -106,6 +106,17 @@ export interface SessionApi {
   account: Pick<FrontdeskApi['account'], 'get' | 'onChanged'>;
   settings: Pick<FrontdeskApi['settings'], 'get' | 'onChanged' | 'set'>;
   notifications: Pick<FrontdeskApi['notifications'], 'incomingCall'>;
+  /** Hotkeys, the tray, notification actions and OS links (the shell, or the browser host's hand-off). */
+  desktop: Pick<FrontdeskApi['desktop'], 'onCommand' | 'onLink'>;
+}
+
+/** What the desktop asks of the session (a hotkey, the tray, a notification's button, a headset). */
+export type DesktopCommand = EventPayload<'desktop.command'>;
+
+/** A link waiting for the agent's "Call" (the setting confirmLinkCalls). */
+export interface LinkPrompt {
+  url: string;
+  link: PhoneLink;
 }
 
 export type Ringer = Pick<AudioOut, 'startRinging' | 'stopRinging' | 'setDevices'>;
@@ -125,6 +136,10 @@ export interface SessionState {
   settings: SettingsView | null;
   /** Why the services cannot be reached, or null. */
   bridgeError: string | null;
+  /** A link that asks "Call …?" before it dials, or null. */
+  linkPrompt: LinkPrompt | null;
+  /** What a link, the clipboard or a desktop command could not do, for the agent to read; null when all went well. */
+  desktopNotice: string | null;
 }
 
 /** How a typed number or a link went: dialled (the call's id; null without an account) or refused with the reason. */
@@ -136,7 +151,7 @@ export class CallSession {
   private readonly ringer: Ringer;
   private readonly calls: CallView;
   private readonly now: () => number;
-  private state: SessionState = { account: null, settings: null, bridgeError: null };
+  private state: SessionState = { account: null, settings: null, bridgeError: null, linkPrompt: null, desktopNotice: null };
   private readonly listeners = new Set<() => void>();
   private readonly offs: (() => void)[] = [];
   private running = false;
@@ -174,7 +189,13 @@ export class CallSession {
     const failed = (e: Error) => this.running && this.setState({ bridgeError: e.message });
     this.api.account.get().then(applyAccount, failed);
     this.api.settings.get().then(applySettings, failed);
-    this.offs.push(this.api.account.onChanged(applyAccount), this.api.settings.onChanged(applySettings), this.calls.subscribe(() => this.onCalls()));
+    this.offs.push(
+      this.api.account.onChanged(applyAccount),
+      this.api.settings.onChanged(applySettings),
+      this.calls.subscribe(() => this.onCalls()),
+      this.api.desktop.onCommand((command) => this.running && this.command(command)),
+      this.api.desktop.onLink(({ url }) => this.running && this.openLink(url)),
+    );
     this.applyPresence(null);
     this.onCalls();
   }
@@ -365,6 +386,79 @@ export class CallSession {
     const result = this.dialTyped(read.link.number);
     if (result.ok && result.callId && read.link.extension) this.pendingExtensions.set(result.callId, read.link.extension);
     return { ...result, link: read.link };
+  }
+
+  // ---- the desktop: hotkeys, tray, notifications, headset, links ----
+
+  /** A desktop command: the call it names, else the ringing call (answer, decline) or the one the agent is on. */
+  command(command: DesktopCommand) {
+    const id = command.callId;
+    switch (command.action) {
+      case 'answer':
+        return this.answer(id);
+      case 'decline':
+        return this.decline(id);
+      case 'hangUp':
+        return this.hangup(id);
+      case 'mute':
+        return this.toggleMute(id);
+      case 'hold':
+        return this.toggleHold(id);
+      case 'dialClipboard':
+        return this.dialClipboard(command.text);
+      case 'show':
+        return; // the shell brings the window to the front
+    }
+  }
+
+  /** Calls the number (or phone link) the agent copied: their own act, so no confirmation. */
+  dialClipboard(text: string | undefined) {
+    const typed = text?.trim() ?? '';
+    if (!typed) return this.notice('Nothing was called: the clipboard holds no number');
+    const result = parsePhoneLink(typed).ok ? this.dialLink(typed) : this.dialTyped(typed);
+    if (!result.ok) this.notice(`Nothing was called from the clipboard: ${result.problem}`);
+    else if (result.callId === null) this.notice('Nothing was called: Frontdesk has no SIP account');
+    else this.notice(null);
+  }
+
+  /** A link the OS (or the browser host's hand-off) gave Frontdesk: asks first when the setting says so, refuses a hostile one with the reason. */
+  openLink(url: string) {
+    const read = parsePhoneLink(url);
+    if (!read.ok) {
+      this.setState({ linkPrompt: null });
+      return this.notice(`Frontdesk did not call the link "${linkForDisplay(url)}": ${read.problem}`);
+    }
+    if (this.values?.confirmLinkCalls ?? true) this.setState({ linkPrompt: { url, link: read.link }, desktopNotice: null });
+    else this.dialConfirmedLink(url);
+  }
+
+  /** "Call" in the link's confirmation. */
+  confirmLink() {
+    const prompt = this.state.linkPrompt;
+    if (!prompt) return;
+    this.setState({ linkPrompt: null });
+    this.dialConfirmedLink(prompt.url);
+  }
+
+  /** "Cancel" in the link's confirmation: nothing is called. */
+  cancelLink() {
+    if (this.state.linkPrompt) this.setState({ linkPrompt: null });
+  }
+
+  dismissNotice() {
+    this.notice(null);
+  }
+
+  private dialConfirmedLink(url: string) {
+    const result = this.dialLink(url);
+    if (!result.ok) this.notice(`Frontdesk did not call the link "${linkForDisplay(url)}": ${result.problem}`);
+    else if (result.callId === null) this.notice('The link was not called: Frontdesk has no SIP account');
+    else this.notice(null);
+  }
+
+  /** Tells the agent what a desktop action could not do (null clears it). */
+  notice(text: string | null) {
+    if (this.state.desktopNotice !== text) this.setState({ desktopNotice: text });
   }
 
   /** Starts a warm or blind transfer of a call to a colleague (the engine says whether it could). */

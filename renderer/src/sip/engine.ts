@@ -83,6 +83,9 @@ export interface EnginePreferences {
   away: Away | null;
 }
 
+/** The JsSIP release this build carries (for Export diagnostics). */
+export const jssipVersion: string = JsSIP.version;
+
 /** An ended call's card stays this long, then leaves the calls column (it is in the history); the last call stays until another comes. */
 export const endedCallLingerMs = 30_000;
 
@@ -97,6 +100,8 @@ export interface EngineOptions {
   voiceCodecs?: () => string[] | null;
   /** Something went wrong that the agent is told about on the call; this is for the log. */
   onProblem?: (detail: string) => void;
+  /** Sees every SIP message sent and received over the WebSocket (the diagnostics' SIP trace). */
+  onSipMessage?: (direction: 'in' | 'out', text: string) => void;
   /** Where this desk keeps its presence publication's entity tag across page loads (localStorage). */
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
 }
@@ -339,7 +344,7 @@ export class SipEngine {
       return;
     }
     const configuration: UAConfiguration = {
-      sockets: [new TolerantWebSocket(account.wsUrl) as unknown as JsSIP.Socket],
+      sockets: [new TolerantWebSocket(account.wsUrl, this.options.onSipMessage) as unknown as JsSIP.Socket],
       uri: `sip:${account.user}@${account.domain}`,
       password: account.password,
       authorization_user: account.authUser ?? account.user,

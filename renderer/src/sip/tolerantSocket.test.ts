@@ -46,4 +46,18 @@ describe('messages whose head ends lines with bare LF', () => {
     ((socket as unknown as { inner: { ondata(d: string): void } }).inner).ondata(lfOnly);
     expect(got).toEqual([withCrlfHead(lfOnly)]);
   });
+
+  it('shows every message sent and received to the SIP trace, as it travelled', () => {
+    const trace: [string, string][] = [];
+    const socket = new TolerantWebSocket('ws://127.0.0.1:8080', (direction, text) => trace.push([direction, text]));
+    socket.ondata = () => undefined;
+    ((socket as unknown as { inner: { ondata(d: string): void } }).inner).ondata(lfOnly);
+    const inner = (socket as unknown as { inner: { send(m: string): boolean } }).inner;
+    inner.send = () => true;
+    socket.send('OPTIONS sip:x SIP/2.0\r\n\r\n');
+    expect(trace).toEqual([
+      ['in', lfOnly],
+      ['out', 'OPTIONS sip:x SIP/2.0\r\n\r\n'],
+    ]);
+  });
 });

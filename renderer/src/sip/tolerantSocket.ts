@@ -23,7 +23,11 @@ type Handler = ((...args: never[]) => void) | null;
 export class TolerantWebSocket {
   private readonly inner: JsSIP.WebSocketInterface;
 
-  constructor(url: string) {
+  /** `onMessage` sees every SIP message sent and received (the diagnostics' SIP trace). */
+  constructor(
+    url: string,
+    private readonly onMessage?: (direction: 'in' | 'out', text: string) => void,
+  ) {
     this.inner = new JsSIP.WebSocketInterface(url);
   }
 
@@ -46,6 +50,7 @@ export class TolerantWebSocket {
     this.inner.disconnect();
   }
   send(message: string | ArrayBuffer): boolean {
+    if (typeof message === 'string') this.onMessage?.('out', message);
     return this.inner.send(message as never);
   }
   isConnected(): boolean {
@@ -61,6 +66,11 @@ export class TolerantWebSocket {
     (this.inner as unknown as { ondisconnect: Handler }).ondisconnect = fn;
   }
   set ondata(fn: ((data: string | ArrayBuffer) => void) | null) {
-    (this.inner as unknown as { ondata: Handler }).ondata = fn ? ((data: string | ArrayBuffer) => fn(typeof data === 'string' ? withCrlfHead(data) : data)) as never : null;
+    const seen = (data: string | ArrayBuffer) => {
+      if (typeof data !== 'string') return data;
+      this.onMessage?.('in', data);
+      return withCrlfHead(data);
+    };
+    (this.inner as unknown as { ondata: Handler }).ondata = fn ? ((data: string | ArrayBuffer) => fn(seen(data))) as never : null;
   }
 }

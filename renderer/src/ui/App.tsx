@@ -23,6 +23,8 @@ import { Reports } from './Reports';
 import { HistoryWritesNotice } from './HistoryWrites';
 import { RecorderContext, RecordingStatus } from './Recording';
 import type { CallReporter } from '../callReporter';
+import { LinkConfirm } from './LinkConfirm';
+import type { DesktopTools } from './SettingsPanel';
 
 interface Props {
   api: FrontdeskApi;
@@ -33,6 +35,8 @@ interface Props {
   view: CallView;
   /** Calls waiting to be written to the history. */
   history: Pick<CallReporter, 'subscribe' | 'writes' | 'retryNow'>;
+  /** Export diagnostics and the headset, for Settings. */
+  desktop: DesktopTools;
 }
 
 function useNow(intervalMs: number): number {
@@ -65,10 +69,10 @@ function ProvisioningNotice({ view }: { view: AccountView | null }) {
   );
 }
 
-export function App({ api, engine, session, view, history }: Props) {
+export function App({ api, engine, session, view, history, desktop }: Props) {
   const snapshot = useSyncExternalStore(view.subscribe, view.getSnapshot);
   // The session reads the account and the settings, starts the engine, rings, notifies and answers by itself.
-  const { account: accountView, settings, bridgeError } = useSyncExternalStore(session.subscribe, session.getState);
+  const { account: accountView, settings, bridgeError, linkPrompt, desktopNotice } = useSyncExternalStore(session.subscribe, session.getState);
   const recorder = useContext(RecorderContext);
   const now = useNow(1000);
 
@@ -168,7 +172,7 @@ export function App({ api, engine, session, view, history }: Props) {
       </header>
       {showSettings && settings && (
         <div id="settings-panel" className="settings-wrap">
-          <SettingsPanel api={api} view={settings} />
+          <SettingsPanel api={api} view={settings} desktop={desktop} />
         </div>
       )}
       {showReports && (
@@ -182,6 +186,15 @@ export function App({ api, engine, session, view, history }: Props) {
           Frontdesk cannot reach its services: {bridgeError}
         </p>
       )}
+      {desktopNotice && (
+        <div role="alert" className="notice notice--error">
+          {desktopNotice}{' '}
+          <button type="button" className="btn btn--small" onClick={() => session.dismissNotice()}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {linkPrompt && <LinkConfirm key={linkPrompt.url} prompt={linkPrompt} region={region} onCall={() => session.confirmLink()} onCancel={() => session.cancelLink()} />}
       <HistoryWritesNotice history={history} />
       <ProvisioningNotice view={accountView} />
       <main className="workspace">

@@ -3,6 +3,7 @@ import type { FrontdeskApi } from '../../../common/contract';
 import { addDays, isLocalDate, localDateAt, type FunnelNextStep, type FunnelNote, type FunnelQuestion, type ReportRange, type ReportScripts, type ScriptFunnel } from '../../../common/reports';
 import { formatNumber } from './format';
 import { CallRecordings } from './Recording';
+import { downloadFile } from './download';
 
 /** The PC's own time zone: the dates a person picks are its wall-clock dates. */
 function ownTimeZone(): string {
@@ -11,19 +12,6 @@ function ownTimeZone(): string {
   } catch {
     return 'UTC';
   }
-}
-
-/** Hands a file to the browser to save (the browser host has no save dialog of its own). */
-function downloadFile(fileName: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** Who said it: the client card's name at the time of the call, else what the caller ID said (marked as such). */

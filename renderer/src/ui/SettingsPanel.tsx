@@ -1,10 +1,66 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { SettingKey, SettingsView } from '../../../common/settings';
+import type { PageDiagnostics } from '../diagnostics';
+import type { HeadsetLink } from '../headset';
+import { downloadFile } from './download';
+
+/** What Settings offers beyond the settings: Export diagnostics and the headset. */
+export interface DesktopTools {
+  diagnostics: Pick<PageDiagnostics, 'export'>;
+  headset: Pick<HeadsetLink, 'subscribe' | 'getState' | 'connect'>;
+}
 
 interface Props {
   api: FrontdeskApi;
   view: SettingsView;
+  desktop: DesktopTools;
+}
+
+/** The headset's call buttons (WebHID): which one is in use, and Connect (the browser's chooser, under the click). */
+function HeadsetSetting({ headset }: { headset: DesktopTools['headset'] }) {
+  const state = useSyncExternalStore(headset.subscribe, headset.getState);
+  return (
+    <div className="settings__field">
+      <span id="headset-status" role="status">
+        {state.device ? `Headset call buttons: ${state.device}` : 'Headset call buttons: no headset connected'}
+      </span>
+      <button type="button" className="btn btn--small" aria-describedby="headset-status" onClick={() => void headset.connect()}>
+        Connect headset…
+      </button>
+      {state.problem && <p role="alert">{state.problem}</p>}
+    </div>
+  );
+}
+
+/** Export diagnostics: the logs, the SIP trace and the versions, secrets redacted, saved or downloaded. */
+function ExportDiagnostics({ diagnostics }: { diagnostics: DesktopTools['diagnostics'] }) {
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setStatus('Collecting diagnostics…');
+    try {
+      const result = await diagnostics.export();
+      if (result.delivery === 'download') {
+        downloadFile(result.fileName, result.text, 'text/plain;charset=utf-8');
+        setStatus(`Downloaded ${result.fileName}. Passwords and tokens in it are replaced by [redacted].`);
+      } else if (result.delivery === 'saved') setStatus(`Saved to ${result.path}. Passwords and tokens in it are replaced by [redacted].`);
+      else setStatus('Export cancelled: nothing was saved.');
+    } catch (e) {
+      setStatus(`Export failed: ${(e as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="settings__field">
+      <button type="button" className="btn btn--small" disabled={busy} onClick={() => void run()}>
+        Export diagnostics…
+      </button>
+      {status && <p role="status">{status}</p>}
+    </div>
+  );
 }
 
 function useDevices(): MediaDeviceInfo[] {
@@ -65,7 +121,7 @@ function TextSetting({ id, value, disabled, placeholder, onCommit }: { id: strin
 }
 
 /** The person's settings; a key provisioning locks is shown but cannot be changed. */
-export function SettingsPanel({ api, view }: Props) {
+export function SettingsPanel({ api, view, desktop: tools }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [desktop, setDesktop] = useState(false);
   useEffect(() => {
@@ -88,7 +144,7 @@ export function SettingsPanel({ api, view }: Props) {
     </div>
   );
   /** An on/off setting: a checkbox with its label after it. */
-  const check = (key: 'autoAnswer' | 'recordingAgentMayStop', label: string) => (
+  const check = (key: 'autoAnswer' | 'recordingAgentMayStop' | 'confirmLinkCalls', label: string) => (
     <div className="settings__field settings__field--check">
       <input id={`setting-${key}`} type="checkbox" checked={view.values[key]} disabled={locked.has(key)} onChange={(e) => set(key, e.target.checked)} />
       <label htmlFor={`setting-${key}`}>
@@ -140,6 +196,7 @@ export function SettingsPanel({ api, view }: Props) {
         </select>,
       )}
       {check('autoAnswer', 'Answer calls automatically')}
+      {check('confirmLinkCalls', 'Ask before calling a phone link (tel:, sip:, callto:) from another program')}
       {field(
         'declineCode',
         'Decline sends',
@@ -261,6 +318,8 @@ export function SettingsPanel({ api, view }: Props) {
       {deviceSelect('microphoneId', 'audioinput', 'Microphone')}
       {deviceSelect('speakerId', 'audiooutput', 'Speaker (calls)')}
       {deviceSelect('ringerId', 'audiooutput', 'Ringer (ringtone)')}
+      <HeadsetSetting headset={tools.headset} />
+      <ExportDiagnostics diagnostics={tools.diagnostics} />
       {error && <p role="alert">{error}</p>}
     </section>
   );

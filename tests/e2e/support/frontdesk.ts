@@ -90,11 +90,17 @@ export interface Agent {
   registration: ReturnType<Page['getByRole']>;
 }
 
-export async function openAgent(browser: Browser, options: Parameters<typeof startHost>[0]): Promise<Agent & { close(): Promise<void> }> {
+export type AgentOptions = Parameters<typeof startHost>[0] & {
+  /** Prepares the page before Frontdesk loads in it (e.g. `page.addInitScript` for a fake device). */
+  beforeOpen?: (page: Page) => Promise<unknown>;
+};
+
+export async function openAgent(browser: Browser, options: AgentOptions): Promise<Agent & { close(): Promise<void> }> {
   const host = await startHost(options);
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${options.user}] page error: ${e.message}`));
+  await options.beforeOpen?.(page);
   await page.goto(host.url);
   return {
     page,
@@ -149,7 +155,7 @@ export function crashPage(page: Page): void {
 }
 
 /** The `agents` fixture: opens a Frontdesk for an extension. */
-export type OpenAgent = (options: Parameters<typeof startHost>[0]) => Promise<Agent>;
+export type OpenAgent = (options: AgentOptions) => Promise<Agent>;
 type Fixtures = { agents: OpenAgent };
 
 /** `agents({ user: '1000' })` opens a Frontdesk for that extension; all are closed after the test. */
