@@ -113,7 +113,7 @@ describe('browser host', () => {
     expect(await handOffLink(dataDir, 'tel:+74951234567')).toEqual({ ok: false, message: expect.stringMatching(/no Frontdesk page is open/) });
 
     const origin = host.url.replace(/\/$/, '');
-    const page = new WebSocket(`${host.url.replace('http', 'ws')}bridge`, { origin });
+    const page = new WebSocket(`${host.url.replace('http', 'ws')}bridge?token=${encodeURIComponent(host.bridgeToken)}`, { origin });
     await new Promise((r) => page.once('open', r));
     const got = new Promise<unknown>((r) => page.once('message', (d) => r(JSON.parse(String(d)))));
     expect(await handOffLink(dataDir, 'tel:+74951234567')).toEqual({ ok: true, message: 'handed to the Frontdesk page' });
