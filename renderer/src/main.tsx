@@ -9,6 +9,7 @@ import { watchConnectivity } from './connectivity';
 import { followUpMissedWebLeads } from './leadFollowUps';
 import { deliverMessages } from './messageCourier';
 import { CallSession } from './session';
+import { applyLanguage } from './i18n';
 import { SipEngine } from './sip/engine';
 import { App } from './ui/App';
 import { RecorderContext } from './ui/Recording';
@@ -34,6 +35,9 @@ const recorder = new Recorder(engine, api);
 // window (and hotkeys, headset buttons, links) command calls through it.
 const session = new CallSession({ engine, api, ringer: audio, calls: view });
 session.start();
+// The UI's language follows the setting ("auto": the OS's), switching at once when it changes.
+session.subscribe(() => applyLanguage(session.getState().settings?.values.language ?? 'auto'));
+applyLanguage('auto');
 
 /** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
 Object.defineProperty(window, 'frontdeskDiagnostics', {

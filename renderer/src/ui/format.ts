@@ -1,3 +1,5 @@
+import type { TFunction } from 'i18next';
+import { formatClock } from '../../../common/i18n';
 import { formatNumber } from '../../../common/phone';
 import type { Call, CallPhase, Party } from '../sip/callMachine';
 
@@ -9,44 +11,15 @@ export function partyText(party: Party, region: string): string {
   return party.displayName && party.displayName !== party.number ? `${party.displayName}, ${number}` : number;
 }
 
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const mm = String(m).padStart(h ? 2 : 1, '0');
-  const ss = String(s).padStart(2, '0');
-  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
-}
+/** A running call's duration: "0:07", "12:34", "1:02:03". */
+export const formatDuration = (ms: number, locale: string): string => formatClock(ms, locale);
 
-export const phaseLabel: Record<CallPhase, string> = {
-  'ringing-in': 'Incoming call',
-  answering: 'Connecting…',
-  dialing: 'Calling…',
-  'ringing-out': 'Ringing…',
-  active: 'Connected',
-  held: 'On hold',
-  'remote-held': 'Held by the other side',
-  ending: 'Hanging up…',
-  ended: 'Call ended',
-};
+/** A call's state in words. */
+export const phaseLabel = (t: TFunction, phase: CallPhase): string => t(`phase.${phase}`);
 
-const endLabels: Record<NonNullable<Call['endReason']>, string> = {
-  'hangup-local': 'You hung up',
-  'hangup-remote': 'The other side hung up',
-  declined: 'Declined',
-  missed: 'Missed: the caller hung up',
-  'answered-elsewhere': 'Answered on another device',
-  rejected: 'Not reached',
-  'no-answer': 'No answer',
-  cancelled: 'Cancelled',
-  transferred: 'Transferred',
-  replaced: 'The caller was put through to you',
-  failed: 'Call failed',
-};
-
-export function endLabel(call: Call): string {
-  const base = call.endReason ? endLabels[call.endReason] : 'Call ended';
+/** How a call ended, with the PBX's or the engine's detail where it says more. */
+export function endLabel(t: TFunction, call: Call): string {
+  const base = call.endReason ? t(`end.${call.endReason}`) : t('phase.ended');
   if (call.endReason === 'transferred' && call.endCause) return call.endCause;
   return call.endCause && (call.endReason === 'rejected' || call.endReason === 'failed' || call.endReason === 'no-answer') ? `${base} (${call.endCause})` : base;
 }
