@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatDayMonth, nearDayWord, scriptLocale } from './i18n/format';
 import { CallDirectionSchema, digitsOf, isNumberLike, type CallOutcome } from './callLog';
 
 /**
@@ -359,22 +360,16 @@ export function compareFollowUps(a: Pick<FollowUp, 'dueAt' | 'createdAt' | 'id'>
 
 const two = (n: number) => String(n).padStart(2, '0');
 const clock = (d: Date) => `${two(d.getHours())}:${two(d.getMinutes())}`;
-const months = {
-  en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
-  ru: ['января', 'февраля', 'марта', 'апреля', 'мая', 'июня', 'июля', 'августа', 'сентября', 'октября', 'ноября', 'декабря'],
-} as const;
 
 /**
  * A day as a phrase relative to `now`: "today", "yesterday", "tomorrow", "on 3 February"
  * ("сегодня", "вчера", "завтра", "3 февраля"); the year is added when it is another year.
  */
 export function relativeDay(date: Date, now: Date, language: 'en' | 'ru' = 'en'): string {
-  const days = dayNumber(date) - dayNumber(now);
-  const words = language === 'ru' ? { '0': 'сегодня', '-1': 'вчера', '1': 'завтра' } : { '0': 'today', '-1': 'yesterday', '1': 'tomorrow' };
-  const near = (words as Record<string, string>)[String(days)];
+  const locale = scriptLocale[language];
+  const near = nearDayWord(dayNumber(date) - dayNumber(now), locale);
   if (near) return near;
-  const year = date.getFullYear() === now.getFullYear() ? '' : ` ${date.getFullYear()}`;
-  const day = `${date.getDate()} ${months[language][date.getMonth()]}${year}`;
+  const day = formatDayMonth(date, locale, { year: date.getFullYear() !== now.getFullYear() });
   return language === 'ru' ? day : `on ${day}`;
 }
 

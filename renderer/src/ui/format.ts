@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import { formatClock } from '../../../common/i18n';
+import { followUpTiming, relativeDay } from '../../../common/wrapUp';
 import { formatNumber } from '../../../common/phone';
 import type { Call, CallPhase, Party } from '../sip/callMachine';
 
@@ -22,4 +23,19 @@ export function endLabel(t: TFunction, call: Call): string {
   const base = call.endReason ? t(`end.${call.endReason}`) : t('phase.ended');
   if (call.endReason === 'transferred' && call.endCause) return call.endCause;
   return call.endCause && (call.endReason === 'rejected' || call.endReason === 'failed' || call.endReason === 'no-answer') ? `${base} (${call.endCause})` : base;
+}
+
+/** "15:05": the office's 24-hour clock, in the locale's digits. */
+export const clockTime = (date: Date, locale: string): string => new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+
+/** "3 Mar, 15:05" / "3 мар., 15:05". */
+export const shortDateTime = (date: Date, locale: string): string =>
+  new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+
+/** "today 15:00", "overdue: yesterday 10:00", "tomorrow (any time)": when a follow-up is due. */
+export function dueText(t: TFunction, f: { dueAt: string; allDay: boolean }, now: Date, language: 'en' | 'ru', locale: string): string {
+  const due = new Date(f.dueAt);
+  const day = relativeDay(due, now, language);
+  const when = f.allDay ? t('due.anyTime', { day }) : t('due.at', { day, time: clockTime(due, locale) });
+  return followUpTiming(f, now) === 'overdue' ? t('due.overdue', { when }) : when;
 }
