@@ -90,9 +90,12 @@ export interface Agent {
   registration: ReturnType<Page['getByRole']>;
 }
 
-export async function openAgent(browser: Browser, options: Parameters<typeof startHost>[0]): Promise<Agent & { close(): Promise<void> }> {
+/** What the agents fixture takes: the host's options, and the browser's locale (Playwright's default, en-US, when left out). */
+export type AgentOptions = Parameters<typeof startHost>[0] & { locale?: string };
+
+export async function openAgent(browser: Browser, options: AgentOptions): Promise<Agent & { close(): Promise<void> }> {
   const host = await startHost(options);
-  const context = await browser.newContext();
+  const context = await browser.newContext(options.locale ? { locale: options.locale } : {});
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${options.user}] page error: ${e.message}`));
   await page.goto(host.url);
@@ -149,7 +152,7 @@ export function crashPage(page: Page): void {
 }
 
 /** The `agents` fixture: opens a Frontdesk for an extension. */
-export type OpenAgent = (options: Parameters<typeof startHost>[0]) => Promise<Agent>;
+export type OpenAgent = (options: AgentOptions) => Promise<Agent>;
 type Fixtures = { agents: OpenAgent };
 
 /** `agents({ user: '1000' })` opens a Frontdesk for that extension; all are closed after the test. */
