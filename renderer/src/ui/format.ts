@@ -32,10 +32,15 @@ export const clockTime = (date: Date, locale: string): string => new Intl.DateTi
 export const shortDateTime = (date: Date, locale: string): string =>
   new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
 
-/** "today 15:00", "overdue: yesterday 10:00", "tomorrow (any time)": when a follow-up is due. */
-export function dueText(t: TFunction, f: { dueAt: string; allDay: boolean }, now: Date, language: 'en' | 'ru', locale: string): string {
+/** "today 15:00", "tomorrow (any time)": when a follow-up is due. */
+export function dueWhen(t: TFunction, f: { dueAt: string; allDay: boolean }, now: Date, language: 'en' | 'ru', locale: string): string {
   const due = new Date(f.dueAt);
   const day = relativeDay(due, now, language);
-  const when = f.allDay ? t('due.anyTime', { day }) : t('due.at', { day, time: clockTime(due, locale) });
+  return f.allDay ? t('due.anyTime', { day }) : t('due.at', { day, time: clockTime(due, locale) });
+}
+
+/** dueWhen, with "overdue: " before it when it is. */
+export function dueText(t: TFunction, f: { dueAt: string; allDay: boolean }, now: Date, language: 'en' | 'ru', locale: string): string {
+  const when = dueWhen(t, f, now, language, locale);
   return followUpTiming(f, now) === 'overdue' ? t('due.overdue', { when }) : when;
 }
