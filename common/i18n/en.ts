@@ -599,6 +599,7 @@ export const en = {
     nextLegend: 'Next step (optional: it comes back in Call back on its date)',
     nextDate: 'Next step date',
     quick: { today: 'Today', tomorrow: 'Tomorrow', in3days: 'In 3 days', inAWeek: 'In a week' },
+    quickTitle: '{{label}} (Alt+{{days}})',
     quickKeys: 'keys: Alt+0 today, Alt+1 tomorrow, Alt+3, Alt+7',
     noTime: 'no time: any time that day',
     save: 'Save wrap-up',

@@ -648,6 +648,7 @@ export const ru: Strings<typeof en> = {
     nextLegend: 'Следующий шаг (необязательно: в свой день появится в «Перезвонить»)',
     nextDate: 'Дата следующего шага',
     quick: { today: 'Сегодня', tomorrow: 'Завтра', in3days: 'Через 3 дня', inAWeek: 'Через неделю' },
+    quickTitle: '{{label}} (Alt+{{days}})',
     quickKeys: 'клавиши: Alt+0 сегодня, Alt+1 завтра, Alt+3, Alt+7',
     noTime: 'без времени — в любое время в этот день',
     save: 'Сохранить итоги',

@@ -217,7 +217,7 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
               className="btn btn--small"
               onClick={() => set({ date: inDays(days) })}
               aria-keyshortcuts={`Alt+${days}`}
-              title={`${t(`wrapUp.quick.${label}`)} (Alt+${days})`}
+              title={t('wrapUp.quickTitle', { label: t(`wrapUp.quick.${label}`), days })}
             >
               {t(`wrapUp.quick.${label}`)}
             </button>
