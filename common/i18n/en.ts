@@ -751,4 +751,13 @@ export const en = {
     warnings_one: '{{n}} value dropped or noted',
     warnings_other: '{{n}} values dropped or noted',
   },
+  recorder: {
+    switchedOff: 'Recording is switched off on this PC by the administrator',
+    goesOn: '{{message}}. The call itself goes on.',
+    couldNotRecord: 'The call could not be recorded: {{error}}. The call itself goes on.',
+    announcement: 'The recording announcement could not be played ({{error}}): tell the caller the call is recorded',
+    encode: 'the recording stopped: the browser could not encode the audio ({{error}})',
+    write: 'the recording could not be written: {{error}}',
+    finish: 'the recording could not be finished: {{error}}',
+  },
 };

@@ -25,23 +25,6 @@ export function formatClock(ms: number, locale: string): string {
   return h ? `${n(h, 1)}:${n(m, 2)}:${n(s, 2)}` : `${n(m, 1)}:${n(s, 2)}`;
 }
 
-/**
- * A duration in words, its largest two units: "1 hr, 5 min", "1 ч 5 мин", "45 sec" (Intl's unit
- * formats and list format, so the plural forms and the order are the locale's).
- */
-export function formatDurationWords(ms: number, locale: string): string {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const parts: [number, 'hour' | 'minute' | 'second'][] = [
-    [Math.floor(total / 3600), 'hour'],
-    [Math.floor((total % 3600) / 60), 'minute'],
-    [total % 60, 'second'],
-  ];
-  const first = parts.findIndex(([value]) => value > 0);
-  const shown = first < 0 ? [parts[2]!] : parts.slice(first, first + 2).filter(([value]) => value > 0);
-  const words = shown.map(([value, unit]) => new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short' }).format(value));
-  return new Intl.ListFormat(locale, { style: 'narrow', type: 'unit' }).format(words);
-}
-
 /** "3 February" / "3 февраля" (with the year when given): a date in words, the month from Intl. */
 export function formatDayMonth(date: Date, locale: string, options: { year?: boolean; timeZone?: string } = {}): string {
   const dayMonth = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', ...(options.timeZone ? { timeZone: options.timeZone } : {}) }).format(date);

@@ -42,4 +42,4 @@ export function formatLocale(language: UiLanguage, locales: readonly string[]): 
   return language === 'ru' ? 'ru-RU' : 'en-US';
 }
 
-export { csvSeparatorFor, formatClock, formatDayMonth, formatDurationWords, nearDayWord, scriptLocale } from './format';
+export { csvSeparatorFor, formatClock, formatDayMonth, nearDayWord, scriptLocale } from './format';

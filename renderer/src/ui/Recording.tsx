@@ -107,6 +107,9 @@ export function RecordingStatus() {
   );
 }
 
+/** The problem of a recording whose file is gone (said in the language of the moment). */
+const fileGone = '\u0000gone';
+
 const channels = ['both', 'caller', 'agent'] as const;
 type Channels = (typeof channels)[number];
 
@@ -127,7 +130,7 @@ export function RecordingPlayer({ api, recording, desktop }: { api: FrontdeskApi
   useEffect(() => {
     let live = true;
     api.recordings.playUrl({ id: recording.id }).then(
-      (u) => live && (u ? setUrl(u) : setProblem(t('recording.fileGone'))),
+      (u) => live && (u ? setUrl(u) : setProblem(fileGone)),
       (e: Error) => live && setProblem(e.message),
     );
     return () => {
@@ -173,7 +176,7 @@ export function RecordingPlayer({ api, recording, desktop }: { api: FrontdeskApi
         {recording.state === 'interrupted' ? ` · ${t('recording.interrupted')}` : ''}
         {pauses > 0 ? ` · ${t('recording.pauses', { count: pauses })}` : ''}
       </span>
-      {problem && <span role="alert">{problem}</span>}
+      {problem && <span role="alert">{problem === fileGone ? t('recording.fileGone') : problem}</span>}
       {url && <audio ref={audio} controls preload="metadata" src={url} aria-label={t('recording.playLabel', { label })} />}
       <label>
         {t('recording.listenTo')}{' '}
