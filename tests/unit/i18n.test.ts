@@ -68,7 +68,8 @@ describe('translations', () => {
     });
   }
 
-  it('every key is used by the code', () => {
+  // Parses every source file: slow on a busy machine, hence the longer timeout.
+  it('every key is used by the code', { timeout: 60_000 }, () => {
     // Keys are used as t('a.b') (a literal) or a family as t(`a.${x}`) (a template's head "a.").
     const literals = new Set<string>();
     const heads: string[] = [];
@@ -87,7 +88,7 @@ describe('translations', () => {
         }
       }
     };
-    for (const dir of ['renderer/src', 'main']) walk(path.join(root, dir));
+    for (const dir of ['renderer/src', 'main', 'common']) walk(path.join(root, dir));
     const unused = [...leaves(resources.en.translation).keys()]
       .map((key) => splitPlural(key)[0])
       .filter((key) => !literals.has(key) && !heads.some((head) => key.startsWith(head)));
@@ -101,7 +102,7 @@ describe('no English left in JSX', () => {
     expect(jsxLiterals('a.tsx', source).map((l) => l.text)).toEqual(['Hold the call', 'Busy', 'Answer', 'Hang up']);
   });
 
-  it('the renderer writes every user-visible word through t()', () => {
+  it('the renderer writes every user-visible word through t()', { timeout: 60_000 }, () => {
     const found = jsxLiteralsUnder(path.join(root, 'renderer/src'), root).map((l) => `${l.file}:${l.line}: ${l.text}`);
     expect(found).toEqual([]);
   });

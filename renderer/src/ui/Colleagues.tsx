@@ -110,7 +110,8 @@ function ColleagueMenu({ colleague, actions, canCall, onClose }: { colleague: Co
 function ColleagueRow({ colleague, state, now, actions, canCall }: { colleague: Colleague; state: ColleagueState; now: number; actions: ColleagueActions; canCall: boolean }) {
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
-  const text = describeState(state, now);
+  const { t, locale } = useLocale();
+  const text = describeState(state, now, undefined, { t, locale });
   const close = (refocus: boolean) => {
     setOpen(false);
     if (refocus) button.current?.focus();
@@ -216,7 +217,7 @@ export function OwnStatus({ api, engine, presence, away, dnd, now, locked }: {
   now: number;
   locked: boolean;
 }) {
-  const { t } = useLocale();
+  const { t, locale } = useLocale();
   const [editing, setEditing] = useState(false);
   const [note, setNote] = useState('');
   const [date, setDate] = useState(() => dateInput(new Date(now)));
@@ -228,7 +229,7 @@ export function OwnStatus({ api, engine, presence, away, dnd, now, locked }: {
   const calls = useSyncExternalStore(engine.subscribe, engine.getSnapshot).calls;
   const onCall = Object.values(calls.calls).some((c) => c.answeredAt !== null && c.phase !== 'ended');
   const current = away && Date.parse(away.until) > now ? away : null;
-  const mine = current ? `${t('colleagues.outUntil', { until: untilText(current.until, now) })}${current.note ? `: ${current.note}` : ''}` : onCall ? t('colleagues.onCall') : dnd ? t('app.dnd') : t('colleagues.available');
+  const mine = current ? `${t('presence.awayUntil', { until: untilText(current.until, now, undefined, { t, locale }) })}${current.note ? `: ${current.note}` : ''}` : onCall ? t('colleagues.onCall') : dnd ? t('app.dnd') : t('presence.available');
   const p = presence.publication;
   const save = (value: Away | null) =>
     api.settings.set({ key: 'away', value }).then(

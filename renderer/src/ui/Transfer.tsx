@@ -67,7 +67,7 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
   onTakeMessage: (colleague: Party, note: HandoffNote) => void;
   onClose: () => void;
 }) {
-  const { t } = useLocale();
+  const { t, locale } = useLocale();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const absentRef = useRef<HTMLElement>(null);
   const [who, setWho] = useState(initialWho);
@@ -186,7 +186,7 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
               <li key={c.extension}>
                 <button type="button" className="btn btn--small" aria-pressed={target?.number === c.extension} onClick={() => setWho(c.extension)}>
                   {c.name} ({c.extension}){c.department ? `, ${c.department}` : ''}
-                  {onCallWith.has(c.extension) ? ` — ${t('transfer.onCallWithYou')}` : ` — ${describeState(stateOf(c.extension), now)}`}
+                  {onCallWith.has(c.extension) ? ` — ${t('transfer.onCallWithYou')}` : ` — ${describeState(stateOf(c.extension), now, undefined, { t, locale })}`}
                 </button>
               </li>
             ))}
@@ -198,7 +198,7 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
         {absent && target && (
           <section ref={absentRef} role="alert" aria-label={t('transfer.notAvailable', { who: targetName })} className="notice notice--warning transfer__absent">
             <p>
-              <strong>{absenceSentence(targetName, absent, now)}.</strong> {t('transfer.tellFirst')}
+              <strong>{absenceSentence(targetName, absent, now, undefined, { t, locale })}.</strong> {t('transfer.tellFirst')}
             </p>
             <div className="dialog__actions">
               <button type="button" className="btn btn--answer" onClick={() => onTakeMessage(target, note)}>
