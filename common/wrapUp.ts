@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { en as uiEnglish } from './i18n/en';
 import { formatDayMonth, nearDayWord, scriptLocale } from './i18n/format';
 import { CallDirectionSchema, digitsOf, isNumberLike, type CallOutcome } from './callLog';
 
@@ -24,14 +25,7 @@ export const wrapUpOutcomes = ['resolved', 'callback', 'sale', 'not-interested',
 export const WrapUpOutcomeSchema = z.enum(wrapUpOutcomes, { error: `must be one of ${wrapUpOutcomes.join(', ')}` });
 export type WrapUpOutcome = z.infer<typeof WrapUpOutcomeSchema>;
 
-export const wrapUpOutcomeLabels: Record<WrapUpOutcome, string> = {
-  resolved: 'Resolved',
-  callback: 'Callback needed',
-  sale: 'Sale',
-  'not-interested': 'Not interested',
-  'wrong-number': 'Wrong number',
-  'message-taken': 'Message taken',
-};
+export const wrapUpOutcomeLabels: Record<WrapUpOutcome, string> = uiEnglish.wrapUpOutcome;
 
 /**
  * Where a follow-up came from: the next step of a wrap-up, a web lead (the CRM, an import, or a
@@ -42,12 +36,7 @@ export const followUpSources = ['wrap-up', 'web-lead', 'missed-call', 'manual'] 
 export const FollowUpSourceSchema = z.enum(followUpSources, { error: `must be one of ${followUpSources.join(', ')}` });
 export type FollowUpSource = z.infer<typeof FollowUpSourceSchema>;
 
-export const followUpSourceLabels: Record<FollowUpSource, string> = {
-  'wrap-up': 'next step of a call',
-  'web-lead': 'web lead',
-  'missed-call': 'missed call',
-  manual: 'added by hand',
-};
+export const followUpSourceLabels: Record<FollowUpSource, string> = uiEnglish.followUpSource;
 
 /**
  * History outcomes of calls someone talked on here: answered, or failed after the answer (a transfer,
