@@ -46,6 +46,8 @@ export const en = {
     failed: 'Not registered: {{reason}}',
   },
   dialer: {
+    empty: 'Type a number or an extension',
+    notANumber: '"{{text}}" is not a phone number or an extension',
     label: 'Dial',
     number: 'Number or extension',
     placeholder: '1001 or +7 495 123-45-67',

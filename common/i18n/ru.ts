@@ -53,6 +53,8 @@ export const ru: Strings<typeof en> = {
     failed: 'Не зарегистрирован: {{reason}}',
   },
   dialer: {
+    empty: 'Введите номер или внутренний номер',
+    notANumber: '«{{text}}» — это не номер телефона и не внутренний номер',
     label: 'Набор номера',
     number: 'Номер или внутренний номер',
     placeholder: '1001 или +7 495 123-45-67',

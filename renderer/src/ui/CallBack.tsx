@@ -75,7 +75,7 @@ function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: strin
   const [saving, setSaving] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const dial = parseDialString(number, region);
+    const dial = parseDialString(number, region, t);
     if (!dial.ok) return setProblem(t('callBack.numberProblem', { problem: dial.problem }));
     if (!reason.trim()) return setProblem(t('callBack.reasonMissing'));
     const due = dueFromInputs(date, time);
@@ -182,7 +182,7 @@ export type FollowUpDialer = Pick<CallSession, 'dial' | 'snapshot'>;
  * script for its source, the call's wrap-up closes it). Returns why it could not be called, or null.
  */
 export function callFollowUp(api: FrontdeskApi, session: FollowUpDialer, f: FollowUp, region: string, localUser: string | null, onProblem: (problem: string) => void, t: TFunction): string | null {
-  const parsed = parseDialString(f.number, region);
+  const parsed = parseDialString(f.number, region, t);
   if (!parsed.ok) return `${f.name ?? f.number}: ${parsed.problem}`;
   const id = session.dial(parsed.dial, f.name ?? (parsed.kind === 'number' ? parsed.display : null));
   if (!id) return t('callBack.cannotCall');
