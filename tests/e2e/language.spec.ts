@@ -24,6 +24,9 @@ test('the agent switches the UI to Russian in Settings: it applies at once, a ca
   await reception.page.getByRole('button', { name: 'Settings' }).click();
   const settings = reception.page.getByRole('region', { name: 'Settings' });
   await expect(settings.getByLabel('Language')).toHaveValue('auto');
+  // An English (en-US) system: the CSV export starts with the comma.
+  await reception.page.getByRole('button', { name: 'Reports' }).click();
+  await expect(reception.page.getByLabel('Separator')).toHaveValue(',');
   await settings.getByLabel('Language').selectOption({ label: 'Русский' });
 
   // At once, without a restart: the same page speaks Russian.
@@ -52,6 +55,14 @@ test('with language "auto" a Russian system (locale ru-RU) gets the Russian UI f
   await reception.page.getByRole('button', { name: 'Настройки' }).click();
   await expect(reception.page.getByRole('region', { name: 'Настройки' }).getByLabel('Язык интерфейса (Language)')).toHaveValue('auto');
   await answerInRussian(reception);
+
+  // A Russian spreadsheet splits on ";" (the comma is its decimal separator): the CSV export starts there.
+  await reception.page.getByRole('button', { name: 'Отчёты' }).click();
+  await expect(reception.page.getByLabel('Разделитель')).toHaveValue(';');
+  // A wrong number is refused in Russian too.
+  await reception.page.getByLabel('Номер или внутренний номер').fill('позвонить Олегу');
+  await reception.page.getByLabel('Номер или внутренний номер').press('Enter');
+  await expect(reception.page.getByRole('alert')).toHaveText('«позвонить Олегу» — это не номер телефона и не внутренний номер');
 });
 
 test('a language the administrator provisions and locks wins over the system locale, and the agent cannot change it', async ({ agents }) => {
