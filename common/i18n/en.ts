@@ -474,6 +474,7 @@ export const en = {
     lastNotes: "; last call's notes: {{notes}}",
   },
   messages: {
+    email: 'E-mail',
     state: { queued: 'Queued', sent: 'Sent', delivered: 'Delivered', done: 'Done' },
     aCaller: 'a caller',
     about: 'About',

@@ -517,6 +517,7 @@ export const ru: Strings<typeof en> = {
     lastNotes: '; заметки после прошлого звонка: {{notes}}',
   },
   messages: {
+    email: 'Эл. почта',
     state: { queued: 'В очереди', sent: 'Отправлено', delivered: 'Доставлено', done: 'Выполнено' },
     aCaller: 'звонивший',
     about: 'Тема',

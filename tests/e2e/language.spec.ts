@@ -25,7 +25,7 @@ test('the agent switches the UI to Russian in Settings: it applies at once, a ca
   const settings = reception.page.getByRole('region', { name: 'Settings' });
   await expect(settings.getByLabel('Language')).toHaveValue('auto');
   // An English (en-US) system: the CSV export starts with the comma.
-  await reception.page.getByRole('button', { name: 'Reports' }).click();
+  await reception.page.getByRole('button', { name: 'Reports', exact: true }).click();
   await expect(reception.page.getByLabel('Separator')).toHaveValue(',');
   await settings.getByLabel('Language').selectOption({ label: 'Русский' });
 
@@ -33,7 +33,7 @@ test('the agent switches the UI to Russian in Settings: it applies at once, a ca
   const registration = reception.page.getByRole('status', { name: 'Регистрация' });
   await expect(registration).toHaveText(/Зарегистрирован как 1000/);
   await expect(reception.page.getByRole('button', { name: 'Настройки' })).toBeVisible();
-  await expect(reception.page.getByRole('button', { name: 'Отчёты' })).toBeVisible();
+  await expect(reception.page.getByRole('button', { name: 'Отчёты', exact: true })).toBeVisible();
   await expect(reception.page.getByLabel('Номер или внутренний номер')).toBeVisible();
   await expect(reception.page.locator('html')).toHaveAttribute('lang', 'ru');
   await answerInRussian(reception);
@@ -57,7 +57,7 @@ test('with language "auto" a Russian system (locale ru-RU) gets the Russian UI f
   await answerInRussian(reception);
 
   // A Russian spreadsheet splits on ";" (the comma is its decimal separator): the CSV export starts there.
-  await reception.page.getByRole('button', { name: 'Отчёты' }).click();
+  await reception.page.getByRole('button', { name: 'Отчёты', exact: true }).click();
   await expect(reception.page.getByLabel('Разделитель')).toHaveValue(';');
   // A wrong number is refused in Russian too.
   await reception.page.getByLabel('Номер или внутренний номер').fill('позвонить Олегу');

@@ -308,7 +308,7 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
             <label htmlFor={id('caller.phones.1')}>{t('messageForm.phone2')}</label>
             <input id={id('caller.phones.1')} value={draft.caller.phones[1] ?? ''} onChange={setPhone(1)} inputMode="tel" autoComplete="off" {...described('caller.phones.1')} />
             {problemText('caller.phones.1')}
-            <label htmlFor={id('caller.email')}>{t('crm.email')}</label>
+            <label htmlFor={id('caller.email')}>{t('messages.email')}</label>
             <input id={id('caller.email')} type="email" value={draft.caller.email} onChange={setCaller('email')} autoComplete="off" {...described('caller.email')} />
             {problemText('caller.email')}
             <label htmlFor={id('caller.position')}>{t('card.field.position')}</label>

@@ -90,7 +90,7 @@ function CallerCard({ item, region }: { item: InboxMessage; region: string }) {
       )}
       {m.caller.email && (
         <>
-          <dt>{t('crm.email')}</dt>
+          <dt>{t('messages.email')}</dt>
           <dd>{m.caller.email}</dd>
         </>
       )}
