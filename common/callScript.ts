@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { digitsOf } from './callLog';
+import { formatDayMonth, scriptLocale } from './i18n/format';
 import { FollowUpSourceSchema, followUpSourceLabels, relativeDay, type FollowUpSource } from './wrapUp';
 
 /**
@@ -90,8 +91,8 @@ const builtInVariables = [
 ];
 
 const words = {
-  ru: { yes: 'Да', no: 'Нет', noSuitable: 'Нет подходящего ответа', months: ['января', 'февраля', 'марта', 'апреля', 'мая', 'июня', 'июля', 'августа', 'сентября', 'октября', 'ноября', 'декабря'] },
-  en: { yes: 'Yes', no: 'No', noSuitable: 'No suitable answer', months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] },
+  ru: { yes: 'Да', no: 'Нет', noSuitable: 'Нет подходящего ответа' },
+  en: { yes: 'Yes', no: 'No', noSuitable: 'No suitable answer' },
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -636,9 +637,9 @@ export function timeOfDayGreeting(date: Date, language: ScriptLanguage): string 
   return (language === 'ru' ? ['Доброе утро', 'Добрый день', 'Добрый вечер'] : ['Good morning', 'Good afternoon', 'Good evening'])[part]!;
 }
 
-/** "3 февраля 2025" / "3 February 2025". */
+/** "3 февраля 2025" / "3 February 2025" (the month's name from Intl). */
 export function formatScriptDate(date: Date, language: ScriptLanguage): string {
-  return `${date.getDate()} ${words[language].months[date.getMonth()]} ${date.getFullYear()}`;
+  return formatDayMonth(date, scriptLocale[language], { year: true });
 }
 const two = (n: number) => String(n).padStart(2, '0');
 const clockOf = (date: Date) => `${two(date.getHours())}:${two(date.getMinutes())}`;

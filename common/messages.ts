@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { en as uiEnglish } from './i18n/en';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { parseDialString } from './phone';
 import type { Base64Codec } from './transfer';
@@ -332,21 +333,14 @@ const words: Record<MessageLanguage, Words> = {
     call: 'Call',
     forwardedBy: 'Forwarded by',
     anyDay: 'any day',
-    ask: {
-      'call-back': 'please call back',
-      'will-call-again': 'will call again',
-      'returned-call': 'returned your call',
-      'for-information': 'for information',
-      urgent: 'urgent',
-    },
-    moods: { calm: 'calm', friendly: 'friendly', worried: 'worried', annoyed: 'unhappy', angry: 'angry' },
+    // The same words as the English UI's.
+    ask: uiEnglish.messages.ask,
+    moods: uiEnglish.messages.moods,
     mailSubject: (who, asks) => `Message from ${who}${asks ? `: ${asks}` : ''}`,
     urgent: 'URGENT',
   },
 };
 
-export const askLabels: Record<MessageAsk, string> = words.en.ask as Record<MessageAsk, string>;
-export const moodLabels: Record<CallerMood, string> = words.en.moods;
 
 const partyText = (p: { name: string; user?: string; extension?: string }) => {
   const ext = p.user ?? p.extension ?? '';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fixedT } from './i18n/translate';
 import { formatNumber, parseDialString } from './phone';
 
 describe('parseDialString', () => {
@@ -25,6 +26,10 @@ describe('parseDialString', () => {
   it('says what is wrong with text that is not a number', () => {
     expect(parseDialString('call Oleg', 'RU')).toEqual({ ok: false, problem: '"call Oleg" is not a phone number or an extension' });
     expect(parseDialString('   ', 'RU')).toEqual({ ok: false, problem: 'Type a number or an extension' });
+  });
+
+  it('says it in Russian when the window is in Russian', () => {
+    expect(parseDialString('позвонить Олегу', 'RU', fixedT('ru'))).toEqual({ ok: false, problem: '«позвонить Олегу» — это не номер телефона и не внутренний номер' });
   });
 });
 

@@ -1,4 +1,6 @@
+import type { TFunction } from 'i18next';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { fixedT } from './i18n/translate';
 
 /**
  * Numbers as people write them, turned into what the PBX is dialled with. Extensions and service
@@ -11,15 +13,16 @@ export type DialTarget =
 
 const MAX_EXTENSION_DIGITS = 6;
 
-export function parseDialString(input: string, region: string): DialTarget {
+/** `t`: the language the problem is told in (English unless the window passes its own). */
+export function parseDialString(input: string, region: string, t: TFunction = fixedT('en')): DialTarget {
   const raw = input.trim();
-  if (!raw) return { ok: false, problem: 'Type a number or an extension' };
+  if (!raw) return { ok: false, problem: t('dialer.empty') };
   if (/^sips?:/i.test(raw)) return { ok: true, kind: 'sip-uri', dial: raw, display: raw };
   const compact = raw.replace(/[\s().-]/g, '');
   if (/^[*#][0-9*#]*$/.test(compact) || /^[0-9]+[*#][0-9*#]*$/.test(compact)) {
     return { ok: true, kind: 'service', dial: compact, display: compact };
   }
-  if (!/^\+?[0-9]+$/.test(compact)) return { ok: false, problem: `"${raw}" is not a phone number or an extension` };
+  if (!/^\+?[0-9]+$/.test(compact)) return { ok: false, problem: t('dialer.notANumber', { text: raw }) };
   if (!compact.startsWith('+') && compact.length <= MAX_EXTENSION_DIGITS) {
     return { ok: true, kind: 'extension', dial: compact, display: compact };
   }

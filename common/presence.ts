@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { TFunction } from 'i18next';
+import { formatClock } from './i18n/format';
+import { fixedT } from './i18n/translate';
 import { childNamed, childrenNamed, escapeXml, parseXml, type XmlElement } from './xml';
 
 /**
@@ -318,65 +321,70 @@ export function colleagueState(w: ColleagueWatch | undefined, now: number): Coll
 /** Whether a transfer to this colleague should stop and say so first ("absent first"). */
 export const isAbsent = (s: ColleagueState): boolean => s.kind !== 'available' && s.kind !== 'unknown';
 
+/** The words and the locale presence is told in: English unless the window passes its own. */
+export interface PresenceWording {
+  t: TFunction;
+  locale: string;
+}
+const english = (): PresenceWording => ({ t: fixedT('en'), locale: 'en-GB' });
+
 /** "15:00", "tomorrow 09:00", "Fri 7 Mar 09:00": an until time as the agent reads it, in their time zone. */
-export function untilText(until: string, now: number, timeZone?: string): string {
+export function untilText(until: string, now: number, timeZone?: string, { t, locale }: PresenceWording = english()): string {
   const at = new Date(until);
-  const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(at);
+  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(at);
   const day = (d: Date) => new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }).format(d);
   if (day(at) === day(new Date(now))) return time;
-  if (day(at) === day(new Date(now + 86_400_000))) return `tomorrow ${time}`;
-  const date = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone }).format(at);
+  if (day(at) === day(new Date(now + 86_400_000))) return t('presence.tomorrowAt', { time });
+  const date = new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone }).format(at);
   return `${date} ${time}`;
 }
 
-function clock(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+function clock(ms: number, locale: string): string {
+  return formatClock(ms, locale);
 }
 
 /** The state in words: "On a call, 3:12", "Out of office until 15:00: at a meeting", "Unknown: …". */
-export function describeState(s: ColleagueState, now: number, timeZone?: string): string {
-  const duration = s.since !== null ? `, ${clock(now - s.since)}` : '';
+export function describeState(s: ColleagueState, now: number, timeZone?: string, wording: PresenceWording = english()): string {
+  const { t, locale } = wording;
+  const duration = s.since !== null ? `, ${clock(now - s.since, locale)}` : '';
   switch (s.kind) {
     case 'available':
-      return 'Available';
+      return t('presence.available');
     case 'ringing':
-      return 'Ringing';
+      return t('presence.ringing');
     case 'on-call':
-      return `On a call${duration}`;
+      return `${t('presence.onCall')}${duration}`;
     case 'on-hold':
-      return `On hold${duration}`;
+      return `${t('presence.onHold')}${duration}`;
     case 'dnd':
-      return 'Do not disturb';
+      return t('presence.dnd');
     case 'away':
-      return `Out of office${s.until ? ` until ${untilText(s.until, now, timeZone)}` : ''}${s.note ? `: ${s.note}` : ''}${s.offline ? ' (offline)' : ''}`;
+      return `${s.until ? t('presence.awayUntil', { until: untilText(s.until, now, timeZone, wording) }) : t('presence.away')}${s.note ? `: ${s.note}` : ''}${s.offline ? ` ${t('presence.offlineMark')}` : ''}`;
     case 'offline':
-      return 'Offline (not registered)';
+      return t('presence.offline');
     case 'unknown':
-      return `Unknown: ${s.reason ?? 'no presence from the PBX'}`;
+      return t('presence.unknown', { reason: s.reason ?? t('presence.noPresence') });
   }
 }
 
 /** What the receptionist is told before transferring to an absent colleague: "Sales is on a call (3:12)". */
-export function absenceSentence(name: string, s: ColleagueState, now: number, timeZone?: string): string {
-  const duration = s.since !== null ? ` (${clock(now - s.since)})` : '';
+export function absenceSentence(name: string, s: ColleagueState, now: number, timeZone?: string, wording: PresenceWording = english()): string {
+  const { t, locale } = wording;
+  const duration = s.since !== null ? ` (${clock(now - s.since, locale)})` : '';
   switch (s.kind) {
     case 'ringing':
-      return `${name}'s phone is ringing with another call`;
+      return t('presence.absent.ringing', { name });
     case 'on-call':
-      return `${name} is on a call${duration}`;
+      return t('presence.absent.onCall', { name }) + duration;
     case 'on-hold':
-      return `${name} is on a call, with a caller on hold${duration}`;
+      return t('presence.absent.onHold', { name }) + duration;
     case 'dnd':
-      return `${name} has Do not disturb on`;
+      return t('presence.absent.dnd', { name });
     case 'away':
-      return `${name} is out of office${s.until ? ` until ${untilText(s.until, now, timeZone)}` : ''}${s.note ? `: ${s.note}` : ''}`;
+      return `${s.until ? t('presence.absent.awayUntil', { name, until: untilText(s.until, now, timeZone, wording) }) : t('presence.absent.away', { name })}${s.note ? `: ${s.note}` : ''}`;
     case 'offline':
-      return `${name} is offline (not registered)`;
+      return t('presence.absent.offline', { name });
     default:
-      return `${name} is ${describeState(s, now, timeZone).toLowerCase()}`;
+      return t('presence.absent.other', { name, state: describeState(s, now, timeZone, wording).toLocaleLowerCase(locale) });
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_HOTKEYS, HOTKEY_ACTIONS, hotkeyCombination, hotkeyProblem, type HotkeyAction, type HotkeyMap } from './hotkeys';
 import { AwaySchema } from './presence';
+import { languageSettings } from './i18n';
 
 /**
  * The settings model. Every key has a default; a person may change a key unless the
@@ -48,6 +49,8 @@ const hotkeysField = z.strictObject(Object.fromEntries(HOTKEY_ACTIONS.map((a) =>
 });
 
 const settingFields = {
+  /** The language of the interface: "auto" follows the OS (Russian for a Russian locale, else English). */
+  language: z.enum(languageSettings, { error: 'must be "auto", "ru" or "en"' }),
   /** ISO 3166-1 alpha-2 region used to read numbers written without a country code. */
   defaultRegion: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as "RU" or "GB"'),
   /** Answer incoming calls automatically (headset/intercom use). */
@@ -121,6 +124,7 @@ const settingFields = {
 };
 
 export const defaultSettings = {
+  language: 'auto',
   defaultRegion: 'RU',
   autoAnswer: false,
   declineCode: 486,

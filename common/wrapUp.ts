@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { en as uiEnglish } from './i18n/en';
+import { formatDayMonth, nearDayWord, scriptLocale } from './i18n/format';
 import { CallDirectionSchema, digitsOf, isNumberLike, type CallOutcome } from './callLog';
 
 /**
@@ -23,14 +25,7 @@ export const wrapUpOutcomes = ['resolved', 'callback', 'sale', 'not-interested',
 export const WrapUpOutcomeSchema = z.enum(wrapUpOutcomes, { error: `must be one of ${wrapUpOutcomes.join(', ')}` });
 export type WrapUpOutcome = z.infer<typeof WrapUpOutcomeSchema>;
 
-export const wrapUpOutcomeLabels: Record<WrapUpOutcome, string> = {
-  resolved: 'Resolved',
-  callback: 'Callback needed',
-  sale: 'Sale',
-  'not-interested': 'Not interested',
-  'wrong-number': 'Wrong number',
-  'message-taken': 'Message taken',
-};
+export const wrapUpOutcomeLabels: Record<WrapUpOutcome, string> = uiEnglish.wrapUpOutcome;
 
 /**
  * Where a follow-up came from: the next step of a wrap-up, a web lead (the CRM, an import, or a
@@ -41,12 +36,7 @@ export const followUpSources = ['wrap-up', 'web-lead', 'missed-call', 'manual'] 
 export const FollowUpSourceSchema = z.enum(followUpSources, { error: `must be one of ${followUpSources.join(', ')}` });
 export type FollowUpSource = z.infer<typeof FollowUpSourceSchema>;
 
-export const followUpSourceLabels: Record<FollowUpSource, string> = {
-  'wrap-up': 'next step of a call',
-  'web-lead': 'web lead',
-  'missed-call': 'missed call',
-  manual: 'added by hand',
-};
+export const followUpSourceLabels: Record<FollowUpSource, string> = uiEnglish.followUpSource;
 
 /**
  * History outcomes of calls someone talked on here: answered, or failed after the answer (a transfer,
@@ -359,22 +349,16 @@ export function compareFollowUps(a: Pick<FollowUp, 'dueAt' | 'createdAt' | 'id'>
 
 const two = (n: number) => String(n).padStart(2, '0');
 const clock = (d: Date) => `${two(d.getHours())}:${two(d.getMinutes())}`;
-const months = {
-  en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
-  ru: ['января', 'февраля', 'марта', 'апреля', 'мая', 'июня', 'июля', 'августа', 'сентября', 'октября', 'ноября', 'декабря'],
-} as const;
 
 /**
  * A day as a phrase relative to `now`: "today", "yesterday", "tomorrow", "on 3 February"
  * ("сегодня", "вчера", "завтра", "3 февраля"); the year is added when it is another year.
  */
 export function relativeDay(date: Date, now: Date, language: 'en' | 'ru' = 'en'): string {
-  const days = dayNumber(date) - dayNumber(now);
-  const words = language === 'ru' ? { '0': 'сегодня', '-1': 'вчера', '1': 'завтра' } : { '0': 'today', '-1': 'yesterday', '1': 'tomorrow' };
-  const near = (words as Record<string, string>)[String(days)];
+  const locale = scriptLocale[language];
+  const near = nearDayWord(dayNumber(date) - dayNumber(now), locale);
   if (near) return near;
-  const year = date.getFullYear() === now.getFullYear() ? '' : ` ${date.getFullYear()}`;
-  const day = `${date.getDate()} ${months[language][date.getMonth()]}${year}`;
+  const day = formatDayMonth(date, locale, { year: date.getFullYear() !== now.getFullYear() });
   return language === 'ru' ? day : `on ${day}`;
 }
 

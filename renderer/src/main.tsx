@@ -13,6 +13,7 @@ import { jssipVersion, SipEngine } from './sip/engine';
 import { PageDiagnostics } from './diagnostics';
 import { listenForHotkeys, platformOf } from './desktopKeys';
 import { HeadsetLink, type HidLike } from './headset';
+import { applyLanguage } from './i18n';
 import { App } from './ui/App';
 import { RecorderContext } from './ui/Recording';
 import { Recorder } from './recording/recorder';
@@ -45,6 +46,9 @@ listenForHotkeys(window, session, () => navigator.clipboard.readText(), platform
 // A headset's call buttons (WebHID): one already allowed is used at once; Settings connects another.
 const headset = new HeadsetLink((navigator as Navigator & { hid?: HidLike }).hid, session, view, (message) => console.info(`[frontdesk] ${message}`));
 void headset.start();
+// The UI's language follows the setting ("auto": the OS's), switching at once when it changes.
+session.subscribe(() => applyLanguage(session.getState().settings?.values.language ?? 'auto'));
+applyLanguage('auto');
 
 /** Read-only diagnostics for support staff and the end-to-end tests: media counters per call. */
 Object.defineProperty(window, 'frontdeskDiagnostics', {

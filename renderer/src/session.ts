@@ -1,4 +1,5 @@
 import type { AccountView, EventPayload, FrontdeskApi } from '../../common/contract';
+import { i18n } from './i18n';
 import type { SettingsView } from '../../common/settings';
 import { parseDialString } from '../../common/phone';
 import { linkForDisplay, parsePhoneLink, type PhoneLink } from '../../common/links';
@@ -371,7 +372,7 @@ export class CallSession {
 
   /** Dials what the agent typed (or pasted): read as a number in the settings' region, an extension, a service code or a SIP URI. */
   dialTyped(text: string): DialResult {
-    const parsed = parseDialString(text, this.region);
+    const parsed = parseDialString(text, this.region, i18n.t);
     if (!parsed.ok) return { ok: false, problem: parsed.problem };
     return { ok: true, callId: this.engine.dial(parsed.dial, parsed.kind === 'number' ? parsed.display : null) };
   }

@@ -1,6 +1,7 @@
 import type { FrontdeskApi } from '../../../common/contract';
 import type { Recording, RecordingMark } from '../../../common/recordings';
 import { concatBytes } from './bytes';
+import { i18n } from '../i18n';
 import { StereoOpusWebm } from './stereoOpusWebm';
 
 /**
@@ -78,7 +79,7 @@ export class CallRecording {
       bitsPerChannel: recordingBitsPerChannel,
       frameDurationUs: recordingFrameUs,
       onBytes: (bytes) => this.pending.push(bytes),
-      onError: (error) => this.onProblem(`the recording stopped: the browser could not encode the audio (${error.message})`),
+      onError: (error) => this.onProblem(i18n.t('recorder.encode', { error: error.message })),
     });
     this.writer = writer;
     try {
@@ -113,7 +114,7 @@ export class CallRecording {
           return;
         } catch (error) {
           if (attempt >= 4) {
-            this.onProblem(`the recording could not be written: ${(error as Error).message}`);
+            this.onProblem(i18n.t('recorder.write', { error: (error as Error).message }));
             return;
           }
           await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
@@ -176,7 +177,7 @@ export class CallRecording {
       try {
         return await this.api.recordings.end({ id: this.recording.id, endedAt: endedAt.toISOString(), marks: this.marks });
       } catch (error) {
-        this.onProblem(`the recording could not be finished: ${(error as Error).message}`);
+        this.onProblem(i18n.t('recorder.finish', { error: (error as Error).message }));
         return null;
       }
     })();

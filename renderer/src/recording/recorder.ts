@@ -4,6 +4,7 @@ import type { Settings } from '../../../common/settings';
 import type { Call } from '../sip/callMachine';
 import type { SipEngine } from '../sip/engine';
 import { CallRecording } from './callRecording';
+import { i18n } from '../i18n';
 
 /**
  * Call recording for the whole page, outside React (wired in main.tsx): it records what the
@@ -149,7 +150,7 @@ export class Recorder {
     const call = this.call(id);
     if (!call || !talked(call) || this.active.has(id)) return;
     if (this.policy.recordingPolicy === 'off') {
-      this.publish({ problem: 'Recording is switched off on this PC by the administrator' });
+      this.publish({ problem: i18n.t('recorder.switchedOff') });
       return;
     }
     void this.startRecording(id, false);
@@ -193,7 +194,7 @@ export class Recorder {
     void this.checkDisk();
     this.ctx ??= new AudioContext();
     void this.ctx.resume().catch(() => undefined);
-    const rec = new CallRecording(this.ctx, this.api, (message) => this.publish({ problem: `${message}. The call itself goes on.` }));
+    const rec = new CallRecording(this.ctx, this.api, (message) => this.publish({ problem: i18n.t('recorder.goesOn', { message }) }));
     const consent = this.policy.recordingConsent === 'none' ? null : await this.playConsent(id, media.microphone);
     try {
       await rec.start(
@@ -213,7 +214,7 @@ export class Recorder {
     } catch (error) {
       consent?.stop();
       this.setCall(id, null);
-      this.publish({ problem: `The call could not be recorded: ${(error as Error).message}. The call itself goes on.` });
+      this.publish({ problem: i18n.t('recorder.couldNotRecord', { error: (error as Error).message }) });
       return;
     }
     const held = call.phase === 'held' || call.phase === 'remote-held';
@@ -271,7 +272,7 @@ export class Recorder {
         sources.push(source);
       } catch (error) {
         this.announcementBuffer = null;
-        this.publish({ problem: `The recording announcement could not be played (${(error as Error).message}): tell the caller the call is recorded` });
+        this.publish({ problem: i18n.t('recorder.announcement', { error: (error as Error).message }) });
       }
     }
     if (kind === 'beep' || kind === 'announcement-and-beep') {

@@ -25,6 +25,7 @@ import { RecorderContext, RecordingStatus } from './Recording';
 import type { CallReporter } from '../callReporter';
 import { LinkConfirm } from './LinkConfirm';
 import type { DesktopTools } from './SettingsPanel';
+import { useLocale } from '../i18n';
 
 interface Props {
   api: FrontdeskApi;
@@ -49,19 +50,19 @@ function useNow(intervalMs: number): number {
 }
 
 function ProvisioningNotice({ view }: { view: AccountView | null }) {
+  const { t } = useLocale();
   if (!view || view.provisioning.state !== 'rejected') return null;
   const p = view.provisioning;
   return (
-    <section role="alert" className="notice notice--error" aria-label="Provisioning problem">
-      <h2>The provisioning file was not applied</h2>
+    <section role="alert" className="notice notice--error" aria-label={t('provisioning.label')}>
+      <h2>{t('provisioning.title')}</h2>
       <p>
-        <code>{p.file}</code> has {p.problems.length === 1 ? 'a problem' : `${p.problems.length} problems`}.{' '}
-        {p.usingLastGood ? 'The last good provisioning stays in use.' : 'Nothing from it was applied.'}
+        {t('provisioning.problems', { count: p.problems.length, file: p.file })} {p.usingLastGood ? t('provisioning.lastGood') : t('provisioning.nothingApplied')}
       </p>
       <ul>
         {p.problems.map((problem, i) => (
           <li key={i}>
-            {problem.field ? <code>{problem.field}</code> : 'The file'}: {problem.message}
+            {problem.field ? <code>{problem.field}</code> : t('provisioning.theFile')}: {problem.message}
           </li>
         ))}
       </ul>
@@ -70,6 +71,7 @@ function ProvisioningNotice({ view }: { view: AccountView | null }) {
 }
 
 export function App({ api, engine, session, view, history, desktop }: Props) {
+  const { t, locale } = useLocale();
   const snapshot = useSyncExternalStore(view.subscribe, view.getSnapshot);
   // The session reads the account and the settings, starts the engine, rings, notifies and answers by itself.
   const { account: accountView, settings, bridgeError, linkPrompt, desktopNotice } = useSyncExternalStore(session.subscribe, session.getState);
@@ -91,7 +93,12 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
   const [messageNotice, setMessageNotice] = useState<string | null>(null);
   const agent = snapshot.account ? { user: snapshot.account.user, name: snapshot.account.displayName ?? '' } : null;
   const callLabelOf = (c: MessageStart['call']) =>
-    c ? `the call ${c.subject.displayName || c.subject.number ? `with ${partyText(c.subject, region)} ` : ''}at ${new Date(c.startedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}` : null;
+    c
+      ? (() => {
+          const time = new Date(c.startedAt).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+          return c.subject.displayName || c.subject.number ? t('app.callWith', { who: partyText(c.subject, region), time }) : t('app.callAt', { time });
+        })()
+      : null;
   const openMessage = (start: Omit<MessageStart, 'agent'>) => {
     if (!agent) return;
     setMessageForm({ draft: startDraft({ ...start, agent }), callLabel: callLabelOf(start.call) });
@@ -150,15 +157,15 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
   return (
     <div className="app">
       <header className="topbar">
-        <h1 className="topbar__title">Frontdesk</h1>
+        <h1 className="topbar__title">{t('app.title')}</h1>
         <RegistrationStatus snapshot={snapshot} />
         {settings && settings.values.dnd !== 'off' && (
-          <span role="status" aria-label="Do not disturb" className="topbar__dnd">
-            Do not disturb: calls are {settings.values.dnd === 'missed' ? 'logged as missed' : 'refused'}
+          <span role="status" aria-label={t('app.dnd')} className="topbar__dnd">
+            {settings.values.dnd === 'missed' ? t('app.dndMissed') : t('app.dndRefused')}
           </span>
         )}
         <button type="button" className="btn topbar__reports" aria-expanded={showReports} aria-controls="reports-panel" onClick={() => setShowReports(!showReports)}>
-          Reports
+          {t('app.reports')}
         </button>
         <button
           type="button"
@@ -167,7 +174,7 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
           aria-controls="settings-panel"
           onClick={() => setShowSettings(!showSettings)}
         >
-          Settings
+          {t('app.settings')}
         </button>
       </header>
       {showSettings && settings && (
@@ -183,14 +190,14 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
       <RecordingStatus />
       {bridgeError && (
         <p role="alert" className="notice notice--error">
-          Frontdesk cannot reach its services: {bridgeError}
+          {t('app.bridgeError', { error: bridgeError })}
         </p>
       )}
       {desktopNotice && (
         <div role="alert" className="notice notice--error">
           {desktopNotice}{' '}
           <button type="button" className="btn btn--small" onClick={() => session.dismissNotice()}>
-            Dismiss
+            {t('call.dismiss')}
           </button>
         </div>
       )}
@@ -198,14 +205,14 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
       <HistoryWritesNotice history={history} />
       <ProvisioningNotice view={accountView} />
       <main className="workspace">
-        <section className="lines" aria-label="Calls">
-          <h2 className="visually-hidden">Calls</h2>
+        <section className="lines" aria-label={t('app.calls')}>
+          <h2 className="visually-hidden">{t('app.calls')}</h2>
           {ringing && (
             <p className="visually-hidden" aria-live="assertive">
-              Incoming call from {formatNumber(ringing.remote.number, region)}
+              {t('app.incomingFrom', { number: formatNumber(ringing.remote.number, region) })}
             </p>
           )}
-          {calls.length === 0 ? <p className="lines__empty">No calls. The phone is ready.</p> : null}
+          {calls.length === 0 ? <p className="lines__empty">{t('app.noCalls')}</p> : null}
           {calls.map((call) => (
             <CallCard
               key={call.id}
@@ -251,7 +258,7 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
               callLabel={messageForm.callLabel}
               onClose={() => setMessageForm(null)}
               onSaved={(sent) =>
-                setMessageNotice(`Message for ${sent.recipients.map((r) => (r.name ? `${r.name} (${r.extension})` : r.extension)).join(', ')} saved; it is on its way`)
+                setMessageNotice(t('app.messageSaved', { recipients: new Intl.ListFormat(locale, { type: 'conjunction' }).format(sent.recipients.map((r) => (r.name ? `${r.name} (${r.extension})` : r.extension))) }))
               }
             />
           )}
@@ -297,9 +304,9 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
           />
           <ImportClients api={api} />
           <p className="shortcuts">
-            Keys: <kbd>Alt</kbd>+<kbd>A</kbd> answer, <kbd>Alt</kbd>+<kbd>D</kbd> decline, <kbd>Alt</kbd>+<kbd>H</kbd> hang up,{' '}
-            <kbd>Alt</kbd>+<kbd>N</kbd> number field, <kbd>Alt</kbd>+<kbd>T</kbd> transfer, <kbd>Alt</kbd>+<kbd>C</kbd> complete the transfer, <kbd>Alt</kbd>+<kbd>M</kbd> take a message; digits typed during a call are sent as tones;{' '}
-            <kbd>Shift</kbd>+<kbd>F10</kbd> (or <kbd>Enter</kbd>) on a colleague: call, transfer to, take a message
+            {t('app.keys')} <kbd>Alt</kbd>+<kbd>A</kbd> {t('app.keysAnswer')}, <kbd>Alt</kbd>+<kbd>D</kbd> {t('app.keysDecline')}, <kbd>Alt</kbd>+<kbd>H</kbd> {t('app.keysHangUp')},{' '}
+            <kbd>Alt</kbd>+<kbd>N</kbd> {t('app.keysNumber')}, <kbd>Alt</kbd>+<kbd>T</kbd> {t('app.keysTransfer')}, <kbd>Alt</kbd>+<kbd>C</kbd> {t('app.keysComplete')}, <kbd>Alt</kbd>+<kbd>M</kbd> {t('app.keysMessage')}{' '}
+            <kbd>Shift</kbd>+<kbd>F10</kbd> ({t('app.keysOr')} <kbd>Enter</kbd>) {t('app.keysColleague')}
           </p>
         </aside>
       </main>

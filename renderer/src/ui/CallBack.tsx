@@ -1,10 +1,9 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import { parseDialString } from '../../../common/phone';
+import type { TFunction } from 'i18next';
 import {
-  describeDue,
   endOfLocalDay,
-  followUpSourceLabels,
   followUpTiming,
   localDateText,
   dueFromInputs,
@@ -14,27 +13,25 @@ import {
 } from '../../../common/wrapUp';
 import type { CallSession } from '../session';
 import { linkCallback } from './callbackLinks';
-import { formatNumber } from './format';
+import { dueText, dueWhen, formatNumber } from './format';
+import { useLocale } from '../i18n';
 
-const attemptLabels: Record<string, string> = {
-  answered: 'talked',
-  'no-answer': 'no answer',
-  rejected: 'not reached',
-  cancelled: 'cancelled',
-  failed: 'failed',
-};
+/** How the last attempt went, in words (callBack.attempt.*); others as the history names them. */
+const attemptOutcomes = ['answered', 'no-answer', 'rejected', 'cancelled', 'failed'] as const;
+const isAttemptOutcome = (o: string): o is (typeof attemptOutcomes)[number] => (attemptOutcomes as readonly string[]).includes(o);
 
 /** Ticks every `ms` so "overdue" and "today" follow the clock (and the list the day). */
 function useClock(ms: number): Date {
   const [now, setNow] = useState(() => new Date());
   useEffect(() => {
-    const t = setInterval(() => setNow(new Date()), ms);
-    return () => clearInterval(t);
+    const timer = setInterval(() => setNow(new Date()), ms);
+    return () => clearInterval(timer);
   }, [ms]);
   return now;
 }
 
 function Reschedule({ followUp, who, onDone, api }: { followUp: FollowUp; who: string; onDone: () => void; api: FrontdeskApi }) {
+  const { t } = useLocale();
   const [date, setDate] = useState(() => localDateText(new Date(Date.now() + 86_400_000)));
   const [time, setTime] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
@@ -46,16 +43,16 @@ function Reschedule({ followUp, who, onDone, api }: { followUp: FollowUp; who: s
     api.followUps.reschedule({ id: followUp.id, dueAt: due.due.toISOString(), allDay: due.allDay }).then(onDone, (err: Error) => setProblem(err.message));
   };
   return (
-    <form className="callback__reschedule" aria-label={`Reschedule: ${who}`} onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
-      <label htmlFor={`${id}-date`}>New date</label>
+    <form className="callback__reschedule" aria-label={t('callBack.rescheduleLabel', { who })} onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
+      <label htmlFor={`${id}-date`}>{t('callBack.newDate')}</label>
       <input id={`${id}-date`} type="date" value={date} onChange={(e) => setDate(e.target.value)} autoFocus />
-      <label htmlFor={`${id}-time`}>Time</label>
+      <label htmlFor={`${id}-time`}>{t('callBack.time')}</label>
       <input id={`${id}-time`} type="time" value={time} onChange={(e) => setTime(e.target.value)} />
       <button type="submit" className="btn btn--small">
-        Move
+        {t('callBack.move')}
       </button>
       <button type="button" className="btn btn--small" onClick={onDone}>
-        Cancel
+        {t('transfer.cancel')}
       </button>
       {problem && <p role="alert">{problem}</p>}
     </form>
@@ -68,6 +65,7 @@ function Reschedule({ followUp, who, onDone, api }: { followUp: FollowUp; who: s
  * given), and it is due today unless a date is picked. Nothing typed is lost on a refusal.
  */
 function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: string; onDone: () => void }) {
+  const { t } = useLocale();
   const [number, setNumber] = useState('');
   const [name, setName] = useState('');
   const [reason, setReason] = useState('');
@@ -77,9 +75,9 @@ function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: strin
   const [saving, setSaving] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    const dial = parseDialString(number, region);
-    if (!dial.ok) return setProblem(`Number: ${dial.problem}`);
-    if (!reason.trim()) return setProblem('What to call about: say why to call back');
+    const dial = parseDialString(number, region, t);
+    if (!dial.ok) return setProblem(t('callBack.numberProblem', { problem: dial.problem }));
+    if (!reason.trim()) return setProblem(t('callBack.reasonMissing'));
     const due = dueFromInputs(date, time);
     if ('problem' in due) return setProblem(due.problem);
     setSaving(true);
@@ -99,29 +97,29 @@ function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: strin
       });
       onDone();
     } catch (err) {
-      setProblem(`Not added: ${(err as Error).message}`);
+      setProblem(t('callBack.notAdded', { error: (err as Error).message }));
     } finally {
       setSaving(false);
     }
   };
   return (
-    <form className="callback__add" aria-label="Add a follow-up" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
-      <label htmlFor="callback-add-number">Number</label>
+    <form className="callback__add" aria-label={t('callBack.add')} onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
+      <label htmlFor="callback-add-number">{t('callBack.number')}</label>
       <input id="callback-add-number" value={number} onChange={(e) => setNumber(e.target.value)} autoComplete="off" inputMode="tel" autoFocus />
-      <label htmlFor="callback-add-name">Name (optional)</label>
+      <label htmlFor="callback-add-name">{t('callBack.name')}</label>
       <input id="callback-add-name" value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
-      <label htmlFor="callback-add-reason">What to call about</label>
+      <label htmlFor="callback-add-reason">{t('callBack.reason')}</label>
       <input id="callback-add-reason" value={reason} onChange={(e) => setReason(e.target.value)} autoComplete="off" />
-      <label htmlFor="callback-add-date">Date</label>
+      <label htmlFor="callback-add-date">{t('callBack.date')}</label>
       <input id="callback-add-date" type="date" value={date} onChange={(e) => setDate(e.target.value)} />
-      <label htmlFor="callback-add-time">Time (optional)</label>
+      <label htmlFor="callback-add-time">{t('callBack.timeOptional')}</label>
       <input id="callback-add-time" type="time" value={time} onChange={(e) => setTime(e.target.value)} />
       <span className="callback__add-actions">
         <button type="submit" className="btn btn--small" disabled={saving}>
-          Add
+          {t('callBack.addButton')}
         </button>
         <button type="button" className="btn btn--small" onClick={onDone}>
-          Cancel
+          {t('transfer.cancel')}
         </button>
       </span>
       {problem && <p role="alert">{problem}</p>}
@@ -130,17 +128,19 @@ function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: strin
 }
 
 function Row({ followUp, now, region, onCall, api }: { followUp: FollowUp; now: Date; region: string; onCall: (f: FollowUp) => void; api: FrontdeskApi }) {
+  const { t, locale, language } = useLocale();
   const [rescheduling, setRescheduling] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const number = formatNumber(followUp.number, region);
   const who = followUp.name ?? number;
   const timing = followUpTiming(followUp, now);
-  const due = describeDue(followUp, now);
-  const source = followUpSourceLabels[followUp.source];
-  const arose = followUp.source === 'web-lead' ? `left ${relativeDay(new Date(followUp.createdAt), now)}` : null;
+  const due = dueText(t, followUp, now, language, locale);
+  const source = t(`followUpSource.${followUp.source}`);
+  const arose = followUp.source === 'web-lead' ? t('callBack.left', { when: relativeDay(new Date(followUp.createdAt), now, language) }) : null;
+  const last = followUp.lastAttemptOutcome;
   const tried =
     followUp.attempts > 0
-      ? `tried ${followUp.attempts === 1 ? 'once' : `${followUp.attempts} times`}${followUp.lastAttemptOutcome ? `: ${attemptLabels[followUp.lastAttemptOutcome] ?? followUp.lastAttemptOutcome}` : ''}`
+      ? `${t('callBack.tried', { count: followUp.attempts })}${last ? `: ${isAttemptOutcome(last) ? t(`callBack.attempt.${last}`) : last}` : ''}`
       : null;
   return (
     <li className={`callback__row callback__row--${timing}`} aria-label={`${who}: ${followUp.reason}; ${due}`} data-timing={timing}>
@@ -150,22 +150,22 @@ function Row({ followUp, now, region, onCall, api }: { followUp: FollowUp; now: 
       </span>
       <span className="callback__reason">{followUp.reason}</span>
       <span className="callback__details">
-        {timing === 'overdue' && <strong className="callback__overdue">Overdue</strong>} {[due.replace(/^overdue: /, ''), source, arose, tried].filter(Boolean).join(' · ')}
+        {timing === 'overdue' && <strong className="callback__overdue">{t('callBack.overdue')}</strong>} {[dueWhen(t, followUp, now, language, locale), source, arose, tried].filter(Boolean).join(' · ')}
       </span>
       <span className="callback__actions">
         <button type="button" className="btn btn--small btn--answer" onClick={() => onCall(followUp)}>
-          Call {who}
+          {t('colleagues.call', { who })}
         </button>
-        <button type="button" className="btn btn--small" aria-expanded={rescheduling} onClick={() => setRescheduling(!rescheduling)} aria-label={`Reschedule: ${who}`}>
-          Reschedule
+        <button type="button" className="btn btn--small" aria-expanded={rescheduling} onClick={() => setRescheduling(!rescheduling)} aria-label={t('callBack.rescheduleLabel', { who })}>
+          {t('callBack.reschedule')}
         </button>
         <button
           type="button"
           className="btn btn--small"
-          aria-label={`Done: ${who}`}
+          aria-label={t('callBack.doneLabel', { who })}
           onClick={() => api.followUps.done({ id: followUp.id }).catch((e: Error) => setProblem(e.message))}
         >
-          Done
+          {t('callBack.done')}
         </button>
       </span>
       {rescheduling && <Reschedule api={api} followUp={followUp} who={who} onDone={() => setRescheduling(false)} />}
@@ -181,15 +181,15 @@ export type FollowUpDialer = Pick<CallSession, 'dial' | 'snapshot'>;
  * Calls a follow-up back: dials its number, links the call to it (the side panel shows the outbound
  * script for its source, the call's wrap-up closes it). Returns why it could not be called, or null.
  */
-export function callFollowUp(api: FrontdeskApi, session: FollowUpDialer, f: FollowUp, region: string, localUser: string | null, onProblem: (problem: string) => void): string | null {
-  const parsed = parseDialString(f.number, region);
+export function callFollowUp(api: FrontdeskApi, session: FollowUpDialer, f: FollowUp, region: string, localUser: string | null, onProblem: (problem: string) => void, t: TFunction): string | null {
+  const parsed = parseDialString(f.number, region, t);
   if (!parsed.ok) return `${f.name ?? f.number}: ${parsed.problem}`;
   const id = session.dial(parsed.dial, f.name ?? (parsed.kind === 'number' ? parsed.display : null));
-  if (!id) return 'Cannot call now: this desk is not registered to the PBX';
+  if (!id) return t('callBack.cannotCall');
   linkCallback(id, f);
   const sipCallId = session.snapshot().calls.calls[id]?.sipCallId ?? null;
   if (localUser && sipCallId) {
-    api.followUps.attempt({ id: f.id, localUser, sipCallId }).catch((e: Error) => onProblem(`The call was not linked to its follow-up: ${e.message}`));
+    api.followUps.attempt({ id: f.id, localUser, sipCallId }).catch((e: Error) => onProblem(t('callBack.notLinked', { error: e.message })));
   }
   return null;
 }
@@ -200,6 +200,7 @@ export function callFollowUp(api: FrontdeskApi, session: FollowUpDialer, f: Foll
  * then shows the outbound script for the follow-up's source, and that call's wrap-up closes it.
  */
 export function CallBackList({ api, session, region, localUser }: { api: FrontdeskApi; session: FollowUpDialer; region: string; localUser: string | null }) {
+  const { t } = useLocale();
   const now = useClock(30_000);
   const [list, setList] = useState<FollowUpList | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -211,8 +212,10 @@ export function CallBackList({ api, session, region, localUser }: { api: Frontde
         setList(l);
         setError(null);
       },
-      (e: Error) => setError(`The Call back list cannot be read: ${e.message}`),
+      (e: Error) => setError(t('callBack.cannotRead', { error: e.message })),
     );
+    // (a message in the language of the moment)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api]);
   // Again on every change (and when a call ends: how the last attempt went), and when the day
   // turns (tomorrow's follow-ups come back).
@@ -226,7 +229,7 @@ export function CallBackList({ api, session, region, localUser }: { api: Frontde
     };
   }, [api, load, day]);
 
-  const call = (f: FollowUp) => setError(callFollowUp(api, session, f, region, localUser, setError));
+  const call = (f: FollowUp) => setError(callFollowUp(api, session, f, region, localUser, setError, t));
 
   const [adding, setAdding] = useState(false);
   const addButton = useRef<HTMLButtonElement>(null);
@@ -237,29 +240,29 @@ export function CallBackList({ api, session, region, localUser }: { api: Frontde
   const items = list?.items ?? [];
   const overdue = items.filter((f) => followUpTiming(f, now) === 'overdue').length;
   return (
-    <section className="callback" aria-label="Call back">
+    <section className="callback" aria-label={t('callBack.title')}>
       <h2 className="callback__heading">
-        Call back
+        {t('callBack.title')}
         {items.length > 0 && (
-          <span className="badge badge--due" role="img" aria-label={`${items.length} to call back${overdue ? `, ${overdue} overdue` : ''}`}>
+          <span className="badge badge--due" role="img" aria-label={overdue ? t('callBack.countOverdue', { count: items.length, overdue }) : t('callBack.count', { count: items.length })}>
             {items.length}
           </span>
         )}
       </h2>
       <button ref={addButton} type="button" className="btn btn--small" aria-expanded={adding} onClick={() => setAdding(!adding)}>
-        Add a follow-up
+        {t('callBack.add')}
       </button>
       {adding && <AddFollowUp api={api} region={region} onDone={stopAdding} />}
       {error && <p role="alert">{error}</p>}
-      {list && items.length === 0 && <p className="callback__empty">Nobody to call back today.</p>}
-      <ul className="callback__list" aria-label="Follow-ups due">
+      {list && items.length === 0 && <p className="callback__empty">{t('callBack.nobody')}</p>}
+      <ul className="callback__list" aria-label={t('callBack.due')}>
         {items.map((f) => (
           <Row key={f.id} followUp={f} now={now} region={region} onCall={call} api={api} />
         ))}
       </ul>
       {list && list.later > 0 && (
         <p className="callback__later">
-          {list.later} more on later dates: {list.later === 1 ? 'it comes' : 'they come'} back on the day.
+          {t('callBack.later', { count: list.later })}
         </p>
       )}
     </section>
@@ -268,14 +271,16 @@ export function CallBackList({ api, session, region, localUser }: { api: Frontde
 
 /** On a call made from the list: who we are calling back and why, above the script. */
 export function CallingBack({ followUp }: { followUp: FollowUp }) {
+  const { t, language } = useLocale();
   const now = new Date();
+  const when = relativeDay(new Date(followUp.createdAt), now, language);
   return (
-    <section className="context" aria-label="Calling back">
-      <h3>Calling back: {followUpSourceLabels[followUp.source]}</h3>
+    <section className="context" aria-label={t('callBack.callingBack')}>
+      <h3>{t('callBack.callingBackWhat', { source: t(`followUpSource.${followUp.source}`) })}</h3>
       <p className="context__lead">{followUp.reason}</p>
       <p className="script__why">
-        {followUp.source === 'web-lead' ? 'Left' : 'Arose'} {relativeDay(new Date(followUp.createdAt), now)}
-        {followUp.originNote ? `; last call's notes: ${followUp.originNote}` : ''}
+        {followUp.source === 'web-lead' ? t('callBack.leftWhen', { when }) : t('callBack.aroseWhen', { when })}
+        {followUp.originNote ? t('callBack.lastNotes', { notes: followUp.originNote }) : ''}
       </p>
     </section>
   );

@@ -3,6 +3,7 @@ import type { Call, Party } from '../sip/callMachine';
 import type { CallSession } from '../session';
 import { endLabel, formatDuration, formatNumber, partyText, phaseLabel } from './format';
 import { RecordingControls } from './Recording';
+import { useLocale } from '../i18n';
 import { HandoffNoteView, TransferCount, TransferStatus } from './Transfer';
 
 /** The commands a call card gives the agent (session.ts). */
@@ -27,6 +28,7 @@ export function CallCard({ call, region, now, session, focusAnswer, consult, con
   session: CallCardCommands;
   focusAnswer: boolean;
 }) {
+  const { t, locale } = useLocale();
   const answerRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     // Ringing takes the focus only when the agent is not typing somewhere.
@@ -43,7 +45,7 @@ export function CallCard({ call, region, now, session, focusAnswer, consult, con
   const number = formatNumber(call.remote.number, region);
   const who = partyText(call.remote, region);
   const ended = call.phase === 'ended';
-  const label = call.direction === 'inbound' ? `Call from ${who}` : `Call to ${who}`;
+  const label = call.direction === 'inbound' ? t('call.from', { who }) : t('call.to', { who });
   const transferBusy = call.transfer !== null && call.transfer.stage !== 'failed';
   const about = call.subject.number !== call.remote.number ? partyText(call.subject, region) : null;
   return (
@@ -58,19 +60,19 @@ export function CallCard({ call, region, now, session, focusAnswer, consult, con
         )}
       </header>
       <p className="call__state">
-        {ended ? endLabel(call) : phaseLabel[call.phase]}
-        {!ended && <span className="call__timer"> {formatDuration(now - call.phaseSince)}</span>}
-        {longHold && <strong className="call__warning"> — waiting long</strong>}
-        {call.muted && !ended && <span className="call__muted"> · microphone muted</span>}
+        {ended ? endLabel(t, call) : phaseLabel(t, call.phase)}
+        {!ended && <span className="call__timer"> {formatDuration(now - call.phaseSince, locale)}</span>}
+        {longHold && <strong className="call__warning"> {t('call.waitingLong')}</strong>}
+        {call.muted && !ended && <span className="call__muted"> {t('call.muted')}</span>}
         <TransferCount call={call} />
       </p>
-      {consultOf && !ended && <p className="call__about">Consultation about {about ?? 'the caller'}: they are on hold</p>}
-      {!consultOf && about && <p className="call__about">About {about}</p>}
-      {call.referredBy && !call.handoff && <p className="call__about">Transferred by {partyText(call.referredBy, region)}</p>}
+      {consultOf && !ended && <p className="call__about">{t('call.consultAbout', { who: about ?? t('call.theCaller') })}</p>}
+      {!consultOf && about && <p className="call__about">{t('call.about', { who: about })}</p>}
+      {call.referredBy && !call.handoff && <p className="call__about">{t('call.transferredBy', { who: partyText(call.referredBy, region) })}</p>}
       <HandoffNoteView call={call} region={region} />
       <TransferStatus call={call} consult={consult} session={session} onTakeMessage={onTakeMessage} />
       {call.notice && (
-        <p className="call__notice" role="status" aria-label="Call notice">
+        <p className="call__notice" role="status" aria-label={t('call.notice')}>
           {call.notice}
         </p>
       )}
@@ -78,13 +80,13 @@ export function CallCard({ call, region, now, session, focusAnswer, consult, con
         {call.phase === 'ringing-in' && (
           <>
             <button ref={answerRef} type="button" className="btn btn--answer" onClick={() => session.answer(call.id)} aria-keyshortcuts="Alt+A">
-              Answer
+              {t('call.answer')}
             </button>
             <button type="button" className="btn btn--decline" onClick={() => session.decline(call.id)} aria-keyshortcuts="Alt+D">
-              Decline
+              {t('call.decline')}
             </button>
             <button type="button" className="btn" onClick={() => onMessage(call)} aria-keyshortcuts="Alt+M">
-              Take a message
+              {t('call.takeMessage')}
             </button>
           </>
         )}
@@ -92,27 +94,27 @@ export function CallCard({ call, region, now, session, focusAnswer, consult, con
           <>
             {call.phase === 'held' ? (
               <button type="button" className="btn" onClick={() => session.resume(call.id)}>
-                Resume
+                {t('call.resume')}
               </button>
             ) : (
               <button type="button" className="btn" onClick={() => session.hold(call.id)}>
-                Hold
+                {t('call.hold')}
               </button>
             )}
             <button type="button" className="btn" aria-pressed={call.muted} onClick={() => session.setMuted(call.id, !call.muted)}>
-              {call.muted ? 'Unmute' : 'Mute'}
+              {call.muted ? t('call.unmute') : t('call.mute')}
             </button>
             <button type="button" className="btn" aria-expanded={keypad} aria-controls={`keypad-${call.id}`} onClick={() => setKeypad(!keypad)}>
-              Keypad
+              {t('call.keypad')}
             </button>
             {!call.consultFor && !transferBusy && (
               <button type="button" className="btn" onClick={() => onTransfer(call)} aria-keyshortcuts="Alt+T">
-                Transfer
+                {t('call.transfer')}
               </button>
             )}
             {!call.consultFor && (
               <button type="button" className="btn" onClick={() => onMessage(call)} aria-keyshortcuts="Alt+M">
-                Take a message
+                {t('call.takeMessage')}
               </button>
             )}
           </>
@@ -120,17 +122,17 @@ export function CallCard({ call, region, now, session, focusAnswer, consult, con
         <RecordingControls call={call} />
         {!ended && call.phase !== 'ringing-in' && call.phase !== 'ending' && (
           <button type="button" className="btn btn--hangup" onClick={() => session.hangup(call.id)} aria-keyshortcuts="Alt+H">
-            Hang up
+            {t('call.hangUp')}
           </button>
         )}
         {ended && (
-          <button type="button" className="btn" onClick={() => session.forget(call.id)} aria-label={`Dismiss: ${label}`}>
-            Dismiss
+          <button type="button" className="btn" onClick={() => session.forget(call.id)} aria-label={t('call.dismissLabel', { label })}>
+            {t('call.dismiss')}
           </button>
         )}
       </div>
       {inCall && keypad && (
-        <div id={`keypad-${call.id}`} className="keypad" role="group" aria-label="Keypad (sends tones)">
+        <div id={`keypad-${call.id}`} className="keypad" role="group" aria-label={t('call.keypadLabel')}>
           {['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'].map((d) => (
             <button key={d} type="button" className="btn keypad__key" onClick={() => session.sendDtmf(call.id, d)}>
               {d}

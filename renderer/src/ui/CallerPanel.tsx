@@ -3,6 +3,7 @@ import type { FrontdeskApi } from '../../../common/contract';
 import { callContextLines, extractCallContext, type CrmClient, type CrmLeadResult, type CrmLookupResult, type CrmStatus } from '../../../common/crm';
 import type { Call } from '../sip/callMachine';
 import { formatNumber } from './format';
+import { useLocale } from '../i18n';
 
 /**
  * The side panel for the call in focus: what came before the call (PBX headers, the web lead or
@@ -13,29 +14,30 @@ import { formatNumber } from './format';
 type Lookup<T> = { state: 'idle' } | { state: 'loading' } | { state: 'done'; result: T };
 
 function CrmCard({ client, region }: { client: CrmClient; region: string }) {
+  const { t } = useLocale();
   const rows: [string, string | undefined][] = [
-    ['Address as', client.preferredAddress],
-    ['Company', [client.company, client.position].filter(Boolean).join(', ') || undefined],
-    ['Phones', client.phones.map((p) => formatNumber(p, region)).join(', ') || undefined],
-    ['Email', client.emails.join(', ') || undefined],
-    ['Account manager', client.accountManager],
-    ['Source', [client.leadSource, client.referredBy && `referred by ${client.referredBy}`].filter(Boolean).join(', ') || undefined],
-    ['Request', client.request],
-    ['Urgency', client.urgency],
-    ['Price quoted', client.priceQuoted],
-    ['Agreements', client.agreements],
-    ['Next step', [client.nextStep, client.nextStepDate].filter(Boolean).join(' — ') || undefined],
-    ['Sale date', client.saleDate],
-    ['Birthday', client.birthday],
-    ['Notes', client.notes],
+    [t('crm.addressAs'), client.preferredAddress],
+    [t('crm.company'), [client.company, client.position].filter(Boolean).join(', ') || undefined],
+    [t('crm.phones'), client.phones.map((p) => formatNumber(p, region)).join(', ') || undefined],
+    [t('crm.email'), client.emails.join(', ') || undefined],
+    [t('crm.accountManager'), client.accountManager],
+    [t('crm.source'), [client.leadSource, client.referredBy && t('crm.referredBy', { who: client.referredBy })].filter(Boolean).join(', ') || undefined],
+    [t('crm.request'), client.request],
+    [t('crm.urgency'), client.urgency],
+    [t('crm.priceQuoted'), client.priceQuoted],
+    [t('crm.agreements'), client.agreements],
+    [t('crm.nextStep'), [client.nextStep, client.nextStepDate].filter(Boolean).join(' — ') || undefined],
+    [t('crm.saleDate'), client.saleDate],
+    [t('crm.birthday'), client.birthday],
+    [t('crm.notes'), client.notes],
   ];
   return (
-    <article className="card card--crm" aria-label={`CRM card: ${client.name ?? 'unnamed'}`}>
-      <h3 className="card__name">{client.name ?? 'Unnamed client'}</h3>
+    <article className="card card--crm" aria-label={t('crm.card', { name: client.name ?? t('crm.unnamed') })}>
+      <h3 className="card__name">{client.name ?? t('crm.unnamedClient')}</h3>
       {client.tags.length > 0 && (
-        <ul className="card__tags" aria-label="Tags">
-          {client.tags.map((t) => (
-            <li key={t}>{t}</li>
+        <ul className="card__tags" aria-label={t('crm.tags')}>
+          {client.tags.map((tag) => (
+            <li key={tag}>{tag}</li>
           ))}
         </ul>
       )}
@@ -51,7 +53,7 @@ function CrmCard({ client, region }: { client: CrmClient; region: string }) {
       </dl>
       {client.crmUrl && (
         <a href={client.crmUrl} target="_blank" rel="noreferrer noopener">
-          Open in CRM
+          {t('crm.open')}
         </a>
       )}
     </article>
@@ -59,6 +61,7 @@ function CrmCard({ client, region }: { client: CrmClient; region: string }) {
 }
 
 export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; call: Call; region: string; status: CrmStatus | null }) {
+  const { t } = useLocale();
   const [lookup, setLookup] = useState<{ callId: string; value: Lookup<CrmLookupResult> }>({ callId: '', value: { state: 'idle' } });
   const [lead, setLead] = useState<{ callId: string; value: Lookup<CrmLeadResult> }>({ callId: '', value: { state: 'idle' } });
   const context = extractCallContext(call.sipHeaders, status?.pbxHeaders);
@@ -99,8 +102,8 @@ export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; c
   return (
     <>
       {lines.length > 0 && (
-        <section className="context" aria-label="Before the call">
-          <h3>Before the call</h3>
+        <section className="context" aria-label={t('crm.before')}>
+          <h3>{t('crm.before')}</h3>
           <dl className="card__fields">
             {lines.map((l) => (
               <div key={l.label}>
@@ -110,22 +113,22 @@ export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; c
             ))}
           </dl>
           {leadValue?.state === 'done' && leadValue.result.status === 'found' && (
-            <blockquote className="context__lead" aria-label="What the caller left">
-              {leadValue.result.lead.request ?? '(no text)'}
+            <blockquote className="context__lead" aria-label={t('crm.whatLeft')}>
+              {leadValue.result.lead.request ?? t('crm.noText')}
             </blockquote>
           )}
         </section>
       )}
       {enabled && (
-        <section className="crm" aria-label="CRM">
-          <p role="status" aria-label="CRM status" className={`crm__status crm__status--${crm.state === 'done' ? crm.result.status : 'loading'}`}>
+        <section className="crm" aria-label={t('crm.crm')}>
+          <p role="status" aria-label={t('crm.status')} className={`crm__status crm__status--${crm.state === 'done' ? crm.result.status : 'loading'}`}>
             {crm.state !== 'done'
-              ? 'CRM: looking up…'
+              ? t('crm.lookingUp')
               : crm.result.status === 'found'
-                ? `CRM: ${crm.result.clients.length === 1 ? '1 match' : `${crm.result.clients.length} matches`}`
+                ? t('crm.matches', { count: crm.result.clients.length })
                 : crm.result.status === 'not-found'
-                  ? 'CRM: no client with this number'
-                  : `CRM unavailable: ${crm.result.detail}`}
+                  ? t('crm.notFound')
+                  : t('crm.unavailable', { detail: crm.result.detail })}
           </p>
           {crm.state === 'done' && crm.result.status === 'found' && crm.result.clients.map((c, i) => <CrmCard key={c.crmId ?? i} client={c} region={region} />)}
         </section>

@@ -6,22 +6,11 @@ import { callerClients, callerKey, settledCallerClients } from '../callerLookup'
 import type { Call } from '../sip/callMachine';
 import { formatNumber } from './format';
 import { LastCalls } from './LastCalls';
+import { useLocale } from '../i18n';
 
-/** The editable fields of the card, in the order the agent reads them. */
-const editable = [
-  ['name', 'Name'],
-  ['preferredAddress', 'Address as'],
-  ['company', 'Company'],
-  ['position', 'Position'],
-  ['request', 'Request'],
-  ['urgency', 'Urgency'],
-  ['priceQuoted', 'Price quoted'],
-  ['agreements', 'Agreements'],
-  ['nextStep', 'Next step'],
-  ['nextStepDate', 'Next step date'],
-  ['notes', 'Notes'],
-] as const satisfies readonly (readonly [keyof Client, string])[];
-type EditableKey = (typeof editable)[number][0];
+/** The editable fields of the card, in the order the agent reads them (their labels: card.field.*). */
+const editable = ['name', 'preferredAddress', 'company', 'position', 'request', 'urgency', 'priceQuoted', 'agreements', 'nextStep', 'nextStepDate', 'notes'] as const satisfies readonly (keyof Client)[];
+type EditableKey = (typeof editable)[number];
 
 function Field({ client, field, label, onSave }: { client: Client; field: EditableKey; label: string; onSave: (field: EditableKey, value: string | null) => void }) {
   const stored = client[field] ?? '';
@@ -59,32 +48,33 @@ function Field({ client, field, label, onSave }: { client: Client; field: Editab
 
 /** One client card, editable during the call; every edit is saved at once. */
 export function ClientCard({ api, client, region, onSaved }: { api: FrontdeskApi; client: Client; region: string; onSaved: (c: Client) => void }) {
+  const { t } = useLocale();
   const [status, setStatus] = useState<string | null>(null);
   const save = (field: EditableKey, value: string | null) => {
-    setStatus('Saving…');
+    setStatus(t('card.saving'));
     api.directory.update({ id: client.id, patch: { [field]: value } }).then(
       (c) => {
         onSaved(c);
-        setStatus('Saved');
+        setStatus(t('card.saved'));
       },
-      (e: Error) => setStatus(`Not saved: ${e.message}`),
+      (e: Error) => setStatus(t('card.notSaved', { error: e.message })),
     );
   };
   const title = client.name ?? client.company ?? formatNumber(client.phones[0]?.number ?? '', region);
   return (
-    <article className="card" aria-label={`Client card: ${title}`}>
+    <article className="card" aria-label={t('card.label', { title })}>
       <h3 className="card__name">{title}</h3>
       <p className="card__phones">{client.phones.map((p) => formatNumber(p.number, region)).join(', ')}</p>
       {client.tags.length > 0 && (
-        <ul className="card__tags" aria-label="Tags">
-          {client.tags.map((t) => (
-            <li key={t}>{t}</li>
+        <ul className="card__tags" aria-label={t('crm.tags')}>
+          {client.tags.map((tag) => (
+            <li key={tag}>{tag}</li>
           ))}
         </ul>
       )}
-      {client.accountManager && <p className="card__manager">Account manager: {client.accountManager}</p>}
+      {client.accountManager && <p className="card__manager">{t('card.manager', { who: client.accountManager })}</p>}
       {Object.keys(client.needs).length > 0 && (
-        <dl className="card__fields" aria-label="Needs">
+        <dl className="card__fields" aria-label={t('card.needs')}>
           {Object.entries(client.needs).map(([k, v]) => (
             <div key={k}>
               <dt>{k}</dt>
@@ -94,12 +84,12 @@ export function ClientCard({ api, client, region, onSaved }: { api: FrontdeskApi
         </dl>
       )}
       <div className="card__form">
-        {editable.map(([field, label]) => (
-          <Field key={field} client={client} field={field} label={label} onSave={save} />
+        {editable.map((field) => (
+          <Field key={field} client={client} field={field} label={t(`card.field.${field}`)} onSave={save} />
         ))}
       </div>
       {status && (
-        <p role="status" aria-label="Card saving" className="card__saved">
+        <p role="status" aria-label={t('card.savingLabel')} className="card__saved">
           {status}
         </p>
       )}
@@ -110,23 +100,24 @@ export function ClientCard({ api, client, region, onSaved }: { api: FrontdeskApi
 
 /** Unknown caller: a new card with the number, made in a couple of keystrokes. */
 export function QuickCreate({ api, call, region, onCreated }: { api: FrontdeskApi; call: Call; region: string; onCreated: (c: Client) => void }) {
+  const { t } = useLocale();
   const [name, setName] = useState('');
   const [error, setError] = useState<string | null>(null);
   return (
     <form
       className="card card--new"
-      aria-label="New client"
+      aria-label={t('card.newClient')}
       onSubmit={(e) => {
         e.preventDefault();
         api.directory.quickCreate({ number: call.subject.number, ...(name.trim() ? { name: name.trim() } : {}) }).then(onCreated, (err: Error) => setError(err.message));
       }}
     >
-      <h3 className="card__name">New caller: {formatNumber(call.subject.number, region)}</h3>
-      <label htmlFor={`new-client-${call.id}`}>Name</label>
+      <h3 className="card__name">{t('card.newCaller', { number: formatNumber(call.subject.number, region) })}</h3>
+      <label htmlFor={`new-client-${call.id}`}>{t('card.field.name')}</label>
       <div className="dialer__row">
         <input id={`new-client-${call.id}`} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
         <button type="submit" className="btn btn--small">
-          Create card
+          {t('card.create')}
         </button>
       </div>
       {error && <p role="alert">{error}</p>}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AwaySchema } from '../../../common/presence';
-import { byDepartment, localIso } from './Colleagues';
+import { byDepartment, localIso, otherDepartment } from './Colleagues';
 
 describe('the Colleagues panel', () => {
   it('groups colleagues by department in the order of the provisioning file, those without one last', () => {
@@ -13,7 +13,7 @@ describe('the Colleagues panel', () => {
     expect(groups.map(([d, members]) => [d, members.map((m) => m.extension)])).toEqual([
       ['Sales', ['1001', '1004']],
       ['Accounting', ['1002']],
-      ['Other colleagues', ['1003']],
+      [otherDepartment, ['1003']],
     ]);
   });
 

@@ -5,6 +5,7 @@ import { colleagueState, describeState, maxAwayNote, untilText, type Away, type 
 import type { SipEngine } from '../sip/engine';
 import type { PresenceSnapshot } from '../sip/presence';
 import { matchColleagues } from './Transfer';
+import { useLocale } from '../i18n';
 
 /**
  * Who is in: the provisioned colleagues, searchable, grouped by department, each with their state
@@ -24,7 +25,8 @@ export function statesOf(presence: PresenceSnapshot, colleagues: readonly Collea
   return new Map(colleagues.map((c) => [c.extension, colleagueState(presence.colleagues[c.extension], now)]));
 }
 
-const otherDepartment = 'Other colleagues';
+/** The group of colleagues without a department (shown as colleagues.other). */
+export const otherDepartment = '\u0000other';
 
 /** Colleagues by department, in the order the provisioning file lists them; those without one last. */
 export function byDepartment(colleagues: readonly Colleague[]): [string, Colleague[]][] {
@@ -46,6 +48,7 @@ export interface ColleagueActions {
 }
 
 function ColleagueMenu({ colleague, actions, canCall, onClose }: { colleague: Colleague; actions: ColleagueActions; canCall: boolean; onClose: (refocus: boolean) => void }) {
+  const { t } = useLocale();
   const ref = useRef<HTMLUListElement>(null);
   const items = () => [...(ref.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]:not([aria-disabled="true"])') ?? [])];
   const closeRef = useRef(onClose);
@@ -96,10 +99,10 @@ function ColleagueMenu({ colleague, actions, canCall, onClose }: { colleague: Co
   );
   const transferTo = actions.transferTo;
   return (
-    <ul ref={ref} role="menu" aria-label={`Actions for ${colleague.name} (${colleague.extension})`} className="colleague-menu" onKeyDown={onKeyDown}>
-      {item(`Call ${colleague.name}`, canCall ? () => actions.call(colleague) : null, 'not registered')}
-      {item(`Transfer the caller to ${colleague.name}`, transferTo ? () => transferTo(colleague) : null, 'no call to transfer')}
-      {item(`Take a message for ${colleague.name}`, () => actions.takeMessage(colleague))}
+    <ul ref={ref} role="menu" aria-label={t('colleagues.actionsFor', { who: `${colleague.name} (${colleague.extension})` })} className="colleague-menu" onKeyDown={onKeyDown}>
+      {item(t('colleagues.call', { who: colleague.name }), canCall ? () => actions.call(colleague) : null, t('colleagues.notRegistered'))}
+      {item(t('colleagues.transferTo', { who: colleague.name }), transferTo ? () => transferTo(colleague) : null, t('colleagues.noCall'))}
+      {item(t('transfer.messageFor', { who: colleague.name }), () => actions.takeMessage(colleague))}
     </ul>
   );
 }
@@ -107,7 +110,8 @@ function ColleagueMenu({ colleague, actions, canCall, onClose }: { colleague: Co
 function ColleagueRow({ colleague, state, now, actions, canCall }: { colleague: Colleague; state: ColleagueState; now: number; actions: ColleagueActions; canCall: boolean }) {
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
-  const text = describeState(state, now);
+  const { t, locale } = useLocale();
+  const text = describeState(state, now, undefined, { t, locale });
   const close = (refocus: boolean) => {
     setOpen(false);
     if (refocus) button.current?.focus();
@@ -154,26 +158,29 @@ export function ColleaguesPanel({ colleagues, presence, now, actions, canCall, o
   canCall: boolean;
   own: ReactNode;
 }) {
+  const { t } = useLocale();
   const [query, setQuery] = useState('');
   const searchId = useId();
   const shown = useMemo(() => matchColleagues(colleagues, query), [colleagues, query]);
   const states = statesOf(presence, shown, now);
   const groups = byDepartment(shown);
   return (
-    <section className="colleagues" aria-label="Colleagues">
-      <h2 className="colleagues__title">Colleagues</h2>
+    <section className="colleagues" aria-label={t('transfer.colleagues')}>
+      <h2 className="colleagues__title">{t('transfer.colleagues')}</h2>
       {own}
       {colleagues.length === 0 ? (
-        <p className="colleagues__empty">No colleagues are provisioned on this PC (the provisioning file's "colleagues").</p>
+        <p className="colleagues__empty">{t('colleagues.none')}</p>
       ) : (
         <>
           <label htmlFor={searchId} className="visually-hidden">
-            Search colleagues
+            {t('colleagues.search')}
           </label>
-          <input id={searchId} type="search" className="colleagues__search" placeholder="Search colleagues" value={query} onChange={(e) => setQuery(e.target.value)} autoComplete="off" />
-          {groups.length === 0 && <p className="colleagues__empty">No colleague matches "{query.trim()}"</p>}
-          {groups.map(([department, members]) => (
-            <div key={department} className="colleagues__group">
+          <input id={searchId} type="search" className="colleagues__search" placeholder={t('colleagues.search')} value={query} onChange={(e) => setQuery(e.target.value)} autoComplete="off" />
+          {groups.length === 0 && <p className="colleagues__empty">{t('colleagues.noMatch', { query: query.trim() })}</p>}
+          {groups.map(([group, members]) => {
+            const department = group === otherDepartment ? t('colleagues.other') : group;
+            return (
+            <div key={group} className="colleagues__group">
               <h3 className="colleagues__department">{department}</h3>
               <ul className="colleagues__list" aria-label={department}>
                 {members.map((c) => (
@@ -181,7 +188,8 @@ export function ColleaguesPanel({ colleagues, presence, now, actions, canCall, o
                 ))}
               </ul>
             </div>
-          ))}
+            );
+          })}
         </>
       )}
     </section>
@@ -209,6 +217,7 @@ export function OwnStatus({ api, engine, presence, away, dnd, now, locked }: {
   now: number;
   locked: boolean;
 }) {
+  const { t, locale } = useLocale();
   const [editing, setEditing] = useState(false);
   const [note, setNote] = useState('');
   const [date, setDate] = useState(() => dateInput(new Date(now)));
@@ -220,7 +229,7 @@ export function OwnStatus({ api, engine, presence, away, dnd, now, locked }: {
   const calls = useSyncExternalStore(engine.subscribe, engine.getSnapshot).calls;
   const onCall = Object.values(calls.calls).some((c) => c.answeredAt !== null && c.phase !== 'ended');
   const current = away && Date.parse(away.until) > now ? away : null;
-  const mine = current ? `Out of office until ${untilText(current.until, now)}${current.note ? `: ${current.note}` : ''}` : onCall ? 'On a call' : dnd ? 'Do not disturb' : 'Available';
+  const mine = current ? `${t('presence.awayUntil', { until: untilText(current.until, now, undefined, { t, locale }) })}${current.note ? `: ${current.note}` : ''}` : onCall ? t('colleagues.onCall') : dnd ? t('app.dnd') : t('presence.available');
   const p = presence.publication;
   const save = (value: Away | null) =>
     api.settings.set({ key: 'away', value }).then(
@@ -233,39 +242,39 @@ export function OwnStatus({ api, engine, presence, away, dnd, now, locked }: {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^\d{2}:\d{2}$/.test(time)) {
-      setProblem('Say when you are back: a date and a time');
+      setProblem(t('colleagues.sayWhen'));
       return;
     }
     const [y, m, d] = date.split('-').map(Number) as [number, number, number];
     const [hh, mm] = time.split(':').map(Number) as [number, number];
     const until = new Date(y, m - 1, d, hh, mm);
     if (until.getTime() <= Date.now()) {
-      setProblem(`${date} ${time} has passed: pick a time later than now`);
+      setProblem(t('colleagues.passed', { when: `${date} ${time}` }));
       return;
     }
     void save({ until: localIso(until), note: note.trim() });
   };
   return (
     <div className="own-status">
-      <p className="own-status__line" role="status" aria-label="Your status">
-        You: {mine}
+      <p className="own-status__line" role="status" aria-label={t('colleagues.yourStatus')}>
+        {t('colleagues.you', { state: mine })}
       </p>
-      {(p.state === 'refused' || p.state === 'retrying') && p.reason && <p className="own-status__problem">Colleagues may not see your status: {p.reason}</p>}
+      {(p.state === 'refused' || p.state === 'retrying') && p.reason && <p className="own-status__problem">{t('colleagues.notSeen', { reason: p.reason })}</p>}
       {current ? (
         <button type="button" className="btn btn--small" onClick={() => void save(null)} disabled={locked}>
-          I'm back
+          {t('colleagues.back')}
         </button>
       ) : !editing ? (
         <button type="button" className="btn btn--small" onClick={() => setEditing(true)} disabled={locked}>
-          Out of office…
+          {t('colleagues.outOfOffice')}
         </button>
       ) : (
-        <form className="own-status__form" aria-label="Out of office" onSubmit={submit}>
-          <label htmlFor={noteId}>Reason (colleagues see it)</label>
-          <input id={noteId} value={note} maxLength={maxAwayNote} placeholder="at a meeting" onChange={(e) => setNote(e.target.value)} autoFocus autoComplete="off" />
-          <label htmlFor={dateId}>Back on</label>
+        <form className="own-status__form" aria-label={t('colleagues.outForm')} onSubmit={submit}>
+          <label htmlFor={noteId}>{t('colleagues.reason')}</label>
+          <input id={noteId} value={note} maxLength={maxAwayNote} placeholder={t('colleagues.atMeeting')} onChange={(e) => setNote(e.target.value)} autoFocus autoComplete="off" />
+          <label htmlFor={dateId}>{t('colleagues.backOn')}</label>
           <input id={dateId} type="date" value={date} onChange={(e) => setDate(e.target.value)} />
-          <label htmlFor={timeId}>Back at</label>
+          <label htmlFor={timeId}>{t('colleagues.backAt')}</label>
           <input id={timeId} type="time" value={time} onChange={(e) => setTime(e.target.value)} aria-invalid={problem ? true : undefined} />
           <div className="own-status__actions">
             <button
@@ -274,16 +283,16 @@ export function OwnStatus({ api, engine, presence, away, dnd, now, locked }: {
               onClick={() => {
                 setDate(dateInput(new Date(Date.now() + 86_400_000)));
                 setTime('09:00');
-                setNote((n) => n || 'back tomorrow');
+                setNote((n) => n || t('colleagues.backTomorrowNote'));
               }}
             >
-              Back tomorrow
+              {t('colleagues.backTomorrow')}
             </button>
             <button type="submit" className="btn btn--small btn--answer">
-              Set out of office
+              {t('colleagues.setOut')}
             </button>
             <button type="button" className="btn btn--small" onClick={() => setEditing(false)}>
-              Cancel
+              {t('transfer.cancel')}
             </button>
           </div>
         </form>

@@ -1,8 +1,10 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { CallSession } from '../session';
+import { useLocale } from '../i18n';
 
 /** The number field (Alt+N) and its dial pad; what is typed is read and dialled by the session. */
 export function Dialer({ session, disabled }: { session: Pick<CallSession, 'dialTyped'>; disabled: boolean }) {
+  const { t } = useLocale();
   const [target, setTarget] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [pad, setPad] = useState(false);
@@ -18,8 +20,8 @@ export function Dialer({ session, disabled }: { session: Pick<CallSession, 'dial
     if (dialled.callId) setTarget('');
   };
   return (
-    <form className="dialer" onSubmit={submit} aria-label="Dial">
-      <label htmlFor="dial-number">Number or extension</label>
+    <form className="dialer" onSubmit={submit} aria-label={t('dialer.label')}>
+      <label htmlFor="dial-number">{t('dialer.number')}</label>
       <div className="dialer__row">
         <input
           id="dial-number"
@@ -32,16 +34,16 @@ export function Dialer({ session, disabled }: { session: Pick<CallSession, 'dial
             setTarget(e.target.value);
             setProblem(null);
           }}
-          placeholder="1001 or +7 495 123-45-67"
+          placeholder={t('dialer.placeholder')}
           aria-keyshortcuts="Alt+N"
           aria-invalid={problem ? true : undefined}
           aria-describedby={problem ? 'dial-problem' : undefined}
         />
         <button type="submit" className="btn btn--answer" disabled={disabled || !target.trim()}>
-          Call
+          {t('dialer.call')}
         </button>
         <button type="button" className="btn" aria-expanded={pad} aria-controls="dial-pad" onClick={() => setPad(!pad)}>
-          Dial pad
+          {t('dialer.pad')}
         </button>
       </div>
       {problem && (
@@ -50,7 +52,7 @@ export function Dialer({ session, disabled }: { session: Pick<CallSession, 'dial
         </p>
       )}
       {pad && (
-        <div id="dial-pad" className="keypad" role="group" aria-label="Dial pad">
+        <div id="dial-pad" className="keypad" role="group" aria-label={t('dialer.pad')}>
           {['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#', '+'].map((d) => (
             <button
               key={d}

@@ -1,30 +1,14 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { CallLogPage, CallOutcome, CallRecord } from '../../../common/callLog';
-import { formatDuration, formatNumber } from './format';
+import { clockTime, formatDuration, formatNumber, shortDateTime } from './format';
+import { useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
 
-const outcomeLabel: Record<CallOutcome, string> = {
-  answered: 'Answered',
-  missed: 'Missed',
-  declined: 'Declined',
-  'answered-elsewhere': 'Answered elsewhere',
-  rejected: 'Not reached',
-  'no-answer': 'No answer',
-  cancelled: 'Cancelled',
-  transferred: 'Transferred',
-  failed: 'Failed',
-  interrupted: 'Interrupted (Frontdesk stopped)',
-};
-
-// Made once: toLocaleString with options builds a formatter on every call, which a list of 100 rows feels.
-const timeFormat = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
-const dateTimeFormat = new Intl.DateTimeFormat([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-
 /** "14:05" today, "3 Mar, 14:05" before (`today` is Date#toDateString of now). */
-function when(iso: string, today: string): string {
+function when(iso: string, today: string, locale: string): string {
   const d = new Date(iso);
-  return (d.toDateString() === today ? timeFormat : dateTimeFormat).format(d);
+  return d.toDateString() === today ? clockTime(d, locale) : shortDateTime(d, locale);
 }
 
 type RowProps = { api: FrontdeskApi; record: CallRecord; region: string; today: string; onCallBack: (n: string) => void; onTakeMessage: (r: CallRecord) => void };
@@ -38,16 +22,17 @@ const sameRecord = (a: CallRecord, b: CallRecord) => {
  * state change (the ringing call included), and formatting 100 numbers would delay the side panel.
  */
 const Row = memo(function Row({ api, record, region, today, onCallBack, onTakeMessage }: RowProps) {
+  const { t, locale } = useLocale();
   const number = formatNumber(record.remoteNumber, region);
   const who = record.remoteName && record.remoteName !== record.remoteNumber ? `${record.remoteName}, ${number}` : number;
   const unseen = record.outcome === 'missed' && !record.seen;
   const details = [
-    record.direction === 'inbound' ? 'Incoming' : 'Outgoing',
-    outcomeLabel[record.outcome] + (record.endCause && (record.outcome === 'failed' || record.outcome === 'rejected') ? ` (${record.endCause})` : ''),
-    record.transferredTo ? `to ${record.transferredTo}` : null,
-    record.transferredFrom ? `handed over by ${record.transferredFrom}` : null,
-    record.durationMs !== null ? formatDuration(record.durationMs) : null,
-    when(record.startedAt, today),
+    record.direction === 'inbound' ? t('history.incoming') : t('history.outgoing'),
+    t(`history.outcome.${record.outcome as CallOutcome}`) + (record.endCause && (record.outcome === 'failed' || record.outcome === 'rejected') ? ` (${record.endCause})` : ''),
+    record.transferredTo ? t('history.transferredTo', { who: record.transferredTo }) : null,
+    record.transferredFrom ? t('history.handedOverBy', { who: record.transferredFrom }) : null,
+    record.durationMs !== null ? formatDuration(record.durationMs, locale) : null,
+    when(record.startedAt, today, locale),
   ].filter(Boolean);
   return (
     <li className={`history__row history__row--${record.outcome}${unseen ? ' history__row--unseen' : ''}`} aria-label={`${who}: ${details.join(', ')}`}>
@@ -55,16 +40,16 @@ const Row = memo(function Row({ api, record, region, today, onCallBack, onTakeMe
       <span className="history__details">{details.join(' · ')}</span>
       {record.handoffNote && (
         <details className="history__note">
-          <summary>Handoff note</summary>
+          <summary>{t('history.handoffNote')}</summary>
           <p>{record.handoffNote}</p>
         </details>
       )}
       <span className="history__actions">
-        <button type="button" className="btn btn--small" onClick={() => onCallBack(record.remoteNumber)} aria-label={`Call back ${who}`}>
-          Call back
+        <button type="button" className="btn btn--small" onClick={() => onCallBack(record.remoteNumber)} aria-label={t('history.callBackLabel', { who })}>
+          {t('history.callBack')}
         </button>
-        <button type="button" className="btn btn--small" onClick={() => onTakeMessage(record)} aria-label={`Take a message about the call with ${who}`}>
-          Take a message
+        <button type="button" className="btn btn--small" onClick={() => onTakeMessage(record)} aria-label={t('history.takeMessageLabel', { who })}>
+          {t('call.takeMessage')}
         </button>
         {record.recordingId && <CallRecordings api={api} query={{ conversationId: record.conversationId }} who={who} />}
       </span>
@@ -87,6 +72,7 @@ export function History({ api, region, onCallBack, onTakeMessage }: {
   });
   const callBack = useCallback((number: string) => callBackRef.current(number), []);
   const takeMessage = useCallback((r: CallRecord) => messageRef.current(r), []);
+  const { t } = useLocale();
   const [page, setPage] = useState<CallLogPage | null>(null);
   const [search, setSearch] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -106,8 +92,8 @@ export function History({ api, region, onCallBack, onTakeMessage }: {
   );
 
   useEffect(() => {
-    const t = setTimeout(() => load(search), search ? 150 : 0);
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => load(search), search ? 150 : 0);
+    return () => clearTimeout(timer);
   }, [search, load]);
   useEffect(() => api.calls.onChanged(() => load(search)), [api, load, search]);
 
@@ -120,27 +106,27 @@ export function History({ api, region, onCallBack, onTakeMessage }: {
   return (
     <section className="history" aria-labelledby="history-heading" onFocus={markSeen}>
       <h2 id="history-heading" className="history__heading">
-        History
+        {t('history.title')}
         {missed > 0 && (
-          <span className="badge" role="img" aria-label={`${missed} missed ${missed === 1 ? 'call' : 'calls'}`}>
+          <span className="badge" role="img" aria-label={t('history.missed', { count: missed })}>
             {missed}
           </span>
         )}
       </h2>
       <label htmlFor="history-search" className="visually-hidden">
-        Search history
+        {t('history.search')}
       </label>
       <input
         id="history-search"
         type="search"
-        placeholder="Search by number or name"
+        placeholder={t('history.searchPlaceholder')}
         value={search}
         onChange={(e) => setSearch(e.target.value)}
         autoComplete="off"
       />
-      {error && <p role="alert">The history cannot be read: {error}</p>}
-      {page && page.records.length === 0 && <p className="history__empty">{search ? 'No calls match.' : 'No calls yet.'}</p>}
-      <ul className="history__list" aria-label="Call history">
+      {error && <p role="alert">{t('history.cannotRead', { error })}</p>}
+      {page && page.records.length === 0 && <p className="history__empty">{search ? t('history.noMatch') : t('lastCalls.none')}</p>}
+      <ul className="history__list" aria-label={t('history.list')}>
         {page?.records.map((r) => <Row key={r.id} api={api} record={r} region={region} today={today} onCallBack={callBack} onTakeMessage={takeMessage} />)}
       </ul>
     </section>

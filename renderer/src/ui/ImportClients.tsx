@@ -12,6 +12,7 @@ import {
   type ImportJob,
   type ImportPreview,
 } from '../../../common/imports';
+import { useLocale } from '../i18n';
 
 /**
  * Importing clients: a CSV (a spreadsheet or CRM export) or a vCard file (a phone's or a mail
@@ -20,18 +21,27 @@ import {
  * worker thread, so calls keep ringing, and its progress and result are shown here.
  */
 
-const number = (n: number) => n.toLocaleString('en-US');
-const plural = (n: number, one: string, many = `${one}s`) => `${number(n)} ${n === 1 ? one : many}`;
+/** t() and a number formatter in the UI's locale ("1,234" / "1 234"). */
+function useWords() {
+  const { t, locale } = useLocale();
+  const number = (n: number) => n.toLocaleString(locale);
+  return { t, number };
+}
+type Words = ReturnType<typeof useWords>;
 
-const delimiterChoices: readonly { value: CsvDelimiter; text: string }[] = [
-  { value: ';', text: 'Semicolon ( ; )' },
-  { value: ',', text: 'Comma ( , )' },
-  { value: '\t', text: 'Tab' },
-  { value: '|', text: 'Vertical bar ( | )' },
+const delimiterChoices: readonly { value: CsvDelimiter; key: 'semicolon' | 'comma' | 'tab' | 'bar' }[] = [
+  { value: ';', key: 'semicolon' },
+  { value: ',', key: 'comma' },
+  { value: '\t', key: 'tab' },
+  { value: '|', key: 'bar' },
 ];
+/** "row" or "card": what one record of the file is. */
+const unitOf = (kind: ImportPreview['kind'] | ImportJob['kind'], { t, number }: Words, count: number) => t(kind === 'vcard' ? 'import.cards' : 'import.rows', { count, n: number(count) });
 
 /** The "Clients" box: the way into the import dialog, and the last import's progress or result. */
 export function ImportClients({ api }: { api: FrontdeskApi }) {
+  const words = useWords();
+  const { t } = words;
   const [open, setOpen] = useState(false);
   const [job, setJob] = useState<ImportJob | null>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
@@ -41,13 +51,13 @@ export function ImportClients({ api }: { api: FrontdeskApi }) {
     buttonRef.current?.focus();
   }, []);
   return (
-    <section className="clients" aria-label="Clients">
-      <h2 className="clients__heading">Clients</h2>
-      <p className="clients__hint">Bring clients in from a spreadsheet (CSV) or from contacts (vCard): their card pops when they call.</p>
+    <section className="clients" aria-label={t('import.clients')}>
+      <h2 className="clients__heading">{t('import.clients')}</h2>
+      <p className="clients__hint">{t('import.clientsHint')}</p>
       <button ref={buttonRef} type="button" className="btn" aria-haspopup="dialog" onClick={() => setOpen(true)}>
-        Import clients…
+        {t('import.openDialog')}
       </button>
-      {job && !open && <p className="clients__job">{jobLine(job)}</p>}
+      {job && !open && <p className="clients__job">{jobLine(job, words)}</p>}
       {open && (
         <ImportDialog
           api={api}
@@ -60,31 +70,31 @@ export function ImportClients({ api }: { api: FrontdeskApi }) {
   );
 }
 
-function jobLine(job: ImportJob): string {
+function jobLine(job: ImportJob, { t, number }: Words): string {
+  const file = job.fileName;
   switch (job.state) {
     case 'running':
       return job.total && job.done >= job.total
-        ? `Importing "${job.fileName}": saving…`
-        : `Importing "${job.fileName}": ${number(job.done)} of ${job.total ? number(job.total) : '…'} rows`;
+        ? t('import.importingSaving', { file })
+        : t('import.importing', { file, progress: t('import.progressRows', { done: number(job.done), total: job.total ? number(job.total) : '…', count: job.total }) });
     case 'done':
-      return `Imported "${job.fileName}": ${summaryText(job)}`;
+      return t('import.imported', { file, summary: summaryText(job, { t, number }) });
     case 'cancelled':
-      return `The import of "${job.fileName}" was cancelled: nothing was imported.`;
+      return t('import.cancelledFile', { file });
     case 'failed':
-      return `The import of "${job.fileName}" failed: ${job.error ?? 'unknown error'}`;
+      return t('import.failedFile', { file, error: job.error ?? t('import.unknownError') });
   }
 }
 
-function summaryText(job: ImportJob): string {
+function summaryText(job: ImportJob, { t, number }: Words): string {
   const s = job.summary;
   if (!s) return '';
-  const what = job.kind === 'vcard' ? 'card' : 'row';
   const parts = [
-    `${plural(s.created, 'new client')} created`,
-    `${plural(s.merged, 'client')} updated (merged by phone number)`,
-    `${plural(s.skipped, what)} skipped`,
+    t('import.created', { count: s.created, n: number(s.created) }),
+    t('import.merged', { count: s.merged, n: number(s.merged) }),
+    t(job.kind === 'vcard' ? 'import.skippedCards' : 'import.skippedRows', { count: s.skipped, n: number(s.skipped) }),
   ];
-  return `${parts.join(', ')}. The directory now has ${plural(s.clientsAfter, 'client')}.`;
+  return t('import.summary', { parts: parts.join(', '), total: t('import.clientsCount', { count: s.clientsAfter, n: number(s.clientsAfter) }) });
 }
 
 /** The file the dialog works on: being sent, or open in the services with its preview. */
@@ -94,6 +104,7 @@ type FileState =
   | { state: 'open'; id: string; preview: ImportPreview; updating: boolean };
 
 function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: ImportJob | null; onJob: (job: ImportJob) => void; onClose: () => void }) {
+  const { t } = useLocale();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const [file, setFile] = useState<FileState>({ state: 'none' });
@@ -156,11 +167,11 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
     try {
       decoded = decodeImportFile(new Uint8Array(await picked.arrayBuffer()));
     } catch (err) {
-      setError(`"${picked.name}" could not be read: ${(err as Error).message}`);
+      setError(t('import.cannotRead', { file: picked.name, error: (err as Error).message }));
       return;
     }
     if (!decoded.text.trim()) {
-      setError(`"${picked.name}" has no text in it: nothing to import.`);
+      setError(t('import.noText', { file: picked.name }));
       return;
     }
     try {
@@ -181,7 +192,7 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
       }
     } catch (err) {
       setFile({ state: 'none' });
-      setError(`"${picked.name}" cannot be imported: ${(err as Error).message}. Nothing was imported.`);
+      setError(t('import.cannotImport', { file: picked.name, error: (err as Error).message }));
     }
   };
 
@@ -199,7 +210,7 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
       (err: Error) => {
         if (seq !== previewSeq.current) return;
         setFile((f) => (f.state === 'open' ? { ...f, updating: false } : f));
-        setError(`The preview could not be made: ${err.message}`);
+        setError(t('import.noPreview', { error: err.message }));
       },
     );
   };
@@ -215,7 +226,7 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
         (started) => {
           if (!job || job.id !== started.id) onJob(started);
         },
-        (err: Error) => setError(`The import did not start: ${err.message}`),
+        (err: Error) => setError(t('import.didNotStart', { error: err.message })),
       );
   };
 
@@ -229,22 +240,21 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
       aria-labelledby={titleId}
     >
       <div className="import__head">
-        <h2 id={titleId}>Import clients</h2>
+        <h2 id={titleId}>{t('import.title')}</h2>
         <button type="button" className="btn btn--small" onClick={onClose}>
-          Close
+          {t('import.close')}
         </button>
       </div>
       <p className="import__hint">
-        A CSV file (from Excel, Google Sheets or a CRM; columns separated by semicolons, commas or tabs; UTF-8 or Windows-1251) or a vCard file (.vcf) of contacts.
-        Clients whose phone number is already in the directory are updated, not duplicated. Nothing is imported until you press Import.
+        {t('import.hint')}
       </p>
       <div className="import__file">
-        <label htmlFor={`${titleId}-file`}>File to import</label>
+        <label htmlFor={`${titleId}-file`}>{t('import.file')}</label>
         <input id={`${titleId}-file`} type="file" accept=".csv,.txt,.tsv,.vcf,.vcard,text/csv,text/vcard,text/plain" onChange={(e) => void choose(e)} disabled={running} />
       </div>
       {file.state === 'sending' && (
-        <p role="status" aria-label="Reading the file">
-          Reading "{file.fileName}"… {file.length ? Math.floor((file.sent / file.length) * 100) : 0}%
+        <p role="status" aria-label={t('import.reading')}>
+          {t('import.readingFile', { file: file.fileName, percent: file.length ? Math.floor((file.sent / file.length) * 100) : 0 })}
         </p>
       )}
       {error && (
@@ -268,14 +278,14 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
       {preview && (
         <div className="import__actions">
           <button type="button" className="btn btn--answer" disabled={!canImport} onClick={startImport}>
-            Import
+            {t('import.import')}
           </button>
         </div>
       )}
       {shownJob && <JobView job={shownJob} />}
       {shownJob?.state === 'running' && (
         <button type="button" className="btn" onClick={() => void api.imports.cancel({ id: shownJob.id }).catch(() => undefined)}>
-          Cancel import
+          {t('import.cancel')}
         </button>
       )}
     </dialog>
@@ -290,9 +300,10 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
   onHasHeader: (h: boolean) => void;
   onColumns: (columns: CsvColumnMapping[]) => void;
 }) {
+  const { t, number } = useWords();
   const csv = preview.csv;
   const id = useId();
-  const unit = preview.kind === 'vcard' ? 'card' : 'row';
+  const isCard = preview.kind === 'vcard';
   const mappedTo = (column: number) => {
     const c = csv?.mapping.columns.find((m) => m.column === column || (typeof m.column === 'string' && csv.headers[column] === m.column));
     return c ? targetKey(c) : 'ignore';
@@ -308,13 +319,13 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
   return (
     <div className="import__preview" aria-busy={updating}>
       <p className="import__summary">
-        "{preview.fileName}": {plural(preview.total, unit)}
+        {t('import.previewOf', { file: preview.fileName, total: unitOf(preview.kind, { t, number }, preview.total) })}
         {preview.checked === preview.total
-          ? ` — ${number(preview.importable)} will be imported, ${number(preview.skipped)} skipped.`
-          : ` — checked the first ${number(preview.checked)}: ${number(preview.importable)} will be imported, ${number(preview.skipped)} skipped (the import checks every ${unit}).`}
+          ? ` — ${t('import.willImport', { importable: number(preview.importable), skipped: number(preview.skipped) })}`
+          : ` — ${t(isCard ? 'import.checkedFirstCards' : 'import.checkedFirstRows', { checked: number(preview.checked), importable: number(preview.importable), skipped: number(preview.skipped) })}`}
       </p>
       {preview.notices.length > 0 && (
-        <ul className="import__notices" aria-label="About this file">
+        <ul className="import__notices" aria-label={t('import.about')}>
           {preview.notices.map((n) => (
             <li key={n}>{n}</li>
           ))}
@@ -322,38 +333,38 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
       )}
       {csv && (
         <fieldset className="import__mapping" disabled={disabled}>
-          <legend>Columns of the file and the card fields they fill</legend>
+          <legend>{t('import.columnsLegend')}</legend>
           <div className="import__options">
-            <label htmlFor={`${id}-delimiter`}>Columns separated by</label>
+            <label htmlFor={`${id}-delimiter`}>{t('import.delimiter')}</label>
             <select id={`${id}-delimiter`} value={csv.delimiter} onChange={(e) => onDelimiter(e.target.value as CsvDelimiter)}>
               {delimiterChoices.map((d) => (
                 <option key={d.value} value={d.value}>
-                  {d.text}
+                  {t(`import.delimiters.${d.key}`)}
                 </option>
               ))}
             </select>
             <label className="import__check">
-              <input type="checkbox" checked={csv.hasHeader} onChange={(e) => onHasHeader(e.target.checked)} /> First row holds column names
+              <input type="checkbox" checked={csv.hasHeader} onChange={(e) => onHasHeader(e.target.checked)} /> {t('import.hasHeader')}
             </label>
           </div>
           <ul className="import__columns">
             {csv.headers.map((header, i) => (
               <li key={`${i}-${header}`}>
                 <label htmlFor={`${id}-col-${i}`}>
-                  <span className="visually-hidden">Column </span>
+                  <span className="visually-hidden">{t('import.column')} </span>
                   <span className="import__header">{header}</span>
-                  <span className="visually-hidden"> maps to</span>
+                  <span className="visually-hidden"> {t('import.mapsTo')}</span>
                 </label>
                 {csv.samples[i] && (
                   <span className="import__sample" id={`${id}-sample-${i}`}>
-                    e.g. {csv.samples[i]}
+                    {t('import.example', { sample: csv.samples[i] })}
                   </span>
                 )}
                 <select id={`${id}-col-${i}`} value={mappedTo(i)} onChange={(e) => setColumn(i, e.target.value)} aria-describedby={csv.samples[i] ? `${id}-sample-${i}` : undefined}>
-                  <option value="ignore">Ignore</option>
-                  {csvTargets.map((t) => (
-                    <option key={targetKey(t)} value={targetKey(t)}>
-                      {t.text}
+                  <option value="ignore">{t('import.ignore')}</option>
+                  {csvTargets.map((target) => (
+                    <option key={targetKey(target)} value={targetKey(target)}>
+                      {target.text}
                     </option>
                   ))}
                 </select>
@@ -363,23 +374,23 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
         </fieldset>
       )}
       {preview.mappingProblems.length > 0 && (
-        <ul role="alert" className="import__error" aria-label="Mapping problems">
+        <ul role="alert" className="import__error" aria-label={t('import.mappingProblems')}>
           {preview.mappingProblems.map((p) => (
             <li key={p}>{p}</li>
           ))}
         </ul>
       )}
       <div className="import__table-wrap">
-        <table className="import__table" aria-label={`Preview: the first ${unit}s as they will be imported`}>
+        <table className="import__table" aria-label={t(isCard ? 'import.previewCards' : 'import.previewRows')}>
           <thead>
             <tr>
-              <th scope="col">{preview.kind === 'vcard' ? 'Card' : 'Row'}</th>
+              <th scope="col">{isCard ? t('import.card') : t('import.row')}</th>
               {preview.fields.map((f) => (
                 <th key={f} scope="col">
                   {clientFieldLabels[f]}
                 </th>
               ))}
-              <th scope="col">Problems</th>
+              <th scope="col">{t('import.problems')}</th>
             </tr>
           </thead>
           <tbody>
@@ -396,15 +407,15 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
         </table>
       </div>
       {preview.problemCount > 0 && (
-        <section className="import__problems" aria-label="Problems">
+        <section className="import__problems" aria-label={t('import.problems')}>
           <h3>
-            {plural(preview.problemCount, 'problem')}
-            {preview.problemCount > preview.problems.length ? ` (the first ${preview.problems.length} listed)` : ''}
+            {t('import.problemCount', { count: preview.problemCount, n: number(preview.problemCount) })}
+            {preview.problemCount > preview.problems.length ? ` ${t('import.firstListed', { count: preview.problems.length })}` : ''}
           </h3>
           <ul>
             {preview.problems.map((p, i) => (
               <li key={i}>
-                {preview.kind === 'vcard' ? 'Card' : 'Row'} {p.row}: {p.message}
+                {t(isCard ? 'import.cardN' : 'import.rowN', { n: p.row, message: p.message })}
               </li>
             ))}
           </ul>
@@ -415,40 +426,43 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
 }
 
 function JobView({ job }: { job: ImportJob }) {
+  const words = useWords();
+  const { t, number } = words;
+  const isCard = job.kind === 'vcard';
   if (job.state === 'running') {
     const saving = job.total > 0 && job.done >= job.total;
-    const text = saving ? 'Saving: writing the search index…' : `${number(job.done)} of ${job.total ? number(job.total) : '…'} ${job.kind === 'vcard' ? 'cards' : 'rows'}`;
+    const text = saving
+      ? t('import.savingIndex')
+      : t(isCard ? 'import.progressCards' : 'import.progressRows', { done: number(job.done), total: job.total ? number(job.total) : '…', count: job.total });
     return (
       <div className="import__progress">
-        <progress aria-label="Import progress" aria-valuetext={text} max={job.total || undefined} value={job.total ? job.done : undefined} />
-        <span>{text}. Calls keep ringing meanwhile; you can close this window.</span>
+        <progress aria-label={t('import.progress')} aria-valuetext={text} max={job.total || undefined} value={job.total ? job.done : undefined} />
+        <span>{t('import.keepRinging', { text })}</span>
       </div>
     );
   }
   if (job.state === 'failed') {
     return (
       <p role="alert" className="import__error">
-        The import failed: {job.error}
+        {t('import.failed', { error: job.error })}
       </p>
     );
   }
   const s = job.summary;
   return (
-    <div role="status" aria-label="Import result" className="import__result">
+    <div role="status" aria-label={t('import.result')} className="import__result">
       {job.state === 'cancelled' ? (
-        <p>The import was cancelled: nothing was imported.</p>
+        <p>{t('import.cancelled')}</p>
       ) : (
         <>
-          <p>
-            Imported "{job.fileName}": {summaryText(job)}
-          </p>
+          <p>{t('import.imported', { file: job.fileName, summary: summaryText(job, words) })}</p>
           {s && s.skippedRows.length > 0 && (
             <details>
-              <summary>Skipped</summary>
+              <summary>{t('import.skipped')}</summary>
               <ul>
                 {s.skippedRows.map((r) => (
                   <li key={r.row}>
-                    {job.kind === 'vcard' ? 'Card' : 'Row'} {r.row}: {r.reason}
+                    {t(isCard ? 'import.cardN' : 'import.rowN', { n: r.row, message: r.reason })}
                   </li>
                 ))}
               </ul>
@@ -456,11 +470,11 @@ function JobView({ job }: { job: ImportJob }) {
           )}
           {s && s.warningCount > 0 && (
             <details>
-              <summary>{plural(s.warningCount, 'value')} dropped or noted</summary>
+              <summary>{t('import.warnings', { count: s.warningCount, n: number(s.warningCount) })}</summary>
               <ul>
                 {s.warnings.map((w, i) => (
                   <li key={i}>
-                    {job.kind === 'vcard' ? 'Card' : 'Row'} {w.row}: {w.message}
+                    {t(isCard ? 'import.cardN' : 'import.rowN', { n: w.row, message: w.message })}
                   </li>
                 ))}
               </ul>

@@ -2,33 +2,17 @@ import { useEffect, useState } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { CallOutcome } from '../../../common/callLog';
 import type { ClientCard } from '../../../common/directory';
-import { describeDue, wrapUpOutcomeLabels } from '../../../common/wrapUp';
-import { formatDuration } from './format';
+import { dueText, formatDuration, shortDateTime } from './format';
+import { useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
 
 type LastCall = ClientCard['lastCalls'][number];
 
-const callOutcome: Record<CallOutcome, string> = {
-  answered: 'talked',
-  missed: 'missed',
-  declined: 'declined',
-  'answered-elsewhere': 'answered elsewhere',
-  rejected: 'not reached',
-  'no-answer': 'no answer',
-  cancelled: 'cancelled',
-  transferred: 'transferred',
-  failed: 'failed',
-  interrupted: 'interrupted (Frontdesk stopped)',
-};
-
-function when(iso: string): string {
-  return new Date(iso).toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-}
-
 function Item({ api, call, now }: { api: FrontdeskApi; call: LastCall; now: Date }) {
+  const { t, locale, language } = useLocale();
   const w = call.wrapUp;
-  const outcome = w?.outcome ? wrapUpOutcomeLabels[w.outcome] : w ? 'wrap-up pending' : callOutcome[call.outcome] ?? call.outcome;
-  const head = [when(call.startedAt), call.direction === 'inbound' ? 'incoming' : 'outgoing', call.durationMs !== null ? formatDuration(call.durationMs) : null, outcome]
+  const outcome = w?.outcome ? t(`wrapUpOutcome.${w.outcome}`) : w ? t('lastCalls.wrapUpPending') : t(`lastCalls.outcome.${call.outcome as CallOutcome}`, { defaultValue: call.outcome });
+  const head = [shortDateTime(new Date(call.startedAt), locale), call.direction === 'inbound' ? t('lastCalls.incoming') : t('lastCalls.outgoing'), call.durationMs !== null ? formatDuration(call.durationMs, locale) : null, outcome]
     .filter(Boolean)
     .join(' · ');
   const notes = w?.notes ?? call.notes;
@@ -38,7 +22,7 @@ function Item({ api, call, now }: { api: FrontdeskApi; call: LastCall; now: Date
       {notes && <span className="last-calls__notes">{notes}</span>}
       {w?.nextStep && (
         <span className="last-calls__next">
-          Next step: {w.nextStep.what} ({describeDue(w.nextStep, now)})
+          {t('lastCalls.nextStep', { what: w.nextStep.what, when: dueText(t, w.nextStep, now, language, locale) })}
         </span>
       )}
       {call.recordingId && <CallRecordings api={api} query={{ conversationId: call.conversationId }} who={head} />}
@@ -48,6 +32,7 @@ function Item({ api, call, now }: { api: FrontdeskApi; call: LastCall; now: Date
 
 /** The client card's last calls, newest first, each with the outcome and notes of its wrap-up. */
 export function LastCalls({ api, clientId }: { api: FrontdeskApi; clientId: string }) {
+  const { t } = useLocale();
   const [calls, setCalls] = useState<{ clientId: string; list: LastCall[] } | null>(null);
   useEffect(() => {
     let live = true;
@@ -70,11 +55,11 @@ export function LastCalls({ api, clientId }: { api: FrontdeskApi; clientId: stri
   const now = new Date();
   return (
     <div className="last-calls">
-      <h4>Last calls</h4>
+      <h4>{t('lastCalls.title')}</h4>
       {list.length === 0 ? (
-        <p className="last-calls__none">No calls yet.</p>
+        <p className="last-calls__none">{t('lastCalls.none')}</p>
       ) : (
-        <ul aria-label="Last calls">
+        <ul aria-label={t('lastCalls.title')}>
           {list.map((c) => (
             <Item key={c.id} api={api} call={c} now={now} />
           ))}

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { formatNumber } from './format';
+import { useLocale } from '../i18n';
 import type { LinkPrompt } from '../session';
 
 interface Props {
@@ -15,13 +16,13 @@ interface Props {
  * the focus starts on Call, Tab stays inside, Esc is Cancel.
  */
 export function LinkConfirm({ prompt, region, onCall, onCancel }: Props) {
+  const { t } = useLocale();
   const dialogRef = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = dialogRef.current;
     if (d && !d.open) d.showModal();
   }, []);
   const number = /^\+?\d{7,}$/.test(prompt.link.number) ? formatNumber(prompt.link.number, region) : prompt.link.number;
-  const extension = prompt.link.extension ? `, extension ${prompt.link.extension}` : '';
   return (
     <dialog
       ref={dialogRef}
@@ -45,18 +46,17 @@ export function LinkConfirm({ prompt, region, onCall, onCancel }: Props) {
       }}
     >
       <h2 id="link-confirm-title">
-        Call {number}
-        {extension}?
+        {prompt.link.extension ? t('desktop.linkTitleExtension', { number, extension: prompt.link.extension }) : t('desktop.linkTitle', { number })}
       </h2>
       <p id="link-confirm-from">
-        A link asks Frontdesk to call this number{prompt.link.host ? ` (at ${prompt.link.host})` : ''}.
+        {prompt.link.host ? t('desktop.linkFromHost', { host: prompt.link.host }) : t('desktop.linkFrom')}
       </p>
       <div className="dialog__actions">
         <button type="button" className="btn btn--primary" autoFocus onClick={onCall}>
-          Call
+          {t('desktop.linkCall')}
         </button>
         <button type="button" className="btn" onClick={onCancel}>
-          Cancel
+          {t('desktop.linkCancel')}
         </button>
       </div>
     </dialog>

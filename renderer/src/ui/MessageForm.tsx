@@ -1,11 +1,9 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import {
-  askLabels,
   callerMoods,
   messageAsks,
   messageProblems,
-  moodLabels,
   spokenGroups,
   type MessageDraft,
   type MessageProblem,
@@ -13,9 +11,13 @@ import {
 } from '../../../common/messages';
 import type { Colleague } from '../../../common/provisioning';
 import { withClient } from '../messageDraft';
-import { formatNumber } from './format';
+import { clockTime, formatNumber } from './format';
+import { useLocale } from '../i18n';
 import { matchColleagues, resolveColleague } from './Transfer';
 import { MessageWhat } from './Messages';
+
+/** A label as a sentence starts it ("please call back" → "Please call back"). */
+const capitalized = (text: string, locale: string) => text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
 
 /**
  * The message-taking form (call-handling.md, "Taking a message"): fields in the order a
@@ -79,6 +81,7 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
   onClose: () => void;
   onSaved: (sent: SentMessage) => void;
 }) {
+  const { t, locale } = useLocale();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const [draft, setDraft] = useState<MessageDraft>(initial);
   const [dirty, setDirty] = useState(false);
@@ -150,9 +153,9 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
     // A colleague typed but not picked yet counts as picked.
     let d = draft;
     if (who.trim()) {
-      const t = resolveColleague(colleagues, who);
-      if (t && !d.recipients.some((r) => r.extension === t.number)) {
-        d = { ...d, recipients: [...d.recipients, { extension: t.number, name: t.displayName ?? '' }] };
+      const typed = resolveColleague(colleagues, who);
+      if (typed && !d.recipients.some((r) => r.extension === typed.number)) {
+        d = { ...d, recipients: [...d.recipients, { extension: typed.number, name: typed.displayName ?? '' }] };
         setDraft(d);
         setWho('');
       }
@@ -185,7 +188,7 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
       onClose();
     } catch (error) {
       // Nothing is lost: the form and its draft stay as they are.
-      setSaveProblem(`Not saved: ${(error as Error).message}. The message is still here (and in the draft).`);
+      setSaveProblem(t('messageForm.notSaved', { error: (error as Error).message }));
       setSaving(false);
     }
   };
@@ -217,8 +220,8 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
       </p>
     );
   const forWhom = draft.recipients.map((r) => (r.name ? `${r.name} (${r.extension})` : r.extension)).join(', ');
-  const title = `Take a message${forWhom ? ` for ${forWhom}` : ''}`;
-  const taken = new Date(draft.takenAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const title = forWhom ? t('transfer.messageFor', { who: forWhom }) : t('call.takeMessage');
+  const taken = clockTime(new Date(draft.takenAt), locale);
 
   return (
     <dialog
@@ -240,24 +243,24 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
           <h2>{title}</h2>
           {problems.length > 0 && (
             <p role="alert" className="dialer__problem">
-              {problems.length === 1 ? 'One thing to fix' : `${problems.length} things to fix`}: {problems.map((p) => p.message).join('; ')}
+              {t('messageForm.toFix', { count: problems.length })}: {problems.map((p) => p.message).join('; ')}
             </p>
           )}
           <fieldset className="message-form__group">
-            <legend>For whom</legend>
+            <legend>{t('messageForm.forWhom')}</legend>
             {draft.recipients.length > 0 && (
-              <ul className="message-form__recipients" aria-label="Recipients">
+              <ul className="message-form__recipients" aria-label={t('messageForm.recipients')}>
                 {draft.recipients.map((r) => (
                   <li key={r.extension}>
                     {r.name ? `${r.name} (${r.extension})` : r.extension}{' '}
-                    <button type="button" className="btn btn--small" aria-label={`Remove ${r.name || r.extension}`} onClick={() => update((d) => ({ ...d, recipients: d.recipients.filter((x) => x.extension !== r.extension) }))}>
+                    <button type="button" className="btn btn--small" aria-label={t('messageForm.remove', { who: r.name || r.extension })} onClick={() => update((d) => ({ ...d, recipients: d.recipients.filter((x) => x.extension !== r.extension) }))}>
                       ×
                     </button>
                   </li>
                 ))}
               </ul>
             )}
-            <label htmlFor={id('who')}>{draft.recipients.length ? 'Add another colleague' : 'Colleague'} (name, extension or department)</label>
+            <label htmlFor={id('who')}>{draft.recipients.length ? t('messageForm.addAnother') : t('messageForm.colleague')}</label>
             <input
               id={id('who')}
               value={who}
@@ -274,11 +277,11 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
             />
             {problemText('recipients')}
             {matches.length > 0 && (
-              <ul className="transfer__matches" aria-label="Matching colleagues">
+              <ul className="transfer__matches" aria-label={t('messageForm.matching')}>
                 {matches.map((c) => (
                   <li key={c.extension}>
                     <button type="button" className="btn btn--small" onClick={() => addRecipient(c)}>
-                      Add {c.name} ({c.extension}){c.department ? `, ${c.department}` : ''}
+                      {t('messageForm.add', { who: `${c.name} (${c.extension})${c.department ? `, ${c.department}` : ''}` })}
                     </button>
                   </li>
                 ))}
@@ -286,33 +289,33 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
             )}
           </fieldset>
           <fieldset className="message-form__group">
-            <legend>Caller</legend>
-            <label htmlFor={id('caller.name')}>Caller&apos;s name</label>
+            <legend>{t('sidePanel.caller')}</legend>
+            <label htmlFor={id('caller.name')}>{t('messageForm.callerName')}</label>
             <input id={id('caller.name')} value={draft.caller.name} onChange={setCaller('name')} autoComplete="off" />
-            <label htmlFor={id('caller.company')}>Company</label>
+            <label htmlFor={id('caller.company')}>{t('crm.company')}</label>
             <input id={id('caller.company')} value={draft.caller.company} onChange={setCaller('company')} autoComplete="off" />
           </fieldset>
-          <label htmlFor={id('text')}>The message, in the caller&apos;s words</label>
+          <label htmlFor={id('text')}>{t('messageForm.text')}</label>
           <textarea id={id('text')} value={draft.text} rows={4} onChange={(e) => update((d) => ({ ...d, text: e.target.value }))} {...described('text')} />
           {problemText('text')}
-          <label htmlFor={id('subject')}>What it is about</label>
+          <label htmlFor={id('subject')}>{t('messageForm.subject')}</label>
           <input id={id('subject')} value={draft.subject} onChange={(e) => update((d) => ({ ...d, subject: e.target.value }))} autoComplete="off" />
           <fieldset className="message-form__group">
-            <legend>How to reach the caller</legend>
-            <label htmlFor={id('caller.phones.0')}>Phone</label>
+            <legend>{t('messageForm.reach')}</legend>
+            <label htmlFor={id('caller.phones.0')}>{t('messages.phone')}</label>
             <input id={id('caller.phones.0')} value={draft.caller.phones[0] ?? ''} onChange={setPhone(0)} inputMode="tel" autoComplete="off" {...described('caller.phones.0')} />
             {problemText('caller.phones.0')}
-            <label htmlFor={id('caller.phones.1')}>Another phone (optional)</label>
+            <label htmlFor={id('caller.phones.1')}>{t('messageForm.phone2')}</label>
             <input id={id('caller.phones.1')} value={draft.caller.phones[1] ?? ''} onChange={setPhone(1)} inputMode="tel" autoComplete="off" {...described('caller.phones.1')} />
             {problemText('caller.phones.1')}
-            <label htmlFor={id('caller.email')}>E-mail</label>
+            <label htmlFor={id('caller.email')}>{t('messages.email')}</label>
             <input id={id('caller.email')} type="email" value={draft.caller.email} onChange={setCaller('email')} autoComplete="off" {...described('caller.email')} />
             {problemText('caller.email')}
-            <label htmlFor={id('caller.position')}>Position</label>
+            <label htmlFor={id('caller.position')}>{t('card.field.position')}</label>
             <input id={id('caller.position')} value={draft.caller.position} onChange={setCaller('position')} autoComplete="off" />
           </fieldset>
           <fieldset className="message-form__group message-form__asks">
-            <legend>The caller asks</legend>
+            <legend>{t('messageForm.asks')}</legend>
             {messageAsks.map((a) => (
               <label key={a} className="message-form__check">
                 <input
@@ -320,21 +323,21 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
                   checked={draft.asks.includes(a)}
                   onChange={(e) => update((d) => ({ ...d, asks: e.target.checked ? messageAsks.filter((x) => x === a || d.asks.includes(x)) : d.asks.filter((x) => x !== a) }))}
                 />{' '}
-                {askLabels[a][0]!.toUpperCase() + askLabels[a].slice(1)}
+                {capitalized(t(`messages.ask.${a}`), locale)}
               </label>
             ))}
           </fieldset>
           <fieldset className="message-form__group message-form__window">
-            <legend>Best time to call back</legend>
-            <label htmlFor={id('callBack.date')}>Day</label>
+            <legend>{t('messageForm.bestTime')}</legend>
+            <label htmlFor={id('callBack.date')}>{t('messageForm.day')}</label>
             <input id={id('callBack.date')} type="date" value={draft.callBack.date} onChange={setWindow('date')} />
-            <label htmlFor={id('callBack.from')}>From</label>
+            <label htmlFor={id('callBack.from')}>{t('messageForm.from')}</label>
             <input id={id('callBack.from')} type="time" value={draft.callBack.from} onChange={setWindow('from')} />
-            <label htmlFor={id('callBack.to')}>Until</label>
+            <label htmlFor={id('callBack.to')}>{t('messageForm.until')}</label>
             <input id={id('callBack.to')} type="time" value={draft.callBack.to} onChange={setWindow('to')} {...described('callBack.to')} />
             {problemText('callBack.to')}
-            <label htmlFor={id('callBack.timeZone')}>Caller&apos;s time zone, if not ours</label>
-            <input id={id('callBack.timeZone')} list={id('zones')} value={draft.callBack.timeZone} onChange={setWindow('timeZone')} autoComplete="off" placeholder="Asia/Yekaterinburg" {...described('callBack.timeZone')} />
+            <label htmlFor={id('callBack.timeZone')}>{t('messageForm.zone')}</label>
+            <input id={id('callBack.timeZone')} list={id('zones')} value={draft.callBack.timeZone} onChange={setWindow('timeZone')} autoComplete="off" placeholder={t('messageForm.zonePlaceholder')} {...described('callBack.timeZone')} />
             <datalist id={id('zones')}>
               {zones.map((z) => (
                 <option key={z} value={z} />
@@ -342,36 +345,36 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
             </datalist>
             {problemText('callBack.timeZone')}
           </fieldset>
-          <label htmlFor={id('mood')}>The caller&apos;s mood</label>
+          <label htmlFor={id('mood')}>{t('messageForm.mood')}</label>
           <select id={id('mood')} value={draft.mood} onChange={(e) => update((d) => ({ ...d, mood: e.target.value as MessageDraft['mood'] }))}>
-            <option value="">Not noted</option>
+            <option value="">{t('messageForm.notNoted')}</option>
             {callerMoods.map((m) => (
               <option key={m} value={m}>
-                {moodLabels[m][0]!.toUpperCase() + moodLabels[m].slice(1)}
+                {capitalized(t(`messages.moods.${m}`), locale)}
               </option>
             ))}
           </select>
           <p className="message-form__taken">
-            Taken by {draft.takenBy.name || draft.takenBy.user} ({draft.takenBy.user}) at {taken}
-            {callLabel ? `, during ${callLabel}` : ''}
-            {draft.call?.recordingId ? ' (recorded)' : ''}
+            {t('messageForm.takenBy', { who: `${draft.takenBy.name || draft.takenBy.user} (${draft.takenBy.user})`, time: taken })}
+            {callLabel ? t('messageForm.during', { call: callLabel }) : ''}
+            {draft.call?.recordingId ? ` ${t('messageForm.recorded')}` : ''}
           </p>
-          <p role="status" className="message-form__draft" aria-label="Draft">
-            {saver.problem ? `The draft could not be saved: ${saver.problem}` : saver.savedAt ? `Draft saved at ${new Date(saver.savedAt).toLocaleTimeString()}` : ''}
+          <p role="status" className="message-form__draft" aria-label={t('messageForm.draft')}>
+            {saver.problem ? t('messageForm.draftProblem', { problem: saver.problem }) : saver.savedAt ? t('messageForm.draftSaved', { time: new Date(saver.savedAt).toLocaleTimeString(locale) }) : ''}
           </p>
           {saveProblem && <p role="alert">{saveProblem}</p>}
           <div className="dialog__actions">
             <button type="submit" className="btn btn--answer" aria-keyshortcuts="Control+Enter Alt+R">
-              Read back…
+              {t('messageForm.readBack')}
             </button>
             <button type="button" className="btn" onClick={() => void save(false)} disabled={saving} aria-keyshortcuts="Alt+S">
-              Save without reading back
+              {t('messageForm.saveNoReadBack')}
             </button>
             <button type="button" className="btn" onClick={onClose}>
-              Close (keep the draft)
+              {t('messageForm.close')}
             </button>
             <button type="button" className="btn" onClick={() => void discard()}>
-              Discard
+              {t('messages.discard')}
             </button>
           </div>
         </form>
@@ -389,17 +392,18 @@ function ReadBack({ draft, region, saving, problem, onConfirm, onBack }: {
   onConfirm: () => void;
   onBack: () => void;
 }) {
+  const { t } = useLocale();
   const confirmRef = useRef<HTMLButtonElement>(null);
   useEffect(() => confirmRef.current?.focus(), []);
   const phones = draft.caller.phones.filter((p) => p.trim());
   return (
-    <section className="read-back" aria-label="Read it back to the caller">
-      <h2>Read it back to the caller</h2>
-      <p className="read-back__hint">&ldquo;Let me read that back so nothing is missed…&rdquo;</p>
+    <section className="read-back" aria-label={t('messageForm.readBackTitle')}>
+      <h2>{t('messageForm.readBackTitle')}</h2>
+      <p className="read-back__hint">{t('messageForm.readBackHint')}</p>
       <dl className="read-back__fields">
         {draft.caller.name && (
           <>
-            <dt>Name</dt>
+            <dt>{t('card.field.name')}</dt>
             <dd>{[draft.caller.name, draft.caller.company].filter(Boolean).join(', ')}</dd>
           </>
         )}
@@ -407,8 +411,8 @@ function ReadBack({ draft, region, saving, problem, onConfirm, onBack }: {
           const groups = spokenGroups(p, region);
           return (
             <div key={i} className="read-back__phone">
-              <dt>{i === 0 ? 'Number' : 'Other number'}</dt>
-              <dd aria-label={`${i === 0 ? 'Number' : 'Other number'}, as you say it: ${groups.join(', ')}`}>
+              <dt>{i === 0 ? t('callBack.number') : t('messageForm.otherNumber')}</dt>
+              <dd aria-label={t('messageForm.asSaid', { label: i === 0 ? t('callBack.number') : t('messageForm.otherNumber'), groups: groups.join(', ') })}>
                 {groups.map((g, j) => (
                   <span key={j} className="read-back__group">
                     {g}
@@ -424,10 +428,10 @@ function ReadBack({ draft, region, saving, problem, onConfirm, onBack }: {
       {problem && <p role="alert">{problem}</p>}
       <div className="dialog__actions">
         <button ref={confirmRef} type="button" className="btn btn--answer" disabled={saving} onClick={onConfirm}>
-          The caller confirmed: save and send
+          {t('messageForm.confirmed')}
         </button>
         <button type="button" className="btn" onClick={onBack} aria-keyshortcuts="Escape">
-          Back to the form
+          {t('messageForm.backToForm')}
         </button>
       </div>
     </section>

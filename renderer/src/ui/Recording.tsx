@@ -3,7 +3,8 @@ import type { FrontdeskApi } from '../../../common/contract';
 import type { Recording } from '../../../common/recordings';
 import type { Recorder } from '../recording/recorder';
 import type { Call } from '../sip/callMachine';
-import { formatDuration } from './format';
+import { formatDuration, shortDateTime } from './format';
+import { useLocale } from '../i18n';
 
 /** The page's recorder (main.tsx provides it); null where nothing records (tests of other parts). */
 export const RecorderContext = createContext<Recorder | null>(null);
@@ -17,6 +18,7 @@ function useRecorderView(recorder: Recorder | null) {
 
 /** On a call: Record / Stop recording (Alt+R) and Pause / Resume recording (Alt+P), with a recording indicator. */
 export function RecordingControls({ call }: { call: Call }) {
+  const { t } = useLocale();
   const recorder = useContext(RecorderContext);
   const view = useRecorderView(recorder);
   if (!recorder) return null;
@@ -26,28 +28,28 @@ export function RecordingControls({ call }: { call: Call }) {
   return (
     <>
       {rec && (
-        <span className={`rec-dot${rec.state === 'paused' ? ' rec-dot--paused' : ''}`} role="status" aria-label="Recording">
-          {rec.state === 'paused' ? 'Recording paused' : rec.state === 'starting' ? 'Starting to record…' : rec.state === 'stopping' ? 'Saving the recording…' : '● Recording'}
-          {rec.byPolicy && !rec.agentMayStop ? ' (required)' : ''}
+        <span className={`rec-dot${rec.state === 'paused' ? ' rec-dot--paused' : ''}`} role="status" aria-label={t('recording.label')}>
+          {rec.state === 'paused' ? t('recording.paused') : rec.state === 'starting' ? t('recording.starting') : rec.state === 'stopping' ? t('recording.saving') : t('recording.recording')}
+          {rec.byPolicy && !rec.agentMayStop ? ` ${t('recording.required')}` : ''}
         </span>
       )}
       {!rec && talking && (
         <button type="button" className="btn" onClick={() => recorder.record(call.id)} aria-keyshortcuts="Alt+R">
-          Record
+          {t('recording.record')}
         </button>
       )}
       {rec && rec.agentMayStop && (rec.state === 'recording' || rec.state === 'paused') && (
         <>
           <button type="button" className="btn" onClick={() => recorder.stop(call.id)} aria-keyshortcuts="Alt+R">
-            Stop recording
+            {t('recording.stop')}
           </button>
           {rec.state === 'paused' ? (
             <button type="button" className="btn" aria-pressed="true" onClick={() => recorder.resume(call.id)} aria-keyshortcuts="Alt+P">
-              Resume recording
+              {t('recording.resume')}
             </button>
           ) : (
             <button type="button" className="btn" onClick={() => recorder.pause(call.id)} aria-keyshortcuts="Alt+P">
-              Pause recording
+              {t('recording.pause')}
             </button>
           )}
         </>
@@ -58,6 +60,7 @@ export function RecordingControls({ call }: { call: Call }) {
 
 /** In the top bar: how many calls are recorded now, and what went wrong with recording (a failed write, a disk nearly full). */
 export function RecordingStatus() {
+  const { t, locale } = useLocale();
   const recorder = useContext(RecorderContext);
   const view = useRecorderView(recorder);
   if (!recorder) return null;
@@ -65,38 +68,38 @@ export function RecordingStatus() {
   return (
     <>
       {recording > 0 && (
-        <span className="topbar__recording" role="status" aria-label="Recording now">
-          ● Recording {recording === 1 ? '1 call' : `${recording} calls`}
+        <span className="topbar__recording" role="status" aria-label={t('recording.now')}>
+          {t('recording.calls', { count: recording })}
         </span>
       )}
       {view.lowDisk && (
-        <p role="alert" aria-label="Recording disk" className="notice notice--error">
-          The disk that recordings go to ({view.lowDisk.folder}) is nearly full
-          {view.lowDisk.freeBytes !== null ? `: ${Math.round(view.lowDisk.freeBytes / 1024 / 1024)} MB left` : ''}. Recordings stop when it is full.
+        <p role="alert" aria-label={t('recording.disk')} className="notice notice--error">
+          {view.lowDisk.freeBytes !== null
+            ? t('recording.diskFullLeft', { folder: view.lowDisk.folder, left: new Intl.NumberFormat(locale, { style: 'unit', unit: 'megabyte', maximumFractionDigits: 0 }).format(view.lowDisk.freeBytes / 1024 / 1024) })
+            : t('recording.diskFull', { folder: view.lowDisk.folder })}
         </p>
       )}
       {view.retention && (
-        <div role="status" aria-label="Recording retention" className="notice">
-          Retention deleted {view.retention.deleted.length === 1 ? '1 recording' : `${view.retention.deleted.length} recordings`} older than{' '}
-          {view.retention.days === 1 ? '1 day' : `${view.retention.days} days`}.{' '}
+        <div role="status" aria-label={t('recording.retention')} className="notice">
+          {t('recording.retentionDeleted', { count: view.retention.deleted.length, days: t('settings.days', { count: view.retention.days }) })}{' '}
           <details>
-            <summary>Which</summary>
+            <summary>{t('recording.which')}</summary>
             <ul>
               {view.retention.deleted.map((d) => (
                 <li key={d.id}>{d.fileName}</li>
               ))}
             </ul>
           </details>
-          <button type="button" className="btn btn--small" onClick={() => recorder.dismissRetention()} aria-label="Dismiss the retention notice">
-            Dismiss
+          <button type="button" className="btn btn--small" onClick={() => recorder.dismissRetention()} aria-label={t('recording.dismissRetention')}>
+            {t('call.dismiss')}
           </button>
         </div>
       )}
       {view.problem && (
-        <p role="alert" aria-label="Recording problem" className="notice notice--error">
+        <p role="alert" aria-label={t('recording.problem')} className="notice notice--error">
           {view.problem}{' '}
           <button type="button" className="btn btn--small" onClick={() => recorder.dismissProblem()}>
-            Dismiss
+            {t('call.dismiss')}
           </button>
         </p>
       )}
@@ -104,8 +107,11 @@ export function RecordingStatus() {
   );
 }
 
-const channels = { both: 'Both', caller: 'Caller only', agent: 'Agent only' } as const;
-type Channels = keyof typeof channels;
+/** The problem of a recording whose file is gone (said in the language of the moment). */
+const fileGone = '\u0000gone';
+
+const channels = ['both', 'caller', 'agent'] as const;
+type Channels = (typeof channels)[number];
 
 /**
  * Plays a recording: play, pause and seek with the player's own controls (keyboard too), and
@@ -113,6 +119,7 @@ type Channels = keyof typeof channels;
  * the desktop app.
  */
 export function RecordingPlayer({ api, recording, desktop }: { api: FrontdeskApi; recording: Recording; desktop: boolean }) {
+  const { t, locale } = useLocale();
   const [url, setUrl] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [which, setWhich] = useState<Channels>('both');
@@ -123,7 +130,7 @@ export function RecordingPlayer({ api, recording, desktop }: { api: FrontdeskApi
   useEffect(() => {
     let live = true;
     api.recordings.playUrl({ id: recording.id }).then(
-      (u) => live && (u ? setUrl(u) : setProblem('The file of this recording is gone')),
+      (u) => live && (u ? setUrl(u) : setProblem(fileGone)),
       (e: Error) => live && setProblem(e.message),
     );
     return () => {
@@ -159,30 +166,31 @@ export function RecordingPlayer({ api, recording, desktop }: { api: FrontdeskApi
     rr.gain.value = next === 'caller' ? 0 : 1;
   };
 
-  const label = `Recording of ${new Date(recording.startedAt).toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })}`;
+  const label = t('recording.of', { when: shortDateTime(new Date(recording.startedAt), locale) });
+  const pauses = recording.marks.filter((m) => m.kind === 'pause').length;
   return (
     <div className="recording" role="group" aria-label={label}>
       <span className="recording__facts">
-        {recording.segment === 'consultation' ? 'Consultation · ' : ''}
-        {recording.durationMs !== null ? formatDuration(recording.durationMs) : 'length unknown'}
-        {recording.state === 'interrupted' ? ' · interrupted (Frontdesk stopped)' : ''}
-        {recording.marks.filter((m) => m.kind === 'pause').length > 0 ? ` · ${recording.marks.filter((m) => m.kind === 'pause').length} paused stretch(es)` : ''}
+        {recording.segment === 'consultation' ? `${t('recording.consultation')} · ` : ''}
+        {recording.durationMs !== null ? formatDuration(recording.durationMs, locale) : t('recording.lengthUnknown')}
+        {recording.state === 'interrupted' ? ` · ${t('recording.interrupted')}` : ''}
+        {pauses > 0 ? ` · ${t('recording.pauses', { count: pauses })}` : ''}
       </span>
-      {problem && <span role="alert">{problem}</span>}
-      {url && <audio ref={audio} controls preload="metadata" src={url} aria-label={`Play: ${label}`} />}
+      {problem && <span role="alert">{problem === fileGone ? t('recording.fileGone') : problem}</span>}
+      {url && <audio ref={audio} controls preload="metadata" src={url} aria-label={t('recording.playLabel', { label })} />}
       <label>
-        Listen to{' '}
-        <select value={which} onChange={(e) => choose(e.target.value as Channels)} aria-label="Channels">
-          {(Object.keys(channels) as Channels[]).map((c) => (
+        {t('recording.listenTo')}{' '}
+        <select value={which} onChange={(e) => choose(e.target.value as Channels)} aria-label={t('recording.channels')}>
+          {channels.map((c) => (
             <option key={c} value={c}>
-              {channels[c]}
+              {t(`recording.channel.${c}`)}
             </option>
           ))}
         </select>
       </label>
       {desktop && (
         <button type="button" className="btn btn--small" onClick={() => void api.recordings.showInFolder({ id: recording.id })}>
-          Show in folder
+          {t('recording.showInFolder')}
         </button>
       )}
     </div>
@@ -191,6 +199,7 @@ export function RecordingPlayer({ api, recording, desktop }: { api: FrontdeskApi
 
 /** The recordings of one call (or conversation), each with its player, behind one button. */
 export function CallRecordings({ api, query, who }: { api: FrontdeskApi; query: { sipCallId?: string; conversationId?: string }; who: string }) {
+  const { t } = useLocale();
   const [open, setOpen] = useState(false);
   const [list, setList] = useState<Recording[] | null>(null);
   const [desktop, setDesktop] = useState(false);
@@ -207,12 +216,12 @@ export function CallRecordings({ api, query, who }: { api: FrontdeskApi; query: 
   }, [api, open, query.sipCallId, query.conversationId]);
   return (
     <>
-      <button type="button" className="btn btn--small" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={`Play recording: ${who}`}>
-        Play recording
+      <button type="button" className="btn btn--small" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={t('recording.playRecordingLabel', { who })}>
+        {t('recording.playRecording')}
       </button>
       {open && list && (
         <div className="recordings">
-          {list.length === 0 ? <span>No recording of this call</span> : list.map((r) => <RecordingPlayer key={r.id} api={api} recording={r} desktop={desktop} />)}
+          {list.length === 0 ? <span>{t('recording.none')}</span> : list.map((r) => <RecordingPlayer key={r.id} api={api} recording={r} desktop={desktop} />)}
         </div>
       )}
     </>

@@ -1,7 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import { addDays, isLocalDate, localDateAt, type FunnelNextStep, type FunnelNote, type FunnelQuestion, type ReportRange, type ReportScripts, type ScriptFunnel } from '../../../common/reports';
+import type { TFunction } from 'i18next';
+import { csvSeparatorFor } from '../../../common/i18n';
 import { formatNumber } from './format';
+import { useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
 import { downloadFile } from './download';
 
@@ -15,25 +18,26 @@ function ownTimeZone(): string {
 }
 
 /** Who said it: the client card's name at the time of the call, else what the caller ID said (marked as such). */
-const whoSaid = (note: FunnelNote) => (note.clientName ? `${note.clientName}, ` : note.remoteName ? `caller ID “${note.remoteName}”, ` : '');
-const nextName = (n: FunnelNextStep) => (n.pageId === null ? 'stopped here' : n.pageId === 'end' ? 'end of script' : (n.title ?? n.pageId));
-const percent = (part: number, whole: number) => (whole === 0 ? '—' : `${Math.round((part / whole) * 100)} %`);
+const whoSaid = (note: FunnelNote, t: TFunction) => (note.clientName ? `${note.clientName}, ` : note.remoteName ? `${t('reports.callerId', { name: note.remoteName })}, ` : '');
+const nextName = (n: FunnelNextStep, t: TFunction) => (n.pageId === null ? t('reports.stoppedHere') : n.pageId === 'end' ? t('reports.endOfScript') : (n.title ?? n.pageId));
+const percent = (part: number, whole: number, locale: string) => (whole === 0 ? '—' : `${new Intl.NumberFormat(locale).format(Math.round((part / whole) * 100))} %`);
 
 function QuestionCell({ question }: { question: FunnelQuestion }) {
+  const { t } = useLocale();
   return (
     <div className="reports__question">
       <p className="reports__question-text">
         {question.text ?? question.questionId}{' '}
         <span className="reports__muted">
-          (answered {question.answered}
-          {question.unanswered > 0 ? `, not answered ${question.unanswered}` : ''})
+          ({t('reports.answered', { count: question.answered })}
+          {question.unanswered > 0 ? `, ${t('reports.notAnswered', { count: question.unanswered })}` : ''})
         </span>
       </p>
       {question.answers.length > 0 && (
-        <ul className="reports__answers" aria-label={`Answers: ${question.text ?? question.questionId}`}>
+        <ul className="reports__answers" aria-label={t('reports.answers', { question: question.text ?? question.questionId })}>
           {question.answers.map((a) => (
             <li key={`${a.kind}:${a.optionId ?? ''}`}>
-              {a.label} → {a.next.map((n) => `${nextName(n)}: ${n.count}`).join('; ')}
+              {a.label} → {a.next.map((n) => `${nextName(n, t)}: ${n.count}`).join('; ')}
             </li>
           ))}
         </ul>
@@ -43,29 +47,28 @@ function QuestionCell({ question }: { question: FunnelQuestion }) {
 }
 
 function FunnelTable({ funnel }: { funnel: ScriptFunnel }) {
+  const { t, locale } = useLocale();
   const name = funnel.title ?? funnel.scriptId;
   return (
     <>
-      <table className="reports__table" aria-label={`Funnel: ${name}`}>
-        <caption>
-          {name}: {funnel.calls} {funnel.calls === 1 ? 'call' : 'calls'} used the script, {funnel.finished} went through to its end
-        </caption>
+      <table className="reports__table" aria-label={t('reports.funnel', { name })}>
+        <caption>{t('reports.caption', { name, count: funnel.calls, finished: funnel.finished })}</caption>
         <thead>
           <tr>
-            <th scope="col">Step</th>
-            <th scope="col">Calls reached</th>
-            <th scope="col">% of calls</th>
-            <th scope="col">Answers → next step</th>
+            <th scope="col">{t('reports.step')}</th>
+            <th scope="col">{t('reports.reached')}</th>
+            <th scope="col">{t('reports.share')}</th>
+            <th scope="col">{t('reports.answersNext')}</th>
           </tr>
         </thead>
         <tbody>
           {funnel.steps.map((step) => (
             <tr key={step.pageId}>
-              <th scope="row">{step.title ?? `${step.pageId} (no longer in the script)`}</th>
+              <th scope="row">{step.title ?? t('reports.goneFromScript', { id: step.pageId })}</th>
               <td>{step.reached}</td>
-              <td>{percent(step.reached, funnel.calls)}</td>
+              <td>{percent(step.reached, funnel.calls, locale)}</td>
               <td>
-                {step.questions.length === 0 ? <span className="reports__muted">no questions</span> : step.questions.map((q) => <QuestionCell key={q.questionId} question={q} />)}
+                {step.questions.length === 0 ? <span className="reports__muted">{t('reports.noQuestions')}</span> : step.questions.map((q) => <QuestionCell key={q.questionId} question={q} />)}
               </td>
             </tr>
           ))}
@@ -73,7 +76,7 @@ function FunnelTable({ funnel }: { funnel: ScriptFunnel }) {
       </table>
       {funnel.retiredQuestions.length > 0 && (
         <div className="reports__retired">
-          <h4>Answers to questions no longer in the script</h4>
+          <h4>{t('reports.retired')}</h4>
           {funnel.retiredQuestions.map((q) => (
             <QuestionCell key={q.questionId} question={q} />
           ))}
@@ -84,28 +87,29 @@ function FunnelTable({ funnel }: { funnel: ScriptFunnel }) {
 }
 
 function Notes({ api, funnel, region }: { api: FrontdeskApi; funnel: ScriptFunnel; region: string }) {
+  const { t, locale } = useLocale();
   const total = funnel.notes.reduce((n, g) => n + g.notes.length, 0);
   return (
     <section className="reports__notes" aria-labelledby="reports-notes-heading">
-      <h3 id="reports-notes-heading">What clients said when no answer fitted ({total})</h3>
+      <h3 id="reports-notes-heading">{t('reports.notesTitle', { total })}</h3>
       {total === 0 ? (
-        <p className="reports__muted">No “No suitable answer” notes in these dates.</p>
+        <p className="reports__muted">{t('reports.noNotes')}</p>
       ) : (
         funnel.notes.map((group) => (
           <div key={group.questionId}>
             <h4>{group.text ?? group.questionId}</h4>
-            <ul aria-label={`Notes: ${group.text ?? group.questionId}`}>
+            <ul aria-label={t('reports.notes', { question: group.text ?? group.questionId })}>
               {group.notes.map((note, i) => (
                 <li key={i}>
                   “{note.text}”{' '}
                   <span className="reports__muted">
-                    — {new Date(note.at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}
-                    {note.remoteNumber ? `, ${whoSaid(note)}${formatNumber(note.remoteNumber, region)}` : ''}
+                    — {new Date(note.at).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' })}
+                    {note.remoteNumber ? `, ${whoSaid(note, t)}${formatNumber(note.remoteNumber, region)}` : ''}
                   </span>
                   {note.recorded && note.sipCallId && (
                     <>
                       {' '}
-                      <CallRecordings api={api} query={{ sipCallId: note.sipCallId }} who={`the call of “${note.text}”`} />
+                      <CallRecordings api={api} query={{ sipCallId: note.sipCallId }} who={t('reports.callOf', { text: note.text })} />
                     </>
                   )}
                 </li>
@@ -123,11 +127,13 @@ function Notes({ api, funnel, region }: { api: FrontdeskApi; funnel: ScriptFunne
  * script, what clients said when no answer fitted, and an export of every answer to CSV.
  */
 export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: string; onClose: () => void }) {
+  const { t, locale } = useLocale();
   const [timeZone] = useState(ownTimeZone);
   const [from, setFrom] = useState(() => localDateAt(Date.now(), timeZone));
   const [to, setTo] = useState(from);
   const [scriptId, setScriptId] = useState('');
-  const [separator, setSeparator] = useState<',' | ';'>(',');
+  // What a spreadsheet in this locale splits on (";" where the comma is the decimal separator); the field overrides it.
+  const [separator, setSeparator] = useState<',' | ';'>(() => csvSeparatorFor(locale));
   const [onlyScript, setOnlyScript] = useState(true);
   const [choices, setChoices] = useState<ReportScripts | null>(null);
   const [funnel, setFunnel] = useState<ScriptFunnel | null>(null);
@@ -141,7 +147,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
   // A call that ends while the view is open is counted at once.
   useEffect(() => api.calls.onChanged(() => setChanges((n) => n + 1)), [api]);
 
-  const problem = !isLocalDate(from) ? 'Pick the first day (From).' : !isLocalDate(to) ? 'Pick the last day (To).' : to < from ? 'To must not be before From.' : null;
+  const problem = !isLocalDate(from) ? t('reports.pickFrom') : !isLocalDate(to) ? t('reports.pickTo') : to < from ? t('reports.toBeforeFrom') : null;
   // The person picks both days included; the services take [from, to) with `to` the day after.
   const range: ReportRange | null = useMemo(() => (problem ? null : { from, to: addDays(to, 1), timeZone }), [problem, from, to, timeZone]);
 
@@ -181,75 +187,77 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
   const exportCsv = useCallback(async () => {
     if (!range) return;
     setExporting(true);
-    setExportStatus('Exporting…');
+    setExportStatus(t('reports.exporting'));
     try {
       const result = await api.reports.exportCsv({ range, scriptId: (onlyScript && scriptId) || null, separator });
       if (result.delivery === 'download') {
         downloadFile(result.fileName, result.csv);
-        setExportStatus(`Downloaded ${result.fileName}: ${result.rows} rows from ${result.calls} calls.`);
+        setExportStatus(t('reports.downloaded', { file: result.fileName, rows: t('reports.rows', { count: result.rows }), calls: t('reports.fromCalls', { count: result.calls }) }));
       } else if (result.delivery === 'saved') {
-        setExportStatus(`Saved ${result.rows} rows from ${result.calls} calls to ${result.path}.`);
+        setExportStatus(t('reports.saved', { path: result.path, rows: t('reports.rows', { count: result.rows }), calls: t('reports.fromCalls', { count: result.calls }) }));
       } else {
-        setExportStatus('Export cancelled: nothing was saved.');
+        setExportStatus(t('reports.cancelled'));
       }
     } catch (e) {
-      setExportStatus(`Export failed: ${(e as Error).message}`);
+      setExportStatus(t('reports.failed', { error: (e as Error).message }));
     } finally {
       setExporting(false);
     }
-  }, [api, range, scriptId, onlyScript, separator]);
+  }, [api, range, scriptId, onlyScript, separator, t]);
 
   const picked = choices?.scripts.find((s) => s.scriptId === scriptId);
   return (
     <section id="reports-panel" className="reports" aria-labelledby="reports-heading">
       <div className="reports__head">
         <h2 id="reports-heading" ref={heading} tabIndex={-1}>
-          Reports
+          {t('app.reports')}
         </h2>
         <button type="button" className="btn btn--small" onClick={onClose}>
-          Close reports
+          {t('reports.close')}
         </button>
       </div>
       <div className="reports__filters">
         <div className="reports__field">
-          <label htmlFor="reports-from">From</label>
+          <label htmlFor="reports-from">{t('reports.from')}</label>
           <input id="reports-from" type="date" value={from} max={to || undefined} onChange={(e) => setFrom(e.target.value)} aria-describedby="reports-zone" />
         </div>
         <div className="reports__field">
-          <label htmlFor="reports-to">To</label>
+          <label htmlFor="reports-to">{t('reports.to')}</label>
           <input id="reports-to" type="date" value={to} min={from || undefined} onChange={(e) => setTo(e.target.value)} aria-describedby="reports-zone" />
         </div>
         <div className="reports__field">
-          <label htmlFor="reports-script">Script</label>
+          <label htmlFor="reports-script">{t('reports.script')}</label>
           <select id="reports-script" value={scriptId} onChange={(e) => setScriptId(e.target.value)}>
             {(choices?.scripts ?? []).map((s) => (
               <option key={s.scriptId} value={s.scriptId}>
-                {s.title ?? `${s.scriptId} (no longer in the library)`} — {s.calls} {s.calls === 1 ? 'call' : 'calls'}
+                {s.title ?? t('reports.goneFromLibrary', { id: s.scriptId })} — {t('reports.calls', { count: s.calls })}
               </option>
             ))}
           </select>
         </div>
         <div className="reports__field">
-          <label htmlFor="reports-separator">Separator</label>
+          <label htmlFor="reports-separator">{t('reports.separator')}</label>
           <select id="reports-separator" value={separator} onChange={(e) => setSeparator(e.target.value === ';' ? ';' : ',')}>
-            <option value=",">Comma (standard CSV)</option>
-            <option value=";">Semicolon (Excel in Russian and most of Europe)</option>
+            <option value=",">{t('reports.comma')}</option>
+            <option value=";">{t('reports.semicolon')}</option>
           </select>
         </div>
         <div className="reports__field reports__field--check">
           <input id="reports-only-script" type="checkbox" checked={onlyScript} onChange={(e) => setOnlyScript(e.target.checked)} disabled={!scriptId} />
-          <label htmlFor="reports-only-script">Export only the calls that used this script</label>
+          <label htmlFor="reports-only-script">{t('reports.onlyScript')}</label>
         </div>
         <button type="button" className="btn" onClick={() => void exportCsv()} disabled={!range || exporting} aria-describedby="reports-export-what">
-          Export CSV
+          {t('reports.export')}
         </button>
       </div>
       <p id="reports-zone" className="reports__muted">
-        Both days are included; dates and times are in this PC&apos;s time zone, {timeZone}.
+        {t('reports.zone', { zone: timeZone })}
       </p>
       <p id="reports-export-what" className="reports__muted">
-        The export has one row per call and answer: {picked && onlyScript ? `the calls that used “${picked.title ?? picked.scriptId}”` : 'every call in these dates, with a script or not'}
-        {choices ? ` (${choices.calls} ${choices.calls === 1 ? 'call' : 'calls'} in these dates in all)` : ''}.
+        {t('reports.exportWhat', {
+          what: picked && onlyScript ? t('reports.callsUsing', { script: picked.title ?? picked.scriptId }) : t('reports.everyCall'),
+          total: choices ? ` ${t('reports.inAll', { count: choices.calls })}` : '',
+        })}
       </p>
       {problem && (
         <p role="alert" className="reports__problem">
@@ -258,13 +266,13 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
       )}
       {error && (
         <p role="alert" className="reports__problem">
-          The report could not be made: {error}
+          {t('reports.error', { error })}
         </p>
       )}
-      <p role="status" aria-label="Export" className="reports__muted">
+      <p role="status" aria-label={t('reports.exportStatus')} className="reports__muted">
         {exportStatus ?? ''}
       </p>
-      {choices && choices.scripts.length === 0 && <p>There are no call scripts yet, so there is no funnel to show.</p>}
+      {choices && choices.scripts.length === 0 && <p>{t('reports.noScripts')}</p>}
       {funnel && range && funnel.scriptId === scriptId && funnel.range.from === range.from && funnel.range.to === range.to && (
         <>
           <FunnelTable funnel={funnel} />

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useLocale } from '../i18n';
 import type { FrontdeskApi } from '../../../common/contract';
 import {
   answerOptions,
@@ -38,6 +39,7 @@ function Question({ api, script, run, question, values, onAction }: {
 }) {
   const answer = run.answers[question.id];
   const [typed, setTyped] = useState(answer && !answer.noSuitable ? answer.value : '');
+  const { t } = useLocale();
   const [saying, setSaying] = useState<string | null>(answer?.noSuitable ?? null);
   const now = () => new Date().toISOString();
   const text = renderTemplate(question.text, values);
@@ -54,11 +56,11 @@ function Question({ api, script, run, question, values, onAction }: {
           }}
         >
           <label className="visually-hidden" htmlFor={`q-${question.id}`}>
-            Answer: {text}
+            {t('script.answerTo', { text })}
           </label>
           <input id={`q-${question.id}`} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
           <button type="submit" className="btn btn--small">
-            Save answer
+            {t('script.saveAnswer')}
           </button>
         </form>
       )}
@@ -77,7 +79,7 @@ function Question({ api, script, run, question, values, onAction }: {
             </button>
           ))}
         <button type="button" className="btn btn--small" aria-pressed={Boolean(answer?.noSuitable)} onClick={() => setSaying(saying ?? '')}>
-          {options.find((o) => o.noSuitable)?.label ?? 'No suitable answer'}
+          {options.find((o) => o.noSuitable)?.label ?? t('script.noSuitable')}
         </button>
       </div>
       {saying !== null && (
@@ -91,10 +93,10 @@ function Question({ api, script, run, question, values, onAction }: {
             void api.scripts.recordNoSuitable({ scriptId: script.id, questionId: question.id, text: said, at: now() }).catch(() => undefined);
           }}
         >
-          <label htmlFor={`ns-${question.id}`}>What the client actually said</label>
+          <label htmlFor={`ns-${question.id}`}>{t('script.actuallySaid')}</label>
           <textarea id={`ns-${question.id}`} value={saying} onChange={(e) => setSaying(e.target.value)} rows={2} />
           <button type="submit" className="btn btn--small">
-            Save what they said
+            {t('script.saveSaid')}
           </button>
         </form>
       )}
@@ -104,6 +106,7 @@ function Question({ api, script, run, question, values, onAction }: {
 
 /** The call script on screen: the page, its phrases filled in from the card, and its questions. */
 export function ScriptPanel({ api, choice, run, onAction, client, agentName, held, followUp }: Props) {
+  const { t } = useLocale();
   const { script } = choice;
   const values = scriptValues({
     language: script.language,
@@ -119,17 +122,17 @@ export function ScriptPanel({ api, choice, run, onAction, client, agentName, hel
   const stopped = whereWeStopped(script, run);
   const now = () => new Date().toISOString();
   return (
-    <section className="script" aria-label="Call script">
+    <section className="script" aria-label={t('script.label')}>
       <h3 className="script__title">{script.title}</h3>
-      <p className="script__why">Chosen because: {choice.reason}</p>
+      <p className="script__why">{t('script.why', { reason: choice.reason })}</p>
       {(held || run.lastQuestionId) && stopped.page && (
-        <p className="script__stopped" aria-label="Where we stopped">
-          We stopped at “{stopped.page.title}”
-          {stopped.question && stopped.answer ? `; last answer: ${renderTemplate(stopped.question.text, values)} — ${stopped.answer.value}` : ''}
+        <p className="script__stopped" aria-label={t('script.whereStopped')}>
+          {t('script.stoppedAt', { page: stopped.page.title })}
+          {stopped.question && stopped.answer ? t('script.lastAnswer', { question: renderTemplate(stopped.question.text, values), answer: stopped.answer.value }) : ''}
         </p>
       )}
       {page ? (
-        <article className="script__page" aria-label={`Script page: ${page.title}`}>
+        <article className="script__page" aria-label={t('script.page', { title: page.title })}>
           <h4>{page.title}</h4>
           {page.blocks.map((block, i) =>
             'say' in block ? (
@@ -146,14 +149,14 @@ export function ScriptPanel({ api, choice, run, onAction, client, agentName, hel
           )}
         </article>
       ) : (
-        <p>The script is finished.</p>
+        <p>{t('script.finished')}</p>
       )}
       <div className="script__nav">
         <button type="button" className="btn btn--small" onClick={() => onAction({ type: 'back', at: now() })} disabled={run.history.length < 2 && !run.finishedAt}>
-          Back
+          {t('script.back')}
         </button>
         <button type="button" className="btn btn--small" onClick={() => onAction({ type: 'next', at: now() })} disabled={!page}>
-          Next page
+          {t('script.next')}
         </button>
       </div>
     </section>

@@ -10,6 +10,7 @@ export interface DesktopTools {
   diagnostics: Pick<PageDiagnostics, 'export'>;
   headset: Pick<HeadsetLink, 'subscribe' | 'getState' | 'connect'>;
 }
+import { useLocale } from '../i18n';
 
 interface Props {
   api: FrontdeskApi;
@@ -19,14 +20,15 @@ interface Props {
 
 /** The headset's call buttons (WebHID): which one is in use, and Connect (the browser's chooser, under the click). */
 function HeadsetSetting({ headset }: { headset: DesktopTools['headset'] }) {
+  const { t } = useLocale();
   const state = useSyncExternalStore(headset.subscribe, headset.getState);
   return (
     <div className="settings__field">
       <span id="headset-status" role="status">
-        {state.device ? `Headset call buttons: ${state.device}` : 'Headset call buttons: no headset connected'}
+        {state.device ? t('desktop.headsetDevice', { device: state.device }) : t('desktop.headsetNone')}
       </span>
       <button type="button" className="btn btn--small" aria-describedby="headset-status" onClick={() => void headset.connect()}>
-        Connect headset…
+        {t('desktop.connectHeadset')}
       </button>
       {state.problem && <p role="alert">{state.problem}</p>}
     </div>
@@ -35,20 +37,21 @@ function HeadsetSetting({ headset }: { headset: DesktopTools['headset'] }) {
 
 /** Export diagnostics: the logs, the SIP trace and the versions, secrets redacted, saved or downloaded. */
 function ExportDiagnostics({ diagnostics }: { diagnostics: DesktopTools['diagnostics'] }) {
+  const { t } = useLocale();
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const run = async () => {
     setBusy(true);
-    setStatus('Collecting diagnostics…');
+    setStatus(t('desktop.diagnosticsCollecting'));
     try {
       const result = await diagnostics.export();
       if (result.delivery === 'download') {
         downloadFile(result.fileName, result.text, 'text/plain;charset=utf-8');
-        setStatus(`Downloaded ${result.fileName}. Passwords and tokens in it are replaced by [redacted].`);
-      } else if (result.delivery === 'saved') setStatus(`Saved to ${result.path}. Passwords and tokens in it are replaced by [redacted].`);
-      else setStatus('Export cancelled: nothing was saved.');
+        setStatus(t('desktop.diagnosticsDownloaded', { file: result.fileName }));
+      } else if (result.delivery === 'saved') setStatus(t('desktop.diagnosticsSaved', { path: result.path }));
+      else setStatus(t('desktop.diagnosticsCancelled'));
     } catch (e) {
-      setStatus(`Export failed: ${(e as Error).message}`);
+      setStatus(t('desktop.diagnosticsFailed', { error: (e as Error).message }));
     } finally {
       setBusy(false);
     }
@@ -56,7 +59,7 @@ function ExportDiagnostics({ diagnostics }: { diagnostics: DesktopTools['diagnos
   return (
     <div className="settings__field">
       <button type="button" className="btn btn--small" disabled={busy} onClick={() => void run()}>
-        Export diagnostics…
+        {t('desktop.exportDiagnostics')}
       </button>
       {status && <p role="status">{status}</p>}
     </div>
@@ -122,6 +125,7 @@ function TextSetting({ id, value, disabled, placeholder, onCommit }: { id: strin
 
 /** The person's settings; a key provisioning locks is shown but cannot be changed. */
 export function SettingsPanel({ api, view, desktop: tools }: Props) {
+  const { t } = useLocale();
   const [error, setError] = useState<string | null>(null);
   const [desktop, setDesktop] = useState(false);
   useEffect(() => {
@@ -133,7 +137,7 @@ export function SettingsPanel({ api, view, desktop: tools }: Props) {
     setError(null);
     api.settings.set({ key, value }).catch((e: Error) => setError(e.message));
   };
-  const lockNote = (key: SettingKey) => (locked.has(key) ? <span className="settings__locked"> (set by your administrator)</span> : null);
+  const lockNote = (key: SettingKey) => (locked.has(key) ? <span className="settings__locked"> {t('settings.locked')}</span> : null);
   const field = (key: SettingKey, label: string, control: ReactNode) => (
     <div className="settings__field">
       <label htmlFor={`setting-${key}`}>
@@ -154,7 +158,7 @@ export function SettingsPanel({ api, view, desktop: tools }: Props) {
     </div>
   );
   /** A whole-number setting picked from a few usual values (and the current one, whatever it is). */
-  const numberChoice = (key: 'transferRingTimeoutS' | 'maxLines' | 'messageAlertMinutes' | 'recordingRetentionDays', label: string, choices: number[], unit: string) =>
+  const numberChoice = (key: 'transferRingTimeoutS' | 'maxLines' | 'messageAlertMinutes' | 'recordingRetentionDays', label: string, choices: number[], unit: (n: number) => string) =>
     field(
       key,
       label,
@@ -163,7 +167,7 @@ export function SettingsPanel({ api, view, desktop: tools }: Props) {
           .sort((a, b) => a - b)
           .map((n) => (
             <option key={n} value={n}>
-              {n === 0 && key === 'recordingRetentionDays' ? 'Keep them' : `${n}${unit}`}
+              {n === 0 && key === 'recordingRetentionDays' ? t('settings.keepThem') : unit(n)}
             </option>
           ))}
       </select>,
@@ -173,60 +177,73 @@ export function SettingsPanel({ api, view, desktop: tools }: Props) {
       key,
       label,
       <select id={`setting-${key}`} value={view.values[key]} disabled={locked.has(key)} onChange={(e) => set(key, e.target.value)}>
-        <option value="">System default</option>
+        <option value="">{t('settings.systemDefault')}</option>
         {devices
           .filter((d) => d.kind === kind && d.deviceId && d.deviceId !== 'default')
           .map((d, i) => (
             <option key={d.deviceId} value={d.deviceId}>
-              {d.label || `${kind === 'audioinput' ? 'Microphone' : 'Speaker'} ${i + 1}`}
+              {d.label || (kind === 'audioinput' ? t('settings.microphoneN', { n: i + 1 }) : t('settings.speakerN', { n: i + 1 }))}
             </option>
           ))}
       </select>,
     );
 
   return (
-    <section className="settings" aria-label="Settings">
+    <section className="settings" aria-label={t('app.settings')}>
       {field(
-        'dnd',
-        'Do not disturb',
-        <select id="setting-dnd" value={view.values.dnd} disabled={locked.has('dnd')} onChange={(e) => set('dnd', e.target.value)}>
-          <option value="off">Off</option>
-          <option value="reject">On: callers hear busy</option>
-          <option value="missed">On: log calls as missed</option>
+        'language',
+        t('settings.language'),
+        <select id="setting-language" value={view.values.language} disabled={locked.has('language')} onChange={(e) => set('language', e.target.value)}>
+          <option value="auto">{t('settings.languageAuto')}</option>
+          <option value="ru" lang="ru">
+            Русский
+          </option>
+          <option value="en" lang="en">
+            English
+          </option>
         </select>,
       )}
-      {check('autoAnswer', 'Answer calls automatically')}
-      {check('confirmLinkCalls', 'Ask before calling a phone link (tel:, sip:, callto:) from another program')}
+      {field(
+        'dnd',
+        t('app.dnd'),
+        <select id="setting-dnd" value={view.values.dnd} disabled={locked.has('dnd')} onChange={(e) => set('dnd', e.target.value)}>
+          <option value="off">{t('settings.dndOff')}</option>
+          <option value="reject">{t('settings.dndReject')}</option>
+          <option value="missed">{t('settings.dndMissed')}</option>
+        </select>,
+      )}
+      {check('autoAnswer', t('settings.autoAnswer'))}
+      {check('confirmLinkCalls', t('desktop.confirmLinkCalls'))}
       {field(
         'declineCode',
-        'Decline sends',
+        t('settings.declineCode'),
         <select id="setting-declineCode" value={view.values.declineCode} disabled={locked.has('declineCode')} onChange={(e) => set('declineCode', Number(e.target.value))}>
-          <option value={486}>Busy (486)</option>
-          <option value={603}>Decline (603)</option>
+          <option value={486}>{t('settings.decline486')}</option>
+          <option value={603}>{t('settings.decline603')}</option>
         </select>,
       )}
       {field(
         'dtmfTransport',
-        'Send keypad tones as',
+        t('settings.dtmfTransport'),
         <select id="setting-dtmfTransport" value={view.values.dtmfTransport} disabled={locked.has('dtmfTransport')} onChange={(e) => set('dtmfTransport', e.target.value)}>
-          <option value="rfc4733">In the audio (RFC 4733)</option>
-          <option value="info">SIP INFO</option>
+          <option value="rfc4733">{t('settings.dtmfRfc4733')}</option>
+          <option value="info">{t('settings.dtmfInfo')}</option>
         </select>,
       )}
-      {numberChoice('transferRingTimeoutS', 'Transfer: give up when the colleague does not answer within', [10, 15, 20, 25, 30, 45, 60], ' seconds')}
-      {numberChoice('maxLines', 'Lines (calls at once; beyond them callers hear busy)', [1, 2, 3, 4, 6, 8, 10], '')}
+      {numberChoice('transferRingTimeoutS', t('settings.transferRingTimeout'), [10, 15, 20, 25, 30, 45, 60], (count) => t('settings.seconds', { count }))}
+      {numberChoice('maxLines', t('settings.maxLines'), [1, 2, 3, 4, 6, 8, 10], String)}
       {field(
         'messageLanguage',
-        'Messages for colleagues are written in (e-mail, desk phone text)',
+        t('settings.messageLanguage'),
         <select id="setting-messageLanguage" value={view.values.messageLanguage} disabled={locked.has('messageLanguage')} onChange={(e) => set('messageLanguage', e.target.value)}>
-          <option value="ru">Russian</option>
-          <option value="en">English</option>
+          <option value="ru">{t('settings.russian')}</option>
+          <option value="en">{t('settings.english')}</option>
         </select>,
       )}
-      {numberChoice('messageAlertMinutes', 'Flag a message no colleague confirmed after', [5, 10, 15, 30, 60, 120, 240], ' minutes')}
+      {numberChoice('messageAlertMinutes', t('settings.messageAlert'), [5, 10, 15, 30, 60, 120, 240], (count) => t('settings.minutes', { count }))}
       {field(
         'defaultRegion',
-        'Country for local numbers',
+        t('settings.defaultRegion'),
         <RegionInput
           key={view.values.defaultRegion}
           value={view.values.defaultRegion}
@@ -234,90 +251,90 @@ export function SettingsPanel({ api, view, desktop: tools }: Props) {
           onValid={(v) => set('defaultRegion', v)}
         />,
       )}
-      <fieldset className="settings__group" aria-label="Recording">
-        <legend>Recording</legend>
+      <fieldset className="settings__group" aria-label={t('settings.recording')}>
+        <legend>{t('settings.recording')}</legend>
         {field(
           'recordingPolicy',
-          'Record',
+          t('settings.recordingPolicy'),
           <select id="setting-recordingPolicy" value={view.values.recordingPolicy} disabled={locked.has('recordingPolicy')} onChange={(e) => set('recordingPolicy', e.target.value)}>
-            <option value="off">Never</option>
-            <option value="on-demand">When I press Record</option>
-            <option value="all">Every call</option>
-            <option value="inbound">Incoming calls</option>
-            <option value="outbound">Outgoing calls</option>
-            <option value="lines">Calls to the lines below</option>
+            <option value="off">{t('settings.recordNever')}</option>
+            <option value="on-demand">{t('settings.recordOnDemand')}</option>
+            <option value="all">{t('settings.recordAll')}</option>
+            <option value="inbound">{t('settings.recordInbound')}</option>
+            <option value="outbound">{t('settings.recordOutbound')}</option>
+            <option value="lines">{t('settings.recordLines')}</option>
           </select>,
         )}
         {view.values.recordingPolicy === 'lines' &&
           field(
             'recordingLines',
-            'Lines recorded (dialled numbers, separated by commas)',
+            t('settings.recordingLines'),
             <TextSetting
               key={view.values.recordingLines.join(', ')}
               id="setting-recordingLines"
               value={view.values.recordingLines.join(', ')}
               disabled={locked.has('recordingLines')}
-              placeholder="e.g. 8 800 555-35-35, 1000"
+              placeholder={t('settings.recordingLinesPlaceholder')}
               onCommit={(v) => set('recordingLines', v.split(/[,;]/).map((x) => x.trim()).filter(Boolean))}
             />,
           )}
         {field(
           'recordingConsent',
-          'Tell the caller',
+          t('settings.recordingConsent'),
           <select id="setting-recordingConsent" value={view.values.recordingConsent} disabled={locked.has('recordingConsent')} onChange={(e) => set('recordingConsent', e.target.value)}>
-            <option value="none">Nothing (the agent says it)</option>
-            <option value="announcement">An announcement when recording starts</option>
-            <option value="beep">A beep every 15 seconds</option>
-            <option value="announcement-and-beep">The announcement and the beep</option>
+            <option value="none">{t('settings.consentNone')}</option>
+            <option value="announcement">{t('settings.consentAnnouncement')}</option>
+            <option value="beep">{t('settings.consentBeep')}</option>
+            <option value="announcement-and-beep">{t('settings.consentBoth')}</option>
           </select>,
         )}
         {(view.values.recordingConsent === 'announcement' || view.values.recordingConsent === 'announcement-and-beep') && (
           <>
             {field(
               'recordingAnnouncementLanguage',
-              'Built-in announcement',
+              t('settings.announcementLanguage'),
               <select
                 id="setting-recordingAnnouncementLanguage"
                 value={view.values.recordingAnnouncementLanguage}
                 disabled={locked.has('recordingAnnouncementLanguage') || view.values.recordingAnnouncementFile !== ''}
                 onChange={(e) => set('recordingAnnouncementLanguage', e.target.value)}
               >
-                <option value="ru">Russian</option>
-                <option value="en">English</option>
+                <option value="ru">{t('settings.russian')}</option>
+                <option value="en">{t('settings.english')}</option>
               </select>,
             )}
             {field(
               'recordingAnnouncementFile',
-              "The office's own announcement (audio file; empty: the built-in one)",
+              t('settings.announcementFile'),
               <TextSetting
                 key={view.values.recordingAnnouncementFile}
                 id="setting-recordingAnnouncementFile"
                 value={view.values.recordingAnnouncementFile}
                 disabled={locked.has('recordingAnnouncementFile')}
-                placeholder="full path of a .wav, .ogg or .mp3"
+                placeholder={t('settings.announcementFilePlaceholder')}
                 onCommit={(v) => set('recordingAnnouncementFile', v)}
               />,
             )}
           </>
         )}
-        {check('recordingAgentMayStop', 'The agent may stop or pause a recording the rule started')}
-        {numberChoice('recordingRetentionDays', 'Delete recordings older than', [0, 7, 30, 90, 180, 365, 1095], ' days')}
+        {check('recordingAgentMayStop', t('settings.agentMayStop'))}
+        {numberChoice('recordingRetentionDays', t('settings.retention'), [0, 7, 30, 90, 180, 365, 1095], (count) => t('settings.days', { count }))}
         {field(
           'recordingsFolder',
-          'Recordings folder (empty: in Frontdesk’s data folder)',
+          t('settings.recordingsFolder'),
           <span className="settings__row">
-            <TextSetting key={view.values.recordingsFolder} id="setting-recordingsFolder" value={view.values.recordingsFolder} disabled={locked.has('recordingsFolder')} placeholder="full path of a folder" onCommit={(v) => set('recordingsFolder', v)} />
+            <TextSetting key={view.values.recordingsFolder} id="setting-recordingsFolder" value={view.values.recordingsFolder} disabled={locked.has('recordingsFolder')} placeholder={t('settings.recordingsFolderPlaceholder')} onCommit={(v) => set('recordingsFolder', v)} />
             {desktop && !locked.has('recordingsFolder') && (
               <button type="button" className="btn btn--small" onClick={() => api.recordings.chooseFolder().catch((e: Error) => setError(e.message))}>
-                Choose…
+                {t('settings.choose')}
               </button>
             )}
           </span>,
         )}
       </fieldset>
-      {deviceSelect('microphoneId', 'audioinput', 'Microphone')}
-      {deviceSelect('speakerId', 'audiooutput', 'Speaker (calls)')}
-      {deviceSelect('ringerId', 'audiooutput', 'Ringer (ringtone)')}
+      {deviceSelect('microphoneId', 'audioinput', t('settings.microphone'))}
+      {deviceSelect('speakerId', 'audiooutput', t('settings.speaker'))}
+      {deviceSelect('ringerId', 'audiooutput', t('settings.ringer'))}
       <HeadsetSetting headset={tools.headset} />
       <ExportDiagnostics diagnostics={tools.diagnostics} />
       {error && <p role="alert">{error}</p>}

@@ -1,4 +1,6 @@
 import { useEffect, useState } from 'react';
+import type { TFunction } from 'i18next';
+import { useLocale } from '../i18n';
 import type { FrontdeskApi } from '../../../common/contract';
 import {
   chooseScript,
@@ -32,6 +34,7 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
   agentName: string | null;
   localUser: string | null;
 }) {
+  const { t } = useLocale();
   const [library, setLibrary] = useState<ScriptLibrary | null>(null);
   const [crmStatus, setCrmStatus] = useState<CrmStatus | null>(null);
   const [runs, setRuns] = useState<Record<string, ScriptRun>>({});
@@ -64,9 +67,9 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
   );
   if (!call) {
     return (
-      <section className="side-panel" aria-label="Caller">
+      <section className="side-panel" aria-label={t('sidePanel.caller')}>
         {wrapUp}
-        <p className="side-panel__empty">The caller&apos;s card and the call script appear here when a call rings.</p>
+        <p className="side-panel__empty">{t('sidePanel.empty')}</p>
         {library && library.problems.length > 0 && <ScriptProblems library={library} />}
       </section>
     );
@@ -107,16 +110,16 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
   };
 
   return (
-    <section className="side-panel" aria-label="Caller">
+    <section className="side-panel" aria-label={t('sidePanel.caller')}>
       {wrapUp}
       {clients && clients.length > 1 && (
         <p className="notice" role="note">
-          {clients.length} clients have this number: check which one is calling.
+          {t('sidePanel.severalClients', { count: clients.length })}
         </p>
       )}
       {clients === null && /\d/.test(call.subject.number) && (
         <p className="side-panel__looking" role="status">
-          Looking up the caller…
+          {t('sidePanel.lookingUp')}
         </p>
       )}
       {clients?.map((c) => <ClientCard key={c.id} api={api} client={c} region={region} onSaved={setClient} />)}
@@ -141,17 +144,18 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
 }
 
 /** "2 call scripts were skipped (5 problems)": files are counted, not their problems. */
-export function skippedScriptsText(problems: readonly { file: string }[]): string {
+export function skippedScriptsText(problems: readonly { file: string }[], t: TFunction): string {
   const files = new Set(problems.map((p) => p.file)).size;
-  const what = files === 1 ? 'A call script was skipped' : `${files} call scripts were skipped`;
-  return problems.length > files ? `${what} (${problems.length} problems)` : what;
+  const what = t('sidePanel.skipped', { count: files });
+  return problems.length > files ? t('sidePanel.skippedProblems', { what, problems: t('sidePanel.problems', { count: problems.length }) }) : what;
 }
 
 function ScriptProblems({ library }: { library: ScriptLibrary }) {
+  const { t } = useLocale();
   return (
     <details className="notice">
       <summary>
-        {skippedScriptsText(library.problems)}
+        {skippedScriptsText(library.problems, t)}
       </summary>
       <ul>
         {library.problems.map((p) => (

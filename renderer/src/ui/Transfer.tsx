@@ -7,7 +7,8 @@ import { liveCalls, type Call, type Party } from '../sip/callMachine';
 import type { TextMessage } from '../sip/engine';
 import type { CallSession } from '../session';
 import type { PresenceSnapshot } from '../sip/presence';
-import { formatNumber } from './format';
+import { clockTime, formatNumber } from './format';
+import { useLocale } from '../i18n';
 
 /**
  * Transfers, as the agent sees them: the dialog that picks the colleague and writes the handoff
@@ -31,15 +32,15 @@ export function matchColleagues(colleagues: readonly Colleague[], text: string):
  * (others of a department called so do not make it ambiguous), the one match, or a dialable extension.
  */
 export function resolveColleague(colleagues: readonly Colleague[], text: string): Party | null {
-  const t = text.trim();
-  if (!t) return null;
-  const exact = colleagues.find((c) => c.extension === t || `${c.name} (${c.extension})` === t);
+  const typed = text.trim();
+  if (!typed) return null;
+  const exact = colleagues.find((c) => c.extension === typed || `${c.name} (${c.extension})` === typed);
   if (exact) return { number: exact.extension, displayName: exact.name };
-  const named = colleagues.filter((c) => folded(c.name) === folded(t));
+  const named = colleagues.filter((c) => folded(c.name) === folded(typed));
   if (named.length === 1) return { number: named[0]!.extension, displayName: named[0]!.name };
-  const matches = matchColleagues(colleagues, t);
+  const matches = matchColleagues(colleagues, typed);
   if (matches.length === 1) return { number: matches[0]!.extension, displayName: matches[0]!.name };
-  if (/^[0-9*#+]{2,32}$/.test(t)) return { number: t, displayName: null };
+  if (/^[0-9*#+]{2,32}$/.test(typed)) return { number: typed, displayName: null };
   return null;
 }
 
@@ -66,6 +67,7 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
   onTakeMessage: (colleague: Party, note: HandoffNote) => void;
   onClose: () => void;
 }) {
+  const { t, locale } = useLocale();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const absentRef = useRef<HTMLElement>(null);
   const [who, setWho] = useState(initialWho);
@@ -102,7 +104,7 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
           company: n.company || c.company || '',
           reason: n.reason || c.request || '',
           identifiers: n.identifiers || (c.agreements ?? ''),
-          text: n.text || [c.urgency && `Urgency: ${c.urgency}`, c.accountManager && `Account manager: ${c.accountManager}`].filter(Boolean).join('; '),
+          text: n.text || [c.urgency && t('transfer.urgency', { urgency: c.urgency }), c.accountManager && t('card.manager', { who: c.accountManager })].filter(Boolean).join('; '),
         }));
       },
       () => undefined,
@@ -110,6 +112,8 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
     return () => {
       live = false;
     };
+    // (the prefill is made once, in the language of the moment)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, call.subject.number]);
 
   const matches = useMemo(() => matchColleagues(colleagues, who).slice(0, 8), [colleagues, who]);
@@ -129,7 +133,7 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
   const [pendingKind, setPendingKind] = useState<'warm' | 'blind'>('warm');
   const go = (kind: 'warm' | 'blind', anyway = false) => {
     if (!target) {
-      setProblem(who.trim() ? `No colleague matches "${who.trim()}": pick one from the list or type an extension` : 'Choose the colleague first');
+      setProblem(who.trim() ? t('transfer.noMatch', { who: who.trim() }) : t('transfer.chooseFirst'));
       return;
     }
     if (absent && !anyway) {
@@ -144,7 +148,7 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
       return;
     }
     if (!session.startTransfer(call.id, kind, target, parsed.data)) {
-      setProblem('This call cannot be transferred now (it is not connected, or a transfer is already under way)');
+      setProblem(t('transfer.cannot'));
       return;
     }
     onClose();
@@ -153,7 +157,7 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
     e.preventDefault();
     go('warm');
   };
-  const label = `Transfer ${partyName({ ...call.subject, number: formatNumber(call.subject.number, region) })}`;
+  const label = t('transfer.label', { who: partyName({ ...call.subject, number: formatNumber(call.subject.number, region) }) });
   const id = (k: string) => `transfer-${call.id}-${k}`;
   return (
     <dialog ref={dialogRef} className="dialog" aria-label={label} onClose={onClose} onCancel={onClose}>
@@ -161,10 +165,10 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
         <h2>{label}</h2>
         {call.transfers >= transferWarningAt && (
           <p role="alert" className="notice notice--warning">
-            This caller has already been transferred {call.transfers} times. Make sure this colleague can really help before transferring again.
+            {t('transfer.manyTimes', { count: call.transfers })}
           </p>
         )}
-        <label htmlFor={id('who')}>Colleague (name or extension)</label>
+        <label htmlFor={id('who')}>{t('transfer.who')}</label>
         <input
           id={id('who')}
           value={who}
@@ -177,28 +181,28 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
           aria-describedby={id('target')}
         />
         {matches.length > 0 && (
-          <ul className="transfer__matches" aria-label="Colleagues">
+          <ul className="transfer__matches" aria-label={t('transfer.colleagues')}>
             {matches.map((c) => (
               <li key={c.extension}>
                 <button type="button" className="btn btn--small" aria-pressed={target?.number === c.extension} onClick={() => setWho(c.extension)}>
                   {c.name} ({c.extension}){c.department ? `, ${c.department}` : ''}
-                  {onCallWith.has(c.extension) ? ' — on a call with you' : ` — ${describeState(stateOf(c.extension), now)}`}
+                  {onCallWith.has(c.extension) ? ` — ${t('transfer.onCallWithYou')}` : ` — ${describeState(stateOf(c.extension), now, undefined, { t, locale })}`}
                 </button>
               </li>
             ))}
           </ul>
         )}
         <p id={id('target')} className="transfer__target">
-          {target ? `Transfer to ${partyName(target)}` : 'No colleague chosen yet'}
+          {target ? t('transfer.to', { who: partyName(target) }) : t('transfer.noneChosen')}
         </p>
         {absent && target && (
-          <section ref={absentRef} role="alert" aria-label={`${targetName} is not available`} className="notice notice--warning transfer__absent">
+          <section ref={absentRef} role="alert" aria-label={t('transfer.notAvailable', { who: targetName })} className="notice notice--warning transfer__absent">
             <p>
-              <strong>{absenceSentence(targetName, absent, now)}.</strong> Tell the caller so first, then ask who is calling.
+              <strong>{absenceSentence(targetName, absent, now, undefined, { t, locale })}.</strong> {t('transfer.tellFirst')}
             </p>
             <div className="dialog__actions">
               <button type="button" className="btn btn--answer" onClick={() => onTakeMessage(target, note)}>
-                Take a message for {targetName}
+                {t('transfer.messageFor', { who: targetName })}
               </button>
               {instead.map((c) => (
                 <button
@@ -210,7 +214,7 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
                     setProblem(null);
                   }}
                 >
-                  Transfer to {c.name} ({c.extension}) instead: available
+                  {t('transfer.instead', { who: `${c.name} (${c.extension})` })}
                 </button>
               ))}
               <button
@@ -221,22 +225,22 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
                   go(pendingKind, true);
                 }}
               >
-                Try anyway
+                {t('transfer.tryAnyway')}
               </button>
             </div>
           </section>
         )}
         <fieldset className="transfer__note">
-          <legend>Handoff note</legend>
-          <label htmlFor={id('name')}>Caller name</label>
+          <legend>{t('history.handoffNote')}</legend>
+          <label htmlFor={id('name')}>{t('transfer.callerName')}</label>
           <input id={id('name')} value={note.callerName} onChange={set('callerName')} autoComplete="off" />
-          <label htmlFor={id('company')}>Company</label>
+          <label htmlFor={id('company')}>{t('crm.company')}</label>
           <input id={id('company')} value={note.company} onChange={set('company')} autoComplete="off" />
-          <label htmlFor={id('reason')}>Reason for the call</label>
+          <label htmlFor={id('reason')}>{t('transfer.reason')}</label>
           <input id={id('reason')} value={note.reason} onChange={set('reason')} autoComplete="off" />
-          <label htmlFor={id('ids')}>Account or order numbers</label>
+          <label htmlFor={id('ids')}>{t('transfer.ids')}</label>
           <input id={id('ids')} value={note.identifiers} onChange={set('identifiers')} autoComplete="off" />
-          <label htmlFor={id('text')}>Note</label>
+          <label htmlFor={id('text')}>{t('transfer.note')}</label>
           <textarea id={id('text')} value={note.text} onChange={set('text')} rows={3} />
         </fieldset>
         {problem && (
@@ -246,13 +250,13 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
         )}
         <div className="dialog__actions">
           <button type="submit" className="btn btn--answer">
-            Call colleague
+            {t('transfer.callColleague')}
           </button>
           <button type="button" className="btn" onClick={() => go('blind')}>
-            Blind transfer
+            {t('transfer.blind')}
           </button>
           <button type="button" className="btn" onClick={onClose}>
-            Cancel
+            {t('transfer.cancel')}
           </button>
         </div>
       </form>
@@ -267,45 +271,46 @@ export function TransferStatus({ call, consult, session, onTakeMessage }: {
   session: TransferCommands;
   onTakeMessage: (call: Call, colleague: Party) => void;
 }) {
-  const t = call.transfer;
-  if (!t || call.phase === 'ended') return null;
-  const to = partyName(t.target);
+  const { t } = useLocale();
+  const tr = call.transfer;
+  if (!tr || call.phase === 'ended') return null;
+  const to = partyName(tr.target);
   let text: string;
-  if (t.stage === 'failed') text = t.problem ?? 'The transfer did not happen';
-  else if (t.stage === 'completing') text = `Handing the caller over to ${to}…`;
-  else if (t.kind === 'blind') text = `Sending the caller to ${to}…`;
-  else if (consult && consult.phase === 'active') text = `Talking to ${to}; the caller is on hold`;
-  else text = `Calling ${to}; the caller is on hold`;
+  if (tr.stage === 'failed') text = tr.problem ?? t('transfer.didNotHappen');
+  else if (tr.stage === 'completing') text = t('transfer.handingOver', { who: to });
+  else if (tr.kind === 'blind') text = t('transfer.sending', { who: to });
+  else if (consult && consult.phase === 'active') text = t('transfer.talking', { who: to });
+  else text = t('transfer.calling', { who: to });
   return (
-    <section className={`transfer transfer--${t.stage}`} aria-label="Transfer">
-      <p role="status" aria-label="Transfer status">
+    <section className={`transfer transfer--${tr.stage}`} aria-label={t('call.transfer')}>
+      <p role="status" aria-label={t('transfer.status')}>
         {text}
       </p>
       <div className="call__actions">
-        {t.stage === 'consulting' && t.kind === 'warm' && (
+        {tr.stage === 'consulting' && tr.kind === 'warm' && (
           <>
             <button type="button" className="btn btn--answer" onClick={() => session.completeTransfer(call.id)} aria-keyshortcuts="Alt+C">
-              Complete transfer
+              {t('transfer.complete')}
             </button>
             <button type="button" className="btn" onClick={() => session.cancelTransfer(call.id)}>
-              Cancel transfer
+              {t('transfer.cancelTransfer')}
             </button>
           </>
         )}
-        {t.stage === 'failed' && (
+        {tr.stage === 'failed' && (
           <>
-            {t.offerMessage && (
-              <button type="button" className="btn btn--answer" onClick={() => onTakeMessage(call, t.target)}>
-                Take a message for {t.target.displayName ?? t.target.number}
+            {tr.offerMessage && (
+              <button type="button" className="btn btn--answer" onClick={() => onTakeMessage(call, tr.target)}>
+                {t('transfer.messageFor', { who: tr.target.displayName ?? tr.target.number })}
               </button>
             )}
-            {t.referRefused && (
+            {tr.referRefused && (
               <button type="button" className="btn" onClick={() => session.blindTransferInstead(call.id)}>
-                Blind transfer instead
+                {t('transfer.blindInstead')}
               </button>
             )}
             <button type="button" className="btn" onClick={() => session.cancelTransfer(call.id)}>
-              {t.referRefused ? 'Keep the caller' : 'Dismiss'}
+              {tr.referRefused ? t('transfer.keepCaller') : t('call.dismiss')}
             </button>
           </>
         )}
@@ -316,43 +321,42 @@ export function TransferStatus({ call, consult, session, onTakeMessage }: {
 
 /** On the colleague's side: the note that came with the call, before they take it. */
 export function HandoffNoteView({ call, region }: { call: Call; region: string }) {
+  const { t } = useLocale();
   const h = call.handoff;
   if (!h) return null;
   const n = h.note;
-  const from = n.fromName ? `${n.fromName}${n.fromUser ? ` (${n.fromUser})` : ''}` : n.fromUser || 'a colleague';
+  const from = n.fromName ? `${n.fromName}${n.fromUser ? ` (${n.fromUser})` : ''}` : n.fromUser || t('transfer.aColleague');
   return (
-    <section className="handoff" aria-label={`Handoff note from ${from}`}>
-      <h3 className="handoff__title">
-        {h.kind === 'warm' ? 'Transfer' : 'Transferred call'} from {from}
-      </h3>
+    <section className="handoff" aria-label={t('transfer.noteFrom', { who: from })}>
+      <h3 className="handoff__title">{h.kind === 'warm' ? t('transfer.warmFrom', { who: from }) : t('transfer.blindFrom', { who: from })}</h3>
       <dl className="handoff__fields">
         {(n.callerName || n.callerNumber) && (
           <>
-            <dt>Caller</dt>
+            <dt>{t('sidePanel.caller')}</dt>
             <dd>{[n.callerName, n.callerNumber && formatNumber(n.callerNumber, region)].filter(Boolean).join(', ')}</dd>
           </>
         )}
         {n.company && (
           <>
-            <dt>Company</dt>
+            <dt>{t('crm.company')}</dt>
             <dd>{n.company}</dd>
           </>
         )}
         {n.reason && (
           <>
-            <dt>Reason</dt>
+            <dt>{t('transfer.reasonShort')}</dt>
             <dd>{n.reason}</dd>
           </>
         )}
         {n.identifiers && (
           <>
-            <dt>Reference</dt>
+            <dt>{t('transfer.reference')}</dt>
             <dd>{n.identifiers}</dd>
           </>
         )}
         {n.text && (
           <>
-            <dt>Note</dt>
+            <dt>{t('transfer.note')}</dt>
             <dd>{n.text}</dd>
           </>
         )}
@@ -363,27 +367,29 @@ export function HandoffNoteView({ call, region }: { call: Call; region: string }
 
 /** "Transferred twice": on every side of a transferred call. */
 export function TransferCount({ call }: { call: Call }) {
+  const { t } = useLocale();
   if (call.transfers <= 0) return null;
   return (
     <span className={`call__transfers${call.transfers >= transferWarningAt ? ' call__transfers--warn' : ''}`}>
       {' '}
-      · transferred {call.transfers === 1 ? 'once' : `${call.transfers} times`}
+      · {t('transfer.transferredTimes', { count: call.transfers })}
     </span>
   );
 }
 
 /** Text messages received (colleagues' notes and any other SIP MESSAGE), newest first. */
 export function TextMessages({ messages, region }: { messages: readonly TextMessage[]; region: string }) {
+  const { t, locale } = useLocale();
   if (messages.length === 0) return null;
   return (
-    <section className="messages" aria-label="Text messages">
-      <h2 className="messages__title">Text messages</h2>
-      <ol role="log" aria-label="Received text messages">
+    <section className="messages" aria-label={t('transfer.textMessages')}>
+      <h2 className="messages__title">{t('transfer.textMessages')}</h2>
+      <ol role="log" aria-label={t('transfer.received')}>
         {[...messages].reverse().map((m) => (
           <li key={m.id} className="messages__item">
             <p className="messages__from">
               {m.from.displayName ? `${m.from.displayName} (${m.from.number})` : formatNumber(m.from.number, region)} ·{' '}
-              {new Date(m.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+              {clockTime(new Date(m.at), locale)}
             </p>
             <p className="messages__body">{m.body}</p>
           </li>

@@ -6,14 +6,15 @@ import {
   dueFromInputs,
   needsWrapUp,
   talkedOutcomes,
-  wrapUpOutcomeLabels,
   wrapUpOutcomes,
   type FollowUp,
   type WrapUp,
   type WrapUpOutcome,
 } from '../../../common/wrapUp';
 import type { Call } from '../sip/callMachine';
-import { formatNumber } from './format';
+import type { TFunction } from 'i18next';
+import { clockTime, formatNumber } from './format';
+import { useLocale } from '../i18n';
 
 /** The call a wrap-up form is for: a call on screen, or a pending one from the services. */
 interface Target {
@@ -78,15 +79,15 @@ const talkedOn = (call: Call) => {
 const isLive = (call: Call) => call.phase !== 'ended';
 
 /** What is wrong with a draft, in words, or the next step it gives. */
-function check(d: Draft): { problem: string } | { nextStep: { what: string; dueAt: string; allDay: boolean } | null } {
-  if (!d.outcome) return { problem: 'Choose an outcome' };
+function check(d: Draft, t: TFunction): { problem: string } | { nextStep: { what: string; dueAt: string; allDay: boolean } | null } {
+  if (!d.outcome) return { problem: t('wrapUp.chooseOutcome') };
   const what = d.step.trim();
   const date = d.date.trim();
   if (!what && !date) {
-    return d.outcome === 'callback' ? { problem: 'Callback needed: write the next step and its date' } : { nextStep: null };
+    return d.outcome === 'callback' ? { problem: t('wrapUp.callbackNeedsStep') } : { nextStep: null };
   }
-  if (!what) return { problem: 'Next step: say what it is (e.g. "Send the quote and call back")' };
-  if (!date) return { problem: 'Next step: give its date' };
+  if (!what) return { problem: t('wrapUp.stepWhat') };
+  if (!date) return { problem: t('wrapUp.stepDate') };
   const due = dueFromInputs(date, d.time);
   if ('problem' in due) return due;
   return { nextStep: { what, dueAt: due.due.toISOString(), allDay: due.allDay } };
@@ -100,10 +101,10 @@ const inDays = (n: number) => localDateText(new Date(Date.now() + n * 86_400_000
  * short as the mouse's: outcome (arrows), Tab, notes, Tab, next step, Alt+1, Ctrl+Enter.
  */
 const quickDates = [
-  { label: 'Today', days: 0 },
-  { label: 'Tomorrow', days: 1 },
-  { label: 'In 3 days', days: 3 },
-  { label: 'In a week', days: 7 },
+  { label: 'today', days: 0 },
+  { label: 'tomorrow', days: 1 },
+  { label: 'in3days', days: 3 },
+  { label: 'inAWeek', days: 7 },
 ] as const;
 const quickDateOfKey = (e: KeyboardEvent) => {
   if (!e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return undefined;
@@ -121,6 +122,7 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
   onSaved: () => void;
   onLater: () => void;
 }) {
+  const { t } = useLocale();
   const [problem, setProblem] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
@@ -144,7 +146,7 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
     if (saving) return;
-    const checked = check(draft);
+    const checked = check(draft, t);
     if ('problem' in checked) {
       setProblem(checked.problem);
       return;
@@ -170,7 +172,7 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
         },
         (err: Error) => {
           setSaving(false);
-          setProblem(`Not saved: ${err.message}`);
+          setProblem(t('card.notSaved', { error: err.message }));
         },
       );
   };
@@ -189,25 +191,25 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
   };
 
   return (
-    <form ref={formRef} className="wrapup" aria-label={`Wrap-up: ${target.who}`} onSubmit={submit} onKeyDown={onKeyDown}>
-      <h3 className="wrapup__title">Wrap-up: {target.who}</h3>
+    <form ref={formRef} className="wrapup" aria-label={t('wrapUp.label', { who: target.who })} onSubmit={submit} onKeyDown={onKeyDown}>
+      <h3 className="wrapup__title">{t('wrapUp.label', { who: target.who })}</h3>
       <fieldset className="wrapup__outcomes">
-        <legend>Outcome</legend>
+        <legend>{t('wrapUp.outcome')}</legend>
         {wrapUpOutcomes.map((o) => (
           <label key={o} className="wrapup__outcome">
             <input type="radio" name={`${id}-outcome`} value={o} checked={draft.outcome === o} onChange={() => set({ outcome: o })} />
-            {wrapUpOutcomeLabels[o]}
+            {t(`wrapUpOutcome.${o}`)}
           </label>
         ))}
       </fieldset>
-      <label htmlFor={`${id}-notes`}>Notes</label>
+      <label htmlFor={`${id}-notes`}>{t('crm.notes')}</label>
       <textarea id={`${id}-notes`} rows={3} value={draft.notes} onChange={(e) => set({ notes: e.target.value })} />
       <fieldset className="wrapup__next">
-        <legend>Next step (optional: it comes back in Call back on its date)</legend>
-        <label htmlFor={`${id}-step`}>Next step</label>
+        <legend>{t('wrapUp.nextLegend')}</legend>
+        <label htmlFor={`${id}-step`}>{t('crm.nextStep')}</label>
         <input id={`${id}-step`} value={draft.step} onChange={(e) => set({ step: e.target.value })} autoComplete="off" />
         {/* Before the date and time fields in Tab order: the quick choice is one Tab away (or one key, Alt+days). */}
-        <div className="wrapup__quick" role="group" aria-label="Next step date" aria-describedby={`${id}-quick-keys`}>
+        <div className="wrapup__quick" role="group" aria-label={t('wrapUp.nextDate')} aria-describedby={`${id}-quick-keys`}>
           {quickDates.map(({ label, days }) => (
             <button
               key={label}
@@ -215,26 +217,26 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
               className="btn btn--small"
               onClick={() => set({ date: inDays(days) })}
               aria-keyshortcuts={`Alt+${days}`}
-              title={`${label} (Alt+${days})`}
+              title={t('wrapUp.quickTitle', { label: t(`wrapUp.quick.${label}`), days })}
             >
-              {label}
+              {t(`wrapUp.quick.${label}`)}
             </button>
           ))}
           <span id={`${id}-quick-keys`} className="wrapup__hint">
-            keys: Alt+0 today, Alt+1 tomorrow, Alt+3, Alt+7
+            {t('wrapUp.quickKeys')}
           </span>
         </div>
         <div className="wrapup__when">
           <span>
-            <label htmlFor={`${id}-date`}>Date</label>
+            <label htmlFor={`${id}-date`}>{t('callBack.date')}</label>
             <input id={`${id}-date`} type="date" value={draft.date} onChange={(e) => set({ date: e.target.value })} />
           </span>
           <span>
-            <label htmlFor={`${id}-time`}>Time</label>
+            <label htmlFor={`${id}-time`}>{t('callBack.time')}</label>
             <input id={`${id}-time`} type="time" value={draft.time} onChange={(e) => set({ time: e.target.value })} aria-describedby={`${id}-time-hint`} />
           </span>
           <span id={`${id}-time-hint`} className="wrapup__hint">
-            no time: any time that day
+            {t('wrapUp.noTime')}
           </span>
         </div>
       </fieldset>
@@ -245,10 +247,10 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
       )}
       <div className="wrapup__actions">
         <button type="submit" className="btn btn--answer" disabled={saving} aria-keyshortcuts="Control+Enter">
-          Save wrap-up
+          {t('wrapUp.save')}
         </button>
         <button type="button" className="btn" onClick={onLater} aria-keyshortcuts="Escape">
-          Later
+          {t('wrapUp.later')}
         </button>
       </div>
     </form>
@@ -304,6 +306,7 @@ export function WrapUpSection({ api, call, localUser, region, client, followUp }
   const [postponed, setPostponed] = useState<ReadonlySet<string>>(new Set());
   const [saved, setSaved] = useState<ReadonlySet<string>>(new Set());
   const [drafts, setDrafts] = useState<Readonly<Record<string, Draft>>>({});
+  const { t, locale } = useLocale();
   const [notice, setNotice] = useState<string | null>(null);
 
   const load = useCallback(() => {
@@ -341,10 +344,10 @@ export function WrapUpSection({ api, call, localUser, region, client, followUp }
       setSaved((s) => new Set(s).add(key));
       setDrafts(({ [key]: _, ...rest }) => rest);
       keepDraft(key, null);
-      setNotice('Wrap-up saved');
+      setNotice(t('wrapUp.saved'));
     } else {
       setPostponed((s) => new Set(s).add(key));
-      setNotice('Wrap-up postponed: it waits under "Wrap-up pending"');
+      setNotice(t('wrapUp.postponed'));
     }
     load();
   };
@@ -352,7 +355,7 @@ export function WrapUpSection({ api, call, localUser, region, client, followUp }
   return (
     <>
       {notice && !shown && (
-        <p role="status" aria-label="Wrap-up" className="wrapup__notice">
+        <p role="status" aria-label={t('wrapUp.notice')} className="wrapup__notice">
           {notice}
         </p>
       )}
@@ -373,30 +376,30 @@ export function WrapUpSection({ api, call, localUser, region, client, followUp }
       )}
       {!shown && own && call && isLive(call) && call.answeredAt !== null && !saved.has(own.key) && (
         <button type="button" className="btn wrapup__now" onClick={() => setOpened(own)}>
-          Wrap up now
+          {t('wrapUp.now')}
         </button>
       )}
       {waiting.length > 0 && (
-        <section className="wrapup-pending" aria-label="Wrap-up pending">
+        <section className="wrapup-pending" aria-label={t('wrapUp.pending')}>
           <h3>
-            Wrap-up pending{' '}
-            <span className="badge" role="img" aria-label={`${waiting.length} ${waiting.length === 1 ? 'call waits' : 'calls wait'} for a wrap-up`}>
+            {t('wrapUp.pending')}{' '}
+            <span className="badge" role="img" aria-label={t('wrapUp.waitCount', { count: waiting.length })}>
               {waiting.length}
             </span>
           </h3>
-          <ul aria-label="Calls waiting for a wrap-up">
+          <ul aria-label={t('wrapUp.waiting')}>
             {waiting.map((w) => {
               const target = targetOfPending(w, region);
-              const ended = w.callEndedAt ? new Date(w.callEndedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+              const ended = w.callEndedAt ? clockTime(new Date(w.callEndedAt), locale) : '';
               return (
                 <li key={w.id}>
                   <span>
                     {target.who}
-                    {ended && <span className="wrapup__when-ended"> · ended {ended}</span>}
-                    {drafts[target.key] && <span className="wrapup__when-ended"> · draft kept</span>}
+                    {ended && <span className="wrapup__when-ended"> · {t('wrapUp.ended', { time: ended })}</span>}
+                    {drafts[target.key] && <span className="wrapup__when-ended"> · {t('wrapUp.draftKept')}</span>}
                   </span>
-                  <button type="button" className="btn btn--small" onClick={() => setOpened(target)} aria-label={`Wrap up: ${target.who}`}>
-                    Wrap up
+                  <button type="button" className="btn btn--small" onClick={() => setOpened(target)} aria-label={t('wrapUp.wrapUpLabel', { who: target.who })}>
+                    {t('wrapUp.wrapUp')}
                   </button>
                 </li>
               );

@@ -1,3 +1,6 @@
+import type { TFunction } from 'i18next';
+import { formatClock } from '../../../common/i18n';
+import { followUpTiming, relativeDay } from '../../../common/wrapUp';
 import { formatNumber } from '../../../common/phone';
 import type { Call, CallPhase, Party } from '../sip/callMachine';
 
@@ -9,44 +12,35 @@ export function partyText(party: Party, region: string): string {
   return party.displayName && party.displayName !== party.number ? `${party.displayName}, ${number}` : number;
 }
 
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const mm = String(m).padStart(h ? 2 : 1, '0');
-  const ss = String(s).padStart(2, '0');
-  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
-}
+/** A running call's duration: "0:07", "12:34", "1:02:03". */
+export const formatDuration = (ms: number, locale: string): string => formatClock(ms, locale);
 
-export const phaseLabel: Record<CallPhase, string> = {
-  'ringing-in': 'Incoming call',
-  answering: 'Connecting…',
-  dialing: 'Calling…',
-  'ringing-out': 'Ringing…',
-  active: 'Connected',
-  held: 'On hold',
-  'remote-held': 'Held by the other side',
-  ending: 'Hanging up…',
-  ended: 'Call ended',
-};
+/** A call's state in words. */
+export const phaseLabel = (t: TFunction, phase: CallPhase): string => t(`phase.${phase}`);
 
-const endLabels: Record<NonNullable<Call['endReason']>, string> = {
-  'hangup-local': 'You hung up',
-  'hangup-remote': 'The other side hung up',
-  declined: 'Declined',
-  missed: 'Missed: the caller hung up',
-  'answered-elsewhere': 'Answered on another device',
-  rejected: 'Not reached',
-  'no-answer': 'No answer',
-  cancelled: 'Cancelled',
-  transferred: 'Transferred',
-  replaced: 'The caller was put through to you',
-  failed: 'Call failed',
-};
-
-export function endLabel(call: Call): string {
-  const base = call.endReason ? endLabels[call.endReason] : 'Call ended';
+/** How a call ended, with the PBX's or the engine's detail where it says more. */
+export function endLabel(t: TFunction, call: Call): string {
+  const base = call.endReason ? t(`end.${call.endReason}`) : t('phase.ended');
   if (call.endReason === 'transferred' && call.endCause) return call.endCause;
   return call.endCause && (call.endReason === 'rejected' || call.endReason === 'failed' || call.endReason === 'no-answer') ? `${base} (${call.endCause})` : base;
+}
+
+/** "15:05": the office's 24-hour clock, in the locale's digits. */
+export const clockTime = (date: Date, locale: string): string => new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+
+/** "3 Mar, 15:05" / "3 мар., 15:05". */
+export const shortDateTime = (date: Date, locale: string): string =>
+  new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+
+/** "today 15:00", "tomorrow (any time)": when a follow-up is due. */
+export function dueWhen(t: TFunction, f: { dueAt: string; allDay: boolean }, now: Date, language: 'en' | 'ru', locale: string): string {
+  const due = new Date(f.dueAt);
+  const day = relativeDay(due, now, language);
+  return f.allDay ? t('due.anyTime', { day }) : t('due.at', { day, time: clockTime(due, locale) });
+}
+
+/** dueWhen, with "overdue: " before it when it is. */
+export function dueText(t: TFunction, f: { dueAt: string; allDay: boolean }, now: Date, language: 'en' | 'ru', locale: string): string {
+  const when = dueWhen(t, f, now, language, locale);
+  return followUpTiming(f, now) === 'overdue' ? t('due.overdue', { when }) : when;
 }

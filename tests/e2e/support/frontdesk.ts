@@ -90,14 +90,16 @@ export interface Agent {
   registration: ReturnType<Page['getByRole']>;
 }
 
+/** What the agents fixture takes: the host's options, and the browser's locale (Playwright's default, en-US, when left out). */
 export type AgentOptions = Parameters<typeof startHost>[0] & {
+  locale?: string;
   /** Prepares the page before Frontdesk loads in it (e.g. `page.addInitScript` for a fake device). */
   beforeOpen?: (page: Page) => Promise<unknown>;
 };
 
 export async function openAgent(browser: Browser, options: AgentOptions): Promise<Agent & { close(): Promise<void> }> {
   const host = await startHost(options);
-  const context = await browser.newContext();
+  const context = await browser.newContext(options.locale ? { locale: options.locale } : {});
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${options.user}] page error: ${e.message}`));
   await options.beforeOpen?.(page);

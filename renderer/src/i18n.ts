@@ -1,0 +1,34 @@
+import i18next from 'i18next';
+import { initReactI18next, useTranslation } from 'react-i18next';
+import { formatLocale, resolveLanguage, resources, type LanguageSetting, type UiLanguage } from '../../common/i18n';
+
+/**
+ * The window's i18next: every string the UI shows comes from common/i18n through it. Until the
+ * settings arrive the OS's language is used ("auto"); `applyLanguage` follows the setting at once.
+ */
+const systemLocales = (): readonly string[] => (typeof navigator !== 'undefined' ? navigator.languages ?? [navigator.language] : []);
+
+export const i18n = i18next.createInstance();
+void i18n.use(initReactI18next).init({
+  resources,
+  lng: resolveLanguage('auto', systemLocales()),
+  fallbackLng: 'en',
+  initAsync: false,
+  interpolation: { escapeValue: false },
+});
+
+/** Switches the UI to what the setting means here; components re-render with the new strings. */
+export function applyLanguage(setting: LanguageSetting): void {
+  const language = resolveLanguage(setting, systemLocales());
+  if (typeof document !== 'undefined') document.documentElement.lang = language;
+  if (i18n.language !== language) void i18n.changeLanguage(language);
+}
+
+/** The locale dates, times and numbers are formatted in, for the UI's language. */
+export const uiLocale = (language: string = i18n.language): string => formatLocale(language as UiLanguage, systemLocales());
+
+/** t() and the locale to format with, re-rendered when the language changes. */
+export function useLocale() {
+  const { t, i18n: instance } = useTranslation();
+  return { t, locale: uiLocale(instance.language), language: instance.language as UiLanguage };
+}

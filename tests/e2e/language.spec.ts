@@ -1,0 +1,76 @@
+import { placeCall } from '../../scripts/lab/caller';
+import { expect, test, type Agent } from './support/frontdesk';
+
+/** An outside caller rings; the agent answers with the Russian «Ответить» and hangs up with «Завершить». */
+async function answerInRussian(agent: Agent) {
+  const call = placeCall({ from: '+74951234567', to: '1000' });
+  const card = agent.page.getByRole('article', { name: 'Звонок от +7 495 123 45 67' });
+  await expect(card).toContainText('Входящий звонок');
+  await expect(card.getByRole('button', { name: 'Отклонить' })).toBeVisible();
+  await card.getByRole('button', { name: 'Ответить', exact: true }).click();
+  await expect(card).toContainText('Разговор');
+  await expect(card.getByRole('button', { name: 'Удержание' })).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Перевести' })).toBeVisible();
+  await card.getByRole('button', { name: 'Завершить' }).click();
+  await expect(card).toContainText('Вы завершили звонок');
+  expect((await call.result).ended).toBe('remote-bye');
+  // The history says it in Russian too, the plural from Intl.PluralRules.
+  await expect(agent.page.getByRole('list', { name: 'История звонков' })).toContainText('Входящий · Принят');
+}
+
+test('the agent switches the UI to Russian in Settings: it applies at once, a call is answered with «Ответить», and it stays Russian after a reload', async ({ agents }) => {
+  const reception = await agents({ user: '1000' });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  await reception.page.getByRole('button', { name: 'Settings' }).click();
+  const settings = reception.page.getByRole('region', { name: 'Settings' });
+  await expect(settings.getByLabel('Language')).toHaveValue('auto');
+  // An English (en-US) system: the CSV export starts with the comma.
+  await reception.page.getByRole('button', { name: 'Reports', exact: true }).click();
+  await expect(reception.page.getByLabel('Separator')).toHaveValue(',');
+  await settings.getByLabel('Language').selectOption({ label: 'Русский' });
+
+  // At once, without a restart: the same page speaks Russian.
+  const registration = reception.page.getByRole('status', { name: 'Регистрация' });
+  await expect(registration).toHaveText(/Зарегистрирован как 1000/);
+  await expect(reception.page.getByRole('button', { name: 'Настройки' })).toBeVisible();
+  await expect(reception.page.getByRole('button', { name: 'Отчёты', exact: true })).toBeVisible();
+  await expect(reception.page.getByLabel('Номер или внутренний номер')).toBeVisible();
+  await expect(reception.page.locator('html')).toHaveAttribute('lang', 'ru');
+  await answerInRussian(reception);
+
+  await reception.page.reload();
+  await expect(reception.page.getByRole('status', { name: 'Регистрация' })).toHaveText(/Зарегистрирован как 1000/);
+
+  // And back: the language menu names each language in itself, so it is found in either.
+  await reception.page.getByRole('button', { name: 'Настройки' }).click();
+  await reception.page.getByRole('region', { name: 'Настройки' }).getByLabel('Язык интерфейса (Language)').selectOption({ label: 'English' });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  await expect(reception.page.getByRole('button', { name: 'Settings' })).toBeVisible();
+});
+
+test('with language "auto" a Russian system (locale ru-RU) gets the Russian UI from the start, and answers a call in it', async ({ agents }) => {
+  const reception = await agents({ user: '1000', locale: 'ru-RU' });
+  await expect(reception.page.getByRole('status', { name: 'Регистрация' })).toHaveText(/Зарегистрирован как 1000/);
+  await expect(reception.page.getByText('Звонков нет. Телефон готов к работе.')).toBeVisible();
+  await reception.page.getByRole('button', { name: 'Настройки' }).click();
+  await expect(reception.page.getByRole('region', { name: 'Настройки' }).getByLabel('Язык интерфейса (Language)')).toHaveValue('auto');
+  await answerInRussian(reception);
+
+  // A Russian spreadsheet splits on ";" (the comma is its decimal separator): the CSV export starts there.
+  await reception.page.getByRole('button', { name: 'Отчёты', exact: true }).click();
+  await expect(reception.page.getByLabel('Разделитель')).toHaveValue(';');
+  // A wrong number is refused in Russian too.
+  await reception.page.getByLabel('Номер или внутренний номер').fill('позвонить Олегу');
+  await reception.page.getByLabel('Номер или внутренний номер').press('Enter');
+  await expect(reception.page.getByRole('alert')).toHaveText('«позвонить Олегу» — это не номер телефона и не внутренний номер');
+});
+
+test('a language the administrator provisions and locks wins over the system locale, and the agent cannot change it', async ({ agents }) => {
+  const reception = await agents({ user: '1000', locale: 'ru-RU', provisioning: { settings: { language: 'en' }, locked: ['language'] } });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  await reception.page.getByRole('button', { name: 'Settings' }).click();
+  const language = reception.page.getByRole('region', { name: 'Settings' }).getByLabel(/^Language/);
+  await expect(language).toHaveValue('en');
+  await expect(language).toBeDisabled();
+  await expect(reception.page.getByText('(set by your administrator)').first()).toBeVisible();
+});
