@@ -35,20 +35,14 @@ export const recordingFrameUs = 60_000;
 export const recordingSampleRate = 16_000;
 
 /**
- * An audio context for recording: 16 kHz, playing to no device (nothing of it is heard; the page's
- * other audio stays on its own contexts), rendering 100 ms at a time: the graph, the track it
- * feeds and this page's main thread then wake 10 times a second instead of every 8–10 ms (measured:
- * the context's own threads 0.3 % of a core instead of 2 %, the main thread about half). It adds
- * about 100 ms between a word and its encoding, nothing a recording minds; a pause still silences
- * from the moment it is asked (the gain applies to whatever is rendered after it). Where the
- * browser does not know `sinkId`, a plain context that outputs silence.
+ * An audio context for recording, at 16 kHz (its output is silence: the graph ends in the track
+ * that is encoded; the page's other audio stays on its own contexts). It renders in the browser's
+ * usual small periods: with longer ones (`latencyHint` 32 or 100 ms, and a context playing to no
+ * device) the page's main thread woke less and the recording cost about 2 % of a core less, but
+ * the benchmark's 60 s recording then came out 1.08 s short in 3 runs of 6 (the cause not found).
  */
 export function recordingContext(): AudioContext {
-  try {
-    return new AudioContext({ sampleRate: recordingSampleRate, latencyHint: 0.1, sinkId: { type: 'none' } } as AudioContextOptions);
-  } catch {
-    return new AudioContext({ sampleRate: recordingSampleRate, latencyHint: 0.1 });
-  }
+  return new AudioContext({ sampleRate: recordingSampleRate });
 }
 
 /** How often what was written goes to disk: a crash loses at most this much (the issue asks for a second at most). */

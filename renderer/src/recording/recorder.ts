@@ -71,7 +71,7 @@ const beepEveryMs = 15_000;
 const talked = (c: Call) => c.answeredAt !== null && (c.phase === 'active' || c.phase === 'held' || c.phase === 'remote-held');
 
 export class Recorder {
-  /** The recordings' context (16 kHz, heard nowhere), running while anything records. */
+  /** The recordings' context (16 kHz; its output is silence), running while anything records. */
   private recordingCtx: AudioContext | null = null;
   /** The context mixing a consent announcement or beep into what is sent (the call's own rate). */
   private consentCtx: AudioContext | null = null;
