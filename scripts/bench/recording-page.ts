@@ -7,7 +7,7 @@
  */
 import type { FrontdeskApi } from '../../common/contract';
 import type { Recording } from '../../common/recordings';
-import { CallRecording } from '../../renderer/src/recording/callRecording';
+import { CallRecording, recordingContext } from '../../renderer/src/recording/callRecording';
 
 export interface Utterance {
   side: 'caller' | 'agent';
@@ -41,6 +41,8 @@ declare global {
 }
 
 let ctx: AudioContext | null = null;
+/** The recorder's context, made and started for each recorded run as the app's Recorder does it. */
+let recordingCtx: AudioContext | null = null;
 
 /** espeak-ng's WAV (16-bit mono PCM) as an AudioBuffer. */
 function wavBuffer(audio: AudioContext, base64: string): AudioBuffer {
@@ -111,12 +113,18 @@ window.benchRun = async ({ record, seconds, program }) => {
       setMarks: async () => null,
       end: async () => ({ ...row, state: 'complete' }),
     };
-    recording = new CallRecording(audio, { recordings } as FrontdeskApi, (m) => problems.push(m));
+    recordingCtx ??= recordingContext();
+    await recordingCtx.resume();
+    console.log(`recording context: ${recordingCtx.sampleRate} Hz, base latency ${recordingCtx.baseLatency}`);
+    recording = new CallRecording(recordingCtx, { recordings } as FrontdeskApi, (m) => problems.push(m));
     await recording.start({ localUser: '1000', sipCallId: 'bench', conversationId: 'bench', direction: 'inbound', remoteNumber: '+74951234567', remoteName: null, segment: 'call', byPolicy: false, startedAt: row.startedAt }, { remote: remote.stream, local: local.stream.getAudioTracks()[0]! });
     recordedFrom = audio.currentTime - t0;
   }
   await new Promise((r) => setTimeout(r, (0.3 + seconds) * 1000));
   if (recording) await recording.stop();
+  // (the app's Recorder leaves its context running between recordings; the bench suspends it, so
+  // that a run without recording after a recorded one is not charged with it)
+  await recordingCtx?.suspend();
   for (const s of sources) {
     s.stop();
     s.disconnect();

@@ -2,7 +2,7 @@
  * Call recording benchmark (issue 11): what recording a call costs, in file size and CPU. Prints
  * figures, asserts nothing, exits 0.
  *
- *   npm run bench:recording [-- --conversation 90 --continuous 30]
+ *   npm run bench:recording [-- --conversation 90 --continuous 30] [--profile FILE]
  *
  * Needs espeak-ng (the speech: `apt-get install espeak-ng`) and ffmpeg (to check the file); it
  * stops with a message saying so when either is missing. No lab, no network: a local page in
@@ -41,10 +41,14 @@ import { measureAudio } from '../lab/audio';
 import { log, positiveArg } from './args';
 import { servePage } from './pageServer';
 import { atCleanup, runBench } from './cleanup';
+import { threadCpuMs, threadDelta } from './threads';
 import type { PageResult, PageRun, Utterance } from './recording-page';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const arg = positiveArg;
+/** --profile FILE: the page's JavaScript CPU profile (.cpuprofile, 1 ms sampling) of the recorded conversation. */
+const profileAt = process.argv.indexOf('--profile');
+const profileFile = profileAt >= 0 ? path.resolve(process.argv[profileAt + 1] ?? 'recording.cpuprofile') : undefined;
 
 function need(tool: string, args: string[], install: string) {
   const r = spawnSync(tool, args, { stdio: 'ignore' });
@@ -113,6 +117,19 @@ interface Cpu {
   renderer: number;
   mainThread: number;
   wall: number;
+  /** The renderer's threads by name: % of one core over the run. */
+  threads: Map<string, number>;
+}
+
+/** The threads whose CPU changed most with recording, as "name +x.xx (a.aa → b.bb)". */
+function threadShares(without: Map<string, number>, recorded: Map<string, number>): string {
+  const names = new Set([...without.keys(), ...recorded.keys()]);
+  return [...names]
+    .map((name) => ({ name, a: without.get(name) ?? 0, b: recorded.get(name) ?? 0 }))
+    .filter((t) => Math.abs(t.b - t.a) >= 0.05 || t.b >= 0.5)
+    .sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a))
+    .map((t) => `${t.name} ${t.b - t.a >= 0 ? '+' : ''}${(t.b - t.a).toFixed(2)} (${t.a.toFixed(2)} → ${t.b.toFixed(2)})`)
+    .join(', ');
 }
 
 await runBench(async () => {
@@ -137,6 +154,7 @@ await runBench(async () => {
   const cdp = await browser.newBrowserCDPSession();
   const page = await browser.newPage();
   page.on('pageerror', (e) => log(`page error: ${e.message}`));
+  page.on('console', (m) => log(`page: ${m.text()}`));
   let received: { seq: number; data: string }[] = [];
   await page.exposeFunction('benchAppend', (seq: number, data: string) => {
     received.push({ seq, data });
@@ -146,20 +164,35 @@ await runBench(async () => {
   const pageCdp = await page.context().newCDPSession(page);
   await pageCdp.send('Performance.enable');
 
-  const rendererCpu = async () => {
+  const renderers = async () => {
     const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number; cpuTime: number }[] };
-    return info.processInfo.filter((p) => p.type === 'renderer').reduce((a, p) => a + p.cpuTime, 0);
+    return info.processInfo.filter((p) => p.type === 'renderer');
   };
+  const rendererCpu = async () => (await renderers()).reduce((a, p) => a + p.cpuTime, 0);
+  const rendererPids = async () => (await renderers()).map((p) => p.id);
   const taskDuration = async () => {
     const { metrics } = await pageCdp.send('Performance.getMetrics');
     return metrics.find((m) => m.name === 'TaskDuration')!.value;
   };
-  const measure = async (run: PageRun): Promise<{ cpu: Cpu; result: PageResult }> => {
-    const [r0, t0, w0] = [await rendererCpu(), await taskDuration(), performance.now()];
+  /** `profileTo`: the page's JavaScript CPU profile of the run goes to that file. */
+  const measure = async (run: PageRun, profileTo?: string): Promise<{ cpu: Cpu; result: PageResult }> => {
+    if (profileTo) {
+      await pageCdp.send('Profiler.enable');
+      await pageCdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+      await pageCdp.send('Profiler.start');
+    }
+    const pids = await rendererPids();
+    const [r0, t0, th0, w0] = [await rendererCpu(), await taskDuration(), threadCpuMs(pids), performance.now()];
     const result = await page.evaluate((r) => window.benchRun(r), run);
     const wall = (performance.now() - w0) / 1000;
-    const [r1, t1] = [await rendererCpu(), await taskDuration()];
-    return { cpu: { renderer: (100 * (r1 - r0)) / wall, mainThread: (100 * (t1 - t0)) / wall, wall }, result };
+    const [r1, t1, th1] = [await rendererCpu(), await taskDuration(), threadCpuMs(pids)];
+    const threads = new Map([...threadDelta(th0, th1)].map(([name, ms]) => [name, ms / 10 / wall]));
+    if (profileTo) {
+      const { profile } = await pageCdp.send('Profiler.stop');
+      fs.writeFileSync(profileTo, JSON.stringify(profile));
+      log(`the page's CPU profile of the run is in ${profileTo} (the run's CPU figures include the profiler's)`);
+    }
+    return { cpu: { renderer: (100 * (r1 - r0)) / wall, mainThread: (100 * (t1 - t0)) / wall, wall, threads }, result };
   };
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'frontdesk-bench-recording-'));
@@ -170,7 +203,7 @@ await runBench(async () => {
     const anchor = await measure({ record: false, seconds, program });
     log(`${name}: recorded…`);
     received = [];
-    const recorded = await measure({ record: true, seconds, program });
+    const recorded = await measure({ record: true, seconds, program }, name === 'conversation' ? profileFile : undefined);
     if (recorded.result.problems.length > 0) log(`problems: ${recorded.result.problems.join('; ')}`);
     const chunks = received.sort((a, b) => a.seq - b.seq);
 
@@ -228,6 +261,7 @@ await runBench(async () => {
         `  ffmpeg          ${rawProbe.status === 0 && !rawProbe.stderr.trim() ? 'decodes the streamed file (no fix-up) without a word' : `on the streamed file: ${rawProbe.stderr.trim().split('\n')[0]}`}; fixed up: ${audioS.toFixed(2)} s`,
         `  renderer CPU    without ${anchor.cpu.renderer.toFixed(2)} %, recorded ${recorded.cpu.renderer.toFixed(2)} % of a core → recording ${(recorded.cpu.renderer - anchor.cpu.renderer).toFixed(2)} % (×${(recorded.cpu.renderer / anchor.cpu.renderer).toFixed(2)})`,
         `  main thread     without ${anchor.cpu.mainThread.toFixed(2)} %, recorded ${recorded.cpu.mainThread.toFixed(2)} % → recording ${(recorded.cpu.mainThread - anchor.cpu.mainThread).toFixed(2)} % (×${(recorded.cpu.mainThread / anchor.cpu.mainThread).toFixed(2)})`,
+        `  threads         the renderer's, recorded − without (% of one core): ${threadShares(anchor.cpu.threads, recorded.cpu.threads)}`,
         `  services CPU    appends ${servicesCpuMs.toFixed(1)} ms CPU (${appendWall.toFixed(0)} ms wall with fsync) → ${((100 * servicesCpuMs) / 1000 / audioS).toFixed(3)} % of a core; end (fix-up) ${endCpuMs.toFixed(0)} ms CPU once`,
       ].join('\n'),
     );

@@ -6,12 +6,12 @@ import { StereoOpusWebm } from './stereoOpusWebm';
 
 /**
  * One recording of one call: the caller on the left channel, what this desk sends on the right,
- * mixed with Web Audio into one 2-channel track. Each channel is encoded alone (WebCodecs, Opus,
- * mono, 10 kbit/s variable, 60 ms packets) and the two go into one Opus track of two uncoupled
- * streams in WebM (stereoOpusWebm.ts): the channels stay apart whatever the bitrate (measured about
- * 80 dB; MediaRecorder's coupled stereo Opus kept them 14 dB apart at 24 kbit/s and folded them into
- * one mix below that). `npm run bench:recording` measured 5.5 MB an hour of a conversation and
- * 8.6 MB an hour of both sides talking at once.
+ * mixed with Web Audio into one 2-channel track at 16 kHz (`recordingContext`). Each channel is
+ * encoded alone (WebCodecs, Opus, mono, 10 kbit/s variable, 60 ms packets) and the two go into one
+ * Opus track of two uncoupled streams in WebM (stereoOpusWebm.ts): the channels stay apart whatever
+ * the bitrate (measured about 80 dB; MediaRecorder's coupled stereo Opus kept them 14 dB apart at
+ * 24 kbit/s and folded them into one mix below that). `npm run bench:recording` measured 5.3 MB an
+ * hour of a conversation and 8.1 MB an hour of both sides talking at once.
  * Every half second the bytes written so far go to the services in order (they append and fsync
  * them): a crash loses at most that, and what was written is a playable file (the muxer writes each
  * 60 ms packet as it comes). A pause silences both channels (the file goes on, so its timeline is
@@ -19,8 +19,33 @@ import { StereoOpusWebm } from './stereoOpusWebm';
  * or received).
  */
 export const recordingBitsPerChannel = 10_000;
+/**
+ * Opus complexity 3 of 10: the two encoders took about 2.5 % of a core at the default (9) and take
+ * about 1 % so (`npm run bench:recording`), for speech at 10 kbit/s still plainly intelligible; the
+ * file is no larger.
+ */
+export const recordingComplexity = 3;
 /** Opus packets of 60 ms (the longest): the least framing per second of audio. */
 export const recordingFrameUs = 60_000;
+/**
+ * The recording's own audio context runs at 16 kHz: the graph resamples each side to it as it mixes
+ * them, and WebCodecs' Opus encoder takes 16 kHz as it is (at 44.1 or 48 kHz it resamples every
+ * channel to 48 kHz first, and Opus analyses three times the samples). At 10 kbit/s Opus codes at
+ * most wideband speech, which is what 16 kHz carries.
+ */
+export const recordingSampleRate = 16_000;
+
+/**
+ * An audio context for recording, at 16 kHz (its output is silence: the graph ends in the track
+ * that is encoded; the page's other audio stays on its own contexts). It renders in the browser's
+ * usual small periods: with longer ones (`latencyHint` 32 or 100 ms, and a context playing to no
+ * device) the page's main thread woke less and the recording cost about 2 % of a core less, but
+ * the benchmark's 60 s recording then came out 1.08 s short in 3 runs of 6 (the cause not found).
+ */
+export function recordingContext(): AudioContext {
+  return new AudioContext({ sampleRate: recordingSampleRate });
+}
+
 /** How often what was written goes to disk: a crash loses at most this much (the issue asks for a second at most). */
 const chunkMs = 500;
 
@@ -47,6 +72,7 @@ export class CallRecording {
   paused = false;
 
   constructor(
+    /** The recording's context (`recordingContext()`), shared by the page's recordings. */
     private readonly ctx: AudioContext,
     private readonly api: FrontdeskApi,
     /** Something went wrong with the recording (never with the call): the agent is told. */
@@ -78,6 +104,7 @@ export class CallRecording {
     const writer = new StereoOpusWebm(destination.stream.getAudioTracks()[0]!, {
       bitsPerChannel: recordingBitsPerChannel,
       frameDurationUs: recordingFrameUs,
+      complexity: recordingComplexity,
       onBytes: (bytes) => this.pending.push(bytes),
       onError: (error) => this.onProblem(i18n.t('recorder.encode', { error: error.message })),
     });

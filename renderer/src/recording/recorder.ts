@@ -3,7 +3,7 @@ import type { RecordingDisk, RetentionReport } from '../../../common/recordings'
 import type { Settings } from '../../../common/settings';
 import type { Call } from '../sip/callMachine';
 import type { SipEngine } from '../sip/engine';
-import { CallRecording } from './callRecording';
+import { CallRecording, recordingContext } from './callRecording';
 import { i18n } from '../i18n';
 
 /**
@@ -72,7 +72,10 @@ const beepEveryMs = 15_000;
 const talked = (c: Call) => c.answeredAt !== null && (c.phase === 'active' || c.phase === 'held' || c.phase === 'remote-held');
 
 export class Recorder {
-  private ctx: AudioContext | null = null;
+  /** The recordings' context (16 kHz; its output is silence), running while anything records. */
+  private recordingCtx: AudioContext | null = null;
+  /** The context mixing a consent announcement or beep into what is sent (the call's own rate). */
+  private consentCtx: AudioContext | null = null;
   private policy: RecordingPolicy = { recordingPolicy: 'on-demand', recordingLines: [], recordingConsent: 'none', recordingAgentMayStop: true };
   private readonly active = new Map<string, { rec: CallRecording; byPolicy: boolean; held: boolean; consent: (() => void) | null }>();
   /** Calls the policy has been asked about (each once: a stopped policy recording does not start again). */
@@ -192,9 +195,9 @@ export class Recorder {
     this.setCall(id, { state: 'starting', byPolicy, agentMayStop });
     // (a low disk is said beside the call; the recording does not wait for the answer)
     void this.checkDisk();
-    this.ctx ??= new AudioContext();
-    void this.ctx.resume().catch(() => undefined);
-    const rec = new CallRecording(this.ctx, this.api, (message) => this.publish({ problem: i18n.t('recorder.goesOn', { message }) }));
+    this.recordingCtx ??= recordingContext();
+    void this.recordingCtx.resume().catch(() => undefined);
+    const rec = new CallRecording(this.recordingCtx, this.api, (message) => this.publish({ problem: i18n.t('recorder.goesOn', { message }) }));
     const consent = this.policy.recordingConsent === 'none' ? null : await this.playConsent(id, media.microphone);
     try {
       await rec.start(
@@ -248,6 +251,8 @@ export class Recorder {
     entry.consent?.();
     await entry.rec.stop();
     this.setCall(id, null);
+    // Nothing recorded or starting, nothing to render: the context sleeps until the next recording.
+    if (Object.keys(this.view.calls).length === 0) void this.recordingCtx?.suspend().catch(() => undefined);
   }
 
   /**
@@ -255,7 +260,8 @@ export class Recorder {
    * mixed with the microphone and sent in its place. Returns the mix and how to take it away.
    */
   private async playConsent(id: string, microphone: MediaStreamTrack): Promise<{ track: MediaStreamTrack; stop: () => void } | null> {
-    const ctx = this.ctx!;
+    const ctx = (this.consentCtx ??= new AudioContext());
+    void ctx.resume().catch(() => undefined);
     const mix = ctx.createMediaStreamDestination();
     const mic = ctx.createMediaStreamSource(new MediaStream([microphone]));
     mic.connect(mix);

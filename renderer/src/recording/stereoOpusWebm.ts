@@ -23,6 +23,8 @@ export interface StereoOpusOptions {
   bitsPerChannel: number;
   /** Each packet's length, µs (Opus: up to 60 000; longer packets cost less in framing). */
   frameDurationUs: number;
+  /** Opus encoder complexity, 0–10 (the browser's default when absent: libopus's 9). */
+  complexity?: number;
   /** Opus DTX: next to nothing sent in a silence. */
   dtx?: boolean;
   /** The file's bytes as they come, in order. */
@@ -120,6 +122,7 @@ export class StereoOpusWebm {
       usedtx: this.options.dtx ?? false,
       useinbandfec: false,
       packetlossperc: 0,
+      ...(this.options.complexity === undefined ? {} : { complexity: this.options.complexity }),
     };
     this.encoders = [0, 1].map(
       (stream) =>
