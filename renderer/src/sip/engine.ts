@@ -4,7 +4,7 @@ import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent, UAConfiguration 
 import type { SipAccount } from '../../../common/provisioning';
 import type { HandoffNote } from '../../../common/transfer';
 import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallOrigin, type CallPhase, type CallsState, type Party } from './callMachine';
-import { applyJsSipFixes, guardReplacedTermination, isLocallyHeld, sendReinvite, setLocalHold, sipCallIdOf } from './jssipInternals';
+import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, isLocallyHeld, prepareAnswer, sendReinvite, setLocalHold, sipCallIdOf, type PreparedAnswer } from './jssipInternals';
 import { MicrophoneGate, micStateFor, type AudioSender, type MicState } from './micGate';
 import { refusalReason, type Refusal } from './refusal';
 import { browserVoiceCodecs, unanswerableOffer } from './sdpOffer';
@@ -127,6 +127,21 @@ function stuckReason(phase: CallPhase, limitMs: number): { reason: CallEndReason
   }
 }
 
+/**
+ * Ringing calls whose answer is prepared at once (microphone, peer connection, offer applied,
+ * answer made: see `SipEngine.prepare`); a call ringing beyond them is answered the way JsSIP
+ * does it, from scratch.
+ */
+export const maxPreparedAnswers = 4;
+
+/** A ringing call's answer in the making, or made. */
+interface Preparation {
+  /** Settles once the answer is made (null: the call stopped ringing first; rejected: a step failed). */
+  ready: Promise<PreparedAnswer | null>;
+  /** What was prepared, once it is. */
+  done: PreparedAnswer | null;
+}
+
 /** How often a hold or resume is re-offered while another offer is in progress, and how long apart. */
 const notReadyRetries = 10;
 const notReadyWaitMs = 300;
@@ -207,6 +222,10 @@ function safeStrings<T>(value: T): T {
   return value;
 }
 
+function stopStream(stream: MediaStream) {
+  for (const track of stream.getTracks()) track.stop();
+}
+
 export class SipEngine {
   private snapshot: EngineSnapshot = { account: null, registration: { state: 'no-account' }, calls: emptyCalls, messages: [] };
   private readonly listeners = new Set<() => void>();
@@ -231,6 +250,10 @@ export class SipEngine {
   readonly presence: Presence;
   /** Subscribe and publish afresh at the next registration: the connection is new. */
   private presenceStale = true;
+  /** Ringing calls' answers, prepared while they ring (see `prepare`). */
+  private readonly preparations = new Map<string, Preparation>();
+  /** A ringing call's far-end audio, played once the call is answered (a prepared call has it while it rings). */
+  private readonly remoteWhileRinging = new Map<string, MediaStream>();
 
   constructor(private readonly options: EngineOptions = {}) {
     applyJsSipFixes();
@@ -458,7 +481,9 @@ export class SipEngine {
     const attachMedia = (pc: RTCPeerConnection) => {
       pc.addEventListener('track', (ev) => {
         const stream = ev.streams[0] ?? new MediaStream([ev.track]);
-        this.options.playRemote?.(id, stream);
+        // The agent hears nothing of a call before they answer it.
+        if (this.snapshot.calls.calls[id]?.phase === 'ringing-in') this.remoteWhileRinging.set(id, stream);
+        else this.options.playRemote?.(id, stream);
       });
     };
     if (session.connection) attachMedia(session.connection);
@@ -468,7 +493,8 @@ export class SipEngine {
       if (direction === 'outbound') this.dispatch({ type: 'remote-ringing', id, at: this.now() });
     });
     session.on('confirmed', () => {
-      this.mic.attach(id, (session.connection?.getSenders() ?? []) as unknown as AudioSender[]);
+      const prepared = this.preparations.get(id)?.done;
+      this.mic.attach(id, (session.connection?.getSenders() ?? []) as unknown as AudioSender[], prepared ?? undefined);
       this.dispatch({ type: 'confirmed', id, at: this.now() });
       this.syncMic(id);
     });
@@ -515,6 +541,7 @@ export class SipEngine {
     const reason = override?.reason ?? endReasonFor(e.originator, e.cause, call?.answeredAt != null, call?.direction ?? direction);
     const cause = override?.cause ?? (refusal ? `${refusal.status} ${refusal.reasonPhrase ?? ''}`.trim() : e.cause);
     this.sessions.delete(id);
+    this.release(id);
     this.dispatch({ type: 'ended', id, at: this.now(), reason, cause });
     clearTimeout(this.watchdogs.get(id));
     this.watchdogs.delete(id);
@@ -603,7 +630,55 @@ export class SipEngine {
         ...(missed ? { status_code: 480, reason_phrase: 'Temporarily Unavailable' } : { status_code: 486, reason_phrase: 'Busy Here' }),
         extraHeaders: [refusalReason.doNotDisturb],
       });
+      return;
     }
+    this.prepare(id, session);
+  }
+
+  /**
+   * The call rings for seconds: its answer is made meanwhile (jssipInternals.ts, point 10), so
+   * Answer only sends the 200 OK and starts the audio. The microphone is opened now, but stays
+   * disabled and off the call until Answer (the caller hears nothing of the agent before), and is
+   * stopped when the call ends without being answered. A call without an offer in its INVITE, or
+   * beyond `maxPreparedAnswers` ringing calls, is answered from scratch.
+   */
+  private prepare(id: string, session: RTCSession) {
+    if (this.preparations.size >= maxPreparedAnswers || !canPrepareAnswer(session)) return;
+    const { mediaConstraints, pcConfig } = this.mediaOptions();
+    const preparation: Preparation = { ready: Promise.resolve(null), done: null };
+    preparation.ready = prepareAnswer(session, { pcConfig, microphone: () => navigator.mediaDevices.getUserMedia(mediaConstraints) }).then((prepared) => {
+      if (prepared && this.preparations.get(id) === preparation) preparation.done = prepared;
+      else if (prepared) stopStream(prepared.stream);
+      return preparation.done;
+    });
+    // A preparation that failed leaves the call as it was: answered from scratch (which says why, if it fails too).
+    preparation.ready.catch((error: unknown) => this.options.onIgnoredTransition?.(`answer of ${id} not prepared: ${(error as Error).message}`));
+    this.preparations.set(id, preparation);
+  }
+
+  /** Lets go of what was prepared for a call that ended (JsSIP has stopped its microphone too, if it knew it). */
+  private release(id: string) {
+    const preparation = this.preparations.get(id);
+    this.preparations.delete(id);
+    this.remoteWhileRinging.delete(id);
+    if (preparation?.done) stopStream(preparation.done.stream);
+  }
+
+  /** Answers a ringing call: with its prepared answer (once made), else as JsSIP does it. */
+  private answerSession(id: string, session: RTCSession) {
+    const preparation = this.preparations.get(id);
+    const fromScratch = () => session.answer(this.answerOptions());
+    const withPrepared = (prepared: PreparedAnswer | null) => {
+      if (this.sessions.get(id) !== session || session.isEnded()) return;
+      const remote = this.remoteWhileRinging.get(id);
+      this.remoteWhileRinging.delete(id);
+      if (remote) this.options.playRemote?.(id, remote);
+      if (prepared) answerPrepared(session, prepared);
+      else fromScratch();
+    };
+    if (!preparation) fromScratch();
+    else if (preparation.done) withPrepared(preparation.done);
+    else preparation.ready.then(withPrepared, () => withPrepared(null));
   }
 
   private mediaOptions() {
@@ -638,7 +713,7 @@ export class SipEngine {
     // Taking a second line puts whoever the agent was talking to on hold first.
     this.holdOthers(id);
     this.dispatch({ type: 'answer', id, at: this.now() });
-    session.answer(this.answerOptions());
+    this.answerSession(id, session);
   }
 
   /** Puts a call on hold (re-INVITE with sendonly); this desk sends the held caller nothing. */
@@ -725,7 +800,7 @@ export class SipEngine {
     const session = this.sessions.get(id);
     const call = this.snapshot.calls.calls[id];
     // A call that rings here has no media yet: there is nothing to mute.
-    if (!session?.connection || !call || call.phase === 'ended') return;
+    if (!session?.connection || !call || call.phase === 'ended' || call.phase === 'ringing-in') return;
     if (muted) session.mute({ audio: true });
     else session.unmute({ audio: true });
     this.dispatch({ type: 'mute', id, muted });
@@ -896,7 +971,8 @@ export class SipEngine {
     const out: MediaStats[] = [];
     for (const [callId, session] of this.sessions) {
       const pc = session.connection;
-      if (!pc) continue;
+      // (a ringing call's prepared connection carries nothing yet)
+      if (!pc || this.snapshot.calls.calls[callId]?.phase === 'ringing-in') continue;
       const stats = await pc.getStats();
       const row: MediaStats = {
         callId,
