@@ -665,18 +665,21 @@ export class SipEngine {
   }
 
   /** Answers a ringing call: with its prepared answer (once made), else as JsSIP does it. */
-  private answerSession(id: string, session: RTCSession) {
-    const preparation = this.preparations.get(id);
-    const fromScratch = () => session.answer(this.answerOptions());
+  private answerSession(id: string, session: RTCSession, preparation: Preparation | undefined) {
     const withPrepared = (prepared: PreparedAnswer | null) => {
       if (this.sessions.get(id) !== session || session.isEnded()) return;
       const remote = this.remoteWhileRinging.get(id);
       this.remoteWhileRinging.delete(id);
       if (remote) this.options.playRemote?.(id, remote);
-      if (prepared) answerPrepared(session, prepared);
-      else fromScratch();
+      try {
+        if (prepared) answerPrepared(session, prepared);
+        else session.answer(this.answerOptions());
+      } catch (error) {
+        // JsSIP no longer has the call ringing (it ended meanwhile): its own events tell the rest
+        this.options.onProblem?.(`call ${id} could not be answered: ${(error as Error).message}`);
+      }
     };
-    if (!preparation) fromScratch();
+    if (!preparation) withPrepared(null);
     else if (preparation.done) withPrepared(preparation.done);
     else preparation.ready.then(withPrepared, () => withPrepared(null));
   }
@@ -712,8 +715,15 @@ export class SipEngine {
     if (!session || call?.phase !== 'ringing-in') return;
     // Taking a second line puts whoever the agent was talking to on hold first.
     this.holdOthers(id);
+    const preparation = this.preparations.get(id);
+    if (preparation?.done) {
+      // The 200 OK goes out first; what the call's change sets off here (the window, the history) after it.
+      this.answerSession(id, session, preparation);
+      this.dispatch({ type: 'answer', id, at: this.now() });
+      return;
+    }
     this.dispatch({ type: 'answer', id, at: this.now() });
-    this.answerSession(id, session);
+    this.answerSession(id, session, preparation);
   }
 
   /** Puts a call on hold (re-INVITE with sendonly); this desk sends the held caller nothing. */
