@@ -585,6 +585,13 @@ export class SipEngine {
     }
     if (replaced) guardReplacedTermination(session);
     this.track(id, session, 'inbound');
+    // An offer this desk cannot answer (no codec in common, no audio) is refused before it rings.
+    const codecs = typeof request.body === 'string' && request.body ? (this.options.voiceCodecs ?? browserVoiceCodecs)() : null;
+    const unanswerable = codecs ? unanswerableOffer(request.body as string, codecs) : null;
+    const linesFree = liveCalls(this.snapshot.calls).length < this.prefs.maxLines;
+    // A call that will ring: its answer is started first (the microphone opens in the browser
+    // meanwhile), then the call is told about (the window, the history, the lookups).
+    if (!replaced && linesFree && !unanswerable && this.prefs.dnd === 'off') this.prepare(id, session);
     this.dispatch({
       type: 'incoming',
       id,
@@ -596,16 +603,12 @@ export class SipEngine {
       origin,
     });
     // Beyond the desk's lines the caller hears busy (the PBX may send them on) and it is a missed call.
-    const others = liveCalls(this.snapshot.calls).filter((c) => c.id !== id).length;
-    if (!replaced && others >= this.prefs.maxLines) {
+    if (!replaced && !linesFree) {
       const lines = this.prefs.maxLines;
       this.endOverrides.set(id, { reason: 'missed', cause: `All ${lines} line${lines === 1 ? '' : 's'} busy (486 sent)` });
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here', extraHeaders: [refusalReason.allLinesBusy] });
       return;
     }
-    // An offer this desk cannot answer (no codec in common, no audio) is refused before it rings.
-    const codecs = typeof request.body === 'string' && request.body ? (this.options.voiceCodecs ?? browserVoiceCodecs)() : null;
-    const unanswerable = codecs ? unanswerableOffer(request.body as string, codecs) : null;
     if (unanswerable) {
       this.options.onProblem?.(`call ${id} (${request.call_id ?? 'no Call-ID'}) refused with 488: ${unanswerable}`);
       this.endOverrides.set(id, { reason: 'failed', cause: `No codec in common: ${unanswerable} (488 sent)` });
@@ -630,9 +633,7 @@ export class SipEngine {
         ...(missed ? { status_code: 480, reason_phrase: 'Temporarily Unavailable' } : { status_code: 486, reason_phrase: 'Busy Here' }),
         extraHeaders: [refusalReason.doNotDisturb],
       });
-      return;
     }
-    this.prepare(id, session);
   }
 
   /**

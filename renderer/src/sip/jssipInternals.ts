@@ -476,7 +476,9 @@ export async function prepareAnswer(session: RTCSession, options: { pcConfig: RT
   s._localMediaStreamLocallyGenerated = true;
   try {
     const sender = pc.addTrack(track, stream);
-    await sender.replaceTrack(null);
+    // Off the sender until Answer (disabled as well meanwhile: no media can flow before the offer
+    // and answer are applied and ICE and DTLS are through, long after this has taken effect).
+    void sender.replaceTrack(null).catch(() => undefined);
     const offer = s._request!.body!;
     const applied = s._connectionPromiseQueue.then(() => pc.setRemoteDescription({ type: 'offer', sdp: offer }));
     s._connectionPromiseQueue = applied.catch(() => undefined);
