@@ -128,9 +128,9 @@ function stuckReason(phase: CallPhase, limitMs: number): { reason: CallEndReason
 }
 
 /**
- * Ringing calls whose answer is prepared at once (microphone, peer connection, offer applied,
- * answer made: see `SipEngine.prepare`); a call ringing beyond them is answered the way JsSIP
- * does it, from scratch.
+ * Calls that hold a prepared answer at once (microphone, peer connection, offer applied, answer
+ * made: see `SipEngine.prepare`; a call keeps it until it ends); a call ringing beyond them is
+ * answered the way JsSIP does it, from scratch.
  */
 export const maxPreparedAnswers = 4;
 
