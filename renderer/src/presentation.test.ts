@@ -63,6 +63,28 @@ describe('showing a ringing call together with its caller\'s card', () => {
     expect(view.getSnapshot()).toBe(before);
   });
 
+  it('a call auto-answer took before it showed stays held until it is connected (its answer is being made), at most answeringHoldMs', async () => {
+    const { engine, set } = fakeEngine();
+    const { api, answer } = heldDirectory();
+    const view = presentCalls(engine, api, { holdMs: 50, answeringHoldMs: 2000 });
+    set([call('call-1', '+74951234567')]);
+    set([call('call-1', '+74951234567', 'answering')]);
+    await answer('+74951234567', [oleg]);
+    vi.advanceTimersByTime(100);
+    expect(shown(view)).toEqual([]);
+    set([call('call-1', '+74951234567', 'active')]);
+    expect(shown(view)).toEqual(['call-1']);
+
+    // an answer that never connects shows anyway
+    set([call('call-2', '+74957654321')]);
+    set([call('call-2', '+74957654321', 'answering')]);
+    await answer('+74957654321', []);
+    vi.advanceTimersByTime(1999);
+    expect(shown(view)).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(shown(view)).toEqual(['call-2']);
+  });
+
   it('does not hold outbound calls, callers without a number, or a call that already shows', async () => {
     const { engine, set } = fakeEngine();
     const { api, asked, answer } = heldDirectory();

@@ -12,6 +12,9 @@ export interface CallView {
 /** How long a ringing call may wait for its caller's card before it shows without it. */
 export const DEFAULT_HOLD_MS = 50;
 
+/** How long a call answered by itself before it showed may wait for its 200 OK and ACK (see presentCalls). */
+export const ANSWERING_HOLD_MS = 2000;
+
 /**
  * The engine's snapshot as the window shows it: a call that has just started ringing in is held
  * back until the directory has said who is calling (the lookup callerLookup.ts starts in the
@@ -22,14 +25,24 @@ export const DEFAULT_HOLD_MS = 50;
  * a slow directory delays the ringing call on screen by `holdMs` at most, never the call itself:
  * 180 Ringing has gone out, and the services (call log, lookups, reports) read the engine.
  *
+ * A call auto-answer took before it showed ('answering') stays held until it is connected (at most
+ * ANSWERING_HOLD_MS): drawing it meanwhile would put a React render in the middle of the answer's
+ * making (microphone, offer, answer, candidates), between the 180 and the 200 OK.
+ *
  * Everything else passes through at once: other calls, registration, messages, and a held call's
  * own changes once it shows. With nothing held the engine's snapshot itself is returned.
  */
-export function presentCalls(engine: SipEngine, api: FrontdeskApi, { holdMs = DEFAULT_HOLD_MS }: { holdMs?: number } = {}): CallView & { dispose: () => void } {
+export function presentCalls(
+  engine: SipEngine,
+  api: FrontdeskApi,
+  { holdMs = DEFAULT_HOLD_MS, answeringHoldMs = ANSWERING_HOLD_MS }: { holdMs?: number; answeringHoldMs?: number } = {},
+): CallView & { dispose: () => void } {
   const listeners = new Set<() => void>();
   /** Calls already decided on: shown, or held until their lookup answers. */
   const seen = new Set<string>();
   const held = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Held calls whose lookup is over, waiting to leave 'answering'. */
+  const connecting = new Set<string>();
   let source: EngineSnapshot | null = null;
   let current: EngineSnapshot = engine.getSnapshot();
 
@@ -57,9 +70,10 @@ export function presentCalls(engine: SipEngine, api: FrontdeskApi, { holdMs = DE
     for (const id of seen) {
       if (calls.calls[id]) continue;
       seen.delete(id);
-      clearTimeout(held.get(id));
-      held.delete(id);
+      unhold(id);
     }
+    // (present() below shows them)
+    for (const id of connecting) if (calls.calls[id]?.phase !== 'answering') unhold(id);
     present();
   };
 
@@ -68,10 +82,22 @@ export function presentCalls(engine: SipEngine, api: FrontdeskApi, { holdMs = DE
     for (const l of [...listeners]) l();
   };
 
-  const release = (id: string) => {
-    if (!held.has(id)) return;
+  const unhold = (id: string) => {
     clearTimeout(held.get(id));
     held.delete(id);
+    connecting.delete(id);
+  };
+
+  /** Shows a held call (its lookup answered, or it waited long enough); `force`: even while it is being answered. */
+  const release = (id: string, force = false) => {
+    if (!held.has(id) || (connecting.has(id) && !force)) return;
+    if (!force && engine.getSnapshot().calls.calls[id]?.phase === 'answering') {
+      connecting.add(id);
+      clearTimeout(held.get(id));
+      held.set(id, setTimeout(() => release(id, true), answeringHoldMs));
+      return;
+    }
+    unhold(id);
     const before = current;
     present();
     notifyIfChanged(before);
@@ -96,6 +122,7 @@ export function presentCalls(engine: SipEngine, api: FrontdeskApi, { holdMs = DE
       off();
       for (const timer of held.values()) clearTimeout(timer);
       held.clear();
+      connecting.clear();
       listeners.clear();
     },
   };

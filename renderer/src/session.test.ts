@@ -216,8 +216,29 @@ describe('the session', () => {
     expect(s.calls('answer')).toEqual([]);
     expect(s.played.at(-1)).toBe('waiting');
     s.set(testCall('c', '1003', 'ringing-in'));
+    await Promise.resolve();
     expect(s.calls('answer')).toEqual([['c']]);
     expect(s.played.at(-1)).toBe('stop');
+  });
+
+  it('auto-answer answers from the engine, while the window still holds the ringing call back for its card, after the INVITE handler, once', async () => {
+    const e = fakeEngine();
+    const a = fakeApi(settingsView({ autoAnswer: true }));
+    const r = fakeRinger();
+    // a window that shows no call yet (its caller's card is being looked up)
+    const view = { subscribe: () => () => undefined, getSnapshot: () => ({ ...e.engine.getSnapshot(), calls: emptyCalls }) };
+    const session = new CallSession({ engine: e.engine, api: a.api, ringer: r.ringer, calls: view });
+    session.start();
+    await Promise.resolve();
+    await Promise.resolve();
+    e.set(testCall('a', '1001', 'ringing-in'));
+    // not from inside the engine's own notification (JsSIP's INVITE handler)
+    expect(e.calls('answer')).toEqual([]);
+    e.set(testCall('a', '1001', 'ringing-in'));
+    await Promise.resolve();
+    expect(e.calls('answer')).toEqual([['a']]);
+    expect(r.played).not.toContain('ring');
+    session.stop();
   });
 
   it('auto-answer switched on while a call rings answers it', async () => {
@@ -225,6 +246,7 @@ describe('the session', () => {
     s.set(testCall('a', '1001', 'ringing-in'));
     expect(s.calls('answer')).toEqual([]);
     s.changeSettings(settingsView({ autoAnswer: true }));
+    await Promise.resolve();
     expect(s.calls('answer')).toEqual([['a']]);
   });
 

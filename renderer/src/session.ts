@@ -162,6 +162,8 @@ export class CallSession {
   private awayUntil: string | undefined;
   /** `;ext=` digits of a dialled link, sent once its call connects. */
   private readonly pendingExtensions = new Map<string, string>();
+  /** The call auto-answer last answered (once per call). */
+  private autoAnswered: string | undefined;
 
   constructor(options: SessionOptions) {
     this.engine = options.engine;
@@ -196,6 +198,8 @@ export class CallSession {
       this.calls.subscribe(() => this.onCalls()),
       this.api.desktop.onCommand((command) => this.running && this.command(command)),
       this.api.desktop.onLink(({ url }) => this.running && this.openLink(url)),
+      // Auto-answer follows the engine itself: it does not wait for the window to show the call.
+      this.calls === this.engine ? () => undefined : this.engine.subscribe(() => this.answerByItself()),
     );
     this.applyPresence(null);
     this.onCalls();
@@ -302,8 +306,24 @@ export class CallSession {
       }
     }
 
-    // Last: answering changes the calls, and the session hears of it again from inside this call.
-    if (decision.autoAnswer) this.engine.answer(decision.autoAnswer);
+    this.answerByItself();
+  }
+
+  /**
+   * Auto-answer: a call that rings alone (decideRinging) is answered as soon as the engine has it,
+   * not when the window shows it (presentation.ts may hold a ringing call back for its caller's
+   * card). In a microtask: the engine tells of a new call from inside JsSIP's INVITE handler,
+   * before it has decided whether the call rings at all (lines busy, no codec, do not disturb) and
+   * before its 180 Ringing; the microtask runs once that handler is done.
+   */
+  private answerByItself() {
+    if (!this.running) return;
+    const id = decideRinging(this.engine.getSnapshot().calls, this.values?.autoAnswer ?? false).autoAnswer;
+    if (!id || id === this.autoAnswered) return;
+    this.autoAnswered = id;
+    queueMicrotask(() => {
+      if (this.running) this.engine.answer(id);
+    });
   }
 
   // ---- commands ----

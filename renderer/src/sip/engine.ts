@@ -4,7 +4,7 @@ import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent, UAConfiguration 
 import type { SipAccount } from '../../../common/provisioning';
 import type { HandoffNote } from '../../../common/transfer';
 import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallOrigin, type CallPhase, type CallsState, type Party } from './callMachine';
-import { applyJsSipFixes, guardReplacedTermination, isLocallyHeld, sendReinvite, setLocalHold, sipCallIdOf } from './jssipInternals';
+import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, isLocallyHeld, prepareAnswer, sendReinvite, setLocalHold, sipCallIdOf, type PreparedAnswer } from './jssipInternals';
 import { MicrophoneGate, micStateFor, type AudioSender, type MicState } from './micGate';
 import { refusalReason, type Refusal } from './refusal';
 import { browserVoiceCodecs, unanswerableOffer } from './sdpOffer';
@@ -132,6 +132,21 @@ function stuckReason(phase: CallPhase, limitMs: number): { reason: CallEndReason
   }
 }
 
+/**
+ * Calls that hold a prepared answer at once (microphone, peer connection, offer applied, answer
+ * made: see `SipEngine.prepare`; a call keeps it until it ends); a call ringing beyond them is
+ * answered the way JsSIP does it, from scratch.
+ */
+export const maxPreparedAnswers = 4;
+
+/** A ringing call's answer in the making, or made. */
+interface Preparation {
+  /** Settles once the answer is made (null: the call stopped ringing first; rejected: a step failed). */
+  ready: Promise<PreparedAnswer | null>;
+  /** What was prepared, once it is. */
+  done: PreparedAnswer | null;
+}
+
 /** How often a hold or resume is re-offered while another offer is in progress, and how long apart. */
 const notReadyRetries = 10;
 const notReadyWaitMs = 300;
@@ -212,6 +227,10 @@ function safeStrings<T>(value: T): T {
   return value;
 }
 
+function stopStream(stream: MediaStream) {
+  for (const track of stream.getTracks()) track.stop();
+}
+
 export class SipEngine {
   private snapshot: EngineSnapshot = { account: null, registration: { state: 'no-account' }, calls: emptyCalls, messages: [] };
   private readonly listeners = new Set<() => void>();
@@ -236,6 +255,10 @@ export class SipEngine {
   readonly presence: Presence;
   /** Subscribe and publish afresh at the next registration: the connection is new. */
   private presenceStale = true;
+  /** Ringing calls' answers, prepared while they ring (see `prepare`). */
+  private readonly preparations = new Map<string, Preparation>();
+  /** A ringing call's far-end audio, played once the call is answered (a prepared call has it while it rings). */
+  private readonly remoteWhileRinging = new Map<string, MediaStream>();
 
   constructor(private readonly options: EngineOptions = {}) {
     applyJsSipFixes();
@@ -463,7 +486,9 @@ export class SipEngine {
     const attachMedia = (pc: RTCPeerConnection) => {
       pc.addEventListener('track', (ev) => {
         const stream = ev.streams[0] ?? new MediaStream([ev.track]);
-        this.options.playRemote?.(id, stream);
+        // The agent hears nothing of a call before they answer it.
+        if (this.snapshot.calls.calls[id]?.phase === 'ringing-in') this.remoteWhileRinging.set(id, stream);
+        else this.options.playRemote?.(id, stream);
       });
     };
     if (session.connection) attachMedia(session.connection);
@@ -473,7 +498,8 @@ export class SipEngine {
       if (direction === 'outbound') this.dispatch({ type: 'remote-ringing', id, at: this.now() });
     });
     session.on('confirmed', () => {
-      this.mic.attach(id, (session.connection?.getSenders() ?? []) as unknown as AudioSender[]);
+      const prepared = this.preparations.get(id)?.done;
+      this.mic.attach(id, (session.connection?.getSenders() ?? []) as unknown as AudioSender[], prepared ?? undefined);
       this.dispatch({ type: 'confirmed', id, at: this.now() });
       this.syncMic(id);
     });
@@ -520,6 +546,7 @@ export class SipEngine {
     const reason = override?.reason ?? endReasonFor(e.originator, e.cause, call?.answeredAt != null, call?.direction ?? direction);
     const cause = override?.cause ?? (refusal ? `${refusal.status} ${refusal.reasonPhrase ?? ''}`.trim() : e.cause);
     this.sessions.delete(id);
+    this.release(id);
     this.dispatch({ type: 'ended', id, at: this.now(), reason, cause });
     clearTimeout(this.watchdogs.get(id));
     this.watchdogs.delete(id);
@@ -563,6 +590,13 @@ export class SipEngine {
     }
     if (replaced) guardReplacedTermination(session);
     this.track(id, session, 'inbound');
+    // An offer this desk cannot answer (no codec in common, no audio) is refused before it rings.
+    const codecs = typeof request.body === 'string' && request.body ? (this.options.voiceCodecs ?? browserVoiceCodecs)() : null;
+    const unanswerable = codecs ? unanswerableOffer(request.body as string, codecs) : null;
+    const linesFree = liveCalls(this.snapshot.calls).length < this.prefs.maxLines;
+    // A call that will ring: its answer is started first (the microphone opens in the browser
+    // meanwhile), then the call is told about (the window, the history, the lookups).
+    if (!replaced && linesFree && !unanswerable && this.prefs.dnd === 'off') this.prepare(id, session);
     this.dispatch({
       type: 'incoming',
       id,
@@ -574,16 +608,12 @@ export class SipEngine {
       origin,
     });
     // Beyond the desk's lines the caller hears busy (the PBX may send them on) and it is a missed call.
-    const others = liveCalls(this.snapshot.calls).filter((c) => c.id !== id).length;
-    if (!replaced && others >= this.prefs.maxLines) {
+    if (!replaced && !linesFree) {
       const lines = this.prefs.maxLines;
       this.endOverrides.set(id, { reason: 'missed', cause: `All ${lines} line${lines === 1 ? '' : 's'} busy (486 sent)` });
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here', extraHeaders: [refusalReason.allLinesBusy] });
       return;
     }
-    // An offer this desk cannot answer (no codec in common, no audio) is refused before it rings.
-    const codecs = typeof request.body === 'string' && request.body ? (this.options.voiceCodecs ?? browserVoiceCodecs)() : null;
-    const unanswerable = codecs ? unanswerableOffer(request.body as string, codecs) : null;
     if (unanswerable) {
       this.options.onProblem?.(`call ${id} (${request.call_id ?? 'no Call-ID'}) refused with 488: ${unanswerable}`);
       this.endOverrides.set(id, { reason: 'failed', cause: `No codec in common: ${unanswerable} (488 sent)` });
@@ -609,6 +639,55 @@ export class SipEngine {
         extraHeaders: [refusalReason.doNotDisturb],
       });
     }
+  }
+
+  /**
+   * The call rings for seconds: its answer is made meanwhile (jssipInternals.ts, point 10), so
+   * Answer only sends the 200 OK and starts the audio. The microphone is opened now, but stays
+   * disabled and off the call until Answer (the caller hears nothing of the agent before), and is
+   * stopped when the call ends without being answered. A call without an offer in its INVITE, or
+   * beyond `maxPreparedAnswers` ringing calls, is answered from scratch.
+   */
+  private prepare(id: string, session: RTCSession) {
+    if (this.preparations.size >= maxPreparedAnswers || !canPrepareAnswer(session)) return;
+    const { mediaConstraints, pcConfig } = this.mediaOptions();
+    const preparation: Preparation = { ready: Promise.resolve(null), done: null };
+    preparation.ready = prepareAnswer(session, { pcConfig, microphone: () => navigator.mediaDevices.getUserMedia(mediaConstraints) }).then((prepared) => {
+      if (prepared && this.preparations.get(id) === preparation) preparation.done = prepared;
+      else if (prepared) stopStream(prepared.stream);
+      return preparation.done;
+    });
+    // A preparation that failed leaves the call as it was: answered from scratch (which says why, if it fails too).
+    preparation.ready.catch((error: unknown) => this.options.onIgnoredTransition?.(`answer of ${id} not prepared: ${(error as Error).message}`));
+    this.preparations.set(id, preparation);
+  }
+
+  /** Lets go of what was prepared for a call that ended (JsSIP has stopped its microphone too, if it knew it). */
+  private release(id: string) {
+    const preparation = this.preparations.get(id);
+    this.preparations.delete(id);
+    this.remoteWhileRinging.delete(id);
+    if (preparation?.done) stopStream(preparation.done.stream);
+  }
+
+  /** Answers a ringing call: with its prepared answer (once made), else as JsSIP does it. */
+  private answerSession(id: string, session: RTCSession, preparation: Preparation | undefined) {
+    const withPrepared = (prepared: PreparedAnswer | null) => {
+      if (this.sessions.get(id) !== session || session.isEnded()) return;
+      const remote = this.remoteWhileRinging.get(id);
+      this.remoteWhileRinging.delete(id);
+      if (remote) this.options.playRemote?.(id, remote);
+      try {
+        if (prepared) answerPrepared(session, prepared);
+        else session.answer(this.answerOptions());
+      } catch (error) {
+        // JsSIP no longer has the call ringing (it ended meanwhile): its own events tell the rest
+        this.options.onProblem?.(`call ${id} could not be answered: ${(error as Error).message}`);
+      }
+    };
+    if (!preparation) withPrepared(null);
+    else if (preparation.done) withPrepared(preparation.done);
+    else preparation.ready.then(withPrepared, () => withPrepared(null));
   }
 
   private mediaOptions() {
@@ -642,8 +721,15 @@ export class SipEngine {
     if (!session || call?.phase !== 'ringing-in') return;
     // Taking a second line puts whoever the agent was talking to on hold first.
     this.holdOthers(id);
+    const preparation = this.preparations.get(id);
+    if (preparation?.done) {
+      // The 200 OK goes out first; what the call's change sets off here (the window, the history) after it.
+      this.answerSession(id, session, preparation);
+      this.dispatch({ type: 'answer', id, at: this.now() });
+      return;
+    }
     this.dispatch({ type: 'answer', id, at: this.now() });
-    session.answer(this.answerOptions());
+    this.answerSession(id, session, preparation);
   }
 
   /** Puts a call on hold (re-INVITE with sendonly); this desk sends the held caller nothing. */
@@ -730,7 +816,7 @@ export class SipEngine {
     const session = this.sessions.get(id);
     const call = this.snapshot.calls.calls[id];
     // A call that rings here has no media yet: there is nothing to mute.
-    if (!session?.connection || !call || call.phase === 'ended') return;
+    if (!session?.connection || !call || call.phase === 'ended' || call.phase === 'ringing-in') return;
     if (muted) session.mute({ audio: true });
     else session.unmute({ audio: true });
     this.dispatch({ type: 'mute', id, muted });
@@ -901,7 +987,8 @@ export class SipEngine {
     const out: MediaStats[] = [];
     for (const [callId, session] of this.sessions) {
       const pc = session.connection;
-      if (!pc) continue;
+      // (a ringing call's prepared connection carries nothing yet)
+      if (!pc || this.snapshot.calls.calls[callId]?.phase === 'ringing-in') continue;
       const stats = await pc.getStats();
       const row: MediaStats = {
         callId,

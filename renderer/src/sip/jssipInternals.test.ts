@@ -3,7 +3,7 @@ import JsSIP from 'jssip';
 import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
 import * as SIPMessage from 'jssip/lib/SIPMessage';
 import { uaWithPbx } from './testPbx';
-import { applyJsSipFixes, guardReplacedTermination, isLocallyHeld, normaliseIncomingInvite, observeSubscriber, sdpPartOf, sendReinvite, sendRequest, setLocalHold, sipCallIdOf, verifiedJsSipVersion, type SentRequestResponse } from './jssipInternals';
+import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, prepareAnswer, isLocallyHeld, normaliseIncomingInvite, observeSubscriber, sdpPartOf, sendReinvite, sendRequest, setLocalHold, sipCallIdOf, verifiedJsSipVersion, type SentRequestResponse } from './jssipInternals';
 
 /**
  * What Frontdesk relies on in JsSIP's internals, checked by running JsSIP's own code (no network:
@@ -298,5 +298,197 @@ describe('JsSIP internals for presence', () => {
     } finally {
       ua.stop();
     }
+  });
+
+  describe('answering prepared while the call rings (point 10)', () => {
+    const offer = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 30000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 127.0.0.1\r\na=rtpmap:111 opus/48000/2\r\na=sendrecv\r\n';
+    const answerSdp = 'v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 40000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 127.0.0.1\r\na=rtpmap:111 opus/48000/2\r\na=sendrecv\r\n';
+
+    class FakeTrack {
+      kind = 'audio' as const;
+      enabled = true;
+      readyState: 'live' | 'ended' = 'live';
+      stop() {
+        this.readyState = 'ended';
+      }
+    }
+    class FakeSender {
+      constructor(public track: FakeTrack | null) {}
+      replaceTrack(track: FakeTrack | null) {
+        this.track = track;
+        return Promise.resolve();
+      }
+    }
+    /** A peer connection that answers at once with `answerSdp` and has gathered its candidates. */
+    class FakePc {
+      static made: FakePc[] = [];
+      static failRemote = false;
+      senders: FakeSender[] = [];
+      remoteDescription: RTCSessionDescriptionInit | null = null;
+      localDescription: RTCSessionDescriptionInit | null = null;
+      iceGatheringState = 'complete';
+      closed = false;
+      constructor() {
+        FakePc.made.push(this);
+      }
+      addEventListener() {}
+      addTrack(track: FakeTrack) {
+        const sender = new FakeSender(track);
+        this.senders.push(sender);
+        return sender;
+      }
+      getSenders() {
+        return this.senders;
+      }
+      setRemoteDescription(d: RTCSessionDescriptionInit) {
+        if (FakePc.failRemote) return Promise.reject(new Error('bad offer'));
+        this.remoteDescription = d;
+        return Promise.resolve();
+      }
+      createAnswer() {
+        return Promise.resolve({ type: 'answer', sdp: answerSdp });
+      }
+      setLocalDescription(d: RTCSessionDescriptionInit) {
+        this.localDescription = d;
+        return Promise.resolve();
+      }
+      close() {
+        this.closed = true;
+      }
+    }
+    const microphone = () => {
+      const track = new FakeTrack();
+      return { track, stream: { getTracks: () => [track], getAudioTracks: () => [track] } as unknown as MediaStream };
+    };
+
+    /** A call ringing at a real JsSIP user agent, with the INVITE's offer. */
+    function ringing() {
+      applyJsSipFixes();
+      FakePc.made = [];
+      FakePc.failRemote = false;
+      vi.stubGlobal('window', { RTCPeerConnection: FakePc });
+      vi.stubGlobal('RTCPeerConnection', FakePc);
+      const pbx = uaWithPbx('1000', 'x', { session_timers: false });
+      const rang: RTCSession[] = [];
+      pbx.ua.on('newRTCSession', (e: { originator: string; session: RTCSession }) => e.originator === 'remote' && rang.push(e.session));
+      const invite = [
+        'INVITE sip:1000@lab.frontdesk.test SIP/2.0',
+        'Via: SIP/2.0/WS 127.0.0.1:8080;branch=z9hG4bK-prep1',
+        'Max-Forwards: 70',
+        'From: <sip:+74951234567@lab.frontdesk.test>;tag=c1',
+        'To: <sip:1000@lab.frontdesk.test>',
+        'Call-ID: prepared-1',
+        'CSeq: 1 INVITE',
+        'Contact: <sip:caller@127.0.0.1:5060>',
+        'Content-Type: application/sdp',
+        `Content-Length: ${offer.length}`,
+        '',
+        offer,
+      ].join('\r\n');
+      pbx.socket.ondata(invite);
+      const request = (method: string, cseq: string, toTag = '') =>
+        pbx.socket.ondata(
+          [
+            `${method} sip:1000@lab.frontdesk.test SIP/2.0`,
+            `Via: SIP/2.0/WS 127.0.0.1:8080;branch=z9hG4bK-${method === 'CANCEL' ? 'prep1' : `prep-${method}`}`,
+            'Max-Forwards: 70',
+            'From: <sip:+74951234567@lab.frontdesk.test>;tag=c1',
+            `To: <sip:1000@lab.frontdesk.test>${toTag}`,
+            'Call-ID: prepared-1',
+            `CSeq: ${cseq}`,
+            'Content-Length: 0',
+            '',
+            '',
+          ].join('\r\n'),
+        );
+      return { ...pbx, session: rang[0]!, request, statuses: () => pbx.sent.filter((m) => m.startsWith('SIP/2.0')).map((m) => m.split(' ')[1]) };
+    }
+
+    it('makes the answer while the call rings, with the microphone disabled and off the sender; Answer sends the 200 with it and puts the microphone on; the ACK confirms the call', async () => {
+      const { ua, session, sent, header, request, statuses } = ringing();
+      try {
+        expect(canPrepareAnswer(session)).toBe(true);
+        const mic = microphone();
+        const peerconnection = vi.fn();
+        session.on('peerconnection', peerconnection);
+        const prepared = await prepareAnswer(session, { pcConfig: { iceServers: [] }, microphone: () => Promise.resolve(mic.stream) });
+        expect(prepared).not.toBeNull();
+        const pc = FakePc.made[0]!;
+        expect(peerconnection).toHaveBeenCalledTimes(1);
+        expect(session.connection).toBe(pc as unknown as RTCPeerConnection);
+        expect(pc.remoteDescription).toEqual({ type: 'offer', sdp: offer });
+        expect(pc.localDescription).toEqual({ type: 'answer', sdp: answerSdp });
+        // nothing of the agent reaches the caller while it rings
+        expect(pc.senders[0]!.track).toBeNull();
+        expect(mic.track.enabled).toBe(false);
+        expect(statuses()).toEqual(['100', '180']);
+        expect(canPrepareAnswer(session)).toBe(false);
+
+        const accepted = vi.fn();
+        const confirmed = vi.fn();
+        session.on('accepted', accepted);
+        session.on('confirmed', confirmed);
+        answerPrepared(session, prepared!);
+        expect(pc.senders[0]!.track).toBe(mic.track);
+        expect(mic.track.enabled).toBe(true);
+        const ok = sent.find((m) => m.startsWith('SIP/2.0 200'))!;
+        expect(ok).toContain(answerSdp);
+        expect(header(ok, 'Contact')).toContain('sip:');
+        expect(accepted).toHaveBeenCalledTimes(1);
+        request('ACK', '1 ACK', `;tag=${/;tag=([^;\s]+)/.exec(header(ok, 'To'))![1]}`);
+        expect(confirmed).toHaveBeenCalledTimes(1);
+        expect(session.isEstablished()).toBe(true);
+        expect(FakePc.made).toHaveLength(1);
+      } finally {
+        ua.stop();
+      }
+    });
+
+    it('a CANCEL from the caller while it rings: JsSIP stops the prepared microphone and closes the connection', async () => {
+      const { ua, session, request, statuses } = ringing();
+      try {
+        const mic = microphone();
+        expect(await prepareAnswer(session, { pcConfig: {}, microphone: () => Promise.resolve(mic.stream) })).not.toBeNull();
+        request('CANCEL', '1 CANCEL');
+        expect(session.isEnded()).toBe(true);
+        expect(statuses()).toContain('487');
+        expect(mic.track.readyState).toBe('ended');
+        expect(FakePc.made[0]!.closed).toBe(true);
+      } finally {
+        ua.stop();
+      }
+    });
+
+    it('a call that ends while the microphone opens: the microphone is stopped and nothing is prepared', async () => {
+      const { ua, session } = ringing();
+      try {
+        const mic = microphone();
+        let give: (s: MediaStream) => void = () => undefined;
+        const preparing = prepareAnswer(session, { pcConfig: {}, microphone: () => new Promise<MediaStream>((r) => (give = r)) });
+        session.terminate({ status_code: 486 });
+        give(mic.stream);
+        expect(await preparing).toBeNull();
+        expect(mic.track.readyState).toBe('ended');
+        expect(FakePc.made).toHaveLength(0);
+      } finally {
+        ua.stop();
+      }
+    });
+
+    it('a step that fails leaves the session as it was (no connection, microphone stopped), for JsSIP to answer from scratch', async () => {
+      const { ua, session } = ringing();
+      try {
+        FakePc.failRemote = true;
+        const mic = microphone();
+        await expect(prepareAnswer(session, { pcConfig: {}, microphone: () => Promise.resolve(mic.stream) })).rejects.toThrow('bad offer');
+        expect(session.connection).toBeFalsy();
+        expect(mic.track.readyState).toBe('ended');
+        expect(FakePc.made[0]!.closed).toBe(true);
+        expect(canPrepareAnswer(session)).toBe(true);
+        expect(session.isEnded()).toBe(false);
+      } finally {
+        ua.stop();
+      }
+    });
   });
 });

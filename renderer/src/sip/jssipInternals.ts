@@ -44,8 +44,20 @@ import { telHeaderAsSip } from './telUri';
  *    with (its 'terminated' event says only "non-OK response"), and NOTIFYs without a body (no
  *    'notify' event: yet "nothing is published any more" is news). Its `_receiveSubscribeResponse`
  *    and `receiveRequest` are wrapped on the instance. See `observeSubscriber`.
+ * 10. Answering prepared while the call rings: JsSIP's answer() gets the microphone, builds the
+ *    peer connection, applies the offer, creates the answer and gathers candidates only once it is
+ *    called, so the caller waits for all of it after the agent's click. `prepareAnswer` does the
+ *    same steps while the call rings, on the session's own members (`_createRTCConnection`,
+ *    `_connectionPromiseQueue`, `_createLocalDescription`, `_localMediaStream` with
+ *    `_localMediaStreamLocallyGenerated`, so JsSIP's `_close` stops the microphone when the call
+ *    is declined, cancelled or answered elsewhere), and `answerPrepared` is the rest of answer():
+ *    the dialog (`_createDialog`), `_connecting`, the session timers
+ *    (`_handleSessionTimersInIncomingRequest`) and the 200 with its retransmission and ACK timers
+ *    (`_setInvite2xxTimer`, `_setACKTimer`, `_accepted`). See `prepareAnswer`.
  */
 export const verifiedJsSipVersion = '3.13.8';
+
+const changed = (what: string) => new Error(`JsSIP changed: ${what} (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
 
 /** The response a re-INVITE failed with (undefined: no response, e.g. the offer could not be built). */
 export interface ReinviteFailure {
@@ -213,7 +225,7 @@ export function applyJsSipFixes(): void {
   applied = true;
   const sessionProto = (RTCSessionClass as unknown as { prototype: { init_incoming?: (this: RTCSession, request: IncomingInvite, ...rest: unknown[]) => void } }).prototype;
   const initIncoming = sessionProto.init_incoming;
-  if (typeof initIncoming !== 'function') throw new Error(`JsSIP changed: RTCSession.init_incoming is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
+  if (typeof initIncoming !== 'function') throw changed('RTCSession.init_incoming is gone');
   const mended = function (this: RTCSession, request: IncomingInvite, ...rest: unknown[]) {
     if (!normaliseIncomingInvite(request)) return;
     initIncoming.call(this, request, ...rest);
@@ -222,7 +234,7 @@ export function applyJsSipFixes(): void {
   Object.defineProperty(mended, 'jssipOriginal', { value: initIncoming });
   sessionProto.init_incoming = mended;
   const Outgoing = (SIPMessage as unknown as { OutgoingRequest?: { prototype: MutableRequest } }).OutgoingRequest;
-  if (!Outgoing) throw new Error(`JsSIP changed: SIPMessage.OutgoingRequest is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
+  if (!Outgoing) throw changed('SIPMessage.OutgoingRequest is gone');
   const serialise = Outgoing.prototype.toString;
   Outgoing.prototype.toString = function (this: MutableRequest) {
     if (typeof this.cseq === 'number' && this.method) this.setHeader('cseq', `${this.cseq} ${this.method}`);
@@ -232,7 +244,7 @@ export function applyJsSipFixes(): void {
   const Incoming = (SIPMessage as unknown as { IncomingRequest?: { prototype: object } }).IncomingRequest;
   const message = Incoming ? (Object.getPrototypeOf(Incoming.prototype) as Partial<IncomingMessageInternals> | null) : null;
   if (!message || typeof message.parseHeader !== 'function') {
-    throw new Error(`JsSIP changed: IncomingMessage.prototype.parseHeader is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
+    throw changed('IncomingMessage.prototype.parseHeader is gone');
   }
   const parseHeader = message.parseHeader;
   message.parseHeader = function (this: IncomingMessageInternals, name: string, idx = 0) {
@@ -286,7 +298,7 @@ export function sendRequest(
 ): void {
   const Outgoing = (SIPMessage as unknown as { OutgoingRequest: new (...args: unknown[]) => unknown }).OutgoingRequest;
   if (typeof RequestSender !== 'function' || typeof Outgoing !== 'function') {
-    throw new Error(`JsSIP changed: RequestSender or OutgoingRequest is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
+    throw changed('RequestSender or OutgoingRequest is gone');
   }
   const ruri = (ua as unknown as { normalizeTarget(target: string): unknown }).normalizeTarget(target);
   if (!ruri) throw new Error(`not a SIP target: ${target}`);
@@ -337,7 +349,7 @@ interface SubscriberInternals {
 export function observeSubscriber(subscriber: Subscriber, observer: SubscriberObserver): void {
   const s = subscriber as unknown as SubscriberInternals;
   if (typeof s.receiveRequest !== 'function' || typeof s._receiveSubscribeResponse !== 'function') {
-    throw new Error(`JsSIP changed: Subscriber.receiveRequest or _receiveSubscribeResponse is gone (Frontdesk was verified with JsSIP ${verifiedJsSipVersion})`);
+    throw changed('Subscriber.receiveRequest or _receiveSubscribeResponse is gone');
   }
   const receiveRequest = s.receiveRequest.bind(subscriber);
   s.receiveRequest = (request) => {
@@ -363,4 +375,168 @@ export function observeSubscriber(subscriber: Subscriber, observer: SubscriberOb
     if (response.status_code >= 200) observer.response(response.status_code, response.reason_phrase ?? null, Number.isFinite(retry) ? retry : null);
     receiveResponse(response);
   };
+}
+
+// ---------------------------------------------------------------- answering prepared while ringing
+
+/** A call's answer made while it rings: the microphone (detached and disabled) and the local SDP. */
+export interface PreparedAnswer {
+  stream: MediaStream;
+  track: MediaStreamTrack;
+  sender: RTCRtpSender;
+}
+
+interface IncomingInviteRequest {
+  body?: string;
+  reply(code: number, reason?: string | null, extraHeaders?: string[], body?: string, onSuccess?: () => void, onFailure?: () => void): void;
+}
+
+interface AnsweringInternals {
+  _status: number;
+  _direction: string | null;
+  _late_sdp: boolean;
+  _request: IncomingInviteRequest | null;
+  _contact: string;
+  _connection: RTCPeerConnection | null;
+  _connectionPromiseQueue: Promise<unknown>;
+  _localMediaStream: MediaStream | null;
+  _localMediaStreamLocallyGenerated: boolean;
+  _rtcAnswerConstraints: unknown;
+  _rtcOfferConstraints: unknown;
+  _timers: { userNoAnswerTimer?: ReturnType<typeof setTimeout> };
+  _createRTCConnection(pcConfig: RTCConfiguration, rtcConstraints: unknown): void;
+  _createLocalDescription(type: 'answer', constraints: unknown): Promise<string>;
+  _createDialog(request: IncomingInviteRequest, type: 'UAS', early?: boolean): boolean;
+  _connecting(request: IncomingInviteRequest): void;
+  _handleSessionTimersInIncomingRequest(request: IncomingInviteRequest, extraHeaders: string[]): void;
+  _setInvite2xxTimer(request: IncomingInviteRequest, body: string): void;
+  _setACKTimer(): void;
+  _accepted(originator: 'local'): void;
+  _failed(originator: 'system', message: null, cause: string): void;
+}
+
+const sessionStatus = () => (RTCSessionClass as unknown as { C: { STATUS_WAITING_FOR_ANSWER: number; STATUS_ANSWERED: number; STATUS_WAITING_FOR_ACK: number } }).C;
+
+const answeringMembers = [
+  '_createRTCConnection',
+  '_createLocalDescription',
+  '_createDialog',
+  '_connecting',
+  '_handleSessionTimersInIncomingRequest',
+  '_setInvite2xxTimer',
+  '_setACKTimer',
+  '_accepted',
+  '_failed',
+] as const;
+
+function answering(session: RTCSession): AnsweringInternals {
+  const s = session as unknown as AnsweringInternals;
+  for (const m of answeringMembers) if (typeof s[m] !== 'function') throw changed(`RTCSession.${m} is gone`);
+  if (typeof sessionStatus()?.STATUS_WAITING_FOR_ANSWER !== 'number') throw changed('RTCSession.C.STATUS_WAITING_FOR_ANSWER is gone');
+  return s;
+}
+
+/** Whether a call still rings here with an offer in its INVITE (what `prepareAnswer` needs). */
+export function canPrepareAnswer(session: RTCSession): boolean {
+  const s = session as unknown as AnsweringInternals;
+  return s._direction === 'incoming' && s._status === sessionStatus().STATUS_WAITING_FOR_ANSWER && !s._late_sdp && !s._connection && typeof s._request?.body === 'string';
+}
+
+/**
+ * Does, while a call rings, what JsSIP's answer() does after the click before its 200 OK: the
+ * microphone (from `microphone()`), the peer connection (JsSIP's own, so 'peerconnection' is
+ * emitted as usual), the caller's offer applied, the answer created and its candidates gathered.
+ * The microphone is given to JsSIP as a stream it made itself, so every end of the call JsSIP
+ * knows (declined, CANCEL, answered elsewhere, a failure) stops it; until `answerPrepared` the
+ * track is disabled and not on the sender, so nothing of the agent can reach the caller.
+ *
+ * Resolves with what was prepared, or null when the call stopped ringing meanwhile (then nothing
+ * is left: the microphone is stopped). Rejects when a step failed: the session is back as it was
+ * (no connection, no microphone), and JsSIP's own answer() can still answer it.
+ */
+export async function prepareAnswer(session: RTCSession, options: { pcConfig: RTCConfiguration; microphone: () => Promise<MediaStream> }): Promise<PreparedAnswer | null> {
+  const s = answering(session);
+  if (!canPrepareAnswer(session)) return null;
+  const ringing = () => s._status === sessionStatus().STATUS_WAITING_FOR_ANSWER;
+  const stream = await options.microphone();
+  const track = stream.getAudioTracks()[0];
+  const stop = () => stream.getTracks().forEach((t) => t.stop());
+  if (!ringing() || s._connection || !track) {
+    stop();
+    if (!track && ringing()) throw new Error('the microphone gave no audio track');
+    return null;
+  }
+  track.enabled = false;
+  s._createRTCConnection(options.pcConfig, null);
+  // (read through a function: the check above narrowed `_connection` to null)
+  const connection = () => (s as { _connection: RTCPeerConnection | null })._connection;
+  const pc = connection();
+  if (!pc) throw changed('RTCSession._createRTCConnection made no connection');
+  s._localMediaStream = stream;
+  s._localMediaStreamLocallyGenerated = true;
+  try {
+    const sender = pc.addTrack(track, stream);
+    // Off the sender until Answer (disabled as well meanwhile: no media can flow before the offer
+    // and answer are applied and ICE and DTLS are through, long after this has taken effect).
+    void sender.replaceTrack(null).catch(() => undefined);
+    const offer = s._request!.body!;
+    const applied = s._connectionPromiseQueue.then(() => pc.setRemoteDescription({ type: 'offer', sdp: offer }));
+    s._connectionPromiseQueue = applied.catch(() => undefined);
+    await applied;
+    if (!ringing()) return null;
+    await s._createLocalDescription('answer', null);
+    if (!ringing()) return null;
+    return { stream, track, sender };
+  } catch (error) {
+    if (ringing() && connection() === pc) {
+      // back as it was: JsSIP's answer() builds its own
+      s._connection = null;
+      s._localMediaStream = null;
+      s._localMediaStreamLocallyGenerated = false;
+      pc.close();
+    }
+    stop();
+    throw error;
+  }
+}
+
+/**
+ * Answers a call prepared by `prepareAnswer`: the microphone goes on the sender and is enabled,
+ * and the 200 OK goes out with the answer already made, as JsSIP's answer() sends it (dialog,
+ * session timers, 200 retransmissions until the ACK, 'connecting' and 'accepted' events).
+ * Throws when the call no longer rings (as JsSIP's answer() does).
+ */
+export function answerPrepared(session: RTCSession, prepared: PreparedAnswer, extraHeaders: string[] = []): void {
+  const s = answering(session);
+  const C = sessionStatus();
+  if (s._direction !== 'incoming' || s._status !== C.STATUS_WAITING_FOR_ANSWER || !s._connection) throw new Error('the call is not ringing with a prepared answer');
+  const request = s._request!;
+  const headers = [...extraHeaders];
+  s._rtcAnswerConstraints = null;
+  s._rtcOfferConstraints = null;
+  s._status = C.STATUS_ANSWERED;
+  if (!s._createDialog(request, 'UAS')) {
+    request.reply(500, 'Error creating dialog');
+    return;
+  }
+  clearTimeout(s._timers.userNoAnswerTimer);
+  headers.unshift(`Contact: ${s._contact}`);
+  prepared.track.enabled = true;
+  void prepared.sender.replaceTrack(prepared.track).catch(() => undefined);
+  s._connecting(request);
+  const sdp = s._connection.localDescription?.sdp ?? '';
+  s._handleSessionTimersInIncomingRequest(request, headers);
+  request.reply(
+    200,
+    null,
+    headers,
+    sdp,
+    () => {
+      s._status = C.STATUS_WAITING_FOR_ACK;
+      s._setInvite2xxTimer(request, sdp);
+      s._setACKTimer();
+      s._accepted('local');
+    },
+    () => s._failed('system', null, JsSIP.C.causes.CONNECTION_ERROR),
+  );
 }

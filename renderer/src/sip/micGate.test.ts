@@ -37,6 +37,23 @@ describe('the microphone gate', () => {
     expect(gate.actual('c')).toBe('live');
   });
 
+  it('a prepared answer: the gate learns its sender and track though the track is still on its way to the sender, and hold and Resume work on it', async () => {
+    const mic = track();
+    const s = sender(mic);
+    s.track = null; // (answerPrepared's replaceTrack has not finished yet)
+    const gate = new MicrophoneGate();
+    expect(gate.attach('c', [s])).toBe(false);
+    expect(gate.attach('c', [s], { sender: s, track: mic })).toBe(true);
+    expect(gate.microphone('c')).toBe(mic);
+    gate.apply('c', 'off');
+    await gate.settled('c');
+    expect(s.track).toBeNull();
+    gate.apply('c', 'live');
+    await gate.settled('c');
+    expect(s.track).toBe(mic);
+    expect(gate.actual('c')).toBe('live');
+  });
+
   it('a consent mix is sent in the microphone’s place: muted, the mix goes on (the beep) with the microphone silent; held, nothing; without it, the microphone again', async () => {
     const mic = track();
     const mix = track();

@@ -52,13 +52,15 @@ export class MicrophoneGate {
 
   /**
    * Learns a call's audio sender and its microphone track, once the call is up. Returns false
-   * while there is none yet (no sender with an audio track).
+   * while there is none yet (no sender with an audio track). `known`: the sender and track of an
+   * answer prepared while the call rang (its track may still be on its way to the sender).
    */
-  attach(callId: string, senders: readonly AudioSender[]): boolean {
+  attach(callId: string, senders: readonly AudioSender[], known?: { sender: AudioSender; track: AudioTrack }): boolean {
     if (this.entries.has(callId)) return true;
-    const sender = senders.find((s) => s.track?.kind === 'audio');
-    if (!sender?.track) return false;
-    this.entries.set(callId, { sender, track: sender.track, outgoing: null, wanted: sender.track, queue: Promise.resolve() });
+    const sender = known?.sender ?? senders.find((s) => s.track?.kind === 'audio');
+    const track = known?.track ?? sender?.track;
+    if (!sender || !track) return false;
+    this.entries.set(callId, { sender, track, outgoing: null, wanted: track, queue: Promise.resolve() });
     return true;
   }
 

@@ -100,6 +100,7 @@ export type AgentOptions = Parameters<typeof startHost>[0] & {
 export async function openAgent(browser: Browser, options: AgentOptions): Promise<Agent & { close(): Promise<void> }> {
   const host = await startHost(options);
   const context = await browser.newContext(options.locale ? { locale: options.locale } : {});
+  await context.addInitScript(recordMicrophones);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${options.user}] page error: ${e.message}`));
   await options.beforeOpen?.(page);
@@ -115,6 +116,30 @@ export async function openAgent(browser: Browser, options: AgentOptions): Promis
       await host.stop();
     },
   };
+}
+
+/**
+ * Runs in every page before its own code (outside the app): keeps each microphone track the page
+ * was given, so a test can see whether one is left open (what the browser's capture indicator shows).
+ */
+function recordMicrophones() {
+  const devices = navigator.mediaDevices;
+  if (!devices?.getUserMedia) return;
+  const tracks: MediaStreamTrack[] = [];
+  Object.defineProperty(window, 'e2eMicrophoneTracks', { value: tracks });
+  const getUserMedia = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = async (constraints) => {
+    const stream = await getUserMedia(constraints);
+    tracks.push(...stream.getAudioTracks());
+    return stream;
+  };
+}
+
+/** Every microphone track the page has been given: live or ended, enabled or not (what it would send). */
+export async function microphoneTracks(page: Page): Promise<{ readyState: string; enabled: boolean }[]> {
+  return page.evaluate(() =>
+    ((window as unknown as { e2eMicrophoneTracks?: MediaStreamTrack[] }).e2eMicrophoneTracks ?? []).map((t) => ({ readyState: t.readyState, enabled: t.enabled })),
+  );
 }
 
 export interface MediaStatsRow {
