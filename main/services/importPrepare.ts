@@ -14,10 +14,16 @@ import { csvRows, ImportCancelledError, ImportError, type CsvMappingInEffect, ty
  * shared counter (Atomics.wait) while none is there. The helper stays a few batches ahead at most.
  */
 
-/** Rows per batch the helper sends. */
+/** Rows per batch a helper sends. */
 export const prepareBatchRows = 512;
-/** Batches the helper prepares ahead of the writer at most (the rest waits: memory stays bounded). */
-const batchesAhead = 8;
+/** Batches a helper prepares ahead of the writer at most (the rest waits: memory stays bounded). */
+const batchesAhead = 6;
+/**
+ * Helper threads per import, taking the batches in turn. Preparing a row costs about half again
+ * what writing it does, so with one helper the writer waited for it; with two, the three threads
+ * share the cores (on a 2-core PC too: none of them waits).
+ */
+export const prepareHelpers = 2;
 /** The writer gives up when the helper has sent nothing for this long (it died: the import fails, nothing is written). */
 const helperStallMs = 60_000;
 
@@ -36,7 +42,8 @@ type PrepareJob =
   | { t: 'csv'; table: CsvTable; mapping: CsvMappingInEffect }
   | { t: 'items'; items: ImportItem[] };
 
-type JobMessage = PrepareJob & { source: ClientSource; region: string; port: MessagePort; signal: Int32Array };
+/** One helper's share of a job: the batches `part`, `part + parts`, `part + 2 × parts`… */
+type JobMessage = PrepareJob & { source: ClientSource; region: string; part: number; parts: number; port: MessagePort; signal: Int32Array };
 
 type Batch = { outcomes: PreparedOutcome[] } | { done: true } | { error: string };
 
@@ -60,8 +67,16 @@ function runJob(job: JobMessage): void {
   try {
     let batch: PreparedOutcome[] = [];
     let sent = 0;
+    let index = 0;
+    let inBatch = 0;
     for (const o of outcomesOf(job)) {
       if (Atomics.load(signal, STOP)) return;
+      const mine = index % job.parts === job.part;
+      if (++inBatch === prepareBatchRows) {
+        inBatch = 0;
+        index++;
+      }
+      if (!mine) continue;
       batch.push(o.item ? { row: o.row, item: prepareImportItem(o.item, job.source, job.region) } : { row: o.row, skipped: o.skipped ?? 'not imported' });
       if (batch.length < prepareBatchRows) continue;
       // Far enough ahead: wait for the writer to take some.
@@ -104,22 +119,23 @@ export function startWorker(file: string, workerData: unknown): Worker {
  * the file is previewed), so its start-up is not part of the import.
  */
 export class ParallelPreparer implements RowPreparer {
-  private worker: Worker | null = null;
+  private workers: Worker[] = [];
 
   constructor(private readonly workerFile: string) {}
 
-  /** Starts the helper thread now (it loads its code while the person maps the columns). */
+  /** Starts the helper threads now (they load their code while the person maps the columns). */
   warm(): void {
-    if (this.worker) return;
-    const worker = startWorker(this.workerFile, { role: 'prepare' });
-    worker.unref();
-    // A helper that fails is noticed by the writer (no batch comes: the import fails); start a new one next time.
-    const forget = () => {
-      if (this.worker === worker) this.worker = null;
-    };
-    worker.on('error', forget);
-    worker.on('exit', forget);
-    this.worker = worker;
+    while (this.workers.length < prepareHelpers) {
+      const worker = startWorker(this.workerFile, { role: 'prepare' });
+      worker.unref();
+      // A helper that fails is noticed by the writer (no batch comes: the import fails); a new one starts next time.
+      const forget = () => {
+        this.workers = this.workers.filter((w) => w !== worker);
+      };
+      worker.on('error', forget);
+      worker.on('exit', forget);
+      this.workers.push(worker);
+    }
   }
 
   csv(table: CsvTable, mapping: CsvMappingInEffect, source: ClientSource, region: string, shouldStop?: () => boolean): Generator<PreparedOutcome> {
@@ -131,42 +147,51 @@ export class ParallelPreparer implements RowPreparer {
   }
 
   close(): void {
-    void this.worker?.terminate();
-    this.worker = null;
+    for (const worker of this.workers) void worker.terminate();
+    this.workers = [];
   }
 
   private *run(job: PrepareJob, source: ClientSource, region: string, shouldStop?: () => boolean): Generator<PreparedOutcome> {
     this.warm();
-    const { port1, port2 } = new MessageChannel();
-    const signal = new Int32Array(new SharedArrayBuffer(3 * 4));
-    const message: JobMessage = { ...job, source, region, port: port2, signal };
-    this.worker!.postMessage(message, [port2]);
+    const parts = this.workers.map((worker, part) => {
+      const { port1, port2 } = new MessageChannel();
+      const signal = new Int32Array(new SharedArrayBuffer(3 * 4));
+      const message: JobMessage = { ...job, source, region, part, parts: this.workers.length, port: port2, signal };
+      worker.postMessage(message, [port2]);
+      return { port: port1, signal };
+    });
     try {
-      let stalledMs = 0;
-      for (;;) {
-        const seen = Atomics.load(signal, PRODUCED);
-        const received = receiveMessageOnPort(port1);
-        if (received) {
-          stalledMs = 0;
-          const batch = received.message as Batch;
-          Atomics.add(signal, CONSUMED, 1);
-          Atomics.notify(signal, CONSUMED);
-          if ('error' in batch) throw new ImportError(batch.error);
-          if ('done' in batch) return;
-          yield* batch.outcomes;
-          continue;
-        }
-        if (shouldStop?.()) throw new ImportCancelledError();
-        if (Atomics.wait(signal, PRODUCED, seen, 100) === 'timed-out' && (stalledMs += 100) >= helperStallMs) {
-          this.close();
-          throw new ImportError('the thread preparing the rows stopped answering');
-        }
+      // Batch k comes from helper k mod parts; the first "done" in that order is the end.
+      for (let k = 0; ; k++) {
+        const { port, signal } = parts[k % parts.length]!;
+        const batch = receive(port, signal, shouldStop);
+        Atomics.add(signal, CONSUMED, 1);
+        Atomics.notify(signal, CONSUMED);
+        if ('error' in batch) throw new ImportError(batch.error);
+        if ('done' in batch) return;
+        yield* batch.outcomes;
       }
     } finally {
-      // Done, failed or cancelled: the helper stops preparing this import.
-      Atomics.store(signal, STOP, 1);
-      Atomics.notify(signal, CONSUMED);
-      port1.close();
+      // Done, failed or cancelled: the helpers stop preparing this import.
+      for (const { port, signal } of parts) {
+        Atomics.store(signal, STOP, 1);
+        Atomics.notify(signal, CONSUMED);
+        port.close();
+      }
+    }
+  }
+}
+
+/** The next batch from a helper, waiting (this thread is inside the import's transaction) until it comes. */
+function receive(port: MessagePort, signal: Int32Array, shouldStop?: () => boolean): Batch {
+  let stalledMs = 0;
+  for (;;) {
+    const seen = Atomics.load(signal, PRODUCED);
+    const received = receiveMessageOnPort(port);
+    if (received) return received.message as Batch;
+    if (shouldStop?.()) throw new ImportCancelledError();
+    if (Atomics.wait(signal, PRODUCED, seen, 100) === 'timed-out' && (stalledMs += 100) >= helperStallMs) {
+      throw new ImportError('the thread preparing the rows stopped answering');
     }
   }
 }
