@@ -445,8 +445,6 @@ export class DirectoryService {
    * its start and kept in step by writePhones: a map look-up per phone instead of a query.
    */
   private phoneOwners: PhoneOwners | null = null;
-  /** While an import runs: the highest rowid put in the search index (new clients go in at once while rowids ascend). */
-  private indexedUpTo = 0;
 
   constructor(dbFile: string | ':memory:', options: DirectoryOptions) {
     if (!isRegion(options.defaultRegion)) throw new DirectoryInputError(`"${options.defaultRegion}" is not a two-letter region such as "RU" or "GB"`);
@@ -719,7 +717,6 @@ export class DirectoryService {
       const rebuilt = expected >= bulkImportMin && expected >= this.count() ? this.secondaryIndexes() : [];
       for (const index of rebuilt) this.db.exec(`DROP INDEX "${index.name.replaceAll('"', '""')}"`);
       this.deferred = new Map();
-      this.indexedUpTo = (this.statement(`SELECT max(seq) AS seq FROM clients`).pluck().get() as number | null) ?? 0;
       this.phoneOwners = this.readPhoneOwners();
       // FTS5 writes its pending terms to disk whenever they pass `hashsize` (1 MiB by default): a
       // segment per few hundred clients, merged again and again. Held in memory, they are written
@@ -985,13 +982,6 @@ export class DirectoryService {
 
   /** Adds a client's search text to the index. */
   private index(seq: number, searchText: string): void {
-    // A client new to the index while an import runs: rowids ascend, so it goes in now (the writer
-    // does it while the helper threads prepare the next rows, instead of at the end).
-    if (this.deferred && !this.deferred.has(seq) && seq > this.indexedUpTo) {
-      this.indexedUpTo = seq;
-      this.statement(`INSERT INTO clients_search (rowid, search_text) VALUES (?, ?)`).run(seq, searchText);
-      return;
-    }
     if (this.deferred) {
       const entry = this.deferred.get(seq) ?? { indexed: null, text: null };
       entry.text = searchText;
@@ -1014,7 +1004,7 @@ export class DirectoryService {
   }
 
   /**
-   * Applies the index changes an import deferred (changes to clients already indexed: merges), in rowid order. FTS5 keeps pending terms only
+   * Applies the index changes an import deferred, in rowid order. FTS5 keeps pending terms only
    * while rowids ascend: changing an older client (a merge) in the middle of an import flushed
    * them to disk every time, 15 ms a merge, which made re-importing a file take hours.
    */
