@@ -219,7 +219,7 @@ export function uuidV7(nowMs: number = Date.now()): string {
 /** The card's fields, without id, phones, timestamps and source. */
 type Fields = Omit<Client, 'id' | 'phones' | 'createdAt' | 'updatedAt' | 'source'>;
 /** A phone ready to store: as shown, its lookup keys, and the digit strings the type-ahead finds it by. */
-interface StoredPhone extends ClientPhone {
+export interface StoredPhone extends ClientPhone {
   keys: NormalisedPhone;
   /** Computed when the phone is read from the database and the search text is rebuilt (it takes a parse). */
   searchDigits?: readonly string[];
@@ -374,6 +374,59 @@ export interface ImportItem {
   row: number;
   input: ClientInput;
   warnings?: readonly string[];
+}
+
+/**
+ * An import item made ready to write (prepareImportItem): validated, its phones read and its search
+ * columns computed. Nothing in it depends on the database, so items are prepared in another thread
+ * while the import writes (importPrepare.ts).
+ */
+export interface PreparedImportItem {
+  row: number;
+  prepared: true;
+  /** What the parser and the validation had to say. */
+  warnings: string[];
+  /** Why the item is not imported; null when it is. */
+  skipped: string | null;
+  client: ParsedClientInput | null;
+  phones: StoredPhone[];
+  /** The client's sort key and search text as a new client (a merge computes them again). */
+  search: { sortKey: string; searchText: string } | null;
+}
+
+/** Phones as stored: E.164 when readable, keys derived, the same number given twice kept once. */
+export function storedPhonesOf(phones: readonly { raw: string; label: PhoneLabel }[], region: string): StoredPhone[] {
+  const seen = new Set<string>();
+  const out: StoredPhone[] = [];
+  for (const p of phones) {
+    const { searchDigits, ...keys } = analysePhone(p.raw, region);
+    const id = keys.e164 ?? keys.digits;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ number: keys.e164 ?? p.raw, label: p.label, raw: p.raw, keys, searchDigits });
+  }
+  return out;
+}
+
+/** The sort key and search text of a client. */
+function searchColumnsOf(f: Fields, phones: readonly StoredPhone[], region: string): { sortKey: string; searchText: string } {
+  return {
+    sortKey: foldForSearch(displayNameOf({ name: f.name, company: f.company, phones })).replace(/\s+/g, ' ').trim(),
+    searchText: searchTextOf(
+      [f.name, f.preferredAddress, f.company, f.position, ...f.emails, ...f.tags],
+      // A stored E.164 number reads the same in every region; the digits as entered are added.
+      new Set(phones.flatMap((p) => p.searchDigits ?? [...phoneSearchDigits(p.number, region), p.keys.digits].filter(Boolean))),
+    ),
+  };
+}
+
+/** Validates an import item (salvage), reads its phones and computes its search columns, with the region given. */
+export function prepareImportItem(item: ImportItem, source: ClientSource, region: string): PreparedImportItem {
+  const warnings = [...(item.warnings ?? [])];
+  const parsed = salvage({ ...item.input, source }, warnings);
+  if (!parsed.success) return { row: item.row, prepared: true, warnings, skipped: describeIssues(parsed.error), client: null, phones: [], search: null };
+  const phones = storedPhonesOf(parsed.data.phones, region);
+  return { row: item.row, prepared: true, warnings, skipped: null, client: parsed.data, phones, search: searchColumnsOf(pickFields(parsed.data), phones, region) };
 }
 
 /**
@@ -636,7 +689,7 @@ export class DirectoryService {
    * `expected` is how many items there are, when known (a large import into a small directory
    * builds the indexes once at its end instead of row by row).
    */
-  importClients(items: Iterable<ImportItem>, source: ClientSource, expected = 0): ImportResult {
+  importClients(items: Iterable<ImportItem | PreparedImportItem>, source: ClientSource, expected = 0): ImportResult {
     const result: ImportResult = { imported: 0, merged: [], skipped: [], warnings: [] };
     // A large import touches pages of every index at random (ids, phone keys, names): with the
     // default 2 MB page cache they are evicted and written to the WAL again and again.
@@ -655,7 +708,7 @@ export class DirectoryService {
     return result;
   }
 
-  private importAll(items: Iterable<ImportItem>, source: ClientSource, result: ImportResult, expected: number): void {
+  private importAll(items: Iterable<ImportItem | PreparedImportItem>, source: ClientSource, result: ImportResult, expected: number): void {
     this.db.transaction(() => {
       // Adding to the secondary indexes row by row (names, phone keys, tags: each at a random place)
       // costs about twice what sorting and building them at the end does, when most of what they
@@ -689,22 +742,25 @@ export class DirectoryService {
       .all() as { name: string; sql: string }[];
   }
 
-  private importEach(items: Iterable<ImportItem>, source: ClientSource, result: ImportResult): void {
+  /**
+   * Writes the items of an import; an item not yet prepared is prepared here with the directory's
+   * region (an item prepared elsewhere must have been prepared with it too).
+   */
+  private importEach(items: Iterable<ImportItem | PreparedImportItem>, source: ClientSource, result: ImportResult): void {
     const now = Date.now();
     for (const item of items) {
-      const warnings = [...(item.warnings ?? [])];
-      const parsed = salvage({ ...item.input, source }, warnings);
-      for (const message of warnings) result.warnings.push({ row: item.row, message });
-      if (!parsed.success) {
-        result.skipped.push({ row: item.row, reason: describeIssues(parsed.error) });
+      const p = 'prepared' in item ? item : prepareImportItem(item, source, this.region);
+      for (const message of p.warnings) result.warnings.push({ row: p.row, message });
+      if (!p.client) {
+        result.skipped.push({ row: p.row, reason: p.skipped ?? 'not imported' });
         continue;
       }
-      const c = parsed.data;
-      const phones = this.storePhones(c.phones);
+      const c = p.client;
+      const phones = p.phones;
       const owners = this.ownersOf(phones);
       const ownerSeq = owners[0];
       if (ownerSeq === undefined) {
-        this.insert(c, phones, now);
+        this.insert(c, phones, now, p.search ?? undefined);
         result.imported++;
         continue;
       }
@@ -712,13 +768,13 @@ export class DirectoryService {
       const ownerName = displayNameOf(owner.client);
       if (owners.length > 1) {
         const others = owners.slice(1).map((s) => `"${displayNameOf(this.bySeq(s)!.client)}"`);
-        result.warnings.push({ row: item.row, message: `its phone also belongs to ${others.join(', ')}: merged into "${ownerName}"` });
+        result.warnings.push({ row: p.row, message: `its phone also belongs to ${others.join(', ')}: merged into "${ownerName}"` });
       }
       if (c.name && owner.client.name && foldForSearch(c.name) !== foldForSearch(owner.client.name)) {
-        result.warnings.push({ row: item.row, message: `name "${c.name}" differs from "${owner.client.name}", who has the same phone: kept "${owner.client.name}"` });
+        result.warnings.push({ row: p.row, message: `name "${c.name}" differs from "${owner.client.name}", who has the same phone: kept "${owner.client.name}"` });
       }
       this.mergeInto(owner, c, phones);
-      result.merged.push({ row: item.row, clientId: owner.client.id, name: ownerName });
+      result.merged.push({ row: p.row, clientId: owner.client.id, name: ownerName });
     }
   }
 
@@ -742,16 +798,7 @@ export class DirectoryService {
 
   /** Phones as stored: E.164 when readable, keys derived, the same number given twice kept once. */
   private storePhones(phones: readonly { raw: string; label: PhoneLabel }[]): StoredPhone[] {
-    const seen = new Set<string>();
-    const out: StoredPhone[] = [];
-    for (const p of phones) {
-      const { searchDigits, ...keys } = analysePhone(p.raw, this.region);
-      const id = keys.e164 ?? keys.digits;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push({ number: keys.e164 ?? p.raw, label: p.label, raw: p.raw, keys, searchDigits });
-    }
-    return out;
+    return storedPhonesOf(phones, this.region);
   }
 
   /** Clients that own one of these phones exactly (the same E.164, or the same digits when unreadable), oldest first. */
@@ -802,23 +849,42 @@ export class DirectoryService {
     this.write(owner.seq, owner.updatedMs, fields, added.length ? [...kept, ...added].slice(0, 20) : undefined);
   }
 
-  private insert(c: ParsedClientInput, phones: StoredPhone[], now: number): string {
+  private insert(c: ParsedClientInput, phones: StoredPhone[], now: number, prepared?: { sortKey: string; searchText: string }): string {
     const id = uuidV7(now);
     const fields = pickFields(c);
-    const search = this.searchColumns(fields, phones);
+    const search = prepared ?? this.searchColumns(fields, phones);
+    // Positional parameters: an import inserts 100,000 of these, and binding by name costs more.
     const { lastInsertRowid } = this.statement(`
       INSERT INTO clients (id, name, sort_key, preferred_address, formality, company, position, emails, account_manager,
         lead_source, referred_by, request, needs, urgency, price_quoted, agreements, next_step, next_step_date, sale_date,
         birthday, notes, source, created_ms, updated_ms, search_text)
-      VALUES (@id, @name, @sortKey, @preferredAddress, @formality, @company, @position, @emails, @accountManager,
-        @leadSource, @referredBy, @request, @needs, @urgency, @priceQuoted, @agreements, @nextStep, @nextStepDate, @saleDate,
-        @birthday, @notes, @source, @now, @now, @searchText)`).run({
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       id,
-      ...this.fieldParams(fields),
-      ...search,
-      source: c.source,
+      fields.name,
+      search.sortKey,
+      fields.preferredAddress,
+      fields.formality,
+      fields.company,
+      fields.position,
+      JSON.stringify(fields.emails),
+      fields.accountManager,
+      fields.leadSource,
+      fields.referredBy,
+      fields.request,
+      JSON.stringify(fields.needs),
+      fields.urgency,
+      fields.priceQuoted,
+      fields.agreements,
+      fields.nextStep,
+      fields.nextStepDate,
+      fields.saleDate,
+      fields.birthday,
+      fields.notes,
+      c.source,
       now,
-    });
+      now,
+      search.searchText,
+    );
     const seq = Number(lastInsertRowid);
     this.index(seq, search.searchText);
     this.writePhones(seq, phones);
@@ -851,11 +917,21 @@ export class DirectoryService {
     this.writeTags(seq, fields.tags);
   }
 
+  /** Inserts rows of `width` values into a table with one statement (one per count of rows, cached). */
+  private insertRows(table: 'client_phones' | 'client_tags', columns: string, width: number, values: unknown[]): void {
+    const rows = values.length / width;
+    if (!rows) return;
+    const row = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+    this.statement(`INSERT INTO ${table} (${columns}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`).run(values);
+  }
+
   private writePhones(seq: number, phones: readonly StoredPhone[]): void {
-    const stmt = this.statement(`
-      INSERT INTO client_phones (client_seq, position, number, raw, label, e164, national, tail)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    phones.forEach((p, i) => stmt.run(seq, i, p.number, p.raw, p.label, p.keys.e164, p.keys.national, p.keys.tail));
+    this.insertRows(
+      'client_phones',
+      'client_seq, position, number, raw, label, e164, national, tail',
+      8,
+      phones.flatMap((p, i) => [seq, i, p.number, p.raw, p.label, p.keys.e164, p.keys.national, p.keys.tail]),
+    );
     if (this.phoneOwners) for (const p of phones) addOwner(this.phoneOwners, p.keys.e164, p.keys.national, seq);
   }
 
@@ -874,8 +950,7 @@ export class DirectoryService {
   }
 
   private writeTags(seq: number, tags: readonly string[]): void {
-    const stmt = this.statement(`INSERT INTO client_tags (client_seq, position, tag) VALUES (?, ?, ?)`);
-    tags.forEach((t, i) => stmt.run(seq, i, t));
+    this.insertRows('client_tags', 'client_seq, position, tag', 3, tags.flatMap((t, i) => [seq, i, t]));
   }
 
   private phonesOf(seq: number): StoredPhone[] {
@@ -969,14 +1044,7 @@ export class DirectoryService {
 
   /** The sort key and search text of a client. */
   private searchColumns(f: Fields, phones: readonly StoredPhone[]): { sortKey: string; searchText: string } {
-    return {
-      sortKey: foldForSearch(displayNameOf({ name: f.name, company: f.company, phones })).replace(/\s+/g, ' ').trim(),
-      searchText: searchTextOf(
-        [f.name, f.preferredAddress, f.company, f.position, ...f.emails, ...f.tags],
-        // A stored E.164 number reads the same in every region; the digits as entered are added.
-        new Set(phones.flatMap((p) => p.searchDigits ?? [...phoneSearchDigits(p.number, this.region), p.keys.digits].filter(Boolean))),
-      ),
-    };
+    return searchColumnsOf(f, phones, this.region);
   }
 
   private byId(id: string): { seq: number; updatedMs: number; client: Client } | null {

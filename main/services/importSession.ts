@@ -37,6 +37,7 @@ import {
   type CsvRowOutcome,
   type CsvTable,
   type ImportOptions,
+  type RowPreparer,
   type VCardCards,
 } from './importers';
 
@@ -399,6 +400,8 @@ export type SessionMessage =
 export interface SessionInit extends ImportSessionInfo {
   /** Set to 1 by the main thread to cancel a running import (read between rows). */
   cancel: Int32Array;
+  /** The worker's own script, when the session runs in one (its helper thread runs it too). */
+  workerFile?: string;
 }
 
 /** How often a running import reports its progress. */
@@ -413,6 +416,8 @@ export function createImportEndpoint(
   init: SessionInit,
   post: (message: SessionMessage) => void,
   openDirectory: (dbFile: string, region: string) => { directory: DirectoryService; close(): void },
+  /** Prepares a large import's rows in a helper thread (the worker's); started at the first preview. */
+  preparer?: RowPreparer & { warm(): void; close(): void },
 ): (request: SessionRequest) => void {
   const session = new ImportSession(init);
   const fail = (req: number, error: unknown) => {
@@ -426,6 +431,7 @@ export function createImportEndpoint(
           post({ t: 'reply', req: request.req, ok: true, value: session.append(request.offset, request.chunk) });
           break;
         case 'preview':
+          preparer?.warm();
           post({ t: 'reply', req: request.req, ok: true, value: session.preview(request.request) });
           break;
         case 'run': {
@@ -435,6 +441,7 @@ export function createImportEndpoint(
           try {
             let last = 0;
             const result = session.run(request.mapping, directory, {
+              preparer,
               shouldStop: () => Atomics.load(init.cancel, 0) === 1,
               onProgress: (done, total) => {
                 const now = performance.now();
@@ -447,6 +454,8 @@ export function createImportEndpoint(
             post({ t: 'reply', req: request.req, ok: true, value: summarise(result, directory.count(), (performance.now() - started) / 1000) });
           } finally {
             close();
+            // The helper thread is not needed until this file is previewed again.
+            preparer?.close();
           }
           break;
         }

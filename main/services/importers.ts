@@ -15,7 +15,7 @@ import {
   type PhoneLabel,
 } from '../../common/directory';
 import { decodeImportFile } from '../../common/imports';
-import type { DirectoryService, ImportItem } from './directory';
+import type { DirectoryService, ImportItem, PreparedImportItem } from './directory';
 
 /**
  * Client imports: CSV (a spreadsheet or CRM export, with a column-mapping step and a preview) and
@@ -292,12 +292,26 @@ export class ImportCancelledError extends ImportError {
   }
 }
 
+/** A row made ready to write in another thread (importPrepare.ts), or why it gives no client. */
+export type PreparedOutcome = { row: number; item: PreparedImportItem; skipped?: undefined } | { row: number; item?: undefined; skipped: string };
+
+/** Prepares an import's rows in another thread, in order, while this one writes them (importPrepare.ts). */
+export interface RowPreparer {
+  csv(table: CsvTable, mapping: CsvMappingInEffect, source: 'csv', region: string, shouldStop?: () => boolean): Iterable<PreparedOutcome>;
+  items(items: ImportItem[], source: 'vcard', region: string, shouldStop?: () => boolean): Iterable<PreparedOutcome>;
+}
+
+/** Imports of at least this many rows are prepared in another thread when a RowPreparer is given. */
+export const parallelPrepareMin = 1000;
+
 /** What a long import reports and how it is stopped (the worker thread's hooks). */
 export interface ImportOptions {
   /** After each row (or card): how many are done of how many. */
   onProgress?: (done: number, total: number) => void;
   /** Asked before each row; true cancels the import (its transaction rolls back). */
   shouldStop?: () => boolean;
+  /** Prepares the rows of a large import in another thread (the import worker's helper). */
+  preparer?: RowPreparer;
 }
 
 /**
@@ -417,8 +431,9 @@ export function importCsv(source: string | CsvTable, mapping: CsvMapping, direct
   const { total, rows } = csvRows(table, m);
   const skipped: ImportResult['skipped'] = [];
   let done = 0;
-  function* items(): Generator<ImportItem> {
-    for (const outcome of rows()) {
+  const outcomes = options.preparer && total >= parallelPrepareMin ? options.preparer.csv(table, m, 'csv', directory.defaultRegion, options.shouldStop) : rows();
+  function* items(): Generator<ImportItem | PreparedImportItem> {
+    for (const outcome of outcomes) {
       if (options.shouldStop?.()) throw new ImportCancelledError();
       options.onProgress?.(++done, total);
       if (outcome.item) yield outcome.item;
@@ -624,11 +639,14 @@ export function importVCards(source: string | VCardCards, directory: DirectorySe
   const cards = typeof source === 'string' ? readVCards(source) : source;
   if (!cards.length) throw new ImportError(noVCardMessage);
   let done = 0;
-  function* items(): Generator<ImportItem> {
-    for (const [i, c] of cards.entries()) {
+  const all = cards.map((c, i): ImportItem => ({ row: i + 1, input: c.input, warnings: c.warnings }));
+  const outcomes: Iterable<{ item?: ImportItem | PreparedImportItem }> =
+    options.preparer && all.length >= parallelPrepareMin ? options.preparer.items(all, 'vcard', directory.defaultRegion, options.shouldStop) : all.map((item) => ({ item }));
+  function* items(): Generator<ImportItem | PreparedImportItem> {
+    for (const outcome of outcomes) {
       if (options.shouldStop?.()) throw new ImportCancelledError();
       options.onProgress?.(++done, cards.length);
-      yield { row: i + 1, input: c.input, warnings: c.warnings };
+      if (outcome.item) yield outcome.item;
     }
   }
   return directory.importClients(items(), 'vcard', cards.length);

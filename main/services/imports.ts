@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { CsvMapping } from '../../common/directory';
 import {
   ImportPreviewSchema,
@@ -13,6 +12,7 @@ import {
 } from '../../common/imports';
 import type { DirectoryService } from './directory';
 import { ImportError } from './importers';
+import { startWorker } from './importPrepare';
 import { createImportEndpoint, type SessionInit, type SessionMessage, type SessionRequest } from './importSession';
 
 /**
@@ -270,19 +270,9 @@ export class ImportService {
   }
 }
 
-/**
- * A session in a worker thread. The app's worker is JavaScript (dist/main/importWorker.cjs); under
- * tsx (development, tests, benchmarks) it is TypeScript, which a worker cannot load by itself
- * (Node 20 does not pass tsx's hooks to a worker's entry): a small bootstrap registers tsx first.
- */
+/** A session in a worker thread (the app's dist/main/importWorker.cjs; under tsx, the TypeScript). */
 function workerChannel(workerFile: string, init: SessionInit, onMessage: (m: SessionMessage) => void, onDeath: (e: Error) => void): Channel {
-  const file = path.resolve(workerFile);
-  const worker = /\.[cm]?ts$/.test(file)
-    ? new Worker(
-        `const r = require('node:module').createRequire(${JSON.stringify(file)}); r('tsx/cjs/api').register(); r(${JSON.stringify(file)});`,
-        { eval: true, workerData: init },
-      )
-    : new Worker(file, { workerData: init });
+  const worker = startWorker(workerFile, { ...init, workerFile: path.resolve(workerFile) });
   let terminated = false;
   worker.on('message', onMessage);
   worker.on('error', (e) => onDeath(e));

@@ -10,7 +10,7 @@
  * The main thread's event-loop delay is measured too, and the CPU time the process spent during the import. `--main-thread` also times the same import
  * done synchronously on the main thread (the blocking the worker avoids).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -29,6 +29,27 @@ const arg = (name: string, fallback: number) => {
 };
 const contactCount = arg('contacts', 100_000);
 const probeMs = arg('probe-ms', 20);
+
+/** CPU seconds of each thread of this process (Linux /proc), by thread id, kept as threads come and go. */
+const threadCpu = new Map<string, { name: string; seconds: number }>();
+function sampleThreads(): void {
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return; // not Linux
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threadCpu.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+}
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
@@ -142,6 +163,9 @@ try {
       if (job.state !== 'running') resolve(job);
     });
   });
+  sampleThreads();
+  const cpuAtStart = new Map([...threadCpu].map(([tid, t]) => [tid, t.seconds]));
+  const sampler = setInterval(sampleThreads, 250);
   const importStarted = performance.now();
   const cpuBefore = process.cpuUsage();
   loopDelay.enable();
@@ -149,6 +173,8 @@ try {
   const job = await done;
   const importSeconds = (performance.now() - importStarted) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  clearInterval(sampler);
+  sampleThreads();
   loopDelay.disable();
   const probes = await during.stop();
   if (job.state !== 'done' || !job.summary) throw new Error(`the import ended ${job.state}: ${job.error}`);
@@ -159,6 +185,11 @@ try {
   console.log(
     `CPU time of this process during the import: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (all its threads: the import worker, the main thread, this benchmark's client; less sensitive than the wall time to other work on the machine)`,
   );
+  const busy = [...threadCpu]
+    .map(([tid, t]) => ({ name: t.name, seconds: t.seconds - (cpuAtStart.get(tid) ?? 0) }))
+    .filter((t) => t.seconds >= 0.2)
+    .sort((a, b) => b.seconds - a.seconds);
+  if (busy.length) console.log(`  by thread (CPU s during the import, sampled every 250 ms; the import worker and its helpers are the busy ones): ${busy.map((t) => `${t.name} ${t.seconds.toFixed(1)}`).join(', ')}`);
   console.log(`IPC round trip during the import: ${summary(probes)}   <- the worst is how long a ringing call's card lookup could wait`);
   console.log(`  the worst five, and where the import was when they were sent: ${during.worst(5).join('; ')}`);
   console.log(`main thread event-loop delay during the import: mean ${ms(loopDelay.mean / 1e6)}, p99 ${ms(loopDelay.percentile(99) / 1e6)}, max ${ms(loopDelay.max / 1e6)}`);

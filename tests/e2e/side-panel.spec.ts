@@ -107,6 +107,15 @@ test('the first call after start waits on nothing made lazily: the ringtone is r
       }
     };
     (window as unknown as { audioContextsMade: string[] }).audioContextsMade = made;
+    // The call's pop drawn once out of sight after registering (Rehearsal.tsx): when, and that it goes.
+    const rehearsals: string[] = [];
+    (window as unknown as { rehearsals: string[] }).rehearsals = rehearsals;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        for (const n of r.addedNodes) if (n instanceof HTMLElement && n.classList.contains('rehearsal')) rehearsals.push(`drawn ${[...document.querySelectorAll('article[data-phase="ringing-in"]')].some((a) => !a.closest('.rehearsal')) ? 'while a call rings' : 'before any call'}`);
+        for (const n of r.removedNodes) if (n instanceof HTMLElement && n.classList.contains('rehearsal')) rehearsals.push('removed');
+      }
+    }).observe(document, { childList: true, subtree: true });
   });
   await page.reload();
   await expect(reception.registration).toHaveText(/Registered as 1000/);
@@ -116,6 +125,9 @@ test('the first call after start waits on nothing made lazily: the ringtone is r
   await expect(ringing.getByRole('button', { name: 'Answer' })).toBeFocused();
   // Made once, at start: the first ringing call (and its card) does not wait for Chromium's audio to start.
   expect(await page.evaluate(() => (window as unknown as { audioContextsMade: string[] }).audioContextsMade)).toEqual(['before any call']);
+  // A ringing call, a card and the scripts were drawn once before it, hidden from everyone, and are gone.
+  expect(await page.evaluate(() => (window as unknown as { rehearsals: string[] }).rehearsals)).toEqual(['drawn before any call', 'removed']);
+  await expect(page.getByRole('article', { name: caller.label })).toHaveCount(1);
   await call.result;
 });
 

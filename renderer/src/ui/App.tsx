@@ -10,6 +10,7 @@ import { Dialer } from './Dialer';
 import { RegistrationStatus } from './RegistrationStatus';
 import { SettingsPanel } from './SettingsPanel';
 import { SidePanel } from './SidePanel';
+import { Rehearsal } from './Rehearsal';
 import { History } from './History';
 import { TextMessages, TransferDialog } from './Transfer';
 import { MessageForm } from './MessageForm';
@@ -265,6 +266,7 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
           <TextMessages messages={snapshot.messages} region={region} />
         </section>
         <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} localUser={snapshot.account?.user ?? null} />
+        <Rehearsal api={api} session={session} region={region} registered={snapshot.registration.state === 'registered'} agentName={snapshot.account?.displayName ?? null} line={snapshot.account?.user ?? null} />
         <aside className="side">
           <Dialer session={session} disabled={snapshot.registration.state !== 'registered'} />
           <ColleaguesPanel

@@ -167,7 +167,8 @@ function ScriptProblems({ library }: { library: ScriptLibrary }) {
 }
 
 /** The card as the script's phrases read it ({client.previousAgreements} is the card's agreements). */
-function valuesOf(client: Client): ClientValues {
+/** A card's values as the call script fills its phrases with them. */
+export function valuesOf(client: Client): ClientValues {
   return { ...client, phones: client.phones.map((p) => p.number), previousAgreements: client.agreements };
 }
 

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ImportResult } from '../../common/directory';
+import { DirectoryService } from './directory';
+import { ImportCancelledError, importCsv, importVCards, parallelPrepareMin, previewCsv } from './importers';
+import { ParallelPreparer, prepareBatchRows } from './importPrepare';
+
+const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'importWorker.ts');
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+const open = () => {
+  const d = new DirectoryService(':memory:', { defaultRegion: 'RU' });
+  cleanups.push(() => d.close());
+  return d;
+};
+const preparer = () => {
+  const p = new ParallelPreparer(workerFile);
+  cleanups.push(() => p.close());
+  return p;
+};
+
+/** An import's result without the ids of the clients merged into (new clients' ids are random). */
+const withoutIds = (r: ImportResult) => ({ ...r, merged: r.merged.map(({ row, name }) => ({ row, name })) });
+
+/**
+ * Enough rows for several batches per helper, with what an import must get right on every row:
+ * a number already in the directory (a merge), the same number twice in the file (a merge into a
+ * client of the same import, possibly prepared by the other helper), a row with neither name nor
+ * phone (skipped), a bad email (dropped with a warning), a number libphonenumber cannot read.
+ */
+function messyCsv(rows: number): string {
+  const lines = ['ФИО;Телефон;E-mail;Теги'];
+  for (let i = 0; i < rows; i++) {
+    if (i % 997 === 5) lines.push(';;nobody@example.com;');
+    else if (i % 501 === 7) lines.push(`Повтор ${i};+7 495 100-00-07;;new`);
+    else if (i === 42) lines.push('Уже в справочнике;8 (812) 000-00-01;anna@example.com;VIP');
+    else if (i % 331 === 3) lines.push(`Плохая почта ${i};+7 916 ${String(2000000 + i)};not-an-email;`);
+    else if (i % 613 === 11) lines.push(`Местный ${i};12-34-56;;`);
+    else lines.push(`Клиент ${i};+7 495 ${String(3000000 + i)};user${i}@mail.ru;опт, розница`);
+  }
+  return lines.join('\n');
+}
+
+describe('an import prepared in helper threads', { timeout: 60_000 }, () => {
+  it('writes what the same import prepared on this thread writes: clients, merges, skips, warnings, search', () => {
+    const rows = parallelPrepareMin + 5 * prepareBatchRows + 17;
+    const csv = messyCsv(rows);
+    const mapping = previewCsv(csv).guessedMapping;
+    const [here, there] = [open(), open()];
+    for (const d of [here, there]) d.create({ name: 'Уже в справочнике', phones: ['+7 812 000-00-01'], tags: ['old'] });
+
+    const alone = importCsv(csv, mapping, here);
+    const progress: number[] = [];
+    const helped = importCsv(csv, mapping, there, { preparer: preparer(), onProgress: (done) => progress.push(done) });
+
+    expect(withoutIds(helped)).toEqual(withoutIds(alone));
+    expect(helped.merged.length).toBeGreaterThan(1);
+    expect(helped.skipped.length).toBeGreaterThan(0);
+    expect(helped.warnings.some((w) => w.message.includes('not-an-email'))).toBe(true);
+    expect(progress.at(-1)).toBe(rows);
+    expect(there.count()).toBe(here.count());
+    expect(there.findByNumber('+78120000001')).toMatchObject([{ name: 'Уже в справочнике', emails: ['anna@example.com'], tags: ['old', 'VIP'] }]);
+    for (const text of ['Клиент 1500', '4953001500', 'розница', 'Местный']) {
+      expect(there.search(text, 5).map((c) => c.name)).toEqual(here.search(text, 5).map((c) => c.name));
+    }
+  });
+
+  it('vCards too', () => {
+    const cards = Array.from({ length: parallelPrepareMin + 3 }, (_, i) => `BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Контакт ${i}\r\nTEL;TYPE=CELL:+7 903 ${String(4000000 + (i % 900))}\r\nEND:VCARD`).join('\r\n');
+    const [here, there] = [open(), open()];
+    const alone = importVCards(cards, here);
+    expect(withoutIds(importVCards(cards, there, { preparer: preparer() }))).toEqual(withoutIds(alone));
+    expect(alone.merged.length).toBeGreaterThan(0);
+    expect(there.count()).toBe(here.count());
+  });
+
+  it('cancelled half-way: nothing is written, and the helpers can take the next import', () => {
+    const csv = messyCsv(parallelPrepareMin * 3);
+    const mapping = previewCsv(csv).guessedMapping;
+    const d = open();
+    const p = preparer();
+    let done = 0;
+    expect(() => importCsv(csv, mapping, d, { preparer: p, onProgress: (n) => (done = n), shouldStop: () => done >= parallelPrepareMin })).toThrow(ImportCancelledError);
+    expect(d.count()).toBe(0);
+    expect(importCsv(csv, mapping, d, { preparer: p }).imported).toBeGreaterThan(parallelPrepareMin);
+  });
+});
