@@ -413,7 +413,7 @@ describe('DirectoryService: the database', () => {
     expect(names(d.search('first'))).toEqual(['First']);
   });
 
-  it('gives the same directory whether a large import builds the indexes at its end, adds to them row by row, or each row is imported alone', () => {
+  it('gives the same directory whether a large import builds the indexes at its end, adds to them row by row, or each row is imported alone', { timeout: 60_000 }, () => {
     // Many clients sharing phones (merges into older and newer clients, several owners, phones that
     // cannot be read), some existing before the import, some rows that are skipped or warned about.
     let seed = 7;
