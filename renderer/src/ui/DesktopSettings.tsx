@@ -1,7 +1,7 @@
 import { useState, useSyncExternalStore } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { HotkeyRegistration } from '../../../common/desktop';
-import { HOTKEY_ACTIONS, HOTKEY_LABELS, type HotkeyAction } from '../../../common/hotkeys';
+import { HOTKEY_ACTIONS, HOTKEY_LABELS } from '../../../common/hotkeys';
 import { effectiveHotkeys, SettingsSchema, type SettingKey, type SettingsView } from '../../../common/settings';
 import type { CallSession } from '../session';
 
@@ -25,19 +25,11 @@ export function hotkeyText(accelerator: string, mac: boolean): string {
 }
 
 /** What a hotkey does outside the window: the shell's report, or nothing (the browser host). */
-export function hotkeyStatusText(action: HotkeyAction, accelerator: string, report: HotkeyRegistration | undefined): string {
-  if (accelerator === '') return 'Off';
+export function hotkeyStatusText(accelerator: string, report: HotkeyRegistration | undefined): string {
+  if (accelerator === '' || report?.state === 'off') return 'Off';
   if (!report) return 'Works while the Frontdesk window is active';
-  switch (report.state) {
-    case 'registered':
-      return 'Works in every program';
-    case 'off':
-      return 'Off';
-    case 'refused':
-    case 'invalid':
-      return `Not available outside Frontdesk: ${report.message ?? 'the system refused it'}. It still works while the Frontdesk window is active`;
-  }
-  return HOTKEY_LABELS[action];
+  if (report.state === 'registered') return 'Works in every program';
+  return `Not available outside Frontdesk: ${report.message ?? 'the system refused it'}. It still works while the Frontdesk window is active`;
 }
 
 interface Props {
@@ -121,7 +113,7 @@ export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) 
             const report = shellHotkeys.find((h) => h.action === action);
             return (
               <li key={action}>
-                {HOTKEY_LABELS[action]}: {accelerator ? <kbd>{hotkeyText(accelerator, mac)}</kbd> : 'none'} — {hotkeyStatusText(action, accelerator, report)}
+                {HOTKEY_LABELS[action]}: {accelerator ? <kbd>{hotkeyText(accelerator, mac)}</kbd> : 'none'} — {hotkeyStatusText(accelerator, report)}
               </li>
             );
           })}
