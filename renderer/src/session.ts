@@ -369,7 +369,7 @@ export class CallSession {
   }
 
   private applyShell(state: ShellState) {
-    this.setState({ shellHotkeys: state.hotkeys });
+    if (JSON.stringify(state.hotkeys) !== JSON.stringify(this.state.shellHotkeys)) this.setState({ shellHotkeys: state.hotkeys });
   }
 
   /**
