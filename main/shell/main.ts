@@ -39,6 +39,7 @@ import {
   decideNewWindow,
   decidePermissionCheck,
   decidePermissionRequest,
+  isAppUrl,
   isTrustedSender,
   resolveAppRequest,
   type LinkDecision,
@@ -294,7 +295,8 @@ async function main() {
   const hidGrants = new HidGrants(ORIGIN);
   ses.on('select-hid-device', (event, details, callback) => {
     event.preventDefault();
-    callback(hidGrants.choose(new URL(details.frame?.url ?? 'about:blank').origin, details.deviceList));
+    // (Node's URL gives a custom scheme's origin as "null": the frame is checked as the app's page instead.)
+    callback(hidGrants.choose(isAppUrl(details.frame?.url) ? ORIGIN : '', details.deviceList));
   });
   ses.setDevicePermissionHandler((details) => details.deviceType === 'hid' && hidGrants.allows(details.origin, details.device as HidDeviceInfo));
 
