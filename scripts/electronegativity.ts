@@ -21,6 +21,8 @@ export const REVIEWED: Record<string, string> = {
     'shell.openExternal only receives decision.openExternally, which guards.ts externalUrl() limits to https URLs with a host and no credentials (unit-tested); ESLint enforces that form in main/shell.',
   PROTOCOL_HANDLER_JS_CHECK:
     'tel:, sip: and callto: are registered only when no program handles them, with "--" before the link so it is never read as a switch; the link is read by common/links.ts (tested on hostile input) and only ever dials digits after confirmation.',
+  CUSTOM_ARGUMENTS_JS_CHECK:
+    'The shell appends only fixed Chromium switches (lifecycle.ts, unit-tested): no background throttling of the SIP engine, and disable-features=HardwareMediaKeyHandling (joined with any given value) so media keys reach the page instead of pausing a call; none weakens the sandbox, web security or context isolation.',
   PRELOAD_JS_CHECK:
     'The preload (preload/preload.ts) exposes only the contract built by buildApi, in a sandboxed, context-isolated renderer; ipcRenderer itself is never exposed.',
 };

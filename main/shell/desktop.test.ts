@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DesktopStatusSchema, idleDesktopStatus, type DesktopStatus } from '../../common/desktop';
 import { defaultSettings } from '../../common/settings';
 import { clipboardForDial, hotkeyReport, planHotkeys, samePlan } from './hotkeys';
-import { closeDecision, HIDDEN_SWITCH, linuxAutostartEntry, loginItemSettings, showAtStart } from './lifecycle';
+import { closeDecision, disableFeaturesValue, HIDDEN_SWITCH, linuxAutostartEntry, loginItemSettings, showAtStart } from './lifecycle';
+import { saveDialogFor } from './saveDialog';
 import { actionAt, incomingCallNotification, incomingCallReaction, toastArgumentAction, xmlText } from './notification';
 import { LinkRelay, linkFromArgv, protocolClientArgs, shouldClaimScheme } from './osLinks';
 import { toggledDnd, TRAY_ICON_FILES, trayModel } from './tray';
@@ -190,6 +191,30 @@ describe('window, tray and login', () => {
     expect(showAtStart(['frontdesk', HIDDEN_SWITCH], false)).toBe(true);
     expect(linuxAutostartEntry(true, '/opt/My "Apps"/Frontdesk.AppImage')).toContain('Exec="/opt/My \\"Apps\\"/Frontdesk.AppImage" --hidden');
     expect(linuxAutostartEntry(false, '/x')).toBeNull();
+  });
+});
+
+describe('Chromium switches and the save dialog', () => {
+  it('turns off Chromium media-key handling in the one disable-features value, joined with what is there', () => {
+    expect(disableFeaturesValue('')).toBe('HardwareMediaKeyHandling');
+    expect(disableFeaturesValue('CalculateNativeWinOcclusion')).toBe('CalculateNativeWinOcclusion,HardwareMediaKeyHandling');
+    expect(disableFeaturesValue('A, HardwareMediaKeyHandling,,B')).toBe('A,HardwareMediaKeyHandling,B');
+    expect(disableFeaturesValue('A', ['B', 'C', 'A'])).toBe('A,B,C');
+  });
+  it('titles and filters the save dialog by the suggested file', () => {
+    expect(saveDialogFor('frontdesk-report-2026-12.csv')).toEqual({
+      title: 'Save the report',
+      filters: [
+        { name: 'CSV (Excel)', extensions: ['csv'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+    const diag = saveDialogFor('frontdesk-diagnostics-2026-12-07T04-10-00.txt');
+    expect(diag.title).toBe('Save the diagnostics');
+    expect(diag.filters[0]).toEqual({ name: 'Text', extensions: ['txt'] });
+    expect(saveDialogFor('REPORT.CSV').title).toBe('Save the report');
+    expect(saveDialogFor('notes')).toEqual({ title: 'Save the file', filters: [{ name: 'All files', extensions: ['*'] }] });
+    expect(saveDialogFor('x.exe').filters).toEqual([{ name: 'All files', extensions: ['*'] }]);
   });
 });
 

@@ -52,7 +52,7 @@ describe('permissions', () => {
     expect(decidePermissionRequest({ ...fromApp, mediaTypes: ['audio', 'video'] })).toBe(false);
     expect(decidePermissionRequest({ ...fromApp, mediaTypes: ['video'] })).toBe(false);
     expect(decidePermissionRequest({ ...fromApp, mediaTypes: undefined })).toBe(false);
-    for (const permission of ['notifications', 'geolocation', 'clipboard-read', 'display-capture', 'openExternal', 'hid', 'fullscreen']) {
+    for (const permission of ['notifications', 'geolocation', 'display-capture', 'openExternal', 'hid', 'fullscreen', 'clipboard-write', 'midi', 'pointerLock']) {
       expect(decidePermissionRequest({ ...fromApp, permission }), permission).toBe(false);
     }
     expect(decidePermissionRequest({ ...fromApp, requestingUrl: 'https://evil.example.com/' })).toBe(false);
@@ -61,10 +61,25 @@ describe('permissions', () => {
     expect(decidePermissionRequest({ ...fromApp, fromMainWindow: false })).toBe(false);
     expect(decidePermissionRequest({ ...fromApp, isMainFrame: false })).toBe(false);
   });
-  it('answers permission checks for media from the app origin only', () => {
-    expect(decidePermissionCheck('media', APP_ORIGIN)).toBe(true);
-    expect(decidePermissionCheck('media', 'https://evil.example.com')).toBe(false);
-    expect(decidePermissionCheck('notifications', APP_ORIGIN)).toBe(false);
+  it('grants the clipboard (the in-window clipboard hotkey) to the app page in the main window only', () => {
+    for (const permission of ['clipboard-read', 'clipboard-sanitized-write']) {
+      expect(decidePermissionRequest({ ...fromApp, permission, mediaTypes: undefined }), permission).toBe(true);
+      expect(decidePermissionRequest({ ...fromApp, permission, requestingUrl: 'https://evil.example.com/' }), permission).toBe(false);
+      expect(decidePermissionRequest({ ...fromApp, permission, requestingUrl: 'app://frontdesk.evil/index.html' }), permission).toBe(false);
+      expect(decidePermissionRequest({ ...fromApp, permission, fromMainWindow: false }), permission).toBe(false);
+      expect(decidePermissionRequest({ ...fromApp, permission, isMainFrame: false }), permission).toBe(false);
+    }
+  });
+  it('answers permission checks for media, WebHID and the clipboard from the app origin only', () => {
+    for (const permission of ['media', 'hid', 'clipboard-read', 'clipboard-sanitized-write']) {
+      expect(decidePermissionCheck(permission, APP_ORIGIN), permission).toBe(true);
+      expect(decidePermissionCheck(permission, 'https://evil.example.com'), permission).toBe(false);
+      expect(decidePermissionCheck(permission, 'app://frontdesk.evil'), permission).toBe(false);
+      expect(decidePermissionCheck(permission, ''), permission).toBe(false);
+    }
+    for (const permission of ['notifications', 'geolocation', 'serial', 'usb', 'display-capture', 'clipboard-write']) {
+      expect(decidePermissionCheck(permission, APP_ORIGIN), permission).toBe(false);
+    }
   });
 });
 

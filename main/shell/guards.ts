@@ -72,19 +72,31 @@ export interface PermissionRequest {
 }
 
 /**
- * setPermissionRequestHandler: the microphone is the only permission, for the app's own page in its
- * main window and top frame, and only audio (never the camera or the screen).
+ * Permissions the app's own page gets besides the microphone: reading the clipboard (the in-window
+ * "call the number in the clipboard" hotkey reads it with navigator.clipboard.readText) and writing
+ * to it (copying a number).
+ */
+const CLIPBOARD_PERMISSIONS: readonly string[] = ['clipboard-read', 'clipboard-sanitized-write'];
+
+/**
+ * setPermissionRequestHandler: the microphone (only audio: never the camera or the screen) and the
+ * clipboard, for the app's own page in its main window and top frame; nothing else.
  */
 export function decidePermissionRequest(request: PermissionRequest): boolean {
-  if (request.permission !== 'media') return false;
   if (!request.fromMainWindow || !request.isMainFrame || !isAppUrl(request.requestingUrl)) return false;
+  if (CLIPBOARD_PERMISSIONS.includes(request.permission)) return true;
+  if (request.permission !== 'media') return false;
   // Electron names the types of a getUserMedia request; one without the list is not one.
   return request.mediaTypes !== undefined && request.mediaTypes.every((t) => t === 'audio');
 }
 
-/** setPermissionCheckHandler (synchronous checks, e.g. device labels): media, for the app's origin only. */
+/**
+ * setPermissionCheckHandler (synchronous checks: device labels, WebHID, the clipboard): media, hid
+ * (which devices is HidGrants' decision, hid.ts) and the clipboard, for the app's origin only.
+ */
 export function decidePermissionCheck(permission: string, requestingOrigin: string): boolean {
-  return permission === 'media' && requestingOrigin === APP_ORIGIN;
+  if (requestingOrigin !== APP_ORIGIN) return false;
+  return permission === 'media' || permission === 'hid' || CLIPBOARD_PERMISSIONS.includes(permission);
 }
 
 export interface IpcSender {

@@ -37,3 +37,19 @@ export function showAtStart(argv: readonly string[], hasTray: boolean): boolean 
  * occluded windows (the window's own `backgroundThrottling: false` covers the page's timers).
  */
 export const KEEP_AWAKE_SWITCHES = ['disable-renderer-backgrounding', 'disable-background-timer-throttling', 'disable-backgrounding-occluded-windows'] as const;
+
+/**
+ * Chromium features turned off: its handling of the keyboard's media keys, which would take the
+ * play/pause key for the media session of a call's audio element (pausing the caller) instead of
+ * leaving it to the page's headset and hotkey handling.
+ */
+export const DISABLED_FEATURES = ['HardwareMediaKeyHandling'] as const;
+
+/**
+ * The one value of the `disable-features` switch: Chromium reads only one, so the features already
+ * there (another switch, the command line) and ours are joined, each once.
+ */
+export function disableFeaturesValue(existing: string, ours: readonly string[] = DISABLED_FEATURES): string {
+  const names = [...existing.split(','), ...ours].map((n) => n.trim()).filter(Boolean);
+  return [...new Set(names)].join(',');
+}

@@ -39,14 +39,17 @@ import {
   decideNewWindow,
   decidePermissionCheck,
   decidePermissionRequest,
+  isAppUrl,
   isTrustedSender,
   resolveAppRequest,
   type LinkDecision,
 } from './guards';
 import { clipboardForDial, hotkeyReport, planHotkeys, samePlan, type HotkeyPlanEntry } from './hotkeys';
-import { closeDecision, KEEP_AWAKE_SWITCHES, linuxAutostartEntry, loginItemSettings, showAtStart } from './lifecycle';
+import { closeDecision, disableFeaturesValue, KEEP_AWAKE_SWITCHES, linuxAutostartEntry, loginItemSettings, showAtStart } from './lifecycle';
+import { HidGrants, type HidDeviceInfo } from './hid';
 import { actionAt, incomingCallNotification, incomingCallReaction, type NotificationPlatform } from './notification';
 import { LinkRelay, linkFromArgv, PROTOCOL_SCHEMES, protocolClientArgs, shouldClaimScheme } from './osLinks';
+import { saveDialogFor } from './saveDialog';
 import { safeStorageSecrets } from './secrets';
 import { toggledDnd, trayModel, type TrayMenuItem } from './tray';
 import { installDecision, updateConfig, UPDATE_CHECK_INTERVAL_MS } from './updates';
@@ -81,6 +84,8 @@ if (checkAt >= 0) {
 
 app.enableSandbox();
 for (const name of KEEP_AWAKE_SWITCHES) app.commandLine.appendSwitch(name);
+// Media keys reach the page (headset, hotkeys) rather than pausing a call's audio; one value joins any given already.
+app.commandLine.appendSwitch('disable-features', disableFeaturesValue(app.commandLine.getSwitchValue('disable-features')));
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID); // toasts are shown under it
 protocol.registerSchemesAsPrivileged([
   { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
@@ -227,9 +232,8 @@ async function main() {
       },
       chooseSaveFile: async (suggestedName) => {
         const options: Electron.SaveDialogOptions = {
-          title: 'Save the report',
+          ...saveDialogFor(suggestedName),
           defaultPath: path.join(app.getPath('documents'), suggestedName),
-          filters: [{ name: 'CSV (Excel)', extensions: ['csv'] }],
           properties: ['showOverwriteConfirmation', 'createDirectory'],
         };
         const win = getMainWindow();
@@ -287,6 +291,14 @@ async function main() {
     );
   });
   ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) => decidePermissionCheck(permission, requestingOrigin));
+  // WebHID: headsets with call buttons only (hid.ts); the chooser picks the telephony device itself.
+  const hidGrants = new HidGrants(ORIGIN);
+  ses.on('select-hid-device', (event, details, callback) => {
+    event.preventDefault();
+    // (Node's URL gives a custom scheme's origin as "null": the frame is checked as the app's page instead.)
+    callback(hidGrants.choose(isAppUrl(details.frame?.url) ? ORIGIN : '', details.deviceList));
+  });
+  ses.setDevicePermissionHandler((details) => details.deviceType === 'hid' && hidGrants.allows(details.origin, details.device as HidDeviceInfo));
 
   app.on('web-contents-created', (_e, contents) => guardWebContents(contents));
 

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSettings, type SettingsView } from '../../common/settings';
 import { listenForHotkeys, platformOf } from './desktopKeys';
-import type { DesktopCommand } from './session';
+import type { HotkeyRegistration } from '../../common/desktop';
+import { handledGlobally, type DesktopCommand } from './session';
 
-function harness(hotkeys: SettingsView['values']['hotkeys'] = {}, clipboard: () => Promise<string> = () => Promise.resolve('1001')) {
+function harness(hotkeys: SettingsView['values']['hotkeys'] = {}, clipboard: () => Promise<string> = () => Promise.resolve('1001'), shellHotkeys: HotkeyRegistration[] = []) {
   let listener: ((e: KeyboardEvent) => void) | null = null;
   const commands: DesktopCommand[] = [];
   const notices: (string | null)[] = [];
   const settings = { values: { ...defaultSettings, hotkeys }, locked: [], sources: {} } as unknown as SettingsView;
   const stop = listenForHotkeys(
     { addEventListener: (_t, l) => (listener = l), removeEventListener: () => (listener = null) },
-    { command: (c) => void commands.push(c), notice: (n) => void notices.push(n), getState: () => ({ account: null, settings, bridgeError: null, linkPrompt: null, desktopNotice: null }) },
+    { command: (c) => void commands.push(c), notice: (n) => void notices.push(n), getState: () => ({ account: null, settings, bridgeError: null, linkPrompt: null, desktopNotice: null, shellHotkeys }) },
     clipboard,
     'linux',
   );
@@ -41,6 +42,28 @@ describe('hotkeys in the window', () => {
     expect(h.press('A', 'KeyA', { altKey: true, shiftKey: true, repeat: true })).toBe(false);
     expect(h.press('A', 'KeyA', { altKey: true, shiftKey: true })).toBe(true);
     expect(h.commands).toEqual([{ action: 'answer', source: 'hotkey' }]);
+  });
+
+  it('an action whose global hotkey the desktop app registered acts once: by the shell, not again in the window', async () => {
+    const shell: HotkeyRegistration[] = [
+      { action: 'answer', accelerator: 'CommandOrControl+Shift+F9', state: 'registered', message: null },
+      { action: 'hangUp', accelerator: 'CommandOrControl+Shift+F10', state: 'refused', message: 'another program uses it' },
+      { action: 'dialClipboard', accelerator: 'CommandOrControl+Shift+F8', state: 'registered', message: null },
+    ];
+    let read = 0;
+    const h = harness({}, () => (read++, Promise.resolve('1001')), shell);
+    // Still kept from the page (a field would otherwise take it), but not commanded twice.
+    expect(h.press('F9', 'F9', { ctrlKey: true, shiftKey: true })).toBe(true);
+    h.press('F8', 'F8', { ctrlKey: true, shiftKey: true });
+    // The one the OS refused to the shell works in the window.
+    h.press('F10', 'F10', { ctrlKey: true, shiftKey: true });
+    await Promise.resolve();
+    expect(h.commands).toEqual([{ action: 'hangUp', source: 'hotkey' }]);
+    expect(read).toBe(0);
+    expect(handledGlobally(shell, 'answer')).toBe(true);
+    expect(handledGlobally(shell, 'hangUp')).toBe(false);
+    expect(handledGlobally(shell, 'mute')).toBe(false);
+    expect(handledGlobally([], 'answer')).toBe(false);
   });
 
   it('call the clipboard: reads it and hands its text over', async () => {

@@ -1,12 +1,14 @@
 import { hotkeyActionFor, type HotkeyPlatform, type KeyPress } from '../../common/hotkeys';
 import { effectiveHotkeys } from '../../common/settings';
-import type { CallSession } from './session';
+import { handledGlobally, type CallSession } from './session';
 
 /**
  * The hotkeys (settings `hotkeys`, the same definitions the desktop app registers as global
  * shortcuts) also work while the Frontdesk window has the focus: the browser host has no global
  * shortcuts, and in the desktop app a hotkey another program took still works here. A global
- * shortcut the shell registered takes the key before the window sees it, so one press is one command.
+ * shortcut the shell registered usually takes the key before the window sees it; where the key
+ * still reaches the window, an action the shell reports registered is left to the shell, so one
+ * press is one command.
  */
 
 /** The platform whose meaning of CommandOrControl applies (Command on macOS). */
@@ -35,6 +37,7 @@ export function listenForHotkeys(
     const action = hotkeyActionFor(map, e as KeyPress, platform);
     if (!action) return;
     e.preventDefault();
+    if (handledGlobally(session.getState().shellHotkeys, action)) return;
     if (action !== 'dialClipboard') {
       session.command({ action, source: 'hotkey' });
       return;

@@ -70,7 +70,7 @@ window.addEventListener('pagehide', () => engine.stop());
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <RecorderContext.Provider value={recorder}>
-      <App api={api} engine={engine} session={session} view={view} history={history} desktop={{ diagnostics, headset }} />
+      <App api={api} engine={engine} session={session} view={view} history={history} desktop={{ diagnostics, headset, session }} />
     </RecorderContext.Provider>
   </StrictMode>,
 );

@@ -3,7 +3,8 @@ import type { AccountView } from '../../common/contract';
 import type { SettingsView } from '../../common/settings';
 import { emptyCalls, type Call, type CallsState } from './sip/callMachine';
 import type { EngineSnapshot } from './sip/engine';
-import { CallSession, currentCall, decideRinging, enginePreferences, type DesktopCommand, type SessionApi, type SessionEngine } from './session';
+import type { DesktopStatus, ShellState } from '../../common/desktop';
+import { CallSession, currentCall, decideRinging, desktopStatus, enginePreferences, type DesktopCommand, type SessionApi, type SessionEngine } from './session';
 import { testCall } from './testCalls';
 
 const state = (...calls: Call[]): CallsState => ({ calls: Object.fromEntries(calls.map((c) => [c.id, c])), order: calls.map((c) => c.id) });
@@ -109,6 +110,10 @@ function fakeEngine() {
       snapshot = { ...snapshot, calls: state(...calls) };
       for (const l of [...listeners]) l();
     },
+    setRegistration(registration: EngineSnapshot['registration']) {
+      snapshot = { ...snapshot, registration };
+      for (const l of [...listeners]) l();
+    },
   };
 }
 
@@ -117,7 +122,13 @@ function fakeApi(settings = settingsView(), account: () => Promise<AccountView> 
   let onSettings: ((v: SettingsView) => void) | null = null;
   let onCommand: ((c: DesktopCommand) => void) | null = null;
   let onLink: ((l: { url: string }) => void) | null = null;
+  let onShell: ((s: ShellState) => void) | null = null;
+  let onCallLog: ((c: { missedUnseen: number }) => void) | null = null;
   const notified: unknown[] = [];
+  /** Every desktop.status the shell was sent, and the answers still to give (answered at once unless `holdStatus`). */
+  const statuses: DesktopStatus[] = [];
+  const pendingStatus: { resolve: (s: ShellState) => void; reject: (e: Error) => void }[] = [];
+  const control = { holdStatus: false, shellAnswer: { hotkeys: [] } as ShellState, missedAtStart: 3 };
   const settingsSet: unknown[] = [];
   const api: SessionApi = {
     account: { get: account, onChanged: (l) => ((onAccount = l), () => (onAccount = null)) },
@@ -130,10 +141,27 @@ function fakeApi(settings = settingsView(), account: () => Promise<AccountView> 
     desktop: {
       onCommand: (l) => ((onCommand = l), () => (onCommand = null)),
       onLink: (l) => ((onLink = l), () => (onLink = null)),
+      onShell: (l) => ((onShell = l), () => (onShell = null)),
+      status: (status) => {
+        statuses.push(status);
+        if (!control.holdStatus) return Promise.resolve(control.shellAnswer);
+        return new Promise<ShellState>((resolve, reject) => pendingStatus.push({ resolve, reject }));
+      },
+    },
+    calls: {
+      list: () => Promise.resolve({ records: [], missedUnseen: control.missedAtStart }),
+      onChanged: (l) => ((onCallLog = l), () => (onCallLog = null)),
     },
   };
   return {
     api,
+    statuses,
+    pendingStatus,
+    control,
+    /** The shell registered its global hotkeys again. */
+    shellChanged: (state: ShellState) => onShell?.(state),
+    /** The history changed (the missed-call badge). */
+    callLogChanged: (missedUnseen: number) => onCallLog?.({ missedUnseen }),
     notified,
     settingsSet,
     changeSettings: (v: SettingsView) => onSettings?.(v),
@@ -205,7 +233,8 @@ describe('the session', () => {
     const ringing = testCall('a', '+74951234567', 'ringing-in');
     s.set(ringing);
     s.set({ ...ringing });
-    expect(s.notified).toEqual([{ from: '+7 495 123 45 67', line: '1000' }]);
+    // With the call's id, so the notification's Answer and Decline act on this call.
+    expect(s.notified).toEqual([{ from: '+7 495 123 45 67', line: '1000', callId: 'a' }]);
     s.set(testCall('b', '1002', 'ringing-in'));
     expect(s.notified).toHaveLength(2);
   });
@@ -459,5 +488,134 @@ describe('the desktop commands calls through the session', () => {
     s.desktopLink('tel:1001');
     expect(s.calls('answer')).toEqual([]);
     expect(s.session.getState().linkPrompt).toBeNull();
+  });
+});
+
+/** Lets queued microtasks and resolved promises run (the session coalesces status reports in a microtask). */
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
+describe('what the desktop shell is told (desktop.status)', () => {
+  it('sums up registration, DND, the badge, the calls going on and the ones ringing in (who calls, as the window shows it)', () => {
+    const calls = state(
+      testCall('a', '1001', 'active'),
+      testCall('h', '1002', 'held'),
+      testCall('e', '1003', 'ended'),
+      testCall('r', '+74951234567', 'ringing-in'),
+      testCall('o', '1004', 'dialing', 'outbound'),
+    );
+    expect(desktopStatus({ registration: { state: 'registering' }, dnd: 'missed', missed: 2, calls, region: 'RU' })).toEqual({
+      registration: 'connecting',
+      dnd: 'missed',
+      missed: 2,
+      calls: 3,
+      ringing: [{ callId: 'r', caller: '+7 495 123 45 67', line: '1000' }],
+    });
+    expect(desktopStatus({ registration: { state: 'failed', reason: '403' }, dnd: undefined, missed: -1, calls: emptyCalls, region: 'RU' })).toEqual({
+      registration: 'failed',
+      dnd: 'off',
+      missed: 0,
+      calls: 0,
+      ringing: [],
+    });
+  });
+
+  it('reports once at start, with the missed-call badge the history holds, and the answer gives the hotkeys for Settings', async () => {
+    const s = await started();
+    s.control.shellAnswer = { hotkeys: [] };
+    await settle();
+    expect(s.statuses).toEqual([{ registration: 'registered', dnd: 'off', missed: 3, calls: 0, ringing: [] }]);
+  });
+
+  it('reports a call ringing in with its id and caller, then the call going on, then none: each change once, nothing when unchanged', async () => {
+    const s = await started();
+    await settle();
+    const before = s.statuses.length;
+    const ringing = testCall('a', '+74951234567', 'ringing-in');
+    s.set(ringing);
+    s.set({ ...ringing }); // the same again: one report for both
+    await settle();
+    expect(s.statuses.slice(before)).toEqual([{ registration: 'registered', dnd: 'off', missed: 3, calls: 0, ringing: [{ callId: 'a', caller: '+7 495 123 45 67', line: '1000' }] }]);
+    s.set({ ...ringing, phase: 'active' });
+    await settle();
+    expect(s.statuses.at(-1)).toMatchObject({ calls: 1, ringing: [] });
+    s.set({ ...ringing, phase: 'active' }); // an engine update that changes nothing the shell sees
+    await settle();
+    expect(s.statuses).toHaveLength(before + 2);
+    s.set();
+    await settle();
+    expect(s.statuses.at(-1)).toMatchObject({ calls: 0, ringing: [] });
+    expect(s.statuses).toHaveLength(before + 3);
+  });
+
+  it('follows the registration, DND and the missed-call badge', async () => {
+    const s = await started();
+    await settle();
+    s.setRegistration({ state: 'disconnected', reason: 'cannot reach the PBX' });
+    await settle();
+    expect(s.statuses.at(-1)).toMatchObject({ registration: 'disconnected' });
+    s.changeSettings(settingsView({ dnd: 'reject' }));
+    await settle();
+    expect(s.statuses.at(-1)).toMatchObject({ dnd: 'reject' });
+    s.callLogChanged(5);
+    await settle();
+    expect(s.statuses.at(-1)).toMatchObject({ missed: 5 });
+    s.callLogChanged(0);
+    await settle();
+    expect(s.statuses.at(-1)).toEqual({ registration: 'disconnected', dnd: 'reject', missed: 0, calls: 0, ringing: [] });
+  });
+
+  it('a burst of changes while a report is on its way ends in one report of the latest status', async () => {
+    const s = await started();
+    s.control.holdStatus = true;
+    await settle();
+    s.statuses.length = 0;
+    s.pendingStatus.splice(0).forEach((p) => p.resolve({ hotkeys: [] })); // the start's report, held
+    await settle();
+    s.set(testCall('a', '1001', 'ringing-in'));
+    await settle();
+    expect(s.statuses).toHaveLength(1);
+    s.set(testCall('a', '1001', 'active'));
+    s.callLogChanged(7);
+    s.set(testCall('a', '1001', 'held'));
+    await settle();
+    expect(s.statuses).toHaveLength(1); // the first is still on its way
+    s.pendingStatus.shift()!.resolve({ hotkeys: [] });
+    await settle();
+    expect(s.statuses).toHaveLength(2);
+    expect(s.statuses[1]).toMatchObject({ missed: 7, calls: 1, ringing: [] });
+  });
+
+  it('a report the shell did not take is sent again at the next change', async () => {
+    const s = await started();
+    s.control.holdStatus = true;
+    await settle();
+    s.pendingStatus.splice(0).forEach((p) => p.resolve({ hotkeys: [] }));
+    await settle();
+    const before = s.statuses.length;
+    s.set(testCall('a', '1001', 'ringing-in'));
+    await settle();
+    s.pendingStatus.shift()!.reject(new Error('bridge down'));
+    await settle();
+    s.setRegistration({ state: 'registered', since: 1 }); // same summary: only the retry is new
+    await settle();
+    expect(s.statuses.slice(before).map((x) => x.ringing.map((r) => r.callId))).toEqual([['a'], ['a']]);
+  });
+
+  it('keeps the hotkeys the shell reports (its answer and the desktop.shell event), and stops reporting when stopped', async () => {
+    const s = await started();
+    const refused: ShellState = { hotkeys: [{ action: 'mute', accelerator: 'CommandOrControl+Shift+F11', state: 'refused', message: 'another program uses Ctrl+Shift+F11' }] };
+    s.control.shellAnswer = refused;
+    s.callLogChanged(1);
+    await settle();
+    expect(s.session.getState().shellHotkeys).toEqual(refused.hotkeys);
+    s.shellChanged({ hotkeys: [] });
+    expect(s.session.getState().shellHotkeys).toEqual([]);
+    const count = s.statuses.length;
+    s.session.stop();
+    s.set(testCall('a', '1001', 'ringing-in'));
+    await settle();
+    expect(s.statuses).toHaveLength(count);
   });
 });

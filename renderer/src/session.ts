@@ -1,11 +1,12 @@
 import type { AccountView, EventPayload, FrontdeskApi } from '../../common/contract';
 import { i18n } from './i18n';
 import type { SettingsView } from '../../common/settings';
+import type { DesktopStatus, HotkeyRegistration, RegistrationSummary, ShellState } from '../../common/desktop';
 import { parseDialString } from '../../common/phone';
 import { linkForDisplay, parsePhoneLink, type PhoneLink } from '../../common/links';
 import type { AudioOut } from './audio';
 import { liveCalls, type Call, type CallsState, type Party } from './sip/callMachine';
-import type { EnginePreferences, EngineSnapshot, SipEngine } from './sip/engine';
+import type { EnginePreferences, EngineSnapshot, Registration, SipEngine } from './sip/engine';
 import type { HandoffNote } from '../../common/transfer';
 import type { CallView } from './presentation';
 import { partyText } from './ui/format';
@@ -76,6 +77,38 @@ export function awayEndsInMs(values: SettingsValues | undefined, now: number): n
   return Math.max(0, Date.parse(until) - now);
 }
 
+/** The registration as the tray shows it (registering is still connecting). */
+export function registrationSummary(registration: Registration): RegistrationSummary {
+  return registration.state === 'registering' ? 'connecting' : registration.state;
+}
+
+/**
+ * What the desktop shell is told (desktop.status): the registration, DND, the missed-call badge,
+ * the calls going on and the ones ringing in (with who calls, as the window shows them), for the
+ * tray, the notifications and the updater (which never installs while a call goes on).
+ */
+export function desktopStatus(input: { registration: Registration; dnd: SettingsValues['dnd'] | undefined; missed: number; calls: CallsState; region: string }): DesktopStatus {
+  const live = liveCalls(input.calls);
+  const ringing = live.filter((c) => c.phase === 'ringing-in');
+  return {
+    registration: registrationSummary(input.registration),
+    dnd: input.dnd ?? 'off',
+    missed: Math.min(Math.max(0, Math.trunc(input.missed)), 1_000_000),
+    // Every live call not ringing in: being answered, dialled, talked on, held or hung up (the updater waits for all).
+    calls: Math.min(live.length - ringing.length, 100),
+    ringing: ringing.slice(0, 20).map((c) => ({
+      callId: c.id.slice(0, 200),
+      caller: partyText(c.remote, input.region).slice(0, 200),
+      line: c.dialled?.slice(0, 100) ?? null,
+    })),
+  };
+}
+
+/** Whether a global hotkey the shell registered takes this action's key before the window sees it (one press acts once). */
+export function handledGlobally(hotkeys: readonly HotkeyRegistration[], action: HotkeyRegistration['action']): boolean {
+  return hotkeys.some((h) => h.action === action && h.state === 'registered');
+}
+
 // ---- the session ----
 
 /** The engine as the session uses it (SipEngine; the unit tests give a fake). */
@@ -107,8 +140,10 @@ export interface SessionApi {
   account: Pick<FrontdeskApi['account'], 'get' | 'onChanged'>;
   settings: Pick<FrontdeskApi['settings'], 'get' | 'onChanged' | 'set'>;
   notifications: Pick<FrontdeskApi['notifications'], 'incomingCall'>;
-  /** Hotkeys, the tray, notification actions and OS links (the shell, or the browser host's hand-off). */
-  desktop: Pick<FrontdeskApi['desktop'], 'onCommand' | 'onLink'>;
+  /** Hotkeys, the tray, notification actions and OS links (the shell, or the browser host's hand-off); the status the shell is told. */
+  desktop: Pick<FrontdeskApi['desktop'], 'onCommand' | 'onLink' | 'status' | 'onShell'>;
+  /** The missed-call badge, for the tray. */
+  calls: Pick<FrontdeskApi['calls'], 'list' | 'onChanged'>;
 }
 
 /** What the desktop asks of the session (a hotkey, the tray, a notification's button, a headset). */
@@ -141,6 +176,8 @@ export interface SessionState {
   linkPrompt: LinkPrompt | null;
   /** What a link, the clipboard or a desktop command could not do, for the agent to read; null when all went well. */
   desktopNotice: string | null;
+  /** The desktop app's global hotkeys as the shell registered them (which the OS refused, and why); empty in the browser host. */
+  shellHotkeys: readonly HotkeyRegistration[];
 }
 
 /** How a typed number or a link went: dialled (the call's id; null without an account) or refused with the reason. */
@@ -152,7 +189,7 @@ export class CallSession {
   private readonly ringer: Ringer;
   private readonly calls: CallView;
   private readonly now: () => number;
-  private state: SessionState = { account: null, settings: null, bridgeError: null, linkPrompt: null, desktopNotice: null };
+  private state: SessionState = { account: null, settings: null, bridgeError: null, linkPrompt: null, desktopNotice: null, shellHotkeys: [] };
   private readonly listeners = new Set<() => void>();
   private readonly offs: (() => void)[] = [];
   private running = false;
@@ -164,6 +201,12 @@ export class CallSession {
   private readonly pendingExtensions = new Map<string, string>();
   /** The call auto-answer last answered (once per call). */
   private autoAnswered: string | undefined;
+  /** The missed-call badge as the services last said. */
+  private missed = 0;
+  /** The status the shell last took (JSON), one report on its way, and whether another change came meanwhile. */
+  private statusSent: string | null = null;
+  private statusScheduled = false;
+  private statusInFlight = false;
 
   constructor(options: SessionOptions) {
     this.engine = options.engine;
@@ -200,6 +243,14 @@ export class CallSession {
       this.api.desktop.onLink(({ url }) => this.running && this.openLink(url)),
       // Auto-answer follows the engine itself: it does not wait for the window to show the call.
       this.calls === this.engine ? () => undefined : this.engine.subscribe(() => this.answerByItself()),
+      this.api.desktop.onShell((state) => this.running && this.applyShell(state)),
+      this.api.calls.onChanged(({ missedUnseen }) => this.running && this.setMissed(missedUnseen)),
+    );
+    // The registration is the engine's (the window's view of the calls may be another object).
+    if (this.calls !== this.engine) this.offs.push(this.engine.subscribe(() => this.reportStatus()));
+    this.api.calls.list({ limit: 1 }).then(
+      (page) => this.running && this.setMissed(page.missedUnseen),
+      () => undefined,
     );
     this.applyPresence(null);
     this.onCalls();
@@ -213,6 +264,7 @@ export class CallSession {
     if (this.awayTimer) clearTimeout(this.awayTimer);
     this.awayTimer = null;
     this.awayUntil = undefined;
+    this.statusSent = null;
     this.ringer.stopRinging();
     this.engine.stop();
   }
@@ -293,7 +345,9 @@ export class CallSession {
       if (ringing) {
         const from = partyText(ringing.remote, this.region);
         // Within what a notification carries (a long name and number together could be more).
-        void this.api.notifications.incomingCall({ from: from.slice(0, 200), line: ringing.dialled?.slice(0, 100) ?? null }).catch(() => undefined);
+        void this.api.notifications
+          .incomingCall({ from: from.slice(0, 200), line: ringing.dialled?.slice(0, 100) ?? null, callId: ringing.id.slice(0, 200) })
+          .catch(() => undefined);
       }
     }
 
@@ -305,6 +359,8 @@ export class CallSession {
         this.sendDtmf(id, digits);
       }
     }
+
+    this.reportStatus();
 
     this.answerByItself();
   }
@@ -324,6 +380,62 @@ export class CallSession {
     queueMicrotask(() => {
       if (this.running) this.engine.answer(id);
     });
+  }
+
+  // ---- the desktop status ----
+
+  private setMissed(missed: number) {
+    this.missed = missed;
+    this.reportStatus();
+  }
+
+  private applyShell(state: ShellState) {
+    if (JSON.stringify(state.hotkeys) !== JSON.stringify(this.state.shellHotkeys)) this.setState({ shellHotkeys: state.hotkeys });
+  }
+
+  /**
+   * Tells the shell the status after a change: changes made together (one engine update, a
+   * settings change) are reported once, an unchanged status is not sent again, and a report waits
+   * for the one on its way (then sends the latest). The answer is the global hotkeys' state.
+   */
+  private reportStatus() {
+    if (!this.running || this.statusScheduled) return;
+    this.statusScheduled = true;
+    queueMicrotask(() => {
+      this.statusScheduled = false;
+      this.sendStatus();
+    });
+  }
+
+  private sendStatus() {
+    if (!this.running || this.statusInFlight) return;
+    const status = desktopStatus({
+      registration: this.engine.getSnapshot().registration,
+      dnd: this.values?.dnd,
+      missed: this.missed,
+      calls: this.shown(),
+      region: this.region,
+    });
+    const text = JSON.stringify(status);
+    if (text === this.statusSent) return;
+    this.statusSent = text;
+    this.statusInFlight = true;
+    const done = () => {
+      this.statusInFlight = false;
+      // Whatever changed meanwhile goes now (sendStatus skips it when nothing did).
+      this.sendStatus();
+    };
+    this.api.desktop.status(status).then(
+      (state) => {
+        if (this.running) this.applyShell(state);
+        done();
+      },
+      () => {
+        // Not taken: sent again at the next change.
+        this.statusSent = null;
+        done();
+      },
+    );
   }
 
   // ---- commands ----

@@ -229,3 +229,57 @@ test('Export diagnostics holds the SIP trace and the versions, and neither the S
     await crm.stop();
   }
 });
+
+test('the desktop app settings are in Settings by name, say where they act, refuse a bad update address beside the field, show a locked one disabled, and stay after a reload', async ({ agents }) => {
+  const { page } = await registered(agents, { provisioning: { settings: { defaultRegion: 'RU', autoUpdate: false }, locked: ['autoUpdate'] } });
+  const openSettings = async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    return page.getByRole('region', { name: 'Settings' }).getByRole('group', { name: 'Desktop app' });
+  };
+  let group = await openSettings();
+  await expect(group).toContainText('These act in the Frontdesk desktop app');
+
+  const tray = group.getByRole('checkbox', { name: 'Closing the window keeps Frontdesk running in the tray' });
+  const login = group.getByRole('checkbox', { name: 'Start Frontdesk when I log in to the computer' });
+  const front = group.getByRole('checkbox', { name: 'Bring the window to the front when a call rings' });
+  const updates = group.getByRole('checkbox', { name: 'Install updates automatically (never during a call) (set by your administrator)' });
+  const feed = group.getByRole('textbox', { name: 'Update address (from your administrator)' });
+  await expect(tray).toBeChecked();
+  await expect(login).not.toBeChecked();
+  await expect(front).toBeChecked();
+  await expect(updates).not.toBeChecked();
+  await expect(updates).toBeDisabled();
+
+  // By keyboard: Space toggles a focused checkbox.
+  await tray.focus();
+  await page.keyboard.press('Space');
+  await expect(tray).not.toBeChecked();
+  await login.focus();
+  await page.keyboard.press('Space');
+  await expect(login).toBeChecked();
+  await front.click();
+  await expect(front).not.toBeChecked();
+
+  // A bad address: the schema's message beside the field, what was typed kept; a good one is saved.
+  await feed.fill('ftp://updates.example.com/frontdesk/');
+  await page.keyboard.press('Tab');
+  const problem = group.getByRole('alert');
+  await expect(problem).toContainText('must be "" or an http:// or https:// address');
+  await expect(feed).toHaveValue('ftp://updates.example.com/frontdesk/');
+  await expect(feed).toHaveAttribute('aria-invalid', 'true');
+  await feed.fill('https://updates.example.com/frontdesk/');
+  await feed.press('Enter');
+  await expect(problem).toHaveCount(0);
+
+  // The hotkeys, and what they do here (no global hotkeys in a browser).
+  await expect(group.getByRole('list', { name: 'Hotkeys' }).getByRole('listitem').first()).toHaveText('Answer: Ctrl+Shift+F9 — Works while the Frontdesk window is active');
+
+  await page.reload();
+  await expect(page.getByRole('status', { name: 'Registration' })).toHaveText(/Registered as 1000/);
+  group = await openSettings();
+  await expect(group.getByRole('checkbox', { name: 'Closing the window keeps Frontdesk running in the tray' })).not.toBeChecked();
+  await expect(group.getByRole('checkbox', { name: 'Start Frontdesk when I log in to the computer' })).toBeChecked();
+  await expect(group.getByRole('checkbox', { name: 'Bring the window to the front when a call rings' })).not.toBeChecked();
+  await expect(group.getByRole('checkbox', { name: /Install updates automatically/ })).toBeDisabled();
+  await expect(group.getByRole('textbox', { name: 'Update address (from your administrator)' })).toHaveValue('https://updates.example.com/frontdesk/');
+});

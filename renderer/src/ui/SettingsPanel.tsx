@@ -3,14 +3,18 @@ import type { FrontdeskApi } from '../../../common/contract';
 import type { SettingKey, SettingsView } from '../../../common/settings';
 import type { PageDiagnostics } from '../diagnostics';
 import type { HeadsetLink } from '../headset';
+import { platformOf } from '../desktopKeys';
+import type { CallSession } from '../session';
+import { DesktopSettings } from './DesktopSettings';
 import { downloadFile } from './download';
+import { useLocale } from '../i18n';
 
-/** What Settings offers beyond the settings: Export diagnostics and the headset. */
+/** What Settings offers beyond the settings: Export diagnostics, the headset, and the session (the desktop app's hotkeys as the OS took them). */
 export interface DesktopTools {
   diagnostics: Pick<PageDiagnostics, 'export'>;
   headset: Pick<HeadsetLink, 'subscribe' | 'getState' | 'connect'>;
+  session: Pick<CallSession, 'subscribe' | 'getState'>;
 }
-import { useLocale } from '../i18n';
 
 interface Props {
   api: FrontdeskApi;
@@ -335,6 +339,7 @@ export function SettingsPanel({ api, view, desktop: tools }: Props) {
       {deviceSelect('microphoneId', 'audioinput', t('settings.microphone'))}
       {deviceSelect('speakerId', 'audiooutput', t('settings.speaker'))}
       {deviceSelect('ringerId', 'audiooutput', t('settings.ringer'))}
+      <DesktopSettings api={api} view={view} desktopApp={desktop} session={tools.session} mac={platformOf(navigator) === 'darwin'} />
       <HeadsetSetting headset={tools.headset} />
       <ExportDiagnostics diagnostics={tools.diagnostics} />
       {error && <p role="alert">{error}</p>}

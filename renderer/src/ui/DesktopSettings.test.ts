@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { fixedT } from '../../../common/i18n/translate';
+import { hotkeyStatusText, hotkeyText, settingProblem } from './DesktopSettings';
+
+const en = fixedT('en');
+const ru = fixedT('ru');
+
+describe('desktop settings', () => {
+  it('words the schema refusal of an update address beside the field; a good one or none passes', () => {
+    expect(settingProblem('updateFeedUrl', 'ftp://updates.example.com/')).toMatch(/must be "" or an http:\/\/ or https:\/\/ address/);
+    expect(settingProblem('updateFeedUrl', 'https://user@updates.example.com/')).not.toBeNull();
+    expect(settingProblem('updateFeedUrl', `https://u.example.com/${'a'.repeat(2100)}`)).toMatch(/at most 2048/);
+    expect(settingProblem('updateFeedUrl', 'https://updates.example.com/frontdesk/')).toBeNull();
+    expect(settingProblem('updateFeedUrl', '')).toBeNull();
+    expect(settingProblem('closeToTray', 'yes')).not.toBeNull();
+    expect(settingProblem('closeToTray', false)).toBeNull();
+  });
+
+  it('shows a hotkey as a person reads it on their platform', () => {
+    expect(hotkeyText('CommandOrControl+Shift+F9', false)).toBe('Ctrl+Shift+F9');
+    expect(hotkeyText('CmdOrCtrl+Alt+A', true)).toBe('⌘+Alt+A');
+    expect(hotkeyText('Alt+Shift+A', false)).toBe('Alt+Shift+A');
+  });
+
+  it('says what a hotkey does outside the window: everywhere, refused by the OS with the reason, or only in the window', () => {
+    expect(hotkeyStatusText('CommandOrControl+Shift+F9', undefined, en)).toBe('Works while the Frontdesk window is active');
+    expect(hotkeyStatusText('CommandOrControl+Shift+F9', { action: 'answer', accelerator: 'CommandOrControl+Shift+F9', state: 'registered', message: null }, en)).toBe('Works in every program');
+    expect(
+      hotkeyStatusText('CommandOrControl+Shift+F11', { action: 'mute', accelerator: 'CommandOrControl+Shift+F11', state: 'refused', message: 'CommandOrControl+Shift+F11 is taken by another program or the system: choose another hotkey' }, en),
+    ).toBe('Not available outside Frontdesk: CommandOrControl+Shift+F11 is taken by another program or the system: choose another hotkey. It still works while the Frontdesk window is active');
+    expect(hotkeyStatusText('', undefined, en)).toBe('Off');
+    expect(hotkeyStatusText('CommandOrControl+Shift+F12', { action: 'hold', accelerator: '', state: 'off', message: null }, en)).toBe('Off');
+    // The same in Russian.
+    expect(hotkeyStatusText('CommandOrControl+Shift+F9', { action: 'answer', accelerator: 'CommandOrControl+Shift+F9', state: 'registered', message: null }, ru)).toBe('Работает в любой программе');
+    expect(hotkeyStatusText('', undefined, ru)).toBe('Выключена');
+  });
+});

@@ -1,0 +1,168 @@
+import { useState, useSyncExternalStore } from 'react';
+import type { FrontdeskApi } from '../../../common/contract';
+import type { HotkeyRegistration } from '../../../common/desktop';
+import { HOTKEY_ACTIONS } from '../../../common/hotkeys';
+import { effectiveHotkeys, SettingsSchema, type SettingKey, type SettingsView } from '../../../common/settings';
+import type { TFunction } from 'i18next';
+import type { CallSession } from '../session';
+import { useLocale } from '../i18n';
+
+/**
+ * Settings of the desktop app around the window: the tray, login start, the window on a call,
+ * updates, and the hotkeys with what the OS made of them (a global hotkey another program holds is
+ * refused, and says why). The browser host saves them too; they act in the desktop app.
+ */
+
+/** An address, not words: the same in every language. */
+const FEED_EXAMPLE = 'https://updates.example.com/frontdesk/';
+
+type DesktopKey = 'closeToTray' | 'startAtLogin' | 'bringToFrontOnCall' | 'autoUpdate' | 'updateFeedUrl';
+
+/** Why a value is refused, as the settings' schema words it; null when it is fine. */
+export function settingProblem(key: SettingKey, value: unknown): string | null {
+  const parsed = SettingsSchema.shape[key].safeParse(value);
+  return parsed.success ? null : parsed.error.issues.map((i) => i.message).join('; ');
+}
+
+/** A hotkey as a person reads it: Ctrl (⌘ on a Mac) for CommandOrControl. */
+export function hotkeyText(accelerator: string, mac: boolean): string {
+  return accelerator.replace(/\b(CommandOrControl|CmdOrCtrl)\b/g, mac ? '⌘' : 'Ctrl').replace(/\b(Command|Cmd)\b/g, '⌘');
+}
+
+/** What a hotkey does outside the window: the shell's report, or nothing (the browser host). */
+export function hotkeyStatusText(accelerator: string, report: HotkeyRegistration | undefined, t: TFunction): string {
+  if (accelerator === '' || report?.state === 'off') return t('desktop.hotkeyOff');
+  if (!report) return t('desktop.hotkeyWindowOnly');
+  if (report.state === 'registered') return t('desktop.hotkeyEverywhere');
+  return t('desktop.hotkeyRefused', { reason: report.message ?? t('desktop.systemRefused') });
+}
+
+interface Props {
+  api: Pick<FrontdeskApi, 'settings'>;
+  view: SettingsView;
+  /** Whether this is the desktop app (Electron) rather than the browser host. */
+  desktopApp: boolean;
+  session: Pick<CallSession, 'subscribe' | 'getState'>;
+  mac: boolean;
+}
+
+export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) {
+  const { t } = useLocale();
+  const { shellHotkeys } = useSyncExternalStore(session.subscribe, session.getState);
+  const [errors, setErrors] = useState<Partial<Record<DesktopKey, string>>>({});
+  const locked = new Set(view.locked);
+  const set = (key: DesktopKey, value: unknown) => {
+    const problem = settingProblem(key, value);
+    setErrors((e) => ({ ...e, [key]: problem ?? undefined }));
+    if (problem) return;
+    api.settings.set({ key, value }).catch((e: Error) => setErrors((all) => ({ ...all, [key]: e.message })));
+  };
+  const lockNote = (key: SettingKey) => (locked.has(key) ? <span className="settings__locked"> {t('settings.locked')}</span> : null);
+  const error = (key: DesktopKey) =>
+    errors[key] ? (
+      <p id={`setting-${key}-error`} className="settings__error" role="alert">
+        {errors[key]}
+      </p>
+    ) : null;
+  const check = (key: Exclude<DesktopKey, 'updateFeedUrl'>, label: string) => (
+    <div className="settings__field settings__field--check">
+      <input
+        id={`setting-${key}`}
+        type="checkbox"
+        checked={view.values[key]}
+        disabled={locked.has(key)}
+        aria-describedby={errors[key] ? `setting-${key}-error desktop-settings-note` : 'desktop-settings-note'}
+        onChange={(e) => set(key, e.target.checked)}
+      />
+      <label htmlFor={`setting-${key}`}>
+        {label}
+        {lockNote(key)}
+      </label>
+      {error(key)}
+    </div>
+  );
+  const hotkeys = effectiveHotkeys(view.values.hotkeys);
+  const refused = shellHotkeys.filter((h) => h.state === 'refused' || h.state === 'invalid');
+
+  return (
+    <fieldset className="settings__group" aria-label={t('desktop.section')}>
+      <legend>{t('desktop.section')}</legend>
+      <p id="desktop-settings-note" className="settings__note">
+        {desktopApp ? t('desktop.noteDesktop') : t('desktop.noteBrowser')}
+      </p>
+      {check('closeToTray', t('desktop.closeToTray'))}
+      {check('startAtLogin', t('desktop.startAtLogin'))}
+      {check('bringToFrontOnCall', t('desktop.bringToFrontOnCall'))}
+      {check('autoUpdate', t('desktop.autoUpdate'))}
+      <div className="settings__field">
+        <label htmlFor="setting-updateFeedUrl">
+          {t('desktop.updateFeedUrl')}
+          {lockNote('updateFeedUrl')}
+        </label>
+        <UpdateFeedInput
+          key={view.values.updateFeedUrl}
+          value={view.values.updateFeedUrl}
+          disabled={locked.has('updateFeedUrl')}
+          invalid={Boolean(errors.updateFeedUrl)}
+          onCommit={(v) => set('updateFeedUrl', v)}
+          onReset={() => setErrors((e) => ({ ...e, updateFeedUrl: undefined }))}
+        />
+        {error('updateFeedUrl')}
+      </div>
+      <div className="settings__field settings__field--wide">
+        <span id="hotkeys-heading">{t('desktop.hotkeys')}</span>
+        <ul className="settings__hotkeys" aria-labelledby="hotkeys-heading">
+          {HOTKEY_ACTIONS.map((action) => {
+            const accelerator = hotkeys[action];
+            const report = shellHotkeys.find((h) => h.action === action);
+            return (
+              <li key={action}>
+                {t(`desktop.hotkeyAction.${action}`)}: {accelerator ? <kbd>{hotkeyText(accelerator, mac)}</kbd> : t('desktop.hotkeyNone')} — {hotkeyStatusText(accelerator, report, t)}
+              </li>
+            );
+          })}
+        </ul>
+        <p role="status" className="settings__hotkeys-status">
+          {refused.length === 0
+            ? ''
+            : t('desktop.refusedSummary', {
+                count: refused.length,
+                list: refused.map((h) => `${t(`desktop.hotkeyAction.${h.action}`)} (${hotkeyText(h.accelerator, mac)}): ${h.message ?? t('desktop.systemRefused')}`).join('; '),
+              })}
+        </p>
+      </div>
+    </fieldset>
+  );
+}
+
+/**
+ * The update feed's address, saved when the person leaves the field or presses Enter; what was
+ * typed stays while it is refused (the message beside it), Escape puts back the saved value.
+ */
+function UpdateFeedInput(props: { value: string; disabled: boolean; invalid: boolean; onCommit: (v: string) => void; onReset: () => void }) {
+  const [draft, setDraft] = useState(props.value);
+  const commit = () => {
+    if (draft.trim() !== props.value) props.onCommit(draft.trim());
+  };
+  return (
+    <input
+      id="setting-updateFeedUrl"
+      type="url"
+      inputMode="url"
+      value={draft}
+      disabled={props.disabled}
+      placeholder={FEED_EXAMPLE}
+      aria-invalid={props.invalid}
+      aria-describedby={props.invalid ? 'setting-updateFeedUrl-error desktop-settings-note' : 'desktop-settings-note'}
+      onChange={(e) => setDraft(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') commit();
+        if (e.key === 'Escape') {
+          setDraft(props.value);
+          props.onReset();
+        }
+      }}
+    />
+  );
+}
