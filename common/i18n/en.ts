@@ -402,6 +402,11 @@ export const en = {
     problems_other: '{{count}} problems',
   },
   crm: {
+    contextIvr: 'IVR choice',
+    contextQueue: 'Queue',
+    contextCampaign: 'Campaign',
+    contextLead: 'Web lead',
+    contextChat: 'Chat',
     addressAs: 'Address as',
     company: 'Company',
     phones: 'Phones',

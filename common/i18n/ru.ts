@@ -439,6 +439,11 @@ export const ru: Strings<typeof en> = {
     problems_other: '{{count}} ошибки',
   },
   crm: {
+    contextIvr: 'Выбор в голосовом меню',
+    contextQueue: 'Очередь',
+    contextCampaign: 'Кампания',
+    contextLead: 'Заявка с сайта',
+    contextChat: 'Чат',
     addressAs: 'Обращаться',
     company: 'Компания',
     phones: 'Телефоны',
