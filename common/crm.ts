@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { TFunction } from 'i18next';
+import { fixedT } from './i18n/translate';
 
 /**
  * The CRM connector's model: what the admin configures (provisioning key `crm`), what the PBX tells
@@ -630,13 +632,13 @@ export function extractCallContext(headers: Readonly<Record<string, string>>, co
 }
 
 /** The context as lines for the card, in a fixed order: "IVR choice: 2", "Queue: sales", "Ad source: yandex". */
-export function callContextLines(context: CallContext, config: PbxHeadersConfig = defaultPbxHeaders): { label: string; value: string }[] {
+export function callContextLines(context: CallContext, config: PbxHeadersConfig = defaultPbxHeaders, t: TFunction = fixedT('en')): { label: string; value: string }[] {
   const lines: { label: string; value: string }[] = [];
-  if (context.ivrChoice) lines.push({ label: 'IVR choice', value: context.ivrChoice });
-  if (context.queue) lines.push({ label: 'Queue', value: context.queue });
-  if (context.campaign) lines.push({ label: 'Campaign', value: context.campaign });
-  if (context.leadId) lines.push({ label: 'Web lead', value: context.leadId });
-  if (context.chatId) lines.push({ label: 'Chat', value: context.chatId });
+  if (context.ivrChoice) lines.push({ label: t('crm.contextIvr'), value: context.ivrChoice });
+  if (context.queue) lines.push({ label: t('crm.contextQueue'), value: context.queue });
+  if (context.campaign) lines.push({ label: t('crm.contextCampaign'), value: context.campaign });
+  if (context.leadId) lines.push({ label: t('crm.contextLead'), value: context.leadId });
+  if (context.chatId) lines.push({ label: t('crm.contextChat'), value: context.chatId });
   for (const [name, value] of Object.entries(context.other)) lines.push({ label: config.other[name] ?? name, value });
   return lines;
 }

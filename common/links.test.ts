@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_LINK_LENGTH, linkForDisplay, parsePhoneLink, phoneLinkInArgv } from './links';
+import { fixedT } from './i18n/translate';
 
 const number = (raw: string) => {
   const r = parsePhoneLink(raw);
@@ -129,5 +130,12 @@ describe('phone links on the command line', () => {
   it('shows a link without control characters and cut to 200 characters', () => {
     expect(linkForDisplay('tel:1\r\n2')).toBe('tel:1\ufffd\ufffd2');
     expect(linkForDisplay(`tel:${'1'.repeat(500)}`)).toHaveLength(200);
+  });
+});
+
+describe('refusals in the UI language', () => {
+  it('tells why in Russian when given the Russian t', () => {
+    expect(parsePhoneLink('tel:+7;;ext=x', fixedT('ru'))).toEqual({ ok: false, problem: 'добавочный номер в ссылке (;ext=) — не число' });
+    expect(parsePhoneLink('mailto:a@b.c', fixedT('ru'))).toEqual({ ok: false, problem: 'ссылки mailto: — не телефонные (нужны tel:, sip: или callto:)' });
   });
 });

@@ -19,6 +19,9 @@
  * Pure TypeScript: the Electron shell, the browser host and the tests use the same reading.
  */
 
+import type { TFunction } from 'i18next';
+import { fixedT } from './i18n/translate';
+
 export const PHONE_LINK_SCHEMES = ['tel', 'sip', 'callto'] as const;
 /** Schemes read as phone links (sips: too, although Frontdesk does not register for it). */
 const READ_SCHEMES = ['tel', 'sip', 'sips', 'callto'] as const;
@@ -59,15 +62,16 @@ function percentDecode(text: string): string | null {
 }
 
 /** The dialable form of a number part, or the reason it is not one. */
-function dialable(raw: string, what: string): { ok: true; number: string } | { ok: false; problem: string } {
+function dialable(raw: string, what: 'link' | 'sip', t: TFunction): { ok: true; number: string } | { ok: false; problem: string } {
+  const sip = what === 'sip';
   const compact = raw.normalize('NFKC').replace(SEPARATORS, '');
-  if (!compact) return { ok: false, problem: `${what} has no number` };
+  if (!compact) return { ok: false, problem: t(sip ? 'links.sipNoNumber' : 'links.linkNoNumber') };
   if (!/^\+?[0-9*#]+$/.test(compact)) {
-    return { ok: false, problem: `${what} is not a phone number or an extension (only digits, "+", "*" and "#" can be dialled)` };
+    return { ok: false, problem: t(sip ? 'links.sipNotDialable' : 'links.linkNotDialable') };
   }
   const digits = compact.replace(/[^0-9]/g, '').length;
-  if (digits === 0 && !/[*#]/.test(compact)) return { ok: false, problem: `${what} has no number` };
-  if (digits > MAX_DIGITS) return { ok: false, problem: `${what} has more than ${MAX_DIGITS} digits` };
+  if (digits === 0 && !/[*#]/.test(compact)) return { ok: false, problem: t(sip ? 'links.sipNoNumber' : 'links.linkNoNumber') };
+  if (digits > MAX_DIGITS) return { ok: false, problem: t(sip ? 'links.sipTooManyDigits' : 'links.linkTooManyDigits', { max: MAX_DIGITS }) };
   return { ok: true, number: compact };
 }
 
@@ -84,11 +88,11 @@ function parameters(parts: string[]): Map<string, string> | null {
   return params;
 }
 
-function parseTel(body: string, scheme: PhoneLinkScheme): PhoneLinkResult {
+function parseTel(body: string, scheme: PhoneLinkScheme, t: TFunction): PhoneLinkResult {
   const [numberPart = '', ...rest] = body.split(';');
   const params = parameters(rest);
-  if (!params) return refuse('the link names a parameter twice');
-  const number = dialable(numberPart, 'The link');
+  if (!params) return refuse(t('links.parameterTwice'));
+  const number = dialable(numberPart, 'link', t);
   if (!number.ok) return refuse(number.problem);
   let dial = number.number;
   const context = params.get('phone-context');
@@ -96,67 +100,67 @@ function parseTel(body: string, scheme: PhoneLinkScheme): PhoneLinkResult {
     // A global number prefix makes the local number global; a domain leaves it as it is.
     const prefix = context.normalize('NFKC').replace(SEPARATORS, '');
     if (/^\+[0-9]+$/.test(prefix)) {
-      if (/[*#]/.test(dial)) return refuse('a service code cannot have a phone-context prefix');
+      if (/[*#]/.test(dial)) return refuse(t('links.serviceCodeContext'));
       dial = `${prefix}${dial}`;
-      if (dial.replace(/[^0-9]/g, '').length > MAX_DIGITS) return refuse(`The link has more than ${MAX_DIGITS} digits`);
+      if (dial.replace(/[^0-9]/g, '').length > MAX_DIGITS) return refuse(t('links.linkTooManyDigits', { max: MAX_DIGITS }));
     } else if (!/^[a-z0-9.-]{1,253}$/i.test(context)) {
-      return refuse('the phone-context of the link is neither a number prefix nor a domain');
+      return refuse(t('links.badContext'));
     }
   }
   let extension: string | null = null;
   const ext = params.get('ext');
   if (ext !== undefined) {
-    const e = dialable(ext, 'The extension in the link');
-    if (!e.ok || e.number.startsWith('+')) return refuse('the extension in the link (;ext=) is not a number');
+    const e = dialable(ext, 'link', t);
+    if (!e.ok || e.number.startsWith('+')) return refuse(t('links.extensionNotNumber'));
     extension = e.number;
   }
   return { ok: true, link: { scheme, number: dial, extension, host: null } };
 }
 
-function parseSip(body: string, scheme: PhoneLinkScheme): PhoneLinkResult {
+function parseSip(body: string, scheme: PhoneLinkScheme, t: TFunction): PhoneLinkResult {
   // URI headers (?Subject=…&Call-Info=…) would go into the INVITE: never taken.
   const withoutHeaders = body.split('?')[0]!;
   const at = withoutHeaders.lastIndexOf('@');
-  if (at <= 0) return refuse('the sip: link names no user (sip:1001@pbx.example.com)');
+  if (at <= 0) return refuse(t('links.sipNoUser'));
   const userPart = withoutHeaders.slice(0, at);
   const hostPart = withoutHeaders.slice(at + 1).split(';')[0]!.toLowerCase();
   // user:password@host and user;params@host: the user alone.
   const user = userPart.split(/[:;]/)[0]!;
-  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]{1,253})(:\d{1,5})?$/i.test(hostPart)) return refuse('the host of the sip: link is not a host name');
-  const number = dialable(user, 'The sip: link');
+  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]{1,253})(:\d{1,5})?$/i.test(hostPart)) return refuse(t('links.sipBadHost'));
+  const number = dialable(user, 'sip', t);
   if (!number.ok) return refuse(number.problem);
   return { ok: true, link: { scheme, number: number.number, extension: null, host: hostPart.replace(/:\d+$/, '') } };
 }
 
-/** Reads a `tel:`, `sip:` or `callto:` link; never throws. */
-export function parsePhoneLink(input: unknown): PhoneLinkResult {
-  if (typeof input !== 'string') return refuse('the link is not text');
-  if (input.length > MAX_LINK_LENGTH) return refuse(`the link is longer than ${MAX_LINK_LENGTH} characters`);
+/** Reads a `tel:`, `sip:` or `callto:` link; never throws. `t`: the language a refusal is told in (English unless given). */
+export function parsePhoneLink(input: unknown, t: TFunction = fixedT('en')): PhoneLinkResult {
+  if (typeof input !== 'string') return refuse(t('links.notText'));
+  if (input.length > MAX_LINK_LENGTH) return refuse(t('links.tooLong', { max: MAX_LINK_LENGTH }));
   const raw = input.trim();
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(raw);
-  if (!m) return refuse('the text is not a link (tel:, sip: or callto:)');
+  if (!m) return refuse(t('links.notALink'));
   const scheme = m[1]!.toLowerCase();
-  if (!(READ_SCHEMES as readonly string[]).includes(scheme)) return refuse(`${scheme}: links are not phone links (tel:, sip: or callto:)`);
+  if (!(READ_SCHEMES as readonly string[]).includes(scheme)) return refuse(t('links.otherScheme', { scheme }));
   let body = raw.slice(m[0].length);
   // tel://…, callto://… (common though not standard); sip: has no authority part.
   if (scheme !== 'sip' && scheme !== 'sips') body = body.replace(/^\/\//, '');
   body = body.replace(/\/$/, ''); // a trailing slash some browsers add
-  if (CONTROL_OR_FORMAT.test(body)) return refuse('the link holds control or invisible characters');
+  if (CONTROL_OR_FORMAT.test(body)) return refuse(t('links.invisibleCharacters'));
   const decoded = percentDecode(body);
-  if (decoded === null) return refuse('the link has a percent-encoding that does not decode');
+  if (decoded === null) return refuse(t('links.badEncoding'));
   // What decoding revealed is checked again (%0D%0A, %E2%80%AE…); a second round of encoding is not undone.
-  if (CONTROL_OR_FORMAT.test(decoded)) return refuse('the link holds control or invisible characters');
-  if (decoded.includes('%')) return refuse('the link is encoded twice');
+  if (CONTROL_OR_FORMAT.test(decoded)) return refuse(t('links.invisibleCharacters'));
+  if (decoded.includes('%')) return refuse(t('links.encodedTwice'));
   const typed = scheme as PhoneLinkScheme;
-  if (scheme === 'sip' || scheme === 'sips') return parseSip(decoded, typed);
+  if (scheme === 'sip' || scheme === 'sips') return parseSip(decoded, typed, t);
   if (scheme === 'callto') {
     // callto:+7…, or callto:+7…@host (a few dialers): the number only.
     const at = decoded.indexOf('@');
-    return parseTel(at >= 0 ? decoded.slice(0, at) : decoded, typed);
+    return parseTel(at >= 0 ? decoded.slice(0, at) : decoded, typed, t);
   }
   // tel: has no "@", "?" or "#" fragment beyond the number's own "#" (which is %23 when correct).
-  if (/[@?]/.test(decoded)) return refuse('the tel: link is malformed');
-  return parseTel(decoded, typed);
+  if (/[@?]/.test(decoded)) return refuse(t('links.telMalformed'));
+  return parseTel(decoded, typed, t);
 }
 
 /**

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { en as uiEnglish } from './i18n/en';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { parseDialString } from './phone';
+import type { TFunction } from 'i18next';
+import { fixedT } from './i18n/translate';
 import type { Base64Codec } from './transfer';
 
 /**
@@ -138,17 +140,17 @@ export interface MessageProblem {
 
 const emailPattern = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/;
 
-/** A phone as the caller gave it, or why it cannot be one. Extensions are numbers too. */
-export function phoneProblem(raw: string, region: string): string | null {
-  const t = raw.trim();
-  if (!t) return null;
-  if (!/\d/.test(t)) return `"${t}" is not a phone number: it has no digits`;
-  const dial = parseDialString(t, region);
-  if (!dial.ok) return `"${t}" is not a phone number: use digits, spaces, brackets, + and -`;
-  if (dial.kind === 'sip-uri' || dial.kind === 'service') return `"${t}" is not a phone number`;
-  const digits = t.replace(/\D/g, '');
-  if (digits.length > 15) return `"${t}" is not a phone number: it has ${digits.length} digits (at most 15)`;
-  if (dial.kind === 'number' && digits.length < 7) return `"${t}" is too short for a phone number`;
+/** A phone as the caller gave it, or why it cannot be one (told by `t`, English unless given). Extensions are numbers too. */
+export function phoneProblem(raw: string, region: string, t: TFunction = fixedT('en')): string | null {
+  const text = raw.trim();
+  if (!text) return null;
+  if (!/\d/.test(text)) return t('messageProblems.phoneNoDigits', { text });
+  const dial = parseDialString(text, region, t);
+  if (!dial.ok) return t('messageProblems.phoneCharacters', { text });
+  if (dial.kind === 'sip-uri' || dial.kind === 'service') return t('messageProblems.notAPhone', { text });
+  const digits = text.replace(/\D/g, '');
+  if (digits.length > 15) return t('messageProblems.phoneTooLong', { text, count: digits.length });
+  if (dial.kind === 'number' && digits.length < 7) return t('messageProblems.phoneTooShort', { text });
   return null;
 }
 
@@ -156,23 +158,23 @@ export function phoneProblem(raw: string, region: string): string | null {
  * What stops a message from being saved, field by field, in the order the form shows them. The
  * services check it again: nothing the form let through is trusted blindly.
  */
-export function messageProblems(draft: MessageDraft, region: string): MessageProblem[] {
+export function messageProblems(draft: MessageDraft, region: string, t: TFunction = fixedT('en')): MessageProblem[] {
   const out: MessageProblem[] = [];
-  if (draft.recipients.length === 0) out.push({ field: 'recipients', message: 'Choose who the message is for' });
+  if (draft.recipients.length === 0) out.push({ field: 'recipients', message: t('messageProblems.noRecipient') });
   draft.caller.phones.forEach((p, i) => {
-    const problem = phoneProblem(p, region);
+    const problem = phoneProblem(p, region, t);
     if (problem) out.push({ field: `caller.phones.${i}`, message: problem });
   });
   const email = draft.caller.email.trim();
-  if (email && !emailPattern.test(email)) out.push({ field: 'caller.email', message: `"${email}" is not an e-mail address` });
-  if (!draft.text.trim() && !draft.subject.trim()) out.push({ field: 'text', message: 'Write what the caller asked to pass on' });
+  if (email && !emailPattern.test(email)) out.push({ field: 'caller.email', message: t('messageProblems.notAnEmail', { email }) });
+  if (!draft.text.trim() && !draft.subject.trim()) out.push({ field: 'text', message: t('messageProblems.noText') });
   const hasPhone = draft.caller.phones.some((p) => p.trim());
   if (draft.asks.includes('call-back') && !hasPhone) {
-    out.push({ field: 'caller.phones.0', message: 'A call back needs the caller\'s phone number' });
+    out.push({ field: 'caller.phones.0', message: t('messageProblems.callBackNeedsPhone') });
   }
   const w = draft.callBack;
-  if (w.from && w.to && w.from >= w.to) out.push({ field: 'callBack.to', message: `The window must end after it starts (${w.from}–${w.to})` });
-  if (w.timeZone && !isTimeZone(w.timeZone)) out.push({ field: 'callBack.timeZone', message: `"${w.timeZone}" is not a time zone (e.g. Asia/Yekaterinburg)` });
+  if (w.from && w.to && w.from >= w.to) out.push({ field: 'callBack.to', message: t('messageProblems.windowReversed', { from: w.from, to: w.to }) });
+  if (w.timeZone && !isTimeZone(w.timeZone)) out.push({ field: 'callBack.timeZone', message: t('messageProblems.notATimeZone', { zone: w.timeZone }) });
   return out;
 }
 

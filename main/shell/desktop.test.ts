@@ -9,6 +9,7 @@ import { LinkRelay, linkFromArgv, protocolClientArgs, shouldClaimScheme } from '
 import { toggledDnd, TRAY_ICON_FILES, trayModel } from './tray';
 import { installDecision, updateConfig } from './updates';
 import { parseWindowState, restoreBounds } from './windowState';
+import { shellLanguage } from './texts';
 
 const status = (over: Partial<DesktopStatus> = {}): DesktopStatus => DesktopStatusSchema.parse({ ...idleDesktopStatus, ...over });
 
@@ -234,5 +235,19 @@ describe('updates', () => {
     expect(installDecision({ updateReady: true, status: null })).toEqual({ install: false, reason: 'in-call' });
     expect(installDecision({ updateReady: false, status: status() })).toEqual({ install: false, reason: 'no-update' });
     expect(installDecision({ updateReady: true, status: status({ registration: 'registered', missed: 4 }) })).toEqual({ install: true });
+  });
+});
+
+describe("the shell's language", () => {
+  it('follows the setting, "auto" the OS locale, and speaks Russian in the tray, the notification and the hotkey report', () => {
+    expect(shellLanguage('auto', ['ru-RU', 'en-US'])).toBe('ru');
+    expect(shellLanguage('auto', ['de-DE'])).toBe('en');
+    expect(shellLanguage('en', ['ru-RU'])).toBe('en');
+    const model = trayModel(status({ registration: 'registered', missed: 3, ringing: [{ callId: 'c1', caller: 'Олег' }] }), { dndLocked: false, language: 'ru' });
+    expect(model.tooltip).toBe('Frontdesk: готов к звонкам, звонит: Олег, 3 пропущенных звонка');
+    expect(model.menu.map((i) => i.label)).toEqual(['Открыть Frontdesk', 'Ответить: Олег', 'Отклонить', 'Не беспокоить', 'Выйти из Frontdesk']);
+    expect(incomingCallNotification({ from: 'Олег', line: null }, 'darwin', 'ru').options).toMatchObject({ title: 'Входящий звонок: Олег', body: 'Входящий звонок.' });
+    const plan = planHotkeys(defaultSettings.hotkeys, 'linux').filter((e) => e.state === 'register');
+    expect(hotkeyReport(plan, () => false, 'ru')[0]?.message).toMatch(/занято другой программой или системой/);
   });
 });

@@ -1,7 +1,8 @@
 import { HOTKEY_ACTIONS, hotkeyConflicts, type HotkeyAction, type HotkeyPlatform } from '../../common/hotkeys';
 import type { HotkeyRegistration } from '../../common/desktop';
 import { effectiveHotkeys, type Settings } from '../../common/settings';
-import { shellTexts } from './texts';
+import type { UiLanguage } from '../../common/i18n';
+import { shellTextsIn } from './texts';
 
 /**
  * Global hotkeys: which accelerators to register for the settings, and the report of what the OS
@@ -30,13 +31,13 @@ export function planHotkeys(setting: Settings['hotkeys'], platform: HotkeyPlatfo
 }
 
 /** The registrations after asking the OS: `registered(accelerator)` is what globalShortcut.register answered. */
-export function hotkeyReport(plan: readonly HotkeyPlanEntry[], registered: (accelerator: string) => boolean): HotkeyRegistration[] {
+export function hotkeyReport(plan: readonly HotkeyPlanEntry[], registered: (accelerator: string) => boolean, language: UiLanguage = 'en'): HotkeyRegistration[] {
   return plan.map((entry) => {
     if (entry.state === 'off') return { action: entry.action, accelerator: '', state: 'off', message: null };
     if (entry.state === 'invalid') return { action: entry.action, accelerator: entry.accelerator, state: 'invalid', message: entry.message };
     return registered(entry.accelerator)
       ? { action: entry.action, accelerator: entry.accelerator, state: 'registered', message: null }
-      : { action: entry.action, accelerator: entry.accelerator, state: 'refused', message: shellTexts.hotkeys.refused(entry.accelerator) };
+      : { action: entry.action, accelerator: entry.accelerator, state: 'refused', message: shellTextsIn(language).hotkeys.refused(entry.accelerator) };
   });
 }
 

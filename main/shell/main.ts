@@ -27,6 +27,8 @@ import { buildCsp } from '../../common/csp';
 import type { DesktopStatus, ShellState } from '../../common/desktop';
 import type { HotkeyAction, HotkeyPlatform } from '../../common/hotkeys';
 import type { Settings } from '../../common/settings';
+import type { LanguageSetting } from '../../common/i18n';
+import { shellLanguage } from './texts';
 import { createFrontdesk } from '../services/frontdesk';
 import { fileLogger } from '../services/logger';
 import { checkProvisioningFile, formatProvisioningCheck } from '../services/provisioningCheck';
@@ -149,6 +151,8 @@ function guardWebContents(contents: WebContents) {
 
 const hotkeyPlatform = (): HotkeyPlatform => (process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux');
 const notificationPlatform = (): NotificationPlatform => hotkeyPlatform();
+/** The UI's language for the shell's own texts: the setting, "auto" from the OS's preferred languages. */
+const uiLanguage = (setting: LanguageSetting) => shellLanguage(setting, app.getPreferredSystemLanguages().length ? app.getPreferredSystemLanguages() : [app.getLocale()]);
 
 async function main() {
   await app.whenReady();
@@ -178,7 +182,7 @@ async function main() {
     });
     if (reaction.bringToFront) showWindow();
     if (!reaction.notify) return false;
-    const plan = incomingCallNotification(notice, notificationPlatform());
+    const plan = incomingCallNotification(notice, notificationPlatform(), uiLanguage(frontdesk.settings.view().values.language));
     const note = new Notification(plan.options);
     note.on('click', () => showWindow());
     note.on('action', (details) => {
@@ -335,7 +339,7 @@ async function main() {
     if (!tray) return;
     const view = settings();
     const status: DesktopStatus = { ...(lastStatus ?? { registration: 'connecting', missed: 0, calls: 0, ringing: [] }), dnd: view.values.dnd };
-    const model = trayModel(status, { dndLocked: view.locked.includes('dnd') });
+    const model = trayModel(status, { dndLocked: view.locked.includes('dnd'), language: uiLanguage(view.values.language) });
     tray.setImage(trayIcon(model.iconFile));
     tray.setToolTip(model.tooltip);
     tray.setContextMenu(
@@ -387,7 +391,7 @@ async function main() {
       } catch {
         return false;
       }
-    });
+    }, uiLanguage(values.language));
     for (const r of report) if (r.state === 'refused' || r.state === 'invalid') log.warn(`hotkey ${r.action} (${r.accelerator}) not registered: ${r.message}`);
     shellState = { hotkeys: report };
     sendToRenderer('desktop.shell', shellState);

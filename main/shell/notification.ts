@@ -1,5 +1,6 @@
 import type { IncomingCallNotice } from '../../common/contract';
-import { shellTexts } from './texts';
+import type { UiLanguage } from '../../common/i18n';
+import { shellTextsIn } from './texts';
 
 /**
  * The incoming-call notification per platform, as plain data main.ts hands to `new Notification()`:
@@ -47,8 +48,9 @@ export function xmlText(text: string): string {
     .replace(/'/g, '&apos;');
 }
 
-export function incomingCallNotification(notice: IncomingCallNotice, platform: NotificationPlatform): NotificationPlan {
-  const t = shellTexts.notification;
+/** `language`: the UI's (`shellLanguage`), English when not given. */
+export function incomingCallNotification(notice: IncomingCallNotice, platform: NotificationPlatform, language: UiLanguage = 'en'): NotificationPlan {
+  const t = shellTextsIn(language).notification;
   const title = t.title(notice.from);
   const body = t.body(notice.line);
   if (platform === 'darwin') {

@@ -1,39 +1,66 @@
+import { resolveLanguage, type LanguageSetting, type UiLanguage } from '../../common/i18n';
+import { fixedT } from '../../common/i18n/translate';
+
 /**
  * Every string the Electron shell shows itself (tray, its menu, the incoming-call notification,
- * dialogs), in one place so the interface's translation can take them over. English for now.
+ * dialogs), from the interface's own strings (common/i18n, `shell.*`) in the UI's language.
  */
-export const shellTexts = {
-  appName: 'Frontdesk',
-  tray: {
-    show: 'Show Frontdesk',
-    dnd: 'Do not disturb',
-    quit: 'Quit Frontdesk',
-    answer: (caller: string) => `Answer ${caller}`,
-    decline: 'Decline',
-    hangUp: 'Hang up',
-    registration: {
-      'no-account': 'no account set up',
-      connecting: 'connecting to the phone system…',
-      registered: 'ready for calls',
-      failed: 'not registered: the phone system refused',
-      disconnected: 'the phone system cannot be reached',
-    } as Record<'no-account' | 'connecting' | 'registered' | 'failed' | 'disconnected', string>,
-    dndOn: 'do not disturb',
-    missed: (n: number) => (n === 1 ? '1 missed call' : `${n} missed calls`),
-    calls: (n: number) => (n === 1 ? '1 call' : `${n} calls`),
-    ringing: (caller: string) => `ringing: ${caller}`,
-  },
-  notification: {
-    title: (caller: string) => `Incoming call: ${caller}`,
-    body: (line: string | null) => (line ? `On line ${line}.` : 'Incoming call.'),
-    clickHint: 'Click to open Frontdesk.',
-    answer: 'Answer',
-    decline: 'Decline',
-  },
-  hotkeys: {
-    refused: (accelerator: string) => `${accelerator} is taken by another program or the system: choose another hotkey`,
-  },
-  updates: {
-    ready: (version: string) => `Frontdesk ${version} is ready: it is installed when Frontdesk quits, or now if no call is going on.`,
-  },
-} as const;
+export function textsFor(language: UiLanguage) {
+  const t = fixedT(language);
+  return {
+    appName: 'Frontdesk',
+    tray: {
+      show: t('shell.show'),
+      dnd: t('shell.dnd'),
+      quit: t('shell.quit'),
+      answer: (caller: string) => t('shell.answer', { caller }),
+      decline: t('shell.decline'),
+      hangUp: t('shell.hangUp'),
+      registration: {
+        'no-account': t('shell.noAccount'),
+        connecting: t('shell.connecting'),
+        registered: t('shell.registered'),
+        failed: t('shell.failed'),
+        disconnected: t('shell.disconnected'),
+      } as Record<'no-account' | 'connecting' | 'registered' | 'failed' | 'disconnected', string>,
+      dndOn: t('shell.dndOn'),
+      missed: (count: number) => t('shell.missed', { count }),
+      calls: (count: number) => t('shell.calls', { count }),
+      ringing: (caller: string) => t('shell.ringing', { caller }),
+    },
+    notification: {
+      title: (caller: string) => t('shell.incomingTitle', { caller }),
+      body: (line: string | null) => (line ? t('shell.incomingOnLine', { line }) : t('shell.incoming')),
+      clickHint: t('shell.clickHint'),
+      answer: t('shell.notificationAnswer'),
+      decline: t('shell.notificationDecline'),
+    },
+    hotkeys: {
+      refused: (accelerator: string) => t('shell.hotkeyRefused', { accelerator }),
+    },
+    updates: {
+      ready: (version: string) => t('shell.updateReady', { version }),
+    },
+  };
+}
+
+export type ShellTexts = ReturnType<typeof textsFor>;
+
+const cache = new Map<UiLanguage, ShellTexts>();
+/** The shell's texts in a language, made once. */
+export function shellTextsIn(language: UiLanguage): ShellTexts {
+  let texts = cache.get(language);
+  if (!texts) cache.set(language, (texts = textsFor(language)));
+  return texts;
+}
+
+/**
+ * The language the shell speaks: the `language` setting, "auto" resolved from the OS's preferred
+ * languages (Electron's `app.getPreferredSystemLanguages()`, else `app.getLocale()`), as the window does.
+ */
+export function shellLanguage(setting: LanguageSetting, systemLocales: readonly string[]): UiLanguage {
+  return resolveLanguage(setting, systemLocales);
+}
+
+/** English texts, for code that has no language at hand. */
+export const shellTexts = shellTextsIn('en');

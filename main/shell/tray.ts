@@ -1,5 +1,6 @@
 import type { DesktopStatus } from '../../common/desktop';
-import { shellTexts } from './texts';
+import type { UiLanguage } from '../../common/i18n';
+import { shellTextsIn } from './texts';
 
 /**
  * The tray icon and its menu, as a function of what the session reported: main.ts turns the model
@@ -33,9 +34,13 @@ export interface TrayModel {
 
 const MAX_TOOLTIP = 127; // Windows cuts a tray tooltip at 127 characters
 
-/** The tray for a status; `dndLocked`: the admin has locked the setting, so the item is greyed. */
-export function trayModel(status: DesktopStatus, opts: { dndLocked: boolean }): TrayModel {
-  const t = shellTexts.tray;
+/**
+ * The tray for a status; `dndLocked`: the admin has locked the setting, so the item is greyed;
+ * `language`: the UI's (`shellLanguage`), English when not given.
+ */
+export function trayModel(status: DesktopStatus, opts: { dndLocked: boolean; language?: UiLanguage }): TrayModel {
+  const texts = shellTextsIn(opts.language ?? 'en');
+  const t = texts.tray;
   const dndOn = status.dnd !== 'off';
   const icon: TrayIconState =
     status.ringing.length > 0 ? 'ringing' : dndOn ? 'dnd' : status.registration === 'registered' ? 'registered' : 'offline';
@@ -45,7 +50,7 @@ export function trayModel(status: DesktopStatus, opts: { dndLocked: boolean }): 
   if (status.ringing.length > 0) parts.push(t.ringing(status.ringing[0]!.caller));
   if (status.calls > 0) parts.push(t.calls(status.calls));
   if (missedDot) parts.push(t.missed(status.missed));
-  let tooltip = `${shellTexts.appName}: ${parts.join(', ')}`;
+  let tooltip = `${texts.appName}: ${parts.join(', ')}`;
   if (tooltip.length > MAX_TOOLTIP) tooltip = `${tooltip.slice(0, MAX_TOOLTIP - 1)}…`;
 
   const menu: TrayMenuItem[] = [{ id: 'show', label: t.show, enabled: true }];

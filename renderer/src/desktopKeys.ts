@@ -1,6 +1,7 @@
 import { hotkeyActionFor, type HotkeyPlatform, type KeyPress } from '../../common/hotkeys';
 import { effectiveHotkeys } from '../../common/settings';
 import { handledGlobally, type CallSession } from './session';
+import { i18n } from './i18n';
 
 /**
  * The hotkeys (settings `hotkeys`, the same definitions the desktop app registers as global
@@ -44,7 +45,7 @@ export function listenForHotkeys(
     }
     readClipboard().then(
       (text) => session.command({ action, source: 'hotkey', text: text.slice(0, 2048) }),
-      (error: Error) => session.notice(`Nothing was called: Frontdesk may not read the clipboard (${error.message})`),
+      (error: Error) => session.notice(i18n.t('desktop.clipboardUnreadable', { error: error.message })),
     );
   };
   target.addEventListener('keydown', onKey);

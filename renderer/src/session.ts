@@ -514,7 +514,7 @@ export class CallSession {
    * is sent as tones once the call connects. Confirming first is the caller's business.
    */
   dialLink(url: string): DialResult & { link?: PhoneLink } {
-    const read = parsePhoneLink(url);
+    const read = parsePhoneLink(url, i18n.t);
     if (!read.ok) return { ok: false, problem: read.problem };
     const result = this.dialTyped(read.link.number);
     if (result.ok && result.callId && read.link.extension) this.pendingExtensions.set(result.callId, read.link.extension);
@@ -547,19 +547,19 @@ export class CallSession {
   /** Calls the number (or phone link) the agent copied: their own act, so no confirmation. */
   dialClipboard(text: string | undefined) {
     const typed = text?.trim() ?? '';
-    if (!typed) return this.notice('Nothing was called: the clipboard holds no number');
-    const result = parsePhoneLink(typed).ok ? this.dialLink(typed) : this.dialTyped(typed);
-    if (!result.ok) this.notice(`Nothing was called from the clipboard: ${result.problem}`);
-    else if (result.callId === null) this.notice('Nothing was called: Frontdesk has no SIP account');
+    if (!typed) return this.notice(i18n.t('desktop.clipboardNoNumber'));
+    const result = parsePhoneLink(typed, i18n.t).ok ? this.dialLink(typed) : this.dialTyped(typed);
+    if (!result.ok) this.notice(i18n.t('desktop.clipboardRefused', { problem: result.problem }));
+    else if (result.callId === null) this.notice(i18n.t('desktop.noAccount'));
     else this.notice(null);
   }
 
   /** A link the OS (or the browser host's hand-off) gave Frontdesk: asks first when the setting says so, refuses a hostile one with the reason. */
   openLink(url: string) {
-    const read = parsePhoneLink(url);
+    const read = parsePhoneLink(url, i18n.t);
     if (!read.ok) {
       this.setState({ linkPrompt: null });
-      return this.notice(`Frontdesk did not call the link "${linkForDisplay(url)}": ${read.problem}`);
+      return this.notice(i18n.t('desktop.linkRefused', { link: linkForDisplay(url), problem: read.problem }));
     }
     if (this.values?.confirmLinkCalls ?? true) this.setState({ linkPrompt: { url, link: read.link }, desktopNotice: null });
     else this.dialConfirmedLink(url);
@@ -584,8 +584,8 @@ export class CallSession {
 
   private dialConfirmedLink(url: string) {
     const result = this.dialLink(url);
-    if (!result.ok) this.notice(`Frontdesk did not call the link "${linkForDisplay(url)}": ${result.problem}`);
-    else if (result.callId === null) this.notice('The link was not called: Frontdesk has no SIP account');
+    if (!result.ok) this.notice(i18n.t('desktop.linkRefused', { link: linkForDisplay(url), problem: result.problem }));
+    else if (result.callId === null) this.notice(i18n.t('desktop.linkNoAccount'));
     else this.notice(null);
   }
 

@@ -74,3 +74,12 @@ test('a language the administrator provisions and locks wins over the system loc
   await expect(language).toBeDisabled();
   await expect(reception.page.getByText('(set by your administrator)').first()).toBeVisible();
 });
+
+test('on a Russian system the PBX refusing the password is told in Russian', async ({ agents }) => {
+  const reception = await agents({
+    user: '1000',
+    locale: 'ru-RU',
+    provisioning: { account: { user: '1000', password: 'not-the-password', domain: 'lab.frontdesk.test', wsUrl: 'ws://127.0.0.1:8080', registerExpires: 600 } },
+  });
+  await expect(reception.page.getByRole('status', { name: 'Регистрация' })).toHaveText(/Не зарегистрирован: неверное имя пользователя или пароль \(401/);
+});

@@ -1,3 +1,4 @@
+import { i18n } from '../i18n';
 import type { HandoffNote } from '../../../common/transfer';
 
 /**
@@ -359,7 +360,7 @@ export function reduceCalls(state: CallsState, event: CallEvent, onIgnored?: (wh
       const t = existing.transfer;
       // A caller who was handed on keeps who they went to; a transfer still in progress did not happen.
       const transferredTo = reason === 'transferred' && t ? t.target : existing.transferredTo;
-      const transfer = t && reason !== 'transferred' && t.stage !== 'failed' ? { ...t, stage: 'failed' as const, consultId: null, problem: 'The call ended before the transfer', since: event.at } : t;
+      const transfer = t && reason !== 'transferred' && t.stage !== 'failed' ? { ...t, stage: 'failed' as const, consultId: null, problem: i18n.t('sip.endedBeforeTransfer'), since: event.at } : t;
       return put(
         state,
         enter(existing, 'ended', event.at, { endedAt: event.at, endReason: reason, endCause: event.cause ?? null, notice: null, transferredTo, transfer }),

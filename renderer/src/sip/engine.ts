@@ -1,3 +1,4 @@
+import { i18n } from '../i18n';
 import JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent, UAConfiguration } from 'jssip/lib/UA';
@@ -122,13 +123,13 @@ function stuckReason(phase: CallPhase, limitMs: number): { reason: CallEndReason
   const s = Math.round(limitMs / 1000);
   switch (phase) {
     case 'answering':
-      return { reason: 'failed', cause: `The call could not be connected within ${s} s of answering (no media or no ACK from the caller's side)` };
+      return { reason: 'failed', cause: i18n.t('sip.stuckAnswering', { s }) };
     case 'dialing':
-      return { reason: 'failed', cause: `The PBX did not put the call through within ${s} s` };
+      return { reason: 'failed', cause: i18n.t('sip.stuckDialing', { s }) };
     case 'ringing-out':
-      return { reason: 'no-answer', cause: `No answer within ${s / 60} min` };
+      return { reason: 'no-answer', cause: i18n.t('sip.stuckRinging', { min: s / 60 }) };
     default:
-      return { reason: 'hangup-local', cause: `The other side did not confirm the end of the call within ${s} s` };
+      return { reason: 'hangup-local', cause: i18n.t('sip.stuckEnding', { s }) };
   }
 }
 
@@ -171,16 +172,16 @@ function describeRegistrationFailure(cause: string | undefined, status?: number,
   const sip = status ? ` (${status}${reason ? ` ${reason}` : ''})` : '';
   switch (cause) {
     case C.AUTHENTICATION_ERROR:
-      return `wrong user name or password${sip}`;
+      return i18n.t('sip.wrongPassword', { sip });
     case C.REJECTED:
-      return `the PBX refused this account${sip}`;
+      return i18n.t('sip.accountRefused', { sip });
     case C.NOT_FOUND:
-      return `the PBX does not know this account${sip}`;
+      return i18n.t('sip.accountUnknown', { sip });
     case C.CONNECTION_ERROR:
     case C.REQUEST_TIMEOUT:
-      return 'the PBX did not answer';
+      return i18n.t('sip.pbxSilent');
     default:
-      return `${cause ?? 'registration failed'}${sip}`;
+      return cause ? `${cause}${sip}` : i18n.t('sip.registrationFailed', { sip });
   }
 }
 
@@ -522,7 +523,7 @@ export class SipEngine {
         e.reject();
         return;
       }
-      this.endOverrides.set(id, { reason: 'replaced', cause: 'The transferred caller took this call over' });
+      this.endOverrides.set(id, { reason: 'replaced', cause: i18n.t('sip.replacedBy') });
       this.replacing = id;
       try {
         e.accept();
@@ -610,13 +611,13 @@ export class SipEngine {
     // Beyond the desk's lines the caller hears busy (the PBX may send them on) and it is a missed call.
     if (!replaced && !linesFree) {
       const lines = this.prefs.maxLines;
-      this.endOverrides.set(id, { reason: 'missed', cause: `All ${lines} line${lines === 1 ? '' : 's'} busy (486 sent)` });
+      this.endOverrides.set(id, { reason: 'missed', cause: i18n.t('sip.allLinesBusy', { count: lines }) });
       session.terminate({ status_code: 486, reason_phrase: 'Busy Here', extraHeaders: [refusalReason.allLinesBusy] });
       return;
     }
     if (unanswerable) {
       this.options.onProblem?.(`call ${id} (${request.call_id ?? 'no Call-ID'}) refused with 488: ${unanswerable}`);
-      this.endOverrides.set(id, { reason: 'failed', cause: `No codec in common: ${unanswerable} (488 sent)` });
+      this.endOverrides.set(id, { reason: 'failed', cause: i18n.t('sip.noCodec', { what: unanswerable }) });
       session.terminate({
         status_code: 488,
         reason_phrase: 'Not Acceptable Here',
@@ -633,7 +634,7 @@ export class SipEngine {
     if (this.prefs.dnd !== 'off') {
       // Do not disturb: nothing rings; the caller hears busy (reject) or "unavailable" (missed).
       const missed = this.prefs.dnd === 'missed';
-      this.endOverrides.set(id, { reason: missed ? 'missed' : 'declined', cause: 'Do not disturb' });
+      this.endOverrides.set(id, { reason: missed ? 'missed' : 'declined', cause: i18n.t('sip.doNotDisturb') });
       session.terminate({
         ...(missed ? { status_code: 480, reason_phrase: 'Temporarily Unavailable' } : { status_code: 486, reason_phrase: 'Busy Here' }),
         extraHeaders: [refusalReason.doNotDisturb],
@@ -775,11 +776,10 @@ export class SipEngine {
     const session = this.sessions.get(id);
     // Gone, or the agent changed their mind meanwhile (a newer offer is on its way).
     if (!session || !session.isEstablished() || isLocallyHeld(session) !== held) return;
-    const what = held ? 'Hold' : 'Resume';
     if (!session.isReadyToReOffer()) {
       // Another offer is in progress (the far end's re-INVITE, our earlier one): send after it.
       if (notReady < notReadyRetries) setTimeout(() => this.offerHold(id, held, notReady + 1, glare), notReadyWaitMs);
-      else this.holdNotTaken(id, held, `${what} could not be sent: the call is busy renegotiating`);
+      else this.holdNotTaken(id, held, i18n.t(held ? 'sip.holdNotSent' : 'sip.resumeNotSent'));
       return;
     }
     sendReinvite(session, {
@@ -792,12 +792,12 @@ export class SipEngine {
           return;
         }
         if (code === 491 && glare < glareRetries) {
-          this.dispatch({ type: 'notice', id, text: `The other side was changing the call at the same moment; ${held ? 'holding' : 'resuming'} again…` });
+          this.dispatch({ type: 'notice', id, text: i18n.t(held ? 'sip.holdGlare' : 'sip.resumeGlare') });
           setTimeout(() => this.offerHold(id, held, 0, glare + 1), 2100 + Math.random() * 1900);
           return;
         }
-        const why = code ? `${code} ${response?.reason_phrase ?? ''}`.trim() : 'no answer to the re-INVITE';
-        this.holdNotTaken(id, held, held ? `Hold failed (${why}). The call continues; your microphone is muted.` : `Resume failed (${why}). The call is still on hold.`);
+        const why = code ? `${code} ${response?.reason_phrase ?? ''}`.trim() : i18n.t('sip.noReinviteAnswer');
+        this.holdNotTaken(id, held, i18n.t(held ? 'sip.holdFailed' : 'sip.resumeFailed', { why }));
       },
     });
   }

@@ -30,3 +30,15 @@ describe('a call not taken, read as a person would', () => {
     expect(q850Of(undefined)).toBeNull();
   });
 });
+
+describe('in Russian', () => {
+  it('says why in the UI language, the SIP response still in brackets', async () => {
+    const { i18n } = await import('../i18n');
+    await i18n.changeLanguage('ru');
+    try {
+      expect(whyNotTaken('Продажи', { status: 486, reasonPhrase: 'Busy Here' })).toBe('Продажи: занято (486 Busy Here)');
+    } finally {
+      await i18n.changeLanguage('en');
+    }
+  });
+});

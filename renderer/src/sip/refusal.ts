@@ -1,3 +1,5 @@
+import { i18n } from '../i18n';
+
 /**
  * A call that was not taken, read as a person would: "Sales declined the call", "Sales is busy",
  * with the SIP response in brackets for whoever needs it. Pure (no JsSIP), unit-tested.
@@ -50,19 +52,19 @@ export function whyNotTaken(name: string, r: Refusal): string {
   const sip = sipStatusText(r);
   const q850 = q850Of(r.reasonHeader);
   const with_ = (text: string) => (sip ? `${text} (${sip})` : text);
-  if (q850 && /do not disturb/i.test(q850.text)) return with_(`${name} has Do not disturb on`);
-  if (q850?.cause === 21 || r.status === 603) return with_(`${name} declined the call`);
-  if (q850?.cause === 17 || r.status === 486 || r.status === 600) return with_(`${name} is busy`);
+  if (q850 && /do not disturb/i.test(q850.text)) return with_(i18n.t('sip.refusedDnd', { name }));
+  if (q850?.cause === 21 || r.status === 603) return with_(i18n.t('sip.refusedDeclined', { name }));
+  if (q850?.cause === 17 || r.status === 486 || r.status === 600) return with_(i18n.t('sip.refusedBusy', { name }));
   switch (r.status) {
     case 480:
-      return with_(`${name} is not available (not signed in, or away)`);
+      return with_(i18n.t('sip.refusedUnavailable', { name }));
     case 404:
     case 484:
     case 604:
-      return with_(`${name} is not a number the PBX knows`);
+      return with_(i18n.t('sip.refusedUnknown', { name }));
     case 408:
-      return with_(`${name} did not answer`);
+      return with_(i18n.t('sip.refusedNoAnswer', { name }));
     default:
-      return with_(`The call to ${name} failed`);
+      return with_(i18n.t('sip.refusedFailed', { name }));
   }
 }

@@ -1,3 +1,4 @@
+import { i18n } from '../i18n';
 import JsSIP from 'jssip';
 import type { RTCSession } from 'jssip/lib/RTCSession';
 import { liveCalls, type Call, type CallEndReason, type CallEvent, type CallOrigin, type CallsState, type Party } from './callMachine';
@@ -255,7 +256,7 @@ export class Transfers {
       origin: { conversationId: call.conversationId, transfers: call.transfers, subject: call.subject, consultFor: callId },
     });
     if (!consultId) {
-      this.fail(callId, 'The colleague could not be called (no account)', false);
+      this.fail(callId, i18n.t('sip.colleagueNoAccount'), false);
       return false;
     }
     this.host.dispatch({ type: 'transfer-consult', id: callId, consultId });
@@ -265,7 +266,7 @@ export class Transfers {
       setTimeout(() => {
         const consult = this.call(consultId);
         if (consult && (consult.phase === 'dialing' || consult.phase === 'ringing-out')) {
-          this.host.endAs(consultId, 'no-answer', `No answer within ${ringS} s`);
+          this.host.endAs(consultId, 'no-answer', i18n.t('sip.noAnswerSeconds', { s: ringS }));
           this.host.session(consultId)?.terminate();
         }
       }, ringS * 1000),
@@ -284,7 +285,7 @@ export class Transfers {
       // caller is sent there unattended instead, and the ringing consultation is withdrawn.
       this.host.dispatch({ type: 'notice', id: callId, text: `${t.target.displayName ?? t.target.number} had not answered yet: the caller is sent there directly` });
       this.host.dispatch({ type: 'transfer-completing', id: callId, at: this.host.now() });
-      this.host.endAs(t.consultId, 'cancelled', 'Transfer completed while it rang');
+      this.host.endAs(t.consultId, 'cancelled', i18n.t('sip.transferDoneWhileRinging'));
       consult.terminate();
       this.refer(callId, null);
       return;
@@ -304,11 +305,11 @@ export class Transfers {
       if (consultId && this.host.session(consultId)) this.host.hangup(consultId);
     } else {
       this.clearTimer(callId);
-      this.host.dispatch({ type: 'transfer-failed', id: callId, problem: 'Transfer cancelled', at: this.host.now() });
+      this.host.dispatch({ type: 'transfer-failed', id: callId, problem: i18n.t('sip.transferCancelled'), at: this.host.now() });
       this.host.dispatch({ type: 'transfer-clear', id: callId });
       const consult = consultId ? this.host.session(consultId) : undefined;
       if (consultId && consult) {
-        this.host.endAs(consultId, this.call(consultId)?.answeredAt ? 'hangup-local' : 'cancelled', 'Transfer cancelled');
+        this.host.endAs(consultId, this.call(consultId)?.answeredAt ? 'hangup-local' : 'cancelled', i18n.t('sip.transferCancelled'));
         consult.terminate();
       }
     }
@@ -352,11 +353,11 @@ export class Transfers {
       const now = this.call(callId);
       if (!now || now.phase === 'ended' || now.transfer?.stage !== 'completing') return;
       const to = targetLabel(t.target);
-      this.host.endAs(callId, 'transferred', `Transferred to ${to}${consult ? '' : ' (unattended)'}`);
+      this.host.endAs(callId, 'transferred', i18n.t(consult ? 'sip.transferredTo' : 'sip.transferredBlindTo', { to }));
       const consultId = now.transfer.consultId;
       const consultSession = consultId ? this.host.session(consultId) : undefined;
       if (consultId && consultSession) {
-        this.host.endAs(consultId, 'transferred', `Caller handed over to ${to}`);
+        this.host.endAs(consultId, 'transferred', i18n.t('sip.handedOverTo', { to }));
         try {
           consultSession.terminate();
         } catch {
@@ -380,7 +381,7 @@ export class Transfers {
         eventHandlers: {
           requestFailed: (e: { response?: { status_code?: number; reason_phrase?: string }; cause?: string }) => {
             const why = e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : (e.cause ?? 'no answer');
-            failed(`The caller's phone refused the transfer (${why})`, true);
+            failed(i18n.t('sip.referRefused', { why }), true);
           },
           // A blind transfer is done once the caller's phone takes the REFER: the caller now rings
           // the colleague, and the agent moves on (the colleague has the note). A warm one waits for
@@ -391,17 +392,17 @@ export class Transfers {
           accepted: done,
           failed: (e: { status_line?: { status_code?: number; reason_phrase?: string } }) => {
             const sl = e.status_line;
-            failed(`The caller's phone could not reach ${t.target.number}${sl?.status_code ? ` (${sl.status_code} ${sl.reason_phrase ?? ''})`.trimEnd() : ''}`, false);
+            failed(i18n.t('sip.referUnreached', { number: t.target.number, sip: sl?.status_code ? ` (${sl.status_code} ${sl.reason_phrase ?? ''})`.trimEnd() : '' }), false);
           },
         },
       } as never);
     } catch (error) {
-      failed(`The transfer could not be sent: ${(error as Error).message}`, true);
+      failed(i18n.t('sip.referNotSent', { error: (error as Error).message }), true);
       return;
     }
     this.timers.set(
       callId,
-      setTimeout(() => failed(`The caller's phone did not report whether the transfer worked within ${referReportTimeoutMs / 1000} s`, false), referReportTimeoutMs),
+      setTimeout(() => failed(i18n.t('sip.referNoReport', { s: referReportTimeoutMs / 1000 }), false), referReportTimeoutMs),
     );
   }
 
@@ -425,7 +426,7 @@ export class Transfers {
       // The colleague's phone ends the consultation when the caller arrives with Replaces:
       // that is the transfer working, even before the caller's phone reports it.
       if (originator === 'remote' && reason !== 'failed' && consult.answeredAt !== null) {
-        this.host.endAs(callerId, 'transferred', `Transferred to ${targetLabel(t.target)}`);
+        this.host.endAs(callerId, 'transferred', i18n.t('sip.transferredTo', { to: targetLabel(t.target) }));
         this.clearTimer(callerId);
         try {
           this.host.session(callerId)?.terminate();
@@ -444,18 +445,18 @@ export class Transfers {
         problem = whyNotTaken(name, refusal ?? { status: null });
         break;
       case 'no-answer':
-        problem = `${name} did not answer (${cause})`;
+        problem = i18n.t('sip.colleagueNoAnswer', { name, cause });
         break;
       case 'cancelled':
       case 'hangup-local':
-        problem = 'Transfer cancelled';
+        problem = i18n.t('sip.transferCancelled');
         offer = false;
         break;
       case 'hangup-remote':
-        problem = `${name} hung up without taking the caller`;
+        problem = i18n.t('sip.colleagueHungUp', { name });
         break;
       default:
-        problem = refusal ? whyNotTaken(name, refusal) : `The call to ${name} failed (${cause})`;
+        problem = refusal ? whyNotTaken(name, refusal) : i18n.t('sip.colleagueCallFailed', { name, cause });
     }
     this.fail(callerId, problem, offer);
   }
@@ -467,10 +468,10 @@ export class Transfers {
     const consultId = caller.transfer?.consultId;
     const consult = consultId ? this.call(consultId) : undefined;
     if (!consultId || !consult || consult.phase === 'ended') return;
-    this.host.dispatch({ type: 'notice', id: consultId, text: 'The caller hung up while waiting: nobody to transfer any more' });
+    this.host.dispatch({ type: 'notice', id: consultId, text: i18n.t('sip.callerGoneWhileWaiting') });
     // Still ringing at the colleague's: withdraw it; if they talk, the agent ends it.
     if (consult.phase === 'dialing' || consult.phase === 'ringing-out') {
-      this.host.endAs(consultId, 'cancelled', 'The caller hung up before the transfer');
+      this.host.endAs(consultId, 'cancelled', i18n.t('sip.callerGoneBeforeTransfer'));
       this.host.session(consultId)?.terminate();
     }
   }
@@ -485,16 +486,16 @@ export class Transfers {
         contentType: 'text/plain;charset=UTF-8',
         extraHeaders: [...headers, `${handoffHeaders.caller}: ${note.callerNumber.replace(/[^0-9+*#]/g, '') || 'unknown'}`],
         eventHandlers: {
-          succeeded: () => this.tell(callId, 'The note was delivered as a text message'),
+          succeeded: () => this.tell(callId, i18n.t('sip.noteDelivered')),
           failed: (e: { response?: { status_code?: number; reason_phrase?: string }; cause?: string }) =>
             this.tell(
               callId,
-              `The colleague's phone did not take the text message (${e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : (e.cause ?? 'no answer')})${kind === 'warm' ? '; the note still travels with the call' : ''}`,
+              i18n.t(kind === 'warm' ? 'sip.noteRefusedWarm' : 'sip.noteRefused', { why: e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : (e.cause ?? i18n.t('sip.noteNoAnswer')) }),
             ),
         },
       });
     } catch (error) {
-      this.tell(callId, `The text message could not be sent: ${(error as Error).message}`);
+      this.tell(callId, i18n.t('sip.noteNotSent', { error: (error as Error).message }));
     }
   }
 

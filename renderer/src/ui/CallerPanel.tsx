@@ -65,7 +65,7 @@ export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; c
   const [lookup, setLookup] = useState<{ callId: string; value: Lookup<CrmLookupResult> }>({ callId: '', value: { state: 'idle' } });
   const [lead, setLead] = useState<{ callId: string; value: Lookup<CrmLeadResult> }>({ callId: '', value: { state: 'idle' } });
   const context = extractCallContext(call.sipHeaders, status?.pbxHeaders);
-  const lines = callContextLines(context, status?.pbxHeaders);
+  const lines = callContextLines(context, status?.pbxHeaders, t);
   const enabled = status?.enabled ?? false;
   const number = call.subject.number;
   const leadKey = context.leadId ? (['lead', context.leadId] as const) : context.chatId ? (['chat', context.chatId] as const) : null;

@@ -160,7 +160,7 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
         setWho('');
       }
     }
-    const found = messageProblems(d, region);
+    const found = messageProblems(d, region, t);
     setProblems(found);
     if (found.length) {
       const f = found[0]!.field;
