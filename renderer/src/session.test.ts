@@ -598,6 +598,8 @@ describe('what the desktop shell is told (desktop.status)', () => {
     await settle();
     s.pendingStatus.shift()!.reject(new Error('bridge down'));
     await settle();
+    // Not at once: a dead bridge refuses at once, and retrying on refusal would spin the page.
+    expect(s.statuses.length).toBe(before + 1);
     s.setRegistration({ state: 'registered', since: 1 }); // same summary: only the retry is new
     await settle();
     expect(s.statuses.slice(before).map((x) => x.ringing.map((r) => r.callId))).toEqual([['a'], ['a']]);

@@ -431,9 +431,10 @@ export class CallSession {
         done();
       },
       () => {
-        // Not taken: sent again at the next change.
+        // Not taken (the services are away): sent again at the next change, not at once — retrying
+        // here would spin as fast as a dead bridge refuses and starve the page.
         this.statusSent = null;
-        done();
+        this.statusInFlight = false;
       },
     );
   }
