@@ -1,3 +1,4 @@
+import { en } from './i18n/en';
 /**
  * Global hotkeys as Electron accelerators ("CommandOrControl+Shift+F9"): checked here, in plain
  * TypeScript, so a provisioning file or a setting with a hotkey Electron would refuse is reported
@@ -63,13 +64,8 @@ export const HOTKEY_ACTIONS = ['answer', 'hangUp', 'mute', 'hold', 'dialClipboar
 export type HotkeyAction = (typeof HOTKEY_ACTIONS)[number];
 export type HotkeyMap = Record<HotkeyAction, string>;
 
-export const HOTKEY_LABELS: Record<HotkeyAction, string> = {
-  answer: 'Answer',
-  hangUp: 'Hang up',
-  mute: 'Mute / unmute',
-  hold: 'Hold / resume',
-  dialClipboard: 'Call the number in the clipboard',
-};
+/** The actions' English names (the services' messages); the window says them in its language from the same keys. */
+export const HOTKEY_LABELS: Record<HotkeyAction, string> = en.desktop.hotkeyAction;
 
 /**
  * Defaults: CommandOrControl+Shift with a function key, which office programs (Word, Excel, 1C,
