@@ -26,9 +26,6 @@ export function RegistrationStatus({ snapshot }: { snapshot: EngineSnapshot }) {
       tone = 'ok';
       break;
     case 'failed':
-      text = t('registration.failed', { reason: registration.reason });
-      tone = 'bad';
-      break;
     case 'disconnected':
       text = t('registration.failed', { reason: registration.reason });
       tone = 'bad';
