@@ -1,26 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { blocking, findingsOf, parseCsv } from './electronegativity';
+import { blocking, findingsOf, type ToolResult } from './electronegativity';
 
 describe('the electronegativity gate', () => {
-  const csv = [
-    'issue, severity, confidence, filename, location, sample, description, url',
-    'CSP_GLOBAL_CHECK,"MEDIUM","CERTAIN","N/A","0:0","","One line,\nanother ""quoted""",https://x',
-    'NODE_INTEGRATION_JS_CHECK,"HIGH","FIRM","shell/main.ts","1:1","nodeIntegration: true","bad",https://x',
-    'AUXCLICK_JS_CHECK,"MEDIUM","FIRM","shell/main.ts","2:2","new BrowserWindow","",https://x',
-    '',
-  ].join('\n');
-  it('reads its CSV report, quoted line breaks included', () => {
-    expect(parseCsv('a,"b\n""c"""\nd,e')).toEqual([['a', 'b\n"c"'], ['d', 'e']]);
-    expect(findingsOf(csv).map((f) => [f.issue, f.severity])).toEqual([
-      ['CSP_GLOBAL_CHECK', 'MEDIUM'],
-      ['NODE_INTEGRATION_JS_CHECK', 'HIGH'],
-      ['AUXCLICK_JS_CHECK', 'MEDIUM'],
+  const issue = (id: string, severity: string, file = 'shell/main.ts') => ({
+    id,
+    severity: { name: severity },
+    confidence: { name: 'FIRM' },
+    file,
+    location: { line: 1, column: 2 },
+    sample: "app.commandLine.appendSwitch('a', b);",
+  });
+  const result: ToolResult = {
+    issues: [issue('CSP_GLOBAL_CHECK', 'MEDIUM', 'N/A'), issue('NODE_INTEGRATION_JS_CHECK', 'HIGH'), issue('AUXCLICK_JS_CHECK', 'medium')],
+    errors: [{ file: 'x.ts', message: 'a tolerable warning', tolerable: true }],
+  };
+  it("reads the tool's own result, commas in a sample included", () => {
+    expect(findingsOf(result).map((f) => [f.issue, f.severity, f.location, f.sample])).toEqual([
+      ['CSP_GLOBAL_CHECK', 'MEDIUM', '1:2', "app.commandLine.appendSwitch('a', b);"],
+      ['NODE_INTEGRATION_JS_CHECK', 'HIGH', '1:2', "app.commandLine.appendSwitch('a', b);"],
+      ['AUXCLICK_JS_CHECK', 'MEDIUM', '1:2', "app.commandLine.appendSwitch('a', b);"],
     ]);
   });
   it('blocks every high finding and every finding nobody reviewed', () => {
-    expect(blocking(findingsOf(csv)).map((f) => f.issue)).toEqual(['NODE_INTEGRATION_JS_CHECK', 'AUXCLICK_JS_CHECK']);
+    expect(blocking(findingsOf(result)).map((f) => f.issue)).toEqual(['NODE_INTEGRATION_JS_CHECK', 'AUXCLICK_JS_CHECK']);
   });
-  it('refuses a run that wrote no report', () => {
-    expect(() => findingsOf('')).toThrow(/no CSV report/);
+  it('refuses a run that could not read a file (nothing in it was checked)', () => {
+    expect(() => findingsOf({ issues: [], errors: [{ file: 'shell/main.ts', message: 'Unexpected token', tolerable: false }] })).toThrow(/could not read shell\/main.ts: Unexpected token/);
   });
 });

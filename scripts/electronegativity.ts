@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -36,47 +36,36 @@ export interface Finding {
   sample: string;
 }
 
-/** RFC 4180 CSV (quoted fields may hold commas, quotes and line breaks). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      if (row.some((f) => f.trim() !== '')) rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  row.push(field);
-  if (row.some((f) => f.trim() !== '')) rows.push(row);
-  return rows;
+/** What the tool's own API returns (its runner, @doyensec/electronegativity's main). */
+export interface ToolIssue {
+  id: string;
+  severity: { name: string };
+  confidence: { name: string };
+  file: string;
+  location?: { line: number; column: number };
+  sample?: string;
+}
+export interface ToolResult {
+  issues: ToolIssue[];
+  errors: { file: string; message: string; tolerable: boolean }[];
 }
 
-export function findingsOf(csv: string): Finding[] {
-  const [header, ...rows] = parseCsv(csv);
-  if (!header || header[0]?.trim() !== 'issue') throw new Error('electronegativity wrote no CSV report');
-  return rows.map(([issue = '', severity = '', confidence = '', file = '', location = '', sample = '']) => ({
-    issue: issue.trim(),
-    severity: severity.trim().toUpperCase(),
-    confidence: confidence.trim(),
-    file: file.trim(),
-    location: location.trim(),
-    sample: sample.trim(),
+/**
+ * The tool's result as findings. Read from its API, not from its CSV report: the CLI writes the
+ * report's header and rows with two unsynchronised async writes, and on a loaded machine the header
+ * overwrote the first rows (seen in CI as one garbled finding). A file it could not parse is a
+ * failure too, since nothing in it was checked.
+ */
+export function findingsOf(result: ToolResult): Finding[] {
+  const unread = result.errors.filter((e) => !e.tolerable);
+  if (unread.length > 0) throw new Error(`electronegativity could not read ${unread.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
+  return result.issues.map((i) => ({
+    issue: i.id,
+    severity: i.severity.name.toUpperCase(),
+    confidence: i.confidence.name,
+    file: i.file,
+    location: i.location ? `${i.location.line}:${i.location.column}` : '',
+    sample: i.sample ?? '',
   }));
 }
 
@@ -85,7 +74,7 @@ export function blocking(findings: readonly Finding[]): Finding[] {
   return findings.filter((f) => f.severity === 'HIGH' || f.severity === 'CRITICAL' || !(f.issue in REVIEWED));
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const work = mkdtempSync(path.join(tmpdir(), 'frontdesk-electronegativity-'));
   try {
     const src = path.join(work, 'src');
@@ -93,14 +82,8 @@ function main(): number {
     cpSync(path.join(root, 'preload'), path.join(src, 'preload'), { recursive: true });
     cpSync(path.join(root, 'renderer/index.html'), path.join(src, 'index.html'));
     const electron = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.electron!;
-    const out = path.join(work, 'report.csv');
-    const bin = path.join(root, 'node_modules/.bin/electronegativity');
-    const run = spawnSync(bin, ['-i', src, '-o', out, '-r', '-e', electron], { encoding: 'utf8', timeout: 300_000 });
-    if (run.status !== 0) {
-      process.stderr.write(`${run.stdout}\n${run.stderr}\nelectronegativity failed (exit ${run.status})\n`);
-      return 1;
-    }
-    const findings = findingsOf(readFileSync(out, 'utf8'));
+    const run = createRequire(import.meta.url)('@doyensec/electronegativity') as (options: object) => Promise<ToolResult>;
+    const findings = findingsOf(await run({ input: src, isRelative: true, electronVersionOverride: electron, customScan: [], excludeFromScan: [] }));
     const bad = blocking(findings);
     for (const f of findings) {
       const mark = bad.includes(f) ? 'FAIL' : 'reviewed';
@@ -114,4 +97,12 @@ function main(): number {
   }
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exit(main());
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
