@@ -80,8 +80,12 @@ function harness() {
   let n = 0;
 
   const terminated = new Map<string, unknown>();
-  /** A call from an outside number rings (its INVITE's body: an SDP offer, or none); returns the engine's id for it. */
-  const ring = (body?: string): string => {
+  /**
+   * A call from an outside number rings (its INVITE's body: an SDP offer, or none); returns the
+   * engine's id for it. `whenJsSipReplies` runs where JsSIP sends its 180: right after the
+   * engine's newRTCSession handler returns.
+   */
+  const ring = async (body?: string, whenJsSipReplies?: () => void): Promise<string> => {
     n++;
     const callId = `call-id-${n}`;
     const session = new RTCSessionCtor({ configuration: { session_timers: false, session_timers_refresh_method: 'UPDATE' } });
@@ -112,6 +116,8 @@ function harness() {
     };
     const before = new Set(engine.getSnapshot().calls.order);
     ua().emit('newRTCSession', { originator: 'remote', session, request: { call_id: `call-id-${n}`, to: { uri: { user: '1000' } }, headers: {}, body } });
+    whenJsSipReplies?.();
+    await Promise.resolve(); // the page hears of a ringing call in a microtask, after JsSIP has sent the 180
     const id = engine.getSnapshot().calls.order.find((x) => !before.has(x))!;
     lines.set(id, line);
     return id;
@@ -175,24 +181,35 @@ describe('nothing hangs: offers that cannot be answered, and calls stuck waiting
   });
   const offer = (m: string) => `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n${m}\r\n`;
 
-  it('an offer of G.729 alone is refused with 488 before it rings, and the history will say why', () => {
+  it('an offer of G.729 alone is refused with 488 before it rings, and the history will say why', async () => {
     const h = harness();
-    const id = h.ring(offer('m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000'));
+    const id = await h.ring(offer('m=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000'));
     expect(h.terminated.get('call-id-1')).toMatchObject({ status_code: 488, extraHeaders: [expect.stringMatching(/^Warning: 305 frontdesk "the caller offered only G729/)] });
     expect(h.call(id)).toMatchObject({ phase: 'ended', endReason: 'failed' });
     expect(h.call(id).endCause).toMatch(/^No codec in common: the caller offered only G729; this phone speaks OPUS, G722, PCMU, PCMA \(488 sent\)$/);
     expect(h.problems[0]).toMatch(/refused with 488/);
   });
 
-  it('an offer with a codec in common, and a late offer (no SDP), ring', () => {
+  it('an offer with a codec in common, and a late offer (no SDP), ring', async () => {
     const h = harness();
-    expect(h.call(h.ring(offer('m=audio 4000 RTP/AVP 18 8'))).phase).toBe('ringing-in');
-    expect(h.call(h.ring()).phase).toBe('ringing-in');
+    expect(h.call(await h.ring(offer('m=audio 4000 RTP/AVP 18 8'))).phase).toBe('ringing-in');
+    expect(h.call(await h.ring()).phase).toBe('ringing-in');
   });
 
-  it('a call stuck connecting after Answer is ended after 20 s with a reason the agent can read', () => {
+  it("the caller's 180 goes out before the rest of the page hears of the call, which it does before anything else happens", async () => {
     const h = harness();
-    const id = h.ring();
+    let told = 0;
+    h.engine.subscribe(() => told++);
+    let toldBefore180 = -1;
+    const id = await h.ring(offer('m=audio 4000 RTP/AVP 0'), () => (toldBefore180 = told));
+    expect(toldBefore180).toBe(0);
+    expect(told).toBeGreaterThan(0);
+    expect(h.call(id).phase).toBe('ringing-in');
+  });
+
+  it('a call stuck connecting after Answer is ended after 20 s with a reason the agent can read', async () => {
+    const h = harness();
+    const id = await h.ring();
     const raw = h.lines.get(id)!.raw;
     raw.answer = () => undefined; // JsSIP never gets the media up
     h.engine.answer(id);
@@ -205,9 +222,9 @@ describe('nothing hangs: offers that cannot be answered, and calls stuck waiting
     expect(h.problems).toHaveLength(1);
   });
 
-  it('the watchdog ends a call JsSIP no longer reports on (terminate throws)', () => {
+  it('the watchdog ends a call JsSIP no longer reports on (terminate throws)', async () => {
     const h = harness();
-    const id = h.ring();
+    const id = await h.ring();
     const raw = h.lines.get(id)!.raw;
     raw.answer = () => undefined;
     raw.terminate = () => {
@@ -218,9 +235,9 @@ describe('nothing hangs: offers that cannot be answered, and calls stuck waiting
     expect(h.call(id)).toMatchObject({ phase: 'ended', endReason: 'failed' });
   });
 
-  it('a call that connects in time is left alone', () => {
+  it('a call that connects in time is left alone', async () => {
     const h = harness();
-    const id = h.ring();
+    const id = await h.ring();
     h.engine.answer(id);
     vi.advanceTimersByTime(60_000);
     expect(h.call(id).phase).toBe('active');
@@ -252,23 +269,23 @@ describe('lines: a limit, and ended calls that leave the column', () => {
     vi.useRealTimers();
   });
 
-  it('a call beyond the desk\'s lines hears busy (486) and is a missed call; the others ring on', () => {
+  it('a call beyond the desk\'s lines hears busy (486) and is a missed call; the others ring on', async () => {
     const h = harness();
     h.engine.configure({ maxLines: 2 });
-    const a = h.ring();
-    const b = h.ring();
-    const c = h.ring();
+    const a = await h.ring();
+    const b = await h.ring();
+    const c = await h.ring();
     expect([h.call(a).phase, h.call(b).phase]).toEqual(['ringing-in', 'ringing-in']);
     expect(h.call(c)).toMatchObject({ phase: 'ended', endReason: 'missed', endCause: 'All 2 lines busy (486 sent)' });
     expect(h.terminated.get('call-id-3')).toMatchObject({ status_code: 486, extraHeaders: [expect.stringMatching(/All lines busy/)] });
   });
 
-  it('ended calls leave the calls column 30 s after they ended, but for the latest, which stays until another call comes', () => {
+  it('ended calls leave the calls column 30 s after they ended, but for the latest, which stays until another call comes', async () => {
     const h = harness();
-    const first = h.ring();
+    const first = await h.ring();
     h.engine.answer(first);
     h.engine.hangup(first);
-    const second = h.ring();
+    const second = await h.ring();
     h.engine.decline(second);
     vi.advanceTimersByTime(29_000);
     expect(h.engine.getSnapshot().calls.order).toEqual([first, second]);
@@ -276,7 +293,7 @@ describe('lines: a limit, and ended calls that leave the column', () => {
     expect(h.engine.getSnapshot().calls.order).toEqual([second]);
     vi.advanceTimersByTime(600_000);
     expect(h.engine.getSnapshot().calls.order).toEqual([second]);
-    const third = h.ring();
+    const third = await h.ring();
     expect(h.engine.getSnapshot().calls.order).toEqual([third]);
   });
 });
@@ -291,12 +308,12 @@ describe('the caller hears the agent on every path back from hold', () => {
 
   it('Resume after taking a second line: the first caller hears the agent again (the silence bug)', async () => {
     const h = harness();
-    const first = h.ring();
+    const first = await h.ring();
     h.engine.answer(first);
     await settle();
     expect(h.heard(first)).toBe('agent');
 
-    const second = h.ring();
+    const second = await h.ring();
     h.engine.answer(second);
     h.farEnd(first, 200);
     await settle();
@@ -318,7 +335,7 @@ describe('the caller hears the agent on every path back from hold', () => {
 
   it('the far end holds and resumes us: after its resume the caller hears the agent', async () => {
     const h = harness();
-    const id = h.ring();
+    const id = await h.ring();
     h.engine.answer(id);
     await settle();
     h.farEndHolds(id, true);
@@ -333,7 +350,7 @@ describe('the caller hears the agent on every path back from hold', () => {
 
   it('mute survives hold and resume, and unmute while held gives a live microphone on resume', async () => {
     const h = harness();
-    const id = h.ring();
+    const id = await h.ring();
     h.engine.answer(id);
     h.engine.setMuted(id, true);
     await settle();
@@ -356,7 +373,7 @@ describe('the caller hears the agent on every path back from hold', () => {
 
   it('a hold that collides (491) keeps the caller held (nothing sent) while it is offered again, then a resume gives the agent back unmuted', async () => {
     const h = harness();
-    const id = h.ring();
+    const id = await h.ring();
     h.engine.answer(id);
     h.engine.hold(id);
     await settle();
@@ -378,7 +395,7 @@ describe('the caller hears the agent on every path back from hold', () => {
 
   it('a hold the far end refuses (500): the call is up, muted and says so; unmuting gives the agent back', async () => {
     const h = harness();
-    const id = h.ring();
+    const id = await h.ring();
     h.engine.answer(id);
     h.engine.hold(id);
     h.farEnd(id, 500);
@@ -393,7 +410,7 @@ describe('the caller hears the agent on every path back from hold', () => {
 
   it('a resume the far end refuses (500): the call says it is still on hold and sends nothing', async () => {
     const h = harness();
-    const id = h.ring();
+    const id = await h.ring();
     h.engine.answer(id);
     h.engine.hold(id);
     h.farEnd(id, 200);
@@ -422,7 +439,7 @@ describe('the caller hears the agent on every path back from hold', () => {
         const pick = (i: number) => ids()[i % Math.max(1, ids().length)];
         for (const o of ops) {
           if (o.kind === 'ring') {
-            if (h.lines.size < 4) h.ring();
+            if (h.lines.size < 4) await h.ring();
           } else if (o.kind === 'time') {
             vi.advanceTimersByTime(o.ms);
           } else {

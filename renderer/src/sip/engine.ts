@@ -595,10 +595,7 @@ export class SipEngine {
     const codecs = typeof request.body === 'string' && request.body ? (this.options.voiceCodecs ?? browserVoiceCodecs)() : null;
     const unanswerable = codecs ? unanswerableOffer(request.body as string, codecs) : null;
     const linesFree = liveCalls(this.snapshot.calls).length < this.prefs.maxLines;
-    // A call that will ring: its answer is started first (the microphone opens in the browser
-    // meanwhile), then the call is told about (the window, the history, the lookups).
-    if (!replaced && linesFree && !unanswerable && this.prefs.dnd === 'off') this.prepare(id, session);
-    this.dispatch({
+    const incoming: CallEvent = {
       type: 'incoming',
       id,
       remote,
@@ -607,7 +604,20 @@ export class SipEngine {
       sipCallId: request.call_id ?? null,
       sipHeaders: replaced ? { ...replaced.sipHeaders, ...sipHeaders } : sipHeaders,
       origin,
-    });
+    };
+    if (!replaced && linesFree && !unanswerable && this.prefs.dnd === 'off') {
+      // A call that will ring: its answer is started first (the microphone opens in the browser
+      // meanwhile). JsSIP sends the 180 when this handler returns; the rest of the page (the
+      // window, the history, the lookups, presence) hears of the call right after it, in a
+      // microtask, so the caller's ringback never waits for them. Nothing else reaches this
+      // call between the two: its next SIP message arrives in a later task.
+      this.prepare(id, session);
+      queueMicrotask(() => {
+        if (this.sessions.get(id) === session) this.dispatch(incoming);
+      });
+      return;
+    }
+    this.dispatch(incoming);
     // Beyond the desk's lines the caller hears busy (the PBX may send them on) and it is a missed call.
     if (!replaced && !linesFree) {
       const lines = this.prefs.maxLines;

@@ -61,9 +61,17 @@ export function unanswerableOffer(sdp: string, supported: readonly string[]): st
   return `the caller offered only ${offered.join(', ')}; this phone speaks ${[...have].filter((c) => !notVoice.has(c)).join(', ')}`;
 }
 
-/** The voice codecs this browser decodes (RTCRtpReceiver.getCapabilities), or null where it cannot say. */
+let decodable: string[] | undefined;
+
+/**
+ * The voice codecs this browser decodes (RTCRtpReceiver.getCapabilities), or null where it cannot
+ * say. Asked once: they do not change while the page lives, and every incoming INVITE reads them
+ * before its 180 goes out.
+ */
 export function browserVoiceCodecs(): string[] | null {
+  if (decodable) return decodable;
   const caps = typeof RTCRtpReceiver !== 'undefined' ? RTCRtpReceiver.getCapabilities?.('audio') : null;
   if (!caps) return null;
-  return [...new Set(caps.codecs.map((c) => c.mimeType.split('/')[1]?.toUpperCase() ?? '').filter((n) => n && !notVoice.has(n)))];
+  decodable = [...new Set(caps.codecs.map((c) => c.mimeType.split('/')[1]?.toUpperCase() ?? '').filter((n) => n && !notVoice.has(n)))];
+  return decodable;
 }
