@@ -3,6 +3,7 @@ import { outcomeForEndReason, type CallRecordInput } from '../../common/callLog'
 import { handoffText } from '../../common/transfer';
 import type { Call } from './sip/callMachine';
 import type { SipEngine } from './sip/engine';
+import { Store } from './store';
 
 /**
  * Writes every call that ends into the history. A report that fails (services restarting) is
@@ -81,8 +82,7 @@ export class CallReporter {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private sending = false;
-  private readonly listeners = new Set<() => void>();
-  private view: HistoryWrites = { pending: 0, problem: null };
+  private readonly view = new Store<HistoryWrites>({ pending: 0, problem: null });
   /** Live calls noted in the services, by what was noted (to note only changes between heartbeats). */
   private readonly noted = new Map<string, string>();
   private localUser: string | null = null;
@@ -149,11 +149,8 @@ export class CallReporter {
     for (const id of this.noted.keys()) if (!live.has(id)) this.noted.delete(id);
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-  writes = (): HistoryWrites => this.view;
+  subscribe = this.view.subscribe;
+  writes = this.view.get;
 
   /** Tries the calls not written yet now, without waiting for the next attempt. */
   retryNow() {
@@ -168,10 +165,8 @@ export class CallReporter {
       // storage full or unavailable: the retry in memory still runs
     }
     const next = { pending: this.pending.length, problem: this.pending.length > 0 ? this.problem : null };
-    if (next.pending !== this.view.pending || next.problem !== this.view.problem) {
-      this.view = next;
-      for (const l of this.listeners) l();
-    }
+    const view = this.view.get();
+    if (next.pending !== view.pending || next.problem !== view.problem) this.view.set(next);
   }
 
   private flush() {

@@ -1,5 +1,6 @@
 import { currentCall, ringingCall, type CallSession } from './session';
 import type { CallsState } from './sip/callMachine';
+import { Store } from './store';
 
 /**
  * Headset call buttons through WebHID (Jabra, Poly, EPOS… expose a Telephony collection, HID usage
@@ -270,8 +271,7 @@ export class HeadsetLink {
   private layout: HeadsetLayout | null = null;
   private readonly control = new HeadsetControl();
   private lights: string | null = null;
-  private state: HeadsetState;
-  private readonly listeners = new Set<() => void>();
+  private readonly store: Store<HeadsetState>;
 
   constructor(
     private readonly hid: HidLike | undefined,
@@ -279,18 +279,14 @@ export class HeadsetLink {
     private readonly calls: CallsSource,
     private readonly log: (message: string) => void = () => undefined,
   ) {
-    this.state = { device: null, problem: null, supported: Boolean(hid) };
+    this.store = new Store<HeadsetState>({ device: null, problem: null, supported: Boolean(hid) });
   }
 
-  subscribe = (listener: () => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-  getState = () => this.state;
+  subscribe = (listener: () => void) => this.store.subscribe(listener);
+  getState = (): HeadsetState => this.store.get();
 
   private set(patch: Partial<HeadsetState>) {
-    this.state = { ...this.state, ...patch };
-    for (const l of [...this.listeners]) l();
+    this.store.patch(patch);
   }
 
   /** Uses a headset this site was already allowed (no prompt), and one plugged in later. */

@@ -2,6 +2,7 @@ import type { FrontdeskApi } from '../../common/contract';
 import { callerClients, ringsInFromANumber } from './callerLookup';
 import type { CallsState } from './sip/callMachine';
 import type { EngineSnapshot, SipEngine } from './sip/engine';
+import { Listeners } from './store';
 
 /** What the window draws from: the engine's snapshot as the window is to show it. */
 export interface CallView {
@@ -37,7 +38,7 @@ export function presentCalls(
   api: FrontdeskApi,
   { holdMs = DEFAULT_HOLD_MS, answeringHoldMs = ANSWERING_HOLD_MS }: { holdMs?: number; answeringHoldMs?: number } = {},
 ): CallView & { dispose: () => void } {
-  const listeners = new Set<() => void>();
+  const listeners = new Listeners();
   /** Calls already decided on: shown, or held until their lookup answers. */
   const seen = new Set<string>();
   const held = new Map<string, ReturnType<typeof setTimeout>>();
@@ -79,7 +80,7 @@ export function presentCalls(
 
   const notifyIfChanged = (before: EngineSnapshot) => {
     if (current === before) return;
-    for (const l of [...listeners]) l();
+    listeners.notify();
   };
 
   const unhold = (id: string) => {
@@ -110,10 +111,7 @@ export function presentCalls(
   });
   sync();
   return {
-    subscribe: (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    subscribe: listeners.subscribe,
     getSnapshot: () => {
       sync();
       return current;

@@ -10,6 +10,7 @@ import type { EnginePreferences, EngineSnapshot, Registration, SipEngine } from 
 import type { HandoffNote } from '../../common/transfer';
 import type { CallView } from './presentation';
 import { partyText } from './ui/format';
+import { Store } from './store';
 
 /**
  * The session: what happens around the SIP engine whatever the window shows, and the commands that
@@ -189,8 +190,10 @@ export class CallSession {
   private readonly ringer: Ringer;
   private readonly calls: CallView;
   private readonly now: () => number;
-  private state: SessionState = { account: null, settings: null, bridgeError: null, linkPrompt: null, desktopNotice: null, shellHotkeys: [] };
-  private readonly listeners = new Set<() => void>();
+  private readonly store = new Store<SessionState>({ account: null, settings: null, bridgeError: null, linkPrompt: null, desktopNotice: null, shellHotkeys: [] });
+  private get state(): SessionState {
+    return this.store.get();
+  }
   private readonly offs: (() => void)[] = [];
   private running = false;
   /** The ringing call already notified (once per ringing call). */
@@ -271,12 +274,8 @@ export class CallSession {
 
   // ---- state for the window ----
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  getState = (): SessionState => this.state;
+  subscribe = this.store.subscribe;
+  getState = this.store.get;
 
   /** The engine's snapshot (every call, shown or not yet). */
   snapshot(): EngineSnapshot {
@@ -284,8 +283,7 @@ export class CallSession {
   }
 
   private setState(patch: Partial<SessionState>) {
-    this.state = { ...this.state, ...patch };
-    for (const l of [...this.listeners]) l();
+    this.store.patch(patch);
   }
 
   private get values(): SettingsValues | undefined {

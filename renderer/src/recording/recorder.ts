@@ -5,6 +5,7 @@ import type { Call } from '../sip/callMachine';
 import type { SipEngine } from '../sip/engine';
 import { CallRecording, recordingContext } from './callRecording';
 import { i18n } from '../i18n';
+import { Store } from '../store';
 
 /**
  * Call recording for the whole page, outside React (wired in main.tsx): it records what the
@@ -80,8 +81,10 @@ export class Recorder {
   private readonly active = new Map<string, { rec: CallRecording; byPolicy: boolean; held: boolean; consent: (() => void) | null }>();
   /** Calls the policy has been asked about (each once: a stopped policy recording does not start again). */
   private readonly decided = new Set<string>();
-  private view: RecorderView = { calls: {}, problem: null, lowDisk: null, retention: null };
-  private readonly listeners = new Set<() => void>();
+  private readonly store = new Store<RecorderView>({ calls: {}, problem: null, lowDisk: null, retention: null });
+  private get view(): RecorderView {
+    return this.store.get();
+  }
   private announcementBuffer: Promise<AudioBuffer> | null = null;
   /** While anything records, the disk is looked at once a minute: the agent hears of a filling disk before a write fails. */
   private diskWatch: ReturnType<typeof setInterval> | null = null;
@@ -102,15 +105,11 @@ export class Recorder {
     api.recordings.onRetention((r) => this.publish({ retention: r }));
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-  getView = (): RecorderView => this.view;
+  subscribe = this.store.subscribe;
+  getView = this.store.get;
 
   private publish(patch: Partial<RecorderView>) {
-    this.view = { ...this.view, ...patch };
-    for (const l of this.listeners) l();
+    this.store.patch(patch);
   }
 
   private setCall(id: string, v: CallRecordingView | null) {

@@ -16,6 +16,7 @@ import type { Away, OwnPresence } from '../../../common/presence';
 import { decodeMessage, messageHeaders, messageStatusContentType, MessageStatusSchema, type MessageStatus, type PhoneMessage } from '../../../common/messages';
 import { displaySafe } from '../../../common/displayText';
 import { base64 } from './handoff';
+import { Store } from '../store';
 
 export { referringParty, type TextMessage } from './transfers';
 
@@ -233,8 +234,10 @@ function stopStream(stream: MediaStream) {
 }
 
 export class SipEngine {
-  private snapshot: EngineSnapshot = { account: null, registration: { state: 'no-account' }, calls: emptyCalls, messages: [] };
-  private readonly listeners = new Set<() => void>();
+  private readonly store = new Store<EngineSnapshot>({ account: null, registration: { state: 'no-account' }, calls: emptyCalls, messages: [] });
+  private get snapshot(): EngineSnapshot {
+    return this.store.get();
+  }
   private ua: JsSIP.UA | null = null;
   /** The account the user agent was started with (to start it again after a network change). */
   private account: SipAccount | null = null;
@@ -302,15 +305,11 @@ export class SipEngine {
   }
 
   // ---- store for React ----
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-  getSnapshot = (): EngineSnapshot => this.snapshot;
+  subscribe = this.store.subscribe;
+  getSnapshot = this.store.get;
 
   private update(patch: Partial<EngineSnapshot>) {
-    this.snapshot = { ...this.snapshot, ...patch };
-    for (const l of this.listeners) l();
+    this.store.patch(patch);
   }
 
   private dispatch(event: CallEvent) {

@@ -13,6 +13,7 @@ import {
   type Watched,
 } from '../../../common/presence';
 import { observeSubscriber, sendRequest, type SentRequestResponse } from './jssipInternals';
+import { Store } from '../store';
 
 /**
  * Colleague presence through the PBX, beside the SIP engine (as transfers.ts is): for each watched
@@ -114,8 +115,10 @@ const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 const sipAnswer = (code: number, reason: string | null) => `${code}${reason ? ` ${reason}` : ''}`;
 
 export class Presence {
-  private snapshot: PresenceSnapshot = { colleagues: {}, publication: { state: 'off', reason: null } };
-  private readonly listeners = new Set<() => void>();
+  private readonly store = new Store<PresenceSnapshot>({ colleagues: {}, publication: { state: 'off', reason: null } });
+  private get snapshot(): PresenceSnapshot {
+    return this.store.get();
+  }
   private readonly subs = new Map<string, Sub>();
   private watched: string[] = [];
   private online = false;
@@ -130,11 +133,8 @@ export class Presence {
   }
 
   // ---- store for React ----
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-  getSnapshot = (): PresenceSnapshot => this.snapshot;
+  subscribe = this.store.subscribe;
+  getSnapshot = this.store.get;
 
   /** Requests sent and NOTIFYs received so far (for diagnostics and the benchmark). */
   traffic(): { subscribes: number; publishes: number; notifies: number } {
@@ -142,8 +142,7 @@ export class Presence {
   }
 
   private update(patch: Partial<PresenceSnapshot>) {
-    this.snapshot = { ...this.snapshot, ...patch };
-    for (const l of this.listeners) l();
+    this.store.patch(patch);
   }
 
   private setWatch(extension: string, event: PresenceEvent, watched: Partial<Watched<unknown>>, times?: ColleagueWatch['times']) {

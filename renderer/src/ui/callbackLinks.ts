@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react';
 import type { FollowUp } from '../../../common/wrapUp';
+import { Listeners } from '../store';
 
 /**
  * Which follow-up each call made from the Call back list is for, by the engine's call id: the side
@@ -8,19 +9,14 @@ import type { FollowUp } from '../../../common/wrapUp';
  * closes it.)
  */
 const links = new Map<string, FollowUp>();
-const listeners = new Set<() => void>();
+const listeners = new Listeners();
 
 export function linkCallback(callId: string, followUp: FollowUp): void {
   links.set(callId, followUp);
-  for (const listener of listeners) listener();
+  listeners.notify();
 }
-
-const subscribe = (listener: () => void) => {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-};
 
 /** The follow-up a call was dialled for from the Call back list, or null. */
 export function useCallbackOf(callId: string | null): FollowUp | null {
-  return useSyncExternalStore(subscribe, () => (callId === null ? null : (links.get(callId) ?? null)));
+  return useSyncExternalStore(listeners.subscribe, () => (callId === null ? null : (links.get(callId) ?? null)));
 }
