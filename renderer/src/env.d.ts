@@ -10,3 +10,9 @@ declare module 'jssip/lib/RequestSender' {
   const RequestSender: unknown;
   export default RequestSender;
 }
+
+/** A script bundled on its own by Vite (a worker or a worklet), as its URL. */
+declare module '*?worker&url' {
+  const url: string;
+  export default url;
+}

@@ -16,6 +16,7 @@ import { HeadsetLink, type HidLike } from './headset';
 import { applyLanguage } from './i18n';
 import { App } from './ui/App';
 import { RecorderContext } from './ui/Recording';
+import captureWorkletUrl from './recording/captureWorklet.ts?worker&url';
 import { Recorder } from './recording/recorder';
 import './styles.css';
 
@@ -36,7 +37,7 @@ lookUpCallersAsTheyRing(engine, api);
 // Messages taken for colleagues go out over SIP from here (the services keep the outbox).
 deliverMessages(engine, api, diagnostics.problem);
 const view = presentCalls(engine, api);
-const recorder = new Recorder(engine, api);
+const recorder = new Recorder(engine, api, captureWorkletUrl);
 // Starts the engine with the account, hands it the settings, rings, notifies, auto-answers; the
 // window (and hotkeys, headset buttons, links) command calls through it.
 const session = new CallSession({ engine, api, ringer: audio, calls: view });

@@ -113,7 +113,7 @@ window.benchRun = async ({ record, seconds, program }) => {
       setMarks: async () => null,
       end: async () => ({ ...row, state: 'complete' }),
     };
-    recordingCtx ??= recordingContext();
+    recordingCtx ??= await recordingContext('/capture.js');
     await recordingCtx.resume();
     console.log(`recording context: ${recordingCtx.sampleRate} Hz, base latency ${recordingCtx.baseLatency}`);
     recording = new CallRecording(recordingCtx, { recordings } as FrontdeskApi, (m) => problems.push(m));

@@ -148,7 +148,9 @@ await runBench(async () => {
 
   const bundle = await build({ entryPoints: [path.join(root, 'scripts/bench/recording-page.ts')], bundle: true, format: 'iife', write: false, target: 'es2022', minify: true });
   const script = bundle.outputFiles[0]!.text;
-  const origin = await servePage('recording bench', script);
+  // The recorder's capture worklet, bundled on its own as Vite bundles it for the app.
+  const worklet = await build({ entryPoints: [path.join(root, 'renderer/src/recording/captureWorklet.ts')], bundle: true, format: 'iife', write: false, target: 'es2022', minify: true });
+  const origin = await servePage('recording bench', script, { '/capture.js': worklet.outputFiles[0]!.text });
   const browser: Browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs({ fakeMedia: true }) });
   atCleanup('chromium', () => browser.close());
   const cdp = await browser.newBrowserCDPSession();

@@ -74,7 +74,7 @@ const talked = (c: Call) => c.answeredAt !== null && (c.phase === 'active' || c.
 
 export class Recorder {
   /** The recordings' context (16 kHz; its output is silence), running while anything records. */
-  private recordingCtx: AudioContext | null = null;
+  private recordingCtx: Promise<AudioContext> | null = null;
   /** The context mixing a consent announcement or beep into what is sent (the call's own rate). */
   private consentCtx: AudioContext | null = null;
   private policy: RecordingPolicy = { recordingPolicy: 'on-demand', recordingLines: [], recordingConsent: 'none', recordingAgentMayStop: true };
@@ -92,6 +92,8 @@ export class Recorder {
   constructor(
     private readonly engine: SipEngine,
     private readonly api: FrontdeskApi,
+    /** The capture worklet's script (captureWorklet.ts, bundled on its own). */
+    private readonly captureUrl: string,
   ) {
     engine.subscribe(() => this.follow());
     const apply = (s: { values: Settings }) => {
@@ -194,11 +196,10 @@ export class Recorder {
     this.setCall(id, { state: 'starting', byPolicy, agentMayStop });
     // (a low disk is said beside the call; the recording does not wait for the answer)
     void this.checkDisk();
-    this.recordingCtx ??= recordingContext();
-    void this.recordingCtx.resume().catch(() => undefined);
-    const rec = new CallRecording(this.recordingCtx, this.api, (message) => this.publish({ problem: i18n.t('recorder.goesOn', { message }) }));
     const consent = this.policy.recordingConsent === 'none' ? null : await this.playConsent(id, media.microphone);
+    let rec: CallRecording;
     try {
+      rec = new CallRecording(await this.context(), this.api, (message) => this.publish({ problem: i18n.t('recorder.goesOn', { message }) }));
       await rec.start(
         {
           localUser: account.user,
@@ -228,6 +229,17 @@ export class Recorder {
     if (this.call(id)?.phase === 'ended') void this.stopRecording(id);
   }
 
+  /** The recordings' context, made on the first recording (again after one that failed) and running while anything records. */
+  private async context(): Promise<AudioContext> {
+    const made = (this.recordingCtx ??= recordingContext(this.captureUrl));
+    made.catch(() => {
+      if (this.recordingCtx === made) this.recordingCtx = null;
+    });
+    const ctx = await made;
+    void ctx.resume().catch(() => undefined);
+    return ctx;
+  }
+
   private async checkDisk() {
     try {
       const disk = await this.api.recordings.disk();
@@ -251,7 +263,7 @@ export class Recorder {
     await entry.rec.stop();
     this.setCall(id, null);
     // Nothing recorded or starting, nothing to render: the context sleeps until the next recording.
-    if (Object.keys(this.view.calls).length === 0) void this.recordingCtx?.suspend().catch(() => undefined);
+    if (Object.keys(this.view.calls).length === 0) void this.recordingCtx?.then((ctx) => ctx.suspend()).catch(() => undefined);
   }
 
   /**

@@ -9,12 +9,6 @@ import { emptyPacketLike, multistreamPacket, opusHead, opusRate, packetSamples }
  * bytes have been handed over so far are a playable file up to there.
  */
 
-/** Chromium exposes it on window too (the standard has it in workers only). */
-declare class MediaStreamTrackProcessor {
-  constructor(init: { track: MediaStreamTrack; maxBufferSize?: number });
-  readonly readable: ReadableStream<AudioData>;
-}
-
 /** What Chromium's Opus encoder takes beyond lib.dom's OpusEncoderConfig. */
 type OpusConfig = OpusEncoderConfig & { application?: 'voip' | 'audio' | 'lowdelay'; signal?: 'auto' | 'music' | 'voice' };
 
@@ -39,22 +33,20 @@ export class StereoOpusWebm {
   private encoders: AudioEncoder[] = [];
   /** Each stream's packets not yet paired, oldest first. */
   private readonly queues: { timestamp: number; data: Uint8Array }[][] = [[], []];
-  private reader: ReadableStreamDefaultReader<AudioData> | null = null;
-  private pumping: Promise<void> = Promise.resolve();
   /** Packets go to the muxer one after the other. */
   private muxing: Promise<unknown> = Promise.resolve();
   private written = 0;
-  /** Frames taken from the track (per channel, gaps filled): the file's timeline. */
+  /** Frames taken (per channel, gaps filled): the file's timeline. */
   private frames = 0;
   /** Frames handed to the encoders (per channel). */
   private encodedFrames = 0;
-  /** One packet's worth of each channel, filled as the track delivers. */
+  /** One packet's worth of each channel, filled as the audio comes. */
   private batch: Float32Array<ArrayBuffer>[] = [];
   private batchFrames = 0;
   private batchFill = 0;
-  /** The first AudioData's timestamp (µs), against which a gap in the track shows. */
+  /** The first block's timestamp (µs), against which a gap shows. */
   private firstTimestamp: number | null = null;
-  /** Stretches of the track that never came (the page stalled past the buffer), filled with silence. */
+  /** Stretches of audio that never came, filled with silence. */
   gaps = 0;
   private headSent = false;
   private preSkip = 312;
@@ -64,11 +56,7 @@ export class StereoOpusWebm {
   /** Multistream packets muxed (a test's and a benchmark's figure). */
   packets = 0;
 
-  constructor(
-    /** The 2-channel track to record; null to be given AudioData by `write` (a test's way). */
-    private readonly track: MediaStreamTrack | null,
-    private readonly options: StereoOpusOptions,
-  ) {
+  constructor(private readonly options: StereoOpusOptions) {
     const writable = new WritableStream<StreamTargetChunk>({
       write: (chunk) => {
         if (chunk.position !== this.written) throw new Error(`the WebM muxer wrote at ${chunk.position}, not at the end (${this.written})`);
@@ -80,35 +68,11 @@ export class StereoOpusWebm {
     this.output.addAudioTrack(this.source);
   }
 
+  /** Starts the file; audio written meanwhile waits for it in the muxer's queue. */
   async start(): Promise<void> {
-    await this.output.start();
-    if (!this.track) return;
-    // The track's audio comes every 10 ms and waits for this page's main thread: by default only 10
-    // of them do (measured: a 400 ms stall lost 300 ms of audio). 3 s of them ride out a busy page.
-    const processor = new MediaStreamTrackProcessor({ track: this.track, maxBufferSize: 300 });
-    this.reader = processor.readable.getReader();
-    this.pumping = this.pump(this.reader);
-  }
-
-  private async pump(reader: ReadableStreamDefaultReader<AudioData>) {
-    for (;;) {
-      let result: ReadableStreamReadResult<AudioData>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        this.fail(error);
-        return;
-      }
-      if (result.done) return;
-      const data = result.value;
-      try {
-        this.write(data);
-      } catch (error) {
-        this.fail(error);
-      } finally {
-        data.close();
-      }
-    }
+    const started = this.output.start();
+    this.muxing = this.muxing.then(() => started);
+    await started;
   }
 
   private configure(sampleRate: number) {
@@ -136,33 +100,36 @@ export class StereoOpusWebm {
     }
   }
 
-  /** Splits a 2-channel AudioData into its two channels, each to its own encoder (the caller closes `data`). */
-  write(data: AudioData) {
+  /**
+   * A block of both channels (the same length), taken at `timestampUs` on the audio's clock: each
+   * channel to its own encoder. A stretch missing before it (the clock moved on by more than a
+   * tenth of a second past the audio taken) is silence in the file, so the timeline stays the call's.
+   */
+  write(timestampUs: number, channels: readonly [Float32Array, Float32Array], sampleRate: number) {
     if (this.failed) return;
-    if (this.encoders.length === 0) this.configure(data.sampleRate);
-    this.firstTimestamp ??= data.timestamp;
-    // Audio the track dropped (its buffer overflowed) is silence in the file, so the timeline stays the call's.
-    const missing = Math.round(((data.timestamp - this.firstTimestamp) * this.inputRate) / 1e6) - this.frames;
+    if (this.encoders.length === 0) this.configure(sampleRate);
+    this.firstTimestamp ??= timestampUs;
+    const missing = Math.round(((timestampUs - this.firstTimestamp) * this.inputRate) / 1e6) - this.frames;
     if (missing > this.inputRate / 10) {
       this.gaps++;
       this.append(missing, null);
     }
-    this.append(data.numberOfFrames, data);
+    this.append(channels[0].length, channels);
   }
 
   /**
-   * Adds frames (from `data`, or silence when null) to the batch, which goes to the encoders each
-   * time it holds one Opus packet's worth: one encode per packet instead of one per 10 ms the track
-   * delivers (a task on the encoder's thread each time).
+   * Adds frames (from `channels`, or silence when null) to the batch, which goes to the encoders
+   * each time it holds one Opus packet's worth: one encode per packet (a task on the encoder's
+   * thread each time).
    */
-  private append(numberOfFrames: number, data: AudioData | null) {
+  private append(numberOfFrames: number, channels: readonly [Float32Array, Float32Array] | null) {
     this.frames += numberOfFrames;
     let offset = 0;
     while (offset < numberOfFrames) {
       const n = Math.min(numberOfFrames - offset, this.batchFrames - this.batchFill);
       for (let stream = 0; stream < 2; stream++) {
         const into = this.batch[stream]!.subarray(this.batchFill, this.batchFill + n);
-        if (data) data.copyTo(into, { planeIndex: Math.min(stream, data.numberOfChannels - 1), format: 'f32-planar', frameOffset: offset, frameCount: n });
+        if (channels) into.set(channels[stream]!.subarray(offset, offset + n));
         else into.fill(0);
       }
       this.batchFill += n;
@@ -247,16 +214,9 @@ export class StereoOpusWebm {
     this.options.onError(error instanceof Error ? error : new Error(String(error)));
   }
 
-  /** Stops reading the track, encodes what is buffered and ends the file's last cluster. */
+  /** Encodes what is buffered and ends the file's last cluster (the audio written so far is all of it). */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      // Ending the track closes the processor's stream after what it has queued, which is read to
-      // the end (cancelling would drop it: the call's last moments on a busy page); cancelled only
-      // if that does not come within two seconds.
-      this.track?.stop();
-      const drained = await Promise.race([this.pumping.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
-      if (!drained) await this.reader?.cancel().catch(() => undefined);
-      await this.pumping;
       if (this.encoders.length > 0 && !this.failed) this.encodeBatch();
       for (const encoder of this.encoders) {
         try {
