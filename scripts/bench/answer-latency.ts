@@ -453,6 +453,8 @@ interface ClickSample {
   rtp?: number;
   /** Click → the page's getStats first showing inbound audio packets. */
   inbound?: number;
+  /** Click → an audio receiver of the page first naming a synchronization source (not cached, unlike getStats). */
+  plays?: number;
   /** Click → the 200 OK received by the caller (SIPp's trace clock against this process's). */
   ok?: number;
   /** The page-clock mapping's error bound (half the best round trip). */
@@ -463,6 +465,8 @@ interface ClickSample {
 
 /** Audio both ways: the later of the caller's first packet and the page's first inbound one. */
 const bothWays = (s: ClickSample) => (s.rtp !== undefined && s.inbound !== undefined ? Math.max(s.rtp, s.inbound) : undefined);
+/** The same with the page's side read from its receivers' synchronization sources. */
+const bothWaysPlayed = (s: ClickSample) => (s.rtp !== undefined && s.plays !== undefined ? Math.max(s.rtp, s.plays) : undefined);
 
 /**
  * One call to `agent`'s page, answered by clicking its "Answer" button after --ring-ms of ringing;
@@ -485,6 +489,7 @@ async function clickAnswerCall(agent: Agent): Promise<ClickSample> {
       const p = await agent.page.evaluate(() => {
         window.__answerProbe.clicks = [];
         window.__answerProbe.inbound = [];
+        window.__answerProbe.plays = [];
         return performance.timeOrigin + performance.now();
       });
       const n1 = nodeNow();
@@ -507,6 +512,8 @@ async function clickAnswerCall(agent: Agent): Promise<ClickSample> {
       .catch(() => undefined);
     if (inbound === undefined) throw new Error(`getStats showed no inbound audio within ${answerHoldMs} ms of the caller's first packet`);
     sample.inbound = inbound - offset - clickedAt;
+    const plays = await agent.page.evaluate(() => window.__answerProbe.plays[0]);
+    if (plays !== undefined) sample.plays = plays - offset - clickedAt;
   } catch (e) {
     sample.failure = `call ${call.callId}: ${(e as Error).message.split('\n')[0]}`;
   }
@@ -668,6 +675,8 @@ async function main(): Promise<void> {
       rtp: summarize(samples.map((s) => s.rtp)),
       inbound: summarize(samples.map((s) => s.inbound)),
       both: summarize(samples.map(bothWays)),
+      plays: summarize(samples.map((s) => s.plays)),
+      bothPlayed: summarize(samples.map(bothWaysPlayed)),
       ok: summarize(samples.map((s) => s.ok)),
       clockError: Math.max(...samples.map((s) => s.clockError ?? 0)),
     };
@@ -706,6 +715,13 @@ async function main(): Promise<void> {
       `${r.label.padEnd(w)}  ${fmt(r.rtp).padEnd(31)}  ${fmt(r.inbound).padEnd(31)}  ${fmt(r.both).padEnd(31)}  ${r.ok ? `${ms(r.ok.p50)} / ${ms(r.ok.p95)}` : 'n/a'}  (n=${r.both?.n ?? 0}/${r.n}, clock mapping error ≤ ${ms(r.clockError)})`,
     );
   }
+  console.log('');
+  console.log('The page\'s side read without getStats\' 50 ms report cache: "plays" = an audio receiver first naming a synchronization');
+  console.log('source (getSynchronizationSources, polled in the same 5 ms polls: the caller\'s RTP has reached the page\'s playout). ms:');
+  const playsHead = `${'target'.padEnd(w)}  click→page plays median / p95 / max  both ways (plays) median / p95 / max`;
+  console.log(playsHead);
+  console.log('-'.repeat(playsHead.length));
+  for (const r of clickRows) console.log(`${r.label.padEnd(w)}  ${fmt(r.plays).padEnd(35)}  ${fmt(r.bothPlayed)}  (n=${r.bothPlayed?.n ?? 0}/${r.n})`);
 
   const fd = rows.find((r) => r.key === 'frontdesk')!;
   const br = rows.find((r) => r.key === 'bare')!;
@@ -715,6 +731,7 @@ async function main(): Promise<void> {
     ['180→200 (auto-answer)', fd.ringToAnswer, br.ringToAnswer, 1.0],
     ['click Answer→audio both ways', fdClick.both, brClick.both, 0.7],
     ['  of which click→caller hears', fdClick.rtp, brClick.rtp, 0.7],
+    ['  both ways, page side uncached', fdClick.bothPlayed, brClick.bothPlayed, 0.7],
   ];
   console.log('');
   console.log(`Frontdesk / ${bare}, from the same run (issue 15's goals):`);

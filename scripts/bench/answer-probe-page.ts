@@ -5,7 +5,11 @@
  *  - stamps clicks on an "Answer" button with the page's clock, before the page's handler runs;
  *  - keeps the peer connections the page creates;
  *  - from such a click, polls their getStats every 5 ms until one shows inbound audio packets,
- *    and stamps that too.
+ *    and stamps that too;
+ *  - in the same polls, stamps when an audio receiver first names a synchronization source
+ *    (getSynchronizationSources: the caller's RTP has reached the page's playout). WebRTC keeps a
+ *    getStats report for 50 ms (RTCStatsCollector's cache), so the getStats stamp can come up to
+ *    50 ms after the audio; this one is not cached.
  */
 
 export interface AnswerProbe {
@@ -13,6 +17,8 @@ export interface AnswerProbe {
   clicks: number[];
   /** When getStats first showed inbound audio packets after such a click, page clock. */
   inbound: number[];
+  /** When an audio receiver first named a synchronization source after such a click, page clock. */
+  plays: number[];
   /** The page's peer connections that are not closed. */
   pcs: RTCPeerConnection[];
 }
@@ -23,7 +29,7 @@ declare global {
   }
 }
 
-const probe: AnswerProbe = { clicks: [], inbound: [], pcs: [] };
+const probe: AnswerProbe = { clicks: [], inbound: [], plays: [], pcs: [] };
 window.__answerProbe = probe;
 const now = () => performance.timeOrigin + performance.now();
 
@@ -38,13 +44,23 @@ window.RTCPeerConnection = class extends Native {
 const hasInboundAudio = async (pc: RTCPeerConnection) =>
   [...(await pc.getStats()).values()].some((r: { type: string; kind?: string; packetsReceived?: number }) => r.type === 'inbound-rtp' && r.kind === 'audio' && (r.packetsReceived ?? 0) > 0);
 
+const playsAudio = (pc: RTCPeerConnection) => pc.getReceivers().some((r) => r.track.kind === 'audio' && r.getSynchronizationSources().length > 0);
+
 async function pollInbound(): Promise<void> {
-  for (const until = now() + 10_000; now() < until; await new Promise((r) => setTimeout(r, 5))) {
+  let stats = false;
+  let plays = false;
+  for (const until = now() + 10_000; now() < until && !(stats && plays); await new Promise((r) => setTimeout(r, 5))) {
     probe.pcs = probe.pcs.filter((pc) => pc.signalingState !== 'closed');
+    if (!plays && probe.pcs.some(playsAudio)) {
+      plays = true;
+      probe.plays.push(now());
+    }
+    if (stats) continue;
     for (const pc of probe.pcs) {
       if (await hasInboundAudio(pc)) {
+        stats = true;
         probe.inbound.push(now());
-        return;
+        break;
       }
     }
   }
