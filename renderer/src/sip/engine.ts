@@ -7,6 +7,7 @@ import type { HandoffNote } from '../../../common/transfer';
 import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallOrigin, type CallPhase, type CallsState, type Party } from './callMachine';
 import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, isLocallyHeld, prepareAnswer, sendReinvite, setLocalHold, sipCallIdOf, type PreparedAnswer } from './jssipInternals';
 import { MicrophoneGate, micStateFor, type AudioSender, type MicState } from './micGate';
+import { causeText, sipAnswerText } from './causes';
 import { refusalReason, type Refusal } from './refusal';
 import { browserVoiceCodecs, unanswerableOffer } from './sdpOffer';
 import { TolerantWebSocket } from './tolerantSocket';
@@ -169,7 +170,7 @@ const endReasonFor = (originator: string, cause: string, wasAnswered: boolean, d
 
 function describeRegistrationFailure(cause: string | undefined, status?: number, reason?: string): string {
   const C = JsSIP.C.causes;
-  const sip = status ? ` (${status}${reason ? ` ${reason}` : ''})` : '';
+  const sip = status ? ` (${sipAnswerText(i18n.t, status, reason)})` : '';
   switch (cause) {
     case C.AUTHENTICATION_ERROR:
       return i18n.t('sip.wrongPassword', { sip });
@@ -181,7 +182,7 @@ function describeRegistrationFailure(cause: string | undefined, status?: number,
     case C.REQUEST_TIMEOUT:
       return i18n.t('sip.pbxSilent');
     default:
-      return cause ? `${cause}${sip}` : i18n.t('sip.registrationFailed', { sip });
+      return cause ? `${causeText(i18n.t, cause)}${sip}` : i18n.t('sip.registrationFailed', { sip });
   }
 }
 
