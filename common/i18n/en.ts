@@ -79,6 +79,8 @@ export const en = {
     allLinesBusy_one: 'All {{count}} line busy (486 sent)',
     allLinesBusy_other: 'All {{count}} lines busy (486 sent)',
     noCodec: 'No codec in common: {{what}} (488 sent)',
+    noAudioOffered: 'the caller offered no audio',
+    codecsApart: 'the caller offered only {{offered}}; this phone speaks {{have}}',
     doNotDisturb: 'Do not disturb',
     holdNotSent: 'Hold could not be sent: the call is busy renegotiating',
     resumeNotSent: 'Resume could not be sent: the call is busy renegotiating',

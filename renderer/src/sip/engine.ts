@@ -9,7 +9,7 @@ import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermina
 import { MicrophoneGate, micStateFor, type AudioSender, type MicState } from './micGate';
 import { causeText, sipAnswerText } from './causes';
 import { refusalReason, type Refusal } from './refusal';
-import { browserVoiceCodecs, unanswerableOffer } from './sdpOffer';
+import { browserVoiceCodecs, unanswerableOffer, unanswerableText } from './sdpOffer';
 import { TolerantWebSocket } from './tolerantSocket';
 import { referringParty, Transfers, type IncomingRequest, type ReferEvent, type TextMessage } from './transfers';
 import { Presence } from './presence';
@@ -617,12 +617,13 @@ export class SipEngine {
       return;
     }
     if (unanswerable) {
-      this.options.onProblem?.(`call ${id} (${request.call_id ?? 'no Call-ID'}) refused with 488: ${unanswerable}`);
-      this.endOverrides.set(id, { reason: 'failed', cause: i18n.t('sip.noCodec', { what: unanswerable }) });
+      const why = unanswerableText(unanswerable);
+      this.options.onProblem?.(`call ${id} (${request.call_id ?? 'no Call-ID'}) refused with 488: ${why}`);
+      this.endOverrides.set(id, { reason: 'failed', cause: i18n.t('sip.noCodec', { what: unanswerableText(unanswerable, i18n.t) }) });
       session.terminate({
         status_code: 488,
         reason_phrase: 'Not Acceptable Here',
-        extraHeaders: [`Warning: 305 frontdesk "${unanswerable.replace(/["\\\r\n]/g, '')}"`],
+        extraHeaders: [`Warning: 305 frontdesk "${why.replace(/["\\\r\n]/g, '')}"`],
       });
       return;
     }
