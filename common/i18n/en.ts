@@ -28,6 +28,12 @@ export const en = {
     keysOr: 'or',
     keysColleague: 'on a colleague: call, transfer to, take a message',
   },
+  /** The browser host's bridge to the services: why a call to them failed. */
+  bridge: {
+    unreachable: 'cannot reach the Frontdesk services',
+    lost: 'the connection to the Frontdesk services was lost',
+    noAnswer: 'the Frontdesk services did not answer',
+  },
   provisioning: {
     label: 'Provisioning problem',
     title: 'The provisioning file was not applied',
@@ -36,6 +42,14 @@ export const en = {
     lastGood: 'The last good provisioning stays in use.',
     nothingApplied: 'Nothing from it was applied.',
     theFile: 'The file',
+    /** What is wrong with the file (the problems about a field's value are told in English, for the admin). */
+    problem: {
+      missing: 'the file does not exist',
+      unreadable: 'cannot be read: {{error}}',
+      notJson: 'not valid JSON: {{error}}',
+      required: 'is required',
+      passwordNotStored: 'is required: the file has none, and none is stored on this PC for {{who}}',
+    },
   },
   registration: {
     label: 'Registration',

@@ -33,6 +33,11 @@ export const ru: Strings<typeof en> = {
     keysOr: 'или',
     keysColleague: 'на коллеге: позвонить, перевести, принять сообщение',
   },
+  bridge: {
+    unreachable: 'нет связи со службами Frontdesk',
+    lost: 'связь со службами Frontdesk прервалась',
+    noAnswer: 'службы Frontdesk не ответили',
+  },
   provisioning: {
     label: 'Ошибка файла настройки',
     title: 'Файл централизованной настройки не применён',
@@ -43,6 +48,13 @@ export const ru: Strings<typeof en> = {
     lastGood: 'Продолжает действовать последняя корректная настройка.',
     nothingApplied: 'Из него ничего не применено.',
     theFile: 'Файл',
+    problem: {
+      missing: 'файла нет',
+      unreadable: 'не читается: {{error}}',
+      notJson: 'это не корректный JSON: {{error}}',
+      required: 'обязательное поле не заполнено',
+      passwordNotStored: 'обязателен: в файле его нет, и на этом ПК для {{who}} он не сохранён',
+    },
   },
   registration: {
     label: 'Регистрация',
