@@ -34,6 +34,14 @@ export const en = {
     lost: 'the connection to the Frontdesk services was lost',
     noAnswer: 'the Frontdesk services did not answer',
   },
+  /** Why the headset's call buttons cannot be used (renderer/src/headset.ts). */
+  headset: {
+    cannotUse: 'The headset could not be used: {{error}}',
+    noWebHid: 'This browser cannot reach headsets (no WebHID)',
+    noCallButtons: 'That device has no call buttons (no telephony controls)',
+    noneChosen: 'No headset was chosen',
+    cannotConnect: 'The headset could not be connected: {{error}}',
+  },
   provisioning: {
     label: 'Provisioning problem',
     title: 'The provisioning file was not applied',
@@ -88,6 +96,7 @@ export const en = {
     accountRefused: 'the PBX refused this account{{sip}}',
     accountUnknown: 'the PBX does not know this account{{sip}}',
     pbxSilent: 'the PBX did not answer',
+    pbxUnreachable: 'cannot reach the PBX at {{url}}; retrying',
     registrationFailed: 'registration failed{{sip}}',
     replacedBy: 'The transferred caller took this call over',
     allLinesBusy_one: 'All {{count}} line busy (486 sent)',

@@ -38,6 +38,13 @@ export const ru: Strings<typeof en> = {
     lost: 'связь со службами Frontdesk прервалась',
     noAnswer: 'службы Frontdesk не ответили',
   },
+  headset: {
+    cannotUse: 'Гарнитуру не удалось использовать: {{error}}',
+    noWebHid: 'Этот браузер не умеет работать с гарнитурами (нет WebHID)',
+    noCallButtons: 'У этого устройства нет кнопок звонка (нет телефонных функций)',
+    noneChosen: 'Гарнитура не выбрана',
+    cannotConnect: 'Гарнитуру не удалось подключить: {{error}}',
+  },
   provisioning: {
     label: 'Ошибка файла настройки',
     title: 'Файл централизованной настройки не применён',
@@ -93,6 +100,7 @@ export const ru: Strings<typeof en> = {
     accountRefused: 'АТС отклонила эту учётную запись{{sip}}',
     accountUnknown: 'АТС не знает такой учётной записи{{sip}}',
     pbxSilent: 'АТС не отвечает',
+    pbxUnreachable: 'нет связи с АТС по адресу {{url}}; пробуем снова',
     registrationFailed: 'регистрация не удалась{{sip}}',
     replacedBy: 'Этот звонок занял переведённый к вам абонент',
     allLinesBusy_one: 'Заняты все линии: {{count}} линия (отправлен ответ 486)',

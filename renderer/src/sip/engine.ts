@@ -405,7 +405,7 @@ export class SipEngine {
     }));
     ua.on('connected', mine(() => this.update({ registration: { state: 'registering' } })));
     ua.on('disconnected', mine(() => {
-      this.update({ registration: { state: 'disconnected', reason: `cannot reach the PBX at ${account.wsUrl}; retrying` } });
+      this.update({ registration: { state: 'disconnected', reason: i18n.t('sip.pbxUnreachable', { url: account.wsUrl }) } });
       this.presenceStale = true;
       this.presence.disconnected();
     }));
