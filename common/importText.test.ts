@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixedT } from './i18n/translate';
-import { csvTargets, importFileProblem, maxImportBytes } from './imports';
+import { clientFieldKeys, clientFieldLabelKey, csvTargets, importFileProblem, maxImportBytes } from './imports';
 import { importSaysKeys, importText, type ImportSaid } from './importText';
 
 const ru = fixedT('ru');
@@ -34,6 +34,9 @@ describe('what the services say about an import, in the UI language', () => {
 
   it('names the mapping choices and refuses a file in Russian under Russian', () => {
     for (const target of csvTargets) expect(englishWords(ru(`import.target.${target.key}`)), target.key).toEqual([]);
+    for (const field of clientFieldKeys) expect(englishWords(ru(clientFieldLabelKey(field))), field).toEqual([]);
+    expect(fixedT('en')(clientFieldLabelKey('needs'))).toBe('Needs');
+    expect(fixedT('en')(clientFieldLabelKey('company'))).toBe('Company');
     expect(importFileProblem({ name: 'a.csv', size: 0 }, ru)).toBe('Файл «a.csv» пустой.');
     expect(importFileProblem({ name: 'big.csv', size: maxImportBytes + 1 }, ru)).toMatch(/^Файл «big\.csv» занимает 50,0 МБ, а Frontdesk импортирует не больше 50,0 МБ за раз\./);
   });

@@ -135,11 +135,38 @@ export const unnamedColumn = (index: number): string => `Column ${index + 1}`;
 /** A target as one string, for a select's value: "phone:mobile", "company". */
 export const targetKey = (t: { field: CsvField; label?: PhoneLabel }): string => (t.field === 'phone' && t.label && t.label !== 'other' ? `phone:${t.label}` : t.field);
 
-/** The client's fields as the preview table shows them (a table column each), in English; the window shows import.field in its language. */
-export const clientFieldLabels = uiEnglish.import.field;
-export type ClientFieldKey = keyof typeof clientFieldLabels;
-export const clientFieldKeys = Object.keys(clientFieldLabels) as ClientFieldKey[];
-export const ClientFieldKeySchema = z.enum(clientFieldKeys as [ClientFieldKey, ...ClientFieldKey[]]);
+/** The client's fields as the preview table shows them (a table column each), in its order. */
+export const clientFieldKeys = [
+  'name',
+  'preferredAddress',
+  'formality',
+  'company',
+  'position',
+  'phones',
+  'emails',
+  'tags',
+  'accountManager',
+  'leadSource',
+  'referredBy',
+  'request',
+  'needs',
+  'urgency',
+  'priceQuoted',
+  'agreements',
+  'nextStep',
+  'nextStepDate',
+  'saleDate',
+  'birthday',
+  'notes',
+] as const;
+export type ClientFieldKey = (typeof clientFieldKeys)[number];
+export const ClientFieldKeySchema = z.enum(clientFieldKeys);
+/**
+ * A field's name as the preview table's column, as a key: import.field for the fields the mapping
+ * step names otherwise ("Name" for "Name (full)"), else the mapping step's own name (import.target).
+ */
+export const clientFieldLabelKey = (f: ClientFieldKey): `import.field.${keyof typeof uiEnglish.import.field}` | `import.target.${CsvTargetKey}` =>
+  f in uiEnglish.import.field ? `import.field.${f as keyof typeof uiEnglish.import.field}` : `import.target.${f as CsvTargetKey}`;
 
 /** The client field a CSV column feeds (name parts make the name, phones the phones…). */
 export function clientFieldOf(field: CsvField): ClientFieldKey {

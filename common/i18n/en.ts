@@ -1043,29 +1043,13 @@ export const en = {
       birthday: 'Birthday',
       notes: 'Notes',
     },
-    /** The client's fields as the preview table's columns. */
+    /** The preview table's columns that the mapping choices (target) name otherwise. */
     field: {
       name: 'Name',
-      preferredAddress: 'Address as',
       formality: 'Formality',
-      company: 'Company',
-      position: 'Position',
       phones: 'Phones',
       emails: 'Emails',
-      tags: 'Tags',
-      accountManager: 'Account manager',
-      leadSource: 'Lead source',
-      referredBy: 'Referred by',
-      request: 'Request',
       needs: 'Needs',
-      urgency: 'Urgency',
-      priceQuoted: 'Price quoted',
-      agreements: 'Agreements',
-      nextStep: 'Next step',
-      nextStepDate: 'Next step date',
-      saleDate: 'Sale date',
-      birthday: 'Birthday',
-      notes: 'Notes',
     },
     /** What the services say about a file, its mapping and its rows (common/imports.ts importText). */
     says: {

@@ -4,6 +4,7 @@ import type { CsvColumnMapping, CsvDelimiter } from '../../../common/directory';
 import {
   BinaryFileError,
   chunkText,
+  clientFieldLabelKey,
   csvTargets,
   decodeImportFile,
   importFileProblem,
@@ -389,7 +390,7 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
               <th scope="col">{isCard ? t('import.card') : t('import.row')}</th>
               {preview.fields.map((f) => (
                 <th key={f} scope="col">
-                  {t(`import.field.${f}`)}
+                  {t(clientFieldLabelKey(f))}
                 </th>
               ))}
               <th scope="col">{t('import.problems')}</th>
