@@ -135,32 +135,11 @@ export const unnamedColumn = (index: number): string => `Column ${index + 1}`;
 /** A target as one string, for a select's value: "phone:mobile", "company". */
 export const targetKey = (t: { field: CsvField; label?: PhoneLabel }): string => (t.field === 'phone' && t.label && t.label !== 'other' ? `phone:${t.label}` : t.field);
 
-/** The client's fields as the preview table shows them (a table column each), in its order. */
-export const clientFieldKeys = [
-  'name',
-  'preferredAddress',
-  'formality',
-  'company',
-  'position',
-  'phones',
-  'emails',
-  'tags',
-  'accountManager',
-  'leadSource',
-  'referredBy',
-  'request',
-  'needs',
-  'urgency',
-  'priceQuoted',
-  'agreements',
-  'nextStep',
-  'nextStepDate',
-  'saleDate',
-  'birthday',
-  'notes',
-] as const;
-export type ClientFieldKey = (typeof clientFieldKeys)[number];
-export const ClientFieldKeySchema = z.enum(clientFieldKeys);
+/** A client's field as the preview table shows it: the name parts make the name, phones the phones… */
+export type ClientFieldKey = Exclude<CsvField, 'lastName' | 'firstName' | 'middleName' | 'phone' | 'email' | 'need'> | 'phones' | 'emails' | 'needs';
+/** The client's fields as the preview table shows them (a table column each), in the mapping step's order. */
+export const clientFieldKeys = [...new Set(csvTargets.map((t) => clientFieldOf(t.field)))];
+export const ClientFieldKeySchema = z.enum(clientFieldKeys as [ClientFieldKey, ...ClientFieldKey[]]);
 /**
  * A field's name as the preview table's column, as a key: import.field for the fields the mapping
  * step names otherwise ("Name" for "Name (full)"), else the mapping step's own name (import.target).
