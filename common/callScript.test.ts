@@ -4,6 +4,7 @@ import {
   CallScriptSchema,
   checkTemplate,
   chooseScript,
+  choiceReason,
   clientFields,
   clientUpdates,
   currentPage,
@@ -25,6 +26,7 @@ import {
   type ScriptRun,
   type ScriptRunAction,
 } from './callScript';
+import { fixedT } from './i18n/translate';
 
 /** A script from plain data, as a file would give it; fails the test with the problems otherwise. */
 function script(raw: Record<string, unknown>): CallScript {
@@ -386,8 +388,11 @@ describe('chooseScript', () => {
   });
   const fallback = script({ id: 'sales', default: true, pages: oneLine });
   const all = [fallback, reception, returning, vip, afterHours];
-  const choose = (ctx: Partial<Parameters<typeof chooseScript>[1]>, scripts = all) =>
-    chooseScript(scripts, { dialled: null, client: 'new', now: tue(11), ...ctx });
+  /** The choice, with its reason in English (`t` for another language). */
+  const choose = (ctx: Partial<Parameters<typeof chooseScript>[1]>, scripts = all, t = fixedT('en')) => {
+    const choice = chooseScript(scripts, { dialled: null, client: 'new', now: tue(11), ...ctx });
+    return choice && { ...choice, reason: choiceReason(choice, t) };
+  };
 
   it('a dialled line beats the default, and the reason names the line and its company', () => {
     const choice = choose({ dialled: '+74951234567', client: 'new' });
@@ -441,6 +446,22 @@ describe('chooseScript', () => {
     expect(withDefault.ok ? [] : withDefault.issues.map((i) => i.message)).toEqual([expect.stringContaining('a default script is chosen when nothing else matches')]);
     const empty = validateCallScript({ id: 'x', title: 'X', language: 'en', match: { ivrChoice: [] }, pages: oneLine });
     expect(empty.ok ? [] : empty.issues.map((i) => i.message)).toEqual(['match, ivrChoice: must name at least one value']);
+  });
+
+  it('says why in Russian under Russian: every condition, the weekdays and the follow-up source too', () => {
+    const ru = fixedT('ru');
+    expect(choose({ dialled: '+74951234567' }, all, ru)?.reason).toBe('Набрана линия +7 495 123-45-67 (Zhemchug Dental)');
+    expect(choose({ client: 'returning' }, all, ru)?.reason).toBe('Клиент уже обращался');
+    expect(choose({ client: 'new' }, all, ru)?.reason).toBe('Сценарий по умолчанию: другие не подошли');
+    expect(choose({ tags: ['club', 'vip'] }, all, ru)?.reason).toBe('Тег «vip»');
+    expect(choose({ now: tue(19, 5), dialled: '+74951234567' }, all, ru)?.reason).toBe('Время пн–пт, вс 18:00–09:00 (сейчас вт 19:05)');
+    expect(choose({ now: new Date(2025, 0, 11, 12, 0) }, all, ru)?.reason).toBe('Время сб, вс весь день (сейчас сб 12:00)');
+    const ivr = script({ id: 'ivr', match: { ivrChoice: 2, queue: 'sales', campaign: 'весна' }, pages: oneLine });
+    expect(choose({ ivrChoice: '2', queue: 'SALES', campaign: 'весна' }, [ivr], ru)?.reason).toBe('Выбор в голосовом меню «2», очередь «SALES», кампания «весна»');
+    const lead = script({ id: 'lead', match: { direction: 'outbound', source: 'web-lead', client: 'new' }, pages: oneLine });
+    const reason = choose({ direction: 'outbound', source: 'web-lead' }, [lead], ru)?.reason ?? '';
+    expect(reason).toMatch(/^Исходящий звонок, перезвон \([^A-Za-z]+\), новый клиент$/);
+    expect(choose({}, [script({ id: 'any', pages: oneLine })], ru)?.reason).toBe('Подходит для любого звонка (без условий)');
   });
 
   it('combines the conditions of one script in its reason', () => {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { digitsOf } from './callLog';
 import { formatDayMonth, scriptLocale } from './i18n/format';
-import { FollowUpSourceSchema, followUpSourceLabels, relativeDay, type FollowUpSource } from './wrapUp';
+import type { TFunction } from 'i18next';
+import { fixedT } from './i18n/translate';
+import { FollowUpSourceSchema, relativeDay, type FollowUpSource } from './wrapUp';
 
 /**
  * Call scripts: pages of stock phrases and questions that pop with the client card when a call
@@ -799,12 +801,21 @@ export interface ScriptChoiceContext {
 }
 
 const callContextKeys = ['ivrChoice', 'queue', 'campaign'] as const;
-const callContextNames: Record<(typeof callContextKeys)[number], string> = { ivrChoice: 'IVR choice', queue: 'queue', campaign: 'campaign' };
+
+/** One condition of a script that a call met, as data: the panel puts it into words in the UI's language. */
+export type ScriptMatchPart =
+  | { kind: 'outbound' }
+  | { kind: 'callBack'; source: FollowUpSource }
+  | { kind: 'dialled'; number: string; company: string | null }
+  | { kind: 'client'; client: 'new' | 'returning' }
+  | { kind: 'tags'; tags: string[] }
+  | { kind: 'time'; window: TimeWindow; now: Date }
+  | { kind: (typeof callContextKeys)[number]; value: string };
 
 export interface ScriptChoice {
   script: CallScript;
-  /** Why, for the panel: "Dialled line +7 495 123-45-67 (Zhemchug Dental), returning client". */
-  reason: string;
+  /** Why (see choiceReason): the default script, or the conditions met (none: a script for every call). */
+  because: { default: boolean; parts: ScriptMatchPart[] };
   /** The dialled line as some script describes it (the chosen one first), for the greeting. */
   line: ScriptLine | null;
 }
@@ -841,56 +852,85 @@ export function inTimeWindow(window: TimeWindow, now: Date): boolean {
   return (days.includes(today) && minute >= from) || (days.includes(yesterday) && minute < to);
 }
 
-const dayNames: Record<WeekDay, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
-/** "Mon–Fri 18:00–09:00", "Sat–Sun all day". */
-export function describeTimeWindow(window: TimeWindow): string {
+/** "Mon–Fri 18:00–09:00", "Sat–Sun all day" (`t`: the language, English unless the window passes its own). */
+export function describeTimeWindow(window: TimeWindow, t: TFunction = fixedT('en')): string {
+  const dayName = (d: WeekDay) => t(`script.because.day.${d}`);
   const days = window.days ?? weekDays;
   const runs: string[] = [];
   for (let i = 0; i < 7; i++) {
     if (!days.includes(weekDays[i]!)) continue;
     let j = i;
     while (j + 1 < 7 && days.includes(weekDays[j + 1]!)) j++;
-    const a = dayNames[weekDays[i]!];
-    const b = dayNames[weekDays[j]!];
+    const a = dayName(weekDays[i]!);
+    const b = dayName(weekDays[j]!);
     runs.push(i === j ? a : j === i + 1 ? `${a}, ${b}` : `${a}–${b}`);
     i = j;
   }
-  const span = window.from === '00:00' && window.to === '24:00' ? 'all day' : `${window.from}–${window.to}`;
-  return `${days.length === 7 ? 'every day' : runs.join(', ')} ${span}`;
+  const span = window.from === '00:00' && window.to === '24:00' ? t('script.because.allDay') : `${window.from}–${window.to}`;
+  return `${days.length === 7 ? t('script.because.everyDay') : runs.join(', ')} ${span}`;
+}
+
+/**
+ * Why a script was chosen, for the panel: "Dialled line +7 495 123-45-67 (Zhemchug Dental),
+ * returning client". `t`: the language (English unless the window passes its own).
+ */
+export function choiceReason(choice: Pick<ScriptChoice, 'because'>, t: TFunction = fixedT('en')): string {
+  const { parts } = choice.because;
+  const quote = (value: string) => t('script.because.quoted', { value });
+  const part = (p: ScriptMatchPart): string => {
+    switch (p.kind) {
+      case 'outbound':
+        return t('script.because.outbound');
+      case 'callBack':
+        return t('script.because.callBack', { source: t(`followUpSource.${p.source}`) });
+      case 'dialled':
+        return p.company ? t('script.because.dialledLine', { number: p.number, company: p.company }) : t('script.because.dialled', { number: p.number });
+      case 'client':
+        return t(p.client === 'new' ? 'script.because.clientNew' : 'script.because.clientReturning');
+      case 'tags':
+        return t('script.because.tags', { count: p.tags.length, list: p.tags.map(quote).join(', ') });
+      case 'time':
+        return t('script.because.time', { window: describeTimeWindow(p.window, t), day: t(`script.because.day.${dayIndex(p.now)}`), time: clockOf(p.now) });
+      default:
+        return t(`script.because.${p.kind}`, { value: quote(p.value) });
+    }
+  };
+  const reason = choice.because.default ? t('script.because.default') : parts.length ? parts.map(part).join(', ') : t('script.because.everyCall');
+  return reason[0]!.toLocaleUpperCase() + reason.slice(1);
 }
 
 /** Why a script matches a call (its parts), or null when it does not. */
-function matchReasons(script: CallScript, context: ScriptChoiceContext, line: ScriptLine | null): string[] | null {
+function matchReasons(script: CallScript, context: ScriptChoiceContext, line: ScriptLine | null): ScriptMatchPart[] | null {
   const m = script.match;
-  const parts: string[] = [];
+  const parts: ScriptMatchPart[] = [];
   const direction = context.direction ?? 'inbound';
   if (m.direction !== 'any' && m.direction !== direction) return null;
-  if (m.direction === 'outbound') parts.push('outbound call');
+  if (m.direction === 'outbound') parts.push({ kind: 'outbound' });
   if (m.source) {
     const source = context.source ?? null;
     if (source === null || !m.source.includes(source)) return null;
-    parts.push(`call back (${followUpSourceLabels[source]})`);
+    parts.push({ kind: 'callBack', source });
   }
   if (m.dialled !== 'any') {
     const dialled = context.dialled;
     const hit = dialled ? m.dialled.find((n) => numbersMatch(n, dialled)) : undefined;
     if (hit === undefined) return null;
-    parts.push(`dialled line ${hit}${line ? ` (${line.company})` : ''}`);
+    parts.push({ kind: 'dialled', number: hit, company: line ? line.company : null });
   }
   if (m.client !== 'any') {
     if (m.client !== context.client) return null;
-    parts.push(`${m.client} client`);
+    parts.push({ kind: 'client', client: m.client });
   }
   if (m.tags) {
     const have = new Set((context.tags ?? []).map((t) => t.trim().toLowerCase()));
     const hits = m.tags.filter((t) => have.has(t));
     if (!hits.length) return null;
-    parts.push(`${hits.length > 1 ? 'tags' : 'tag'} ${hits.map((t) => `"${t}"`).join(', ')}`);
+    parts.push({ kind: 'tags', tags: hits });
   }
   if (m.time) {
     const window = m.time.find((w) => inTimeWindow(w, context.now));
     if (!window) return null;
-    parts.push(`time window ${describeTimeWindow(window)} (now ${dayNames[dayIndex(context.now)]} ${clockOf(context.now)})`);
+    parts.push({ kind: 'time', window, now: context.now });
   }
   for (const key of callContextKeys) {
     const wanted = m[key];
@@ -898,7 +938,7 @@ function matchReasons(script: CallScript, context: ScriptChoiceContext, line: Sc
     const have = context[key]?.trim().toLowerCase();
     const hit = have ? wanted.find((w) => w.toLowerCase() === have) : undefined;
     if (hit === undefined) return null;
-    parts.push(`${callContextNames[key]} "${context[key]!.trim()}"`);
+    parts.push({ kind: key, value: context[key]!.trim() });
   }
   return parts;
 }
@@ -924,8 +964,7 @@ export function chooseScript(scripts: readonly CallScript[], context: ScriptChoi
     const line = findLine(scripts, context.dialled, script);
     const parts = matchReasons(script, context, line);
     if (!parts) continue;
-    const reason = script.default ? 'Default script: no other script matched' : parts.length ? parts.join(', ') : 'Matches every call (no conditions)';
-    return { script, reason: reason[0]!.toUpperCase() + reason.slice(1), line };
+    return { script, because: { default: script.default, parts }, line };
   }
   return null;
 }

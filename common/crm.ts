@@ -318,12 +318,74 @@ export type CrmConfigInput = z.input<typeof CrmConfigSchema>;
 export const CrmUnavailableReasonSchema = z.enum(['timeout', 'http-error', 'network', 'bad-response', 'disabled']);
 export type CrmUnavailableReason = z.infer<typeof CrmUnavailableReasonSchema>;
 
+/** Why the CRM gave no answer, as data: the window tells it in its language (crmProblemText). */
+export const CrmProblemSchema = z.discriminatedUnion('code', [
+  z.object({ code: z.literal('timeout'), seconds: z.number() }),
+  z.object({ code: z.literal('http'), status: z.number().int(), reason: z.string(), location: z.string().nullable() }),
+  z.object({ code: z.enum(['refused', 'closed', 'host-not-found']), host: z.string() }),
+  z.object({ code: z.literal('unreachable'), host: z.string(), message: z.string().nullable() }),
+  z.object({ code: z.literal('tls'), error: z.string() }),
+  z.object({ code: z.literal('empty'), status: z.number().int() }),
+  z.object({ code: z.literal('not-json'), type: z.string() }),
+  z.object({ code: z.literal('too-large'), mb: z.number() }),
+  z.object({ code: z.literal('failed'), message: z.string() }),
+  z.object({ code: z.enum(['off', 'no-lead-url', 'no-chat-url']) }),
+]);
+export type CrmProblem = z.infer<typeof CrmProblemSchema>;
+
+/**
+ * A CRM problem in words: "CRM did not answer within 1.5 s", "CRM answered 503 Service
+ * Unavailable". `t`: the language (English, for the services' `detail` and the log, unless the
+ * window passes its own).
+ */
+export function crmProblemText(problem: CrmProblem, t: TFunction = fixedT('en')): string {
+  switch (problem.code) {
+    case 'timeout':
+      return t('crm.problem.timeout', { seconds: problem.seconds });
+    case 'http': {
+      const head = t('crm.problem.http', { status: `${problem.status}${problem.reason ? ` ${problem.reason}` : ''}` });
+      if (problem.status === 401 || problem.status === 403) return t('crm.problem.httpAuth', { head });
+      if (problem.status >= 300 && problem.status < 400) return t(problem.location ? 'crm.problem.redirectTo' : 'crm.problem.redirect', { head, location: problem.location ?? '' });
+      return head;
+    }
+    case 'refused':
+      return t('crm.problem.refused', { host: problem.host });
+    case 'closed':
+      return t('crm.problem.closed', { host: problem.host });
+    case 'host-not-found':
+      return t('crm.problem.hostNotFound', { host: problem.host });
+    case 'unreachable':
+      return problem.message ? t('crm.problem.unreachableBecause', { host: problem.host, message: problem.message }) : t('crm.problem.unreachable', { host: problem.host });
+    case 'tls':
+      return t('crm.problem.tls', { error: problem.error });
+    case 'empty':
+      return t('crm.problem.empty', { status: problem.status });
+    case 'not-json':
+      return t('crm.problem.notJson', { type: problem.type });
+    case 'too-large':
+      return t('crm.problem.tooLarge', { mb: problem.mb });
+    case 'failed':
+      return t('crm.problem.failed', { message: problem.message });
+    case 'off':
+      return t('crm.problem.off');
+    case 'no-lead-url':
+      return t('crm.problem.noLeadUrl');
+    case 'no-chat-url':
+      return t('crm.problem.noChatUrl');
+  }
+}
+
 const unavailable = z.object({
   status: z.literal('unavailable'),
   reason: CrmUnavailableReasonSchema,
-  /** For the person: "CRM did not answer within 1.5 s", "CRM answered 503 Service Unavailable". */
+  /** In English, for the log: "CRM did not answer within 1.5 s", "CRM answered 503 Service Unavailable". */
   detail: z.string(),
+  /** The same as data, for the window to tell in its language (absent: only `detail` is known, e.g. the bridge failed). */
+  problem: CrmProblemSchema.optional(),
 });
+
+/** What the window says about an unavailable CRM: the problem in its language, else the detail as it came. */
+export const crmUnavailableText = (result: { detail: string; problem?: CrmProblem }, t: TFunction): string => (result.problem ? crmProblemText(result.problem, t) : result.detail);
 const notFound = z.object({ status: z.literal('not-found') });
 
 /** Found (with what was found, when, and what the mapping left out), not found, or unavailable. */

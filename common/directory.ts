@@ -1,6 +1,7 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js';
 import { z } from 'zod';
 import { CallRecordSchema } from './callLog';
+import { ImportTextSchema } from './importText';
 import { WrapUpSchema } from './wrapUp';
 
 /**
@@ -476,8 +477,8 @@ export const ImportResultSchema = z.object({
   /** Rows whose phone already belonged to a client: added to that client instead of duplicating it. */
   merged: z.array(z.object({ row: z.number().int(), clientId: z.string(), name: z.string() })),
   /** Rows not imported, and why. */
-  skipped: z.array(z.object({ row: z.number().int(), reason: z.string() })),
+  skipped: z.array(z.object({ row: z.number().int(), reason: ImportTextSchema })),
   /** Imported, but a value was dropped or a choice was made (a bad date, a phone shared by two clients). */
-  warnings: z.array(z.object({ row: z.number().int(), message: z.string() })),
+  warnings: z.array(z.object({ row: z.number().int(), message: ImportTextSchema })),
 });
 export type ImportResult = z.infer<typeof ImportResultSchema>;

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import type { TFunction } from 'i18next';
+import { en as uiEnglish } from './i18n/en';
+import { fixedT } from './i18n/translate';
+import { ImportTextSchema } from './importText';
 import { CsvColumnMappingSchema, CsvDelimiterSchema, CsvMappingSchema, type CsvField, type PhoneLabel } from './directory';
 
 /**
@@ -26,11 +30,12 @@ export const importListedProblems = 50;
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-/** Why a file is refused before it is read (too big, empty); null when it can be read. */
-export function importFileProblem(file: { name: string; size: number }): string | null {
-  if (file.size === 0) return `"${file.name}" is empty.`;
+/** Why a file is refused before it is read (too big, empty); null when it can be read. `t`: the language (English unless the window passes its own). */
+export function importFileProblem(file: { name: string; size: number }, t: TFunction = fixedT('en')): string | null {
+  if (file.size === 0) return t('import.fileEmpty', { file: file.name });
   if (file.size > maxImportBytes) {
-    return `"${file.name}" is ${megabytes(file.size)}: Frontdesk imports at most ${megabytes(maxImportBytes)} at once. Split it into smaller files (by rows) and import them one after another.`;
+    const mb = (bytes: number) => Number((bytes / 1024 / 1024).toFixed(1));
+    return t('import.fileTooBig', { file: file.name, size: mb(file.size), max: mb(maxImportBytes) });
   }
   return null;
 }
@@ -42,7 +47,8 @@ export function importFileProblem(file: { name: string; size: number }): string 
 /** A file that is not text at all (it has NUL bytes). */
 export class BinaryFileError extends Error {
   constructor() {
-    super('it is not a text file (a workbook, a picture or other binary data?). In Excel, use "Save as" → "CSV"; from a phone or a mail program, export contacts as vCard (.vcf)');
+    // The window says it in its language (import.notText); this is for the services and the log.
+    super(fixedT('en')('import.notText'));
     this.name = 'BinaryFileError';
   }
 }
@@ -91,67 +97,55 @@ export function chunkText(text: string, size = importChunkChars): string[] {
 // What the person maps columns to, and how the preview names the client's fields
 // ---------------------------------------------------------------------------------------------
 
-/** The choices of the mapping step for one column, in the order the select lists them. */
-export const csvTargets: readonly { field: CsvField; label?: PhoneLabel; text: string }[] = [
-  { field: 'name', text: 'Name (full)' },
-  { field: 'lastName', text: 'Last name' },
-  { field: 'firstName', text: 'First name' },
-  { field: 'middleName', text: 'Middle name (patronymic)' },
-  { field: 'preferredAddress', text: 'Address as' },
-  { field: 'formality', text: 'Formality (ты/вы)' },
-  { field: 'company', text: 'Company' },
-  { field: 'position', text: 'Position' },
-  { field: 'phone', text: 'Phone' },
-  { field: 'phone', label: 'mobile', text: 'Phone (mobile)' },
-  { field: 'phone', label: 'work', text: 'Phone (work)' },
-  { field: 'phone', label: 'home', text: 'Phone (home)' },
-  { field: 'email', text: 'Email' },
-  { field: 'tags', text: 'Tags' },
-  { field: 'accountManager', text: 'Account manager' },
-  { field: 'leadSource', text: 'Lead source' },
-  { field: 'referredBy', text: 'Referred by' },
-  { field: 'request', text: 'Request' },
-  { field: 'need', text: 'Need (question: the column header)' },
-  { field: 'urgency', text: 'Urgency' },
-  { field: 'priceQuoted', text: 'Price quoted' },
-  { field: 'agreements', text: 'Agreements' },
-  { field: 'nextStep', text: 'Next step' },
-  { field: 'nextStepDate', text: 'Next step date' },
-  { field: 'saleDate', text: 'Sale date' },
-  { field: 'birthday', text: 'Birthday' },
-  { field: 'notes', text: 'Notes' },
+/** The choices of the mapping step for one column, in the order the select lists them (`key`: its name under import.target). */
+export const csvTargets: readonly { field: CsvField; label?: PhoneLabel; key: CsvTargetKey }[] = [
+  { field: 'name', key: 'name' },
+  { field: 'lastName', key: 'lastName' },
+  { field: 'firstName', key: 'firstName' },
+  { field: 'middleName', key: 'middleName' },
+  { field: 'preferredAddress', key: 'preferredAddress' },
+  { field: 'formality', key: 'formality' },
+  { field: 'company', key: 'company' },
+  { field: 'position', key: 'position' },
+  { field: 'phone', key: 'phone' },
+  { field: 'phone', label: 'mobile', key: 'phoneMobile' },
+  { field: 'phone', label: 'work', key: 'phoneWork' },
+  { field: 'phone', label: 'home', key: 'phoneHome' },
+  { field: 'email', key: 'email' },
+  { field: 'tags', key: 'tags' },
+  { field: 'accountManager', key: 'accountManager' },
+  { field: 'leadSource', key: 'leadSource' },
+  { field: 'referredBy', key: 'referredBy' },
+  { field: 'request', key: 'request' },
+  { field: 'need', key: 'need' },
+  { field: 'urgency', key: 'urgency' },
+  { field: 'priceQuoted', key: 'priceQuoted' },
+  { field: 'agreements', key: 'agreements' },
+  { field: 'nextStep', key: 'nextStep' },
+  { field: 'nextStepDate', key: 'nextStepDate' },
+  { field: 'saleDate', key: 'saleDate' },
+  { field: 'birthday', key: 'birthday' },
+  { field: 'notes', key: 'notes' },
 ];
+export type CsvTargetKey = keyof typeof uiEnglish.import.target;
+
+/** What a column without a name (no header row, or an empty header cell) is called: "Column 3"; the window says it in its language. */
+export const unnamedColumn = (index: number): string => `Column ${index + 1}`;
 
 /** A target as one string, for a select's value: "phone:mobile", "company". */
 export const targetKey = (t: { field: CsvField; label?: PhoneLabel }): string => (t.field === 'phone' && t.label && t.label !== 'other' ? `phone:${t.label}` : t.field);
 
-/** The client's fields as the preview table shows them (a table column each). */
-export const clientFieldLabels = {
-  name: 'Name',
-  preferredAddress: 'Address as',
-  formality: 'Formality',
-  company: 'Company',
-  position: 'Position',
-  phones: 'Phones',
-  emails: 'Emails',
-  tags: 'Tags',
-  accountManager: 'Account manager',
-  leadSource: 'Lead source',
-  referredBy: 'Referred by',
-  request: 'Request',
-  needs: 'Needs',
-  urgency: 'Urgency',
-  priceQuoted: 'Price quoted',
-  agreements: 'Agreements',
-  nextStep: 'Next step',
-  nextStepDate: 'Next step date',
-  saleDate: 'Sale date',
-  birthday: 'Birthday',
-  notes: 'Notes',
-} as const;
-export type ClientFieldKey = keyof typeof clientFieldLabels;
-export const clientFieldKeys = Object.keys(clientFieldLabels) as ClientFieldKey[];
+/** A client's field as the preview table shows it: the name parts make the name, phones the phones… */
+export type ClientFieldKey = Exclude<CsvField, 'lastName' | 'firstName' | 'middleName' | 'phone' | 'email' | 'need'> | 'phones' | 'emails' | 'needs';
+/** The client's fields as the preview table shows them (a table column each), in the mapping step's order. */
+export const clientFieldKeys = [...new Set(csvTargets.map((t) => clientFieldOf(t.field)))];
 export const ClientFieldKeySchema = z.enum(clientFieldKeys as [ClientFieldKey, ...ClientFieldKey[]]);
+/**
+ * A field's name as the preview table's column, as a key: import.field for the fields the mapping
+ * step names otherwise ("Name" for "Name (full)"), else the mapping step's own name (import.target).
+ */
+export const clientFieldLabelKey = (f: ClientFieldKey): `import.field.${keyof typeof uiEnglish.import.field}` | `import.target.${CsvTargetKey}` =>
+  f in uiEnglish.import.field ? `import.field.${f as keyof typeof uiEnglish.import.field}` : `import.target.${f as CsvTargetKey}`;
 
 /** The client field a CSV column feeds (name parts make the name, phones the phones…). */
 export function clientFieldOf(field: CsvField): ClientFieldKey {
@@ -221,7 +215,7 @@ export type ImportPreviewRequest = z.input<typeof ImportPreviewRequestSchema>;
 /** A problem of a row (its spreadsheet row, the header being row 1) or of a card (its number in the file). */
 export const ImportProblemSchema = z.object({
   row: z.number().int(),
-  message: z.string(),
+  message: ImportTextSchema,
   /** The row is not imported at all (else: imported, this value dropped or noted). */
   skipped: z.boolean(),
 });
@@ -232,7 +226,7 @@ export const ImportPreviewRowSchema = z.object({
   row: z.number().int(),
   skipped: z.boolean(),
   values: z.partialRecord(ClientFieldKeySchema, z.string()),
-  problems: z.array(z.string()),
+  problems: z.array(ImportTextSchema),
 });
 export type ImportPreviewRow = z.infer<typeof ImportPreviewRowSchema>;
 
@@ -242,7 +236,7 @@ export const ImportPreviewSchema = z.object({
   kind: ImportKindSchema,
   encoding: ImportEncodingSchema,
   /** What the person should know about how the file was read (encoding, delimiter, header, ragged rows). */
-  notices: z.array(z.string()),
+  notices: z.array(ImportTextSchema),
   csv: z
     .object({
       delimiter: CsvDelimiterSchema,
@@ -261,7 +255,7 @@ export const ImportPreviewSchema = z.object({
     })
     .nullable(),
   /** Why this mapping cannot import yet (nothing maps to the name or a phone; a field fed twice). */
-  mappingProblems: z.array(z.string()),
+  mappingProblems: z.array(ImportTextSchema),
   /** The table's columns: the client fields something feeds. */
   fields: z.array(ClientFieldKeySchema),
   /** The first rows (or cards) as they would be imported. */
@@ -290,8 +284,8 @@ export const ImportSummarySchema = z.object({
   skipped: z.number().int().nonnegative(),
   warningCount: z.number().int().nonnegative(),
   mergedRows: z.array(z.object({ row: z.number().int(), name: z.string() })),
-  skippedRows: z.array(z.object({ row: z.number().int(), reason: z.string() })),
-  warnings: z.array(z.object({ row: z.number().int(), message: z.string() })),
+  skippedRows: z.array(z.object({ row: z.number().int(), reason: ImportTextSchema })),
+  warnings: z.array(z.object({ row: z.number().int(), message: ImportTextSchema })),
   /** Clients in the directory afterwards. */
   clientsAfter: z.number().int().nonnegative(),
   seconds: z.number().nonnegative(),

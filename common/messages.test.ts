@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeMessage,
   encodeMessage,
+  flagText,
+  messageEventKeys,
+  messageEventText,
   MessageDraftSchema,
   messageMailHtml,
   messageMailSubject,
@@ -12,6 +15,7 @@ import {
   spokenGroups,
   type MessageDraftInput,
 } from './messages';
+import { fixedT } from './i18n/translate';
 
 /** (common/ is typed without the DOM or Node: Node's Buffer from the global object.) */
 const NodeBuffer = (globalThis as unknown as { Buffer: { from(s: string, enc: string): { toString(enc: string): string } } }).Buffer;
@@ -92,5 +96,41 @@ describe('how a message reads', () => {
     expect(decodeMessage(encodeMessage(m, codec), codec)).toEqual(m);
     expect(decodeMessage('not base64!', codec)).toBeNull();
     expect(decodeMessage(NodeBuffer.from('{"id":"x"}', 'utf8').toString('base64url'), codec)).toBeNull();
+  });
+});
+
+describe("a message's history and flag in the UI language", () => {
+  const ru = fixedT('ru');
+  const params = { by: 'Анна (1001)', to: 'Олег (1003)', from: 'Анна (1001)', recipients: 'Олег (1003)', channel: 'sip', target: '1003', result: '202 Accepted' } as const;
+  /** An English word left in a Russian line (SIP MESSAGE and Frontdesk are names; "Accepted" is the PBX's own answer). */
+  const englishWord = (text: string) => /\b(?!(?:SIP|MESSAGE|Frontdesk|Accepted)\b)[A-Za-z]{2,}\b/.exec(text)?.[0] ?? null;
+
+  it('tells every kind of event in Russian under Russian', () => {
+    for (const key of messageEventKeys) {
+      const text = messageEventText({ what: key, detail: null, says: { key, params } }, ru);
+      expect(englishWord(text), `${key}: ${text}`).toBeNull();
+    }
+    expect(messageEventText({ what: 'taken', detail: null, says: { key: 'taken', params: { by: 'Анна (1001)' } } }, ru)).toBe('принято: Анна (1001)');
+    expect(messageEventText({ what: 'sent', detail: null, says: { key: 'sent', params: { channel: 'webhook', target: 'webhook', result: '200' } } }, ru)).toBe('отправлено: веб-хук на веб-хук: 200');
+    expect(messageEventText({ what: 'forwarded', detail: null, says: { key: 'forwardedTo', params: { to: 'Олег (1003)', note: 'срочно' } } }, ru)).toBe('переслано: Олег (1003): срочно');
+  });
+
+  it('tells an event recorded before, without data, as it was written', () => {
+    expect(messageEventText({ what: 'taken', detail: 'by Anna (1001)', says: null }, ru)).toBe('taken: by Anna (1001)');
+    expect(messageEventText({ what: 'read', detail: null, says: null })).toBe('read');
+  });
+
+  it('flags in Russian under Russian, with what was tried', () => {
+    const deliveries = [
+      { id: 'a', channel: 'sip', target: '1002', recipient: '1002', state: 'sent', attempts: 3, nextAttemptAt: null, lastResult: '202 Accepted', sentAt: null },
+      { id: 'b', channel: 'email', target: 'buh@example.ru', recipient: '1002', state: 'failed', attempts: 0, nextAttemptAt: null, lastResult: null, sentAt: null },
+    ] as const;
+    expect(flagText({ flag: { kind: 'unconfirmed', who: 'Бухгалтерия (1002)', minutes: 15 }, deliveries: [...deliveries] }, ru)).toBe(
+      'Frontdesk получателя (Бухгалтерия (1002)) не подтвердил получение за 15 мин. Попытки: SIP MESSAGE на 1002: 3 попытки, последний ответ: 202 Accepted; эл. почта на buh@example.ru: ещё не отправлялось.',
+    );
+    expect(flagText({ flag: { kind: 'undelivered', channels: ['email', 'webhook'] }, deliveries: [deliveries[1]] }, ru)).toBe(
+      'Не удалось доставить (эл. почта и веб-хук). Попытки: эл. почта на buh@example.ru: ещё не отправлялось.',
+    );
+    expect(flagText({ flag: null, deliveries: [] }, ru)).toBeNull();
   });
 });

@@ -517,8 +517,68 @@ export const RecipientStatusSchema = MessageRecipientSchema.extend({
 });
 export type RecipientStatus = z.infer<typeof RecipientStatusSchema>;
 
-export const MessageEventSchema = z.object({ at: isoTime, what: z.string(), detail: z.string().nullable() });
+/** What can happen to a message, as the history tells it (see messageEventText). */
+export const messageEventKeys = [
+  'taken',
+  'forwardedBy',
+  'readBack',
+  'saved',
+  'sent',
+  'sentStored',
+  'notSent',
+  'sentAgain',
+  'sentAgainTo',
+  'received',
+  'delivered',
+  'read',
+  'readBy',
+  'done',
+  'doneBy',
+  'forwardedOn',
+  'forwardedTo',
+] as const;
+export type MessageEventKey = (typeof messageEventKeys)[number];
+/** An event's particulars: names ("Anna (1001)"), a channel and its target, the answer it got, a note. */
+export const MessageEventParamsSchema = z.object({
+  by: z.string().optional(),
+  to: z.string().optional(),
+  from: z.string().optional(),
+  recipients: z.string().optional(),
+  channel: z.enum(deliveryChannels).optional(),
+  target: z.string().optional(),
+  result: z.string().optional(),
+  note: z.string().optional(),
+});
+export type MessageEventParams = z.infer<typeof MessageEventParamsSchema>;
+export const MessageEventDataSchema = z.object({ key: z.enum(messageEventKeys), params: MessageEventParamsSchema });
+export type MessageEventData = z.infer<typeof MessageEventDataSchema>;
+
+/**
+ * An event of a message's history. `says` is the event as data, told in the UI's language; events
+ * recorded before that (`says` null) are told by `what` and `detail`, in English.
+ */
+export const MessageEventSchema = z.object({ at: isoTime, what: z.string(), detail: z.string().nullable(), says: MessageEventDataSchema.nullable() });
 export type MessageEvent = z.infer<typeof MessageEventSchema>;
+
+const channelTarget = (params: { channel?: DeliveryChannel; target?: string }, t: TFunction) => ({
+  channel: params.channel ? t(`messages.channel.${params.channel}`) : '',
+  target: params.channel === 'webhook' ? t('messages.theWebhook') : (params.target ?? ''),
+});
+
+/** "taken: by Anna (1001)", "sent: SIP MESSAGE to 1002: 202 Accepted". `t`: the language (English unless the window passes its own). */
+export function messageEventText(event: Pick<MessageEvent, 'what' | 'detail' | 'says'>, t: TFunction = fixedT('en')): string {
+  if (!event.says) return event.detail ? `${event.what}: ${event.detail}` : event.what;
+  const { key, params } = event.says;
+  const text = t(`messages.event.${key}`, { ...params, ...channelTarget(params, t) });
+  return params.note ? `${text}: ${params.note}` : text;
+}
+
+/** Why a message taken here is flagged: not confirmed in time, or a channel that gave up. */
+export const MessageFlagSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('unconfirmed'), who: z.string(), minutes: z.number() }),
+  z.object({ kind: z.literal('undelivered'), channels: z.array(z.enum(deliveryChannels)) }),
+]);
+export type MessageFlag = z.infer<typeof MessageFlagSchema>;
 
 /** A message this desk took, with how far it got. */
 export const SentMessageSchema = z.object({
@@ -530,10 +590,26 @@ export const SentMessageSchema = z.object({
   deliveries: z.array(DeliverySchema),
   attempts: z.array(DeliveryAttemptSchema),
   history: z.array(MessageEventSchema),
-  /** Not delivered in time: what was tried, for the receptionist. */
-  flag: z.string().nullable(),
+  /** Not delivered in time (what was tried: `deliveries`, see flagText), or null. */
+  flag: MessageFlagSchema.nullable(),
 });
 export type SentMessage = z.infer<typeof SentMessageSchema>;
+
+/** The flag as the receptionist reads it, with what was tried; null when not flagged. `t`: the language (English unless the window passes its own). */
+export function flagText(item: Pick<SentMessage, 'flag' | 'deliveries'>, t: TFunction = fixedT('en')): string | null {
+  const flag = item.flag;
+  if (!flag) return null;
+  const tried = item.deliveries
+    .map((d) =>
+      t('messages.tried', {
+        ...channelTarget(d, t),
+        how: d.attempts === 0 ? t('messages.notTriedYet') : t('messages.attemptsLast', { count: d.attempts, last: d.lastResult ?? t('messages.noAnswerYet') }),
+      }),
+    )
+    .join('; ');
+  if (flag.kind === 'unconfirmed') return t('messages.flagUnconfirmed', { who: flag.who, minutes: flag.minutes, tried });
+  return t('messages.flagUndelivered', { channels: flag.channels.map((c) => t(`messages.channel.${c}`)).join(t('messages.and')), tried });
+}
 
 /** A message for this desk (its inbox). */
 export const InboxMessageSchema = z.object({

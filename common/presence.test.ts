@@ -16,6 +16,7 @@ import {
   type Pidf,
 } from './presence';
 import { parseXml } from './xml';
+import { fixedT } from './i18n/translate';
 
 // What the lab's Kamailio (presence_dialoginfo + pua_dialoginfo) sent for a SIPp phone, 1002.
 const kamailioEarly = `<?xml version="1.0"?>
@@ -213,5 +214,19 @@ describe("a colleague's state", () => {
     expect(absenceSentence('Sales', { kind: 'on-call', since: now - 75_000, until: null, note: null, reason: null }, now)).toBe('Sales is on a call (1:15)');
     expect(absenceSentence('Support', { kind: 'away', since: null, until: '2025-03-05T09:30:00Z', note: 'on leave', reason: null }, now, 'UTC')).toBe('Support is out of office until Wed 5 Mar 09:30: on leave');
     expect(untilText('2025-03-03T23:30:00Z', now, 'Europe/Moscow')).toBe('tomorrow 02:30');
+  });
+});
+
+describe("why a colleague's state is unknown, in the UI language", () => {
+  const ru = { t: fixedT('ru'), locale: 'ru-RU' };
+  it("says colleagueState's own reasons in Russian under Russian, and a reason already said as it is", () => {
+    const pending = { status: 'pending' as const, doc: null, reason: null };
+    const unavailable = { status: 'unavailable' as const, doc: null, reason: null };
+    expect(describeState(colleagueState({ presence: pending, dialog: pending, times: {} }, 0), 0, undefined, ru)).toBe(`${fixedT('ru')('presence.unknown', { reason: 'запрашиваем у АТС…' })}`);
+    expect(describeState(colleagueState({ presence: unavailable, dialog: unavailable, times: {} }, 0), 0, undefined, ru)).toMatch(/АТС не сообщает статус/);
+    expect(describeState(colleagueState(undefined, 0), 0, undefined, ru)).toMatch(/нет наблюдения/);
+    expect(describeState(colleagueState(undefined, 0), 0)).toBe('Unknown: not watched');
+    const said = { status: 'unavailable' as const, doc: null, reason: 'АТС не передаёт статус присутствия (489 Bad Event)' };
+    expect(describeState(colleagueState({ presence: said, dialog: unavailable, times: {} }, 0), 0, undefined, ru)).toMatch(/АТС не передаёт статус присутствия \(489 Bad Event\)/);
   });
 });

@@ -275,6 +275,10 @@ const awayActivities = new Set([
   'looking-for-work',
 ]);
 
+/** The reasons colleagueState gives itself, in English; the window says them in its language (presence.unknownWhy). */
+const unknownReasons = { notWatched: 'not watched', asking: 'asking the PBX…', noPresence: 'no presence from the PBX' } as const;
+const ownReason = new Map(Object.entries(unknownReasons).map(([key, text]) => [text as string, key as keyof typeof unknownReasons]));
+
 const state = (kind: ColleagueStateKind, extra: Partial<ColleagueState> = {}): ColleagueState => ({ kind, since: null, until: null, note: null, reason: null, ...extra });
 
 /**
@@ -285,10 +289,10 @@ const state = (kind: ColleagueStateKind, extra: Partial<ColleagueState> = {}): C
  * Unknown only when neither subscription works, with the reason.
  */
 export function colleagueState(w: ColleagueWatch | undefined, now: number): ColleagueState {
-  if (!w) return state('unknown', { reason: 'not watched' });
+  if (!w) return state('unknown', { reason: unknownReasons.notWatched });
   const { presence, dialog } = w;
   if (presence.status !== 'active' && dialog.status !== 'active') {
-    const reason = presence.reason ?? dialog.reason ?? (presence.status === 'pending' || dialog.status === 'pending' ? 'asking the PBX…' : 'no presence from the PBX');
+    const reason = presence.reason ?? dialog.reason ?? (presence.status === 'pending' || dialog.status === 'pending' ? unknownReasons.asking : unknownReasons.noPresence);
     return state('unknown', { reason });
   }
   const live = (dialog.status === 'active' ? (dialog.doc?.dialogs ?? []) : []).filter((d) => d.state !== 'terminated');
@@ -363,8 +367,14 @@ export function describeState(s: ColleagueState, now: number, timeZone?: string,
     case 'offline':
       return t('presence.offline');
     case 'unknown':
-      return t('presence.unknown', { reason: s.reason ?? t('presence.noPresence') });
+      return t('presence.unknown', { reason: unknownReasonText(s.reason, t) });
   }
+}
+
+/** Why a colleague's state is unknown, in the window's language (the presence module's reasons come already said in it). */
+function unknownReasonText(reason: string | null, t: TFunction): string {
+  const own = reason === null ? 'noPresence' : ownReason.get(reason);
+  return own ? t(`presence.unknownWhy.${own}`) : reason!;
 }
 
 /** What the receptionist is told before transferring to an absent colleague: "Sales is on a call (3:12)". */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseProvisioning } from './provisioning';
+import { fixedT } from './i18n/translate';
+import { parseProvisioning, provisioningProblemText } from './provisioning';
 import { defaultSettings } from './settings';
 
 const good = {
@@ -32,7 +33,18 @@ describe('provisioning file', () => {
   it('says a required field is missing', () => {
     const { password: _p, ...account } = good.account;
     const result = parseProvisioning(JSON.stringify({ ...good, account }));
-    expect(result).toEqual({ ok: false, problems: [{ field: 'account.password', message: 'is required' }] });
+    expect(result).toEqual({ ok: false, problems: [{ field: 'account.password', message: 'is required', code: 'required' }] });
+  });
+
+  it("the problems about the file itself read in Russian under Russian; a value's check stays English, for the admin", () => {
+    const ru = fixedT('ru');
+    const notJson = parseProvisioning('{ "version": 1,');
+    expect(notJson.ok).toBe(false);
+    const [problem] = notJson.ok ? [] : notJson.problems;
+    expect(provisioningProblemText(problem!, ru)).toMatch(/^это не корректный JSON: /);
+    expect(provisioningProblemText({ field: 'account.password', message: 'is required', code: 'required' }, ru)).toBe('обязательное поле не заполнено');
+    expect(provisioningProblemText({ field: '', message: 'the file does not exist', code: 'missing' }, ru)).toBe('файла нет');
+    expect(provisioningProblemText({ field: 'account.wsUrl', message: 'must start with ws:// or wss://' }, ru)).toBe('must start with ws:// or wss://');
   });
 
   it('rejects unknown fields rather than ignoring a typo', () => {

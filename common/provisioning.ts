@@ -1,3 +1,4 @@
+import type { TFunction } from 'i18next';
 import { z } from 'zod';
 import { CrmConfigSchema, PbxHeadersConfigSchema } from './crm';
 import { SettingKeySchema, SettingsPatchSchema } from './settings';
@@ -102,12 +103,22 @@ export const ProvisioningFileSchema = z
   .strict();
 export type ProvisioningFile = z.infer<typeof ProvisioningFileSchema>;
 
+/** The problems the window tells in its language (the others, about a field's value, are for the admin and stay English). */
+export const provisioningProblemCodes = ['missing', 'unreadable', 'notJson', 'required', 'passwordNotStored'] as const;
 export const ProvisioningProblemSchema = z.object({
   /** Dotted path of the field, e.g. "account.wsUrl"; empty for the whole file. */
   field: z.string(),
+  /** In English, as the log and `npm run provisioning:check` say it. */
   message: z.string(),
+  /** The problem as data, for the window: a key under provisioning.problem and its values. */
+  code: z.enum(provisioningProblemCodes).optional(),
+  params: z.object({ error: z.string().optional(), who: z.string().optional() }).optional(),
 });
 export type ProvisioningProblem = z.infer<typeof ProvisioningProblemSchema>;
+
+/** A problem as the window says it: in its language when it has a code, else the English message. */
+export const provisioningProblemText = (problem: ProvisioningProblem, t: TFunction): string =>
+  problem.code ? t(`provisioning.problem.${problem.code}`, { ...problem.params }) : problem.message;
 
 /** What the app knows about provisioning: shown to the person, never silently ignored. */
 export const ProvisioningStatusSchema = z.discriminatedUnion('state', [
@@ -137,7 +148,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): Provisionin
     if (issue.code === 'unrecognized_keys') {
       message = `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
     } else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
-      message = 'is required';
+      return { field, message: 'is required', code: 'required' as const };
     }
     return { field, message };
   });
@@ -156,7 +167,8 @@ export function parseProvisioningJson(text: string): { ok: true; value: unknown 
   try {
     return { ok: true, value: JSON.parse(text.replace(/^\uFEFF/, '')) };
   } catch (error) {
-    return { ok: false, problems: [{ field: '', message: `not valid JSON: ${(error as Error).message}` }] };
+    const detail = (error as Error).message;
+    return { ok: false, problems: [{ field: '', message: `not valid JSON: ${detail}`, code: 'notJson', params: { error: detail } }] };
   }
 }
 

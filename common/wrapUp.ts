@@ -36,8 +36,6 @@ export const followUpSources = ['wrap-up', 'web-lead', 'missed-call', 'manual'] 
 export const FollowUpSourceSchema = z.enum(followUpSources, { error: `must be one of ${followUpSources.join(', ')}` });
 export type FollowUpSource = z.infer<typeof FollowUpSourceSchema>;
 
-export const followUpSourceLabels: Record<FollowUpSource, string> = uiEnglish.followUpSource;
-
 /**
  * History outcomes of calls someone talked on here: answered, or failed after the answer (a transfer,
  * a decline, a missed call had no conversation to wrap up here).

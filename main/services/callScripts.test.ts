@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import {
+  choiceReason,
   chooseScript,
   findPage,
   reduceScriptRun,
@@ -40,6 +41,9 @@ const problemTexts = (source: string, file = '/scripts/reception.yaml') => {
   const parsed = parseCallScriptFile(file, source);
   return 'problems' in parsed ? parsed.problems.map((p) => p.text) : [];
 };
+
+/** A choice with its reason in English, as the panel says it. */
+const withReason = (choice: ReturnType<typeof chooseScript>) => choice && { ...choice, reason: choiceReason(choice) };
 
 describe('the shipped sample scripts', () => {
   const loaded = loadCallScripts([samplesFolder]);
@@ -122,8 +126,7 @@ describe('the shipped sample scripts', () => {
   it('choose the right script for each call, with the line company in the greeting', () => {
     const scripts = loaded.scripts;
     const tuesday = (h: number, m = 0) => new Date(2025, 0, 7, h, m);
-    const pick = (ctx: Partial<Parameters<typeof chooseScript>[1]>) =>
-      chooseScript(scripts, { dialled: null, client: 'new', now: tuesday(11), language: 'en', ...ctx });
+    const pick = (ctx: Partial<Parameters<typeof chooseScript>[1]>) => withReason(chooseScript(scripts, { dialled: null, client: 'new', now: tuesday(11), language: 'en', ...ctx }));
 
     const reception = pick({ dialled: '+74951234567', client: 'returning' });
     expect(reception?.script.id).toBe('reception-en');
@@ -158,7 +161,7 @@ describe('the shipped sample scripts', () => {
     const scripts = loaded.scripts;
     const tuesday = new Date(2025, 0, 7, 11);
     const pick = (ctx: Partial<Parameters<typeof chooseScript>[1]>) =>
-      chooseScript(scripts, { dialled: null, client: 'new', now: tuesday, language: 'en', direction: 'outbound', ...ctx });
+      withReason(chooseScript(scripts, { dialled: null, client: 'new', now: tuesday, language: 'en', direction: 'outbound', ...ctx }));
 
     const lead = pick({ source: 'web-lead' });
     expect(lead).toMatchObject({ script: { id: 'web-lead-callback-en' }, reason: 'Outbound call, call back (web lead)' });

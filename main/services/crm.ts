@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import {
+  crmProblemText,
   crmRecordId,
   fillUrlTemplate,
   mapCrmResponse,
@@ -8,6 +9,7 @@ import {
   type CrmConfig,
   type CrmLeadResult,
   type CrmLookupResult,
+  type CrmProblem,
   type CrmUnavailableReason,
   type LookupVariables,
 } from '../../common/crm';
@@ -24,13 +26,14 @@ export const MAX_RESPONSE_BYTES = 1024 * 1024;
 export const NOT_FOUND_CACHE_SECONDS = 30;
 const MAX_CACHE_ENTRIES = 1000;
 
-type Unavailable = { status: 'unavailable'; reason: CrmUnavailableReason; detail: string };
+type Unavailable = { status: 'unavailable'; reason: CrmUnavailableReason; detail: string; problem: CrmProblem };
+/** Unavailable for this reason: the problem as data, and in English for the log. */
+const unavailableFor = (reason: CrmUnavailableReason, problem: CrmProblem): Unavailable => ({ status: 'unavailable', reason, detail: crmProblemText(problem), problem });
 /** One URL's answer: JSON, "no such record", or why there is none. */
 type Fetched = { status: 'json'; json: unknown; fetchedAt: string } | { status: 'not-found' } | Unavailable;
 
 type CacheEntry = { expires: number; value: CrmLookupResult | CrmLeadResult };
 
-const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 
 /**
  * The caller's number as the lookup URL's placeholders, or null for what no CRM knows (an
@@ -70,7 +73,7 @@ export class CrmConnector {
   /** The client cards for a caller's number (as the PBX sent it; read with the PC's region). */
   async lookup(number: string, region: string): Promise<CrmLookupResult> {
     try {
-      if (!this.config.enabled) return disabled('CRM lookup is turned off in the provisioning file');
+      if (!this.config.enabled) return unavailableFor('disabled', { code: 'off' });
       const variables = lookupVariables(number, region);
       if (!variables) return { status: 'not-found' };
       const url = fillUrlTemplate(this.config.lookupUrl, variables);
@@ -87,12 +90,12 @@ export class CrmConnector {
 
   /** The web lead the caller left before calling (the id the PBX sent). */
   lookupLead(leadId: string): Promise<CrmLeadResult> {
-    return this.lookupRecord(this.config.leadUrl, 'leadId', leadId, 'No lead URL is configured (crm.leadUrl)');
+    return this.lookupRecord(this.config.leadUrl, 'leadId', leadId, 'no-lead-url');
   }
 
   /** The chat the caller had before calling (the id the PBX sent). */
   lookupChat(chatId: string): Promise<CrmLeadResult> {
-    return this.lookupRecord(this.config.chatUrl, 'chatId', chatId, 'No chat URL is configured (crm.chatUrl)');
+    return this.lookupRecord(this.config.chatUrl, 'chatId', chatId, 'no-chat-url');
   }
 
   /** Forgets every cached answer (after the agent changed the client in the CRM, say). */
@@ -100,10 +103,10 @@ export class CrmConnector {
     this.cache.clear();
   }
 
-  private async lookupRecord(template: string | undefined, placeholder: string, id: string, missing: string): Promise<CrmLeadResult> {
+  private async lookupRecord(template: string | undefined, placeholder: string, id: string, missing: 'no-lead-url' | 'no-chat-url'): Promise<CrmLeadResult> {
     try {
-      if (!this.config.enabled) return disabled('CRM lookup is turned off in the provisioning file');
-      if (!template || !this.config.leadMapping) return disabled(missing);
+      if (!this.config.enabled) return unavailableFor('disabled', { code: 'off' });
+      if (!template || !this.config.leadMapping) return unavailableFor('disabled', { code: missing });
       if (typeof id !== 'string' || !crmRecordId.test(id)) return { status: 'not-found' };
       const url = fillUrlTemplate(template, { [placeholder]: id });
       const mapping = this.config.leadMapping;
@@ -164,7 +167,7 @@ export class CrmConnector {
   }
 
   private timedOut(): Unavailable {
-    return { status: 'unavailable', reason: 'timeout', detail: `CRM did not answer within ${seconds(this.config.timeoutMs)}` };
+    return unavailableFor('timeout', { code: 'timeout', seconds: Number((this.config.timeoutMs / 1000).toFixed(1)) });
   }
 
   /** One GET within the timeout: JSON, not found (404, 204), or why not. Never throws. */
@@ -198,7 +201,7 @@ export class CrmConnector {
         signal,
       });
     } catch (error) {
-      return { status: 'unavailable', reason: 'network', detail: networkDetail(error, url) };
+      return unavailableFor('network', networkProblem(error, url));
     }
     const { status } = response;
     if (status === 404 || status === 204) {
@@ -207,7 +210,7 @@ export class CrmConnector {
     }
     if (status < 200 || status > 299) {
       await response.body?.cancel().catch(() => undefined);
-      return { status: 'unavailable', reason: 'http-error', detail: httpDetail(response) };
+      return unavailableFor('http-error', httpProblem(response));
     }
     const declared = Number(response.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > MAX_RESPONSE_BYTES) {
@@ -221,31 +224,22 @@ export class CrmConnector {
       bytes = body;
     } catch (error) {
       if (signal.aborted) return this.timedOut();
-      return { status: 'unavailable', reason: 'network', detail: networkDetail(error, url) };
+      return unavailableFor('network', networkProblem(error, url));
     }
     const contentType = response.headers.get('content-type') ?? '';
     const type = contentType.split(';')[0]?.trim() || 'no content type';
     const text = decode(bytes, /;\s*charset="?([\w.:-]+)"?/i.exec(contentType)?.[1]);
-    if (!text.trim()) return { status: 'unavailable', reason: 'bad-response', detail: `CRM answered ${status} with an empty body instead of JSON` };
+    if (!text.trim()) return unavailableFor('bad-response', { code: 'empty', status });
     try {
       return { status: 'json', json: JSON.parse(text) as unknown, fetchedAt: this.now().toISOString() };
     } catch {
-      return { status: 'unavailable', reason: 'bad-response', detail: `CRM answered with something that is not JSON (${type})` };
+      return unavailableFor('bad-response', { code: 'not-json', type });
     }
   }
 }
 
-const disabled = (detail: string): Unavailable => ({ status: 'unavailable', reason: 'disabled', detail });
-const tooLarge = (): Unavailable => ({
-  status: 'unavailable',
-  reason: 'bad-response',
-  detail: `CRM answered with more than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB`,
-});
-const unexpected = (error: unknown): Unavailable => ({
-  status: 'unavailable',
-  reason: 'bad-response',
-  detail: `CRM lookup failed: ${error instanceof Error ? error.message : String(error)}`,
-});
+const tooLarge = (): Unavailable => unavailableFor('bad-response', { code: 'too-large', mb: MAX_RESPONSE_BYTES / 1024 / 1024 });
+const unexpected = (error: unknown): Unavailable => unavailableFor('bad-response', { code: 'failed', message: error instanceof Error ? error.message : String(error) });
 
 /** Text in the declared charset (some CRMs still answer in windows-1251), else UTF-8; no BOM. */
 function decode(bytes: Uint8Array, charset: string | undefined): string {
@@ -283,19 +277,13 @@ async function readLimited(response: Response, limit: number): Promise<Uint8Arra
   return out;
 }
 
-function httpDetail(response: Response): string {
+function httpProblem(response: Response): CrmProblem {
   const { status } = response;
-  const reason = response.statusText || STATUS_CODES[status] || '';
-  const head = `CRM answered ${status}${reason ? ` ${reason}` : ''}`;
-  if (status === 401 || status === 403) return `${head}: check the CRM headers (Authorization) in the provisioning file`;
-  if (status >= 300 && status < 400) {
-    const location = response.headers.get('location');
-    return `${head}${location ? ` (to ${location})` : ''}: put the final address in the provisioning file`;
-  }
-  return head;
+  const location = status >= 300 && status < 400 ? response.headers.get('location') : null;
+  return { code: 'http', status, reason: response.statusText || STATUS_CODES[status] || '', location: location || null };
 }
 
-function networkDetail(error: unknown, url: string): string {
+function networkProblem(error: unknown, url: string): CrmProblem {
   const cause = (error as { cause?: unknown } | null)?.cause;
   const code = String((cause as { code?: unknown } | null | undefined)?.code ?? (error as { code?: unknown } | null)?.code ?? '');
   let host = '';
@@ -303,20 +291,20 @@ function networkDetail(error: unknown, url: string): string {
   if (m) host = m[1]!;
   switch (code) {
     case 'ECONNREFUSED':
-      return `CRM refused the connection (${host})`;
+      return { code: 'refused', host };
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `CRM host ${host.replace(/:\d+$/, '')} was not found`;
+      return { code: 'host-not-found', host: host.replace(/:\d+$/, '') };
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':
-      return `CRM closed the connection (${host})`;
+      return { code: 'closed', host };
     case 'ETIMEDOUT':
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return `CRM could not be reached (${host})`;
+      return { code: 'unreachable', host, message: null };
     default: {
-      if (/CERT|SSL|TLS/i.test(code)) return `CRM's TLS certificate was refused (${code})`;
+      if (/CERT|SSL|TLS/i.test(code)) return { code: 'tls', error: code };
       const message = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
-      return `CRM could not be reached (${host}): ${message}`;
+      return { code: 'unreachable', host, message };
     }
   }
 }

@@ -26,6 +26,7 @@ import {
   type PhoneLabel,
 } from '../../common/directory';
 import { openDatabase, prepareCached, type Database, type Statement } from './sqlite';
+import { type ImportSaidFlat, type ImportText } from '../../common/importText';
 
 
 export class DirectoryInputError extends Error {
@@ -305,7 +306,7 @@ const top = '\u{10FFFF}';
  * dropped with a warning, so one typo does not lose the contact. A client left with no name and no
  * phone fails (and is skipped with the reason). The import preview checks rows with it too.
  */
-export function salvage(input: Record<string, unknown>, warnings: string[]): ReturnType<typeof ClientInputSchema.safeParse> {
+export function salvage(input: Record<string, unknown>, warnings: ImportText[]): ReturnType<typeof ClientInputSchema.safeParse> {
   let parsed = ClientInputSchema.safeParse(input);
   for (let attempt = 0; !parsed.success && attempt < 20; attempt++) {
     const issue = parsed.error.issues.find((i) => typeof i.path[0] === 'string' && i.path[0] !== 'name' && i.path[0] !== 'source');
@@ -373,7 +374,7 @@ export interface DirectoryOptions {
 export interface ImportItem {
   row: number;
   input: ClientInput;
-  warnings?: readonly string[];
+  warnings?: readonly ImportText[];
 }
 
 /**
@@ -385,9 +386,9 @@ export interface PreparedImportItem {
   row: number;
   prepared: true;
   /** What the parser and the validation had to say. */
-  warnings: string[];
+  warnings: ImportText[];
   /** Why the item is not imported; null when it is. */
-  skipped: string | null;
+  skipped: string | ImportSaidFlat | null;
   client: ParsedClientInput | null;
   phones: StoredPhone[];
   /** The client's sort key and search text as a new client (a merge computes them again). */

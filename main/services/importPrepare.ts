@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ClientSource } from '../../common/directory';
+import type { ImportSaidFlat } from '../../common/importText';
 import { prepareImportItem, type ImportItem } from './directory';
 import { csvRows, ImportCancelledError, ImportError, type CsvMappingInEffect, type CsvTable, type PreparedOutcome, type RowPreparer } from './importers';
 
@@ -52,7 +53,7 @@ export function servePrepareJobs(parent: MessagePort | { on(event: 'message', li
   parent.on('message', (job: JobMessage) => runJob(job));
 }
 
-function* outcomesOf(job: PrepareJob): Generator<{ row: number; item?: ImportItem; skipped?: string }> {
+function* outcomesOf(job: PrepareJob): Generator<{ row: number; item?: ImportItem; skipped?: string | ImportSaidFlat }> {
   if (job.t === 'items') yield* job.items.map((item) => ({ row: item.row, item }));
   else yield* csvRows(job.table, job.mapping).rows();
 }

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ImportPreviewRow } from '../../common/imports';
+import { importText } from '../../common/importText';
 import { DirectoryService } from './directory';
 import { ImportCancelledError, ImportError } from './importers';
 import { createImportEndpoint, ImportSession, summarise, type SessionMessage } from './importSession';
@@ -31,6 +33,9 @@ const russianCsv = [
   'Орлова Мария;+7 916 555-12-34;;;выставка',
 ].join('\r\n');
 
+/** Preview rows with their problems in English, as the window shows them under English. */
+const inEnglish = (rows: readonly ImportPreviewRow[]) => rows.map((r) => ({ ...r, problems: r.problems.map((x) => importText(x)) }));
+
 describe('ImportSession: a CSV', () => {
   it('previews the file: delimiter, headers, guessed mapping, the rows as they will be imported, and each row’s problems', () => {
     const p = session(russianCsv).preview({});
@@ -53,9 +58,9 @@ describe('ImportSession: a CSV', () => {
         ],
       },
     });
-    expect(p.mappingProblems).toEqual([]);
+    expect(p.mappingProblems.map((x) => importText(x))).toEqual([]);
     expect(p.fields).toEqual(['name', 'company', 'phones', 'leadSource', 'notes']);
-    expect(p.rows).toEqual([
+    expect(inEnglish(p.rows)).toEqual([
       { row: 2, skipped: false, values: { name: 'Петров Олег', company: 'ООО "Жемчуг"', phones: '+7 (495) 123-45-67', leadSource: 'сайт', notes: 'Просил КП' }, problems: [] },
       { row: 3, skipped: false, values: { name: 'Смирнова Анна', company: 'Ромашка', phones: '8 812 700-00-01' }, problems: [] },
       { row: 4, skipped: true, values: {}, problems: ['no name and no phone: not imported'] },
@@ -68,11 +73,11 @@ describe('ImportSession: a CSV', () => {
       { row: 6, skipped: false, values: { name: 'Орлова Мария', phones: '+7 916 555-12-34', leadSource: 'выставка' }, problems: [] },
     ]);
     expect(p).toMatchObject({ total: 5, checked: 5, importable: 4, skipped: 1, problemCount: 2 });
-    expect(p.problems).toEqual([
+    expect(p.problems.map((x) => ({ ...x, message: importText(x.message) }))).toEqual([
       { row: 4, message: 'no name and no phone: not imported', skipped: true },
       { row: 5, message: 'no phone number: imported, but a call cannot find this client by number', skipped: false },
     ]);
-    expect(p.notices).toEqual([]);
+    expect(p.notices.map((x) => importText(x))).toEqual([]);
   });
 
   it('previews again with the mapping the person changed, and names what is wrong with a mapping that cannot import', () => {
@@ -89,19 +94,19 @@ describe('ImportSession: a CSV', () => {
       },
     });
     expect(changed.fields).toEqual(['name', 'phones', 'request']);
-    expect(changed.rows[0]).toEqual({ row: 2, skipped: false, values: { name: 'Петров Олег', phones: '+7 (495) 123-45-67 (work)', request: 'Просил КП' }, problems: [] });
+    expect(inEnglish(changed.rows)[0]).toEqual({ row: 2, skipped: false, values: { name: 'Петров Олег', phones: '+7 (495) 123-45-67 (work)', request: 'Просил КП' }, problems: [] });
     expect(changed.mappingProblems).toEqual([]);
 
     const twice = s.preview({ mapping: { delimiter: ';', hasHeader: true, columns: [{ column: 0, field: 'name' }, { column: 2, field: 'company' }, { column: 4, field: 'company' }] } });
-    expect(twice.mappingProblems).toEqual(['"Компания" and "Источник" all map to Company: it takes one column. Set the others to Ignore.']);
+    expect(twice.mappingProblems.map((x) => importText(x))).toEqual(['"Компания" and "Источник" all map to Company: it takes one column. Set the others to Ignore.']);
 
     const nothing = s.preview({ mapping: { delimiter: ';', hasHeader: true, columns: [{ column: 2, field: 'company' }] } });
-    expect(nothing.mappingProblems).toEqual(['No column maps to the name or to a phone: a client needs at least one of them.']);
+    expect(nothing.mappingProblems.map((x) => importText(x))).toEqual(['No column maps to the name or to a phone: a client needs at least one of them.']);
     // Every row would be skipped: the preview says so row by row.
     expect(nothing).toMatchObject({ importable: 0, skipped: 5 });
 
     const missing = s.preview({ mapping: { delimiter: ';', hasHeader: true, columns: [{ column: 9, field: 'name' }] } });
-    expect(missing.mappingProblems).toEqual(['invalid column mapping: column 9 does not exist (the file has 5 columns, numbered from 0)']);
+    expect(missing.mappingProblems.map((x) => importText(x))).toEqual(['invalid column mapping: column 9 does not exist (the file has 5 columns, numbered from 0)']);
     expect(missing.rows).toEqual([]);
   });
 
@@ -109,18 +114,18 @@ describe('ImportSession: a CSV', () => {
     const s = session('Петров Олег,+7 495 123-45-67\nСмирнова Анна,8 812 700 00 01\n');
     const p = s.preview({});
     expect(p.csv).toMatchObject({ delimiter: ',', hasHeader: false, headers: ['Column 1', 'Column 2'] });
-    expect(p.notices).toEqual([
+    expect(p.notices.map((x) => importText(x))).toEqual([
       'The first row does not look like column names, so it is imported as data and the columns are numbered. If it holds the column names, tick "First row holds column names".',
     ]);
-    expect(p.mappingProblems).toEqual(['No column maps to the name or to a phone: a client needs at least one of them.']);
+    expect(p.mappingProblems.map((x) => importText(x))).toEqual(['No column maps to the name or to a phone: a client needs at least one of them.']);
     const semicolons = s.preview({ delimiter: ';', hasHeader: true });
     expect(semicolons.csv).toMatchObject({ delimiter: ';', hasHeader: true, headers: ['Петров Олег,+7 495 123-45-67'] });
-    expect(semicolons.notices).toEqual(['Only one column was found with semicolons between columns: if the file has several, choose another delimiter.']);
+    expect(semicolons.notices.map((x) => importText(x))).toEqual(['Only one column was found with semicolons between columns: if the file has several, choose another delimiter.']);
   });
 
   it('tells the encoding it read and rows with more cells than column names', () => {
     const p = session('Имя;Телефон\nПетров;+7 495 123-45-67;лишнее;ещё\nАнна;8 812 700 00 01\n', 'old.csv', 'windows-1251').preview({});
-    expect(p.notices).toEqual([
+    expect(p.notices.map((x) => importText(x))).toEqual([
       'The file is not UTF-8: it was read as Windows-1251 (Cyrillic), the way Russian Excel saves CSV. If the letters look wrong, save it as "CSV UTF-8" and choose it again.',
       '1 row has more cells than there are column names (row 2: 4 cells, 2 names): a value may contain the delimiter without quotes, or the delimiter is wrong. The extra cells are in the columns named "Column 3"…',
     ]);
@@ -148,7 +153,7 @@ describe('ImportSession: a CSV', () => {
     const result = s.run({ delimiter: ';', hasHeader: true, columns: [{ column: 0, field: 'name' }, { column: 1, field: 'phone' }, { column: 3, field: 'request' }] }, d, {
       onProgress: (done, total) => progress.push(done / total),
     });
-    expect(result).toMatchObject({ imported: 4, merged: [], skipped: [{ row: 4, reason: 'no name and no phone' }] });
+    expect(result).toMatchObject({ imported: 4, merged: [], skipped: [{ row: 4, reason: { key: 'noNameNoPhone' } }] });
     expect(progress).toEqual([0.2, 0.4, 0.6, 0.8, 1]);
     expect(d.findByNumber('84951234567')).toMatchObject([{ name: 'Петров Олег', request: 'Просил КП', notes: null }]);
 
@@ -162,7 +167,7 @@ describe('ImportSession: a CSV', () => {
       skipped: 1,
       warningCount: 0,
       mergedRows: [],
-      skippedRows: [{ row: 4, reason: 'no name and no phone' }],
+      skippedRows: [{ row: 4, reason: { key: 'noNameNoPhone' } }],
       warnings: [],
       clientsAfter: 4,
       seconds: 1.5,
@@ -201,7 +206,7 @@ describe('ImportSession: a vCard file', () => {
     const p = session(vcf, 'contacts.vcf').preview({});
     expect(p).toMatchObject({ kind: 'vcard', csv: null, mappingProblems: [], total: 2, importable: 1, skipped: 1 });
     expect(p.fields).toEqual(['name', 'company', 'phones']);
-    expect(p.rows).toEqual([
+    expect(inEnglish(p.rows)).toEqual([
       {
         row: 1,
         skipped: false,
@@ -210,7 +215,7 @@ describe('ImportSession: a vCard file', () => {
       },
       { row: 2, skipped: true, values: {}, problems: ['name: a client needs a name or a phone number: not imported'] },
     ]);
-    expect(p.notices).toEqual(['A card was not read: the BEGIN:VCARD on line 12 has no END:VCARD. The other cards can be imported.']);
+    expect(p.notices.map((x) => importText(x))).toEqual(['A card was not read: the BEGIN:VCARD on line 12 has no END:VCARD. The other cards can be imported.']);
   });
 
   it('is recognised by its content whatever the file is called, and a file with no card says so', () => {

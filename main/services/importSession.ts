@@ -21,6 +21,7 @@ import {
   type ImportPreviewRow,
   type ImportProblem,
   type ImportSummary,
+  unnamedColumn,
 } from '../../common/imports';
 import { salvage, type DirectoryService } from './directory';
 import {
@@ -40,6 +41,7 @@ import {
   type RowPreparer,
   type VCardCards,
 } from './importers';
+import { type CsvDelimiterName, type ImportSaidFlat, type ImportText } from '../../common/importText';
 
 /**
  * One file being imported: its text as it arrives in chunks, parsed once, previewed with the
@@ -61,10 +63,9 @@ export const previewCheckBudgetMs = 1500;
 /** Rows of the result listed by row number (all are counted). */
 const listedInSummary = 20;
 
-const delimiterNames: Record<CsvDelimiter, string> = { ',': 'commas', ';': 'semicolons', '\t': 'tabs', '|': 'vertical bars' };
-const quote = (s: string) => `"${s}"`;
-/** A field as the mapping step names it ("Company"). */
-const targetText = (field: string) => csvTargets.find((t) => t.field === field && !t.label)?.text ?? field;
+const delimiterNames: Record<CsvDelimiter, CsvDelimiterName> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'bar' };
+/** A field as the mapping step names it (a key under import.target: "company"). */
+const targetOf = (field: string) => csvTargets.find((t) => t.field === field && !t.label)?.key ?? field;
 
 /** A client as the preview table shows it: each field as text. */
 function valuesOf(c: ParsedClientInput): Partial<Record<ClientFieldKey, string>> {
@@ -104,15 +105,15 @@ function* checkable(outcomes: Iterable<CsvRowOutcome>): Generator<Checkable> {
 interface Checkable {
   row: number;
   input?: object;
-  warnings?: readonly string[];
-  skipped?: string;
+  warnings?: readonly ImportText[];
+  skipped?: string | ImportSaidFlat;
 }
 
 /** Collects problems: the first ones listed, all counted. */
 class Problems {
   readonly listed: ImportProblem[] = [];
   count = 0;
-  add(row: number, message: string, skipped: boolean) {
+  add(row: number, message: ImportText, skipped: boolean) {
     this.count++;
     if (this.listed.length < importListedProblems) this.listed.push({ row, message, skipped });
   }
@@ -173,16 +174,13 @@ export class ImportSession {
   }
 
   /** Notices about the text itself: the encoding it was read with, characters that could not be read. */
-  private textNotices(): string[] {
-    const notices: string[] = [];
-    if (this.info.encoding === 'windows-1251') {
-      notices.push('The file is not UTF-8: it was read as Windows-1251 (Cyrillic), the way Russian Excel saves CSV. If the letters look wrong, save it as "CSV UTF-8" and choose it again.');
-    } else if (this.info.encoding !== 'utf-8') {
-      notices.push(`The file was read as ${this.info.encoding === 'utf-16le' ? 'UTF-16' : 'UTF-16 (big-endian)'} (Excel's "Unicode text").`);
-    }
+  private textNotices(): ImportText[] {
+    const notices: ImportText[] = [];
+    if (this.info.encoding === 'windows-1251') notices.push({ key: 'notUtf8' });
+    else if (this.info.encoding !== 'utf-8') notices.push({ key: this.info.encoding === 'utf-16le' ? 'utf16le' : 'utf16be' });
     const text = this.whole();
     const bad = text.indexOf('\uFFFD');
-    if (bad >= 0) notices.push(`Some characters could not be read (shown as �), the first on line ${lineAt(text, bad)}: the file may be in another encoding.`);
+    if (bad >= 0) notices.push({ key: 'unreadableChars', params: { line: lineAt(text, bad) } });
     return notices;
   }
 
@@ -206,10 +204,10 @@ export class ImportSession {
     const notices = this.textNotices();
     const { headers } = base;
     if (headers.length === 1 && base.totalRows > 0) {
-      notices.push(`Only one column was found with ${delimiterNames[table.delimiter]} between columns: if the file has several, choose another delimiter.`);
+      notices.push({ key: 'oneColumn', params: { delimiter: delimiterNames[table.delimiter] } });
     }
     if (!base.hasHeader && hasHeaderAsked === undefined) {
-      notices.push('The first row does not look like column names, so it is imported as data and the columns are numbered. If it holds the column names, tick "First row holds column names".');
+      notices.push({ key: 'noHeader' });
     }
     if (base.hasHeader) {
       // Rows with cells beyond the named columns: usually a wrong delimiter, or one inside an unquoted value.
@@ -227,9 +225,7 @@ export class ImportSession {
         }
       }
       if (first) {
-        notices.push(
-          `${longer === 1 ? '1 row has' : `${longer} rows have`} more cells than there are column names (row ${first.row}: ${first.cells} cells, ${named} names): a value may contain the delimiter without quotes, or the delimiter is wrong. The extra cells are in the columns named "Column ${named + 1}"…`,
-        );
+        notices.push({ key: 'extraCells', params: { count: longer, row: first.row, cells: first.cells, names: named, column: named + 1 } });
       }
     }
 
@@ -261,11 +257,11 @@ export class ImportSession {
   }
 
   /** Why a mapping cannot import yet, in the person's words (column headers, field names). */
-  private mappingProblems(columns: CsvMappingInEffect['columns'], headers: readonly string[]): string[] {
-    const problems: string[] = [];
-    const nameOf = (column: number | string) => (typeof column === 'number' ? headers[column] ?? `Column ${column + 1}` : column);
+  private mappingProblems(columns: CsvMappingInEffect['columns'], headers: readonly string[]): ImportText[] {
+    const problems: ImportText[] = [];
+    const nameOf = (column: number | string) => (typeof column === 'number' ? headers[column] ?? unnamedColumn(column) : column);
     if (!columns.some((c) => ['name', 'lastName', 'firstName', 'middleName', 'phone'].includes(c.field))) {
-      problems.push('No column maps to the name or to a phone: a client needs at least one of them.');
+      problems.push({ key: 'noNameOrPhoneColumn' });
     }
     const byField = new Map<string, string[]>();
     for (const c of columns) {
@@ -273,7 +269,7 @@ export class ImportSession {
       byField.set(c.field, [...(byField.get(c.field) ?? []), nameOf(c.column)]);
     }
     for (const [field, names] of byField) {
-      if (names.length > 1) problems.push(`${names.map(quote).join(' and ')} all map to ${targetText(field)}: it takes one column. Set the others to Ignore.`);
+      if (names.length > 1) problems.push({ key: 'sameField', params: { columns: names, field: targetOf(field) } });
     }
     const parsed = CsvMappingSchema.safeParse({ columns });
     if (!parsed.success && !problems.length) problems.push(`The mapping cannot be used: ${describeIssues(parsed.error)}`);
@@ -296,9 +292,7 @@ export class ImportSession {
     });
     if (open !== null) unclosed.push(open);
     if (unclosed.length) {
-      notices.push(
-        `${unclosed.length === 1 ? 'A card was' : `${unclosed.length} cards were`} not read: the BEGIN:VCARD on line ${unclosed.slice(0, 5).join(', ')} has no END:VCARD. The other cards can be imported.`,
-      );
+      notices.push({ key: 'unclosedCards', params: { count: unclosed.length, lines: unclosed.slice(0, 5).join(', ') } });
     }
     const check = this.check(
       cards.map((c, i) => ({ row: i + 1, input: c.input, warnings: c.warnings })),
@@ -337,23 +331,24 @@ export class ImportSession {
     for (const o of outcomes) {
       if (checked % 64 === 0 && checked >= importPreviewRows && performance.now() - started > budgetMs) break;
       checked++;
-      const rowProblems: string[] = [];
+      const rowProblems: ImportText[] = [];
       let values: ImportPreviewRow['values'] = {};
-      let skip: string | null = o.skipped ?? null;
+      let skip: string | ImportSaidFlat | null = o.skipped ?? null;
       if (!skip) {
         const warnings = [...(o.warnings ?? [])];
         const parsed = salvage({ ...(o.input as Record<string, unknown>), source }, warnings);
         rowProblems.push(...warnings);
         if (parsed.success) {
           values = valuesOf(parsed.data);
-          if (!parsed.data.phones.length) rowProblems.push('no phone number: imported, but a call cannot find this client by number');
+          if (!parsed.data.phones.length) rowProblems.push({ key: 'noPhone' });
         } else skip = describeIssues(parsed.error);
       }
       for (const message of rowProblems) problems.add(o.row, message, false);
       if (skip) {
         skipped++;
-        problems.add(o.row, `${skip}: not imported`, true);
-        rowProblems.push(`${skip}: not imported`);
+        const notImported: ImportText = { key: 'notImported', params: { reason: skip } };
+        problems.add(o.row, notImported, true);
+        rowProblems.push(notImported);
       } else importable++;
       if (rows.length < importPreviewRows) rows.push({ row: o.row, skipped: skip !== null, values, problems: rowProblems });
     }

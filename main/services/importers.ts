@@ -14,8 +14,9 @@ import {
   type ImportResult,
   type PhoneLabel,
 } from '../../common/directory';
-import { decodeImportFile } from '../../common/imports';
+import { decodeImportFile, unnamedColumn } from '../../common/imports';
 import type { DirectoryService, ImportItem, PreparedImportItem } from './directory';
+import { type ImportSaidFlat, type ImportText } from '../../common/importText';
 
 /**
  * Client imports: CSV (a spreadsheet or CRM export, with a column-mapping step and a preview) and
@@ -233,7 +234,7 @@ export function previewCsvTable(table: CsvTable, options: { hasHeader?: boolean 
   const hasHeader = options.hasHeader ?? detectHeader(rows);
   const width = rows.reduce((w, r) => Math.max(w, r.length), 0);
   const headerRow = hasHeader ? (rows[0] ?? []) : [];
-  const headers = Array.from({ length: width }, (_, i) => headerRow[i]?.trim() || `Column ${i + 1}`);
+  const headers = Array.from({ length: width }, (_, i) => headerRow[i]?.trim() || unnamedColumn(i));
   const data = hasHeader ? rows.slice(1) : rows;
   return {
     delimiter,
@@ -282,7 +283,7 @@ export interface CsvMappingInEffect {
 }
 
 /** One data row of a CSV with a mapping: the client it gives, or why it gives none. */
-export type CsvRowOutcome = { row: number; item: ImportItem; skipped?: undefined } | { row: number; item?: undefined; skipped: string };
+export type CsvRowOutcome = { row: number; item: ImportItem; skipped?: undefined } | { row: number; item?: undefined; skipped: string | ImportSaidFlat };
 
 /** Thrown inside an import's transaction when it is cancelled: nothing is written. */
 export class ImportCancelledError extends ImportError {
@@ -293,7 +294,7 @@ export class ImportCancelledError extends ImportError {
 }
 
 /** A row made ready to write in another thread (importPrepare.ts), or why it gives no client. */
-export type PreparedOutcome = { row: number; item: PreparedImportItem; skipped?: undefined } | { row: number; item?: undefined; skipped: string };
+export type PreparedOutcome = { row: number; item: PreparedImportItem; skipped?: undefined } | { row: number; item?: undefined; skipped: string | ImportSaidFlat };
 
 /** Prepares an import's rows in another thread, in order, while this one writes them (importPrepare.ts). */
 export interface RowPreparer {
@@ -335,7 +336,7 @@ export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number
       index = headerRow.findIndex((h) => foldForSearch(h) === wanted);
       if (index < 0) throw new ImportError(`invalid column mapping: the file has no column "${c.column}" (its columns: ${headerRow.map((h) => `"${h}"`).join(', ')})`);
     }
-    return { ...c, index, header: headerRow[index] || `Column ${index + 1}` };
+    return { ...c, index, header: headerRow[index] || unnamedColumn(index) };
   });
   const nameParts = columns.filter((c) => c.field === 'lastName' || c.field === 'firstName' || c.field === 'middleName').sort((a, b) => a.index - b.index);
   const notesColumns = columns.filter((c) => c.field === 'notes');
@@ -349,7 +350,7 @@ export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number
       const row = r + 1; // the spreadsheet's row number (the header is row 1)
       if (isEmptyRow(cells)) continue;
       const cell = (c: ResolvedColumn) => (cells[c.index] ?? '').trim();
-      const warnings: string[] = [];
+      const warnings: ImportText[] = [];
       const input: Record<string, unknown> = {};
       const phones: { raw: string; label: PhoneLabel }[] = [];
       const emails: string[] = [];
@@ -363,7 +364,7 @@ export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number
           case 'phone':
             for (const raw of splitPhones(value)) {
               if (/\d/.test(raw)) phones.push({ raw, label: c.label ?? 'other' });
-              else warnings.push(`phone: "${raw}" dropped: not a number`);
+              else warnings.push({ key: 'phoneDropped', params: { value: raw } });
             }
             break;
           case 'email':
@@ -381,7 +382,7 @@ export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number
           case 'formality': {
             const f = formalityWords[foldForSearch(value)];
             if (f) input.formality = f;
-            else warnings.push(`formality: "${value}" dropped: write "ты"/"вы" or "informal"/"formal"`);
+            else warnings.push({ key: 'formalityDropped', params: { value } });
             break;
           }
           case 'saleDate':
@@ -404,7 +405,7 @@ export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number
         if (name) input.name = name;
       }
       if (!input.name && !phones.length) {
-        yield { row, skipped: 'no name and no phone' };
+        yield { row, skipped: { key: 'noNameNoPhone' } };
         continue;
       }
       Object.assign(input, { phones, emails, tags, needs });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeMessage, messageHeaders, type MessageDraftInput, MessageDraftSchema, type MessageDraft } from '../../common/messages';
+import { decodeMessage, flagText, messageEventText, messageHeaders, type MessageDraftInput, MessageDraftSchema, type MessageDraft } from '../../common/messages';
 import type { MessagesConfig } from '../../common/provisioning';
 import { CallLogService } from './callLog';
 import { MessageCourier } from './messageCourier';
@@ -123,7 +123,8 @@ describe('the outbox', () => {
       [false, '408 Request Timeout'],
       [true, '202 Accepted'],
     ]);
-    expect(sent.history.at(-1)).toMatchObject({ what: 'sent', detail: 'SIP MESSAGE to 1002: 202 Accepted (stored by the PBX until they are back)' });
+    expect(sent.history.at(-1)).toMatchObject({ what: 'sent', says: { key: 'sentStored' } });
+    expect(messageEventText(sent.history.at(-1)!)).toBe('sent: SIP MESSAGE to 1002: 202 Accepted (stored by the PBX until they are back)');
     advance(3_600_000);
     expect(store.claimSip(ctx()).jobs).toEqual([]);
   });
@@ -182,7 +183,7 @@ describe('the outbox', () => {
     advance(15 * 60_000);
     const list = store.list('1000', ctx());
     expect(list.flagged).toBe(1);
-    expect(list.sent[0]!.flag).toBe("Not confirmed by Бухгалтерия (1002)'s Frontdesk after 15 min. Tried: SIP MESSAGE to 1002: 1 attempt, last 202 Accepted.");
+    expect(flagText(list.sent[0]!)).toBe("Not confirmed by Бухгалтерия (1002)'s Frontdesk after 15 min. Tried: SIP MESSAGE to 1002: 1 attempt, last 202 Accepted.");
     // Send again: SIP goes out again (same id), since no Frontdesk confirmed it.
     store.retry('1000', draft().id);
     expect(store.claimSip(ctx()).jobs).toHaveLength(1);
@@ -268,7 +269,7 @@ describe('e-mail and webhook', () => {
     store.save('1000', draft(), ctx({ emailOf: () => 'nobody@example.ru' }));
     courier.kick();
     await expect.poll(() => store.sent(draft().id)!.deliveries[1]!.state, { timeout: 10_000 }).toBe('failed');
-    expect(store.sent(draft().id)!.flag).toMatch(/^Could not be delivered by e-mail\. Tried: .*e-mail to nobody@example\.ru: 1 attempt, last 550/);
+    expect(flagText(store.sent(draft().id)!)).toMatch(/^Could not be delivered by e-mail\. Tried: .*e-mail to nobody@example\.ru: 1 attempt, last 550/);
   });
 
   it('posts the message as JSON to the webhook with its id as the idempotency key, and retries a 503', async () => {

@@ -3,6 +3,7 @@ import {
   encodeMessage,
   InboxMessageSchema,
   MessageDraftSchema,
+  MessageEventDataSchema,
   messageHeaders,
   messagePlainText,
   messageProblems,
@@ -15,6 +16,9 @@ import {
   type DeliveryChannel,
   type InboxMessage,
   type MessageDraft,
+  type MessageEvent,
+  type MessageEventData,
+  type MessageFlag,
   type MessageLanguage,
   type MessageList,
   type MessageParty,
@@ -143,7 +147,6 @@ export const retryDelay = (attempts: number) => retryDelaysMs[Math.min(Math.max(
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
-const channelNames: Record<DeliveryChannel, string> = { sip: 'SIP MESSAGE', email: 'e-mail', webhook: 'webhook' };
 
 interface MessageRow {
   id: string;
@@ -280,11 +283,11 @@ export class MessageStore {
 
   private insertSent(localUser: string, message: PhoneMessage, ctx: MessageContext, now: number) {
     this.st(`INSERT INTO messages (id, box, local_user, json, saved_ms) VALUES (?, 'sent', ?, ?, ?)`).run(message.id, localUser, JSON.stringify(message), now);
-    const addEvent = (what: string, detail: string | null, at = now) => this.event(message.id, 'sent', at, what, detail);
-    if (message.forwarded) addEvent('forwarded', `by ${partyLabel(message.forwarded.by)}${message.forwarded.note ? `: ${message.forwarded.note}` : ''}`);
-    else addEvent('taken', `by ${partyLabel(message.takenBy)}`, Date.parse(message.takenAt));
-    if (message.readBackAt) addEvent('read back', 'the number and the message were read back to the caller', Date.parse(message.readBackAt));
-    addEvent('saved', `for ${message.recipients.map((r) => recipientLabel(r)).join(', ')}`);
+    const addEvent = (what: string, says: MessageEventData, at = now) => this.event(message.id, 'sent', at, what, says);
+    if (message.forwarded) addEvent('forwarded', { key: 'forwardedBy', params: { by: partyLabel(message.forwarded.by), ...noteOf(message.forwarded.note) } });
+    else addEvent('taken', { key: 'taken', params: { by: partyLabel(message.takenBy) } }, Date.parse(message.takenAt));
+    if (message.readBackAt) addEvent('read back', { key: 'readBack', params: {} }, Date.parse(message.readBackAt));
+    addEvent('saved', { key: 'saved', params: { recipients: message.recipients.map((r) => recipientLabel(r)).join(', ') } });
     for (const r of message.recipients) {
       this.st(`INSERT OR IGNORE INTO message_recipients (message_id, extension, name) VALUES (?, ?, ?)`).run(message.id, r.extension, r.name);
       this.queue(message.id, 'message', 'sip', r.extension, r.extension, null, now);
@@ -300,8 +303,9 @@ export class MessageStore {
       VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`).run(id, messageId, kind, channel, target, recipient, payload, now, now);
   }
 
-  private event(messageId: string, box: 'sent' | 'inbox', at: number, what: string, detail: string | null) {
-    this.st(`INSERT INTO message_events (message_id, box, at_ms, what, detail) VALUES (?, ?, ?, ?, ?)`).run(messageId, box, at, what, detail);
+  /** An event of a message's history: `what` a word for the log, `says` the event as data (kept as JSON in `detail`). */
+  private event(messageId: string, box: 'sent' | 'inbox', at: number, what: string, says: MessageEventData) {
+    this.st(`INSERT INTO message_events (message_id, box, at_ms, what, detail) VALUES (?, ?, ?, ?, ?)`).run(messageId, box, at, what, JSON.stringify(says));
   }
 
   // ---- the outbox ----
@@ -385,13 +389,13 @@ export class MessageStore {
       if (last.seq !== input.attemptId && !input.ok) return false;
       if (d.state === 'sent') return false;
       const box = d.kind === 'message' ? 'sent' : 'inbox';
-      const what = `${channelNames[d.channel]} to ${d.channel === 'webhook' ? 'the webhook' : d.target}`;
+      const params = { channel: d.channel, target: d.target, result: input.result };
       if (input.ok) {
         this.st(`UPDATE message_deliveries SET state = 'sent', next_ms = NULL, last_result = ?, sent_ms = ? WHERE id = ?`).run(input.result, now, d.id);
-        if (d.kind === 'message') this.event(d.message_id, box, now, 'sent', `${what}: ${input.result}${input.status === 202 ? ' (stored by the PBX until they are back)' : ''}`);
+        if (d.kind === 'message') this.event(d.message_id, box, now, 'sent', { key: input.status === 202 ? 'sentStored' : 'sent', params });
       } else if (input.permanent) {
         this.st(`UPDATE message_deliveries SET state = 'failed', next_ms = NULL, last_result = ? WHERE id = ?`).run(input.result, d.id);
-        if (d.kind === 'message') this.event(d.message_id, box, now, 'not sent', `${what}: ${input.result} (not tried again)`);
+        if (d.kind === 'message') this.event(d.message_id, box, now, 'not sent', { key: 'notSent', params });
       } else {
         const next = now + retryDelay(d.attempts);
         this.st(`UPDATE message_deliveries SET state = 'queued', next_ms = ?, last_result = ? WHERE id = ?`).run(next, input.result, d.id);
@@ -413,7 +417,7 @@ export class MessageStore {
         this.st(`UPDATE message_deliveries SET state = 'queued', next_ms = ? WHERE message_id = ? AND kind = 'message' AND channel = 'sip' AND recipient = ?`).run(now, id, ext);
       }
       this.st(`UPDATE message_deliveries SET state = 'queued', next_ms = ? WHERE message_id = ? AND kind = 'message' AND state IN ('queued', 'failed')`).run(now, id);
-      this.event(id, 'sent', now, 'sent again', unconfirmed.length ? `to ${unconfirmed.join(', ')}` : null);
+      this.event(id, 'sent', now, 'sent again', unconfirmed.length ? { key: 'sentAgainTo', params: { to: unconfirmed.join(', ') } } : { key: 'sentAgain', params: {} });
     }).immediate();
     this.emit([id], true);
     return this.sent(id);
@@ -439,7 +443,7 @@ export class MessageStore {
         from.user,
         from.name,
       );
-      this.event(parsed.id, 'inbox', now, 'received', `from ${partyLabel(from)}`);
+      this.event(parsed.id, 'inbox', now, 'received', { key: 'received', params: { from: partyLabel(from) } });
       this.receipt(localUser, parsed.id, from.user, 'delivered', null, now);
       return true;
     }).immediate();
@@ -478,8 +482,13 @@ export class MessageStore {
       if (s.status === 'forwarded') this.st(`UPDATE message_recipients SET forwarded_to = ? WHERE message_id = ? AND extension = ?`).run(s.to, s.id, s.by.user);
       if (changes === 0) return false;
       const who = recipientLabel({ extension: s.by.user, name: s.by.name || r.name });
-      const text = { delivered: `to ${who}'s Frontdesk`, read: `by ${who}`, done: `by ${who}`, forwarded: `by ${who} to ${s.to ?? 'a colleague'}` }[s.status];
-      this.event(s.id, 'sent', now, s.status === 'done' ? 'marked done' : s.status, text);
+      const says: MessageEventData = {
+        delivered: { key: 'delivered', params: { by: who } } as const,
+        read: { key: 'readBy', params: { by: who } } as const,
+        done: { key: 'doneBy', params: { by: who } } as const,
+        forwarded: s.to ? ({ key: 'forwardedOn', params: { by: who, to: s.to } } as const) : ({ key: 'forwardedBy', params: { by: who } } as const),
+      }[s.status];
+      this.event(s.id, 'sent', now, s.status === 'done' ? 'marked done' : s.status, says);
       return true;
     }).immediate();
     if (changed) this.emit([s.id]);
@@ -490,7 +499,7 @@ export class MessageStore {
     const now = this.now();
     const changed = this.st(`UPDATE messages SET read_ms = ? WHERE id = ? AND box = 'inbox' AND local_user = ? AND read_ms IS NULL`).run(now, id, localUser).changes > 0;
     if (changed) {
-      this.event(id, 'inbox', now, 'read', null);
+      this.event(id, 'inbox', now, 'read', { key: 'read', params: {} });
       this.emit([id]);
     }
     return this.inboxMessage(id);
@@ -504,7 +513,7 @@ export class MessageStore {
     if (row.done_ms === null) {
       this.db.transaction(() => {
         this.st(`UPDATE messages SET done_ms = ?, read_ms = coalesce(read_ms, ?) WHERE id = ? AND box = 'inbox'`).run(now, now, id);
-        this.event(id, 'inbox', now, 'marked done', null);
+        this.event(id, 'inbox', now, 'marked done', { key: 'done', params: {} });
         this.receipt(localUser, id, row.from_user ?? '', 'done', null, now);
       }).immediate();
       this.emit([id], true);
@@ -533,7 +542,7 @@ export class MessageStore {
     this.db.transaction(() => {
       this.insertSent(localUser, message, ctx, now);
       this.st(`UPDATE messages SET forwarded_to = ?, done_ms = coalesce(done_ms, ?), read_ms = coalesce(read_ms, ?) WHERE id = ? AND box = 'inbox'`).run(names, now, now, input.id);
-      this.event(input.id, 'inbox', now, 'forwarded', `to ${names}${input.note ? `: ${input.note}` : ''}`);
+      this.event(input.id, 'inbox', now, 'forwarded', { key: 'forwardedTo', params: { to: names, ...noteOf(input.note) } });
       this.receipt(localUser, input.id, original.from_user ?? '', 'forwarded', names, now);
     }).immediate();
     this.emit([input.id, input.newId], true);
@@ -581,17 +590,13 @@ export class MessageStore {
     const late = this.now() - row.saved_ms >= ctx.alertAfterMs;
     const waiting = recipients.filter((r) => r.state === 'queued' || r.state === 'sent');
     const failed = deliveries.filter((d) => d.state === 'failed');
-    let flag: string | null = null;
-    if ((late && waiting.length) || failed.length) {
-      const tried = deliveries
-        .map((d) => `${channelNames[d.channel]} to ${d.channel === 'webhook' ? 'the webhook' : d.target}: ${d.attempts === 0 ? 'not tried yet' : `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, last ${d.last_result ?? 'without an answer yet'}`}`)
-        .join('; ');
-      const minutes = Math.round(ctx.alertAfterMs / 60_000);
-      const who = waiting.map((r) => recipientLabel(r)).join(', ');
-      flag = late && waiting.length
-        ? `Not confirmed by ${who}'s Frontdesk after ${minutes} min. Tried: ${tried}.`
-        : `Could not be delivered by ${failed.map((d) => channelNames[d.channel]).join(' and ')}. Tried: ${tried}.`;
-    }
+    // What was tried is told from `deliveries` (flagText).
+    const flag: MessageFlag | null =
+      late && waiting.length
+        ? { kind: 'unconfirmed', who: waiting.map((r) => recipientLabel(r)).join(', '), minutes: Math.round(ctx.alertAfterMs / 60_000) }
+        : failed.length
+          ? { kind: 'undelivered', channels: [...new Set(failed.map((d) => d.channel))] }
+          : null;
     return SentMessageSchema.parse({
       message: JSON.parse(row.json),
       savedAt: iso(row.saved_ms),
@@ -614,9 +619,12 @@ export class MessageStore {
     });
   }
 
-  private events(id: string, box: 'sent' | 'inbox') {
+  private events(id: string, box: 'sent' | 'inbox'): MessageEvent[] {
     return (this.st(`SELECT at_ms, what, detail FROM message_events WHERE message_id = ? AND box = ? ORDER BY seq`).all(id, box) as { at_ms: number; what: string; detail: string | null }[]).map(
-      (e) => ({ at: iso(e.at_ms), what: e.what, detail: e.detail }),
+      (e) => {
+        const says = eventData(e.detail);
+        return { at: iso(e.at_ms), what: e.what, detail: says ? null : e.detail, says };
+      },
     );
   }
 
@@ -627,5 +635,16 @@ export class MessageStore {
   }
 }
 
+const noteOf = (note: string | null | undefined) => (note ? { note } : {});
+/** An event's data as `event` keeps it; null for an event recorded before (its detail is English text). */
+function eventData(detail: string | null): MessageEventData | null {
+  if (!detail?.startsWith('{')) return null;
+  try {
+    const parsed = MessageEventDataSchema.safeParse(JSON.parse(detail));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
 const partyLabel = (p: MessageParty) => (p.name ? `${p.name} (${p.user})` : p.user);
 const recipientLabel = (r: { extension: string; name: string }) => (r.name ? `${r.name} (${r.extension})` : r.extension);

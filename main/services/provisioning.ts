@@ -84,13 +84,14 @@ export class ProvisioningService {
       this.log.warn(`provisioning ${this.file} rejected: ${problems.map((p) => `${p.field || '(file)'}: ${p.message}`).join('; ')}`);
       return { status: { state: 'rejected', file: this.file!, problems, usingLastGood: lastGood !== null }, active: lastGood };
     };
-    if (!existsSync(this.file)) return rejected([{ field: '', message: 'the file does not exist' }]);
+    if (!existsSync(this.file)) return rejected([{ field: '', message: 'the file does not exist', code: 'missing' }]);
     let text: string;
     try {
       // As Windows tools write it: UTF-8 with or without a BOM (PowerShell 5.1, older Notepad), UTF-16 with a BOM.
       text = decodeImportFile(readFileSync(this.file)).text;
     } catch (error) {
-      return rejected([{ field: '', message: `cannot be read: ${(error as Error).message}` }]);
+      const detail = (error as Error).message;
+      return rejected([{ field: '', message: `cannot be read: ${detail}`, code: 'unreadable', params: { error: detail } }]);
     }
     const json = parseProvisioningJson(text);
     if (!json.ok) return rejected(json.problems);
@@ -101,7 +102,9 @@ export class ProvisioningService {
       return rejected(
         parsed.problems.map((p) => {
           const gone = missing.find((m) => m.field.name === p.field);
-          return gone && p.message === 'is required' ? { ...p, message: `is required: the file has none, and none is stored on this PC for ${gone.identity}` } : p;
+          return gone && p.code === 'required'
+            ? { ...p, message: `is required: the file has none, and none is stored on this PC for ${gone.identity}`, code: 'passwordNotStored' as const, params: { who: gone.identity } }
+            : p;
         }),
       );
     }

@@ -1,5 +1,6 @@
 import { BRIDGE_TOKEN_META, BRIDGE_TOKEN_PARAM } from '../../common/bridgeToken';
 import { answerWithinMs, buildApi, type CallResult, type FrontdeskApi, type Transport } from '../../common/contract';
+import { i18n } from './i18n';
 
 declare global {
   interface Window {
@@ -27,13 +28,13 @@ function webSocketTransport(url: string): Transport {
         ws = socket;
         resolve(socket);
       };
-      socket.onerror = () => reject(new Error('cannot reach the Frontdesk services'));
+      socket.onerror = () => reject(new Error(i18n.t('bridge.unreachable')));
       socket.onclose = () => {
         ws = null;
         ready = null;
         for (const [id, p] of pending) {
           clearTimeout(p.timer);
-          p.resolve({ ok: false, error: { code: 'failed', message: 'the connection to the Frontdesk services was lost' } });
+          p.resolve({ ok: false, error: { code: 'failed', message: i18n.t('bridge.lost') } });
           pending.delete(id);
         }
         setTimeout(() => void connect().catch(() => undefined), 1000);
@@ -65,7 +66,7 @@ function webSocketTransport(url: string): Transport {
       return new Promise<CallResult>((resolve) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          resolve({ ok: false, error: { code: 'failed', message: 'the Frontdesk services did not answer' } });
+          resolve({ ok: false, error: { code: 'failed', message: i18n.t('bridge.noAnswer') } });
         }, answerWithinMs(channel));
         pending.set(id, { resolve, timer });
         socket.send(JSON.stringify({ t: 'call', id, channel, input }));

@@ -1,3 +1,4 @@
+import { i18n } from './i18n';
 import { currentCall, ringingCall, type CallSession } from './session';
 import type { CallsState } from './sip/callMachine';
 import { Store } from './store';
@@ -308,26 +309,26 @@ export class HeadsetLink {
       const device = (await this.hid.getDevices()).find(isTelephonyDevice);
       if (device) await this.attach(device);
     } catch (error) {
-      this.set({ problem: `The headset could not be used: ${(error as Error).message}` });
+      this.set({ problem: i18n.t('headset.cannotUse', { error: (error as Error).message }) });
     }
   }
 
   /** "Connect headset": the browser's chooser of telephony devices (needs the click that called it). */
   async connect() {
     if (!this.hid) {
-      this.set({ problem: 'This browser cannot reach headsets (no WebHID)' });
+      this.set({ problem: i18n.t('headset.noWebHid') });
       return;
     }
     try {
       const chosen = await this.hid.requestDevice({ filters: [{ usagePage: TELEPHONY_PAGE }] });
       const device = chosen.find(isTelephonyDevice);
       if (!device) {
-        this.set({ problem: chosen.length ? 'That device has no call buttons (no telephony controls)' : 'No headset was chosen' });
+        this.set({ problem: chosen.length ? i18n.t('headset.noCallButtons') : i18n.t('headset.noneChosen') });
         return;
       }
       await this.attach(device);
     } catch (error) {
-      this.set({ problem: `The headset could not be connected: ${(error as Error).message}` });
+      this.set({ problem: i18n.t('headset.cannotConnect', { error: (error as Error).message }) });
     }
   }
 

@@ -1,4 +1,5 @@
 import { placeCall } from '../../scripts/lab/caller';
+import { pcmaSdp, rawCall } from '../../scripts/lab/rawCall';
 import { expect, test, type Agent } from './support/frontdesk';
 
 /** An outside caller rings; the agent answers with the Russian «Ответить» and hangs up with «Завершить». */
@@ -82,4 +83,19 @@ test('on a Russian system the PBX refusing the password is told in Russian', asy
     provisioning: { account: { user: '1000', password: 'not-the-password', domain: 'lab.frontdesk.test', wsUrl: 'ws://127.0.0.1:8080', registerExpires: 600 } },
   });
   await expect(reception.page.getByRole('status', { name: 'Регистрация' })).toHaveText(/Не зарегистрирован: неверное имя пользователя или пароль \(401/);
+});
+
+test('on a Russian system why a call failed is told in Russian: an offer of G.729 alone, in the history', async ({ agents }) => {
+  const reception = await agents({ user: '1000', locale: 'ru-RU' });
+  await expect(reception.page.getByRole('status', { name: 'Регистрация' })).toHaveText(/Зарегистрирован как 1000/);
+  // (odd-invites.spec.ts checks the 488 and its Warning header, which stays English for the caller's side.)
+  const onlyG729 = { contentType: 'application/sdp', content: pcmaSdp(40_000).replace('RTP/AVP 8 101', 'RTP/AVP 18').replace('a=rtpmap:8 PCMA/8000', 'a=rtpmap:18 G729/8000') };
+  const call = rawCall({ to: '1000', body: onlyG729 });
+  try {
+    const row = reception.page.getByRole('listitem', { name: /^\+7 495 123 45 67: Входящий, Ошибка \(Нет общего кодека: звонящий предлагает только G729, а этот телефон поддерживает .*PCMA.*\(отправлен ответ 488\)\)/ });
+    await expect(row).toBeVisible();
+    expect((await call.final).status).toBe(488);
+  } finally {
+    await call.stop();
+  }
 });

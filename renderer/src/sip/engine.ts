@@ -7,8 +7,9 @@ import type { HandoffNote } from '../../../common/transfer';
 import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallOrigin, type CallPhase, type CallsState, type Party } from './callMachine';
 import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, isLocallyHeld, prepareAnswer, sendReinvite, setLocalHold, sipCallIdOf, type PreparedAnswer } from './jssipInternals';
 import { MicrophoneGate, micStateFor, type AudioSender, type MicState } from './micGate';
+import { causeText, sipAnswerText } from './causes';
 import { refusalReason, type Refusal } from './refusal';
-import { browserVoiceCodecs, unanswerableOffer } from './sdpOffer';
+import { browserVoiceCodecs, unanswerableOffer, unanswerableText } from './sdpOffer';
 import { TolerantWebSocket } from './tolerantSocket';
 import { referringParty, Transfers, type IncomingRequest, type ReferEvent, type TextMessage } from './transfers';
 import { Presence } from './presence';
@@ -170,7 +171,7 @@ const endReasonFor = (originator: string, cause: string, wasAnswered: boolean, d
 
 function describeRegistrationFailure(cause: string | undefined, status?: number, reason?: string): string {
   const C = JsSIP.C.causes;
-  const sip = status ? ` (${status}${reason ? ` ${reason}` : ''})` : '';
+  const sip = status ? ` (${sipAnswerText(i18n.t, status, reason)})` : '';
   switch (cause) {
     case C.AUTHENTICATION_ERROR:
       return i18n.t('sip.wrongPassword', { sip });
@@ -182,7 +183,7 @@ function describeRegistrationFailure(cause: string | undefined, status?: number,
     case C.REQUEST_TIMEOUT:
       return i18n.t('sip.pbxSilent');
     default:
-      return cause ? `${cause}${sip}` : i18n.t('sip.registrationFailed', { sip });
+      return cause ? `${causeText(i18n.t, cause)}${sip}` : i18n.t('sip.registrationFailed', { sip });
   }
 }
 
@@ -403,7 +404,7 @@ export class SipEngine {
     }));
     ua.on('connected', mine(() => this.update({ registration: { state: 'registering' } })));
     ua.on('disconnected', mine(() => {
-      this.update({ registration: { state: 'disconnected', reason: `cannot reach the PBX at ${account.wsUrl}; retrying` } });
+      this.update({ registration: { state: 'disconnected', reason: i18n.t('sip.pbxUnreachable', { url: account.wsUrl }) } });
       this.presenceStale = true;
       this.presence.disconnected();
     }));
@@ -625,12 +626,13 @@ export class SipEngine {
       return;
     }
     if (unanswerable) {
-      this.options.onProblem?.(`call ${id} (${request.call_id ?? 'no Call-ID'}) refused with 488: ${unanswerable}`);
-      this.endOverrides.set(id, { reason: 'failed', cause: i18n.t('sip.noCodec', { what: unanswerable }) });
+      const why = unanswerableText(unanswerable);
+      this.options.onProblem?.(`call ${id} (${request.call_id ?? 'no Call-ID'}) refused with 488: ${why}`);
+      this.endOverrides.set(id, { reason: 'failed', cause: i18n.t('sip.noCodec', { what: unanswerableText(unanswerable, i18n.t) }) });
       session.terminate({
         status_code: 488,
         reason_phrase: 'Not Acceptable Here',
-        extraHeaders: [`Warning: 305 frontdesk "${unanswerable.replace(/["\\\r\n]/g, '')}"`],
+        extraHeaders: [`Warning: 305 frontdesk "${why.replace(/["\\\r\n]/g, '')}"`],
       });
       return;
     }

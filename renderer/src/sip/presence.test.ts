@@ -87,6 +87,25 @@ describe('colleague presence over SIP', () => {
     expect(state('1002')).toBe('Unknown: asking the PBX…');
   });
 
+  it('under Russian, the colleagues read why in Russian, and the log stays English', async () => {
+    const { i18n } = await import('../i18n');
+    await i18n.changeLanguage('ru');
+    try {
+      const { pbx, presence, subscribes, problems } = setUp(['1001']);
+      presence.connected();
+      pbx.answer(subscribes('dialog')[0]!, '489 Bad Event');
+      pbx.answer(subscribes('presence')[0]!, '489 Bad Event');
+      pbx.answer(pbx.requests('PUBLISH')[0]!, '489 Bad Event');
+      await settle();
+      const ru = { t: i18n.t, locale: 'ru-RU' };
+      expect(describeState(colleagueState(presence.getSnapshot().colleagues['1001'], Date.now()), Date.now(), undefined, ru)).toMatch(/^[^A-Za-z]*АТС не передаёт (статус присутствия|состояние линии) \(489 Bad Event\)$/);
+      expect(presence.getSnapshot().publication.reason).toMatch(/^АТС не принимает статусы от рабочих мест \(489 Bad Event\)/);
+      expect(problems).toContain('the PBX does not offer presence (489 Bad Event)');
+    } finally {
+      await i18n.changeLanguage('en');
+    }
+  });
+
   it('a PBX without presence: one 489 per event, every colleague unknown with the reason, then nothing for ten minutes but one probe each', async () => {
     const { pbx, presence, subscribes, state, problems } = setUp();
     presence.connected();

@@ -12,6 +12,10 @@ import {
   type Pidf,
   type Watched,
 } from '../../../common/presence';
+import type { TFunction } from 'i18next';
+import type { en } from '../../../common/i18n/en';
+import { fixedT } from '../../../common/i18n/translate';
+import { i18n } from '../i18n';
 import { observeSubscriber, sendRequest, type SentRequestResponse } from './jssipInternals';
 import { Store } from '../store';
 
@@ -30,7 +34,6 @@ import { Store } from '../store';
 export type PresenceEvent = 'presence' | 'dialog';
 const events: readonly PresenceEvent[] = ['dialog', 'presence'];
 const accept: Record<PresenceEvent, string> = { presence: 'application/pidf+xml', dialog: 'application/dialog-info+xml' };
-const what: Record<PresenceEvent, string> = { presence: 'presence', dialog: 'line state' };
 
 /** Waits between attempts after a failure (then `refusedRetryMs`), each ±20 %. */
 export const retryDelaysMs = [2_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000];
@@ -114,6 +117,17 @@ function endSubscriber(sub: Sub) {
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 const sipAnswer = (code: number, reason: string | null) => `${code}${reason ? ` ${reason}` : ''}`;
 
+/** Why a colleague (or this desk's own status) cannot be seen, as a key under presence.why and its values. */
+type Why = { key: Exclude<keyof typeof en.presence.why, 'kind'>; params?: { kind?: PresenceEvent; sip?: string; extension?: string; error?: string; code?: number } };
+const english = fixedT('en');
+/** A reason in the UI's language (what the panel shows), or in English (`t` = English: what the log says). */
+function whyText(why: Why, t: TFunction = i18n.t): string {
+  const { kind, ...rest } = why.params ?? {};
+  return t(`presence.why.${why.key}`, { ...rest, kind: kind ? t(`presence.why.kind.${kind}`) : '' });
+}
+/** A reason for the log: in English, whatever the UI's language. */
+const logged = (why: Why) => whyText(why, english);
+
 export class Presence {
   private readonly store = new Store<PresenceSnapshot>({ colleagues: {}, publication: { state: 'off', reason: null } });
   private get snapshot(): PresenceSnapshot {
@@ -159,7 +173,7 @@ export class Presence {
     if (!this.settings.enabled) {
       this.dropAll();
       this.publication.stop();
-      for (const ext of this.watched) for (const e of events) this.setWatch(ext, e, { status: 'unavailable', doc: null, reason: 'presence is turned off on this PC' });
+      for (const ext of this.watched) for (const e of events) this.setWatch(ext, e, { status: 'unavailable', doc: null, reason: whyText({ key: 'off' }) });
     } else if (this.online) this.connected();
   }
 
@@ -183,8 +197,8 @@ export class Presence {
   }
 
   private offlineReason(): string | null {
-    if (!this.settings.enabled) return 'presence is turned off on this PC';
-    return this.online ? null : 'this desk is not connected to the PBX';
+    if (!this.settings.enabled) return whyText({ key: 'off' });
+    return this.online ? null : whyText({ key: 'notConnected' });
   }
 
   /**
@@ -215,7 +229,7 @@ export class Presence {
     this.online = false;
     this.dropAll();
     this.publication.lost();
-    for (const ext of this.watched) for (const e of events) this.setWatch(ext, e, { status: 'pending', doc: null, reason: 'this desk is not connected to the PBX' });
+    for (const ext of this.watched) for (const e of events) this.setWatch(ext, e, { status: 'pending', doc: null, reason: whyText({ key: 'notConnected' }) });
   }
 
   /** The desk's own state changed (a call, do not disturb, away): publish it if it reads differently. */
@@ -234,7 +248,7 @@ export class Presence {
     for (const r of this.refused.values()) clearTimeout(r.probe ?? undefined);
     this.refused.clear();
     this.publication.stop();
-    for (const ext of this.watched) for (const e of events) this.setWatch(ext, e, { status: 'pending', doc: null, reason: 'this desk is not connected to the PBX' });
+    for (const ext of this.watched) for (const e of events) this.setWatch(ext, e, { status: 'pending', doc: null, reason: whyText({ key: 'notConnected' }) });
   }
 
   // ---- subscriptions ----
@@ -283,7 +297,7 @@ export class Presence {
         contentType: accept[event],
       });
     } catch (error) {
-      this.setWatch(extension, event, { status: 'unavailable', doc: null, reason: `cannot watch ${extension}: ${(error as Error).message}` });
+      this.setWatch(extension, event, { status: 'unavailable', doc: null, reason: whyText({ key: 'cannotWatch', params: { extension, error: (error as Error).message } }) });
       return;
     }
     const current = sub;
@@ -363,14 +377,15 @@ export class Presence {
     if (!this.online || !this.settings.enabled) return;
     const { extension, event } = sub;
     const response = sub.lastResponse;
-    const kind = what[event];
+    const kind = event;
     if (code === ended.nonOkResponse && response) {
+      const sip = sipAnswer(response.code, response.reason);
       if ([489, 405, 501].includes(response.code)) {
-        this.eventRefused(event, `the PBX does not offer ${kind} (${sipAnswer(response.code, response.reason)})`);
+        this.eventRefused(event, { key: 'notOffered', params: { kind, sip } });
         return;
       }
       if ([403, 404, 603].includes(response.code)) {
-        this.unavailable(sub, `the PBX refused to show ${kind} (${sipAnswer(response.code, response.reason)})`, refusedRetryMs, probe);
+        this.unavailable(sub, { key: 'refusedShowing', params: { kind, sip } }, refusedRetryMs, probe);
         return;
       }
       if (response.code === 481) {
@@ -378,44 +393,45 @@ export class Presence {
         this.retry(sub, null, 0, probe);
         return;
       }
-      this.retry(sub, `the PBX answered ${sipAnswer(response.code, response.reason)}`, response.retryAfterS !== null ? response.retryAfterS * 1000 : null, probe);
+      this.retry(sub, { key: 'answered', params: { sip } }, response.retryAfterS !== null ? response.retryAfterS * 1000 : null, probe);
       return;
     }
     switch (code) {
       case ended.authenticationFailed:
-        this.unavailable(sub, `the PBX did not accept this desk's credentials for ${kind}`, refusedRetryMs, probe);
+        this.unavailable(sub, { key: 'credentials', params: { kind } }, refusedRetryMs, probe);
         return;
       case ended.finalNotify:
-        if (reason === 'rejected') this.unavailable(sub, `the PBX refused to show ${kind}`, refusedRetryMs, probe);
-        else if (reason === 'noresource') this.unavailable(sub, `the PBX has no ${kind} for ${extension}`, refusedRetryMs, probe);
+        if (reason === 'rejected') this.unavailable(sub, { key: 'rejected', params: { kind } }, refusedRetryMs, probe);
+        else if (reason === 'noresource') this.unavailable(sub, { key: 'noResource', params: { kind, extension } }, refusedRetryMs, probe);
         else if (reason === 'probation' || reason === 'giveup') this.retry(sub, null, (retryAfterS ?? 30) * 1000, probe);
         // deactivated, timeout (or no reason): subscribe again at once, keeping what is shown meanwhile
         else this.retry(sub, null, sub.attempts === 0 ? 0 : null, probe);
         return;
       default:
-        this.retry(sub, code === ended.responseTimeout || code === ended.transportError ? 'no answer from the PBX' : `the subscription ended (${code})`, null, probe);
+        this.retry(sub, code === ended.responseTimeout || code === ended.transportError ? { key: 'noAnswer' } : { key: 'ended', params: { code } }, null, probe);
     }
   }
 
   /** Subscribe again after a wait; with a reason, the colleague reads unknown meanwhile. */
-  private retry(sub: Sub, reason: string | null, waitMs: number | null, probe: boolean) {
+  private retry(sub: Sub, why: Why | null, waitMs: number | null, probe: boolean) {
     const wait = waitMs ?? jitter(retryDelaysMs[Math.min(sub.attempts, retryDelaysMs.length - 1)]!);
     sub.attempts++;
-    if (reason) this.setWatch(sub.extension, sub.event, { status: 'unavailable', doc: null, reason: `${reason}; trying again` });
+    if (why) this.setWatch(sub.extension, sub.event, { status: 'unavailable', doc: null, reason: i18n.t('presence.why.tryingAgain', { reason: whyText(why) }) });
     sub.timer = setTimeout(() => this.start(sub.extension, sub.event, probe), wait);
   }
 
-  private unavailable(sub: Sub, reason: string, waitMs: number, probe: boolean) {
-    this.host.onProblem?.(`${what[sub.event]} of ${sub.extension}: ${reason}`);
-    this.setWatch(sub.extension, sub.event, { status: 'unavailable', doc: null, reason });
+  private unavailable(sub: Sub, why: Why, waitMs: number, probe: boolean) {
+    this.host.onProblem?.(`${english(`presence.why.kind.${sub.event}`)} of ${sub.extension}: ${logged(why)}`);
+    this.setWatch(sub.extension, sub.event, { status: 'unavailable', doc: null, reason: whyText(why) });
     sub.timer = setTimeout(() => this.start(sub.extension, sub.event, probe), jitter(waitMs));
     // the probe of an event stood for all: the others are asked now
     if (probe) this.eventOffered(sub.event, sub.extension);
   }
 
   /** The PBX does not offer this event: every colleague reads so, and one probe asks again later. */
-  private eventRefused(event: PresenceEvent, reason: string) {
-    this.host.onProblem?.(reason);
+  private eventRefused(event: PresenceEvent, why: Why) {
+    this.host.onProblem?.(logged(why));
+    const reason = whyText(why);
     const before = this.refused.get(event);
     if (before) clearTimeout(before.probe ?? undefined);
     for (const ext of this.watched) {
@@ -498,7 +514,7 @@ class Publication {
   lost() {
     this.running = false;
     this.clearTimers();
-    this.report({ state: 'off', reason: 'not connected to the PBX' });
+    this.report({ state: 'off', reason: whyText({ key: 'publishNotConnected' }) });
   }
 
   stop() {
@@ -576,7 +592,7 @@ class Publication {
           finish();
         },
         failed: (cause) => {
-          this.retry(cause === 'timeout' ? 'the PBX did not answer the PUBLISH' : 'the connection to the PBX failed');
+          this.retry(whyText({ key: cause === 'timeout' ? 'publishNoAnswer' : 'publishFailed' }));
           finish();
         },
       });
@@ -612,12 +628,9 @@ class Publication {
       }
     }
     if (code === 489 || code === 405 || code === 501 || code === 403) {
-      const reason =
-        code === 403
-          ? `the PBX refused this desk's PUBLISH (${answer})`
-          : `the PBX does not accept presence from desks (${answer}): colleagues do not see your do not disturb, away or calls from Frontdesk`;
-      this.host.onProblem?.(reason);
-      this.report({ state: 'refused', reason });
+      const why: Why = { key: code === 403 ? 'publishRefused' : 'publishNotAccepted', params: { sip: answer } };
+      this.host.onProblem?.(logged(why));
+      this.report({ state: 'refused', reason: whyText(why) });
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
         this.keepEtag(null);
@@ -626,7 +639,7 @@ class Publication {
       }, jitter(refusedRetryMs));
       return;
     }
-    this.retry(`the PBX answered ${answer}`);
+    this.retry(whyText({ key: 'answered', params: { sip: answer } }));
   }
 
   private retry(reason: string) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { offeredVoiceCodecs, unanswerableOffer } from './sdpOffer';
+import { fixedT } from '../../../common/i18n/translate';
+import { offeredVoiceCodecs, unanswerableOffer, unanswerableText } from './sdpOffer';
 
 const chromium = ['OPUS', 'G722', 'PCMU', 'PCMA'];
 const offer = (m: string, extra = '') => `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n${m}\r\n${extra}`;
@@ -17,9 +18,15 @@ describe('what an incoming offer asks for', () => {
   });
 
   it('G.729 alone, or no audio at all, cannot: the reason names what was offered and what this phone has', () => {
-    expect(unanswerableOffer(offer('m=audio 4000 RTP/AVP 18 101', 'a=rtpmap:18 G729/8000\r\na=rtpmap:101 telephone-event/8000\r\n'), chromium)).toBe(
-      'the caller offered only G729; this phone speaks OPUS, G722, PCMU, PCMA',
-    );
-    expect(unanswerableOffer(offer('m=audio 0 RTP/AVP 8'), chromium)).toBe('the caller offered no audio');
+    const g729 = unanswerableOffer(offer('m=audio 4000 RTP/AVP 18 101', 'a=rtpmap:18 G729/8000\r\na=rtpmap:101 telephone-event/8000\r\n'), chromium);
+    expect(g729).toEqual({ offered: ['G729'], have: chromium });
+    expect(unanswerableText(g729!)).toBe('the caller offered only G729; this phone speaks OPUS, G722, PCMU, PCMA');
+    expect(unanswerableText(unanswerableOffer(offer('m=audio 0 RTP/AVP 8'), chromium)!)).toBe('the caller offered no audio');
+  });
+
+  it('the reason reads in Russian under Russian (the codecs keep their names)', () => {
+    const ru = fixedT('ru');
+    expect(unanswerableText({ offered: ['G729'], have: ['OPUS', 'PCMA'] }, ru)).toBe('звонящий предлагает только G729, а этот телефон поддерживает OPUS, PCMA');
+    expect(unanswerableText({ offered: [], have: ['OPUS'] }, ru)).toBe('звонящий не предложил звук');
   });
 });

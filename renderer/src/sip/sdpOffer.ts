@@ -4,6 +4,8 @@
  * JsSIP waits for ICE on a transport that never comes), so it is refused at once with 488.
  * Pure (no JsSIP, no DOM), unit-tested.
  */
+import type { TFunction } from 'i18next';
+import { fixedT } from '../../../common/i18n/translate';
 
 /** RFC 3551's static audio payload types, by number. */
 const staticAudio: Record<number, string> = {
@@ -49,16 +51,30 @@ export function offeredVoiceCodecs(sdp: string): string[] {
   return out;
 }
 
+/** Why an offer cannot be answered: the codecs it offers (none: no audio) and those this phone has. */
+export interface UnanswerableOffer {
+  offered: string[];
+  have: string[];
+}
+
 /**
- * The reason an offer cannot be answered, or null when it can: no audio section, or none of its
- * voice codecs is one this browser has (`supported`: names in upper case).
+ * Why an offer cannot be answered, or null when it can: no audio section, or none of its voice
+ * codecs is one this browser has (`supported`: names in upper case).
  */
-export function unanswerableOffer(sdp: string, supported: readonly string[]): string | null {
+export function unanswerableOffer(sdp: string, supported: readonly string[]): UnanswerableOffer | null {
   const offered = offeredVoiceCodecs(sdp);
-  if (offered.length === 0) return 'the caller offered no audio';
   const have = new Set(supported.map((s) => s.toUpperCase()));
-  if (offered.some((c) => have.has(c))) return null;
-  return `the caller offered only ${offered.join(', ')}; this phone speaks ${[...have].filter((c) => !notVoice.has(c)).join(', ')}`;
+  if (offered.length > 0 && offered.some((c) => have.has(c))) return null;
+  return { offered, have: [...have].filter((c) => !notVoice.has(c)) };
+}
+
+/**
+ * The reason in words: "the caller offered only G729; this phone speaks OPUS, PCMA". `t`: the
+ * language (English, for the log and the Warning header, unless the window passes its own).
+ */
+export function unanswerableText(problem: UnanswerableOffer, t: TFunction = fixedT('en')): string {
+  if (problem.offered.length === 0) return t('sip.noAudioOffered');
+  return t('sip.codecsApart', { offered: problem.offered.join(', '), have: problem.have.join(', ') });
 }
 
 let decodable: string[] | undefined;

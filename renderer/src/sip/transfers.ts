@@ -14,6 +14,7 @@ import {
 import { base64 } from './handoff';
 import { displaySafe } from '../../../common/displayText';
 import { sipCallIdOf } from './jssipInternals';
+import { causeText, sipAnswerText } from './causes';
 import { whyNotTaken, type Refusal } from './refusal';
 import { telHeaderAsSip } from './telUri';
 
@@ -380,7 +381,7 @@ export class Transfers {
         extraHeaders: [`Referred-By: <sip:${account.user}@${account.domain}>`],
         eventHandlers: {
           requestFailed: (e: { response?: { status_code?: number; reason_phrase?: string }; cause?: string }) => {
-            const why = e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : (e.cause ?? 'no answer');
+            const why = e.response?.status_code ? sipAnswerText(i18n.t, e.response.status_code, e.response.reason_phrase) : e.cause ? causeText(i18n.t, e.cause) : i18n.t('sip.noteNoAnswer');
             failed(i18n.t('sip.referRefused', { why }), true);
           },
           // A blind transfer is done once the caller's phone takes the REFER: the caller now rings
@@ -392,7 +393,7 @@ export class Transfers {
           accepted: done,
           failed: (e: { status_line?: { status_code?: number; reason_phrase?: string } }) => {
             const sl = e.status_line;
-            failed(i18n.t('sip.referUnreached', { number: t.target.number, sip: sl?.status_code ? ` (${sl.status_code} ${sl.reason_phrase ?? ''})`.trimEnd() : '' }), false);
+            failed(i18n.t('sip.referUnreached', { number: t.target.number, sip: sl?.status_code ? ` (${sipAnswerText(i18n.t, sl.status_code, sl.reason_phrase)})` : '' }), false);
           },
         },
       } as never);
@@ -445,7 +446,7 @@ export class Transfers {
         problem = whyNotTaken(name, refusal ?? { status: null });
         break;
       case 'no-answer':
-        problem = i18n.t('sip.colleagueNoAnswer', { name, cause });
+        problem = i18n.t('sip.colleagueNoAnswer', { name, cause: causeText(i18n.t, cause) });
         break;
       case 'cancelled':
       case 'hangup-local':
@@ -456,7 +457,7 @@ export class Transfers {
         problem = i18n.t('sip.colleagueHungUp', { name });
         break;
       default:
-        problem = refusal ? whyNotTaken(name, refusal) : i18n.t('sip.colleagueCallFailed', { name, cause });
+        problem = refusal ? whyNotTaken(name, refusal) : i18n.t('sip.colleagueCallFailed', { name, cause: causeText(i18n.t, cause) });
     }
     this.fail(callerId, problem, offer);
   }
@@ -490,7 +491,7 @@ export class Transfers {
           failed: (e: { response?: { status_code?: number; reason_phrase?: string }; cause?: string }) =>
             this.tell(
               callId,
-              i18n.t(kind === 'warm' ? 'sip.noteRefusedWarm' : 'sip.noteRefused', { why: e.response ? `${e.response.status_code} ${e.response.reason_phrase ?? ''}`.trim() : (e.cause ?? i18n.t('sip.noteNoAnswer')) }),
+              i18n.t(kind === 'warm' ? 'sip.noteRefusedWarm' : 'sip.noteRefused', { why: e.response?.status_code ? sipAnswerText(i18n.t, e.response.status_code, e.response.reason_phrase) : e.cause ? causeText(i18n.t, e.cause) : i18n.t('sip.noteNoAnswer') }),
             ),
         },
       });

@@ -17,6 +17,7 @@ import { MessageForm } from './MessageForm';
 import { Messages } from './Messages';
 import { startDraft, type MessageStart } from '../messageDraft';
 import type { MessageDraft } from '../../../common/messages';
+import { provisioningProblemText } from '../../../common/provisioning';
 import { CallBackList } from './CallBack';
 import { ColleaguesPanel, OwnStatus, usePresence, type ColleagueActions } from './Colleagues';
 import { ImportClients } from './ImportClients';
@@ -63,7 +64,7 @@ function ProvisioningNotice({ view }: { view: AccountView | null }) {
       <ul>
         {p.problems.map((problem, i) => (
           <li key={i}>
-            {problem.field ? <code>{problem.field}</code> : t('provisioning.theFile')}: {problem.message}
+            {problem.field ? <code>{problem.field}</code> : t('provisioning.theFile')}: {provisioningProblemText(problem, t)}
           </li>
         ))}
       </ul>

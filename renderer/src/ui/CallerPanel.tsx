@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
-import { callContextLines, extractCallContext, type CrmClient, type CrmLeadResult, type CrmLookupResult, type CrmStatus } from '../../../common/crm';
+import { callContextLines, crmUnavailableText, extractCallContext, type CrmClient, type CrmLeadResult, type CrmLookupResult, type CrmStatus } from '../../../common/crm';
 import type { Call } from '../sip/callMachine';
 import { formatNumber } from './format';
 import { useLocale } from '../i18n';
@@ -128,7 +128,7 @@ export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; c
                 ? t('crm.matches', { count: crm.result.clients.length })
                 : crm.result.status === 'not-found'
                   ? t('crm.notFound')
-                  : t('crm.unavailable', { detail: crm.result.detail })}
+                  : t('crm.unavailable', { detail: crmUnavailableText(crm.result, t) })}
           </p>
           {crm.state === 'done' && crm.result.status === 'found' && crm.result.clients.map((c, i) => <CrmCard key={c.crmId ?? i} client={c} region={region} />)}
         </section>

@@ -2,6 +2,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 
 import type { FrontdeskApi } from '../../../common/contract';
 import type { CallLogPage, CallOutcome, CallRecord } from '../../../common/callLog';
 import { clockTime, formatDuration, formatNumber, shortDateTime } from './format';
+import { causeText } from '../sip/causes';
 import { useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
 
@@ -28,7 +29,7 @@ const Row = memo(function Row({ api, record, region, today, onCallBack, onTakeMe
   const unseen = record.outcome === 'missed' && !record.seen;
   const details = [
     record.direction === 'inbound' ? t('history.incoming') : t('history.outgoing'),
-    t(`history.outcome.${record.outcome as CallOutcome}`) + (record.endCause && (record.outcome === 'failed' || record.outcome === 'rejected') ? ` (${record.endCause})` : ''),
+    t(`history.outcome.${record.outcome as CallOutcome}`) + (record.endCause && (record.outcome === 'failed' || record.outcome === 'rejected') ? ` (${causeText(t, record.endCause)})` : ''),
     record.transferredTo ? t('history.transferredTo', { who: record.transferredTo }) : null,
     record.transferredFrom ? t('history.handedOverBy', { who: record.transferredFrom }) : null,
     record.durationMs !== null ? formatDuration(record.durationMs, locale) : null,

@@ -2,16 +2,19 @@ import { useCallback, useEffect, useId, useRef, useState, type ChangeEvent } fro
 import type { FrontdeskApi } from '../../../common/contract';
 import type { CsvColumnMapping, CsvDelimiter } from '../../../common/directory';
 import {
+  BinaryFileError,
   chunkText,
-  clientFieldLabels,
+  clientFieldLabelKey,
   csvTargets,
   decodeImportFile,
   importFileProblem,
   targetKey,
+  unnamedColumn,
   type CsvMappingDraft,
   type ImportJob,
   type ImportPreview,
 } from '../../../common/imports';
+import { importText } from '../../../common/importText';
 import { useLocale } from '../i18n';
 
 /**
@@ -158,7 +161,7 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
     setError(null);
     if (openId && !running) void api.imports.close({ id: openId }).catch(() => undefined);
     setFile({ state: 'none' });
-    const problem = importFileProblem(picked);
+    const problem = importFileProblem(picked, t);
     if (problem) {
       setError(problem);
       return;
@@ -167,7 +170,7 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
     try {
       decoded = decodeImportFile(new Uint8Array(await picked.arrayBuffer()));
     } catch (err) {
-      setError(t('import.cannotRead', { file: picked.name, error: (err as Error).message }));
+      setError(t('import.cannotRead', { file: picked.name, error: err instanceof BinaryFileError ? t('import.notText') : (err as Error).message }));
       return;
     }
     if (!decoded.text.trim()) {
@@ -326,8 +329,8 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
       </p>
       {preview.notices.length > 0 && (
         <ul className="import__notices" aria-label={t('import.about')}>
-          {preview.notices.map((n) => (
-            <li key={n}>{n}</li>
+          {preview.notices.map((n, i) => (
+            <li key={i}>{importText(n, t)}</li>
           ))}
         </ul>
       )}
@@ -352,7 +355,7 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
               <li key={`${i}-${header}`}>
                 <label htmlFor={`${id}-col-${i}`}>
                   <span className="visually-hidden">{t('import.column')} </span>
-                  <span className="import__header">{header}</span>
+                  <span className="import__header">{header === unnamedColumn(i) ? t('import.columnN', { n: i + 1 }) : header}</span>
                   <span className="visually-hidden"> {t('import.mapsTo')}</span>
                 </label>
                 {csv.samples[i] && (
@@ -364,7 +367,7 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
                   <option value="ignore">{t('import.ignore')}</option>
                   {csvTargets.map((target) => (
                     <option key={targetKey(target)} value={targetKey(target)}>
-                      {target.text}
+                      {t(`import.target.${target.key}`)}
                     </option>
                   ))}
                 </select>
@@ -375,8 +378,8 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
       )}
       {preview.mappingProblems.length > 0 && (
         <ul role="alert" className="import__error" aria-label={t('import.mappingProblems')}>
-          {preview.mappingProblems.map((p) => (
-            <li key={p}>{p}</li>
+          {preview.mappingProblems.map((p, i) => (
+            <li key={i}>{importText(p, t)}</li>
           ))}
         </ul>
       )}
@@ -387,7 +390,7 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
               <th scope="col">{isCard ? t('import.card') : t('import.row')}</th>
               {preview.fields.map((f) => (
                 <th key={f} scope="col">
-                  {clientFieldLabels[f]}
+                  {t(clientFieldLabelKey(f))}
                 </th>
               ))}
               <th scope="col">{t('import.problems')}</th>
@@ -400,7 +403,7 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
                 {preview.fields.map((f) => (
                   <td key={f}>{r.values[f] ?? ''}</td>
                 ))}
-                <td>{r.problems.join('; ')}</td>
+                <td>{r.problems.map((p) => importText(p, t)).join('; ')}</td>
               </tr>
             ))}
           </tbody>
@@ -415,7 +418,7 @@ function PreviewSection({ preview, updating, disabled, onDelimiter, onHasHeader,
           <ul>
             {preview.problems.map((p, i) => (
               <li key={i}>
-                {t(isCard ? 'import.cardN' : 'import.rowN', { n: p.row, message: p.message })}
+                {t(isCard ? 'import.cardN' : 'import.rowN', { n: p.row, message: importText(p.message, t) })}
               </li>
             ))}
           </ul>
@@ -462,7 +465,7 @@ function JobView({ job }: { job: ImportJob }) {
               <ul>
                 {s.skippedRows.map((r) => (
                   <li key={r.row}>
-                    {t(isCard ? 'import.cardN' : 'import.rowN', { n: r.row, message: r.reason })}
+                    {t(isCard ? 'import.cardN' : 'import.rowN', { n: r.row, message: importText(r.reason, t) })}
                   </li>
                 ))}
               </ul>
@@ -474,7 +477,7 @@ function JobView({ job }: { job: ImportJob }) {
               <ul>
                 {s.warnings.map((w, i) => (
                   <li key={i}>
-                    {t(isCard ? 'import.cardN' : 'import.rowN', { n: w.row, message: w.message })}
+                    {t(isCard ? 'import.cardN' : 'import.rowN', { n: w.row, message: importText(w.message, t) })}
                   </li>
                 ))}
               </ul>

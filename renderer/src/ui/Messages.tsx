@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { TFunction } from 'i18next';
-import { callerLine, type InboxMessage, type MessageDraft, type MessageEvent, type MessageList, type RecipientState, type SentMessage } from '../../../common/messages';
+import { callerLine, flagText, messageEventText, type InboxMessage, type MessageDraft, type MessageEvent, type MessageList, type RecipientState, type SentMessage } from '../../../common/messages';
 import type { Colleague } from '../../../common/provisioning';
 import { callFollowUp, type FollowUpDialer } from './CallBack';
 import { formatNumber, shortDateTime } from './format';
@@ -31,8 +31,7 @@ function History({ events }: { events: readonly MessageEvent[] }) {
     <ol className="messages-box__history" aria-label={t('history.title')}>
       {events.map((e, i) => (
         <li key={i}>
-          {time(e.at)} · {e.what}
-          {e.detail ? `: ${e.detail}` : ''}
+          {time(e.at)} · {messageEventText(e, t)}
         </li>
       ))}
     </ol>
@@ -265,7 +264,7 @@ function SentItem({ item, api, localUser, region }: { item: SentMessage; api: Fr
         </p>
         {item.flag && (
           <p role="alert" className="notice notice--warning">
-            {item.flag}
+            {flagText(item, t)}
           </p>
         )}
         <div className="messages-box__actions">

@@ -79,7 +79,7 @@ export function Rehearsal({ api, session, region, registered, agentName, line }:
   const chosen = library
     ? chooseScript(library.scripts, { direction: 'inbound', source: null, dialled: line, client: 'returning', tags: client.tags, now: new Date(at), ivrChoice: null, queue: null, campaign: null })
     : null;
-  const choices = [...(chosen ? [chosen] : []), ...(library?.scripts ?? []).filter((s) => s.enabled && s !== chosen?.script).map((script) => ({ script, reason: 'rehearsal', line: null }))];
+  const choices = [...(chosen ? [chosen] : []), ...(library?.scripts ?? []).filter((s) => s.enabled && s !== chosen?.script).map((script) => ({ script, because: { default: false, parts: [] }, line: null }))];
   return (
     <div ref={box} className="rehearsal" aria-hidden="true" inert>
       <div className="workspace">

@@ -3,6 +3,7 @@ import { useLocale } from '../i18n';
 import type { FrontdeskApi } from '../../../common/contract';
 import {
   answerOptions,
+  choiceReason,
   currentPage,
   renderTemplate,
   scriptValues,
@@ -124,7 +125,7 @@ export function ScriptPanel({ api, choice, run, onAction, client, agentName, hel
   return (
     <section className="script" aria-label={t('script.label')}>
       <h3 className="script__title">{script.title}</h3>
-      <p className="script__why">{t('script.why', { reason: choice.reason })}</p>
+      <p className="script__why">{t('script.why', { reason: choiceReason(choice, t) })}</p>
       {(held || run.lastQuestionId) && stopped.page && (
         <p className="script__stopped" aria-label={t('script.whereStopped')}>
           {t('script.stoppedAt', { page: stopped.page.title })}

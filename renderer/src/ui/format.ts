@@ -3,6 +3,7 @@ import { formatClock } from '../../../common/i18n';
 import { followUpTiming, relativeDay } from '../../../common/wrapUp';
 import { formatNumber } from '../../../common/phone';
 import type { Call, CallPhase, Party } from '../sip/callMachine';
+import { causeText } from '../sip/causes';
 
 export { formatNumber };
 
@@ -22,7 +23,10 @@ export const phaseLabel = (t: TFunction, phase: CallPhase): string => t(`phase.$
 export function endLabel(t: TFunction, call: Call): string {
   const base = call.endReason ? t(`end.${call.endReason}`) : t('phase.ended');
   if (call.endReason === 'transferred' && call.endCause) return call.endCause;
-  return call.endCause && (call.endReason === 'rejected' || call.endReason === 'failed' || call.endReason === 'no-answer') ? `${base} (${call.endCause})` : base;
+  if (!call.endCause || (call.endReason !== 'rejected' && call.endReason !== 'failed' && call.endReason !== 'no-answer')) return base;
+  const cause = causeText(t, call.endCause);
+  // "No answer (No Answer)" says it twice.
+  return cause.toLocaleLowerCase() === base.toLocaleLowerCase() ? base : `${base} (${cause})`;
 }
 
 /** "15:05": the office's 24-hour clock, in the locale's digits. */
