@@ -5,7 +5,7 @@ import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent, UAConfiguration 
 import type { SipAccount } from '../../../common/provisioning';
 import type { HandoffNote } from '../../../common/transfer';
 import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallOrigin, type CallPhase, type CallsState, type Party } from './callMachine';
-import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, isLocallyHeld, prepareAnswer, sendReinvite, setLocalHold, sipCallIdOf, type PreparedAnswer } from './jssipInternals';
+import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, isLocallyHeld, prepareAnswer, sendReinvite, setLocalHold, sipCallIdOf, type PreparedAnswer, warmUpParser } from './jssipInternals';
 import { MicrophoneGate, micStateFor, type AudioSender, type MicState } from './micGate';
 import { causeText, sipAnswerText } from './causes';
 import { refusalReason, type Refusal } from './refusal';
@@ -446,13 +446,14 @@ export class SipEngine {
   /**
    * What the first ringing call would otherwise pay for, measured in its profile: the page's first
    * RTCPeerConnection (about 6 ms of the main thread: WebRTC's first set-up) and the browser's
-   * codec list (RTCRtpReceiver.getCapabilities, 2.6 ms, read before the 180). Done once, in an idle
-   * moment after the desk first registers.
+   * codec list (RTCRtpReceiver.getCapabilities, 2.6 ms, read before the 180), JsSIP's grammar for an
+   * INVITE (jssipInternals.ts, point 11). Done once, in an idle moment after the desk first registers.
    */
   private warmUpMedia() {
     if (this.mediaWarm || typeof RTCPeerConnection === 'undefined') return;
     this.mediaWarm = true;
     setTimeout(() => {
+      if (this.ua) warmUpParser(this.ua);
       (this.options.voiceCodecs ?? browserVoiceCodecs)();
       try {
         new RTCPeerConnection(this.mediaOptions().pcConfig).close();

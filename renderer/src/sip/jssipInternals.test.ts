@@ -3,7 +3,7 @@ import JsSIP from 'jssip';
 import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession';
 import * as SIPMessage from 'jssip/lib/SIPMessage';
 import { uaWithPbx } from './testPbx';
-import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, prepareAnswer, isLocallyHeld, normaliseIncomingInvite, observeSubscriber, sdpPartOf, sendReinvite, sendRequest, setLocalHold, sipCallIdOf, verifiedJsSipVersion, type SentRequestResponse } from './jssipInternals';
+import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, prepareAnswer, isLocallyHeld, normaliseIncomingInvite, observeSubscriber, sdpPartOf, sendReinvite, sendRequest, setLocalHold, sipCallIdOf, verifiedJsSipVersion, sampleInvite, warmUpParser, type SentRequestResponse } from './jssipInternals';
 
 /**
  * What Frontdesk relies on in JsSIP's internals, checked by running JsSIP's own code (no network:
@@ -179,6 +179,20 @@ describe('JsSIP internals Frontdesk relies on', () => {
     expect(request.toString()).toMatch(/\r\nCSeq: 7907 INVITE\r\n/);
     request.cseq += 1; // what JsSIP's 491 re-attempt does
     expect(request.toString()).toMatch(/\r\nCSeq: 7908 INVITE\r\n/);
+  });
+});
+
+describe("the first INVITE after start (point 11)", () => {
+  it("the warm-up's sample INVITE is one JsSIP reads whole, headers a PBX adds included, and nothing is sent", async () => {
+    const Parser = await import('jssip/lib/Parser');
+    const { ua, sent } = uaWithPbx();
+    const before = sent.length;
+    expect(warmUpParser(ua)).toBe(true);
+    const parsed = Parser.parseMessage(sampleInvite, ua) as { method: string; getHeaders(n: string): string[]; from: { display_name: string } };
+    expect(parsed.method).toBe('INVITE');
+    expect(parsed.from.display_name).toBe('Ivan Petrov');
+    expect(parsed.getHeaders('Record-Route')).toHaveLength(2);
+    expect(sent.length).toBe(before);
   });
 });
 

@@ -4,6 +4,7 @@ import RTCSessionClass, { type RTCSession } from 'jssip/lib/RTCSession.js';
 import type { Subscriber } from 'jssip/lib/Subscriber';
 // JsSIP's own sender of requests (digest challenges answered, transactions), not exported by its index.
 import RequestSenderModule from 'jssip/lib/RequestSender';
+import { parseMessage } from 'jssip/lib/Parser';
 import { telHeaderAsSip } from './telUri';
 
 /**
@@ -54,6 +55,10 @@ import { telHeaderAsSip } from './telUri';
  *    the dialog (`_createDialog`), `_connecting`, the session timers
  *    (`_handleSessionTimersInIncomingRequest`) and the 200 with its retransmission and ACK timers
  *    (`_setInvite2xxTimer`, `_setACKTimer`, `_accepted`). See `prepareAnswer`.
+ * 11. The first INVITE after start: JsSIP's message grammar (a generated parser) runs the rules of
+ *    an INVITE's request line, Record-Route, P-Asserted-Identity, Content-Type and the like for the
+ *    first time then, inside the first ringing call. `warmUpParser` reads a sample INVITE with
+ *    JsSIP's own `Parser.parseMessage` once after registration (nothing is sent or kept).
  */
 export const verifiedJsSipVersion = '3.13.8';
 
@@ -539,4 +544,34 @@ export function answerPrepared(session: RTCSession, prepared: PreparedAnswer, ex
     },
     () => s._failed('system', null, JsSIP.C.causes.CONNECTION_ERROR),
   );
+}
+
+/** An INVITE as a PBX sends one to a desk (point 11): every header a real one carries, a G.711/Opus offer. */
+export const sampleInvite = [
+  'INVITE sip:1000@192.0.2.10:55060;transport=ws SIP/2.0',
+  'Record-Route: <sip:192.0.2.1;transport=ws;r2=on;lr=on;ftag=as1>',
+  'Record-Route: <sip:192.0.2.1;r2=on;lr=on;ftag=as1>',
+  'Via: SIP/2.0/WSS 192.0.2.1:8443;branch=z9hG4bK1a2b3c.0',
+  'Via: SIP/2.0/UDP 192.0.2.2:5060;rport=5060;received=192.0.2.2;branch=z9hG4bK-4d5e6f',
+  'Max-Forwards: 69',
+  'From: "Ivan Petrov" <sip:+74951234567@192.0.2.2>;tag=as1',
+  'To: <sip:1000@lab.frontdesk.test>',
+  'Call-ID: warm-up-0001@192.0.2.2',
+  'CSeq: 102 INVITE',
+  'Contact: <sip:+74951234567@192.0.2.2:5060>',
+  'P-Asserted-Identity: "Ivan Petrov" <sip:+74951234567@192.0.2.2>',
+  'Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, NOTIFY, INFO, UPDATE',
+  'Supported: replaces, timer',
+  'Session-Expires: 1800;refresher=uac',
+  'Min-SE: 90',
+  'User-Agent: PBX',
+  'Content-Type: application/sdp',
+  'Content-Length: 0',
+  '',
+  '',
+].join('\r\n');
+
+/** Reads `sampleInvite` with JsSIP's parser, so the first real INVITE does not compile its grammar (point 11). */
+export function warmUpParser(ua: JsSIP.UA): boolean {
+  return parseMessage(sampleInvite, ua) !== undefined;
 }
