@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HOTKEYS, HOTKEY_ACTIONS, hotkeyActionFor, hotkeyCombination, hotkeyConflicts, hotkeyProblem, keyPressCombination, normalizeHotkey } from './hotkeys';
+import { acceleratorFromKeyPress, DEFAULT_HOTKEYS, HOTKEY_ACTIONS, hotkeyActionFor, hotkeyCombination, hotkeyConflicts, hotkeyProblem, keyPressCombination, normalizeHotkey } from './hotkeys';
 
 describe('hotkeys', () => {
   it('accepts what Electron accepts', () => {
@@ -99,5 +99,50 @@ describe('hotkeys pressed inside the window', () => {
     expect(hotkeyActionFor({ ...DEFAULT_HOTKEYS, answer: '' }, press('F9', 'F9', { ctrlKey: true, shiftKey: true }), 'linux')).toBeNull();
     expect(keyPressCombination(press('Shift', 'ShiftLeft', { shiftKey: true }), 'linux')).toBeNull();
     expect(keyPressCombination(press('Control', 'ControlLeft', { ctrlKey: true }), 'linux')).toBeNull();
+  });
+});
+
+describe('a hotkey recorded from a key press', () => {
+  const press = (key: string, code: string, mods: Partial<Record<'ctrlKey' | 'altKey' | 'shiftKey' | 'metaKey', boolean>> = {}) => ({ key, code, ctrlKey: false, altKey: false, shiftKey: false, metaKey: false, ...mods });
+  it('writes Ctrl as CommandOrControl, ⌘ on a Mac, and upper-cases letters from the physical key', () => {
+    expect(acceleratorFromKeyPress(press('a', 'KeyA', { ctrlKey: true, shiftKey: true }), false)).toBe('CommandOrControl+Shift+A');
+    expect(acceleratorFromKeyPress(press('ф', 'KeyA', { ctrlKey: true }), false)).toBe('CommandOrControl+A');
+    expect(acceleratorFromKeyPress(press('a', 'KeyA', { metaKey: true, shiftKey: true }), true)).toBe('CommandOrControl+Shift+A');
+    expect(acceleratorFromKeyPress(press('a', 'KeyA', { ctrlKey: true }), true)).toBe('Control+A');
+    expect(acceleratorFromKeyPress(press('a', 'KeyA', { metaKey: true, altKey: true }), false)).toBe('Alt+Super+A');
+  });
+  it('ignores a lone modifier, Escape, and a key without a modifier; F-keys and media keys may stand alone', () => {
+    for (const key of ['Control', 'Shift', 'Alt', 'Meta']) expect(acceleratorFromKeyPress(press(key, `${key}Left`, { ctrlKey: true, shiftKey: true }), false)).toBeNull();
+    expect(acceleratorFromKeyPress(press('Escape', 'Escape', { ctrlKey: true }), false)).toBeNull();
+    expect(acceleratorFromKeyPress(press('a', 'KeyA'), false)).toBeNull();
+    expect(acceleratorFromKeyPress(press('Enter', 'Enter'), false)).toBeNull();
+    expect(acceleratorFromKeyPress(press('A', 'KeyA', { shiftKey: true }), false)).toBeNull();
+    expect(acceleratorFromKeyPress(press(' ', 'Space', { shiftKey: true }), false)).toBeNull();
+    expect(acceleratorFromKeyPress(press('F5', 'F5'), false)).toBe('F5');
+    expect(acceleratorFromKeyPress(press('F24', 'F24', { shiftKey: true }), false)).toBe('Shift+F24');
+    expect(acceleratorFromKeyPress(press('F5', 'F5', { altKey: true }), false)).toBe('Alt+F5');
+    expect(acceleratorFromKeyPress(press('MediaPlayPause', 'MediaPlayPause'), false)).toBe('MediaPlayPause');
+  });
+  it('digits, the numpad, arrows, space and punctuation by Electron\'s names', () => {
+    const ctrl = { ctrlKey: true };
+    expect(acceleratorFromKeyPress(press('!', 'Digit1', { ...ctrl, shiftKey: true }), false)).toBe('CommandOrControl+Shift+1');
+    expect(acceleratorFromKeyPress(press('5', 'Numpad5', { altKey: true }), false)).toBe('Alt+num5');
+    expect(acceleratorFromKeyPress(press('+', 'NumpadAdd', ctrl), false)).toBe('CommandOrControl+numadd');
+    expect(acceleratorFromKeyPress(press('ArrowUp', 'ArrowUp', ctrl), false)).toBe('CommandOrControl+Up');
+    expect(acceleratorFromKeyPress(press('ArrowRight', 'ArrowRight', { altKey: true }), false)).toBe('Alt+Right');
+    expect(acceleratorFromKeyPress(press(' ', 'Space', ctrl), false)).toBe('CommandOrControl+Space');
+    expect(acceleratorFromKeyPress(press('PageDown', 'PageDown', ctrl), false)).toBe('CommandOrControl+PageDown');
+    expect(acceleratorFromKeyPress(press('-', 'Minus', ctrl), false)).toBe('CommandOrControl+-');
+    expect(acceleratorFromKeyPress(press('+', 'Equal', { ...ctrl, shiftKey: true }), false)).toBe('CommandOrControl+Shift+=');
+    expect(acceleratorFromKeyPress(press('х', 'BracketLeft', ctrl), false)).toBe('CommandOrControl+[');
+    expect(acceleratorFromKeyPress(press('/', 'Slash', ctrl), false)).toBe('CommandOrControl+/');
+  });
+  it('records what the window then matches, and what Electron accepts', () => {
+    const cases = [press('a', 'KeyA', { ctrlKey: true, shiftKey: true }), press('F5', 'F5', { altKey: true }), press('ArrowUp', 'ArrowUp', { ctrlKey: true }), press(';', 'Semicolon', { ctrlKey: true }), press('7', 'Numpad7', { ctrlKey: true })];
+    for (const p of cases) {
+      const accelerator = acceleratorFromKeyPress(p, false)!;
+      expect(hotkeyProblem(accelerator), accelerator).toBeNull();
+      expect(hotkeyActionFor({ ...DEFAULT_HOTKEYS, answer: accelerator }, p, 'linux'), accelerator).toBe('answer');
+    }
   });
 });

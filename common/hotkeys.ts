@@ -210,3 +210,47 @@ export function hotkeyActionFor(map: HotkeyMap, press: KeyPress, platform: Hotke
   if (!pressed) return null;
   return HOTKEY_ACTIONS.find((action) => hotkeyCombination(map[action], platform) === pressed) ?? null;
 }
+
+/** KeyboardEvent.key names → Electron's accelerator key names (for a hotkey recorded in Settings). */
+const ACCELERATOR_KEYS: Record<string, string> = {
+  ' ': 'Space', Spacebar: 'Space', Enter: 'Enter', Tab: 'Tab', Backspace: 'Backspace', Delete: 'Delete', Insert: 'Insert',
+  Home: 'Home', End: 'End', PageUp: 'PageUp', PageDown: 'PageDown', ArrowUp: 'Up', ArrowDown: 'Down', ArrowLeft: 'Left', ArrowRight: 'Right',
+  PrintScreen: 'PrintScreen', AudioVolumeUp: 'VolumeUp', AudioVolumeDown: 'VolumeDown', AudioVolumeMute: 'VolumeMute',
+  MediaPlayPause: 'MediaPlayPause', MediaStop: 'MediaStop', MediaTrackNext: 'MediaNextTrack', MediaTrackPrevious: 'MediaPreviousTrack',
+};
+/** KeyboardEvent.code names → Electron's, for keys whose `key` changes with Shift or the layout. */
+const ACCELERATOR_CODES: Record<string, string> = {
+  NumpadDecimal: 'numdec', NumpadAdd: 'numadd', NumpadSubtract: 'numsub', NumpadMultiply: 'nummult', NumpadDivide: 'numdiv',
+  Minus: '-', Equal: '=', BracketLeft: '[', BracketRight: ']', Backslash: '\\', Semicolon: ';', Quote: "'", Comma: ',', Period: '.', Slash: '/', Backquote: '`',
+};
+
+/**
+ * The accelerator a key press in Settings records ("CommandOrControl+Shift+A", "Alt+F5"), or null
+ * while it is no hotkey yet: a lone modifier, a key with no modifier (only F1–F24 and the media keys
+ * may stand alone), or a typing key with Shift alone (Shift+A would take the capital A from every
+ * program). Ctrl is CommandOrControl (⌘ on a Mac, where Ctrl stays Control); the Windows/Super key is
+ * Super. Letters, digits and punctuation come from the physical key, as the window matches them.
+ */
+export function acceleratorFromKeyPress(press: KeyPress, mac: boolean): string | null {
+  if (['Control', 'Shift', 'Alt', 'Meta', 'AltGraph', 'OS', 'Escape'].includes(press.key)) return null;
+  const letter = /^Key([A-Z])$/.exec(press.code)?.[1];
+  const digit = /^Digit([0-9])$/.exec(press.code)?.[1];
+  const numpad = /^Numpad([0-9])$/.exec(press.code)?.[1];
+  let key: string | undefined;
+  if (letter) key = letter;
+  else if (digit) key = digit;
+  else if (numpad) key = `num${numpad}`;
+  else if (/^F([1-9]|1[0-9]|2[0-4])$/.test(press.key)) key = press.key;
+  else key = ACCELERATOR_KEYS[press.key] ?? ACCELERATOR_CODES[press.code];
+  if (!key) return null;
+  const mods: string[] = [];
+  if (mac ? press.metaKey : press.ctrlKey) mods.push('CommandOrControl');
+  if (mac && press.ctrlKey) mods.push('Control');
+  if (press.altKey) mods.push('Alt');
+  if (press.shiftKey) mods.push('Shift');
+  if (!mac && press.metaKey) mods.push('Super');
+  const typing = key.length === 1 || key === 'Space' || /^num/.test(key);
+  if (typing && mods.length === 1 && mods[0] === 'Shift') return null;
+  const accelerator = [...mods, key].join('+');
+  return hotkeyProblem(accelerator) === null ? accelerator : null;
+}

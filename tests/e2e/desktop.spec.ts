@@ -44,6 +44,68 @@ test('the answer hotkey answers a ringing call with audio both ways, the hang-up
   expect((await call.result).ended).toBe('remote-bye');
 });
 
+/** Records whether the window's hotkeys took each keydown (they preventDefault the keys they act on). */
+async function watchHotkeys(page: Page) {
+  await page.evaluate(() => {
+    const w = window as unknown as { taken: string[] };
+    w.taken = [];
+    window.addEventListener('keydown', (e) => w.taken.push(`${e.code}:${e.defaultPrevented ? 'taken' : 'left'}`));
+  });
+  return () => page.evaluate(() => (window as unknown as { taken: string[] }).taken);
+}
+
+test('the answer hotkey changed in Settings by pressing the new keys answers a ringing call with audio both ways, the old one no longer does; a conflicting choice is refused beside the row and saves nothing', async ({ agents }) => {
+  const { page } = await registered(agents);
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const group = page.getByRole('region', { name: 'Settings' }).getByRole('group', { name: 'Desktop app' });
+  const answerRow = group.getByRole('list', { name: 'Hotkeys' }).getByRole('listitem').filter({ hasText: 'Answer:' });
+  const change = group.getByRole('button', { name: 'Change the hotkey for Answer' });
+  await expect(answerRow).toContainText('Answer: Ctrl+Shift+F9');
+
+  // Hang up's combination: refused beside the row with the schema's reason, nothing saved.
+  await change.click();
+  await expect(change).toHaveAttribute('aria-pressed', 'true');
+  await expect(group.getByRole('status').filter({ hasText: 'Press the new combination for Answer' })).toBeVisible();
+  await page.keyboard.press('Control+Shift+F10');
+  await expect(answerRow.getByRole('alert')).toHaveText('Ctrl+Shift+F10 was not saved: is the same hotkey as hangUp (CommandOrControl+Shift+F10)');
+  await expect(answerRow).toContainText('Answer: Ctrl+Shift+F9');
+  await expect(change).toHaveAttribute('aria-pressed', 'false');
+
+  // Esc cancels; a bare letter and a lone modifier are not a hotkey yet; Ctrl+Alt+K is, and is saved.
+  await change.press('Enter');
+  await expect(change).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('Escape');
+  await expect(change).toHaveAttribute('aria-pressed', 'false');
+  await change.click();
+  await page.keyboard.press('k');
+  await page.keyboard.press('Shift');
+  await expect(change).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('Control+Alt+K');
+  await expect(change).toHaveAttribute('aria-pressed', 'false');
+  await expect(answerRow).toContainText('Answer: Ctrl+Alt+K — Works while the Frontdesk window is active');
+  await expect(answerRow.getByRole('alert')).toHaveCount(0);
+
+  // Without a restart: the old combination leaves a ringing call alone, the new one answers it.
+  const taken = await watchHotkeys(page);
+  const call = placeCall({ from: caller.from, to: '1000' });
+  const card = page.getByRole('article', { name: caller.label });
+  await expect(card).toContainText('Incoming call');
+  await page.keyboard.press('Control+Shift+F9');
+  await page.keyboard.press('Control+Alt+K');
+  await expect(card).toContainText('Connected');
+  expect(await taken()).toEqual(['ControlLeft:left', 'ShiftLeft:left', 'F9:left', 'ControlLeft:left', 'AltLeft:left', 'KeyK:taken']);
+  await expectSoundBothWays(page, call, call.callId);
+  await page.keyboard.press('Control+Shift+F10');
+  await expect(card).toContainText('You hung up');
+  expect((await call.result).ended).toBe('remote-bye');
+
+  // Default puts Ctrl+Shift+F9 back.
+  await group.getByRole('button', { name: 'Restore the default hotkey for Answer' }).click();
+  await expect(answerRow).toContainText('Answer: Ctrl+Shift+F9');
+  await group.getByRole('button', { name: 'Turn off the hotkey for Answer' }).click();
+  await expect(answerRow).toContainText('Answer: none — Off');
+});
+
 const run = promisify(execFile);
 /** `npm run host -- open LINK` for the host serving `dataDir`. */
 const openLink = (dataDir: string, link: string) =>
@@ -231,7 +293,7 @@ test('Export diagnostics holds the SIP trace and the versions, and neither the S
 });
 
 test('the desktop app settings are in Settings by name, say where they act, refuse a bad update address beside the field, show a locked one disabled, and stay after a reload', async ({ agents }) => {
-  const { page } = await registered(agents, { provisioning: { settings: { defaultRegion: 'RU', autoUpdate: false }, locked: ['autoUpdate'] } });
+  const { page } = await registered(agents, { provisioning: { settings: { defaultRegion: 'RU', autoUpdate: false }, locked: ['autoUpdate', 'hotkeys'] } });
   const openSettings = async () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     return page.getByRole('region', { name: 'Settings' }).getByRole('group', { name: 'Desktop app' });
@@ -272,7 +334,10 @@ test('the desktop app settings are in Settings by name, say where they act, refu
   await expect(problem).toHaveCount(0);
 
   // The hotkeys, and what they do here (no global hotkeys in a browser).
-  await expect(group.getByRole('list', { name: 'Hotkeys' }).getByRole('listitem').first()).toHaveText('Answer: Ctrl+Shift+F9 — Works while the Frontdesk window is active');
+  await expect(group.getByRole('list', { name: 'Hotkeys' }).getByRole('listitem').first()).toContainText('Answer: Ctrl+Shift+F9 — Works while the Frontdesk window is active');
+  // Locked by the administrator: said, and the buttons are disabled.
+  await expect(group).toContainText('Hotkeys (set by your administrator)');
+  for (const name of ['Change the hotkey for Answer', 'Turn off the hotkey for Answer', 'Restore the default hotkey for Answer']) await expect(group.getByRole('button', { name })).toBeDisabled();
 
   await page.reload();
   await expect(page.getByRole('status', { name: 'Registration' })).toHaveText(/Registered as 1000/);

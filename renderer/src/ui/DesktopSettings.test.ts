@@ -16,6 +16,14 @@ describe('desktop settings', () => {
     expect(settingProblem('closeToTray', false)).toBeNull();
   });
 
+  it('refuses a recorded hotkey that another action has, defaults included, and accepts off or back to the default', () => {
+    expect(settingProblem('hotkeys', { answer: 'CommandOrControl+Shift+F10' })).toBe('is the same hotkey as hangUp (CommandOrControl+Shift+F10)');
+    expect(settingProblem('hotkeys', { answer: 'CommandOrControl+Alt+K', mute: 'Control+Alt+K' })).toMatch(/same hotkey as answer/);
+    expect(settingProblem('hotkeys', { answer: 'CommandOrControl+Alt+K' })).toBeNull();
+    expect(settingProblem('hotkeys', { answer: '' })).toBeNull();
+    expect(settingProblem('hotkeys', {})).toBeNull();
+  });
+
   it('shows a hotkey as a person reads it on their platform', () => {
     expect(hotkeyText('CommandOrControl+Shift+F9', false)).toBe('Ctrl+Shift+F9');
     expect(hotkeyText('CmdOrCtrl+Alt+A', true)).toBe('⌘+Alt+A');

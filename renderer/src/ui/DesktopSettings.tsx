@@ -1,7 +1,7 @@
 import { useState, useSyncExternalStore } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { HotkeyRegistration } from '../../../common/desktop';
-import { HOTKEY_ACTIONS } from '../../../common/hotkeys';
+import { acceleratorFromKeyPress, HOTKEY_ACTIONS, type HotkeyAction } from '../../../common/hotkeys';
 import { effectiveHotkeys, SettingsSchema, type SettingKey, type SettingsView } from '../../../common/settings';
 import type { TFunction } from 'i18next';
 import type { CallSession } from '../session';
@@ -50,6 +50,7 @@ export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) 
   const { t } = useLocale();
   const { shellHotkeys } = useSyncExternalStore(session.subscribe, session.getState);
   const [errors, setErrors] = useState<Partial<Record<DesktopKey, string>>>({});
+  const [hotkeyErrors, setHotkeyErrors] = useState<Partial<Record<HotkeyAction, string>>>({});
   const locked = new Set(view.locked);
   const set = (key: DesktopKey, value: unknown) => {
     const problem = settingProblem(key, value);
@@ -82,6 +83,19 @@ export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) 
     </div>
   );
   const hotkeys = effectiveHotkeys(view.values.hotkeys);
+  const hotkeysLocked = locked.has('hotkeys');
+  /** Saves one action's hotkey (undefined: back to the default) when the whole map passes the schema. */
+  const setHotkey = (action: HotkeyAction, accelerator: string | undefined) => {
+    const value: Partial<Record<HotkeyAction, string>> = { ...view.values.hotkeys };
+    if (accelerator === undefined) delete value[action];
+    else value[action] = accelerator;
+    const problem = settingProblem('hotkeys', value);
+    const shown = accelerator === undefined ? hotkeyText(effectiveHotkeys(value)[action], mac) : accelerator ? hotkeyText(accelerator, mac) : t('desktop.hotkeyOff');
+    const notSaved = (p: string) => setHotkeyErrors((e) => ({ ...e, [action]: t('desktop.hotkeyNotSaved', { hotkey: shown, problem: p }) }));
+    setHotkeyErrors((e) => ({ ...e, [action]: undefined }));
+    if (problem) return notSaved(problem);
+    api.settings.set({ key: 'hotkeys', value }).catch((e: Error) => notSaved(e.message));
+  };
   const refused = shellHotkeys.filter((h) => h.state === 'refused' || h.state === 'invalid');
 
   return (
@@ -110,14 +124,34 @@ export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) 
         {error('updateFeedUrl')}
       </div>
       <div className="settings__field settings__field--wide">
-        <span id="hotkeys-heading">{t('desktop.hotkeys')}</span>
+        <span id="hotkeys-heading">
+          {t('desktop.hotkeys')}
+          {lockNote('hotkeys')}
+        </span>
         <ul className="settings__hotkeys" aria-labelledby="hotkeys-heading">
           {HOTKEY_ACTIONS.map((action) => {
             const accelerator = hotkeys[action];
             const report = shellHotkeys.find((h) => h.action === action);
+            const name = t(`desktop.hotkeyAction.${action}`);
             return (
-              <li key={action}>
-                {t(`desktop.hotkeyAction.${action}`)}: {accelerator ? <kbd>{hotkeyText(accelerator, mac)}</kbd> : t('desktop.hotkeyNone')} — {hotkeyStatusText(accelerator, report, t)}
+              <li key={action} className="settings__hotkey">
+                <span id={`hotkey-${action}`}>
+                  {name}: {accelerator ? <kbd>{hotkeyText(accelerator, mac)}</kbd> : t('desktop.hotkeyNone')} — {hotkeyStatusText(accelerator, report, t)}
+                </span>
+                <span className="settings__hotkey-buttons">
+                  <HotkeyRecorder action={action} name={name} mac={mac} disabled={hotkeysLocked} onRecord={(a) => setHotkey(action, a)} />
+                  <button type="button" className="btn" disabled={hotkeysLocked} aria-label={t('desktop.hotkeyTurnOffName', { action: name })} onClick={() => setHotkey(action, '')}>
+                    {t('desktop.hotkeyTurnOff')}
+                  </button>
+                  <button type="button" className="btn" disabled={hotkeysLocked} aria-label={t('desktop.hotkeyDefaultName', { action: name })} onClick={() => setHotkey(action, undefined)}>
+                    {t('desktop.hotkeyDefault')}
+                  </button>
+                </span>
+                {hotkeyErrors[action] ? (
+                  <p className="settings__error" role="alert">
+                    {hotkeyErrors[action]}
+                  </p>
+                ) : null}
               </li>
             );
           })}
@@ -132,6 +166,48 @@ export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) 
         </p>
       </div>
     </fieldset>
+  );
+}
+
+/**
+ * "Change": pressed, it records the next key combination (what acceleratorFromKeyPress makes of it;
+ * a lone modifier or a bare letter is not one yet). Esc or leaving the button cancels; Tab still
+ * moves on. While recording, the keys go to it alone: the window's hotkeys do not act on them.
+ */
+function HotkeyRecorder(props: { action: HotkeyAction; name: string; mac: boolean; disabled: boolean; onRecord: (accelerator: string) => void }) {
+  const { t } = useLocale();
+  const [recording, setRecording] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        className="btn"
+        disabled={props.disabled}
+        aria-pressed={recording}
+        aria-label={t('desktop.hotkeyChangeName', { action: props.name })}
+        aria-describedby={recording ? `hotkey-${props.action}-hint` : undefined}
+        onClick={() => setRecording(true)}
+        onBlur={() => setRecording(false)}
+        onKeyDown={(e) => {
+          if (!recording) return;
+          if (e.key === 'Tab' && !e.ctrlKey && !e.altKey && !e.metaKey) return;
+          e.preventDefault();
+          e.stopPropagation();
+          if (e.key === 'Escape') return setRecording(false);
+          const accelerator = acceleratorFromKeyPress(e, props.mac);
+          if (!accelerator) return;
+          setRecording(false);
+          props.onRecord(accelerator);
+        }}
+      >
+        {recording ? t('desktop.hotkeyRecording') : t('desktop.hotkeyChange')}
+      </button>
+      {recording ? (
+        <span id={`hotkey-${props.action}-hint`} role="status" className="settings__note">
+          {t('desktop.hotkeyRecordingHint', { action: props.name, ctrl: props.mac ? '⌘' : 'Ctrl' })}
+        </span>
+      ) : null}
+    </>
   );
 }
 
