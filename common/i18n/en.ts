@@ -1159,6 +1159,7 @@ export const en = {
     hotkeyDefault: 'Default',
     hotkeyDefaultName: 'Restore the default hotkey for {{action}}',
     hotkeyNotSaved: '{{hotkey}} was not saved: {{problem}}',
+    hotkeyTaken: 'it is already the hotkey for “{{action}}”',
     refusedSummary_one: 'One hotkey does not work outside Frontdesk: {{list}}',
     refusedSummary_other: '{{count}} hotkeys do not work outside Frontdesk: {{list}}',
     hotkeyAction: {

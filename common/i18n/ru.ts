@@ -1251,6 +1251,7 @@ export const ru: Strings<typeof en> = {
     hotkeyDefault: 'По умолчанию',
     hotkeyDefaultName: 'Вернуть горячую клавишу «{{action}}» по умолчанию',
     hotkeyNotSaved: 'Сочетание {{hotkey}} не сохранено: {{problem}}',
+    hotkeyTaken: 'оно уже назначено действию «{{action}}»',
     refusedSummary_one: '{{count}} горячая клавиша не работает вне Frontdesk: {{list}}',
     refusedSummary_few: '{{count}} горячие клавиши не работают вне Frontdesk: {{list}}',
     refusedSummary_many: '{{count}} горячих клавиш не работают вне Frontdesk: {{list}}',

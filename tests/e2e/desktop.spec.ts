@@ -62,12 +62,12 @@ test('the answer hotkey changed in Settings by pressing the new keys answers a r
   const change = group.getByRole('button', { name: 'Change the hotkey for Answer' });
   await expect(answerRow).toContainText('Answer: Ctrl+Shift+F9');
 
-  // Hang up's combination: refused beside the row with the schema's reason, nothing saved.
+  // Hang up's combination: refused beside the row, naming the action that has it; nothing saved.
   await change.click();
   await expect(change).toHaveAttribute('aria-pressed', 'true');
   await expect(group.getByRole('status').filter({ hasText: 'Press the new combination for Answer' })).toBeVisible();
   await page.keyboard.press('Control+Shift+F10');
-  await expect(answerRow.getByRole('alert')).toHaveText('Ctrl+Shift+F10 was not saved: is the same hotkey as hangUp (CommandOrControl+Shift+F10)');
+  await expect(answerRow.getByRole('alert')).toHaveText('Ctrl+Shift+F10 was not saved: it is already the hotkey for “Hang up”');
   await expect(answerRow).toContainText('Answer: Ctrl+Shift+F9');
   await expect(change).toHaveAttribute('aria-pressed', 'false');
 

@@ -1,7 +1,7 @@
 import { useState, useSyncExternalStore } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { HotkeyRegistration } from '../../../common/desktop';
-import { acceleratorFromKeyPress, HOTKEY_ACTIONS, type HotkeyAction } from '../../../common/hotkeys';
+import { acceleratorFromKeyPress, HOTKEY_ACTIONS, hotkeyCombination, type HotkeyAction } from '../../../common/hotkeys';
 import { effectiveHotkeys, SettingsSchema, type SettingKey, type SettingsView } from '../../../common/settings';
 import type { TFunction } from 'i18next';
 import type { CallSession } from '../session';
@@ -89,7 +89,11 @@ export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) 
     const value: Partial<Record<HotkeyAction, string>> = { ...view.values.hotkeys };
     if (accelerator === undefined) delete value[action];
     else value[action] = accelerator;
-    const problem = settingProblem('hotkeys', value);
+    // Two actions on one combination: said with the other action's name, in the UI's language.
+    const all = effectiveHotkeys(value);
+    const combination = (a: HotkeyAction) => hotkeyCombination(all[a], mac ? 'darwin' : 'win32');
+    const taken = combination(action) === null ? undefined : HOTKEY_ACTIONS.find((other) => other !== action && combination(other) === combination(action));
+    const problem = taken ? t('desktop.hotkeyTaken', { action: t(`desktop.hotkeyAction.${taken}`) }) : settingProblem('hotkeys', value);
     const shown = accelerator === undefined ? hotkeyText(effectiveHotkeys(value)[action], mac) : accelerator ? hotkeyText(accelerator, mac) : t('desktop.hotkeyOff');
     const notSaved = (p: string) => setHotkeyErrors((e) => ({ ...e, [action]: t('desktop.hotkeyNotSaved', { hotkey: shown, problem: p }) }));
     setHotkeyErrors((e) => ({ ...e, [action]: undefined }));
