@@ -235,9 +235,12 @@ export class CallRecording {
       if (this.timer) clearInterval(this.timer);
       // The audio taken until now reaches the writer (the capture's last, partial block); a
       // context that no longer renders (suspended, closed) is not waited for beyond a second.
-      this.capture?.port.postMessage('flush');
-      if (this.capture) await Promise.race([this.flushed, new Promise((r) => setTimeout(r, 1000))]);
-      if (this.capture) this.capture.port.onmessage = null;
+      const capture = this.capture;
+      if (capture) {
+        capture.port.postMessage('flush');
+        await Promise.race([this.flushed, new Promise((r) => setTimeout(r, 1000))]);
+        capture.port.onmessage = null;
+      }
       await this.writer?.stop();
       this.flush();
       for (const node of this.nodes) node.disconnect();

@@ -231,11 +231,14 @@ export class Recorder {
 
   /** The recordings' context, made on the first recording (again after one that failed) and running while anything records. */
   private async context(): Promise<AudioContext> {
-    const made = (this.recordingCtx ??= recordingContext(this.captureUrl));
-    made.catch(() => {
-      if (this.recordingCtx === made) this.recordingCtx = null;
-    });
-    const ctx = await made;
+    if (!this.recordingCtx) {
+      const made = recordingContext(this.captureUrl);
+      this.recordingCtx = made;
+      made.catch(() => {
+        if (this.recordingCtx === made) this.recordingCtx = null;
+      });
+    }
+    const ctx = await this.recordingCtx;
     void ctx.resume().catch(() => undefined);
     return ctx;
   }

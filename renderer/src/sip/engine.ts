@@ -235,8 +235,8 @@ function stopStream(stream: MediaStream) {
 }
 
 export class SipEngine {
-  /** The page's first peer connection has been made (warmUpMedia). */
-  private mediaWarm = false;
+  /** What the first ringing call would pay for has been done (warmUp). */
+  private warm = false;
   private readonly store = new Store<EngineSnapshot>({ account: null, registration: { state: 'no-account' }, calls: emptyCalls, messages: [] });
   private get snapshot(): EngineSnapshot {
     return this.store.get();
@@ -412,7 +412,7 @@ export class SipEngine {
     }));
     ua.on('registered', mine(() => {
       this.update({ registration: { state: 'registered', since: this.now() } });
-      this.warmUpMedia();
+      this.warmUp();
       // (JsSIP says 'registered' on every refresh too: presence starts again only on a new connection)
       if (this.presenceStale) {
         this.presenceStale = false;
@@ -449,9 +449,9 @@ export class SipEngine {
    * codec list (RTCRtpReceiver.getCapabilities, 2.6 ms, read before the 180), JsSIP's grammar for an
    * INVITE (jssipInternals.ts, point 11). Done once, in an idle moment after the desk first registers.
    */
-  private warmUpMedia() {
-    if (this.mediaWarm || typeof RTCPeerConnection === 'undefined') return;
-    this.mediaWarm = true;
+  private warmUp() {
+    if (this.warm || typeof RTCPeerConnection === 'undefined') return;
+    this.warm = true;
     setTimeout(() => {
       if (this.ua) warmUpParser(this.ua);
       (this.options.voiceCodecs ?? browserVoiceCodecs)();
