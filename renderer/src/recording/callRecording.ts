@@ -137,11 +137,18 @@ export class CallRecording {
     });
     this.writer = writer;
     const rate = this.ctx.sampleRate;
+    let first = true;
     this.flushed = new Promise((resolve) => {
       capture.port.onmessage = (e: MessageEvent<CaptureMessage>) => {
         const m = e.data;
-        if ('flushed' in m) resolve();
-        else writer.write((m.frame * 1e6) / rate, m.channels, rate);
+        if ('flushed' in m) return resolve();
+        // The file starts when the recording did. A context that was asleep between recordings
+        // can take a second to render again (seen on a loaded machine with its 100 ms periods),
+        // and its clock does not count that wait: the audio it could not take is silence at the
+        // start, so the file is as long as the recording and the marks (wall clock) line up.
+        const leadUs = first ? Math.max(0, (Date.now() - this.startedAtMs) * 1000 - (m.channels[0].length * 1e6) / rate) : 0;
+        first = false;
+        writer.write((m.frame * 1e6) / rate, m.channels, rate, leadUs);
       };
     });
     this.capture = capture;

@@ -105,10 +105,11 @@ export class StereoOpusWebm {
    * channel to its own encoder. A stretch missing before it (the clock moved on by more than a
    * tenth of a second past the audio taken) is silence in the file, so the timeline stays the call's.
    */
-  write(timestampUs: number, channels: readonly [Float32Array, Float32Array], sampleRate: number) {
+  write(timestampUs: number, channels: readonly [Float32Array, Float32Array], sampleRate: number, leadUs = 0) {
     if (this.failed) return;
     if (this.encoders.length === 0) this.configure(sampleRate);
-    this.firstTimestamp ??= timestampUs;
+    // `leadUs` (the first block only): how long before it the file starts, in silence.
+    this.firstTimestamp ??= timestampUs - leadUs;
     const missing = Math.round(((timestampUs - this.firstTimestamp) * this.inputRate) / 1e6) - this.frames;
     if (missing > this.inputRate / 10) {
       this.gaps++;
