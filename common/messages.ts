@@ -5,6 +5,7 @@ import { parseDialString } from './phone';
 import type { TFunction } from 'i18next';
 import { fixedT } from './i18n/translate';
 import type { Base64Codec } from './transfer';
+import { dateTimeFormat } from './i18n/intl';
 
 /**
  * Taking a message for an absent colleague (docs: /work/shared/product/call-handling.md, "Taking a
@@ -180,7 +181,7 @@ export function messageProblems(draft: MessageDraft, region: string, t: TFunctio
 
 export function isTimeZone(zone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
+    dateTimeFormat('en', { timeZone: zone });
     return true;
   } catch {
     return false;
@@ -351,7 +352,7 @@ const partyText = (p: { name: string; user?: string; extension?: string }) => {
 
 /** A time in the language's way, in the office's time zone (or the one given). */
 function when(iso: string, language: MessageLanguage, timeZone?: string): string {
-  return new Intl.DateTimeFormat(language === 'ru' ? 'ru-RU' : 'en-GB', {
+  return dateTimeFormat(language === 'ru' ? 'ru-RU' : 'en-GB', {
     day: 'numeric',
     month: 'short',
     year: 'numeric',
@@ -364,7 +365,7 @@ function when(iso: string, language: MessageLanguage, timeZone?: string): string
 function callBackText(w: CallBackWindow, language: MessageLanguage): string {
   const l = words[language];
   const day = w.date
-    ? new Intl.DateTimeFormat(language === 'ru' ? 'ru-RU' : 'en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${w.date}T12:00:00Z`))
+    ? dateTimeFormat(language === 'ru' ? 'ru-RU' : 'en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${w.date}T12:00:00Z`))
     : '';
   const span = w.from && w.to ? `${w.from}–${w.to}` : w.from ? (language === 'ru' ? `с ${w.from}` : `from ${w.from}`) : w.to ? (language === 'ru' ? `до ${w.to}` : `until ${w.to}`) : '';
   if (!day && !span) return '';

@@ -3,6 +3,7 @@ import type { TFunction } from 'i18next';
 import { formatClock } from './i18n/format';
 import { fixedT } from './i18n/translate';
 import { childNamed, childrenNamed, escapeXml, parseXml, type XmlElement } from './xml';
+import { dateTimeFormat } from './i18n/intl';
 
 /**
  * Colleague presence ("BLF"), the standard way: a desk SUBSCRIBEs at the PBX to each colleague's
@@ -335,11 +336,11 @@ const english = (): PresenceWording => ({ t: fixedT('en'), locale: 'en-GB' });
 /** "15:00", "tomorrow 09:00", "Fri 7 Mar 09:00": an until time as the agent reads it, in their time zone. */
 export function untilText(until: string, now: number, timeZone?: string, { t, locale }: PresenceWording = english()): string {
   const at = new Date(until);
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(at);
-  const day = (d: Date) => new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }).format(d);
+  const time = dateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(at);
+  const day = (d: Date) => dateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }).format(d);
   if (day(at) === day(new Date(now))) return time;
   if (day(at) === day(new Date(now + 86_400_000))) return t('presence.tomorrowAt', { time });
-  const date = new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone }).format(at);
+  const date = dateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', timeZone }).format(at);
   return `${date} ${time}`;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateTimeFormat } from './i18n/intl';
 
 /**
  * Reports over the call history and the call scripts' runs: what crosses the contract, and the
@@ -26,7 +27,7 @@ export function isLocalDate(text: string): boolean {
 /** True when the runtime knows the IANA time zone name. */
 export function isTimeZone(name: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    dateTimeFormat('en-US', { timeZone: name });
     return true;
   } catch {
     return false;

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CallReporter, toRecord } from './callReporter';
+import { lookUpCallersAsTheyRing } from './callerLookup';
 import { fakeEngine, testCall } from './testCalls';
 
 /** A call from an outside number that rang, was answered and ended. */
@@ -36,12 +37,15 @@ describe('a call going on is noted, so a crash does not lose it', () => {
       new CallReporter(fake.engine, { calls: { ...journal(noted as unknown[], closed), record: () => Promise.resolve({}) } } as never, null, () => undefined);
       fake.set([testCall('call-1', '+74951234567', 'ringing-in')]);
       expect(closed).toEqual(['1000']);
+      await vi.advanceTimersByTimeAsync(0);
       expect(noted).toHaveLength(1);
       expect(noted[0]).toMatchObject({ outcome: 'interrupted', answeredAt: null });
       fake.set([{ ...testCall('call-1', '+74951234567', 'active'), answeredAt: 61_000 }]);
+      await vi.advanceTimersByTimeAsync(0);
       expect(noted).toHaveLength(2);
       expect(noted[1]!.answeredAt).toBe(new Date(61_000).toISOString());
       fake.set([{ ...testCall('call-1', '+74951234567', 'active'), answeredAt: 61_000, muted: true }]); // nothing the history keeps changed
+      await vi.advanceTimersByTimeAsync(0);
       expect(noted).toHaveLength(2);
       await vi.advanceTimersByTimeAsync(10_000);
       expect(noted).toHaveLength(3);
@@ -50,6 +54,23 @@ describe('a call going on is noted, so a crash does not lose it', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('the note does not hold up the ringing call\'s card', () => {
+  it('leaves after the directory lookup asked for in the same change, even by a later subscriber', async () => {
+    const fake = fakeEngine();
+    const sent: string[] = [];
+    const api = {
+      calls: { noteOpen: () => (sent.push('calls.noteOpen'), Promise.resolve(null)), closeOpen: () => Promise.resolve(0), record: () => Promise.resolve({}) },
+      directory: { findByNumber: () => (sent.push('directory.findByNumber'), Promise.resolve([])) },
+    };
+    new CallReporter(fake.engine, api as never, null, () => undefined);
+    lookUpCallersAsTheyRing(fake.engine, api as never);
+    fake.set([testCall('call-1', '+74951234567', 'ringing-in')]);
+    expect(sent).toEqual(['directory.findByNumber']);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sent).toEqual(['directory.findByNumber', 'calls.noteOpen']);
   });
 });
 

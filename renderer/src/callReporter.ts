@@ -4,6 +4,7 @@ import { handoffText } from '../../common/transfer';
 import type { Call } from './sip/callMachine';
 import type { SipEngine } from './sip/engine';
 import { Store } from './store';
+import { afterNextPaint } from './afterPaint';
 
 /**
  * Writes every call that ends into the history. A report that fails (services restarting) is
@@ -107,7 +108,10 @@ export class CallReporter {
         this.localUser = account.user;
         void this.api.calls.closeOpen({ localUser: account.user }).catch(() => undefined);
       }
-      this.noteOpenCalls(false);
+      // Once the window has drawn the change: a ringing call's directory lookup leaves for the
+      // services first (they answer in order), and its card is drawn before the note is checked
+      // and sent (which cost the first caller's card 2–6 ms). A frame is nothing to a crash.
+      afterNextPaint(() => this.noteOpenCalls(false));
       let added = false;
       for (const id of calls.order) {
         const call = calls.calls[id]!;

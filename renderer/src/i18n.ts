@@ -24,8 +24,14 @@ export function applyLanguage(setting: LanguageSetting): void {
   if (i18n.language !== language) void i18n.changeLanguage(language);
 }
 
-/** The locale dates, times and numbers are formatted in, for the UI's language. */
-export const uiLocale = (language: string = i18n.language): string => formatLocale(language as UiLanguage, systemLocales());
+let lastLocale: { key: string; locale: string } | null = null;
+/** The locale dates, times and numbers are formatted in, for the UI's language (worked out again only when the language or the OS's locales change: every render asks). */
+export function uiLocale(language: string = i18n.language): string {
+  const locales = systemLocales();
+  const key = `${language}|${locales.join(',')}`;
+  if (lastLocale?.key !== key) lastLocale = { key, locale: formatLocale(language as UiLanguage, locales) };
+  return lastLocale.locale;
+}
 
 /** t() and the locale to format with, re-rendered when the language changes. */
 export function useLocale() {

@@ -233,10 +233,17 @@ describe('the session', () => {
     const ringing = testCall('a', '+74951234567', 'ringing-in');
     s.set(ringing);
     s.set({ ...ringing });
+    await settle();
     // With the call's id, so the notification's Answer and Decline act on this call.
     expect(s.notified).toEqual([{ from: '+7 495 123 45 67', line: '1000', callId: 'a' }]);
     s.set(testCall('b', '1002', 'ringing-in'));
+    await settle();
     expect(s.notified).toHaveLength(2);
+    // A call that stopped ringing before the notification's turn came gets none.
+    s.set(testCall('c', '1003', 'ringing-in'));
+    s.set();
+    await settle();
+    expect((s.notified as { callId: string }[]).map((n) => n.callId)).toEqual(['a', 'b']);
   });
 
   it('auto-answers only a call that rings while no other is live', async () => {
@@ -491,8 +498,10 @@ describe('the desktop commands calls through the session', () => {
   });
 });
 
-/** Lets queued microtasks and resolved promises run (the session coalesces status reports in a microtask). */
+/** Lets what waits for the window's next paint (afterNextPaint: the next task here), queued microtasks and resolved promises run. */
 const settle = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  await new Promise((r) => setTimeout(r, 0));
   for (let i = 0; i < 5; i++) await Promise.resolve();
 };
 

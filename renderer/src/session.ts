@@ -11,6 +11,7 @@ import type { HandoffNote } from '../../common/transfer';
 import type { CallView } from './presentation';
 import { partyText } from './ui/format';
 import { Store } from './store';
+import { afterNextPaint } from './afterPaint';
 
 /**
  * The session: what happens around the SIP engine whatever the window shows, and the commands that
@@ -340,13 +341,17 @@ export class CallSession {
     const ringing = decision.ringing;
     if (ringing?.id !== this.notifiedRinging) {
       this.notifiedRinging = ringing?.id;
-      if (ringing) {
-        const from = partyText(ringing.remote, this.region);
-        // Within what a notification carries (a long name and number together could be more).
-        void this.api.notifications
-          .incomingCall({ from: from.slice(0, 200), line: ringing.dialled?.slice(0, 100) ?? null, callId: ringing.id.slice(0, 200) })
-          .catch(() => undefined);
-      }
+      // Once the window has drawn the ringing call and its card (afterNextPaint): at once when the
+      // window draws nothing (hidden, in the tray), where the notification is what the agent sees.
+      if (ringing)
+        afterNextPaint(() => {
+          if (!this.running || this.notifiedRinging !== ringing.id) return;
+          const from = partyText(ringing.remote, this.region);
+          // Within what a notification carries (a long name and number together could be more).
+          void this.api.notifications
+            .incomingCall({ from: from.slice(0, 200), line: ringing.dialled?.slice(0, 100) ?? null, callId: ringing.id.slice(0, 200) })
+            .catch(() => undefined);
+        });
     }
 
     for (const [id, digits] of this.pendingExtensions) {
@@ -399,7 +404,8 @@ export class CallSession {
   private reportStatus() {
     if (!this.running || this.statusScheduled) return;
     this.statusScheduled = true;
-    queueMicrotask(() => {
+    // After the window has drawn the change (a ringing call's card comes first).
+    afterNextPaint(() => {
       this.statusScheduled = false;
       this.sendStatus();
     });

@@ -28,6 +28,7 @@ import type { CallReporter } from '../callReporter';
 import { LinkConfirm } from './LinkConfirm';
 import type { DesktopTools } from './SettingsPanel';
 import { useLocale } from '../i18n';
+import { dateTimeFormat, listFormat } from '../../../common/i18n/intl';
 
 interface Props {
   api: FrontdeskApi;
@@ -97,7 +98,7 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
   const callLabelOf = (c: MessageStart['call']) =>
     c
       ? (() => {
-          const time = new Date(c.startedAt).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+          const time = dateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(c.startedAt));
           return c.subject.displayName || c.subject.number ? t('app.callWith', { who: partyText(c.subject, region), time }) : t('app.callAt', { time });
         })()
       : null;
@@ -260,7 +261,7 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
               callLabel={messageForm.callLabel}
               onClose={() => setMessageForm(null)}
               onSaved={(sent) =>
-                setMessageNotice(t('app.messageSaved', { recipients: new Intl.ListFormat(locale, { type: 'conjunction' }).format(sent.recipients.map((r) => (r.name ? `${r.name} (${r.extension})` : r.extension))) }))
+                setMessageNotice(t('app.messageSaved', { recipients: listFormat(locale, { type: 'conjunction' }).format(sent.recipients.map((r) => (r.name ? `${r.name} (${r.extension})` : r.extension))) }))
               }
             />
           )}

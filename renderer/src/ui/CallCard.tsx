@@ -5,6 +5,7 @@ import { endLabel, formatDuration, formatNumber, partyText, phaseLabel } from '.
 import { RecordingControls } from './Recording';
 import { useLocale } from '../i18n';
 import { HandoffNoteView, TransferCount, TransferStatus } from './Transfer';
+import { afterNextPaint } from '../afterPaint';
 
 /** The commands a call card gives the agent (session.ts). */
 export type CallCardCommands = Pick<
@@ -31,12 +32,16 @@ export function CallCard({ call, region, now, session, focusAnswer, consult, con
   const { t, locale } = useLocale();
   const answerRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    // Ringing takes the focus only when the agent is not typing somewhere.
-    const active = document.activeElement;
-    const typing = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement;
-    // preventScroll: the ringing call stands first, in view; scrolling it into view would lay the
-    // whole window out there and then, before the frame that shows the call and its card.
-    if (focusAnswer && call.phase === 'ringing-in' && !typing) answerRef.current?.focus({ preventScroll: true });
+    if (!focusAnswer || call.phase !== 'ringing-in') return;
+    // Once the frame that shows the call and its card is painted: focusing lays the window out
+    // there and then (2–6 ms), which the call's first frame would otherwise wait for.
+    afterNextPaint(() => {
+      // Ringing takes the focus only when the agent is not typing somewhere. preventScroll: the
+      // ringing call stands first, in view.
+      const active = document.activeElement;
+      const typing = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement;
+      if (!typing) answerRef.current?.focus({ preventScroll: true });
+    });
   }, [call.phase, focusAnswer]);
 
   const [keypad, setKeypad] = useState(false);

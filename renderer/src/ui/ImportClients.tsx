@@ -16,6 +16,7 @@ import {
 } from '../../../common/imports';
 import { importText } from '../../../common/importText';
 import { useLocale } from '../i18n';
+import { numberFormat } from '../../../common/i18n/intl';
 
 /**
  * Importing clients: a CSV (a spreadsheet or CRM export) or a vCard file (a phone's or a mail
@@ -27,7 +28,7 @@ import { useLocale } from '../i18n';
 /** t() and a number formatter in the UI's locale ("1,234" / "1 234"). */
 function useWords() {
   const { t, locale } = useLocale();
-  const number = (n: number) => n.toLocaleString(locale);
+  const number = (n: number) => numberFormat(locale).format(n);
   return { t, number };
 }
 type Words = ReturnType<typeof useWords>;

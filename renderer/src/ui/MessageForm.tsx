@@ -15,6 +15,7 @@ import { clockTime, formatNumber } from './format';
 import { useLocale } from '../i18n';
 import { matchColleagues, resolveColleague } from './Transfer';
 import { MessageWhat } from './Messages';
+import { dateTimeFormat } from '../../../common/i18n/intl';
 
 /** A label as a sentence starts it ("please call back" → "Please call back"). */
 const capitalized = (text: string, locale: string) => text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
@@ -360,7 +361,7 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
             {draft.call?.recordingId ? ` ${t('messageForm.recorded')}` : ''}
           </p>
           <p role="status" className="message-form__draft" aria-label={t('messageForm.draft')}>
-            {saver.problem ? t('messageForm.draftProblem', { problem: saver.problem }) : saver.savedAt ? t('messageForm.draftSaved', { time: new Date(saver.savedAt).toLocaleTimeString(locale) }) : ''}
+            {saver.problem ? t('messageForm.draftProblem', { problem: saver.problem }) : saver.savedAt ? t('messageForm.draftSaved', { time: dateTimeFormat(locale, { timeStyle: 'medium' }).format(new Date(saver.savedAt)) }) : ''}
           </p>
           {saveProblem && <p role="alert">{saveProblem}</p>}
           <div className="dialog__actions">

@@ -5,6 +5,7 @@ import type { Recorder } from '../recording/recorder';
 import type { Call } from '../sip/callMachine';
 import { formatDuration, shortDateTime } from './format';
 import { useLocale } from '../i18n';
+import { numberFormat } from '../../../common/i18n/intl';
 
 /** The page's recorder (main.tsx provides it); null where nothing records (tests of other parts). */
 export const RecorderContext = createContext<Recorder | null>(null);
@@ -75,7 +76,7 @@ export function RecordingStatus() {
       {view.lowDisk && (
         <p role="alert" aria-label={t('recording.disk')} className="notice notice--error">
           {view.lowDisk.freeBytes !== null
-            ? t('recording.diskFullLeft', { folder: view.lowDisk.folder, left: new Intl.NumberFormat(locale, { style: 'unit', unit: 'megabyte', maximumFractionDigits: 0 }).format(view.lowDisk.freeBytes / 1024 / 1024) })
+            ? t('recording.diskFullLeft', { folder: view.lowDisk.folder, left: numberFormat(locale, { style: 'unit', unit: 'megabyte', maximumFractionDigits: 0 }).format(view.lowDisk.freeBytes / 1024 / 1024) })
             : t('recording.diskFull', { folder: view.lowDisk.folder })}
         </p>
       )}

@@ -7,6 +7,7 @@ import { formatNumber } from './format';
 import { useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
 import { downloadFile } from './download';
+import { dateTimeFormat, numberFormat } from '../../../common/i18n/intl';
 
 /** The PC's own time zone: the dates a person picks are its wall-clock dates. */
 function ownTimeZone(): string {
@@ -20,7 +21,7 @@ function ownTimeZone(): string {
 /** Who said it: the client card's name at the time of the call, else what the caller ID said (marked as such). */
 const whoSaid = (note: FunnelNote, t: TFunction) => (note.clientName ? `${note.clientName}, ` : note.remoteName ? `${t('reports.callerId', { name: note.remoteName })}, ` : '');
 const nextName = (n: FunnelNextStep, t: TFunction) => (n.pageId === null ? t('reports.stoppedHere') : n.pageId === 'end' ? t('reports.endOfScript') : (n.title ?? n.pageId));
-const percent = (part: number, whole: number, locale: string) => (whole === 0 ? '—' : `${new Intl.NumberFormat(locale).format(Math.round((part / whole) * 100))} %`);
+const percent = (part: number, whole: number, locale: string) => (whole === 0 ? '—' : `${numberFormat(locale).format(Math.round((part / whole) * 100))} %`);
 
 function QuestionCell({ question }: { question: FunnelQuestion }) {
   const { t } = useLocale();
@@ -103,7 +104,7 @@ function Notes({ api, funnel, region }: { api: FrontdeskApi; funnel: ScriptFunne
                 <li key={i}>
                   “{note.text}”{' '}
                   <span className="reports__muted">
-                    — {new Date(note.at).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' })}
+                    — {dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' }).format(new Date(note.at))}
                     {note.remoteNumber ? `, ${whoSaid(note, t)}${formatNumber(note.remoteNumber, region)}` : ''}
                   </span>
                   {note.recorded && note.sipCallId && (

@@ -4,6 +4,7 @@ import { followUpTiming, relativeDay } from '../../../common/wrapUp';
 import { formatNumber } from '../../../common/phone';
 import type { Call, CallPhase, Party } from '../sip/callMachine';
 import { causeText } from '../sip/causes';
+import { dateTimeFormat } from '../../../common/i18n/intl';
 
 export { formatNumber };
 
@@ -30,11 +31,11 @@ export function endLabel(t: TFunction, call: Call): string {
 }
 
 /** "15:05": the office's 24-hour clock, in the locale's digits. */
-export const clockTime = (date: Date, locale: string): string => new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+export const clockTime = (date: Date, locale: string): string => dateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
 
 /** "3 Mar, 15:05" / "3 мар., 15:05". */
 export const shortDateTime = (date: Date, locale: string): string =>
-  new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+  dateTimeFormat(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
 
 /** "today 15:00", "tomorrow (any time)": when a follow-up is due. */
 export function dueWhen(t: TFunction, f: { dueAt: string; allDay: boolean }, now: Date, language: 'en' | 'ru', locale: string): string {
