@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterNextPaint } from './afterPaint';
+
+const page = (visibilityState: DocumentVisibilityState) => {
+  const frames: FrameRequestCallback[] = [];
+  return {
+    frames,
+    page: { requestAnimationFrame: (cb: FrameRequestCallback) => (frames.push(cb), frames.length), document: { visibilityState } },
+  };
+};
+
+describe('afterNextPaint', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('in a window that draws: runs in the task after the next frame, once', async () => {
+    vi.useFakeTimers();
+    const p = page('visible');
+    const fn = vi.fn();
+    afterNextPaint(fn, p.page);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).not.toHaveBeenCalled();
+    p.frames.shift()!(0);
+    expect(fn).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('a window that says it is visible but draws no frame does not hold it up for long', async () => {
+    vi.useFakeTimers();
+    const p = page('visible');
+    const fn = vi.fn();
+    afterNextPaint(fn, p.page);
+    await vi.advanceTimersByTimeAsync(199);
+    expect(fn).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fn).toHaveBeenCalledTimes(1);
+    p.frames.shift()!(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('a hidden window (in the tray) runs it in the next task, without waiting for a frame', async () => {
+    vi.useFakeTimers();
+    const p = page('hidden');
+    const fn = vi.fn();
+    afterNextPaint(fn, p.page);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(p.frames).toHaveLength(0);
+  });
+});
