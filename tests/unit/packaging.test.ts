@@ -39,6 +39,56 @@ describe('electron-builder.yml', () => {
     expect(nsh).toContain(`-- "%1"`);
   });
 
+  it('the MSI registers click-to-call too: a ProgID per scheme and the Default Programs capabilities, in the project electron-builder makes', async () => {
+    // electron-builder's own MSI template, rendered as its MsiTarget does, with a main executable.
+    const builderDir = path.dirname(require.resolve('app-builder-lib/package.json'));
+    const ejs = createRequire(path.join(builderDir, 'package.json'))('ejs') as { compile: (t: string) => (o: object) => string };
+    const template = readFileSync(path.join(builderDir, 'templates/msi/template.xml'), 'utf8')
+      .replace(/{{/g, '<%')
+      .replace(/}}/g, '%>')
+      .replace(/\${([^}]+)}/g, '<%=$1%>');
+    const wxs = ejs.compile(template)({
+      productName: 'Frontdesk', upgradeCode: '{00000000-0000-0000-0000-000000000001}', version: '1.2.3.0', manufacturer: 'Frontdesk', compressionLevel: 'high',
+      iconPath: null, iconId: 'icon', isRunAfterFinish: false, isAssisted: false, isPerMachine: true, programFilesId: 'ProgramFiles64Folder', menuCategory: null,
+      installationDirectoryWixName: 'Frontdesk', isCreateDesktopShortcut: false, isCreateStartMenuShortcut: false, dirs: '',
+      files: '<Component>\n        <File Name="Frontdesk.exe" Source="$(var.appDir)\\Frontdesk.exe" ReadOnly="yes" KeyPath="yes" Id="mainExecutable"/>\n      </Component>',
+    });
+    expect(config.msiProjectCreated).toBe('./build/msiProtocols.mjs');
+    const hook = await import('../../build/msiProtocols.mjs');
+    expect(hook.schemes).toEqual((config.protocols as { name: string; schemes: string[] }[]).map((p) => [p.schemes[0], p.name]));
+    const made = hook.withClickToCall(wxs);
+    expect(hook.withClickToCall(made)).toBe(made);
+    const { DOMParser } = await import('@xmldom/xmldom');
+    const errors: string[] = [];
+    const doc = new DOMParser({ errorHandler: { error: (m: string) => void errors.push(m), fatalError: (m: string) => void errors.push(m) } }).parseFromString(made, 'text/xml');
+    expect(errors).toEqual([]);
+    type Node = { getAttribute(name: string): string | null; getElementsByTagName(tag: string): { length: number; item(i: number): Node } };
+    const elements = (parent: Node, tag: string): Node[] => {
+      const list = parent.getElementsByTagName(tag);
+      return Array.from({ length: list.length }, (_, i) => list.item(i));
+    };
+    const group = elements(doc as unknown as Node, 'ComponentGroup').find((g) => g.getAttribute('Id') === 'ProductComponents')!;
+    const component = elements(group, 'Component').find((c) => c.getAttribute('Id') === 'FrontdeskClickToCall')!;
+    expect(component.getAttribute('Guid')).toMatch(/^\{[0-9A-F-]{36}\}$/);
+    const values = elements(component, 'RegistryValue').map((v) => ({
+      root: v.getAttribute('Root'), key: v.getAttribute('Key'), name: v.getAttribute('Name'), value: v.getAttribute('Value'), keyPath: v.getAttribute('KeyPath'),
+    }));
+    expect(values.every((v) => v.root === 'HKLM')).toBe(true);
+    expect(values.filter((v) => v.keyPath === 'yes')).toHaveLength(1);
+    const at = (key: string, name: string | null = null) => values.find((v) => v.key === key && (v.name || null) === name)?.value;
+    for (const scheme of PHONE_LINK_SCHEMES) {
+      expect(at(`Software\\Classes\\Frontdesk.Url.${scheme}\\shell\\open\\command`)).toBe('"[#mainExecutable]" -- "%1"');
+      expect(at(`Software\\Classes\\Frontdesk.Url.${scheme}`, 'URL Protocol')).toBe('');
+      expect(at('Software\\Frontdesk\\Capabilities\\URLAssociations', scheme)).toBe(`Frontdesk.Url.${scheme}`);
+      // never the scheme's own key: a machine-wide install does not take tel: from another softphone
+      expect(values.some((v) => v.key!.toLowerCase().startsWith(`software\\classes\\${scheme}`))).toBe(false);
+    }
+    expect(at('Software\\RegisteredApplications', 'Frontdesk')).toBe('Software\\Frontdesk\\Capabilities');
+    // the files are still there, and the component is in the product's feature through its group
+    expect(made).toContain('Id="mainExecutable"');
+    expect(() => hook.withClickToCall('<Wix/>')).toThrow(/ProductComponents/);
+  });
+
   it('builds NSIS (per-user or per-machine, the person chooses) and a per-machine MSI, dmg, AppImage and deb', () => {
     expect(config.win.target.map((t: { target: string }) => t.target)).toEqual(['nsis', 'msi']);
     expect(config.nsis).toMatchObject({ oneClick: false, perMachine: false, allowElevation: true });
