@@ -443,6 +443,11 @@ export class SipEngine {
     ua.start();
   }
 
+  /** The voice codecs this browser can answer with (read once: see browserVoiceCodecs). */
+  private voiceCodecs() {
+    return (this.options.voiceCodecs ?? browserVoiceCodecs)();
+  }
+
   /**
    * What the first ringing call would otherwise pay for, measured in its profile: the page's first
    * RTCPeerConnection (about 6 ms of the main thread: WebRTC's first set-up) and the browser's
@@ -454,7 +459,7 @@ export class SipEngine {
     this.warm = true;
     setTimeout(() => {
       if (this.ua) warmUpParser(this.ua);
-      (this.options.voiceCodecs ?? browserVoiceCodecs)();
+      this.voiceCodecs();
       try {
         new RTCPeerConnection(this.mediaOptions().pcConfig).close();
       } catch {
@@ -615,7 +620,7 @@ export class SipEngine {
     if (replaced) guardReplacedTermination(session);
     this.track(id, session, 'inbound');
     // An offer this desk cannot answer (no codec in common, no audio) is refused before it rings.
-    const codecs = typeof request.body === 'string' && request.body ? (this.options.voiceCodecs ?? browserVoiceCodecs)() : null;
+    const codecs = typeof request.body === 'string' && request.body ? this.voiceCodecs() : null;
     const unanswerable = codecs ? unanswerableOffer(request.body as string, codecs) : null;
     const linesFree = liveCalls(this.snapshot.calls).length < this.prefs.maxLines;
     const incoming: CallEvent = {
