@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { buildApi, createDispatcher, type Handlers, type Transport } from './contract';
 import { ClientUpdateSchema } from './directory';
 import { fixedT } from './i18n/translate';
@@ -7,10 +8,10 @@ import { SettingChangeSchema, SettingsSchema } from './settings';
 
 const ru = fixedT('ru');
 const en = fixedT('en');
-const refused = (schema: { safeParse(v: unknown): { success: boolean; error?: { issues: never[] } } }, value: unknown) => {
+const refused = (schema: z.ZodType, value: unknown) => {
   const parsed = schema.safeParse(value);
   if (parsed.success) throw new Error('expected a refusal');
-  return issueData(parsed.error!.issues);
+  return issueData(parsed.error.issues);
 };
 
 describe('a refused value, in the language it is shown in', () => {

@@ -1228,5 +1228,6 @@ export const en = {
     noWritePermission: 'this user may not write there',
     pathIsFile: 'part of that path is a file',
     readOnlyDisk: 'that disk is read-only',
+    noSpace: 'the disk is full',
   },
 };

@@ -1324,5 +1324,6 @@ export const ru: Strings<typeof en> = {
     noWritePermission: 'у этого пользователя нет права записи туда',
     pathIsFile: 'часть этого пути — файл, а не папка',
     readOnlyDisk: 'этот диск доступен только для чтения',
+    noSpace: 'диск заполнен',
   },
 };

@@ -14,6 +14,9 @@ describe('desktop settings', () => {
     expect(settingProblem('updateFeedUrl', '')).toBeNull();
     expect(settingProblem('closeToTray', 'yes')).not.toBeNull();
     expect(settingProblem('closeToTray', false)).toBeNull();
+    // In the UI's language: the check's own words, and zod's locale for its own checks.
+    expect(settingProblem('updateFeedUrl', 'ftp://updates.example.com/', ru)).toBe('нужен пустой адрес или адрес http:// или https://, например https://updates.example.com/frontdesk/');
+    expect(settingProblem('updateFeedUrl', `https://u.example.com/${'a'.repeat(2100)}`, ru)).toMatch(/^Слишком большое значение: .*2048 символов$/);
   });
 
   it('refuses a recorded hotkey that another action has, defaults included, and accepts off or back to the default', () => {

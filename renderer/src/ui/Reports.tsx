@@ -4,7 +4,7 @@ import { addDays, isLocalDate, localDateAt, type FunnelNextStep, type FunnelNote
 import type { TFunction } from 'i18next';
 import { csvSeparatorFor } from '../../../common/i18n';
 import { formatNumber } from './format';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
 import { downloadFile } from './download';
 
@@ -161,7 +161,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
         setError(null);
         setScriptId((current) => (c.scripts.some((s) => s.scriptId === current) ? current : (c.scripts.find((s) => s.calls > 0) ?? c.scripts[0])?.scriptId ?? ''));
       },
-      (e: Error) => live && setError(e.message),
+      (e: Error) => live && setError(errorText(e, t)),
     );
     return () => {
       live = false;
@@ -177,7 +177,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
         setFunnel(f);
         setError(null);
       },
-      (e: Error) => live && setError(e.message),
+      (e: Error) => live && setError(errorText(e, t)),
     );
     return () => {
       live = false;
@@ -199,7 +199,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
         setExportStatus(t('reports.cancelled'));
       }
     } catch (e) {
-      setExportStatus(t('reports.failed', { error: (e as Error).message }));
+      setExportStatus(t('reports.failed', { error: errorText(e, t) }));
     } finally {
       setExporting(false);
     }

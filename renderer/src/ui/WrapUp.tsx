@@ -14,7 +14,7 @@ import {
 import type { Call } from '../sip/callMachine';
 import type { TFunction } from 'i18next';
 import { clockTime, formatNumber } from './format';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 
 /** The call a wrap-up form is for: a call on screen, or a pending one from the services. */
 interface Target {
@@ -172,7 +172,7 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
         },
         (err: Error) => {
           setSaving(false);
-          setProblem(t('card.notSaved', { error: err.message }));
+          setProblem(t('card.notSaved', { error: errorText(err, t) }));
         },
       );
   };
