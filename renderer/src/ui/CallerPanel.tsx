@@ -75,7 +75,7 @@ export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; c
     let live = true;
     api.crm.lookup({ number }).then(
       (result) => live && setLookup({ callId: call.id, value: { state: 'done', result } }),
-      (e: Error) => live && setLookup({ callId: call.id, value: { state: 'done', result: { status: 'unavailable', reason: 'network', detail: errorText(e, t) } } }),
+      (e: Error) => live && setLookup({ callId: call.id, value: { state: 'done', result: { status: 'unavailable', reason: 'network', detail: errorText(e) } } }),
     );
     return () => {
       live = false;
@@ -89,7 +89,7 @@ export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; c
     let live = true;
     api.crm.lookupLead({ kind: leadKind, id: leadId }).then(
       (result) => live && setLead({ callId: call.id, value: { state: 'done', result } }),
-      (e: Error) => live && setLead({ callId: call.id, value: { state: 'done', result: { status: 'unavailable', reason: 'network', detail: errorText(e, t) } } }),
+      (e: Error) => live && setLead({ callId: call.id, value: { state: 'done', result: { status: 'unavailable', reason: 'network', detail: errorText(e) } } }),
     );
     return () => {
       live = false;

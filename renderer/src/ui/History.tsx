@@ -86,7 +86,7 @@ export function History({ api, region, onCallBack, onTakeMessage }: {
           setPage(p);
           setError(null);
         },
-        (e: Error) => setError(errorText(e, t)),
+        (e: Error) => setError(errorText(e)),
       );
     },
     [api],

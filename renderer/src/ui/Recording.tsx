@@ -131,7 +131,7 @@ export function RecordingPlayer({ api, recording, desktop }: { api: FrontdeskApi
     let live = true;
     api.recordings.playUrl({ id: recording.id }).then(
       (u) => live && (u ? setUrl(u) : setProblem(fileGone)),
-      (e: Error) => live && setProblem(errorText(e, t)),
+      (e: Error) => live && setProblem(errorText(e)),
     );
     return () => {
       live = false;

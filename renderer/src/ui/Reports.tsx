@@ -161,7 +161,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
         setError(null);
         setScriptId((current) => (c.scripts.some((s) => s.scriptId === current) ? current : (c.scripts.find((s) => s.calls > 0) ?? c.scripts[0])?.scriptId ?? ''));
       },
-      (e: Error) => live && setError(errorText(e, t)),
+      (e: Error) => live && setError(errorText(e)),
     );
     return () => {
       live = false;
@@ -177,7 +177,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
         setFunnel(f);
         setError(null);
       },
-      (e: Error) => live && setError(errorText(e, t)),
+      (e: Error) => live && setError(errorText(e)),
     );
     return () => {
       live = false;
