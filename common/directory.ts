@@ -429,7 +429,7 @@ export const CsvMappingSchema = z
   })
   .superRefine((m, ctx) => {
     if (!m.columns.some((c) => ['name', 'lastName', 'firstName', 'middleName', 'phone'].includes(c.field))) {
-      ctx.addIssue({ code: 'custom', path: ['columns'], message: 'map at least one column to the name or to a phone' });
+      ctx.addIssue({ code: 'custom', path: ['columns'], ...check('mapNameOrPhone') });
     }
     const seen = new Map<string, string>();
     m.columns.forEach((c, i) => {

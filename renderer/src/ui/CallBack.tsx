@@ -38,7 +38,7 @@ function Reschedule({ followUp, who, onDone, api }: { followUp: FollowUp; who: s
   const id = `reschedule-${followUp.id}`;
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const due = dueFromInputs(date, time);
+    const due = dueFromInputs(date, time, t);
     if ('problem' in due) return setProblem(due.problem);
     api.followUps.reschedule({ id: followUp.id, dueAt: due.due.toISOString(), allDay: due.allDay }).then(onDone, (err: Error) => setProblem(errorText(err, t)));
   };
@@ -78,7 +78,7 @@ function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: strin
     const dial = parseDialString(number, region, t);
     if (!dial.ok) return setProblem(t('callBack.numberProblem', { problem: dial.problem }));
     if (!reason.trim()) return setProblem(t('callBack.reasonMissing'));
-    const due = dueFromInputs(date, time);
+    const due = dueFromInputs(date, time, t);
     if ('problem' in due) return setProblem(due.problem);
     setSaving(true);
     setProblem(null);

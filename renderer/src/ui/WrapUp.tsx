@@ -88,7 +88,7 @@ function check(d: Draft, t: TFunction): { problem: string } | { nextStep: { what
   }
   if (!what) return { problem: t('wrapUp.stepWhat') };
   if (!date) return { problem: t('wrapUp.stepDate') };
-  const due = dueFromInputs(date, d.time);
+  const due = dueFromInputs(date, d.time, t);
   if ('problem' in due) return due;
   return { nextStep: { what, dueAt: due.due.toISOString(), allDay: due.allDay } };
 }
