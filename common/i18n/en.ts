@@ -1068,6 +1068,8 @@ export const en = {
       sameField: '{{columns}} all map to {{field}}: it takes one column. Set the others to {{ignore}}.',
       and: ' and ',
       quoted: '"{{value}}"',
+      valueDropped: '{{clientField}}: "{{value}}" dropped: {{reason}}',
+      fieldDropped: '{{clientField}}: value dropped: {{reason}}',
       phoneDropped: 'phone: "{{value}}" dropped: not a number',
       formalityDropped: 'formality: "{{value}}" dropped: write "ты"/"вы" or "informal"/"formal"',
       noPhone: 'no phone number: imported, but a call cannot find this client by number',

@@ -1162,6 +1162,8 @@ export const ru: Strings<typeof en> = {
       sameField: '{{columns}} сопоставлены с полем «{{field}}», а оно берёт только один столбец. Для остальных выберите «{{ignore}}».',
       and: ' и ',
       quoted: '«{{value}}»',
+      valueDropped: '{{clientField}}: «{{value}}» отброшено: {{reason}}',
+      fieldDropped: '{{clientField}}: значение отброшено: {{reason}}',
       phoneDropped: 'телефон «{{value}}» отброшен: это не номер',
       formalityDropped: 'обращение «{{value}}» отброшено: напишите «ты» или «вы»',
       noPhone: 'нет номера телефона: клиент загружен, но по номеру при звонке его не найти',
