@@ -126,3 +126,17 @@ test('on a Russian system a refused value and a refusing service are told in Rus
   await expect(settings.getByRole('alert').filter({ hasText: 'записи нельзя' })).toHaveText(`записи нельзя сохранять в ${path.join(blocker, 'calls')}: часть этого пути — файл, а не папка`);
   await expect(folder).toHaveValue(path.join(blocker, 'calls'));
 });
+
+test("on a Russian system a malformed provisioning file's values are told in Russian, field by field", async ({ agents }) => {
+  const agent = await agents({
+    user: '1000',
+    locale: 'ru-RU',
+    rawProvisioning: JSON.stringify({ version: 1, account: { user: '1000', password: '', domain: 'lab.frontdesk.test', wsUrl: 'http://127.0.0.1:8080' }, settings: { defaultRegion: 'Russia' } }),
+  });
+  const alert = agent.page.getByRole('alert', { name: 'Ошибка файла настройки' });
+  await expect(alert.getByRole('listitem').filter({ hasText: 'account.wsUrl' })).toHaveText('account.wsUrl: адрес должен начинаться с ws:// или wss://');
+  await expect(alert.getByRole('listitem').filter({ hasText: 'settings.defaultRegion' })).toHaveText('settings.defaultRegion: нужен двухбуквенный код страны, например «RU» или «GB»');
+  // zod's own check (an empty password), in Russian through zod's locale.
+  await expect(alert.getByRole('listitem').filter({ hasText: 'account.password' })).toContainText('Слишком маленькое значение');
+  await expect(alert).toContainText('Из него ничего не применено.');
+});
