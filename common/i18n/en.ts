@@ -1194,6 +1194,10 @@ export const en = {
     diagnosticsCancelled: 'Export cancelled: nothing was saved.',
     diagnosticsFailed: 'Export failed: {{error}}',
   },
+  /**
+   * A refused value's words (common/said.ts): a check's key and values. `language` names the zod
+   * locale that says zod's own checks in this language (English: the schema's own message).
+   */
   check: {
     language: 'en',
     separator: '; ',
@@ -1235,6 +1239,7 @@ export const en = {
     lineBreaks: 'must not contain line breaks',
     reservedHeader: '{{name}} is set by Frontdesk itself',
   },
+  /** What a service says when it fails (common/said.ts SaidError); the `why` reasons are words too. */
   fault: {
     settingLocked: '"{{key}}" is set by your administrator and cannot be changed on this PC',
     settingsNotWritten: 'the settings could not be written: {{why}}',
