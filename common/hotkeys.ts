@@ -129,7 +129,10 @@ export interface HotkeyConflict {
   action: HotkeyAction;
   /** The field in settings ("hotkeys.answer"), for field-level reporting. */
   field: string;
+  /** In English, for the shell's log ("\"Ctrl+A+B\" names 2 keys…"). */
   message: string;
+  /** What is wrong as data, for the window to say in its language (beside the hotkey it names). */
+  said: Said;
 }
 
 /**
@@ -143,19 +146,20 @@ export function hotkeyConflicts(map: Partial<Record<HotkeyAction, string>>, plat
   for (const action of HOTKEY_ACTIONS) {
     const text = map[action];
     if (text === undefined || text === '') continue;
-    const problem = hotkeyProblem(text);
+    const problem = hotkeyProblemSaid(text);
     if (problem) {
-      out.push({ action, field: `hotkeys.${action}`, message: `"${text}" ${problem}` });
+      out.push({ action, field: `hotkeys.${action}`, message: `"${text}" ${saidText(problem)}`, said: problem });
       continue;
     }
     const combination = hotkeyCombination(text, platform)!;
     const earlier = seen.get(combination);
     if (earlier) {
-      out.push({ action, field: `hotkeys.${action}`, message: `"${text}" is also the hotkey for ${HOTKEY_LABELS[earlier]} (${map[earlier]})` });
+      const said = checkSaid('sameHotkey', { action: { say: `desktop.hotkeyAction.${earlier}` }, hotkey: map[earlier] ?? '' });
+      out.push({ action, field: `hotkeys.${action}`, message: `"${text}" is also the hotkey for ${HOTKEY_LABELS[earlier]} (${map[earlier]})`, said });
       continue;
     }
     seen.set(combination, action);
-    if (RESERVED[platform].includes(combination)) out.push({ action, field: `hotkeys.${action}`, message: `"${text}" is kept by the operating system` });
+    if (RESERVED[platform].includes(combination)) out.push({ action, field: `hotkeys.${action}`, message: `"${text}" is kept by the operating system`, said: checkSaid('hotkeyReserved') });
   }
   return out;
 }

@@ -1220,6 +1220,7 @@ export const en = {
     hotkeyNoKey: 'has no key, only modifiers',
     hotkeyManyKeys_one: 'names {{count}} key; a hotkey has one key and modifiers',
     hotkeyManyKeys_other: 'names {{count}} keys; a hotkey has one key and modifiers',
+    hotkeyReserved: 'is kept by the operating system',
     hotkeyAlone: '{{key}} alone would take that key from every program: add a modifier such as CommandOrControl+Shift',
     wsUrl: 'must start with ws:// or wss://',
     url: 'must be a URL such as {{example}}',

@@ -1312,6 +1312,7 @@ export const ru: Strings<typeof en> = {
     hotkeyManyKeys_few: 'в сочетании {{count}} клавиши, а нужна одна клавиша и модификаторы',
     hotkeyManyKeys_many: 'в сочетании {{count}} клавиш, а нужна одна клавиша и модификаторы',
     hotkeyManyKeys_other: 'в сочетании {{count}} клавиши, а нужна одна клавиша и модификаторы',
+    hotkeyReserved: 'это сочетание занято операционной системой',
     hotkeyAlone: 'клавиша {{key}} без модификатора отнимет её у всех программ: добавьте модификатор, например CommandOrControl+Shift',
     wsUrl: 'адрес должен начинаться с ws:// или wss://',
     url: 'нужен адрес, например {{example}}',

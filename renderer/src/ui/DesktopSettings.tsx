@@ -6,7 +6,7 @@ import { effectiveHotkeys, SettingsSchema, type SettingKey, type SettingsView } 
 import type { TFunction } from 'i18next';
 import type { CallSession } from '../session';
 import { errorText, i18n, useLocale } from '../i18n';
-import { issueData, issueText } from '../../../common/said';
+import { issueData, issueText, saidText } from '../../../common/said';
 
 /**
  * Settings of the desktop app around the window: the tray, login start, the window on a call,
@@ -30,12 +30,15 @@ export function hotkeyText(accelerator: string, mac: boolean): string {
   return accelerator.replace(/\b(CommandOrControl|CmdOrCtrl)\b/g, mac ? '⌘' : 'Ctrl').replace(/\b(Command|Cmd)\b/g, '⌘');
 }
 
+/** Why the shell did not register a hotkey, in the UI's language: its check's words, the shell's report, or the system's refusal. */
+const registrationReason = (report: HotkeyRegistration, t: TFunction): string => (report.said ? saidText(report.said, t) : (report.message ?? t('desktop.systemRefused')));
+
 /** What a hotkey does outside the window: the shell's report, or nothing (the browser host). */
 export function hotkeyStatusText(accelerator: string, report: HotkeyRegistration | undefined, t: TFunction): string {
   if (accelerator === '' || report?.state === 'off') return t('desktop.hotkeyOff');
   if (!report) return t('desktop.hotkeyWindowOnly');
   if (report.state === 'registered') return t('desktop.hotkeyEverywhere');
-  return t('desktop.hotkeyRefused', { reason: report.message ?? t('desktop.systemRefused') });
+  return t('desktop.hotkeyRefused', { reason: registrationReason(report, t) });
 }
 
 interface Props {
@@ -166,7 +169,7 @@ export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) 
             ? ''
             : t('desktop.refusedSummary', {
                 count: refused.length,
-                list: refused.map((h) => `${t(`desktop.hotkeyAction.${h.action}`)} (${hotkeyText(h.accelerator, mac)}): ${h.message ?? t('desktop.systemRefused')}`).join('; '),
+                list: refused.map((h) => `${t(`desktop.hotkeyAction.${h.action}`)} (${hotkeyText(h.accelerator, mac)}): ${registrationReason(h, t)}`).join('; '),
               })}
         </p>
       </div>
