@@ -292,7 +292,7 @@ export class Recorder {
         sources.push(source);
       } catch (error) {
         this.announcementBuffer = null;
-        this.publish({ problem: i18n.t('recorder.announcement', { error: (error as Error).message }) });
+        this.publish({ problem: i18n.t('recorder.announcement', { error: errorText(error) }) });
       }
     }
     if (kind === 'beep' || kind === 'announcement-and-beep') {
