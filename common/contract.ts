@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issueData, IssueDataSchema, saidOf, type IssueData, type Said, type Sayable } from './said';
 import { HOTKEY_ACTIONS } from './hotkeys';
 import { DesktopStatusSchema, ShellStateSchema } from './desktop';
 import { SettingChangeSchema, SettingsViewSchema } from './settings';
@@ -407,16 +408,25 @@ export type EventPayload<N extends EventName> = N extends `${infer NS}.${infer E
     : never
   : never;
 
-/** What crosses for a method call: either the value or an error the person can read. */
-export type CallResult = { ok: true; value: unknown } | { ok: false, error: { code: string; message: string } };
+/**
+ * What crosses for a method call: either the value or an error the person can read, in English
+ * (`message`) and as data the window says in its language: what the service said (`said`), or the
+ * checks that refused the input (`issues`). See common/said.ts.
+ */
+export type CallResult = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } & Sayable };
 
-export class ContractError extends Error {
+export class ContractError extends Error implements Sayable {
+  readonly said: Said | undefined;
+  readonly issues: IssueData[] | undefined;
   constructor(
     readonly code: 'bad-channel' | 'bad-input' | 'bad-output' | 'failed',
     message: string,
+    sayable: Sayable = {},
   ) {
     super(message);
     this.name = 'ContractError';
+    this.said = sayable.said;
+    this.issues = sayable.issues;
   }
 }
 
@@ -432,6 +442,14 @@ function lookupMethod(channel: string): { ns: string; name: string; input: z.Zod
 export const allMethodChannels = (): string[] =>
   Object.entries(contract.methods).flatMap(([ns, group]) => Object.keys(group).map((n) => methodChannel(ns, n)));
 
+/** What a failed result says as data, checked (it came over the bridge): dropped when malformed. */
+function sayableOf(error: Sayable): Sayable {
+  const said = saidOf(error);
+  if (said) return { said };
+  const issues = z.array(IssueDataSchema).safeParse(error.issues);
+  return issues.success ? { issues: issues.data } : {};
+}
+
 const formatIssues = (error: z.ZodError) =>
   error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 
@@ -444,7 +462,7 @@ export function createDispatcher(handlers: Handlers) {
     const m = typeof channel === 'string' ? lookupMethod(channel) : null;
     if (!m) return { ok: false, error: { code: 'bad-channel', message: `unknown method ${String(channel)}` } };
     const input = m.input.safeParse(rawInput);
-    if (!input.success) return { ok: false, error: { code: 'bad-input', message: formatIssues(input.error) } };
+    if (!input.success) return { ok: false, error: { code: 'bad-input', message: formatIssues(input.error), issues: issueData(input.error.issues) } };
     const handler = (handlers as unknown as Record<string, Record<string, (i: unknown) => unknown>>)[m.ns]?.[m.name];
     if (!handler) return { ok: false, error: { code: 'bad-channel', message: `no handler for ${m.ns}.${m.name}` } };
     try {
@@ -452,7 +470,11 @@ export function createDispatcher(handlers: Handlers) {
       if (!output.success) return { ok: false, error: { code: 'bad-output', message: formatIssues(output.error) } };
       return { ok: true, value: output.data };
     } catch (error) {
-      return { ok: false, error: { code: 'failed', message: error instanceof Error ? error.message : String(error) } };
+      const said = saidOf(error);
+      const failed = { code: 'failed', message: error instanceof Error ? error.message : String(error) };
+      if (said) return { ok: false, error: { ...failed, said } };
+      if (error instanceof z.ZodError) return { ok: false, error: { ...failed, issues: issueData(error.issues) } };
+      return { ok: false, error: failed };
     }
   };
 }
@@ -480,9 +502,9 @@ export function buildApi(transport: Transport): FrontdeskApi {
     for (const [name, m] of Object.entries(group)) {
       target[name] = async (rawInput?: unknown) => {
         const input = m.input.safeParse(rawInput);
-        if (!input.success) throw new ContractError('bad-input', formatIssues(input.error));
+        if (!input.success) throw new ContractError('bad-input', formatIssues(input.error), { issues: issueData(input.error.issues) });
         const result = await transport.invoke(methodChannel(ns, name), input.data);
-        if (!result.ok) throw new ContractError(result.error.code as ContractError['code'], result.error.message);
+        if (!result.ok) throw new ContractError(result.error.code as ContractError['code'], result.error.message, sayableOf(result.error));
         const output = m.output.safeParse(result.value);
         if (!output.success) throw new ContractError('bad-output', formatIssues(output.error));
         return output.data;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { TFunction } from 'i18next';
 import { fixedT } from './i18n/translate';
+import { check } from './said';
 
 /**
  * The CRM connector's model: what the admin configures (provisioning key `crm`), what the PBX tells
@@ -63,9 +64,7 @@ export function parseJsonPath(path: string): PathSegment[] | null {
 const jsonPath = z
   .string()
   .max(300, 'must be at most 300 characters')
-  .refine((p) => parseJsonPath(p) !== null, {
-    message: 'must be a JSON path such as "name", "data.0.name", "contacts[0].phones" or "PHONE[*].VALUE"',
-  });
+  .refine((p) => parseJsonPath(p) !== null, check('jsonPath'));
 
 /** Reads a path; `each` steps turn the result into a list. Own properties only; never throws. */
 function readPath(json: unknown, segments: readonly PathSegment[], onNote?: (note: string) => void, label = ''): unknown {
@@ -122,15 +121,15 @@ function urlTemplate(placeholders: readonly string[], required: readonly string[
     .string()
     .trim()
     .max(2000, 'must be at most 2000 characters')
-    .refine((u) => /^https?:\/\//i.test(u), { message: 'must start with http:// or https://', abort: true })
-    .refine(isHttpUrl, { message: `must be a URL such as ${example}`, abort: true })
+    .refine((u) => /^https?:\/\//i.test(u), { ...check('httpUrl'), abort: true })
+    .refine(isHttpUrl, { ...check('url', { example }), abort: true })
     .superRefine((u, ctx) => {
       const used = placeholdersIn(u);
       const unknown = used.filter((p) => !placeholders.includes(p));
       if (unknown.length) {
-        ctx.addIssue({ code: 'custom', message: `unknown placeholder ${unknown.map((p) => `{${p}}`).join(', ')}: use ${list}` });
+        ctx.addIssue({ code: 'custom', ...check('unknownPlaceholder', { unknown: unknown.map((p) => `{${p}}`).join(', '), list }) });
       } else if (!used.some((p) => required.includes(p))) {
-        ctx.addIssue({ code: 'custom', message: `must contain ${required.map((p) => `{${p}}`).join(' or ')}, e.g. ${example}` });
+        ctx.addIssue({ code: 'custom', ...check('placeholderNeeded', { required: required.map((p) => `{${p}}`).join(' or '), example }) });
       }
     });
 }
@@ -264,11 +263,11 @@ export const CrmLeadMappingSchema = z
   });
 export type CrmLeadMapping = z.infer<typeof CrmLeadMappingSchema>;
 
-const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be an HTTP header name such as "Authorization"');
+const headerName = z.string().refine((name) => /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(name), check('headerName'));
 const headerValue = z
   .string()
   .max(4000, 'must be at most 4000 characters')
-  .regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
+  .refine((value) => /^[^\r\n\0]*$/.test(value), check('lineBreaks'));
 /** Headers fetch manages itself: setting them would be ignored or break the request. */
 const reservedHeaders = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'accept-encoding']);
 
@@ -291,7 +290,7 @@ export const CrmConfigSchema = z
       .superRefine((headers, ctx) => {
         for (const name of Object.keys(headers)) {
           if (reservedHeaders.has(name.toLowerCase())) {
-            ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by Frontdesk itself` });
+            ctx.addIssue({ code: 'custom', path: [name], ...check('reservedHeader', { name }) });
           }
         }
       })

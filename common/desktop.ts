@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HOTKEY_ACTIONS } from './hotkeys';
+import { SaidSchema } from './said';
 
 /**
  * What the desktop shell (tray, notifications, global hotkeys, the updater) needs to know of the
@@ -42,6 +43,8 @@ export const HotkeyRegistrationSchema = z.strictObject({
   state: z.enum(['registered', 'refused', 'invalid', 'off']),
   /** Why it is not registered, for the settings (field-level: `hotkeys.<action>`). */
   message: z.string().max(300).nullable(),
+  /** Why it is invalid as data (common/said.ts), said in the window's language; the message is its English. */
+  said: SaidSchema.optional(),
 });
 export type HotkeyRegistration = z.infer<typeof HotkeyRegistrationSchema>;
 

@@ -2,6 +2,7 @@ import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode, type 
 import { z } from 'zod';
 import { CallRecordSchema } from './callLog';
 import { ImportTextSchema } from './importText';
+import { check, type CheckKey } from './said';
 import { WrapUpSchema } from './wrapUp';
 
 /**
@@ -143,13 +144,13 @@ const text = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .nullable()
     .transform((v) => (v === '' ? null : v));
-const dateText = (check: (s: string) => boolean, message: string) =>
+const dateText = (isDate: (s: string) => boolean, words: CheckKey) =>
   z
     .string()
     .trim()
     .nullable()
     .transform((v) => (v === '' ? null : v))
-    .refine((v) => v === null || check(v), message);
+    .refine((v) => v === null || isDate(v), check(words));
 
 /** A phone of a client, as stored. */
 export const ClientPhoneSchema = z.object({
@@ -178,7 +179,7 @@ export const ClientPhoneInputSchema = z
         .trim()
         .min(1, 'must not be empty')
         .max(100, 'must be at most 100 characters')
-        .regex(/\d/, 'must contain digits'),
+        .refine((raw) => /\d/.test(raw), check('digits')),
       label: PhoneLabelSchema,
     }),
   );
@@ -188,7 +189,7 @@ const emailSchema = z
   .string()
   .trim()
   .max(254, 'must be at most 254 characters')
-  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address such as anna@example.com');
+  .refine((email) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email), check('email'));
 
 /** Case-insensitive de-duplication, first spelling kept. */
 const uniqueBy = <T>(items: readonly T[], key: (item: T) => string): T[] => {
@@ -232,10 +233,10 @@ const cardFields = {
   /** The agreed next step (what, who). */
   nextStep: text(2_000),
   /** When the next step is due: "2025-02-03" or a date-time. */
-  nextStepDate: dateText(isDateOrDateTime, 'must be a date (2025-01-31) or an ISO 8601 date-time'),
+  nextStepDate: dateText(isDateOrDateTime, 'dateOrDateTime'),
   /** A follow-up is due 3–4 days after a sale. */
-  saleDate: dateText(isCalendarDate, 'must be a date such as 2025-01-31'),
-  birthday: dateText(isBirthday, 'must be a date such as 1985-04-12, or --04-12 when the year is not known'),
+  saleDate: dateText(isCalendarDate, 'date'),
+  birthday: dateText(isBirthday, 'birthday'),
   /** e.g. "new", "VIP", "client-club". */
   tags: z
     .array(z.string().trim().min(1, 'a tag must not be empty').max(50, 'a tag must be at most 50 characters'))
@@ -245,7 +246,7 @@ const cardFields = {
 };
 
 const needsNameOrPhone = (c: { name?: string | null; phones?: readonly unknown[] }, ctx: z.RefinementCtx) => {
-  if (!c.name && !c.phones?.length) ctx.addIssue({ code: 'custom', path: ['name'], message: 'a client needs a name or a phone number' });
+  if (!c.name && !c.phones?.length) ctx.addIssue({ code: 'custom', path: ['name'], ...check('nameOrPhone') });
 };
 
 /** A new client (create, quick create, imports). */
@@ -428,7 +429,7 @@ export const CsvMappingSchema = z
   })
   .superRefine((m, ctx) => {
     if (!m.columns.some((c) => ['name', 'lastName', 'firstName', 'middleName', 'phone'].includes(c.field))) {
-      ctx.addIssue({ code: 'custom', path: ['columns'], message: 'map at least one column to the name or to a phone' });
+      ctx.addIssue({ code: 'custom', path: ['columns'], ...check('mapNameOrPhone') });
     }
     const seen = new Map<string, string>();
     m.columns.forEach((c, i) => {

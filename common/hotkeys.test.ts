@@ -1,3 +1,5 @@
+import { fixedT } from './i18n/translate';
+import { saidText } from './said';
 import { describe, expect, it } from 'vitest';
 import { acceleratorFromKeyPress, DEFAULT_HOTKEYS, HOTKEY_ACTIONS, hotkeyActionFor, hotkeyCombination, hotkeyConflicts, hotkeyProblem, keyPressCombination, normalizeHotkey } from './hotkeys';
 
@@ -40,7 +42,9 @@ describe('hotkey definitions and conflicts', () => {
 
   it('reports two actions on one combination, at the second one', () => {
     const conflicts = hotkeyConflicts({ ...DEFAULT_HOTKEYS, hold: 'ctrl+shift+f9' }, 'win32');
-    expect(conflicts).toEqual([{ action: 'hold', field: 'hotkeys.hold', message: '"ctrl+shift+f9" is also the hotkey for Answer (CommandOrControl+Shift+F9)' }]);
+    expect(conflicts).toMatchObject([{ action: 'hold', field: 'hotkeys.hold', message: '"ctrl+shift+f9" is also the hotkey for Answer (CommandOrControl+Shift+F9)' }]);
+    // The window says it in its language, naming the action (the accelerator is shown beside it).
+    expect(saidText(conflicts[0]!.said, fixedT('ru'))).toBe('это та же горячая клавиша, что у действия «Ответить» (CommandOrControl+Shift+F9)');
     // On macOS CommandOrControl is Command, so Ctrl+Shift+F9 is another combination there.
     expect(hotkeyConflicts({ ...DEFAULT_HOTKEYS, hold: 'ctrl+shift+f9' }, 'darwin')).toEqual([]);
   });

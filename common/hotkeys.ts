@@ -1,4 +1,5 @@
 import { en } from './i18n/en';
+import { checkSaid, saidText, type Said } from './said';
 /**
  * Global hotkeys as Electron accelerators ("CommandOrControl+Shift+F9"): checked here, in plain
  * TypeScript, so a provisioning file or a setting with a hotkey Electron would refuse is reported
@@ -19,31 +20,37 @@ const NAMED = new Map(NAMED_KEYS.map((k) => [k.toLowerCase(), k]));
 /** Keys that may stand alone, without a modifier: a bare letter would be taken from every program's typing. */
 const ALONE = /^(F([1-9]|1[0-9]|2[0-4])|Media(NextTrack|PreviousTrack|Stop|PlayPause)|Volume(Up|Down|Mute))$/;
 
-/** Why an accelerator would not work, or null when it is fine (or "", off). */
-export function hotkeyProblem(text: string): string | null {
+/** Why an accelerator would not work, as data (put into words by `saidText`), or null when it is fine (or "", off). */
+export function hotkeyProblemSaid(text: string): Said | null {
   if (text === '') return null;
-  if (text.length > 100) return 'is too long for a hotkey';
+  if (text.length > 100) return checkSaid('hotkeyTooLong');
   const parts = text.split('+');
   // "Ctrl++" is Ctrl and Plus written as "+": Electron wants "Plus".
-  if (parts.some((p) => p.trim() === '')) return 'has an empty part: write "Plus" for the + key (e.g. "CommandOrControl+Plus")';
+  if (parts.some((p) => p.trim() === '')) return checkSaid('hotkeyEmptyPart');
   const modifiers: string[] = [];
   const keys: string[] = [];
   for (const raw of parts) {
     const part = raw.trim();
     const lower = part.toLowerCase();
     if (MODIFIERS.has(lower)) {
-      if (modifiers.includes(MODIFIERS.get(lower)!)) return `names ${part} twice`;
+      if (modifiers.includes(MODIFIERS.get(lower)!)) return checkSaid('hotkeyTwice', { part });
       modifiers.push(MODIFIERS.get(lower)!);
     } else if (/^[A-Za-z0-9]$/.test(part) || /^F([1-9]|1[0-9]|2[0-4])$/i.test(part) || NAMED.has(lower) || /^[)!@#$%^&*(:;=<,_\->.?/~`{\][|\\}"']$/.test(part)) {
       keys.push(part);
     } else {
-      return `"${part}" is not a key Electron knows (e.g. A, 5, F9, Space, Up, num0)`;
+      return checkSaid('hotkeyUnknownKey', { part });
     }
   }
-  if (keys.length !== 1) return keys.length === 0 ? 'has no key, only modifiers' : `names ${keys.length} keys; a hotkey has one key and modifiers`;
+  if (keys.length !== 1) return keys.length === 0 ? checkSaid('hotkeyNoKey') : checkSaid('hotkeyManyKeys', { count: keys.length });
   const key = keys[0]!.length > 1 ? (NAMED.get(keys[0]!.toLowerCase()) ?? keys[0]!.toUpperCase()) : keys[0]!;
-  if (modifiers.length === 0 && !ALONE.test(key)) return `${key} alone would take that key from every program: add a modifier such as CommandOrControl+Shift`;
+  if (modifiers.length === 0 && !ALONE.test(key)) return checkSaid('hotkeyAlone', { key });
   return null;
+}
+
+/** Why an accelerator would not work, in English (the provisioning check, the logs), or null when it is fine. */
+export function hotkeyProblem(text: string): string | null {
+  const said = hotkeyProblemSaid(text);
+  return said && saidText(said);
 }
 
 /** The hotkey written the way Electron spells it ("ctrl+shift+f9" → "Ctrl+Shift+F9"); "" stays "". */
@@ -122,7 +129,10 @@ export interface HotkeyConflict {
   action: HotkeyAction;
   /** The field in settings ("hotkeys.answer"), for field-level reporting. */
   field: string;
+  /** In English, for the shell's log ("\"Ctrl+A+B\" names 2 keys…"). */
   message: string;
+  /** What is wrong as data, for the window to say in its language (beside the hotkey it names). */
+  said: Said;
 }
 
 /**
@@ -136,19 +146,20 @@ export function hotkeyConflicts(map: Partial<Record<HotkeyAction, string>>, plat
   for (const action of HOTKEY_ACTIONS) {
     const text = map[action];
     if (text === undefined || text === '') continue;
-    const problem = hotkeyProblem(text);
+    const problem = hotkeyProblemSaid(text);
     if (problem) {
-      out.push({ action, field: `hotkeys.${action}`, message: `"${text}" ${problem}` });
+      out.push({ action, field: `hotkeys.${action}`, message: `"${text}" ${saidText(problem)}`, said: problem });
       continue;
     }
     const combination = hotkeyCombination(text, platform)!;
     const earlier = seen.get(combination);
     if (earlier) {
-      out.push({ action, field: `hotkeys.${action}`, message: `"${text}" is also the hotkey for ${HOTKEY_LABELS[earlier]} (${map[earlier]})` });
+      const said = checkSaid('sameHotkey', { action: { say: `desktop.hotkeyAction.${earlier}` }, hotkey: map[earlier] ?? '' });
+      out.push({ action, field: `hotkeys.${action}`, message: `"${text}" is also the hotkey for ${HOTKEY_LABELS[earlier]} (${map[earlier]})`, said });
       continue;
     }
     seen.set(combination, action);
-    if (RESERVED[platform].includes(combination)) out.push({ action, field: `hotkeys.${action}`, message: `"${text}" is kept by the operating system` });
+    if (RESERVED[platform].includes(combination)) out.push({ action, field: `hotkeys.${action}`, message: `"${text}" is kept by the operating system`, said: checkSaid('hotkeyReserved') });
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { importSaysKeys, importText, type ImportSaid } from './importText';
 
 const ru = fixedT('ru');
 /** Values of each kind the services send. */
-const params: ImportSaid['params'] = { line: 3, delimiter: 'semicolon', count: 2, row: 2, cells: 4, names: 2, column: 3, lines: '12, 30', columns: ['Компания', 'Источник'], field: 'company', value: '12а', reason: { key: 'noNameNoPhone' } };
+const params: ImportSaid['params'] = { line: 3, delimiter: 'semicolon', count: 2, row: 2, cells: 4, names: 2, column: 3, lines: '12, 30', columns: ['Компания', 'Источник'], field: 'company', clientField: 'emails', value: '12а', reason: { key: 'noNameNoPhone' } };
 /** An English word left in a Russian text (names of formats and encodings are names). */
 const englishWords = (text: string) => text.match(/\b(?!(?:UTF|CSV|Windows|Excel|BEGIN|END|VCARD|big|endian)\b)[A-Za-z]{2,}\b/g) ?? [];
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { TFunction } from 'i18next';
-import { en as uiEnglish } from './i18n/en';
+import type { en as uiEnglish } from './i18n/en';
 import { fixedT } from './i18n/translate';
 import { ImportTextSchema } from './importText';
 import { CsvColumnMappingSchema, CsvDelimiterSchema, CsvMappingSchema, type CsvField, type PhoneLabel } from './directory';
@@ -140,12 +140,7 @@ export type ClientFieldKey = Exclude<CsvField, 'lastName' | 'firstName' | 'middl
 /** The client's fields as the preview table shows them (a table column each), in the mapping step's order. */
 export const clientFieldKeys = [...new Set(csvTargets.map((t) => clientFieldOf(t.field)))];
 export const ClientFieldKeySchema = z.enum(clientFieldKeys as [ClientFieldKey, ...ClientFieldKey[]]);
-/**
- * A field's name as the preview table's column, as a key: import.field for the fields the mapping
- * step names otherwise ("Name" for "Name (full)"), else the mapping step's own name (import.target).
- */
-export const clientFieldLabelKey = (f: ClientFieldKey): `import.field.${keyof typeof uiEnglish.import.field}` | `import.target.${CsvTargetKey}` =>
-  f in uiEnglish.import.field ? `import.field.${f as keyof typeof uiEnglish.import.field}` : `import.target.${f as CsvTargetKey}`;
+export { clientFieldLabelKey } from './importText';
 
 /** The client field a CSV column feeds (name parts make the name, phones the phones…). */
 export function clientFieldOf(field: CsvField): ClientFieldKey {

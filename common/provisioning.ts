@@ -1,14 +1,15 @@
 import type { TFunction } from 'i18next';
 import { z } from 'zod';
 import { CrmConfigSchema, PbxHeadersConfigSchema } from './crm';
+import { issueData, IssueDataSchema, issueText, check } from './said';
 import { SettingKeySchema, SettingsPatchSchema } from './settings';
 
 // common/ runs everywhere, so it checks the URL's shape itself rather than relying on a URL global.
 const isUrl = (u: string) => /^wss?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?(\/[^\s]*)?$/i.test(u);
 const wsUrl = z
   .string()
-  .refine((u) => /^wss?:\/\//i.test(u), { message: 'must start with ws:// or wss://', abort: true })
-  .refine(isUrl, { message: 'must be a URL such as wss://pbx.example.com:8089/ws' });
+  .refine((u) => /^wss?:\/\//i.test(u), { ...check('wsUrl'), abort: true })
+  .refine(isUrl, check('url', { example: 'wss://pbx.example.com:8089/ws' }));
 
 /** The SIP account a provisioning file names. */
 export const SipAccountSchema = z
@@ -103,7 +104,7 @@ export const ProvisioningFileSchema = z
   .strict();
 export type ProvisioningFile = z.infer<typeof ProvisioningFileSchema>;
 
-/** The problems the window tells in its language (the others, about a field's value, are for the admin and stay English). */
+/** The problems about the file the window tells in its language from a code; a field's value's problem is told from its issue. */
 export const provisioningProblemCodes = ['missing', 'unreadable', 'notJson', 'required', 'passwordNotStored'] as const;
 export const ProvisioningProblemSchema = z.object({
   /** Dotted path of the field, e.g. "account.wsUrl"; empty for the whole file. */
@@ -113,12 +114,14 @@ export const ProvisioningProblemSchema = z.object({
   /** The problem as data, for the window: a key under provisioning.problem and its values. */
   code: z.enum(provisioningProblemCodes).optional(),
   params: z.object({ error: z.string().optional(), who: z.string().optional() }).optional(),
+  /** A field's value's problem as data: the window says it in its language (common/said.ts). */
+  issue: IssueDataSchema.optional(),
 });
 export type ProvisioningProblem = z.infer<typeof ProvisioningProblemSchema>;
 
-/** A problem as the window says it: in its language when it has a code, else the English message. */
+/** A problem as the window says it: in its language from its code or its issue, else the English message. */
 export const provisioningProblemText = (problem: ProvisioningProblem, t: TFunction): string =>
-  problem.code ? t(`provisioning.problem.${problem.code}`, { ...problem.params }) : problem.message;
+  problem.code ? t(`provisioning.problem.${problem.code}`, { ...problem.params }) : problem.issue ? issueText(problem.issue, t) : problem.message;
 
 /** What the app knows about provisioning: shown to the person, never silently ignored. */
 export const ProvisioningStatusSchema = z.discriminatedUnion('state', [
@@ -150,7 +153,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): Provisionin
     } else if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
       return { field, message: 'is required', code: 'required' as const };
     }
-    return { field, message };
+    return { field, message, issue: issueData([issue])[0] };
   });
 }
 

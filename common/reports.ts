@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dateTimeFormat } from './i18n/intl';
+import { check } from './said';
 
 /**
  * Reports over the call history and the call scripts' runs: what crosses the contract, and the
@@ -34,13 +35,13 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
-export const LocalDateSchema = z.string().refine(isLocalDate, 'must be a date written YYYY-MM-DD, such as 2025-01-31');
+export const LocalDateSchema = z.string().refine(isLocalDate, check('localDate'));
 export const TimeZoneSchema = z
   .string()
   .trim()
-  .min(1, 'must name a time zone')
+  .refine((name) => name.length > 0, check('noTimeZone'))
   .max(100)
-  .refine(isTimeZone, 'must be a time zone name such as "Europe/Moscow" or "UTC"');
+  .refine(isTimeZone, check('timeZone'));
 
 /** [from, to) in local dates of `timeZone`. */
 export const ReportRangeSchema = z
@@ -52,7 +53,7 @@ export const ReportRangeSchema = z
   })
   .superRefine((r, ctx) => {
     if (isLocalDate(r.from) && isLocalDate(r.to) && r.to < r.from) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: `must not be before "from" (${r.from})` });
+      ctx.addIssue({ code: 'custom', path: ['to'], ...check('toBeforeFrom', { from: r.from }) });
     }
   });
 export type ReportRange = z.infer<typeof ReportRangeSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_HOTKEYS, HOTKEY_ACTIONS, hotkeyCombination, hotkeyProblem, type HotkeyAction, type HotkeyMap } from './hotkeys';
+import { DEFAULT_HOTKEYS, HOTKEY_ACTIONS, hotkeyCombination, hotkeyProblemSaid, type HotkeyAction, type HotkeyMap } from './hotkeys';
+import { check, issueData, saidText } from './said';
 import { AwaySchema } from './presence';
 import { languageSettings } from './i18n';
 
@@ -20,8 +21,8 @@ export const effectiveHotkeys = (setting: Partial<Record<HotkeyAction, string | 
 
 /** One global hotkey: an Electron accelerator, or "" for none. */
 const hotkey = z.string().superRefine((text, ctx) => {
-  const problem = hotkeyProblem(text);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  const said = hotkeyProblemSaid(text);
+  if (said) ctx.addIssue({ code: 'custom', message: saidText(said), params: { said } });
 });
 
 /**
@@ -40,7 +41,9 @@ const hotkeysField = z.strictObject(Object.fromEntries(HOTKEY_ACTIONS.map((a) =>
       if (earlier) {
         const at = partial[action] !== undefined ? action : earlier;
         const other = at === action ? earlier : action;
-        ctx.addIssue({ code: 'custom', path: [at], message: `is the same hotkey as ${other} (${map[other]})${platform === 'darwin' ? ' on macOS' : ''}` });
+        // The English (the provisioning check's) names the action by its id; the window by its name.
+        const words = check(platform === 'darwin' ? 'sameHotkeyMac' : 'sameHotkey', { action: { say: `desktop.hotkeyAction.${other}` }, hotkey: map[other] });
+        ctx.addIssue({ code: 'custom', path: [at], ...words, message: `is the same hotkey as ${other} (${map[other]})${platform === 'darwin' ? ' on macOS' : ''}` });
         return;
       }
       seen.set(combination, action);
@@ -52,7 +55,7 @@ const settingFields = {
   /** The language of the interface: "auto" follows the OS (Russian for a Russian locale, else English). */
   language: z.enum(languageSettings, { error: 'must be "auto", "ru" or "en"' }),
   /** ISO 3166-1 alpha-2 region used to read numbers written without a country code. */
-  defaultRegion: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as "RU" or "GB"'),
+  defaultRegion: z.string().refine((region) => /^[A-Z]{2}$/.test(region), check('countryCode')),
   /** Answer incoming calls automatically (headset/intercom use). */
   autoAnswer: z.boolean(),
   /** SIP response code used when the agent declines a call. */
@@ -118,7 +121,7 @@ const settingFields = {
   updateFeedUrl: z
     .string()
     .max(2048, 'must be at most 2048 characters')
-    .refine((u) => u === '' || /^https?:\/\/[^\s/?#@]+(\/[^\s]*)?$/i.test(u), 'must be "" or an http:// or https:// address such as https://updates.example.com/frontdesk/'),
+    .refine((u) => u === '' || /^https?:\/\/[^\s/?#@]+(\/[^\s]*)?$/i.test(u), check('updateFeed')),
   /** Ask "Call +7 …?" before dialling a tel:, sip: or callto: link handed to Frontdesk (a browser, a CRM page, the OS). */
   confirmLinkCalls: z.boolean(),
 };
@@ -188,6 +191,7 @@ export const SettingChangeSchema = z
         code: 'custom',
         path: ['value'],
         message: `${change.key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+        params: { issues: issueData(parsed.error.issues) },
       });
     }
   });

@@ -1,3 +1,4 @@
+import { fixedT } from './i18n/translate';
 import { describe, expect, it } from 'vitest';
 import {
   compareFollowUps,
@@ -81,6 +82,7 @@ describe('dates as people give them', () => {
     expect(dueFromInputs('2025-01-07', '14:30')).toEqual({ due: new Date(2025, 0, 7, 14, 30), allDay: false });
     expect(dueFromInputs('2025-01-07', '14:75')).toEqual({ problem: 'Time: must be a time such as 14:30, or empty for any time that day' });
     expect(dueFromInputs('', '14:30')).toEqual({ problem: 'Date: must be a date such as 2025-01-31' });
+    expect(dueFromInputs('2025-01-07', '14:75', fixedT('ru'))).toEqual({ problem: 'Время: нужно время, например 14:30, или пусто — в любое время этого дня' });
   });
 
   it('relative days, in English and Russian', () => {

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { en as uiEnglish } from './i18n/en';
 import { formatDayMonth, nearDayWord, scriptLocale } from './i18n/format';
 import { CallDirectionSchema, digitsOf, isNumberLike, type CallOutcome } from './callLog';
+import { check, checkSaid, saidText } from './said';
+import { fixedT } from './i18n/translate';
+import type { TFunction } from 'i18next';
 
 /**
  * Wrap-up and calling back (docs: /work/shared/product/call-handling.md, "Closing": agree the next
@@ -72,7 +75,7 @@ const PhoneNumberSchema = z
   .trim()
   .min(1, 'must not be empty')
   .max(200)
-  .refine(isNumberLike, 'must be a phone number such as +7 495 123-45-67 (digits, spaces, + ( ) - . /)');
+  .refine(isNumberLike, check('phone'));
 
 /** The next step agreed on a call: what, and when. An all-day step is due at any time that day. */
 export const NextStepInputSchema = z.strictObject({
@@ -132,7 +135,7 @@ export const WrapUpInputSchema = z
       ctx.addIssue({ code: 'custom', path: ['sipCallId'], message: 'name the call: its SIP Call-ID or its history id' });
     }
     if (w.outcome === 'callback' && w.nextStep === null) {
-      ctx.addIssue({ code: 'custom', path: ['nextStep'], message: 'a "Callback needed" outcome needs the next step and its date' });
+      ctx.addIssue({ code: 'custom', path: ['nextStep'], ...check('callbackNeedsStep') });
     }
   });
 export type WrapUpInput = z.input<typeof WrapUpInputSchema>;
@@ -310,11 +313,11 @@ export function localDateTime(date: string, time?: string | null): Date | null {
   return out.getFullYear() === y && out.getMonth() === m - 1 && out.getDate() === day ? out : null;
 }
 
-/** The due time a date input and an optional time input give (all day without a time), or what is wrong with them, in words. */
-export function dueFromInputs(date: string, time: string): { due: Date; allDay: boolean } | { problem: string } {
+/** The due time a date input and an optional time input give (all day without a time), or what is wrong with them, in the words of `t`. */
+export function dueFromInputs(date: string, time: string, t: TFunction = fixedT('en')): { due: Date; allDay: boolean } | { problem: string } {
   const due = localDateTime(date, time);
   if (due) return { due, allDay: !time.trim() };
-  return { problem: localDateTime(date) ? 'Time: must be a time such as 14:30, or empty for any time that day' : 'Date: must be a date such as 2025-01-31' };
+  return { problem: saidText(checkSaid(localDateTime(date) ? 'dueTime' : 'dueDate'), t) };
 }
 
 /** "YYYY-MM-DD" of a date in local time (for a date input). */

@@ -14,7 +14,8 @@ import {
   type CrmConfigInput,
   type CrmMapping,
 } from '../../common/crm';
-import { describeIssues } from '../../common/provisioning';
+import { fixedT } from '../../common/i18n/translate';
+import { describeIssues, provisioningProblemText } from '../../common/provisioning';
 import { fakeCrmConfig, startCrmServer, type FakeCrm } from '../../tests/e2e/support/crmServer';
 import { CrmConnector, lookupVariables, MAX_RESPONSE_BYTES } from './crm';
 
@@ -548,7 +549,9 @@ describe('CrmConfigSchema', () => {
   });
 
   it('names the field of each problem', () => {
-    expect(problems({ ...good, lookupUrl: 'ftp://crm.example.com/{number}' })).toEqual([{ field: 'lookupUrl', message: 'must start with http:// or https://' }]);
+    expect(problems({ ...good, lookupUrl: 'ftp://crm.example.com/{number}' })).toMatchObject([{ field: 'lookupUrl', message: 'must start with http:// or https://' }]);
+    // The window says it in its language from the problem's issue; the provisioning check prints the English.
+    expect(provisioningProblemText(problems({ ...good, lookupUrl: 'https://crm.example.com/?p={phone}' })[0]!, fixedT('ru'))).toBe('неизвестная подстановка {phone}: можно {number}, {digits}, {national}');
     expect(problems({ ...good, lookupUrl: 'https://crm.example.com/api/clients' })[0]).toMatchObject({
       field: 'lookupUrl',
       message: expect.stringMatching(/^must contain \{number\} or \{digits\} or \{national\}/),
@@ -559,15 +562,15 @@ describe('CrmConfigSchema', () => {
     });
     expect(problems({ ...good, lookupUrl: 'https://{number}.example.com/' })[0]?.field).toBe('lookupUrl');
     expect(problems({ ...good, lookupUrl: 'https://user:pw@crm.example.com/{number}' })[0]?.field).toBe('lookupUrl');
-    expect(problems({ ...good, timeoutMs: 60_000 })).toEqual([{ field: 'timeoutMs', message: 'must be at most 10000 (10 s)' }]);
+    expect(problems({ ...good, timeoutMs: 60_000 })).toMatchObject([{ field: 'timeoutMs', message: 'must be at most 10000 (10 s)' }]);
     expect(problems({ ...good, mapping: { name: 'a..b' } })[0]?.field).toBe('mapping.name');
-    expect(problems({ ...good, mapping: { nmae: 'name' } })).toContainEqual({ field: 'mapping', message: 'unknown field: nmae' });
+    expect(problems({ ...good, mapping: { nmae: 'name' } })).toContainEqual(expect.objectContaining({ field: 'mapping', message: 'unknown field: nmae' }));
     expect(problems({ ...good, mapping: {} })[0]).toMatchObject({ field: 'mapping' });
     expect(problems({ ...good, headers: { Authorization: 'Bearer a\r\nX-Evil: 1' } })[0]?.field).toBe('headers.Authorization');
     expect(problems({ ...good, headers: { Host: 'x' } })[0]?.field).toBe('headers.Host');
-    expect(problems({ ...good, leadUrl: 'https://crm.example.com/leads/{leadId}' })).toEqual([{ field: 'leadMapping', message: 'is required when leadUrl or chatUrl is set' }]);
+    expect(problems({ ...good, leadUrl: 'https://crm.example.com/leads/{leadId}' })).toMatchObject([{ field: 'leadMapping', message: 'is required when leadUrl or chatUrl is set' }]);
     expect(problems({ ...good, leadUrl: 'https://crm.example.com/leads/{chatId}', leadMapping: { request: 'text' } })[0]?.field).toBe('leadUrl');
-    expect(problems({ ...good, method: 'POST' })).toEqual([{ field: 'method', message: 'must be "GET"' }]);
+    expect(problems({ ...good, method: 'POST' })).toMatchObject([{ field: 'method', message: 'must be "GET"' }]);
   });
 });
 

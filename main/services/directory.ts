@@ -26,7 +26,8 @@ import {
   type PhoneLabel,
 } from '../../common/directory';
 import { openDatabase, prepareCached, type Database, type Statement } from './sqlite';
-import { type ImportSaidFlat, type ImportText } from '../../common/importText';
+import { importIssues, type ImportSaidFlat, type ImportText } from '../../common/importText';
+import { issueData } from '../../common/said';
 
 
 export class DirectoryInputError extends Error {
@@ -316,10 +317,11 @@ export function salvage(input: Record<string, unknown>, warnings: ImportText[]):
     if (Array.isArray(value) && typeof index === 'number') {
       const item: unknown = value[index];
       const shown = typeof item === 'object' && item !== null && 'raw' in item ? String(item.raw) : String(item);
-      warnings.push(`${field}: "${shown}" dropped: ${issue.message}`);
+      warnings.push({ key: 'valueDropped', params: { clientField: field, value: shown, reason: { issues: issueData([{ ...issue, path: [] }]) } } });
       input = { ...input, [field]: value.filter((_, i) => i !== index) };
     } else {
-      warnings.push(`${field}: ${typeof value === 'string' ? `"${value}"` : 'value'} dropped: ${issue.message}`);
+      const reason = { issues: issueData([{ ...issue, path: [] }]) };
+      warnings.push(typeof value === 'string' ? { key: 'valueDropped', params: { clientField: field, value, reason } } : { key: 'fieldDropped', params: { clientField: field, reason } });
       const { [field]: _dropped, ...rest } = input;
       input = rest;
     }
@@ -425,7 +427,7 @@ function searchColumnsOf(f: Fields, phones: readonly StoredPhone[], region: stri
 export function prepareImportItem(item: ImportItem, source: ClientSource, region: string): PreparedImportItem {
   const warnings = [...(item.warnings ?? [])];
   const parsed = salvage({ ...item.input, source }, warnings);
-  if (!parsed.success) return { row: item.row, prepared: true, warnings, skipped: describeIssues(parsed.error), client: null, phones: [], search: null };
+  if (!parsed.success) return { row: item.row, prepared: true, warnings, skipped: importIssues(parsed.error), client: null, phones: [], search: null };
   const phones = storedPhonesOf(parsed.data.phones, region);
   return { row: item.row, prepared: true, warnings, skipped: null, client: parsed.data, phones, search: searchColumnsOf(pickFields(parsed.data), phones, region) };
 }

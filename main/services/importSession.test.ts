@@ -211,7 +211,7 @@ describe('ImportSession: a vCard file', () => {
         row: 1,
         skipped: false,
         values: { name: 'Петров Олег', company: 'Жемчуг', phones: '+7 916 555-12-34 (mobile)' },
-        problems: ['emails: "not-an-email" dropped: must be an email address such as anna@example.com'],
+        problems: ['Emails: "not-an-email" dropped: must be an email address such as anna@example.com'],
       },
       { row: 2, skipped: true, values: {}, problems: ['name: a client needs a name or a phone number: not imported'] },
     ]);

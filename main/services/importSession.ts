@@ -41,7 +41,7 @@ import {
   type RowPreparer,
   type VCardCards,
 } from './importers';
-import { type CsvDelimiterName, type ImportSaidFlat, type ImportText } from '../../common/importText';
+import { importIssues, type CsvDelimiterName, type ImportSaidFlat, type ImportText } from '../../common/importText';
 
 /**
  * One file being imported: its text as it arrives in chunks, parsed once, previewed with the
@@ -341,7 +341,7 @@ export class ImportSession {
         if (parsed.success) {
           values = valuesOf(parsed.data);
           if (!parsed.data.phones.length) rowProblems.push({ key: 'noPhone' });
-        } else skip = describeIssues(parsed.error);
+        } else skip = importIssues(parsed.error);
       }
       for (const message of rowProblems) problems.add(o.row, message, false);
       if (skip) {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixedT } from '../../common/i18n/translate';
 import { importText } from '../../common/importText';
 import { DirectoryService } from './directory';
 import { decodeText, detectDelimiter, guessMapping, ImportError, importCsv, importVCards, parseVCards, previewCsv } from './importers';
@@ -123,9 +124,9 @@ describe('importCsv', () => {
     expect(result.merged).toEqual([]);
     // Row numbers as the spreadsheet shows them (the header is row 1); an empty row is no row to report.
     expect(result.skipped.map((x) => ({ ...x, reason: importText(x.reason) }))).toEqual([{ row: 5, reason: 'no name and no phone' }]);
-    expect(result.warnings).toEqual([
-      { row: 6, message: 'emails: "not-an-email" dropped: must be an email address such as anna@example.com' },
-      { row: 6, message: 'birthday: "1990-02-31" dropped: must be a date such as 1985-04-12, or --04-12 when the year is not known' },
+    expect(result.warnings.map((x) => ({ ...x, message: importText(x.message) }))).toEqual([
+      { row: 6, message: 'Emails: "not-an-email" dropped: must be an email address such as anna@example.com' },
+      { row: 6, message: 'Birthday: "1990-02-31" dropped: must be a date such as 1985-04-12, or --04-12 when the year is not known' },
     ]);
     expect(d.count()).toBe(3);
 
@@ -306,12 +307,19 @@ describe('vCard', () => {
   it('skips a card with no name and no phone, drops a bad value with a warning, and rejects a file with no card', () => {
     const d = directory();
     const result = importVCards('BEGIN:VCARD\nVERSION:3.0\nORG:Nobody\nEND:VCARD\nBEGIN:VCARD\nVERSION:3.0\nFN:Анна\nEMAIL:not-an-email\nEND:VCARD\n', d);
-    expect(result).toEqual({
+    expect({
+      ...result,
+      skipped: result.skipped.map((x) => ({ ...x, reason: importText(x.reason) })),
+      warnings: result.warnings.map((x) => ({ ...x, message: importText(x.message) })),
+    }).toEqual({
       imported: 1,
       merged: [],
       skipped: [{ row: 1, reason: 'name: a client needs a name or a phone number' }],
-      warnings: [{ row: 2, message: 'emails: "not-an-email" dropped: must be an email address such as anna@example.com' }],
+      warnings: [{ row: 2, message: 'Emails: "not-an-email" dropped: must be an email address such as anna@example.com' }],
     });
+    // In the window's language: the field's name and the check's words.
+    expect(importText(result.skipped[0]!.reason, fixedT('ru'))).toBe('name: у клиента должно быть имя или номер телефона');
+    expect(importText(result.warnings[0]!.message, fixedT('ru'))).toBe('Эл. почта: «not-an-email» отброшено: нужен адрес электронной почты, например anna@example.com');
     expect(() => importVCards('Name,Phone\nOleg,123\n', d)).toThrow('no contact found: a vCard file has BEGIN:VCARD … END:VCARD blocks');
     expect(d.count()).toBe(1);
   });

@@ -3,7 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordingFileName } from '../../common/recordings';
+import { fixedT } from '../../common/i18n/translate';
+import { errorText } from '../../common/said';
 import { RecordingsService } from './recordings';
+
+const thrown = (run: () => unknown): unknown => {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected it to throw');
+};
 
 const sample = readFileSync(path.join(import.meta.dirname, 'fixtures', 'stereo-440-1000.webm'));
 const open: RecordingsService[] = [];
@@ -103,6 +114,8 @@ describe('recordings on disk', () => {
     expect(s.disk()).toMatchObject({ low: true, freeBytes: free });
     free = 8 * 1024 * 1024;
     expect(() => begin(s)).toThrow(/disk .* is full \(8 MB left\)/);
+    // The window says it in its language, from what the error carries.
+    expect(errorText(thrown(() => begin(s)), fixedT('ru'))).toMatch(/^диск папки .* заполнен \(осталось 8 МБ\): запись не ведётся$/);
   });
 
   it('file names carry date, time, direction and number, with nothing a Windows path refuses', () => {
@@ -122,6 +135,8 @@ describe('the recordings folder', () => {
     expect(() => s.checkFolder('recordings')).toThrow(/give the folder's full path/);
     writeFileSync(path.join(root, 'a-file'), 'x');
     expect(() => s.checkFolder(path.join(root, 'a-file', 'calls'))).toThrow(/part of that path is a file/);
+    expect(errorText(thrown(() => s.checkFolder('recordings')), fixedT('ru'))).toBe('записи нельзя сохранять в «recordings»: укажите полный путь к папке');
+    expect(errorText(thrown(() => s.checkFolder(path.join(root, 'a-file', 'calls'))), fixedT('ru'))).toMatch(/^записи нельзя сохранять в .*: часть этого пути — файл, а не папка$/);
     if (process.platform !== 'win32' && process.getuid?.() !== 0) {
       const closed = path.join(root, 'closed');
       mkdirSync(closed, { mode: 0o500 });

@@ -16,9 +16,11 @@ import {
   type RecordingMark,
   type RetentionReport,
 } from '../../common/recordings';
+import { fault, SaidError } from '../../common/said';
 import { ownerOnlyFolder } from './ownerOnly';
 import { openDatabase, prepareCached, type Database, type Statement } from './sqlite';
 import { makeFileSeekable } from './webm';
+import { writeFailure } from './writeFailure';
 import type { z } from 'zod';
 
 /**
@@ -79,7 +81,8 @@ interface Row {
   marks_json: string;
 }
 
-export class RecordingInputError extends Error {}
+/** A recording refused: said as data when the person can meet it (a folder, a full disk), else in English. */
+export class RecordingInputError extends SaidError {}
 
 const toRecording = (r: Row): Recording => ({
   id: r.id,
@@ -159,16 +162,14 @@ export class RecordingsService {
    * missing, that this user can write to. Throws a message that says what is wrong.
    */
   checkFolder(folder: string): void {
-    if (!path.isAbsolute(folder)) throw new RecordingInputError(`recordings cannot go to "${folder}": give the folder's full path`);
+    if (!path.isAbsolute(folder)) throw new RecordingInputError(fault('folderNotFull', { folder }));
     const probe = path.join(folder, `.frontdesk-write-test-${process.pid}`);
     try {
       mkdirSync(folder, { recursive: true, mode: 0o700 });
       writeFileSync(probe, 'ok', { mode: 0o600 });
       rmSync(probe, { force: true });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'EACCES' || code === 'EPERM' ? 'this user may not write there' : code === 'ENOTDIR' ? 'part of that path is a file' : code === 'EROFS' ? 'that disk is read-only' : (error as Error).message;
-      throw new RecordingInputError(`recordings cannot go to ${folder}: ${why}`);
+      throw new RecordingInputError(fault('folderRefused', { folder, why: writeFailure(error) }));
     }
   }
 
@@ -186,7 +187,7 @@ export class RecordingsService {
     const r = parsed.data;
     const folder = ownerOnlyFolder(this.folder());
     const free = this.freeBytes(folder);
-    if (free !== null && free < 16 * 1024 * 1024) throw new RecordingInputError(`the disk of ${folder} is full (${Math.round(free / 1024 / 1024)} MB left): nothing is recorded`);
+    if (free !== null && free < 16 * 1024 * 1024) throw new RecordingInputError(fault('diskFull', { folder, mb: Math.round(free / 1024 / 1024) }));
     const id = randomUUID();
     const fileName = recordingFileName({ ...r, id }, localStamp);
     closeSync(openSync(path.join(folder, fileName), 'wx', 0o600));

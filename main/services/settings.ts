@@ -10,11 +10,13 @@ import {
   type SettingsView,
 } from '../../common/settings';
 import type { DataDir } from './dataDir';
+import { fault, SaidError } from '../../common/said';
 import { restrictIfPresent } from './ownerOnly';
+import { writeFailure } from './writeFailure';
 
-export class SettingLockedError extends Error {
+export class SettingLockedError extends SaidError {
   constructor(readonly key: SettingKey) {
-    super(`"${key}" is set by your administrator and cannot be changed on this PC`);
+    super(fault('settingLocked', { key }));
     this.name = 'SettingLockedError';
   }
 }
@@ -74,7 +76,12 @@ export class SettingsService {
   set(change: SettingChange): SettingsView {
     if (this.locked.has(change.key)) throw new SettingLockedError(change.key);
     const parsed = SettingsPatchSchema.shape[change.key].parse(change.value);
-    this.store.set('user', { ...this.store.get('user'), [change.key]: parsed });
+    try {
+      this.store.set('user', { ...this.store.get('user'), [change.key]: parsed });
+    } catch (error) {
+      // A full disk, a settings file made read-only: said as data, the window words it.
+      throw new SaidError(fault('settingsNotWritten', { why: writeFailure(error) }));
+    }
     return this.emit();
   }
 

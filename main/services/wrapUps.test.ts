@@ -337,7 +337,7 @@ describe('through the contract, with the client card', () => {
 
     // Bad input crosses back as a message naming the problem.
     const refused = await dispatch('frontdesk:wrapUps.save', { localUser: '1000', callId: record.id, remoteNumber: '+74951234567', outcome: 'callback' });
-    expect(refused).toEqual({ ok: false, error: { code: 'bad-input', message: 'nextStep: a "Callback needed" outcome needs the next step and its date' } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'bad-input', message: 'nextStep: a "Callback needed" outcome needs the next step and its date' } });
     const noCard = await dispatch('frontdesk:wrapUps.save', { localUser: '1000', callId: record.id, remoteNumber: '+74951234567', outcome: 'resolved', clientId: 'nope' });
     expect(noCard).toEqual({ ok: false, error: { code: 'failed', message: 'invalid wrap-up: clientId: there is no client card "nope"' } });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DesktopStatusSchema, idleDesktopStatus, type DesktopStatus } from '../../common/desktop';
+import { DesktopStatusSchema, idleDesktopStatus, ShellStateSchema, type DesktopStatus } from '../../common/desktop';
 import { defaultSettings } from '../../common/settings';
 import { clipboardForDial, hotkeyReport, planHotkeys, samePlan } from './hotkeys';
 import { closeDecision, disableFeaturesValue, HIDDEN_SWITCH, linuxAutostartEntry, loginItemSettings, showAtStart } from './lifecycle';
@@ -111,6 +111,9 @@ describe('global hotkeys', () => {
     expect(report.find((r) => r.action === 'answer')).toMatchObject({ state: 'off', accelerator: '' });
     expect(report.find((r) => r.action === 'hangUp')).toMatchObject({ state: 'invalid' });
     expect(report.find((r) => r.action === 'hangUp')!.message).toMatch(/kept by the operating system/);
+    // And as data, for the window to say in its language (it crosses to the page in the shell's state).
+    expect(report.find((r) => r.action === 'hangUp')!.said).toEqual({ key: 'check.hotkeyReserved' });
+    expect(ShellStateSchema.parse({ hotkeys: report }).hotkeys.find((r) => r.action === 'hangUp')!.said).toEqual({ key: 'check.hotkeyReserved' });
     // hold takes dialClipboard's default: the second of the two is refused.
     expect(report.find((r) => r.action === 'dialClipboard')).toMatchObject({ state: 'invalid' });
     expect(asked).toEqual(['CommandOrControl+Shift+F11', 'CommandOrControl+Shift+F8']);

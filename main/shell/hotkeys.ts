@@ -1,5 +1,6 @@
 import { HOTKEY_ACTIONS, hotkeyConflicts, type HotkeyAction, type HotkeyPlatform } from '../../common/hotkeys';
 import type { HotkeyRegistration } from '../../common/desktop';
+import type { Said } from '../../common/said';
 import { effectiveHotkeys, type Settings } from '../../common/settings';
 import type { UiLanguage } from '../../common/i18n';
 import { shellTextsIn } from './texts';
@@ -16,16 +17,17 @@ export interface HotkeyPlanEntry {
   /** register: ask the OS; invalid: a conflict or a key the OS keeps (never asked); off: "" in the settings. */
   state: 'register' | 'invalid' | 'off';
   message: string | null;
+  said?: Said;
 }
 
 export function planHotkeys(setting: Settings['hotkeys'], platform: HotkeyPlatform): HotkeyPlanEntry[] {
   const map = effectiveHotkeys(setting);
-  const conflicts = new Map(hotkeyConflicts(map, platform).map((c) => [c.action, c.message]));
+  const conflicts = new Map(hotkeyConflicts(map, platform).map((c) => [c.action, c]));
   return HOTKEY_ACTIONS.map((action) => {
     const accelerator = map[action];
     if (accelerator === '') return { action, accelerator, state: 'off', message: null };
     const conflict = conflicts.get(action);
-    if (conflict) return { action, accelerator, state: 'invalid', message: conflict };
+    if (conflict) return { action, accelerator, state: 'invalid', message: conflict.message, said: conflict.said };
     return { action, accelerator, state: 'register', message: null };
   });
 }
@@ -34,7 +36,7 @@ export function planHotkeys(setting: Settings['hotkeys'], platform: HotkeyPlatfo
 export function hotkeyReport(plan: readonly HotkeyPlanEntry[], registered: (accelerator: string) => boolean, language: UiLanguage = 'en'): HotkeyRegistration[] {
   return plan.map((entry) => {
     if (entry.state === 'off') return { action: entry.action, accelerator: '', state: 'off', message: null };
-    if (entry.state === 'invalid') return { action: entry.action, accelerator: entry.accelerator, state: 'invalid', message: entry.message };
+    if (entry.state === 'invalid') return { action: entry.action, accelerator: entry.accelerator, state: 'invalid', message: entry.message, ...(entry.said ? { said: entry.said } : {}) };
     return registered(entry.accelerator)
       ? { action: entry.action, accelerator: entry.accelerator, state: 'registered', message: null }
       : { action: entry.action, accelerator: entry.accelerator, state: 'refused', message: shellTextsIn(language).hotkeys.refused(entry.accelerator) };

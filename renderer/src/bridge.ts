@@ -4,8 +4,8 @@ import { i18n } from './i18n';
 
 declare global {
   interface Window {
-    /** Set by the Electron preload; absent when the page is served by the browser host. */
-    frontdesk?: FrontdeskApi;
+    /** Set by the Electron preload (IPC over the contract's channels); absent when the page is served by the browser host. */
+    frontdeskTransport?: Transport;
   }
 }
 
@@ -82,9 +82,9 @@ function webSocketTransport(url: string): Transport {
   };
 }
 
-/** The one bridge: Electron's preload object when present, else the browser host's WebSocket. */
+/** The one bridge: over Electron's preload transport when present, else the browser host's WebSocket. */
 export function getFrontdeskApi(): FrontdeskApi {
-  if (window.frontdesk) return window.frontdesk;
+  if (window.frontdeskTransport) return buildApi(window.frontdeskTransport);
   const url = new URL('/bridge', window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   // The host's per-launch token, which it put in this page: the WebSocket is refused without it.

@@ -5,6 +5,7 @@ import type { Call } from './sip/callMachine';
 import type { SipEngine } from './sip/engine';
 import { Store } from './store';
 import { afterNextPaint } from './afterPaint';
+import { errorText } from './i18n';
 
 /**
  * Writes every call that ends into the history. A report that fails (services restarting) is
@@ -191,7 +192,7 @@ export class CallReporter {
       },
       (error: Error) => {
         this.sending = false;
-        this.problem = error.message;
+        this.problem = errorText(error);
         if (this.attempt === 0) this.onError(`A call could not be written to the history yet: ${error.message}`);
         this.changed();
         this.timer = setTimeout(() => this.flush(), retryDelayMs(this.attempt++));

@@ -1,6 +1,7 @@
-import i18next from 'i18next';
+import i18next, { type TFunction } from 'i18next';
 import { initReactI18next, useTranslation } from 'react-i18next';
 import { formatLocale, resolveLanguage, resources, type LanguageSetting, type UiLanguage } from '../../common/i18n';
+import { errorText as sayError } from '../../common/said';
 
 /**
  * The window's i18next: every string the UI shows comes from common/i18n through it. Until the
@@ -38,3 +39,9 @@ export function useLocale() {
   const { t, i18n: instance } = useTranslation();
   return { t, locale: uiLocale(instance.language), language: instance.language as UiLanguage };
 }
+
+/**
+ * A failed call or a refused value in the UI's language: what a service said, the checks that
+ * refused it (common/said.ts), else the error's own message. `t`: a component's, or the window's.
+ */
+export const errorText = (error: unknown, t: TFunction = i18n.t): string => sayError(error, t);

@@ -1,5 +1,5 @@
 import type { AccountView, EventPayload, FrontdeskApi } from '../../common/contract';
-import { i18n } from './i18n';
+import { errorText, i18n } from './i18n';
 import type { SettingsView } from '../../common/settings';
 import type { DesktopStatus, HotkeyRegistration, RegistrationSummary, ShellState } from '../../common/desktop';
 import { parseDialString } from '../../common/phone';
@@ -236,7 +236,7 @@ export class CallSession {
       if (!this.running) return;
       this.applySettings(view);
     };
-    const failed = (e: Error) => this.running && this.setState({ bridgeError: e.message });
+    const failed = (e: Error) => this.running && this.setState({ bridgeError: errorText(e) });
     this.api.account.get().then(applyAccount, failed);
     this.api.settings.get().then(applySettings, failed);
     this.offs.push(

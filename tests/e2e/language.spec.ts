@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { placeCall } from '../../scripts/lab/caller';
 import { pcmaSdp, rawCall } from '../../scripts/lab/rawCall';
 import { expect, test, type Agent } from './support/frontdesk';
@@ -98,4 +100,43 @@ test('on a Russian system why a call failed is told in Russian: an offer of G.72
   } finally {
     await call.stop();
   }
+});
+
+test('on a Russian system a refused value and a refusing service are told in Russian, beside the field, and what was typed stays', async ({ agents }) => {
+  const reception = await agents({ user: '1000', locale: 'ru-RU' });
+  const page = reception.page;
+  await expect(page.getByRole('status', { name: 'Регистрация' })).toHaveText(/Зарегистрирован как 1000/);
+  await page.getByRole('button', { name: 'Настройки' }).click();
+  const settings = page.getByRole('region', { name: 'Настройки' });
+
+  // The settings' check refuses an ftp:// update address: its words in Russian, beside the field.
+  const group = settings.getByRole('group', { name: 'Приложение на компьютере' });
+  const feed = group.getByRole('textbox', { name: 'Адрес обновлений (от администратора)' });
+  await feed.fill('ftp://updates.example.com/frontdesk/');
+  await feed.press('Tab');
+  await expect(group.getByRole('alert')).toHaveText('нужен пустой адрес или адрес http:// или https://, например https://updates.example.com/frontdesk/');
+  await expect(feed).toHaveValue('ftp://updates.example.com/frontdesk/');
+
+  // The services refuse a recordings folder whose path runs through a file: their reason in Russian.
+  const blocker = path.join(reception.host.dataDir, 'not-a-folder');
+  writeFileSync(blocker, 'x');
+  const folder = settings.getByLabel(/^Папка записей/);
+  await folder.fill(path.join(blocker, 'calls'));
+  await folder.press('Enter');
+  await expect(settings.getByRole('alert').filter({ hasText: 'записи нельзя' })).toHaveText(`записи нельзя сохранять в ${path.join(blocker, 'calls')}: часть этого пути — файл, а не папка`);
+  await expect(folder).toHaveValue(path.join(blocker, 'calls'));
+});
+
+test("on a Russian system a malformed provisioning file's values are told in Russian, field by field", async ({ agents }) => {
+  const agent = await agents({
+    user: '1000',
+    locale: 'ru-RU',
+    rawProvisioning: JSON.stringify({ version: 1, account: { user: '1000', password: '', domain: 'lab.frontdesk.test', wsUrl: 'http://127.0.0.1:8080' }, settings: { defaultRegion: 'Russia' } }),
+  });
+  const alert = agent.page.getByRole('alert', { name: 'Ошибка файла настройки' });
+  await expect(alert.getByRole('listitem').filter({ hasText: 'account.wsUrl' })).toHaveText('account.wsUrl: адрес должен начинаться с ws:// или wss://');
+  await expect(alert.getByRole('listitem').filter({ hasText: 'settings.defaultRegion' })).toHaveText('settings.defaultRegion: нужен двухбуквенный код страны, например «RU» или «GB»');
+  // zod's own check (an empty password), in Russian through zod's locale.
+  await expect(alert.getByRole('listitem').filter({ hasText: 'account.password' })).toContainText('Слишком маленькое значение');
+  await expect(alert).toContainText('Из него ничего не применено.');
 });

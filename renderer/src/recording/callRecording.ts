@@ -1,7 +1,7 @@
 import type { FrontdeskApi } from '../../../common/contract';
 import type { Recording, RecordingMark } from '../../../common/recordings';
 import { concatBytes } from './bytes';
-import { i18n } from '../i18n';
+import { errorText, i18n } from '../i18n';
 import { StereoOpusWebm } from './stereoOpusWebm';
 import { captureProcessorName, type CaptureMessage, type CaptureOptions } from './captureWorklet';
 
@@ -185,7 +185,7 @@ export class CallRecording {
           return;
         } catch (error) {
           if (attempt >= 4) {
-            this.onProblem(i18n.t('recorder.write', { error: (error as Error).message }));
+            this.onProblem(i18n.t('recorder.write', { error: errorText(error) }));
             return;
           }
           await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
@@ -256,7 +256,7 @@ export class CallRecording {
       try {
         return await this.api.recordings.end({ id: this.recording.id, endedAt: endedAt.toISOString(), marks: this.marks });
       } catch (error) {
-        this.onProblem(i18n.t('recorder.finish', { error: (error as Error).message }));
+        this.onProblem(i18n.t('recorder.finish', { error: errorText(error) }));
         return null;
       }
     })();

@@ -4,7 +4,7 @@ import type { Settings } from '../../../common/settings';
 import type { Call } from '../sip/callMachine';
 import type { SipEngine } from '../sip/engine';
 import { CallRecording, recordingContext } from './callRecording';
-import { i18n } from '../i18n';
+import { errorText, i18n } from '../i18n';
 import { Store } from '../store';
 
 /**
@@ -217,7 +217,7 @@ export class Recorder {
     } catch (error) {
       consent?.stop();
       this.setCall(id, null);
-      this.publish({ problem: i18n.t('recorder.couldNotRecord', { error: (error as Error).message }) });
+      this.publish({ problem: i18n.t('recorder.couldNotRecord', { error: errorText(error) }) });
       return;
     }
     const held = call.phase === 'held' || call.phase === 'remote-held';
@@ -292,7 +292,7 @@ export class Recorder {
         sources.push(source);
       } catch (error) {
         this.announcementBuffer = null;
-        this.publish({ problem: i18n.t('recorder.announcement', { error: (error as Error).message }) });
+        this.publish({ problem: i18n.t('recorder.announcement', { error: errorText(error) }) });
       }
     }
     if (kind === 'beep' || kind === 'announcement-and-beep') {

@@ -14,7 +14,7 @@ import {
 import type { CallSession } from '../session';
 import { linkCallback } from './callbackLinks';
 import { dueText, dueWhen, formatNumber } from './format';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 
 /** How the last attempt went, in words (callBack.attempt.*); others as the history names them. */
 const attemptOutcomes = ['answered', 'no-answer', 'rejected', 'cancelled', 'failed'] as const;
@@ -38,9 +38,9 @@ function Reschedule({ followUp, who, onDone, api }: { followUp: FollowUp; who: s
   const id = `reschedule-${followUp.id}`;
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const due = dueFromInputs(date, time);
+    const due = dueFromInputs(date, time, t);
     if ('problem' in due) return setProblem(due.problem);
-    api.followUps.reschedule({ id: followUp.id, dueAt: due.due.toISOString(), allDay: due.allDay }).then(onDone, (err: Error) => setProblem(err.message));
+    api.followUps.reschedule({ id: followUp.id, dueAt: due.due.toISOString(), allDay: due.allDay }).then(onDone, (err: Error) => setProblem(errorText(err, t)));
   };
   return (
     <form className="callback__reschedule" aria-label={t('callBack.rescheduleLabel', { who })} onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
@@ -78,7 +78,7 @@ function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: strin
     const dial = parseDialString(number, region, t);
     if (!dial.ok) return setProblem(t('callBack.numberProblem', { problem: dial.problem }));
     if (!reason.trim()) return setProblem(t('callBack.reasonMissing'));
-    const due = dueFromInputs(date, time);
+    const due = dueFromInputs(date, time, t);
     if ('problem' in due) return setProblem(due.problem);
     setSaving(true);
     setProblem(null);
@@ -97,7 +97,7 @@ function AddFollowUp({ api, region, onDone }: { api: FrontdeskApi; region: strin
       });
       onDone();
     } catch (err) {
-      setProblem(t('callBack.notAdded', { error: (err as Error).message }));
+      setProblem(t('callBack.notAdded', { error: errorText(err, t) }));
     } finally {
       setSaving(false);
     }
@@ -163,7 +163,7 @@ function Row({ followUp, now, region, onCall, api }: { followUp: FollowUp; now: 
           type="button"
           className="btn btn--small"
           aria-label={t('callBack.doneLabel', { who })}
-          onClick={() => api.followUps.done({ id: followUp.id }).catch((e: Error) => setProblem(e.message))}
+          onClick={() => api.followUps.done({ id: followUp.id }).catch((e: Error) => setProblem(errorText(e, t)))}
         >
           {t('callBack.done')}
         </button>
@@ -189,7 +189,7 @@ export function callFollowUp(api: FrontdeskApi, session: FollowUpDialer, f: Foll
   linkCallback(id, f);
   const sipCallId = session.snapshot().calls.calls[id]?.sipCallId ?? null;
   if (localUser && sipCallId) {
-    api.followUps.attempt({ id: f.id, localUser, sipCallId }).catch((e: Error) => onProblem(t('callBack.notLinked', { error: e.message })));
+    api.followUps.attempt({ id: f.id, localUser, sipCallId }).catch((e: Error) => onProblem(t('callBack.notLinked', { error: errorText(e, t) })));
   }
   return null;
 }
@@ -212,7 +212,7 @@ export function CallBackList({ api, session, region, localUser }: { api: Frontde
         setList(l);
         setError(null);
       },
-      (e: Error) => setError(t('callBack.cannotRead', { error: e.message })),
+      (e: Error) => setError(t('callBack.cannotRead', { error: errorText(e, t) })),
     );
     // (a message in the language of the moment)
     // eslint-disable-next-line react-hooks/exhaustive-deps

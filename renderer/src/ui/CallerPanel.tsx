@@ -3,7 +3,7 @@ import type { FrontdeskApi } from '../../../common/contract';
 import { callContextLines, crmUnavailableText, extractCallContext, type CrmClient, type CrmLeadResult, type CrmLookupResult, type CrmStatus } from '../../../common/crm';
 import type { Call } from '../sip/callMachine';
 import { formatNumber } from './format';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 
 /**
  * The side panel for the call in focus: what came before the call (PBX headers, the web lead or
@@ -75,7 +75,7 @@ export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; c
     let live = true;
     api.crm.lookup({ number }).then(
       (result) => live && setLookup({ callId: call.id, value: { state: 'done', result } }),
-      (e: Error) => live && setLookup({ callId: call.id, value: { state: 'done', result: { status: 'unavailable', reason: 'network', detail: e.message } } }),
+      (e: Error) => live && setLookup({ callId: call.id, value: { state: 'done', result: { status: 'unavailable', reason: 'network', detail: errorText(e) } } }),
     );
     return () => {
       live = false;
@@ -89,7 +89,7 @@ export function CrmSection({ api, call, region, status }: { api: FrontdeskApi; c
     let live = true;
     api.crm.lookupLead({ kind: leadKind, id: leadId }).then(
       (result) => live && setLead({ callId: call.id, value: { state: 'done', result } }),
-      (e: Error) => live && setLead({ callId: call.id, value: { state: 'done', result: { status: 'unavailable', reason: 'network', detail: e.message } } }),
+      (e: Error) => live && setLead({ callId: call.id, value: { state: 'done', result: { status: 'unavailable', reason: 'network', detail: errorText(e) } } }),
     );
     return () => {
       live = false;

@@ -6,7 +6,7 @@ import { callerClients, callerKey, settledCallerClients } from '../callerLookup'
 import type { Call } from '../sip/callMachine';
 import { formatNumber } from './format';
 import { LastCalls } from './LastCalls';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 
 /** The editable fields of the card, in the order the agent reads them (their labels: card.field.*). */
 const editable = ['name', 'preferredAddress', 'company', 'position', 'request', 'urgency', 'priceQuoted', 'agreements', 'nextStep', 'nextStepDate', 'notes'] as const satisfies readonly (keyof Client)[];
@@ -57,7 +57,7 @@ export function ClientCard({ api, client, region, onSaved }: { api: FrontdeskApi
         onSaved(c);
         setStatus(t('card.saved'));
       },
-      (e: Error) => setStatus(t('card.notSaved', { error: e.message })),
+      (e: Error) => setStatus(t('card.notSaved', { error: errorText(e, t) })),
     );
   };
   const title = client.name ?? client.company ?? formatNumber(client.phones[0]?.number ?? '', region);
@@ -109,7 +109,7 @@ export function QuickCreate({ api, call, region, onCreated }: { api: FrontdeskAp
       aria-label={t('card.newClient')}
       onSubmit={(e) => {
         e.preventDefault();
-        api.directory.quickCreate({ number: call.subject.number, ...(name.trim() ? { name: name.trim() } : {}) }).then(onCreated, (err: Error) => setError(err.message));
+        api.directory.quickCreate({ number: call.subject.number, ...(name.trim() ? { name: name.trim() } : {}) }).then(onCreated, (err: Error) => setError(errorText(err, t)));
       }}
     >
       <h3 className="card__name">{t('card.newCaller', { number: formatNumber(call.subject.number, region) })}</h3>

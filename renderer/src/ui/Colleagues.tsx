@@ -5,7 +5,7 @@ import { colleagueState, describeState, maxAwayNote, untilText, type Away, type 
 import type { SipEngine } from '../sip/engine';
 import type { PresenceSnapshot } from '../sip/presence';
 import { matchColleagues } from './Transfer';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 
 /**
  * Who is in: the provisioned colleagues, searchable, grouped by department, each with their state
@@ -237,7 +237,7 @@ export function OwnStatus({ api, engine, presence, away, dnd, now, locked }: {
         setEditing(false);
         setProblem(null);
       },
-      (e: Error) => setProblem(e.message),
+      (e: Error) => setProblem(errorText(e, t)),
     );
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixedT } from '../../../common/i18n/translate';
+import { hotkeyConflicts } from '../../../common/hotkeys';
 import { hotkeyStatusText, hotkeyText, settingProblem } from './DesktopSettings';
 
 const en = fixedT('en');
@@ -14,6 +15,9 @@ describe('desktop settings', () => {
     expect(settingProblem('updateFeedUrl', '')).toBeNull();
     expect(settingProblem('closeToTray', 'yes')).not.toBeNull();
     expect(settingProblem('closeToTray', false)).toBeNull();
+    // In the UI's language: the check's own words, and zod's locale for its own checks.
+    expect(settingProblem('updateFeedUrl', 'ftp://updates.example.com/', ru)).toBe('нужен пустой адрес или адрес http:// или https://, например https://updates.example.com/frontdesk/');
+    expect(settingProblem('updateFeedUrl', `https://u.example.com/${'a'.repeat(2100)}`, ru)).toMatch(/^Слишком большое значение: .*2048 символов$/);
   });
 
   it('refuses a recorded hotkey that another action has, defaults included, and accepts off or back to the default', () => {
@@ -41,5 +45,10 @@ describe('desktop settings', () => {
     // The same in Russian.
     expect(hotkeyStatusText('CommandOrControl+Shift+F9', { action: 'answer', accelerator: 'CommandOrControl+Shift+F9', state: 'registered', message: null }, ru)).toBe('Работает в любой программе');
     expect(hotkeyStatusText('', undefined, ru)).toBe('Выключена');
+    // A hotkey the shell found invalid (one the OS keeps): its check's words in Russian, from the report's data.
+    const [conflict] = hotkeyConflicts({ answer: 'Alt+F4' }, 'win32');
+    const invalid = { action: 'answer', accelerator: 'Alt+F4', state: 'invalid', message: conflict!.message, said: conflict!.said } as const;
+    expect(hotkeyStatusText('Alt+F4', invalid, en)).toMatch(/: is kept by the operating system/);
+    expect(hotkeyStatusText('Alt+F4', invalid, ru)).toMatch(/: это сочетание занято операционной системой/);
   });
 });

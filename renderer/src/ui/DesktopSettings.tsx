@@ -5,7 +5,8 @@ import { acceleratorFromKeyPress, HOTKEY_ACTIONS, hotkeyCombination, type Hotkey
 import { effectiveHotkeys, SettingsSchema, type SettingKey, type SettingsView } from '../../../common/settings';
 import type { TFunction } from 'i18next';
 import type { CallSession } from '../session';
-import { useLocale } from '../i18n';
+import { errorText, i18n, useLocale } from '../i18n';
+import { issueData, issueText, saidText } from '../../../common/said';
 
 /**
  * Settings of the desktop app around the window: the tray, login start, the window on a call,
@@ -18,10 +19,10 @@ const FEED_EXAMPLE = 'https://updates.example.com/frontdesk/';
 
 type DesktopKey = 'closeToTray' | 'startAtLogin' | 'bringToFrontOnCall' | 'autoUpdate' | 'updateFeedUrl';
 
-/** Why a value is refused, as the settings' schema words it; null when it is fine. */
-export function settingProblem(key: SettingKey, value: unknown): string | null {
+/** Why a value is refused, as the settings' schema words it (in the language of `t`); null when it is fine. */
+export function settingProblem(key: SettingKey, value: unknown, t: TFunction = i18n.t): string | null {
   const parsed = SettingsSchema.shape[key].safeParse(value);
-  return parsed.success ? null : parsed.error.issues.map((i) => i.message).join('; ');
+  return parsed.success ? null : issueData(parsed.error.issues).map((issue) => issueText(issue, t)).join(t('check.separator'));
 }
 
 /** A hotkey as a person reads it: Ctrl (⌘ on a Mac) for CommandOrControl. */
@@ -29,12 +30,15 @@ export function hotkeyText(accelerator: string, mac: boolean): string {
   return accelerator.replace(/\b(CommandOrControl|CmdOrCtrl)\b/g, mac ? '⌘' : 'Ctrl').replace(/\b(Command|Cmd)\b/g, '⌘');
 }
 
+/** Why the shell did not register a hotkey, in the UI's language: its check's words, the shell's report, or the system's refusal. */
+const registrationReason = (report: HotkeyRegistration, t: TFunction): string => (report.said ? saidText(report.said, t) : (report.message ?? t('desktop.systemRefused')));
+
 /** What a hotkey does outside the window: the shell's report, or nothing (the browser host). */
 export function hotkeyStatusText(accelerator: string, report: HotkeyRegistration | undefined, t: TFunction): string {
   if (accelerator === '' || report?.state === 'off') return t('desktop.hotkeyOff');
   if (!report) return t('desktop.hotkeyWindowOnly');
   if (report.state === 'registered') return t('desktop.hotkeyEverywhere');
-  return t('desktop.hotkeyRefused', { reason: report.message ?? t('desktop.systemRefused') });
+  return t('desktop.hotkeyRefused', { reason: registrationReason(report, t) });
 }
 
 interface Props {
@@ -53,10 +57,10 @@ export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) 
   const [hotkeyErrors, setHotkeyErrors] = useState<Partial<Record<HotkeyAction, string>>>({});
   const locked = new Set(view.locked);
   const set = (key: DesktopKey, value: unknown) => {
-    const problem = settingProblem(key, value);
+    const problem = settingProblem(key, value, t);
     setErrors((e) => ({ ...e, [key]: problem ?? undefined }));
     if (problem) return;
-    api.settings.set({ key, value }).catch((e: Error) => setErrors((all) => ({ ...all, [key]: e.message })));
+    api.settings.set({ key, value }).catch((e: Error) => setErrors((all) => ({ ...all, [key]: errorText(e, t) })));
   };
   const lockNote = (key: SettingKey) => (locked.has(key) ? <span className="settings__locked"> {t('settings.locked')}</span> : null);
   const error = (key: DesktopKey) =>
@@ -93,12 +97,12 @@ export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) 
     const all = effectiveHotkeys(value);
     const combination = (a: HotkeyAction) => hotkeyCombination(all[a], mac ? 'darwin' : 'win32');
     const taken = combination(action) === null ? undefined : HOTKEY_ACTIONS.find((other) => other !== action && combination(other) === combination(action));
-    const problem = taken ? t('desktop.hotkeyTaken', { action: t(`desktop.hotkeyAction.${taken}`) }) : settingProblem('hotkeys', value);
+    const problem = taken ? t('desktop.hotkeyTaken', { action: t(`desktop.hotkeyAction.${taken}`) }) : settingProblem('hotkeys', value, t);
     const shown = accelerator === undefined ? hotkeyText(effectiveHotkeys(value)[action], mac) : accelerator ? hotkeyText(accelerator, mac) : t('desktop.hotkeyOff');
     const notSaved = (p: string) => setHotkeyErrors((e) => ({ ...e, [action]: t('desktop.hotkeyNotSaved', { hotkey: shown, problem: p }) }));
     setHotkeyErrors((e) => ({ ...e, [action]: undefined }));
     if (problem) return notSaved(problem);
-    api.settings.set({ key: 'hotkeys', value }).catch((e: Error) => notSaved(e.message));
+    api.settings.set({ key: 'hotkeys', value }).catch((e: Error) => notSaved(errorText(e, t)));
   };
   const refused = shellHotkeys.filter((h) => h.state === 'refused' || h.state === 'invalid');
 
@@ -165,7 +169,7 @@ export function DesktopSettings({ api, view, desktopApp, session, mac }: Props) 
             ? ''
             : t('desktop.refusedSummary', {
                 count: refused.length,
-                list: refused.map((h) => `${t(`desktop.hotkeyAction.${h.action}`)} (${hotkeyText(h.accelerator, mac)}): ${h.message ?? t('desktop.systemRefused')}`).join('; '),
+                list: refused.map((h) => `${t(`desktop.hotkeyAction.${h.action}`)} (${hotkeyText(h.accelerator, mac)}): ${registrationReason(h, t)}`).join('; '),
               })}
         </p>
       </div>

@@ -3,7 +3,7 @@ import type { FrontdeskApi } from '../../../common/contract';
 import type { CallLogPage, CallOutcome, CallRecord } from '../../../common/callLog';
 import { clockTime, formatDuration, formatNumber, shortDateTime } from './format';
 import { causeText } from '../sip/causes';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
 
 /** "14:05" today, "3 Mar, 14:05" before (`today` is Date#toDateString of now). */
@@ -86,7 +86,7 @@ export function History({ api, region, onCallBack, onTakeMessage }: {
           setPage(p);
           setError(null);
         },
-        (e: Error) => setError(e.message),
+        (e: Error) => setError(errorText(e)),
       );
     },
     [api],

@@ -15,7 +15,7 @@ import {
   type ImportPreview,
 } from '../../../common/imports';
 import { importText } from '../../../common/importText';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 import { numberFormat } from '../../../common/i18n/intl';
 
 /**
@@ -171,7 +171,7 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
     try {
       decoded = decodeImportFile(new Uint8Array(await picked.arrayBuffer()));
     } catch (err) {
-      setError(t('import.cannotRead', { file: picked.name, error: err instanceof BinaryFileError ? t('import.notText') : (err as Error).message }));
+      setError(t('import.cannotRead', { file: picked.name, error: err instanceof BinaryFileError ? t('import.notText') : errorText(err, t) }));
       return;
     }
     if (!decoded.text.trim()) {
@@ -196,7 +196,7 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
       }
     } catch (err) {
       setFile({ state: 'none' });
-      setError(t('import.cannotImport', { file: picked.name, error: (err as Error).message }));
+      setError(t('import.cannotImport', { file: picked.name, error: errorText(err, t) }));
     }
   };
 
@@ -214,7 +214,7 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
       (err: Error) => {
         if (seq !== previewSeq.current) return;
         setFile((f) => (f.state === 'open' ? { ...f, updating: false } : f));
-        setError(t('import.noPreview', { error: err.message }));
+        setError(t('import.noPreview', { error: errorText(err, t) }));
       },
     );
   };
@@ -230,7 +230,7 @@ function ImportDialog({ api, job, onJob, onClose }: { api: FrontdeskApi; job: Im
         (started) => {
           if (!job || job.id !== started.id) onJob(started);
         },
-        (err: Error) => setError(t('import.didNotStart', { error: err.message })),
+        (err: Error) => setError(t('import.didNotStart', { error: errorText(err, t) })),
       );
   };
 

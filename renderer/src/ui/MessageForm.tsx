@@ -12,7 +12,7 @@ import {
 import type { Colleague } from '../../../common/provisioning';
 import { withClient } from '../messageDraft';
 import { clockTime, formatNumber } from './format';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 import { matchColleagues, resolveColleague } from './Transfer';
 import { MessageWhat } from './Messages';
 import { dateTimeFormat } from '../../../common/i18n/intl';
@@ -57,7 +57,7 @@ function useDraftSaver(api: FrontdeskApi, localUser: string, draft: MessageDraft
             const { savedAt } = await api.messages.saveDraft({ localUser, draft: next });
             setState({ savedAt, problem: null });
           } catch (error) {
-            setState((s) => ({ ...s, problem: (error as Error).message }));
+            setState((s) => ({ ...s, problem: errorText(error) }));
           }
         }
       } finally {
@@ -189,7 +189,7 @@ export function MessageForm({ api, localUser, initial, colleagues, region, callL
       onClose();
     } catch (error) {
       // Nothing is lost: the form and its draft stay as they are.
-      setSaveProblem(t('messageForm.notSaved', { error: (error as Error).message }));
+      setSaveProblem(t('messageForm.notSaved', { error: errorText(error, t) }));
       setSaving(false);
     }
   };

@@ -5,7 +5,7 @@ import { callerLine, flagText, messageEventText, type InboxMessage, type Message
 import type { Colleague } from '../../../common/provisioning';
 import { callFollowUp, type FollowUpDialer } from './CallBack';
 import { formatNumber, shortDateTime } from './format';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 import { resolveColleague } from './Transfer';
 
 /**
@@ -146,7 +146,7 @@ function InboxItem({ item, api, session, region, localUser, colleagues, agent }:
       });
       setProblem(callFollowUp(api, session, followUp, region, localUser, setProblem, t));
     } catch (error) {
-      setProblem(t('messages.cannotCallBack', { error: (error as Error).message }));
+      setProblem(t('messages.cannotCallBack', { error: errorText(error, t) }));
     }
   };
   const label = t('messages.from', { who });
@@ -180,7 +180,7 @@ function InboxItem({ item, api, session, region, localUser, colleagues, agent }:
             </button>
           )}
           {!item.doneAt && (
-            <button type="button" className="btn btn--small" onClick={() => api.messages.markDone({ localUser, id: m.id }).catch((e: Error) => setProblem(e.message))} aria-label={t('messages.markDoneLabel', { who })}>
+            <button type="button" className="btn btn--small" onClick={() => api.messages.markDone({ localUser, id: m.id }).catch((e: Error) => setProblem(errorText(e, t)))} aria-label={t('messages.markDoneLabel', { who })}>
               {t('messages.markDone')}
             </button>
           )}
@@ -223,7 +223,7 @@ function ForwardForm({ api, item, localUser, colleagues, agent, onDone }: {
     if (!target) return setProblem(who.trim() ? t('colleagues.noMatch', { query: who.trim() }) : t('messages.chooseForward'));
     api.messages
       .forward({ localUser, id: item.message.id, newId, to: [{ extension: target.number, name: target.displayName ?? '' }], note, by: agent })
-      .then(onDone, (err: Error) => setProblem(err.message));
+      .then(onDone, (err: Error) => setProblem(errorText(err, t)));
   };
   return (
     <form className="messages-box__forward" aria-label={t('messages.forwardForm')} onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && onDone()}>
@@ -317,7 +317,7 @@ export function Messages({ api, session, localUser, region, colleagues, agent, n
         setList(l);
         setError(null);
       },
-      (e: Error) => setError(t('messages.cannotRead', { error: e.message })),
+      (e: Error) => setError(t('messages.cannotRead', { error: errorText(e, t) })),
     );
   }, [api, localUser, t]);
   useEffect(() => {

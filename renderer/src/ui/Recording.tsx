@@ -4,7 +4,7 @@ import type { Recording } from '../../../common/recordings';
 import type { Recorder } from '../recording/recorder';
 import type { Call } from '../sip/callMachine';
 import { formatDuration, shortDateTime } from './format';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 import { numberFormat } from '../../../common/i18n/intl';
 
 /** The page's recorder (main.tsx provides it); null where nothing records (tests of other parts). */
@@ -132,7 +132,7 @@ export function RecordingPlayer({ api, recording, desktop }: { api: FrontdeskApi
     let live = true;
     api.recordings.playUrl({ id: recording.id }).then(
       (u) => live && (u ? setUrl(u) : setProblem(fileGone)),
-      (e: Error) => live && setProblem(e.message),
+      (e: Error) => live && setProblem(errorText(e)),
     );
     return () => {
       live = false;

@@ -4,7 +4,7 @@ import { addDays, isLocalDate, localDateAt, type FunnelNextStep, type FunnelNote
 import type { TFunction } from 'i18next';
 import { csvSeparatorFor } from '../../../common/i18n';
 import { formatNumber } from './format';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
 import { downloadFile } from './download';
 import { dateTimeFormat, numberFormat } from '../../../common/i18n/intl';
@@ -162,7 +162,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
         setError(null);
         setScriptId((current) => (c.scripts.some((s) => s.scriptId === current) ? current : (c.scripts.find((s) => s.calls > 0) ?? c.scripts[0])?.scriptId ?? ''));
       },
-      (e: Error) => live && setError(e.message),
+      (e: Error) => live && setError(errorText(e)),
     );
     return () => {
       live = false;
@@ -178,7 +178,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
         setFunnel(f);
         setError(null);
       },
-      (e: Error) => live && setError(e.message),
+      (e: Error) => live && setError(errorText(e)),
     );
     return () => {
       live = false;
@@ -200,7 +200,7 @@ export function Reports({ api, region, onClose }: { api: FrontdeskApi; region: s
         setExportStatus(t('reports.cancelled'));
       }
     } catch (e) {
-      setExportStatus(t('reports.failed', { error: (e as Error).message }));
+      setExportStatus(t('reports.failed', { error: errorText(e, t) }));
     } finally {
       setExporting(false);
     }

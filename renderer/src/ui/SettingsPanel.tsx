@@ -7,7 +7,7 @@ import { platformOf } from '../desktopKeys';
 import type { CallSession } from '../session';
 import { DesktopSettings } from './DesktopSettings';
 import { downloadFile } from './download';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 
 /** What Settings offers beyond the settings: Export diagnostics, the headset, and the session (the desktop app's hotkeys as the OS took them). */
 export interface DesktopTools {
@@ -55,7 +55,7 @@ function ExportDiagnostics({ diagnostics }: { diagnostics: DesktopTools['diagnos
       } else if (result.delivery === 'saved') setStatus(t('desktop.diagnosticsSaved', { path: result.path }));
       else setStatus(t('desktop.diagnosticsCancelled'));
     } catch (e) {
-      setStatus(t('desktop.diagnosticsFailed', { error: (e as Error).message }));
+      setStatus(t('desktop.diagnosticsFailed', { error: errorText(e, t) }));
     } finally {
       setBusy(false);
     }
@@ -139,7 +139,7 @@ export function SettingsPanel({ api, view, desktop: tools }: Props) {
   const locked = new Set(view.locked);
   const set = (key: SettingKey, value: unknown) => {
     setError(null);
-    api.settings.set({ key, value }).catch((e: Error) => setError(e.message));
+    api.settings.set({ key, value }).catch((e: Error) => setError(errorText(e, t)));
   };
   const lockNote = (key: SettingKey) => (locked.has(key) ? <span className="settings__locked"> {t('settings.locked')}</span> : null);
   const field = (key: SettingKey, label: string, control: ReactNode) => (
@@ -329,7 +329,7 @@ export function SettingsPanel({ api, view, desktop: tools }: Props) {
           <span className="settings__row">
             <TextSetting key={view.values.recordingsFolder} id="setting-recordingsFolder" value={view.values.recordingsFolder} disabled={locked.has('recordingsFolder')} placeholder={t('settings.recordingsFolderPlaceholder')} onCommit={(v) => set('recordingsFolder', v)} />
             {desktop && !locked.has('recordingsFolder') && (
-              <button type="button" className="btn btn--small" onClick={() => api.recordings.chooseFolder().catch((e: Error) => setError(e.message))}>
+              <button type="button" className="btn btn--small" onClick={() => api.recordings.chooseFolder().catch((e: Error) => setError(errorText(e, t)))}>
                 {t('settings.choose')}
               </button>
             )}

@@ -9,6 +9,7 @@ import type { CallSession } from '../session';
 import type { PresenceSnapshot } from '../sip/presence';
 import { clockTime, formatNumber } from './format';
 import { useLocale } from '../i18n';
+import { issueData, issuesText } from '../../../common/said';
 
 /**
  * Transfers, as the agent sees them: the dialog that picks the colleague and writes the handoff
@@ -144,7 +145,7 @@ export function TransferDialog({ api, session, call, colleagues, agent, region, 
     }
     const parsed = HandoffNoteSchema.safeParse(note);
     if (!parsed.success) {
-      setProblem(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      setProblem(issuesText(issueData(parsed.error.issues), t));
       return;
     }
     if (!session.startTransfer(call.id, kind, target, parsed.data)) {

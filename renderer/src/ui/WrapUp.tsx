@@ -14,7 +14,7 @@ import {
 import type { Call } from '../sip/callMachine';
 import type { TFunction } from 'i18next';
 import { clockTime, formatNumber } from './format';
-import { useLocale } from '../i18n';
+import { errorText, useLocale } from '../i18n';
 
 /** The call a wrap-up form is for: a call on screen, or a pending one from the services. */
 interface Target {
@@ -88,7 +88,7 @@ function check(d: Draft, t: TFunction): { problem: string } | { nextStep: { what
   }
   if (!what) return { problem: t('wrapUp.stepWhat') };
   if (!date) return { problem: t('wrapUp.stepDate') };
-  const due = dueFromInputs(date, d.time);
+  const due = dueFromInputs(date, d.time, t);
   if ('problem' in due) return due;
   return { nextStep: { what, dueAt: due.due.toISOString(), allDay: due.allDay } };
 }
@@ -172,7 +172,7 @@ function WrapUpForm({ api, target, localUser, draft, onDraft, onSaved, onLater }
         },
         (err: Error) => {
           setSaving(false);
-          setProblem(t('card.notSaved', { error: err.message }));
+          setProblem(t('card.notSaved', { error: errorText(err, t) }));
         },
       );
   };
