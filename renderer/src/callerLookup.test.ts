@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Client } from '../../common/directory';
-import { callerClients, lookUpCallersAsTheyRing } from './callerLookup';
+import { callerClients, lookUpArrivingCaller, lookUpCallersAsTheyRing, settledCallerClients } from './callerLookup';
 import { fakeApi, fakeEngine, testCall as call } from './testCalls';
 
 const oleg = { id: 'c1', name: 'Oleg Petrov' } as Client;
@@ -38,5 +38,42 @@ describe('looking callers up as they ring', () => {
     expect(asked).toEqual(['+74951234567', '+74951234567']);
     set([call('call-1', '+74957654321')]);
     expect(asked).toEqual(['+74951234567', '+74951234567', '+74957654321']);
+  });
+});
+
+describe('the lookup started as the INVITE arrives', () => {
+  it('is the one the call uses when the engine reports it with that number: the directory is asked once', async () => {
+    const { engine, set } = fakeEngine();
+    const { api, asked } = fakeApi(async () => [oleg]);
+    lookUpCallersAsTheyRing(engine, api);
+    lookUpArrivingCaller(api, '+74951234567');
+    expect(asked).toEqual(['+74951234567']);
+    set([call('call-1', '+74951234567')]);
+    expect(asked).toEqual(['+74951234567']);
+    await expect(callerClients(api, call('call-1', '+74951234567'))).resolves.toEqual([oleg]);
+    // already answered when the call came: readable at once, without waiting for a promise
+    lookUpArrivingCaller(api, '+74957654321');
+    await Promise.resolve();
+    await Promise.resolve();
+    set([call('call-1', '+74951234567'), call('call-2', '+74957654321')]);
+    expect(settledCallerClients(api, call('call-2', '+74957654321'))).toEqual([oleg]);
+    expect(asked).toEqual(['+74951234567', '+74957654321']);
+  });
+
+  it('is taken once, not by a call with another number, and dropped when no call took it in time; no number, no lookup', () => {
+    const { engine, set } = fakeEngine();
+    const { api, asked } = fakeApi(async () => []);
+    lookUpCallersAsTheyRing(engine, api);
+    lookUpArrivingCaller(api, 'anonymous');
+    expect(asked).toEqual([]);
+    lookUpArrivingCaller(api, '1001', Date.now() - 6_000); // its call never came (refused) within 5 s
+    lookUpArrivingCaller(api, '+74951234567');
+    set([call('call-1', '1002')]);
+    expect(asked).toEqual(['1001', '+74951234567', '1002']);
+    set([call('call-1', '1002'), call('call-2', '1001')]);
+    expect(asked).toEqual(['1001', '+74951234567', '1002', '1001']);
+    set([call('call-3', '+74951234567')]);
+    set([call('call-3', '+74951234567'), call('call-4', '+74951234567')]);
+    expect(asked).toEqual(['1001', '+74951234567', '1002', '1001', '+74951234567']);
   });
 });

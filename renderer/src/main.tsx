@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { AudioOut } from './audio';
 import { getFrontdeskApi } from './bridge';
-import { lookUpCallersAsTheyRing } from './callerLookup';
+import { lookUpArrivingCaller, lookUpCallersAsTheyRing } from './callerLookup';
 import { presentCalls } from './presentation';
 import { CallReporter } from './callReporter';
 import { watchConnectivity } from './connectivity';
@@ -30,6 +30,8 @@ const engine = new SipEngine({
   onIgnoredTransition: (detail) => console.debug(`[frontdesk] ${detail}`),
   onProblem: diagnostics.problem,
   onSipMessage: diagnostics.onSipMessage,
+  // The caller's card is looked up as the INVITE arrives, while JsSIP reads it and sends its 180.
+  onCallArriving: (number) => lookUpArrivingCaller(api, number),
 });
 const history = new CallReporter(engine, api, window.localStorage, diagnostics.problem);
 followUpMissedWebLeads(engine, api, diagnostics.problem);

@@ -5,6 +5,7 @@ import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent, UAConfiguration 
 import type { SipAccount } from '../../../common/provisioning';
 import type { HandoffNote } from '../../../common/transfer';
 import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallOrigin, type CallPhase, type CallsState, type Party } from './callMachine';
+import { arrivingCallerNumber } from './arrivingCaller';
 import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, isLocallyHeld, prepareAnswer, sendReinvite, setLocalHold, sipCallIdOf, type PreparedAnswer, warmUpParser } from './jssipInternals';
 import { MicrophoneGate, micStateFor, type AudioSender, type MicState } from './micGate';
 import { causeText, sipAnswerText } from './causes';
@@ -105,6 +106,11 @@ export interface EngineOptions {
   onProblem?: (detail: string) => void;
   /** Sees every SIP message sent and received over the WebSocket (the diagnostics' SIP trace). */
   onSipMessage?: (direction: 'in' | 'out', text: string) => void;
+  /**
+   * A new call's INVITE has arrived from this number (arrivingCaller.ts), before JsSIP reads it:
+   * what the page looks up about the caller can start now. Whether it rings is decided after.
+   */
+  onCallArriving?: (callerNumber: string) => void;
   /** Where this desk keeps its presence publication's entity tag across page loads (localStorage). */
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
 }
@@ -370,7 +376,7 @@ export class SipEngine {
       return;
     }
     const configuration: UAConfiguration = {
-      sockets: [new TolerantWebSocket(account.wsUrl, this.options.onSipMessage) as unknown as JsSIP.Socket],
+      sockets: [new TolerantWebSocket(account.wsUrl, (direction, text) => this.sawSipMessage(direction, text)) as unknown as JsSIP.Socket],
       uri: `sip:${account.user}@${account.domain}`,
       password: account.password,
       authorization_user: account.authUser ?? account.user,
@@ -441,6 +447,14 @@ export class SipEngine {
       else this.transfers.onTextMessage(e.request);
     }));
     ua.start();
+  }
+
+  /** Every SIP message over the WebSocket, before JsSIP reads it: the trace, and a new call's caller. */
+  private sawSipMessage(direction: 'in' | 'out', text: string) {
+    this.options.onSipMessage?.(direction, text);
+    if (direction !== 'in' || !this.options.onCallArriving) return;
+    const number = arrivingCallerNumber(text, maxCallerNumber);
+    if (number !== null) this.options.onCallArriving(number);
   }
 
   /** The voice codecs this browser can answer with (read once: see browserVoiceCodecs). */
