@@ -117,7 +117,11 @@ function fakeEngine() {
   };
 }
 
-function fakeApi(settings = settingsView(), account: () => Promise<AccountView> = () => Promise.resolve(accountView)) {
+function fakeApi(
+  settings = settingsView(),
+  account: () => Promise<AccountView> = () => Promise.resolve(accountView),
+  settingsGet: () => Promise<SettingsView> = () => Promise.resolve(settings),
+) {
   let onAccount: ((v: AccountView) => void) | null = null;
   let onSettings: ((v: SettingsView) => void) | null = null;
   let onCommand: ((c: DesktopCommand) => void) | null = null;
@@ -133,7 +137,7 @@ function fakeApi(settings = settingsView(), account: () => Promise<AccountView> 
   const api: SessionApi = {
     account: { get: account, onChanged: (l) => ((onAccount = l), () => (onAccount = null)) },
     settings: {
-      get: () => Promise.resolve(settings),
+      get: settingsGet,
       onChanged: (l) => ((onSettings = l), () => (onSettings = null)),
       set: (change) => (settingsSet.push(change), Promise.resolve(settings)),
     },
@@ -292,6 +296,38 @@ describe('the session', () => {
     expect(s.settingsSet).toEqual([]);
     vi.advanceTimersByTime(60_200);
     expect(s.settingsSet).toEqual([{ key: 'away', value: null }]);
+  });
+
+  it('registers only once the settings are known: a call cannot ring past the lines, DND or out of office in between', async () => {
+    const e = fakeEngine();
+    let settingsCame!: (v: SettingsView) => void;
+    const a = fakeApi(settingsView(), () => Promise.resolve(accountView), () => new Promise<SettingsView>((r) => (settingsCame = r)));
+    const session = new CallSession({ engine: e.engine, api: a.api, ringer: fakeRinger().ringer });
+    session.start();
+    await new Promise((r) => setTimeout(r, 0));
+    // the account has come, the settings not yet: nothing registers
+    expect(session.getState().account).toEqual(accountView);
+    expect(e.calls('start')).toEqual([]);
+    settingsCame(settingsView({ maxLines: 3, dnd: 'reject' }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(e.told.map((t) => t[0]).filter((n) => n === 'configure' || n === 'start')).toEqual(['configure', 'start']);
+    expect(e.calls('configure')[0]).toEqual([expect.objectContaining({ maxLines: 3, dnd: 'reject' })]);
+    expect(e.calls('start')).toEqual([[accountView.account]]);
+    // a later change of the account starts the engine again at once
+    a.changeAccount(accountView);
+    expect(e.calls('start')).toHaveLength(2);
+    session.stop();
+  });
+
+  it('settings that cannot be read do not keep the phone from registering (with the defaults), and say so', async () => {
+    const e = fakeEngine();
+    const a = fakeApi(settingsView(), () => Promise.resolve(accountView), () => Promise.reject(new Error('settings unreadable')));
+    const session = new CallSession({ engine: e.engine, api: a.api, ringer: fakeRinger().ringer });
+    session.start();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(e.calls('start')).toEqual([[accountView.account]]);
+    expect(session.getState().bridgeError).toBe('settings unreadable');
+    session.stop();
   });
 
   it('says when the services cannot be reached', async () => {

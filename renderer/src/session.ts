@@ -226,19 +226,39 @@ export class CallSession {
   start() {
     if (this.running) return;
     this.running = true;
+    // The engine registers (and so takes calls) only once the desk's settings are known: a call in
+    // between would ring past do-not-disturb, out of office or the number of lines. Settings that
+    // cannot be read do not keep the phone from working: it starts with the defaults.
+    let settingsKnown = false;
+    let waitingAccount: AccountView | null = null;
+    const startEngine = (view: AccountView) => {
+      this.engine.start(view.account);
+      this.applyPresence(view);
+    };
+    const settingsSettled = () => {
+      if (settingsKnown) return;
+      settingsKnown = true;
+      const view = waitingAccount;
+      waitingAccount = null;
+      if (view && this.running) startEngine(view);
+    };
     const applyAccount = (view: AccountView) => {
       if (!this.running) return;
       this.setState({ account: view });
-      this.engine.start(view.account);
-      this.applyPresence(view);
+      if (settingsKnown) startEngine(view);
+      else waitingAccount = view;
     };
     const applySettings = (view: SettingsView) => {
       if (!this.running) return;
       this.applySettings(view);
+      settingsSettled();
     };
     const failed = (e: Error) => this.running && this.setState({ bridgeError: errorText(e) });
     this.api.account.get().then(applyAccount, failed);
-    this.api.settings.get().then(applySettings, failed);
+    this.api.settings.get().then(applySettings, (e: Error) => {
+      failed(e);
+      settingsSettled();
+    });
     this.offs.push(
       this.api.account.onChanged(applyAccount),
       this.api.settings.onChanged(applySettings),
