@@ -1312,5 +1312,10 @@ export const en = {
     yamlQuotes: 'YAML syntax: {{yaml}} (a phrase that starts with "{" or contains ": " must be in quotes, or written on the next line after >-)',
     yamlIndent: 'YAML syntax: {{yaml}} (line up the items of one list, with spaces)',
     yamlOther: 'YAML syntax: {{yaml}}',
+    importBusy: 'the client directory is busy: another program is writing to it. Try again in a moment. Nothing was imported.',
+    importDiskFull: 'the disk of the client directory is full. Nothing was imported.',
+    importNotWritable: 'the client directory cannot be written on this PC (no permission, or a read-only disk). Nothing was imported.',
+    importDamaged: 'the client directory\'s file is damaged. Nothing was imported.',
+    importWorkerStopped: 'the import stopped unexpectedly ({{why}}). Nothing was imported.',
   },
 };
