@@ -680,21 +680,28 @@ export function scriptQuestions(script: CallScript): { question: ScriptQuestion;
 /** Checks what the schema alone cannot: unique ids, `next` targets, variables in phrases, match rules. */
 export function crossCheckScript(script: CallScript): ScriptIssue[] {
   const issues: ScriptIssue[] = [];
+  /** An issue said by a check's key (its English is the message). */
+  const said = (path: ScriptPath, key: CheckKey, values?: Record<string, string>) => {
+    const words = checkSaid(key, values);
+    issues.push({ path, message: saidText(words), said: words });
+  };
   const pageIds = new Set<string>();
   script.pages.forEach((page, p) => {
-    if (page.id === END) issues.push({ path: ['pages', p, 'id'], message: `page id "${END}" is reserved: "next: ${END}" ends the script` });
-    else if (pageIds.has(page.id)) issues.push({ path: ['pages', p, 'id'], message: `page id "${page.id}" is used by another page too` });
+    if (page.id === END) said(['pages', p, 'id'], 'scriptPageEnd', { end: END });
+    else if (pageIds.has(page.id)) said(['pages', p, 'id'], 'scriptPageTwice', { id: page.id });
     pageIds.add(page.id);
   });
-  const target = (path: ScriptPath, where: string, next: string | undefined) => {
+  const target = (path: ScriptPath, from: { page: string } | { question: string; option?: string }, next: string | undefined) => {
     if (next !== undefined && next !== END && !pageIds.has(next)) {
-      issues.push({ path: [...path, 'next'], message: `${where} goes to page "${next}", which does not exist` });
+      if ('page' in from) said([...path, 'next'], 'scriptNoPageFromPage', { from: from.page, page: next });
+      else if (from.option === undefined) said([...path, 'next'], 'scriptNoPageFromQuestion', { question: from.question, page: next });
+      else said([...path, 'next'], 'scriptNoPageFromOption', { question: from.question, option: from.option, page: next });
     }
   };
   const questions = scriptQuestions(script);
   const questionIds = new Set<string>();
   for (const { question, path } of questions) {
-    if (questionIds.has(question.id)) issues.push({ path: [...path, 'id'], message: `question id "${question.id}" is used twice in this script` });
+    if (questionIds.has(question.id)) said([...path, 'id'], 'scriptQuestionTwice', { id: question.id });
     questionIds.add(question.id);
   }
   const phrase = (path: ScriptPath, where: string, template: string | undefined) => {
@@ -702,7 +709,7 @@ export function crossCheckScript(script: CallScript): ScriptIssue[] {
     for (const problem of checkTemplate(template, questionIds)) issues.push({ path, message: `${where}: ${problem}` });
   };
   script.pages.forEach((page, p) => {
-    target(['pages', p], `page "${page.id}"`, page.next);
+    target(['pages', p], { page: page.id }, page.next);
     page.blocks.forEach((block, b) => {
       const at: ScriptPath = ['pages', p, 'blocks', b];
       if ('say' in block) phrase([...at, 'say'], `page "${page.id}"`, block.say);
@@ -711,9 +718,9 @@ export function crossCheckScript(script: CallScript): ScriptIssue[] {
         const q = block.question;
         const qPath: ScriptPath = [...at, 'question'];
         phrase([...qPath, 'text'], `question "${q.id}"`, q.text);
-        target(qPath, `question "${q.id}"`, q.next);
+        target(qPath, { question: q.id }, q.next);
         (q.options ?? []).forEach((o, i) => {
-          target([...qPath, 'options', i], `question "${q.id}": option "${o.id}"`, o.next);
+          target([...qPath, 'options', i], { question: q.id, option: o.id }, o.next);
           phrase([...qPath, 'options', i, 'say'], `question "${q.id}": option "${o.id}"`, o.say);
         });
       }
@@ -722,11 +729,11 @@ export function crossCheckScript(script: CallScript): ScriptIssue[] {
   const numbers = new Set<string>();
   script.lines.forEach((line, i) => {
     const digits = digitsOf(line.number);
-    if (numbers.has(digits)) issues.push({ path: ['lines', i, 'number'], message: `line ${line.number} is listed twice` });
+    if (numbers.has(digits)) said(['lines', i, 'number'], 'scriptLineTwice', { number: line.number });
     numbers.add(digits);
   });
   if (script.default && hasConditions(script.match)) {
-    issues.push({ path: ['default'], message: 'a default script is chosen when nothing else matches: remove its match conditions, or default: true' });
+    said(['default'], 'scriptDefaultConditions');
   }
   return issues;
 }

@@ -332,6 +332,17 @@ describe("a file's problems in the window's language", () => {
     expect(style?.ru).toMatch(/^reception\.yaml:9: страница «start», блок 1, style: .*"verbatim"/);
   });
 
+  it('a branch to a missing page, in Russian', () => {
+    const source = good('x', '    next: offer\n');
+    expect(said(source)).toEqual([
+      {
+        ru: 'reception.yaml:9: страница «start» ведёт на страницу «offer», которой нет',
+        en: 'reception.yaml:9: page "start" goes to page "offer", which does not exist',
+        text: 'reception.yaml:9: page "start" goes to page "offer", which does not exist',
+      },
+    ]);
+  });
+
   it("the service's own problems", () => {
     const one = folderWith({ 'a.yaml': good('same') });
     const two = folderWith({ 'b.yaml': good('same') });
