@@ -120,8 +120,8 @@ const text = (max: number) =>
 const listOf = <T extends z.ZodType>(item: T, least: CheckKey, most?: [number, CheckKey]) =>
   z.array(item).refine((a) => a.length > 0, check(least)).refine((a) => !most || a.length <= most[0], most ? check(most[1], { max: most[0] }) : undefined);
 const idPattern = /^[\p{L}\p{N}][\p{L}\p{N}_-]*$/u;
-const id = (what: string) =>
-  text(64).refine((v) => idPattern.test(v), check('scriptId', { what }));
+const idKeys = { option: 'scriptIdOption', question: 'scriptIdQuestion', page: 'scriptIdPage', script: 'scriptIdScript' } as const;
+const id = (what: keyof typeof idKeys) => text(64).refine((v) => idPattern.test(v), check(idKeys[what]));
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'must be true or false' });
 
 /** A dialled number as written in the file ("+7 495 123-45-67", "1000"): kept as written, matched by its digits. */
