@@ -540,6 +540,7 @@ describe('validateCallScript', () => {
       {
         path: ['pages', 0, 'blocks', 0, 'question', 'options', 0, 'next'],
         message: 'question "budget": option "yes" goes to page "offer", which does not exist',
+        said: { key: 'check.scriptNoPageFromOption', values: { question: 'budget', option: 'yes', page: 'offer' } },
       },
     ]);
     expect(problemsOf({ pages: [budgetPage('end')] })).toEqual([]);

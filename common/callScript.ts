@@ -3,6 +3,7 @@ import { digitsOf } from './callLog';
 import { formatDayMonth, scriptLocale } from './i18n/format';
 import type { TFunction } from 'i18next';
 import { fixedT } from './i18n/translate';
+import { check, checkSaid, issueData, IssueDataSchema, issueText, SaidSchema, saidText, type CheckKey, type IssueData, type Said } from './said';
 import { FollowUpSourceSchema, relativeDay, type FollowUpSource } from './wrapUp';
 
 /**
@@ -109,18 +110,25 @@ const textError = (iss: { input?: unknown }) =>
     : typeof iss.input === 'object' && iss.input !== null
       ? 'is not text: a phrase that starts with "{" or contains ": " must be in quotes, or written on the next line after >-'
       : 'must be text';
-const text = (max: number) => z.string({ error: textError }).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z
+    .string({ error: textError })
+    .trim()
+    .refine((v) => v.length > 0, check('scriptEmpty'))
+    .refine((v) => v.length <= max, check('scriptTooLong', { max }));
+/** A list's "at least one" / "at most" checks, said as data. */
+const listOf = <T extends z.ZodType>(item: T, least: CheckKey, most?: [number, CheckKey]) =>
+  z.array(item).refine((a) => a.length > 0, check(least)).refine((a) => !most || a.length <= most[0], most ? check(most[1], { max: most[0] }) : undefined);
 const idPattern = /^[\p{L}\p{N}][\p{L}\p{N}_-]*$/u;
-const id = (what: string) =>
-  text(64).regex(idPattern, `must be a short ${what} id of letters, digits, "-" and "_" without spaces, e.g. "budget"`);
+const idKeys = { option: 'scriptIdOption', question: 'scriptIdQuestion', page: 'scriptIdPage', script: 'scriptIdScript' } as const;
+const id = (what: keyof typeof idKeys) => text(64).refine((v) => idPattern.test(v), check(idKeys[what]));
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], { error: 'must be true or false' });
 
-const numberHelp = 'must be a number in international form such as "+7 495 123-45-67", or an extension such as "1000"';
 /** A dialled number as written in the file ("+7 495 123-45-67", "1000"): kept as written, matched by its digits. */
 const PhoneSchema = text(40).refine((v) => {
   const compact = v.replace(/[\s().-]/g, '');
   return /^\+[1-9]\d{6,14}$/.test(compact) || /^\d{1,6}$/.test(compact);
-}, numberHelp);
+}, check('scriptNumber'));
 
 const clockPattern = /^(\d{1,2}):(\d{2})$/;
 const minutesOf = (clock: string): number => {
@@ -132,7 +140,7 @@ const clock = (allow24: boolean) =>
     .refine((v) => {
       const minutes = minutesOf(v);
       return minutes >= 0 && (minutes < 24 * 60 || (allow24 && minutes === 24 * 60)) && Number(v.split(':')[1]) < 60;
-    }, allow24 ? 'must be a time from "00:00" to "24:00"' : 'must be a time from "00:00" to "23:59"')
+    }, check('scriptTime', { last: allow24 ? '24:00' : '23:59' }))
     .transform((v) => v.padStart(5, '0'));
 
 const dayAliases: Record<string, WeekDay> = {};
@@ -165,7 +173,7 @@ function expandDays(input: unknown): unknown {
 }
 const DaysSchema = z.preprocess(
   expandDays,
-  z.array(z.enum(weekDays, { error: 'must be days such as mon, tue … sun (or пн … вс), or a range such as mon-fri' })).min(1, 'must name at least one day'),
+  z.array(z.enum(weekDays, { error: 'must be days such as mon, tue … sun (or пн … вс), or a range such as mon-fri' })).refine((a) => a.length > 0, check('scriptOneDay')),
 );
 
 /** A time window in the PC's local time. One that crosses midnight (18:00–09:00) belongs to the day it starts on. */
@@ -178,7 +186,7 @@ export const TimeWindowSchema = z
   })
   .superRefine((w, ctx) => {
     if (minutesOf(w.from) === minutesOf(w.to)) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must differ from "from" (for the whole day write from: "00:00", to: "24:00")' });
+      ctx.addIssue({ code: 'custom', path: ['to'], ...check('scriptWindowEmpty') });
     }
   });
 export type TimeWindow = z.output<typeof TimeWindowSchema>;
@@ -187,7 +195,7 @@ const tag = text(64).transform((t) => t.toLowerCase());
 /** `ivrChoice: 2`, `queue: sales`, `campaign: [spring, summer]`: one value or a list, numbers read as text. */
 const contextValues = z.preprocess(
   (v) => (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'number' ? String(x) : x)),
-  z.array(text(200)).min(1, 'must name at least one value'),
+  listOf(text(200), 'scriptOneValue'),
 );
 export const scriptDirections = ['inbound', 'outbound', 'any'] as const;
 const MatchSchema = z
@@ -201,23 +209,23 @@ const MatchSchema = z
     source: z
       .preprocess(
         (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v),
-        z.array(FollowUpSourceSchema).min(1, 'must name at least one source'),
+        listOf(FollowUpSourceSchema, 'scriptOneSource'),
       )
       .optional(),
     /** Dialled numbers, "lines" (the numbers under `lines`) or "any". */
     dialled: z
       .preprocess(
         (v) => (typeof v === 'string' && v.trim() !== 'any' && v.trim() !== 'lines' ? [v] : typeof v === 'string' ? v.trim() : v),
-        z.union([z.literal('any'), z.literal('lines'), z.array(PhoneSchema).min(1, 'must name at least one number')], {
+        z.union([z.literal('any'), z.literal('lines'), listOf(PhoneSchema, 'scriptOneNumber')], {
           error: 'must be "any", "lines" or a list of numbers',
         }),
       )
       .default('any'),
     client: z.enum(['new', 'returning', 'any'], { error: 'must be "new", "returning" or "any"' }).default('any'),
     /** Any of these tags on the client card (case does not matter). */
-    tags: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(tag).min(1, 'must name at least one tag')).optional(),
+    tags: z.preprocess((v) => (typeof v === 'string' ? [v] : v), listOf(tag, 'scriptOneTag')).optional(),
     /** Any of these windows. */
-    time: z.array(TimeWindowSchema).min(1, 'must list at least one window').optional(),
+    time: listOf(TimeWindowSchema, 'scriptOneWindow').optional(),
     /** What the PBX said before the call rang (headers named in the provisioning's pbxHeaders): any of these values, case does not matter. */
     ivrChoice: contextValues.optional(),
     queue: contextValues.optional(),
@@ -225,7 +233,7 @@ const MatchSchema = z
   })
   .superRefine((m, ctx) => {
     if (m.source && m.direction === 'inbound') {
-      ctx.addIssue({ code: 'custom', path: ['source'], message: 'a call back is an outbound call: write direction: outbound (or leave direction out)' });
+      ctx.addIssue({ code: 'custom', path: ['source'], ...check('scriptCallBackInbound') });
     }
   })
   .transform((m) => ({ ...m, direction: m.direction ?? (m.source ? 'outbound' : 'inbound') }) as typeof m & { direction: (typeof scriptDirections)[number] });
@@ -240,7 +248,7 @@ export const ScriptLineSchema = z.strictObject({
 });
 export type ScriptLine = z.output<typeof ScriptLineSchema>;
 
-const pageRef = text(64).regex(idPattern, 'must be a page id (or "end")');
+const pageRef = text(64).refine((v) => idPattern.test(v), check('scriptPageRef'));
 const needKey = /^[\p{L}\p{N}_-]+$/u;
 /** True for "client.<writable field>" and "client.needs.<key>". */
 export function isSaveToPath(path: string): boolean {
@@ -251,7 +259,7 @@ export function isSaveToPath(path: string): boolean {
 }
 const SaveToSchema = text(100).superRefine((v, ctx) => {
   if (!isSaveToPath(v)) {
-    ctx.addIssue({ code: 'custom', message: `unknown card field "${v}": use client.<field> (${writableFieldNames.join(', ')}) or client.needs.<key>` });
+    ctx.addIssue({ code: 'custom', ...check('scriptSaveTo', { field: v, fields: writableFieldNames.join(', ') }) });
   }
 });
 
@@ -274,7 +282,7 @@ export const ScriptQuestionSchema = z
     text: text(2000),
     /** Absent: "choice" when there are options, "open" when not. */
     kind: z.enum(questionKinds, { error: 'must be "open", "yes-no" or "choice"' }).optional(),
-    options: z.array(ScriptOptionSchema).min(1, 'must list at least one option').max(30, 'must list at most 30 options').optional(),
+    options: listOf(ScriptOptionSchema, 'scriptOneOption', [30, 'scriptMostOptions']).optional(),
     /** Where the answer goes on the client card. */
     saveTo: SaveToSchema.optional(),
     /** The page any answer goes to (an option's own `next` wins). */
@@ -283,16 +291,16 @@ export const ScriptQuestionSchema = z
   .superRefine((q, ctx) => {
     const kind = q.kind ?? (q.options ? 'choice' : 'open');
     const options = q.options ?? [];
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    if (kind === 'open' && q.options) issue(['options'], 'an open question has no options (the agent types the answer): remove them, or write kind: choice');
-    if (kind === 'choice' && options.length < 2) issue(['options'], 'a choice question needs at least two options');
+    const issue = (path: (string | number)[], key: CheckKey, values?: Record<string, string>) => ctx.addIssue({ code: 'custom', path, ...check(key, values) });
+    if (kind === 'open' && q.options) issue(['options'], 'scriptOpenOptions');
+    if (kind === 'choice' && options.length < 2) issue(['options'], 'scriptChoiceTwo');
     const seen = new Set<string>();
     options.forEach((o, i) => {
-      if (o.id === NO_SUITABLE) issue(['options', i, 'id'], `"${NO_SUITABLE}" is added to every question automatically: use another id`);
-      else if (seen.has(o.id)) issue(['options', i, 'id'], `"${o.id}" is used by another option of this question too`);
+      if (o.id === NO_SUITABLE) issue(['options', i, 'id'], 'scriptNoSuitableId', { id: NO_SUITABLE });
+      else if (seen.has(o.id)) issue(['options', i, 'id'], 'scriptOptionTwice', { id: o.id });
       seen.add(o.id);
-      if (kind === 'yes-no' && o.id !== 'yes' && o.id !== 'no') issue(['options', i, 'id'], 'a yes/no question has only the options "yes" and "no"');
-      if (kind === 'choice' && o.label === undefined) issue(['options', i, 'label'], 'is missing');
+      if (kind === 'yes-no' && o.id !== 'yes' && o.id !== 'no') issue(['options', i, 'id'], 'scriptYesNo');
+      if (kind === 'choice' && o.label === undefined) issue(['options', i, 'label'], 'scriptMissing');
     });
   })
   .transform((q) => ({ ...q, kind: q.kind ?? (q.options ? 'choice' : 'open') }) as typeof q & { kind: QuestionKind });
@@ -313,8 +321,8 @@ const ScriptBlockSchema = z
   })
   .superRefine((b, ctx) => {
     const kinds = [b.say, b.note, b.question].filter((v) => v !== undefined).length;
-    if (kinds !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'a block is exactly one of say, note or question' });
-    if (b.style !== undefined && b.say === undefined) ctx.addIssue({ code: 'custom', path: ['style'], message: 'only a say block has a style' });
+    if (kinds !== 1) ctx.addIssue({ code: 'custom', path: [], ...check('scriptBlockKind') });
+    if (b.style !== undefined && b.say === undefined) ctx.addIssue({ code: 'custom', path: ['style'], ...check('scriptStyle') });
   })
   .transform((b): ScriptBlock => {
     if (b.question) return { question: b.question };
@@ -326,7 +334,7 @@ export const ScriptPageSchema = z.strictObject({
   id: id('page'),
   title: text(200),
   stage: z.enum(scriptStages, { error: `must be one of ${scriptStages.join(', ')}` }).default('other'),
-  blocks: z.array(ScriptBlockSchema).min(1, 'must list at least one block').max(100, 'must list at most 100 blocks'),
+  blocks: listOf(ScriptBlockSchema, 'scriptOneBlock', [100, 'scriptMostBlocks']),
   /** The page after this one; absent: the next page in the file (after the last one, the end). */
   next: pageRef.optional(),
 });
@@ -350,11 +358,11 @@ export const CallScriptSchema = z
     match: MatchSchema.optional().transform((m) => m ?? MatchSchema.parse({})),
     /** Per dialled number: the company and line of business the greeting names. */
     lines: z.array(ScriptLineSchema).max(100).default([]),
-    pages: z.array(ScriptPageSchema).min(1, 'must list at least one page').max(200, 'must list at most 200 pages'),
+    pages: listOf(ScriptPageSchema, 'scriptOnePage', [200, 'scriptMostPages']),
   })
   .superRefine((s, ctx) => {
     if (s.match.dialled === 'lines' && s.lines.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['match', 'dialled'], message: 'says "lines", but the script lists no lines' });
+      ctx.addIssue({ code: 'custom', path: ['match', 'dialled'], ...check('scriptNoLines') });
     }
   })
   .transform((s) => ({ ...s, match: { ...s.match, dialled: s.match.dialled === 'lines' ? s.lines.map((l) => l.number) : s.match.dialled } }));
@@ -655,6 +663,11 @@ export type ScriptPath = (string | number)[];
 export interface ScriptIssue {
   path: ScriptPath;
   message: string;
+  /** What it says as data (the window words it in its language): a check's words, or zod's issue for zod's locale. */
+  said?: Said;
+  issue?: IssueData;
+  /** Where in the script, as data ("page "needs", question "budget", kind"). */
+  place?: ScriptPlace[];
 }
 
 /** Every question of a script with where it is. */
@@ -667,21 +680,28 @@ export function scriptQuestions(script: CallScript): { question: ScriptQuestion;
 /** Checks what the schema alone cannot: unique ids, `next` targets, variables in phrases, match rules. */
 export function crossCheckScript(script: CallScript): ScriptIssue[] {
   const issues: ScriptIssue[] = [];
+  /** An issue said by a check's key (its English is the message). */
+  const said = (path: ScriptPath, key: CheckKey, values?: Record<string, string>) => {
+    const words = checkSaid(key, values);
+    issues.push({ path, message: saidText(words), said: words });
+  };
   const pageIds = new Set<string>();
   script.pages.forEach((page, p) => {
-    if (page.id === END) issues.push({ path: ['pages', p, 'id'], message: `page id "${END}" is reserved: "next: ${END}" ends the script` });
-    else if (pageIds.has(page.id)) issues.push({ path: ['pages', p, 'id'], message: `page id "${page.id}" is used by another page too` });
+    if (page.id === END) said(['pages', p, 'id'], 'scriptPageEnd', { end: END });
+    else if (pageIds.has(page.id)) said(['pages', p, 'id'], 'scriptPageTwice', { id: page.id });
     pageIds.add(page.id);
   });
-  const target = (path: ScriptPath, where: string, next: string | undefined) => {
+  const target = (path: ScriptPath, from: { page: string } | { question: string; option?: string }, next: string | undefined) => {
     if (next !== undefined && next !== END && !pageIds.has(next)) {
-      issues.push({ path: [...path, 'next'], message: `${where} goes to page "${next}", which does not exist` });
+      if ('page' in from) said([...path, 'next'], 'scriptNoPageFromPage', { from: from.page, page: next });
+      else if (from.option === undefined) said([...path, 'next'], 'scriptNoPageFromQuestion', { question: from.question, page: next });
+      else said([...path, 'next'], 'scriptNoPageFromOption', { question: from.question, option: from.option, page: next });
     }
   };
   const questions = scriptQuestions(script);
   const questionIds = new Set<string>();
   for (const { question, path } of questions) {
-    if (questionIds.has(question.id)) issues.push({ path: [...path, 'id'], message: `question id "${question.id}" is used twice in this script` });
+    if (questionIds.has(question.id)) said([...path, 'id'], 'scriptQuestionTwice', { id: question.id });
     questionIds.add(question.id);
   }
   const phrase = (path: ScriptPath, where: string, template: string | undefined) => {
@@ -689,7 +709,7 @@ export function crossCheckScript(script: CallScript): ScriptIssue[] {
     for (const problem of checkTemplate(template, questionIds)) issues.push({ path, message: `${where}: ${problem}` });
   };
   script.pages.forEach((page, p) => {
-    target(['pages', p], `page "${page.id}"`, page.next);
+    target(['pages', p], { page: page.id }, page.next);
     page.blocks.forEach((block, b) => {
       const at: ScriptPath = ['pages', p, 'blocks', b];
       if ('say' in block) phrase([...at, 'say'], `page "${page.id}"`, block.say);
@@ -698,9 +718,9 @@ export function crossCheckScript(script: CallScript): ScriptIssue[] {
         const q = block.question;
         const qPath: ScriptPath = [...at, 'question'];
         phrase([...qPath, 'text'], `question "${q.id}"`, q.text);
-        target(qPath, `question "${q.id}"`, q.next);
+        target(qPath, { question: q.id }, q.next);
         (q.options ?? []).forEach((o, i) => {
-          target([...qPath, 'options', i], `question "${q.id}": option "${o.id}"`, o.next);
+          target([...qPath, 'options', i], { question: q.id, option: o.id }, o.next);
           phrase([...qPath, 'options', i, 'say'], `question "${q.id}": option "${o.id}"`, o.say);
         });
       }
@@ -709,11 +729,11 @@ export function crossCheckScript(script: CallScript): ScriptIssue[] {
   const numbers = new Set<string>();
   script.lines.forEach((line, i) => {
     const digits = digitsOf(line.number);
-    if (numbers.has(digits)) issues.push({ path: ['lines', i, 'number'], message: `line ${line.number} is listed twice` });
+    if (numbers.has(digits)) said(['lines', i, 'number'], 'scriptLineTwice', { number: line.number });
     numbers.add(digits);
   });
   if (script.default && hasConditions(script.match)) {
-    issues.push({ path: ['default'], message: 'a default script is chosen when nothing else matches: remove its match conditions, or default: true' });
+    said(['default'], 'scriptDefaultConditions');
   }
   return issues;
 }
@@ -732,11 +752,19 @@ export function validateCallScript(raw: unknown): { ok: true; script: CallScript
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           const hint = /\s/.test(key.trim()) ? ' (inside { … } a comma starts a new field: put text with commas in quotes)' : '';
-          issues.push({ path: [...path, key], message: `${describePath(raw, path)}unknown field "${key}"${hint}` });
+          const said = checkSaid(/\s/.test(key.trim()) ? 'scriptUnknownFieldComma' : 'scriptUnknownField', { key });
+          const place = placeOf(raw, path);
+          issues.push({ path: [...path, key], message: `${placeText(place)}unknown field "${key}"${hint}`, said, place });
         }
       } else {
-        const message = issue.code === 'invalid_type' && valueAt(raw, path) === undefined ? 'is missing' : issue.message;
-        issues.push({ path, message: `${describePath(raw, path)}${message}` });
+        const missing = issue.code === 'invalid_type' && valueAt(raw, path) === undefined;
+        const place = placeOf(raw, path);
+        issues.push({
+          path,
+          message: `${placeText(place)}${missing ? 'is missing' : issue.message}`,
+          ...(missing ? { said: checkSaid('scriptMissing') } : { issue: issueData([issue])[0]! }),
+          place,
+        });
       }
     }
     return { ok: false, issues };
@@ -754,10 +782,27 @@ function valueAt(raw: unknown, path: ScriptPath): unknown {
   return node;
 }
 
-const containerNames: Record<string, string> = { pages: 'page', options: 'option', lines: 'line', time: 'time window', blocks: 'block', days: 'day', tags: 'tag', dialled: 'number' };
-/** `page "needs", question "budget", kind: ` for a path into a script's data. */
-function describePath(raw: unknown, path: ScriptPath): string {
-  const names: string[] = [];
+const containerNames = { pages: 'page', options: 'option', lines: 'line', time: 'timeWindow', blocks: 'block', days: 'day', tags: 'tag', dialled: 'number' } as const;
+type ScriptItem = (typeof containerNames)[keyof typeof containerNames] | 'question';
+/** A part of a place in a script: a field's name as written in the file, or an item by its id or its number. */
+export type ScriptPlace = { field: string } | { item: ScriptItem; id?: string; n?: number };
+export const ScriptPlaceSchema: z.ZodType<ScriptPlace> = z.union([
+  z.object({ field: z.string() }),
+  z.object({ item: z.enum(['page', 'option', 'line', 'timeWindow', 'block', 'day', 'tag', 'number', 'question']), id: z.string().optional(), n: z.number().optional() }),
+]);
+/** `page "needs", question "budget", kind: ` in the language of `t` (English unless given). */
+export function placeText(place: readonly ScriptPlace[] | undefined, t: TFunction = fixedT('en')): string {
+  if (!place?.length) return '';
+  const words = place.map((part) => {
+    if ('field' in part) return part.field;
+    const what = t(`scriptPlace.${part.item}`);
+    return part.id !== undefined ? t('scriptPlace.withId', { what, id: part.id }) : part.n !== undefined ? t('scriptPlace.withNumber', { what, n: part.n }) : what;
+  });
+  return `${words.join(', ')}: `;
+}
+/** Where a path into a script's data is: page "needs", question "budget", kind. */
+function placeOf(raw: unknown, path: ScriptPath): ScriptPlace[] {
+  const names: ScriptPlace[] = [];
   let node = raw;
   path.forEach((key, i) => {
     node = valueAt(node, [key]);
@@ -767,12 +812,13 @@ function describePath(raw: unknown, path: ScriptPath): string {
     if (typeof key === 'number') {
       const parent = String(path[i - 1]);
       if (parent === 'blocks' && next === 'question') return;
-      const what = containerNames[parent] ?? parent;
-      names.push(ident && (parent === 'pages' || parent === 'options') ? `${what} "${ident}"` : `${what} ${key + 1}`);
-    } else if (key === 'question') names.push(ident ? `question "${ident}"` : 'question');
-    else if (typeof next !== 'number') names.push(key);
+      const item = Object.hasOwn(containerNames, parent) ? containerNames[parent as keyof typeof containerNames] : null;
+      if (!item) names.push({ field: `${parent} ${key + 1}` });
+      else names.push(ident && (parent === 'pages' || parent === 'options') ? { item, id: ident } : { item, n: key + 1 });
+    } else if (key === 'question') names.push(ident ? { item: 'question', id: ident } : { item: 'question' });
+    else if (typeof next !== 'number') names.push({ field: key });
   });
-  return names.length ? `${names.join(', ')}: ` : '';
+  return names;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1233,8 +1279,24 @@ export const ScriptProblemSchema = z.object({
   message: z.string(),
   /** One line for the panel and the log: "reception.yaml:14: question "budget": …". */
   text: z.string(),
+  /** What `message` says, as data for the window's language: the service's or a check's words, or zod's issue (zod's locale words it). */
+  said: SaidSchema.optional(),
+  issue: IssueDataSchema.optional(),
+  /** Where in the script (the message's start, "page "needs", question "budget": "). */
+  place: z.array(ScriptPlaceSchema).optional(),
 });
 export type ScriptProblem = z.infer<typeof ScriptProblemSchema>;
+
+/**
+ * A problem as the window says it: the file's name and line, then where and what in the language of
+ * `t`, from its data; in English (or for a problem without data) its `text` as the log has it.
+ */
+export function scriptProblemText(problem: ScriptProblem, t: TFunction): string {
+  if (t('check.language') === 'en' || (!problem.said && !problem.issue)) return problem.text;
+  const words = problem.said ? saidText(problem.said, t) : issueText(problem.issue!, t);
+  const name = problem.file.split(/[\\/]/).pop() ?? problem.file;
+  return `${name}${problem.line ? `:${problem.line}` : ''}: ${placeText(problem.place, t)}${words}`;
+}
 
 export const ScriptLibrarySchema = z.object({
   /** The scripts that loaded, in load order (the order `chooseScript` keeps at equal priority). */

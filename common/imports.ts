@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TFunction } from 'i18next';
 import type { en as uiEnglish } from './i18n/en';
 import { fixedT } from './i18n/translate';
+import { SaidSchema, saidText } from './said';
 import { ImportTextSchema } from './importText';
 import { CsvColumnMappingSchema, CsvDelimiterSchema, CsvMappingSchema, type CsvField, type PhoneLabel } from './directory';
 
@@ -299,6 +300,14 @@ export const ImportJobSchema = z.object({
   done: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
   summary: ImportSummarySchema.nullable(),
+  /** Why it failed, in English as it came (the log, Node's readers). */
   error: z.string().nullable(),
+  /** Why it failed as data, when the code knows it (the database busy, the disk full…): the window says it in its language. */
+  said: SaidSchema.optional(),
 });
 export type ImportJob = z.infer<typeof ImportJobSchema>;
+
+/** Why an import failed, in the language of `t`: what it says as data, else its English as it came. */
+export function importJobError(job: ImportJob, t: TFunction): string | null {
+  return job.said && t('check.language') !== 'en' ? saidText(job.said, t) : job.error;
+}

@@ -11,11 +11,14 @@ import {
   renderTemplate,
   scriptQuestions,
   ScriptLibrarySchema,
+  ScriptProblemSchema,
+  scriptProblemText,
   scriptValues,
   startScriptRun,
   type CallScript,
   type ScriptLibrary,
 } from '../../common/callScript';
+import { fixedT } from '../../common/i18n/translate';
 import { CallScriptsService, loadCallScripts, NO_SUITABLE_FILE, parseCallScriptFile } from './callScripts';
 
 const samplesFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'call-scripts');
@@ -290,6 +293,62 @@ pages:
   it('a comma inside { … } gets a hint', () => {
     const texts = problemTexts(good('x', '      - question: { id: c, text: Choose, options: [{ id: a, label: Soon, within days }, { id: b, label: Later }] }\n'));
     expect(texts).toEqual(['reception.yaml:9: page "start", question "c", option "a": unknown field "within days" (inside { … } a comma starts a new field: put text with commas in quotes)']);
+  });
+});
+
+describe("a file's problems in the window's language", () => {
+  const ru = fixedT('ru');
+  const said = (source: string) => {
+    const parsed = parseCallScriptFile('/scripts/reception.yaml', source);
+    return 'problems' in parsed ? parsed.problems.map((p) => ({ ru: scriptProblemText(ScriptProblemSchema.parse(p), ru), en: scriptProblemText(p, fixedT('en')), text: p.text })) : [];
+  };
+
+  it('bad YAML, an empty say, an unknown card field, a bad time window: Russian from the data, English as the log has it', () => {
+    expect(said('id: x\nid: y\n')).toEqual([
+      { ru: 'reception.yaml:2: ошибка YAML: здесь одно и то же поле написано дважды', en: 'reception.yaml:2: YAML syntax: the same field is written twice here', text: 'reception.yaml:2: YAML syntax: the same field is written twice here' },
+    ]);
+    // The yaml library's own English stays as a value where nothing better is known.
+    expect(said('id: x\ntitle: "unclosed\nlanguage: en\n')[0]?.ru).toMatch(/^reception\.yaml:\d+: ошибка YAML: Missing closing "quote/);
+    expect(said('')[0]?.ru).toBe('reception.yaml: файл пустой');
+    expect(said(`${good('x')}      - say: "  "\n`)).toEqual([
+      { ru: 'reception.yaml:9: страница «start», блок 2, say: не должно быть пустым', en: 'reception.yaml:9: page "start", block 2, say: must not be empty', text: 'reception.yaml:9: page "start", block 2, say: must not be empty' },
+    ]);
+    const saveTo = said(good('x', '      - question: { id: budget, text: Budget?, saveTo: client.budjet }\n'));
+    expect(saveTo[0]?.ru).toMatch(/^reception\.yaml:9: страница «start», вопрос «budget», saveTo: в карточке клиента нет поля «client\.budjet»: можно client\.<поле> \(/);
+    expect(saveTo[0]?.text).toMatch(/^reception\.yaml:9: page "start", question "budget", saveTo: unknown card field "client\.budjet": use client\.<field> \(/);
+    const window = said(`match:\n  time:\n    - { days: mon-fri, from: "25:00", to: "18:00" }\n    - { from: "09:00", to: "09:00" }\n${good('x')}`);
+    expect(window.map((p) => p.ru)).toEqual([
+      'reception.yaml:3: match, интервал времени 1, from: нужно время от «00:00» до «23:59»',
+      'reception.yaml:4: match, интервал времени 2, to: должно отличаться от «from» (чтобы указать весь день, напишите from: "00:00", to: "24:00")',
+    ]);
+    expect(window.map((p) => p.text)).toEqual([
+      'reception.yaml:3: match, time window 1, from: must be a time from "00:00" to "23:59"',
+      'reception.yaml:4: match, time window 2, to: must differ from "from" (for the whole day write from: "00:00", to: "24:00")',
+    ]);
+    // An unknown field, and zod's own check (a wrong choice) said by zod's Russian locale.
+    expect(said(good('x', '      - note: x\n        colour: red\n'))[0]?.ru).toBe('reception.yaml:10: страница «start», блок 2: неизвестное поле «colour»');
+    const style = said(good('x', '        style: sung\n'))[0];
+    expect(style?.text).toBe('reception.yaml:9: page "start", block 1, style: must be "verbatim" or "loose"');
+    expect(style?.ru).toMatch(/^reception\.yaml:9: страница «start», блок 1, style: .*"verbatim"/);
+  });
+
+  it('a branch to a missing page, in Russian', () => {
+    const source = good('x', '    next: offer\n');
+    expect(said(source)).toEqual([
+      {
+        ru: 'reception.yaml:9: страница «start» ведёт на страницу «offer», которой нет',
+        en: 'reception.yaml:9: page "start" goes to page "offer", which does not exist',
+        text: 'reception.yaml:9: page "start" goes to page "offer", which does not exist',
+      },
+    ]);
+  });
+
+  it("the service's own problems", () => {
+    const one = folderWith({ 'a.yaml': good('same') });
+    const two = folderWith({ 'b.yaml': good('same') });
+    const [problem] = loadCallScripts([one, two]).problems;
+    expect(problem?.text).toBe('b.yaml:1: script id "same" is already used by a.yaml');
+    expect(scriptProblemText(problem!, fixedT('ru'))).toBe('b.yaml:1: идентификатор скрипта «same» уже занят в файле a.yaml');
   });
 });
 

@@ -14,7 +14,9 @@ import {
   type ScriptLibrary,
   type ScriptPath,
   type ScriptProblem,
+  type ScriptIssue,
 } from '../../common/callScript';
+import { fault, saidText, type Said } from '../../common/said';
 
 /**
  * Call scripts from YAML files (the format: call-scripts/FORMAT.md). Every problem names the file,
@@ -28,30 +30,32 @@ const MAX_FILE_BYTES = 1_000_000;
 const MAX_PROBLEMS_PER_FILE = 20;
 export const NO_SUITABLE_FILE = 'no-suitable-answers.jsonl';
 
-const problem = (file: string, line: number | null, message: string): ScriptProblem => ({
-  file,
-  line,
-  message,
-  text: `${path.basename(file)}${line ? `:${line}` : ''}: ${message}`,
-});
+/**
+ * A problem with a file: what the service says (a key under fault.*), or a script's issue (said by
+ * its check or zod's issue). `message` and `text` are its English, for the log and Node's readers.
+ */
+function problem(file: string, line: number | null, what: Said | ScriptIssue): ScriptProblem {
+  const message = 'key' in what ? saidText(what) : what.message;
+  const data = 'key' in what ? { said: what } : { ...(what.said && { said: what.said }), ...(what.issue && { issue: what.issue }), ...(what.place?.length && { place: what.place }) };
+  return { file, line, message, text: `${path.basename(file)}${line ? `:${line}` : ''}: ${message}`, ...data };
+}
 
-/** Plain words for the YAML mistakes people make in a text editor. */
-function yamlMessage(code: string, message: string, sourceLine: string): string {
-  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  const phraseHint = 'a phrase that starts with "{" or contains ": " must be in quotes, or written on the next line after >-';
+/** Plain words for the YAML mistakes people make in a text editor (the yaml library's own English where nothing better is known). */
+function yamlMessage(code: string, message: string, sourceLine: string): Said {
+  const yaml = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   switch (code) {
     case 'DUPLICATE_KEY':
-      return 'YAML syntax: the same field is written twice here';
+      return fault('yamlDuplicateKey');
     case 'MULTIPLE_DOCS':
-      return 'YAML syntax: one script per file (remove the "---" line)';
+      return fault('yamlManyDocs');
     case 'TAB_AS_INDENT':
-      return 'YAML syntax: indent with spaces, not tabs';
+      return fault('yamlTabs');
     case 'BLOCK_AS_IMPLICIT_KEY':
-      return `YAML syntax: ${first} (${phraseHint})`;
+      return fault('yamlQuotes', { yaml });
     case 'BAD_INDENT':
-      return `YAML syntax: ${first} (line up the items of one list, with spaces)`;
+      return fault('yamlIndent', { yaml });
     default:
-      return sourceLine.includes('{') ? `YAML syntax: ${first} (${phraseHint})` : `YAML syntax: ${first}`;
+      return fault(sourceLine.includes('{') ? 'yamlQuotes' : 'yamlOther', { yaml });
   }
 }
 
@@ -108,11 +112,11 @@ export function parseCallScriptFile(file: string, source: string): { script: Cal
       }),
     };
   }
-  if (doc.contents === null) return { problems: [problem(file, null, 'the file is empty')] };
-  if (!isMap(doc.contents)) return { problems: [problem(file, lineOf(doc, lines, []), 'a script file is a set of fields (id:, title:, language:, pages: …), not a list or a single text')] };
+  if (doc.contents === null) return { problems: [problem(file, null, fault('scriptEmptyFile'))] };
+  if (!isMap(doc.contents)) return { problems: [problem(file, lineOf(doc, lines, []), fault('scriptNotMap'))] };
   const result = validateCallScript(doc.toJS());
   if (!result.ok) {
-    return { problems: result.issues.slice(0, MAX_PROBLEMS_PER_FILE).map((i) => problem(file, lineOf(doc, lines, i.path), i.message)) };
+    return { problems: result.issues.slice(0, MAX_PROBLEMS_PER_FILE).map((i) => problem(file, lineOf(doc, lines, i.path), i)) };
   }
   return { script: result.script, lineOf: (p) => lineOf(doc, lines, p) };
 }
@@ -141,7 +145,7 @@ export function loadCallScripts(folders: readonly string[]): LoadedScripts {
         .map((d) => d.name)
         .sort();
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(problem(folder, null, `the folder cannot be read: ${(error as Error).message}`));
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') out.problems.push(problem(folder, null, fault('scriptFolderUnreadable', { why: (error as Error).message })));
       continue;
     }
     for (const name of names) {
@@ -150,12 +154,12 @@ export function loadCallScripts(folders: readonly string[]): LoadedScripts {
       let source: string;
       try {
         if (statSync(file).size > MAX_FILE_BYTES) {
-          out.problems.push(problem(file, null, `the file is larger than ${MAX_FILE_BYTES / 1_000_000} MB`));
+          out.problems.push(problem(file, null, fault('scriptTooLarge', { mb: MAX_FILE_BYTES / 1_000_000 })));
           continue;
         }
         source = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
       } catch (error) {
-        out.problems.push(problem(file, null, `the file cannot be read: ${(error as Error).message}`));
+        out.problems.push(problem(file, null, fault('scriptUnreadable', { why: (error as Error).message })));
         continue;
       }
       const parsed = parseCallScriptFile(file, source);
@@ -166,7 +170,7 @@ export function loadCallScripts(folders: readonly string[]): LoadedScripts {
       const { script } = parsed;
       const taken = out.files[script.id];
       if (taken) {
-        out.problems.push(problem(file, parsed.lineOf(['id']), `script id "${script.id}" is already used by ${path.basename(taken)}`));
+        out.problems.push(problem(file, parsed.lineOf(['id']), fault('scriptIdTaken', { id: script.id, file: path.basename(taken) })));
         continue;
       }
       // One default per language and direction ("any" takes both).
@@ -174,10 +178,8 @@ export function loadCallScripts(folders: readonly string[]): LoadedScripts {
       const keys = directions.map((d) => `${script.language} ${d}`);
       const taker = script.default && script.enabled ? keys.map((k) => defaults.get(k)).find((f) => f !== undefined) : undefined;
       if (taker) {
-        const calls = script.match.direction === 'inbound' ? '' : ` (${script.match.direction === 'any' ? 'for inbound or outbound' : 'for outbound'} calls)`;
-        out.problems.push(
-          problem(file, parsed.lineOf(['default']), `${path.basename(taker)} is already the default script for language "${script.language}"${calls}; there can be one`),
-        );
+        const key = script.match.direction === 'inbound' ? 'scriptSecondDefault' : script.match.direction === 'any' ? 'scriptSecondDefaultAny' : 'scriptSecondDefaultOutbound';
+        out.problems.push(problem(file, parsed.lineOf(['default']), fault(key, { file: path.basename(taker), language: script.language })));
         continue;
       }
       if (script.default && script.enabled) for (const k of keys) defaults.set(k, file);

@@ -1,4 +1,5 @@
 import { describeIssues } from '../../common/callLog';
+import { fault, saidOf, type Said } from '../../common/said';
 import {
   CsvMappingSchema,
   repeatableCsvFields,
@@ -389,7 +390,7 @@ export type SessionRequest =
 
 export type SessionMessage =
   | { t: 'reply'; req: number; ok: true; value: unknown }
-  | { t: 'reply'; req: number; ok: false; error: string; cancelled?: boolean }
+  | { t: 'reply'; req: number; ok: false; error: string; cancelled?: boolean; said?: Said }
   | { t: 'progress'; done: number; total: number };
 
 export interface SessionInit extends ImportSessionInfo {
@@ -397,6 +398,23 @@ export interface SessionInit extends ImportSessionInfo {
   cancel: Int32Array;
   /** The worker's own script, when the session runs in one (its helper thread runs it too). */
   workerFile?: string;
+}
+
+/**
+ * An import's failure the code knows, as the window says it (a key under fault.*, "… Nothing was
+ * imported."): the database busy or locked by another program, the disk full, the database not
+ * writable or damaged, or what the error itself says as data. Anything else: undefined (the
+ * error's own message is shown as it came).
+ */
+export function importFailureSaid(error: unknown): Said | undefined {
+  const said = saidOf(error);
+  if (said) return said;
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return fault('importBusy');
+  if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC') return fault('importDiskFull');
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return fault('importNotWritable');
+  if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) return fault('importDamaged');
+  return undefined;
 }
 
 /** How often a running import reports its progress. */
@@ -417,7 +435,8 @@ export function createImportEndpoint(
   const session = new ImportSession(init);
   const fail = (req: number, error: unknown) => {
     const cancelled = error instanceof ImportCancelledError;
-    post({ t: 'reply', req, ok: false, error: error instanceof Error ? error.message : String(error), ...(cancelled ? { cancelled } : {}) });
+    const said = importFailureSaid(error);
+    post({ t: 'reply', req, ok: false, error: error instanceof Error ? error.message : String(error), ...(cancelled ? { cancelled } : {}), ...(said ? { said } : {}) });
   };
   return (request) => {
     try {

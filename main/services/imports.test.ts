@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chunkText, type ImportJob } from '../../common/imports';
+import BetterSqlite3 from 'better-sqlite3';
+import { fixedT } from '../../common/i18n/translate';
+import { chunkText, importJobError, ImportJobSchema, type ImportJob } from '../../common/imports';
 import { createDispatcher, prepareEvent, type EventName } from '../../common/contract';
 import { DirectoryService } from './directory';
 import { createFrontdesk } from './frontdesk';
@@ -32,7 +34,7 @@ function setup(options: { worker: boolean }) {
     service.closeAll();
     directory.close();
   });
-  return { directory, service, jobs, imported };
+  return { directory, service, jobs, imported, dbFile };
 }
 
 /** Sends a file the way the renderer does: begin, then chunks. */
@@ -133,6 +135,28 @@ describe('ImportService with the worker thread', { timeout: 60_000 }, () => {
     expect(service.cancel({ id })).toMatchObject({ state: 'running' });
     await service.whenIdle();
     expect(finished(jobs, id)).toMatchObject({ state: 'cancelled', error: 'The import was cancelled: nothing was imported.' });
+    expect(directory.count()).toBe(0);
+  });
+
+  it('a database another program holds locked: the import fails, said in Russian in the window, English as it came', async () => {
+    const { directory, service, jobs, dbFile } = setup({ worker: true });
+    const id = await send(service, csvOf(20));
+    await service.preview({ id });
+    const other = new BetterSqlite3(dbFile);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      service.start({ id });
+      await service.whenIdle();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    const job = finished(jobs, id)!;
+    expect(job).toMatchObject({ state: 'failed', error: 'database is locked. Nothing was imported.' });
+    expect(importJobError(job, fixedT('en'))).toBe('database is locked. Nothing was imported.');
+    expect(importJobError(ImportJobSchema.parse(job), fixedT('ru'))).toBe(
+      'база клиентов занята: в неё сейчас пишет другая программа. Попробуйте ещё раз чуть позже. Ничего не импортировано.',
+    );
     expect(directory.count()).toBe(0);
   });
 

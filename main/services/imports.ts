@@ -12,6 +12,7 @@ import {
 } from '../../common/imports';
 import type { DirectoryService } from './directory';
 import { ImportError } from './importers';
+import { fault, type Said } from '../../common/said';
 import { startWorker } from './importPrepare';
 import { createImportEndpoint, type SessionInit, type SessionMessage, type SessionRequest } from './importSession';
 
@@ -72,6 +73,15 @@ interface Session {
 }
 
 class CancelledError extends Error {}
+/** The worker's failure, with what it says as data when the code knows it (importFailureSaid). */
+class WorkerError extends ImportError {
+  constructor(
+    message: string,
+    readonly said?: Said,
+  ) {
+    super(message);
+  }
+}
 
 type WithoutReq<T> = T extends unknown ? Omit<T, 'req'> : never;
 
@@ -172,6 +182,7 @@ export class ImportService {
           ...session.job!,
           state: cancelled ? 'cancelled' : 'failed',
           error: cancelled ? 'The import was cancelled: nothing was imported.' : `${error.message.replace(/\.$/, '')}. Nothing was imported.`,
+          ...(!cancelled && error instanceof WorkerError && error.said ? { said: error.said } : {}),
         });
       },
     ).finally(() => {
@@ -249,13 +260,14 @@ export class ImportService {
     if (!pending) return;
     session.pending.delete(message.req);
     if (message.ok) pending.resolve(message.value);
-    else pending.reject(message.cancelled ? new CancelledError(message.error) : new ImportError(message.error));
+    else pending.reject(message.cancelled ? new CancelledError(message.error) : new WorkerError(message.error, message.said));
   }
 
   /** The worker ended unexpectedly (an uncaught error, out of memory): its requests fail, its import rolled back. */
   private onDeath(session: Session, error: Error): void {
     session.dead = `the import worker stopped: ${error.message}`;
-    for (const p of session.pending.values()) p.reject(new ImportError(session.dead));
+    const said = fault('importWorkerStopped', { why: error.message });
+    for (const p of session.pending.values()) p.reject(new WorkerError(session.dead, said));
     session.pending.clear();
   }
 

@@ -140,3 +140,15 @@ test("on a Russian system a malformed provisioning file's values are told in Rus
   await expect(alert.getByRole('listitem').filter({ hasText: 'account.password' })).toContainText('Слишком маленькое значение');
   await expect(alert).toContainText('Из него ничего не применено.');
 });
+
+test("on a Russian system a call script file's problems are listed in Russian in the side panel, with the file and the line", async ({ agents }) => {
+  const broken = 'id: broken\ntitle: Broken\nlanguage: ru\npages:\n  - id: start\n    title: Start\n    blocks:\n      - say: ""\n        colour: red\n';
+  const agent = await agents({ user: '1000', locale: 'ru-RU', dataFiles: { 'call-scripts/broken.yaml': broken, 'call-scripts/twice.yaml': 'id: x\nid: y\n' } });
+  await expect(agent.page.getByRole('status', { name: 'Регистрация' })).toHaveText(/Зарегистрирован как 1000/);
+  const panel = agent.page.getByRole('region', { name: 'Звонящий' });
+  await panel.getByText('Пропущено 2 сценария разговора (3 ошибки)').click();
+  const problems = panel.getByRole('listitem');
+  await expect(problems.filter({ hasText: 'broken.yaml:8' })).toHaveText('broken.yaml:8: страница «start», блок 1, say: не должно быть пустым');
+  await expect(problems.filter({ hasText: 'colour' })).toHaveText('broken.yaml:9: страница «start», блок 1: неизвестное поле «colour»');
+  await expect(problems.filter({ hasText: 'twice.yaml' })).toHaveText('twice.yaml:2: ошибка YAML: здесь одно и то же поле написано дважды');
+});

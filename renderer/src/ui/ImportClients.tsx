@@ -8,6 +8,7 @@ import {
   csvTargets,
   decodeImportFile,
   importFileProblem,
+  importJobError,
   targetKey,
   unnamedColumn,
   type CsvMappingDraft,
@@ -86,7 +87,7 @@ function jobLine(job: ImportJob, { t, number }: Words): string {
     case 'cancelled':
       return t('import.cancelledFile', { file });
     case 'failed':
-      return t('import.failedFile', { file, error: job.error ?? t('import.unknownError') });
+      return t('import.failedFile', { file, error: importJobError(job, t) ?? t('import.unknownError') });
   }
 }
 
@@ -448,7 +449,7 @@ function JobView({ job }: { job: ImportJob }) {
   if (job.state === 'failed') {
     return (
       <p role="alert" className="import__error">
-        {t('import.failed', { error: job.error })}
+        {t('import.failed', { error: importJobError(job, t) })}
       </p>
     );
   }

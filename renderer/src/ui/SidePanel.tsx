@@ -6,6 +6,7 @@ import {
   chooseScript,
   clientUpdates,
   reduceScriptRun,
+  scriptProblemText,
   startScriptRun,
   type ClientUpdates,
   type ClientValues,
@@ -159,7 +160,7 @@ function ScriptProblems({ library }: { library: ScriptLibrary }) {
       </summary>
       <ul>
         {library.problems.map((p) => (
-          <li key={p.text}>{p.text}</li>
+          <li key={p.text}>{scriptProblemText(p, t)}</li>
         ))}
       </ul>
     </details>
