@@ -381,9 +381,9 @@ const variablePattern = /^[\p{L}_][\p{L}\p{N}_-]*(?:\.[\p{L}\p{N}_-]+)*$/u;
 const quotes: Record<string, string> = { '"': '"', "'": "'", '“': '”' };
 
 /** Splits a template into text and `{…}` slots; `{{` and `}}` stand for braces. */
-export function parseTemplate(template: string): { parts: TemplatePart[]; errors: string[] } {
+export function parseTemplate(template: string): { parts: TemplatePart[]; errors: Said[] } {
   const parts: TemplatePart[] = [];
-  const errors: string[] = [];
+  const errors: Said[] = [];
   let plain = '';
   let i = 0;
   while (i < template.length) {
@@ -400,7 +400,7 @@ export function parseTemplate(template: string): { parts: TemplatePart[]; errors
     }
     const close = template.indexOf('}', i + 1);
     if (close < 0) {
-      errors.push(`"{" without a closing "}" in "${template.slice(i, i + 30)}"`);
+      errors.push(checkSaid('templateUnclosed', { start: template.slice(i, i + 30) }));
       plain += template.slice(i);
       break;
     }
@@ -415,7 +415,7 @@ export function parseTemplate(template: string): { parts: TemplatePart[]; errors
   return { parts, errors };
 }
 
-function parseSlot(body: string, errors: string[], raw: string): Alternative[] | null {
+function parseSlot(body: string, errors: Said[], raw: string): Alternative[] | null {
   const pieces: string[] = [];
   let current = '';
   let quote: string | null = null;
@@ -439,8 +439,8 @@ function parseSlot(body: string, errors: string[], raw: string): Alternative[] |
     else {
       errors.push(
         piece === ''
-          ? `${raw}: an empty alternative (write a variable such as client.name, or text in quotes)`
-          : `${raw}: "${piece}" is neither a variable nor quoted text: put text in quotes, e.g. {client.name|"${piece}"}`,
+          ? checkSaid('templateEmptyAlternative', { slot: raw })
+          : checkSaid('templateNotVariable', { slot: raw, piece, example: `{client.name|"${piece}"}` }),
       );
       return null;
     }
@@ -449,22 +449,27 @@ function parseSlot(body: string, errors: string[], raw: string): Alternative[] |
 }
 
 /** Why a variable name is not usable in this script, or null when it is. */
-function variableProblem(name: string, questionIds: ReadonlySet<string>): string | null {
+function variableProblem(name: string, questionIds: ReadonlySet<string>): Said | null {
   if (builtInVariables.includes(name)) return null;
   const [root, first, second, ...rest] = name.split('.');
   if (root === 'client') {
     if (first === 'needs' && second !== undefined && rest.length === 0) return null;
     if (first !== undefined && second === undefined && isClientField(first)) return null;
-    return `unknown card field "${name}": use client.<field> (${clientFieldNames.join(', ')}) or client.needs.<key>`;
+    return checkSaid('templateUnknownCardField', { name, fields: clientFieldNames.join(', ') });
   }
   if (root === 'answer' && first !== undefined && second === undefined) {
-    return questionIds.has(first) ? null : `"${name}": this script has no question "${first}"`;
+    return questionIds.has(first) ? null : checkSaid('templateNoQuestion', { name, question: first });
   }
-  return `unknown variable "${name}" (variables: ${builtInVariables.join(', ')}, client.<field>, client.needs.<key>, answer.<question id>)`;
+  return checkSaid('templateUnknownVariable', { name, variables: builtInVariables.join(', ') });
 }
 
 /** Problems of one template: syntax, unknown variables, a value that may be missing without a quoted fallback. */
 export function checkTemplate(template: string, questionIds: ReadonlySet<string> = new Set()): string[] {
+  return templateProblems(template, questionIds).map((said) => saidText(said));
+}
+
+/** checkTemplate's problems as data (said in the window's language). */
+function templateProblems(template: string, questionIds: ReadonlySet<string>): Said[] {
   const { parts, errors } = parseTemplate(template);
   for (const part of parts) {
     if (!('slot' in part)) continue;
@@ -476,7 +481,7 @@ export function checkTemplate(template: string, questionIds: ReadonlySet<string>
     }
     const last = part.slot[part.slot.length - 1];
     if (last && 'variable' in last && !alwaysThere.has(last.variable) && !part.slot.some((a) => 'literal' in a)) {
-      errors.push(`${part.raw} has no fallback for when the value is missing: write {${part.raw.slice(1, -1)}|"…"} (or |"" to leave it out)`);
+      errors.push(checkSaid('templateNoFallback', { slot: part.raw, example: `{${part.raw.slice(1, -1)}|"…"}` }));
     }
   }
   return errors;
@@ -704,24 +709,24 @@ export function crossCheckScript(script: CallScript): ScriptIssue[] {
     if (questionIds.has(question.id)) said([...path, 'id'], 'scriptQuestionTwice', { id: question.id });
     questionIds.add(question.id);
   }
-  const phrase = (path: ScriptPath, where: string, template: string | undefined) => {
+  const phrase = (path: ScriptPath, where: string, place: ScriptPlace[], template: string | undefined) => {
     if (template === undefined) return;
-    for (const problem of checkTemplate(template, questionIds)) issues.push({ path, message: `${where}: ${problem}` });
+    for (const said of templateProblems(template, questionIds)) issues.push({ path, message: `${where}: ${saidText(said)}`, said, place });
   };
   script.pages.forEach((page, p) => {
     target(['pages', p], { page: page.id }, page.next);
     page.blocks.forEach((block, b) => {
       const at: ScriptPath = ['pages', p, 'blocks', b];
-      if ('say' in block) phrase([...at, 'say'], `page "${page.id}"`, block.say);
-      else if ('note' in block) phrase([...at, 'note'], `page "${page.id}"`, block.note);
+      if ('say' in block) phrase([...at, 'say'], `page "${page.id}"`, [{ item: 'page', id: page.id }], block.say);
+      else if ('note' in block) phrase([...at, 'note'], `page "${page.id}"`, [{ item: 'page', id: page.id }], block.note);
       else {
         const q = block.question;
         const qPath: ScriptPath = [...at, 'question'];
-        phrase([...qPath, 'text'], `question "${q.id}"`, q.text);
+        phrase([...qPath, 'text'], `question "${q.id}"`, [{ item: 'question', id: q.id }], q.text);
         target(qPath, { question: q.id }, q.next);
         (q.options ?? []).forEach((o, i) => {
           target([...qPath, 'options', i], { question: q.id, option: o.id }, o.next);
-          phrase([...qPath, 'options', i, 'say'], `question "${q.id}": option "${o.id}"`, o.say);
+          phrase([...qPath, 'options', i, 'say'], `question "${q.id}": option "${o.id}"`, [{ item: 'question', id: q.id }, { item: 'option', id: o.id }], o.say);
         });
       }
     });

@@ -1282,6 +1282,14 @@ export const en = {
     scriptDefaultConditions: 'a default script is chosen when nothing else matches: remove its match conditions, or default: true',
     scriptUnknownField: 'unknown field "{{key}}"',
     scriptUnknownFieldComma: 'unknown field "{{key}}" (inside { … } a comma starts a new field: put text with commas in quotes)',
+    // A phrase's {placeholders} (checkTemplate).
+    templateUnclosed: '"{" without a closing "}" in "{{start}}"',
+    templateEmptyAlternative: '{{slot}}: an empty alternative (write a variable such as client.name, or text in quotes)',
+    templateNotVariable: '{{slot}}: "{{piece}}" is neither a variable nor quoted text: put text in quotes, e.g. {{example}}',
+    templateUnknownCardField: 'unknown card field "{{name}}": use client.<field> ({{fields}}) or client.needs.<key>',
+    templateNoQuestion: '"{{name}}": this script has no question "{{question}}"',
+    templateUnknownVariable: 'unknown variable "{{name}}" (variables: {{variables}}, client.<field>, client.needs.<key>, answer.<question id>)',
+    templateNoFallback: '{{slot}} has no fallback for when the value is missing: write {{example}} (or |"" to leave it out)',
   },
   /** Places in a call script file, before what is wrong there ("page "needs", question "budget": …"). */
   scriptPlace: {

@@ -1374,6 +1374,13 @@ export const ru: Strings<typeof en> = {
     scriptDefaultConditions: 'скрипт по умолчанию выбирается, когда не подошёл ни один другой: уберите у него условия match или default: true',
     scriptUnknownField: 'неизвестное поле «{{key}}»',
     scriptUnknownFieldComma: 'неизвестное поле «{{key}}» (внутри { … } запятая начинает новое поле: текст с запятыми возьмите в кавычки)',
+    templateUnclosed: '«{» без закрывающей «}» в «{{start}}»',
+    templateEmptyAlternative: '{{slot}}: пустой вариант (впишите переменную, например client.name, или текст в кавычках)',
+    templateNotVariable: '{{slot}}: «{{piece}}» — не переменная и не текст в кавычках: возьмите текст в кавычки, например {{example}}',
+    templateUnknownCardField: 'неизвестное поле карточки «{{name}}»: пишите client.<поле> ({{fields}}) или client.needs.<ключ>',
+    templateNoQuestion: '«{{name}}»: в этом скрипте нет вопроса «{{question}}»',
+    templateUnknownVariable: 'неизвестная переменная «{{name}}» (переменные: {{variables}}, client.<поле>, client.needs.<ключ>, answer.<идентификатор вопроса>)',
+    templateNoFallback: 'у {{slot}} нет замены на случай, когда значения нет: напишите {{example}} (или |"", чтобы пропустить)',
   },
   scriptPlace: {
     page: 'страница',

@@ -332,6 +332,20 @@ describe("a file's problems in the window's language", () => {
     expect(style?.ru).toMatch(/^reception\.yaml:9: страница «start», блок 1, style: .*"verbatim"/);
   });
 
+  it("a phrase's placeholders, in Russian: no fallback, an unknown variable, text not in quotes", () => {
+    const phrases = said(good('x', '      - say: "Hello {client.name}"\n      - say: "{agent.age|\\"\\"}"\n      - question: { id: q, text: "{client.name|dear friend}" }\n'));
+    expect(phrases.map((p) => p.text)).toEqual([
+      'reception.yaml:9: page "start": {client.name} has no fallback for when the value is missing: write {client.name|"…"} (or |"" to leave it out)',
+      expect.stringMatching(/^reception\.yaml:10: page "start": unknown variable "agent\.age" \(variables: /),
+      'reception.yaml:11: question "q": {client.name|dear friend}: "dear friend" is neither a variable nor quoted text: put text in quotes, e.g. {client.name|"dear friend"}',
+    ]);
+    expect(phrases.map((p) => p.ru)).toEqual([
+      'reception.yaml:9: страница «start»: у {client.name} нет замены на случай, когда значения нет: напишите {client.name|"…"} (или |"", чтобы пропустить)',
+      expect.stringMatching(/^reception\.yaml:10: страница «start»: неизвестная переменная «agent\.age» \(переменные: /),
+      'reception.yaml:11: вопрос «q»: {client.name|dear friend}: «dear friend» — не переменная и не текст в кавычках: возьмите текст в кавычки, например {client.name|"dear friend"}',
+    ]);
+  });
+
   it('a branch to a missing page, in Russian', () => {
     const source = good('x', '    next: offer\n');
     expect(said(source)).toEqual([
