@@ -25,12 +25,15 @@ export function arrivingCallerNumber(raw: string, maxLength: number): string | n
   const uri = /<([^>]*)>/.exec(from)?.[1] ?? from.split(';')[0]!.trim();
   const user = /^sips?:([^@]*)@/i.exec(uri)?.[1];
   if (!user) return null;
-  let number: string;
   try {
-    number = decodeURIComponent(user);
+    return callerText(decodeURIComponent(user), maxLength);
   } catch {
     return null;
   }
-  const chars = Array.from(number);
-  return chars.length <= maxLength ? number : `${chars.slice(0, maxLength - 1).join('').trimEnd()}…`;
+}
+
+/** A caller's name or number as the engine keeps it: at most `max` characters, a longer one cut with "…". */
+export function callerText(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }

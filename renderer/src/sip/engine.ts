@@ -5,7 +5,7 @@ import type { IncomingRTCSessionEvent, OutgoingRTCSessionEvent, UAConfiguration 
 import type { SipAccount } from '../../../common/provisioning';
 import type { HandoffNote } from '../../../common/transfer';
 import { emptyCalls, liveCalls, reduceCalls, type CallEndReason, type CallEvent, type CallOrigin, type CallPhase, type CallsState, type Party } from './callMachine';
-import { arrivingCallerNumber } from './arrivingCaller';
+import { arrivingCallerNumber, callerText } from './arrivingCaller';
 import { answerPrepared, applyJsSipFixes, canPrepareAnswer, guardReplacedTermination, isLocallyHeld, prepareAnswer, sendReinvite, setLocalHold, sipCallIdOf, type PreparedAnswer, warmUpParser } from './jssipInternals';
 import { MicrophoneGate, micStateFor, type AudioSender, type MicState } from './micGate';
 import { causeText, sipAnswerText } from './causes';
@@ -200,10 +200,6 @@ function describeRegistrationFailure(cause: string | undefined, status?: number,
  */
 const maxCallerName = 100;
 const maxCallerNumber = 100;
-function callerText(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
-}
 
 /** A new conversation id: unique across desks, fit for a SIP header. */
 function newConversationId(): string {
