@@ -36,6 +36,7 @@
  *  5. prints the figures (first calls after start and later calls side by side) and the environment,
  *     stops what it started and exits 0.
  * --trace FILE records a Chrome trace (open it in chrome://tracing or Perfetto) of the measured calls.
+ * --trace-first FILE records a Chrome trace of the first call after the last start.
  * --profile FILE records the page's JavaScript CPU profile (.cpuprofile, 100 µs sampling) of the measured calls;
  * --profile-first FILE that of the first call after the last start.
  */
@@ -89,6 +90,9 @@ const starts = Math.max(1, option('starts', 3));
 const searchCount = option('searches', 300);
 const contactCount = Math.max(1000, option('contacts', 100_000));
 const traceFile = stringOption('trace');
+const traceFirstFile = stringOption('trace-first');
+/** The renderer's main thread task by task: scripts, style, layout, paint, GC, frames, with JS samples. */
+const traceCategories = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'toplevel', 'v8', 'v8.execute', 'blink.user_timing', 'loading', 'latencyInfo'];
 const profileFile = stringOption('profile');
 const profileFirstFile = stringOption('profile-first');
 const keep = args.includes('--keep');
@@ -380,6 +384,28 @@ interface CallSample {
   stamps: PanelStamps;
   /** The INVITE at the SIP engine (page clock), null when no frame with its Call-ID was seen. */
   invite: number | null;
+  /** The page's main thread, in its own CPU time, from just before the call to the painted card (ms). */
+  cpu: MainThreadCpu | null;
+}
+
+interface MainThreadCpu {
+  /** Every task the main thread ran. */
+  tasks: number;
+  /** JavaScript run. */
+  script: number;
+  /** Style, layout (the rest of the frame is in tasks). */
+  styleLayout: number;
+}
+
+/** The renderer's counters (CDP Performance.getMetrics), in thread CPU time once enabled with 'threadTicks'. */
+async function mainThreadCounters(cdp: CDPSession): Promise<Record<string, number>> {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+}
+
+function cpuBetween(before: Record<string, number>, after: Record<string, number>): MainThreadCpu {
+  const d = (name: string) => ((after[name] ?? 0) - (before[name] ?? 0)) * 1000;
+  return { tasks: d('TaskDuration'), script: d('ScriptDuration'), styleLayout: d('RecalcStyleDuration') + d('LayoutDuration') };
 }
 
 async function main(): Promise<void> {
@@ -428,6 +454,8 @@ async function main(): Promise<void> {
   // first start then takes --warmup more calls (not counted) and --calls measured "later" calls.
   const samples: CallSample[] = [];
   const firstSamples: CallSample[] = [];
+  /** What each start cost the page up to its first call. */
+  const startCosts: Array<{ registeredMs: number; tasks: number; script: number; compile: number; heapMb: number }> = [];
   const failures: string[] = [];
   const pageErrors: string[] = [];
   let profiler: CDPSession | undefined;
@@ -447,10 +475,15 @@ async function main(): Promise<void> {
     atCleanup('Chromium', closeBrowser);
     const context = await browser.newContext();
     page = await context.newPage();
+    // The main thread's own CPU time per call: what a call costs the page, whatever else the machine runs.
+    const counters = await context.newCDPSession(page);
+    await counters.send('Performance.enable', { timeDomain: 'threadTicks' });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.addInitScript({ content: pageScript });
+    const opening = performance.now();
     await page.goto(host.url);
     await page.getByRole('status', { name: 'Registration' }).filter({ hasText: 'Registered as 1000' }).waitFor({ timeout: 30_000 });
+    const registeredMs = performance.now() - opening;
     await evalPage(page, 'window.__panelBench.openBridge()');
     const library = await evalPage<{ ids: string[]; problems: string[] }>(page, 'window.__panelBench.scriptIds()');
     if (!library.ids.includes(scriptId)) throw new Error(`the bench script was not loaded: ${library.problems.join('; ') || 'no problem reported'}`);
@@ -461,7 +494,7 @@ async function main(): Promise<void> {
       const measuredLater = start === 0 && i > warmup;
       if (!(await evalPage<boolean>(page, 'window.__panelBench.waitIdle(15000)'))) log(`call ${i + 1}: the panel did not clear within 15 s`);
       await sleep(300); // the previous call's record and history refresh settle
-      if (traceFile && start === 0 && i === warmup + 1) await browser.startTracing(page, { path: traceFile });
+      if (traceFile && start === 0 && i === warmup + 1) await browser.startTracing(page, { path: traceFile, categories: traceCategories });
       if (profileFile && start === 0 && i === warmup + 1) {
         profiler = await page.context().newCDPSession(page);
         await profiler.send('Profiler.enable');
@@ -469,17 +502,23 @@ async function main(): Promise<void> {
         await profiler.send('Profiler.start');
       }
       const profilingFirst = profileFirstFile !== undefined && start === starts - 1 && i === 0;
+      const tracingFirst = traceFirstFile !== undefined && start === starts - 1 && i === 0;
+      if (tracingFirst) await browser.startTracing(page, { path: traceFirstFile, categories: traceCategories });
       if (profilingFirst) {
         profiler = await page.context().newCDPSession(page);
         await profiler.send('Profiler.enable');
         await profiler.send('Profiler.setSamplingInterval', { interval: 100 });
         await profiler.send('Profiler.start');
       }
+      const countersBefore = await mainThreadCounters(counters);
+      if (i === 0) startCosts.push({ registeredMs, tasks: countersBefore.TaskDuration! * 1000, script: countersBefore.ScriptDuration! * 1000, compile: countersBefore.V8CompileDuration! * 1000, heapMb: countersBefore.JSHeapUsedSize! / 1024 / 1024 });
       await evalPage(page, `window.__panelBench.arm(${JSON.stringify(`Client card: ${caller.name}`)}, ${JSON.stringify(`, ${caller.name}${phraseAfterName}`)}, ${panelTimeoutMs})`);
       const call = placeCall({ from: caller.number, to: '1000', cancelAfterMs: 20_000 });
       const stamps = await evalPage<PanelStamps>(page, 'window.__panelBench.result()');
+      const cpu = cpuBetween(countersBefore, await mainThreadCounters(counters));
       const result = await call.stop();
       const invite = await evalPage<number | null>(page, `window.__panelBench.invite(${JSON.stringify(call.callId)})`);
+      if (tracingFirst) await browser.stopTracing();
       if (profilingFirst && profiler) {
         const { profile } = await profiler.send('Profiler.stop');
         fs.writeFileSync(profileFirstFile!, JSON.stringify(profile));
@@ -487,7 +526,7 @@ async function main(): Promise<void> {
         profiler = undefined;
       }
       if (i > 0 && !measuredLater) continue;
-      const sample = { caller: caller.number, stamps, invite };
+      const sample = { caller: caller.number, stamps, invite, cpu };
       (i === 0 ? firstSamples : samples).push(sample);
       if (stamps.timedOut) failures.push(`${caller.number} (${caller.name}): no card + script within ${panelTimeoutMs} ms; panel: ${stamps.panelText ?? ''}`);
       else if (invite === null) failures.push(`${caller.number}: no INVITE with Call-ID ${call.callId} seen on the page's WebSocket`);
@@ -540,6 +579,9 @@ async function main(): Promise<void> {
     { label: '  card + script in the DOM → presented', f: (s) => between(s.stamps.dom, s.stamps.presented) },
     { label: 'INVITE → ringing call in the DOM', f: (s) => between(s.invite, s.stamps.ringing) },
     { label: 'ringing call in the DOM → card + script in the DOM', f: (s) => between(s.stamps.ringing, s.stamps.dom) },
+    { label: 'main thread CPU, call → painted: all tasks', f: (s) => s.cpu?.tasks },
+    { label: '  running JavaScript', f: (s) => s.cpu?.script },
+    { label: '  style and layout', f: (s) => s.cpu?.styleLayout },
   ];
   console.log('');
   console.log(`Side panel benchmark — ${startedAt.toISOString()}`);
@@ -548,6 +590,16 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`Import: ${contactCount} CSV rows (generated by scripts/bench/contacts.ts, ${(csv.length / 1024 / 1024).toFixed(1)} M characters): previewCsv + importCsv ${(importMs / 1000).toFixed(1)} s = ${Math.round(contactCount / (importMs / 1000))} rows/s`);
   console.log(`  ${imported.imported} imported, ${imported.merged.length} merged (a generated number that repeated), ${imported.skipped.length} skipped; ${clientCount} clients`);
+  console.log('');
+  console.log(`Start, ${startCosts.length} starts: page opened → "Registered as 1000" shown (wall clock, as Playwright saw it); then, just before the first call, the main thread's CPU since the page opened and the JavaScript heap.`);
+  for (const line of table([
+    { label: 'page opened → registered (ms)', s: summarize(startCosts.map((c) => c.registeredMs)) },
+    { label: 'main thread CPU, all tasks (ms)', s: summarize(startCosts.map((c) => c.tasks)) },
+    { label: '  running JavaScript (ms)', s: summarize(startCosts.map((c) => c.script)) },
+    { label: '  compiling scripts (ms)', s: summarize(startCosts.map((c) => c.compile)) },
+    { label: 'JavaScript heap used (MB)', s: summarize(startCosts.map((c) => c.heapMb)) },
+  ]))
+    console.log(`  ${line}`);
   console.log('');
   console.log(`Card + script while it rings, first call after start: ${measuredFirst.length}/${firstSamples.length} calls, the first of each of ${starts} starts (a new host process and a new Chromium). ms.`);
   for (const line of table(phases.map((p) => ({ label: p.label, s: summarize(measuredFirst.map(p.f)), goalMs: p.goalMs })))) console.log(`  ${line}`);
@@ -573,8 +625,11 @@ async function main(): Promise<void> {
   console.log('"painted": a MessageChannel task queued from the first requestAnimationFrame after card and script are in the DOM (any task');
   console.log('queued before it, the page\'s or the app\'s, runs first and counts). "presented": the browser\'s own time of the frame that first');
   console.log('showed the card\'s name and the script\'s phrase (Element Timing renderTime, the later of the two), whatever the page does after it.');
+  console.log('"main thread CPU": the page\'s main thread in its own CPU time (Chromium\'s counters in thread ticks), from just before the');
+  console.log('call to the painted card: what the call cost the page, whoever else had the machine\'s cores meanwhile.');
   console.log('p95 by linear interpolation. The host (the services) runs in a process of its own, as the Electron main process does.');
   if (profileFile) console.log(`JavaScript CPU profile of the measured calls: ${profileFile} (profiling slows the page: these figures are not comparable)`);
+  if (traceFirstFile) console.log(`Chrome trace of the first call after the last start: ${traceFirstFile} (tracing slows the page: these figures are not comparable)`);
   if (traceFile) console.log(`Chrome trace of the measured calls: ${traceFile} (tracing slows the page: these figures are not comparable)`);
   if (pageErrors.length) console.log(`page errors: ${pageErrors.slice(0, 5).join(' | ')}`);
   if (failures.length) {
