@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { afterNextPaint } from './afterPaint';
+import { afterNextPaint, holdPaintWork } from './afterPaint';
 
 const page = (visibilityState: DocumentVisibilityState) => {
   const frames: FrameRequestCallback[] = [];
@@ -49,5 +49,42 @@ describe('afterNextPaint', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(fn).toHaveBeenCalledTimes(1);
     expect(p.frames).toHaveLength(0);
+  });
+
+  it('while a pop is held, waits for the frame after its release, not the next one', async () => {
+    vi.useFakeTimers();
+    const p = page('visible');
+    const fn = vi.fn();
+    const release = holdPaintWork();
+    const other = holdPaintWork();
+    afterNextPaint(fn, p.page);
+    // No frame is asked for while held: the next frame (which shows nothing of the call) does not count.
+    expect(p.frames).toHaveLength(0);
+    release();
+    release(); // (idempotent: the other pop still holds)
+    expect(p.frames).toHaveLength(0);
+    other();
+    expect(p.frames).toHaveLength(1);
+    p.frames.shift()!(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).toHaveBeenCalledTimes(1);
+    // Released: the next one goes straight to the next frame again.
+    const next = vi.fn();
+    afterNextPaint(next, p.page);
+    expect(p.frames).toHaveLength(1);
+  });
+
+  it('a pop held for long does not hold the work past 200 ms', async () => {
+    vi.useFakeTimers();
+    const p = page('visible');
+    const fn = vi.fn();
+    const release = holdPaintWork();
+    afterNextPaint(fn, p.page);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(fn).toHaveBeenCalledTimes(1);
+    release();
+    p.frames.shift()?.(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).toHaveBeenCalledTimes(1);
   });
 });

@@ -18,9 +18,34 @@ export function afterNextPaint(fn: () => void, page: Pick<Window, 'requestAnimat
     fn();
   };
   // A task queued from the frame's callbacks runs after that frame is painted.
-  page.requestAnimationFrame(() => setTimeout(run, 0));
+  const afterFrame = () => page.requestAnimationFrame(() => setTimeout(run, 0));
+  // While a pop is being made ready, the frame to wait for is the one that shows it, not the next.
+  if (pops > 0) waiting.push(afterFrame);
+  else afterFrame();
   // A window that says it is visible but draws no frame (covered, throttled) does not hold it up for long.
   setTimeout(run, latestMs);
+}
+
+/** Pops being made ready (holdPaintWork), and what waits for them to show. */
+let pops = 0;
+const waiting: Array<() => void> = [];
+
+/**
+ * A ringing call is held back from the window until its caller's card is known (presentation.ts);
+ * the frame that shows it comes after that. While such a pop is held, what `afterNextPaint` defers
+ * waits for the frame after it is released, instead of running after the next frame, which shows
+ * nothing of the call, and then standing in the way of the card's answer and of the pop's own frame.
+ * Returns the release (idempotent). `afterNextPaint` still runs everything within its 200 ms.
+ */
+export function holdPaintWork(): () => void {
+  pops++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    pops--;
+    if (pops === 0) for (const afterFrame of waiting.splice(0)) afterFrame();
+  };
 }
 
 /** The longest `afterNextPaint` waits for a frame. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Client } from '../../common/directory';
 import { lookUpCallersAsTheyRing, settledCallerClients } from './callerLookup';
+import { afterNextPaint } from './afterPaint';
 import { presentCalls } from './presentation';
 import { fakeApi, fakeEngine, testCall as call } from './testCalls';
 
@@ -134,5 +135,31 @@ describe('showing a ringing call together with its caller\'s card', () => {
     vi.advanceTimersByTime(100);
     expect(shown(view)).toEqual([]);
     expect(notified).toBe(0);
+  });
+
+  it('work put off until after the next paint waits, while a call is held, for the frame after it shows (also when it goes away, or the view does)', async () => {
+    const frames: FrameRequestCallback[] = [];
+    const page = { requestAnimationFrame: (cb: FrameRequestCallback) => frames.push(cb), document: { visibilityState: 'visible' as const } };
+    const { engine, set } = fakeEngine();
+    const { api, answer } = heldDirectory();
+    const view = presentCalls(engine, api, { holdMs: 50 });
+
+    set([call('call-1', '+74951234567')]);
+    afterNextPaint(() => undefined, page); // e.g. the history's note of the ringing call
+    expect(frames).toHaveLength(0);
+    await answer('+74951234567', [oleg]);
+    expect(shown(view)).toEqual(['call-1']);
+    expect(frames).toHaveLength(1);
+
+    set([call('call-1', '+74951234567'), call('call-2', '+74957654321')]);
+    afterNextPaint(() => undefined, page);
+    expect(frames).toHaveLength(1);
+    set([call('call-1', '+74951234567')]); // the second caller hung up before the card came
+    expect(frames).toHaveLength(2);
+
+    set([call('call-1', '+74951234567'), call('call-3', '+74950000003')]);
+    afterNextPaint(() => undefined, page);
+    view.dispose();
+    expect(frames).toHaveLength(3);
   });
 });

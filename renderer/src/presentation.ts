@@ -1,4 +1,5 @@
 import type { FrontdeskApi } from '../../common/contract';
+import { holdPaintWork } from './afterPaint';
 import { callerClients, ringsInFromANumber } from './callerLookup';
 import type { CallsState } from './sip/callMachine';
 import type { EngineSnapshot, SipEngine } from './sip/engine';
@@ -42,6 +43,8 @@ export function presentCalls(
   /** Calls already decided on: shown, or held until their lookup answers. */
   const seen = new Set<string>();
   const held = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The release of each held call's hold on work deferred until the frame that shows it (afterPaint.ts). */
+  const paintWork = new Map<string, () => void>();
   /** Held calls whose lookup is over, waiting to leave 'answering'. */
   const connecting = new Set<string>();
   let source: EngineSnapshot | null = null;
@@ -66,6 +69,7 @@ export function presentCalls(
       const call = calls.calls[id]!;
       if (!ringsInFromANumber(call)) continue;
       held.set(id, setTimeout(() => release(id), holdMs));
+      paintWork.set(id, holdPaintWork());
       void callerClients(api, call).then(() => release(id));
     }
     for (const id of seen) {
@@ -87,6 +91,8 @@ export function presentCalls(
     clearTimeout(held.get(id));
     held.delete(id);
     connecting.delete(id);
+    paintWork.get(id)?.();
+    paintWork.delete(id);
   };
 
   /** Shows a held call (its lookup answered, or it waited long enough); `force`: even while it is being answered. */
@@ -120,6 +126,8 @@ export function presentCalls(
       off();
       for (const timer of held.values()) clearTimeout(timer);
       held.clear();
+      for (const releaseWork of paintWork.values()) releaseWork();
+      paintWork.clear();
       connecting.clear();
       listeners.clear();
     },
