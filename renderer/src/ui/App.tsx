@@ -1,4 +1,4 @@
-import { useCallback, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import { useCallback, useContext, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { AccountView, FrontdeskApi } from '../../../common/contract';
 import { liveCalls, type Call } from '../sip/callMachine';
 import type { SipEngine } from '../sip/engine';
@@ -144,10 +144,17 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [live, ringing, session, messageForm, agent?.user, region, recorder],
   );
-  useEffect(() => {
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+  // One listener for the window's life, reading the latest onKey: a call that rings (which makes a
+  // new onKey) does not take the listener off and put it back inside its pop's render.
+  const latestOnKey = useRef(onKey);
+  useLayoutEffect(() => {
+    latestOnKey.current = onKey;
   }, [onKey]);
+  useEffect(() => {
+    const listener = (e: KeyboardEvent) => latestOnKey.current(e);
+    window.addEventListener('keydown', listener);
+    return () => window.removeEventListener('keydown', listener);
+  }, []);
 
   // The call a colleague's "Transfer the caller to" would transfer: the one the agent talks on, else a held one.
   const toTransfer = live.find((c) => c.phase === 'active' && transferable(c)) ?? live.find(transferable) ?? null;
