@@ -1,4 +1,4 @@
-import { useCallback, useContext, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useContext, useEffect, useEffectEvent, useState, useSyncExternalStore } from 'react';
 import type { AccountView, FrontdeskApi } from '../../../common/contract';
 import { liveCalls, type Call } from '../sip/callMachine';
 import type { SipEngine } from '../sip/engine';
@@ -109,49 +109,41 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
   const messageOnCall = (call: Call) => openMessage({ call });
   const [showReports, setShowReports] = useState(false);
 
-  const onKey = useCallback(
-    (e: KeyboardEvent) => {
-      // Digits typed during a call (outside a text field) go to the far end as DTMF.
-      const target = e.target as HTMLElement | null;
-      const typing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
-      if (!e.altKey && !e.ctrlKey && !e.metaKey && !typing && /^[0-9*#]$/.test(e.key)) {
-        const active = live.find((c) => c.phase === 'active');
-        if (active) {
-          session.sendDtmf(active.id, e.key);
-          e.preventDefault();
-        }
-        return;
+  // The window's keys, read with this render's calls and forms. An effect event: one listener for the
+  // window's life calls it, so a call that rings does not take a listener off and put it back.
+  const onKey = useEffectEvent((e: KeyboardEvent) => {
+    // Digits typed during a call (outside a text field) go to the far end as DTMF.
+    const target = e.target as HTMLElement | null;
+    const typing = target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
+    if (!e.altKey && !e.ctrlKey && !e.metaKey && !typing && /^[0-9*#]$/.test(e.key)) {
+      const active = live.find((c) => c.phase === 'active');
+      if (active) {
+        session.sendDtmf(active.id, e.key);
+        e.preventDefault();
       }
-      if (!e.altKey || e.ctrlKey || e.metaKey) return;
-      const key = e.key.toLowerCase();
-      const current = live.find((c) => c.phase === 'active') ?? live.find((c) => c.phase !== 'ringing-in') ?? null;
-      if (key === 'a' && ringing) session.answer(ringing.id);
-      else if (key === 'd' && ringing) session.decline(ringing.id);
-      else if (key === 'h' && current) session.hangup(current.id);
-      else if (key === 'n') document.getElementById('dial-number')?.focus();
-      else if (key === 'r' && current && recorder) recorder.toggle(current.id);
-      else if (key === 'p' && current && recorder) {
-        if (recorder.getView().calls[current.id]?.state === 'paused') recorder.resume(current.id);
-        else recorder.pause(current.id);
-      }
-      else if (key === 'm' && (ringing ?? current) && !messageForm) messageOnCall((ringing ?? current)!);
-      else if (key === 't' && current && transferable(current)) setTransferOf({ callId: current.id });
-      // On the consultation call too: the session completes its caller's transfer.
-      else if (key === 'c' && current) session.completeTransfer(current.id);
-      else return;
-      e.preventDefault();
-    },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [live, ringing, session, messageForm, agent?.user, region, recorder],
-  );
-  // One listener for the window's life, reading the latest onKey: a call that rings (which makes a
-  // new onKey) does not take the listener off and put it back inside its pop's render.
-  const latestOnKey = useRef(onKey);
-  useLayoutEffect(() => {
-    latestOnKey.current = onKey;
-  }, [onKey]);
+      return;
+    }
+    if (!e.altKey || e.ctrlKey || e.metaKey) return;
+    const key = e.key.toLowerCase();
+    const current = live.find((c) => c.phase === 'active') ?? live.find((c) => c.phase !== 'ringing-in') ?? null;
+    if (key === 'a' && ringing) session.answer(ringing.id);
+    else if (key === 'd' && ringing) session.decline(ringing.id);
+    else if (key === 'h' && current) session.hangup(current.id);
+    else if (key === 'n') document.getElementById('dial-number')?.focus();
+    else if (key === 'r' && current && recorder) recorder.toggle(current.id);
+    else if (key === 'p' && current && recorder) {
+      if (recorder.getView().calls[current.id]?.state === 'paused') recorder.resume(current.id);
+      else recorder.pause(current.id);
+    }
+    else if (key === 'm' && (ringing ?? current) && !messageForm) messageOnCall((ringing ?? current)!);
+    else if (key === 't' && current && transferable(current)) setTransferOf({ callId: current.id });
+    // On the consultation call too: the session completes its caller's transfer.
+    else if (key === 'c' && current) session.completeTransfer(current.id);
+    else return;
+    e.preventDefault();
+  });
   useEffect(() => {
-    const listener = (e: KeyboardEvent) => latestOnKey.current(e);
+    const listener = (e: KeyboardEvent) => onKey(e);
     window.addEventListener('keydown', listener);
     return () => window.removeEventListener('keydown', listener);
   }, []);
