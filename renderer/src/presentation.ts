@@ -42,9 +42,11 @@ export function presentCalls(
   const listeners = new Listeners();
   /** Calls already decided on: shown, or held until their lookup answers. */
   const seen = new Set<string>();
-  const held = new Map<string, ReturnType<typeof setTimeout>>();
-  /** The release of each held call's hold on work deferred until the frame that shows it (afterPaint.ts). */
-  const paintWork = new Map<string, () => void>();
+  /**
+   * Calls held back: the timer that shows each anyway, and the release of its hold on the work put
+   * off until the frame that shows it (afterPaint.ts).
+   */
+  const held = new Map<string, { timer: ReturnType<typeof setTimeout>; releasePaintWork: () => void }>();
   /** Held calls whose lookup is over, waiting to leave 'answering'. */
   const connecting = new Set<string>();
   let source: EngineSnapshot | null = null;
@@ -68,8 +70,7 @@ export function presentCalls(
       seen.add(id);
       const call = calls.calls[id]!;
       if (!ringsInFromANumber(call)) continue;
-      held.set(id, setTimeout(() => release(id), holdMs));
-      paintWork.set(id, holdPaintWork());
+      held.set(id, { timer: setTimeout(() => release(id), holdMs), releasePaintWork: holdPaintWork() });
       void callerClients(api, call).then(() => release(id));
     }
     for (const id of seen) {
@@ -88,11 +89,11 @@ export function presentCalls(
   };
 
   const unhold = (id: string) => {
-    clearTimeout(held.get(id));
+    const hold = held.get(id);
+    clearTimeout(hold?.timer);
+    hold?.releasePaintWork();
     held.delete(id);
     connecting.delete(id);
-    paintWork.get(id)?.();
-    paintWork.delete(id);
   };
 
   /** Shows a held call (its lookup answered, or it waited long enough); `force`: even while it is being answered. */
@@ -100,8 +101,9 @@ export function presentCalls(
     if (!held.has(id) || (connecting.has(id) && !force)) return;
     if (!force && engine.getSnapshot().calls.calls[id]?.phase === 'answering') {
       connecting.add(id);
-      clearTimeout(held.get(id));
-      held.set(id, setTimeout(() => release(id, true), answeringHoldMs));
+      const hold = held.get(id)!;
+      clearTimeout(hold.timer);
+      hold.timer = setTimeout(() => release(id, true), answeringHoldMs);
       return;
     }
     unhold(id);
@@ -124,11 +126,7 @@ export function presentCalls(
     },
     dispose: () => {
       off();
-      for (const timer of held.values()) clearTimeout(timer);
-      held.clear();
-      for (const releaseWork of paintWork.values()) releaseWork();
-      paintWork.clear();
-      connecting.clear();
+      for (const id of [...held.keys()]) unhold(id);
       listeners.clear();
     },
   };
