@@ -455,7 +455,7 @@ async function main(): Promise<void> {
   const samples: CallSample[] = [];
   const firstSamples: CallSample[] = [];
   /** What each start cost the page up to its first call. */
-  const startCosts: Array<{ registeredMs: number; tasks: number; script: number; compile: number; heapMb: number }> = [];
+  const startCosts: Array<{ registeredMs: number; tasks: number; script: number; heapMb: number }> = [];
   const failures: string[] = [];
   const pageErrors: string[] = [];
   let profiler: CDPSession | undefined;
@@ -511,7 +511,7 @@ async function main(): Promise<void> {
         await profiler.send('Profiler.start');
       }
       const countersBefore = await mainThreadCounters(counters);
-      if (i === 0) startCosts.push({ registeredMs, tasks: countersBefore.TaskDuration! * 1000, script: countersBefore.ScriptDuration! * 1000, compile: countersBefore.V8CompileDuration! * 1000, heapMb: countersBefore.JSHeapUsedSize! / 1024 / 1024 });
+      if (i === 0) startCosts.push({ registeredMs, tasks: countersBefore.TaskDuration! * 1000, script: countersBefore.ScriptDuration! * 1000, heapMb: countersBefore.JSHeapUsedSize! / 1024 / 1024 });
       await evalPage(page, `window.__panelBench.arm(${JSON.stringify(`Client card: ${caller.name}`)}, ${JSON.stringify(`, ${caller.name}${phraseAfterName}`)}, ${panelTimeoutMs})`);
       const call = placeCall({ from: caller.number, to: '1000', cancelAfterMs: 20_000 });
       const stamps = await evalPage<PanelStamps>(page, 'window.__panelBench.result()');
@@ -596,7 +596,6 @@ async function main(): Promise<void> {
     { label: 'page opened → registered (ms)', s: summarize(startCosts.map((c) => c.registeredMs)) },
     { label: 'main thread CPU, all tasks (ms)', s: summarize(startCosts.map((c) => c.tasks)) },
     { label: '  running JavaScript (ms)', s: summarize(startCosts.map((c) => c.script)) },
-    { label: '  compiling scripts (ms)', s: summarize(startCosts.map((c) => c.compile)) },
     { label: 'JavaScript heap used (MB)', s: summarize(startCosts.map((c) => c.heapMb)) },
   ]))
     console.log(`  ${line}`);
