@@ -60,6 +60,8 @@ export interface RecordingRow {
   started_ms: number;
   ended_ms: number | null;
   duration_ms: number | null;
+  /** The paused and held stretches (RecordingMark[] as JSON), ms from the recording's start. */
+  marks_json: string;
 }
 
 export function recordingRows(dataDir: string): RecordingRow[] {
