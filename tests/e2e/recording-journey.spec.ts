@@ -212,6 +212,8 @@ test('Mute while recording: the agent’s channel is silent as long as the calle
   await card.getByRole('button', { name: 'Mute' }).click();
   const mutedAt = Date.now();
   await page.waitForTimeout(3000);
+  // (the times on either side of each click: on a loaded machine a click takes Playwright a while)
+  const unmutingAt = Date.now();
   await card.getByRole('button', { name: 'Unmute' }).click();
   const unmutedAt = Date.now();
   await page.waitForTimeout(2500);
@@ -220,7 +222,7 @@ test('Mute while recording: the agent’s channel is silent as long as the calle
 
   const rec = decodeRecording(path.join(row!.folder, row!.file_name));
   const at = (t: number) => (t - row!.started_ms) / 1000;
-  const muted = [at(mutedAt) + 0.4, at(unmutedAt) - 0.2] as const;
+  const muted = [at(mutedAt) + 0.4, at(unmutingAt) - 0.2] as const;
   expect(channelBetween(rec, 'right', ...muted).rmsDbfs, 'muted: no agent').toBeLessThan(-55);
   expect(channelBetween(rec, 'left', ...muted).toneHz, 'muted: the caller goes on').toBe(outsideTone);
   expect(channelBetween(rec, 'right', 0.5, 2.0).toneHz, 'before Mute: the agent').toBe(agentTone);
