@@ -74,6 +74,26 @@ describe('afterNextPaint', () => {
     expect(p.frames).toHaveLength(1);
   });
 
+  it('work asked for before a pop was held (in the same task) waits for the frame that shows the pop too', async () => {
+    vi.useFakeTimers();
+    const p = page('visible');
+    const fn = vi.fn();
+    afterNextPaint(fn, p.page);
+    expect(p.frames).toHaveLength(1);
+    const release = holdPaintWork();
+    // The next frame shows nothing of the call: the work is not run after it.
+    p.frames.shift()!(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).not.toHaveBeenCalled();
+    expect(p.frames).toHaveLength(0);
+    release();
+    expect(p.frames).toHaveLength(1);
+    p.frames.shift()!(0);
+    expect(fn).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
   it('a pop held for long does not hold the work past 200 ms', async () => {
     vi.useFakeTimers();
     const p = page('visible');
