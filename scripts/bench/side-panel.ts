@@ -26,8 +26,9 @@
  *       ringing  the first DOM mutation batch with the ringing call's article (data-phase ringing-in);
  *       dom      the first batch with both the client card ("Client card: <name>") and the "Call
  *                script" region showing its first phrase filled in with the name;
- *       painted  the frame that shows them has been painted: a MessageChannel task queued from the
- *                first requestAnimationFrame after "dom" (it runs after that frame's paint);
+ *       painted  the frame that shows them has been painted: a user-blocking task (scheduler.postTask)
+ *                queued from the first requestAnimationFrame after "dom" (it runs after that frame's
+ *                paint, before the ordinary tasks the page put off until after the frame);
  *     then the caller cancels, the ended call is dismissed and the panel must be empty again;
  *  4. type-ahead: --searches `directory.search` calls ({ text, limit: 20 }) made from the page over a
  *     WebSocket of its own to the host's /bridge (the frame shape of renderer/src/bridge.ts), timed
@@ -201,11 +202,9 @@ const pageScript = String.raw`(() => {
       el.setAttribute('elementtiming', id);
       return id;
     });
-    requestAnimationFrame(() => {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => { a.painted = now(); a.whenPresented(); };
-      ch.port2.postMessage(null);
-    });
+    // The first task after that frame: user-blocking, so what the page put off until after the
+    // frame (its own afterNextPaint work, queued as ordinary tasks) runs after it and does not count.
+    requestAnimationFrame(() => scheduler.postTask(() => { a.painted = now(); a.whenPresented(); }, { priority: 'user-blocking' }));
   }
   new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
   let marked = 0;
@@ -621,8 +620,9 @@ async function main(): Promise<void> {
     console.log(`    ${kind.padEnd(22)} n=${String(idx.length).padStart(3)}  bridge p50/p95 ${b ? `${ms(b.p50)}/${ms(b.p95)}` : 'n/a'}  alone p50/p95 ${p ? `${ms(p.p50)}/${ms(p.p95)}` : 'n/a'}`);
   }
   console.log('');
-  console.log('"painted": a MessageChannel task queued from the first requestAnimationFrame after card and script are in the DOM (any task');
-  console.log('queued before it, the page\'s or the app\'s, runs first and counts). "presented": the browser\'s own time of the frame that first');
+  console.log('"painted": a user-blocking task (scheduler.postTask) queued from the first requestAnimationFrame after card and script are in');
+  console.log('the DOM: it runs once that frame is painted, before ordinary tasks the page put off until after the frame (those do not count;');
+  console.log('a user-blocking task of the page\'s queued before it does). "presented": the browser\'s own time of the frame that first');
   console.log('showed the card\'s name and the script\'s phrase (Element Timing renderTime, the later of the two), whatever the page does after it.');
   console.log('"main thread CPU": the page\'s main thread in its own CPU time (Chromium\'s counters in thread ticks), from just before the');
   console.log('call to the painted card: what the call cost the page, whoever else had the machine\'s cores meanwhile.');
