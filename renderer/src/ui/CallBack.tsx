@@ -15,20 +15,12 @@ import type { CallSession } from '../session';
 import { linkCallback } from './callbackLinks';
 import { dueText, dueWhen, formatNumber } from './format';
 import { errorText, useLocale } from '../i18n';
+import { useClock } from './clock';
 
 /** How the last attempt went, in words (callBack.attempt.*); others as the history names them. */
 const attemptOutcomes = ['answered', 'no-answer', 'rejected', 'cancelled', 'failed'] as const;
 const isAttemptOutcome = (o: string): o is (typeof attemptOutcomes)[number] => (attemptOutcomes as readonly string[]).includes(o);
 
-/** Ticks every `ms` so "overdue" and "today" follow the clock (and the list the day). */
-function useClock(ms: number): Date {
-  const [now, setNow] = useState(() => new Date());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return now;
-}
 
 function Reschedule({ followUp, who, onDone, api }: { followUp: FollowUp; who: string; onDone: () => void; api: FrontdeskApi }) {
   const { t } = useLocale();

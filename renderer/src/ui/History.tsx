@@ -5,6 +5,7 @@ import { clockTime, formatDuration, formatNumber, shortDateTime } from './format
 import { causeText } from '../sip/causes';
 import { errorText, useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
+import { useClock } from './clock';
 
 /** "14:05" today, "3 Mar, 14:05" before (`today` is Date#toDateString of now). */
 function when(iso: string, today: string, locale: string): string {
@@ -99,7 +100,8 @@ export function History({ api, region, onCallBack, onTakeMessage }: {
   useEffect(() => api.calls.onChanged(() => load(search)), [api, load, search]);
 
   const missed = page?.missedUnseen ?? 0;
-  const today = new Date().toDateString();
+  // (its own clock: App does not draw the history again every second)
+  const today = useClock(60_000).toDateString();
   const markSeen = () => {
     if (missed > 0) void api.calls.markMissedSeen({ through: new Date().toISOString() }).catch(() => undefined);
   };
