@@ -1,5 +1,7 @@
-import { useContext, useEffect, useEffectEvent, useState, useSyncExternalStore } from 'react';
+import { memo, useContext, useEffect, useEffectEvent, useMemo, useState, useSyncExternalStore } from 'react';
 import type { AccountView, FrontdeskApi } from '../../../common/contract';
+import type { Colleague } from '../../../common/provisioning';
+import type { CallRecord } from '../../../common/callLog';
 import { liveCalls, type Call } from '../sip/callMachine';
 import type { SipEngine } from '../sip/engine';
 import type { CallView } from '../presentation';
@@ -29,6 +31,22 @@ import { LinkConfirm } from './LinkConfirm';
 import type { DesktopTools } from './SettingsPanel';
 import { useLocale } from '../i18n';
 import { dateTimeFormat, listFormat } from '../../../common/i18n/intl';
+import { useStableCallback } from './stableCallback';
+
+// What a ringing call does not change (the top bar's status, the side column) is memoized, and App
+// gives it props that keep their identity across a call's changes: the render that pops a call
+// then draws the call, its card and its script, not the dialer, colleagues, messages and history
+// (on the first call after start they cost as much as the card: their code runs cold).
+const MemoRegistrationStatus = memo(RegistrationStatus);
+const MemoHistoryWritesNotice = memo(HistoryWritesNotice);
+const MemoDialer = memo(Dialer);
+const MemoColleaguesPanel = memo(ColleaguesPanel);
+const MemoOwnStatus = memo(OwnStatus);
+const MemoCallBackList = memo(CallBackList);
+const MemoMessages = memo(Messages);
+const MemoHistory = memo(History);
+const MemoImportClients = memo(ImportClients);
+const noColleagues: readonly Colleague[] = [];
 
 interface Props {
   api: FrontdeskApi;
@@ -52,7 +70,7 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
-function ProvisioningNotice({ view }: { view: AccountView | null }) {
+const ProvisioningNotice = memo(function ProvisioningNotice({ view }: { view: AccountView | null }) {
   const { t } = useLocale();
   if (!view || view.provisioning.state !== 'rejected') return null;
   const p = view.provisioning;
@@ -71,7 +89,7 @@ function ProvisioningNotice({ view }: { view: AccountView | null }) {
       </ul>
     </section>
   );
-}
+});
 
 export function App({ api, engine, session, view, history, desktop }: Props) {
   const { t, locale } = useLocale();
@@ -94,7 +112,10 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
   const transferCall = transferOf ? snapshot.calls.calls[transferOf.callId] : undefined;
   const [messageForm, setMessageForm] = useState<{ draft: MessageDraft; callLabel: string | null } | null>(null);
   const [messageNotice, setMessageNotice] = useState<string | null>(null);
-  const agent = snapshot.account ? { user: snapshot.account.user, name: snapshot.account.displayName ?? '' } : null;
+  const agentUser = snapshot.account?.user ?? null;
+  const agentName = snapshot.account?.displayName ?? null;
+  const agent = useMemo(() => (agentUser !== null ? { user: agentUser, name: agentName ?? '' } : null), [agentUser, agentName]);
+  const colleagues = accountView?.colleagues ?? noColleagues;
   const callLabelOf = (c: MessageStart['call']) =>
     c
       ? (() => {
@@ -150,17 +171,38 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
 
   // The call a colleague's "Transfer the caller to" would transfer: the one the agent talks on, else a held one.
   const toTransfer = live.find((c) => c.phase === 'active' && transferable(c)) ?? live.find(transferable) ?? null;
-  const colleagueActions: ColleagueActions = {
-    call: (c) => void session.dial(c.extension, c.name),
-    transferTo: toTransfer ? (c) => setTransferOf({ callId: toTransfer.id, who: c.extension }) : null,
-    takeMessage: (c) => openMessage({ call: toTransfer, note: toTransfer?.transfer?.note ?? null, recipients: [{ extension: c.extension, name: c.name }] }),
-  };
+  const transferTo = useStableCallback((c: Colleague) => toTransfer && setTransferOf({ callId: toTransfer.id, who: c.extension }));
+  const takeMessageFor = useStableCallback((c: Colleague) =>
+    openMessage({ call: toTransfer, note: toTransfer?.transfer?.note ?? null, recipients: [{ extension: c.extension, name: c.name }] }),
+  );
+  const canTransfer = toTransfer !== null;
+  const colleagueActions: ColleagueActions = useMemo(
+    () => ({ call: (c) => void session.dial(c.extension, c.name), transferTo: canTransfer ? transferTo : null, takeMessage: takeMessageFor }),
+    [session, canTransfer, transferTo, takeMessageFor],
+  );
+  const registered = snapshot.registration.state === 'registered';
+  const ownStatus = useMemo(
+    () =>
+      settings && (
+        <MemoOwnStatus api={api} engine={engine} presence={presence} away={settings.values.away} dnd={settings.values.dnd !== 'off'} now={now} locked={settings.locked.includes('away')} />
+      ),
+    [settings, api, engine, presence, now],
+  );
+  const newMessage = useStableCallback(() => openMessage({}));
+  const resumeMessage = useStableCallback((draft: MessageDraft) => setMessageForm({ draft, callLabel: null }));
+  const callBack = useStableCallback((number: string) => session.dial(number));
+  const messageAboutRecord = useStableCallback((r: CallRecord) =>
+    openMessage({
+      callRecordId: r.id,
+      call: { sipCallId: r.sipCallId, conversationId: r.conversationId, startedAt: Date.parse(r.startedAt), subject: { number: r.remoteNumber, displayName: r.clientName ?? r.remoteName } },
+    }),
+  );
 
   return (
     <div className="app">
       <header className="topbar">
         <h1 className="topbar__title">{t('app.title')}</h1>
-        <RegistrationStatus snapshot={snapshot} />
+        <MemoRegistrationStatus registration={snapshot.registration} account={snapshot.account} />
         {settings && settings.values.dnd !== 'off' && (
           <span role="status" aria-label={t('app.dnd')} className="topbar__dnd">
             {settings.values.dnd === 'missed' ? t('app.dndMissed') : t('app.dndRefused')}
@@ -204,7 +246,7 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
         </div>
       )}
       {linkPrompt && <LinkConfirm key={linkPrompt.url} prompt={linkPrompt} region={region} onCall={() => session.confirmLink()} onCancel={() => session.cancelLink()} />}
-      <HistoryWritesNotice history={history} />
+      <MemoHistoryWritesNotice history={history} />
       <ProvisioningNotice view={accountView} />
       <main className="workspace">
         <section className="lines" aria-label={t('app.calls')}>
@@ -236,7 +278,7 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
               api={api}
               session={session}
               call={transferCall}
-              colleagues={accountView?.colleagues ?? []}
+              colleagues={colleagues}
               agent={{ user: snapshot.account.user, displayName: snapshot.account.displayName }}
               region={region}
               presence={presence}
@@ -255,7 +297,7 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
               api={api}
               localUser={agent.user}
               initial={messageForm.draft}
-              colleagues={accountView?.colleagues ?? []}
+              colleagues={colleagues}
               region={region}
               callLabel={messageForm.callLabel}
               onClose={() => setMessageForm(null)}
@@ -269,43 +311,22 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
         <SidePanel api={api} calls={calls} region={region} agentName={snapshot.account?.displayName ?? null} localUser={snapshot.account?.user ?? null} />
         <Rehearsal api={api} session={session} region={region} registered={snapshot.registration.state === 'registered'} agentName={snapshot.account?.displayName ?? null} line={snapshot.account?.user ?? null} />
         <aside className="side">
-          <Dialer session={session} disabled={snapshot.registration.state !== 'registered'} />
-          <ColleaguesPanel
-            colleagues={accountView?.colleagues ?? []}
-            presence={presence}
-            now={now}
-            actions={colleagueActions}
-            canCall={snapshot.registration.state === 'registered'}
-            own={
-              settings && (
-                <OwnStatus api={api} engine={engine} presence={presence} away={settings.values.away} dnd={settings.values.dnd !== 'off'} now={now} locked={settings.locked.includes('away')} />
-              )
-            }
-          />
-          <CallBackList api={api} session={session} region={region} localUser={snapshot.account?.user ?? null} />
-          <Messages
+          <MemoDialer session={session} disabled={!registered} />
+          <MemoColleaguesPanel colleagues={colleagues} presence={presence} now={now} actions={colleagueActions} canCall={registered} own={ownStatus} />
+          <MemoCallBackList api={api} session={session} region={region} localUser={agentUser} />
+          <MemoMessages
             api={api}
             session={session}
-            localUser={snapshot.account?.user ?? null}
+            localUser={agentUser}
             region={region}
-            colleagues={accountView?.colleagues ?? []}
+            colleagues={colleagues}
             agent={agent}
             notice={messageNotice}
-            onNew={() => openMessage({})}
-            onResume={(draft) => setMessageForm({ draft, callLabel: null })}
+            onNew={newMessage}
+            onResume={resumeMessage}
           />
-          <History
-            api={api}
-            region={region}
-            onCallBack={(number) => session.dial(number)}
-            onTakeMessage={(r) =>
-              openMessage({
-                callRecordId: r.id,
-                call: { sipCallId: r.sipCallId, conversationId: r.conversationId, startedAt: Date.parse(r.startedAt), subject: { number: r.remoteNumber, displayName: r.clientName ?? r.remoteName } },
-              })
-            }
-          />
-          <ImportClients api={api} />
+          <MemoHistory api={api} region={region} onCallBack={callBack} onTakeMessage={messageAboutRecord} />
+          <MemoImportClients api={api} />
           <p className="shortcuts">
             {t('app.keys')} <kbd>Alt</kbd>+<kbd>A</kbd> {t('app.keysAnswer')}, <kbd>Alt</kbd>+<kbd>D</kbd> {t('app.keysDecline')}, <kbd>Alt</kbd>+<kbd>H</kbd> {t('app.keysHangUp')},{' '}
             <kbd>Alt</kbd>+<kbd>N</kbd> {t('app.keysNumber')}, <kbd>Alt</kbd>+<kbd>T</kbd> {t('app.keysTransfer')}, <kbd>Alt</kbd>+<kbd>C</kbd> {t('app.keysComplete')}, <kbd>Alt</kbd>+<kbd>M</kbd> {t('app.keysMessage')}{' '}

@@ -226,8 +226,8 @@ export function OwnStatus({ api, engine, presence, away, dnd, now, locked }: {
   const noteId = useId();
   const timeId = useId();
   const dateId = useId();
-  const calls = useSyncExternalStore(engine.subscribe, engine.getSnapshot).calls;
-  const onCall = Object.values(calls.calls).some((c) => c.answeredAt !== null && c.phase !== 'ended');
+  // (a boolean, so a call that rings, or any other change of the calls, does not draw this again)
+  const onCall = useSyncExternalStore(engine.subscribe, () => Object.values(engine.getSnapshot().calls.calls).some((c) => c.answeredAt !== null && c.phase !== 'ended'));
   const current = away && Date.parse(away.until) > now ? away : null;
   const mine = current ? `${t('presence.awayUntil', { until: untilText(current.until, now, undefined, { t, locale }) })}${current.note ? `: ${current.note}` : ''}` : onCall ? t('colleagues.onCall') : dnd ? t('app.dnd') : t('presence.available');
   const p = presence.publication;

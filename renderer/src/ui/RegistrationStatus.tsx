@@ -2,9 +2,8 @@ import type { EngineSnapshot } from '../sip/engine';
 import { useLocale } from '../i18n';
 
 /** Whether this desk is registered to the PBX, as whom, and if not, why. */
-export function RegistrationStatus({ snapshot }: { snapshot: EngineSnapshot }) {
+export function RegistrationStatus({ registration, account }: Pick<EngineSnapshot, 'registration' | 'account'>) {
   const { t } = useLocale();
-  const { registration, account } = snapshot;
   const who = account ? `${account.user}${account.displayName ? ` (${account.displayName})` : ''}` : '';
   let text: string;
   let tone: 'ok' | 'wait' | 'bad';
