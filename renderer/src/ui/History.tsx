@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import type { FrontdeskApi } from '../../../common/contract';
 import type { CallLogPage, CallOutcome, CallRecord } from '../../../common/callLog';
 import { clockTime, formatDuration, formatNumber, shortDateTime } from './format';
@@ -6,6 +6,7 @@ import { causeText } from '../sip/causes';
 import { errorText, useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
 import { useClock } from './clock';
+import { useStableCallback } from './stableCallback';
 
 /** "14:05" today, "3 Mar, 14:05" before (`today` is Date#toDateString of now). */
 function when(iso: string, today: string, locale: string): string {
@@ -65,15 +66,9 @@ export function History({ api, region, onCallBack, onTakeMessage }: {
   onCallBack: (number: string) => void;
   onTakeMessage: (record: CallRecord) => void;
 }) {
-  // The rows get one callback for good (App passes a new one on every render).
-  const callBackRef = useRef(onCallBack);
-  const messageRef = useRef(onTakeMessage);
-  useLayoutEffect(() => {
-    callBackRef.current = onCallBack;
-    messageRef.current = onTakeMessage;
-  });
-  const callBack = useCallback((number: string) => callBackRef.current(number), []);
-  const takeMessage = useCallback((r: CallRecord) => messageRef.current(r), []);
+  // The rows get one callback for good, whatever the parent passes.
+  const callBack = useStableCallback(onCallBack);
+  const takeMessage = useStableCallback(onTakeMessage);
   const { t } = useLocale();
   const [page, setPage] = useState<CallLogPage | null>(null);
   const [search, setSearch] = useState('');
