@@ -5,6 +5,7 @@ import type { ClientCard } from '../../../common/directory';
 import { dueText, formatDuration, shortDateTime } from './format';
 import { useLocale } from '../i18n';
 import { CallRecordings } from './Recording';
+import { afterNextPaint } from '../afterPaint';
 
 type LastCall = ClientCard['lastCalls'][number];
 
@@ -41,7 +42,11 @@ export function LastCalls({ api, clientId }: { api: FrontdeskApi; clientId: stri
         (card) => live && setCalls({ clientId, list: card?.lastCalls ?? [] }),
         () => undefined,
       );
-    load();
+    // A frame after the card: asked for in the render that pops a ringing call, the request (its
+    // checks, the bridge) would run before that frame is painted.
+    afterNextPaint(() => {
+      if (live) load();
+    });
     const offCalls = api.calls.onChanged(load);
     const offWrapUps = api.wrapUps.onChanged(load);
     return () => {
