@@ -32,6 +32,7 @@ import type { DesktopTools } from './SettingsPanel';
 import { useLocale } from '../i18n';
 import { dateTimeFormat, listFormat } from '../../../common/i18n/intl';
 import { useStableCallback } from './stableCallback';
+import { useClock } from './clock';
 
 // What a ringing call does not change (the top bar's status, the side column) is memoized, and App
 // gives it props that keep their identity across a call's changes: the render that pops a call
@@ -61,15 +62,6 @@ interface Props {
   desktop: DesktopTools;
 }
 
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(t);
-  }, [intervalMs]);
-  return now;
-}
-
 const ProvisioningNotice = memo(function ProvisioningNotice({ view }: { view: AccountView | null }) {
   const { t } = useLocale();
   if (!view || view.provisioning.state !== 'rejected') return null;
@@ -97,7 +89,7 @@ export function App({ api, engine, session, view, history, desktop }: Props) {
   // The session reads the account and the settings, starts the engine, rings, notifies and answers by itself.
   const { account: accountView, settings, bridgeError, linkPrompt, desktopNotice } = useSyncExternalStore(session.subscribe, session.getState);
   const recorder = useContext(RecorderContext);
-  const now = useNow(1000);
+  const now = useClock(1000).getTime();
 
   // A ringing call is the banner: it stands first, above the calls in progress.
   const ordered = snapshot.calls.order.map((id) => snapshot.calls.calls[id]!);

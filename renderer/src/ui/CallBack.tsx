@@ -21,7 +21,6 @@ import { useClock } from './clock';
 const attemptOutcomes = ['answered', 'no-answer', 'rejected', 'cancelled', 'failed'] as const;
 const isAttemptOutcome = (o: string): o is (typeof attemptOutcomes)[number] => (attemptOutcomes as readonly string[]).includes(o);
 
-
 function Reschedule({ followUp, who, onDone, api }: { followUp: FollowUp; who: string; onDone: () => void; api: FrontdeskApi }) {
   const { t } = useLocale();
   const [date, setDate] = useState(() => localDateText(new Date(Date.now() + 86_400_000)));
