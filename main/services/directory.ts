@@ -412,7 +412,7 @@ export function storedPhonesOf(phones: readonly { raw: string; label: PhoneLabel
 }
 
 /** The sort key and search text of a client. */
-function searchColumnsOf(f: Fields, phones: readonly StoredPhone[], region: string): { sortKey: string; searchText: string } {
+function searchColumnsOf(f: Pick<Fields, 'name' | 'preferredAddress' | 'company' | 'position' | 'emails' | 'tags'>, phones: readonly StoredPhone[], region: string): { sortKey: string; searchText: string } {
   return {
     sortKey: foldForSearch(displayNameOf({ name: f.name, company: f.company, phones })).replace(/\s+/g, ' ').trim(),
     searchText: searchTextOf(
@@ -429,7 +429,7 @@ export function prepareImportItem(item: ImportItem, source: ClientSource, region
   const parsed = salvage({ ...item.input, source }, warnings);
   if (!parsed.success) return { row: item.row, prepared: true, warnings, skipped: importIssues(parsed.error), client: null, phones: [], search: null };
   const phones = storedPhonesOf(parsed.data.phones, region);
-  return { row: item.row, prepared: true, warnings, skipped: null, client: parsed.data, phones, search: searchColumnsOf(pickFields(parsed.data), phones, region) };
+  return { row: item.row, prepared: true, warnings, skipped: null, client: parsed.data, phones, search: searchColumnsOf(parsed.data, phones, region) };
 }
 
 /**
@@ -441,6 +441,8 @@ export class DirectoryService {
   private region: string;
   private readonly listeners = new Set<(change: DirectoryChanged) => void>();
   private readonly cache = new Map<string, Statement>();
+  /** insertRows' statements, by table and count of rows. */
+  private readonly rowInserts = new Map<string, Statement>();
   /** While an import runs: search-index changes held back (seq → text in the index now, text to index). */
   private deferred: Map<number, { indexed: string | null; text: string | null }> | null = null;
   /**
@@ -854,7 +856,8 @@ export class DirectoryService {
 
   private insert(c: ParsedClientInput, phones: StoredPhone[], now: number, prepared?: { sortKey: string; searchText: string }): string {
     const id = uuidV7(now);
-    const fields = pickFields(c);
+    // The parsed client has every field (a copy of them would cost an object per row of an import).
+    const fields: Fields = c;
     const search = prepared ?? this.searchColumns(fields, phones);
     // Positional parameters: an import inserts 100,000 of these, and binding by name costs more.
     const { lastInsertRowid } = this.statement(`
@@ -920,12 +923,22 @@ export class DirectoryService {
     this.writeTags(seq, fields.tags);
   }
 
-  /** Inserts rows of `width` values into a table with one statement (one per count of rows, cached). */
+  /**
+   * Inserts rows of `width` values into a table with one statement (one per count of rows, cached
+   * here by table and count: an import inserts 100,000 of these, and building the statement's text
+   * again to look it up cost as much as running it).
+   */
   private insertRows(table: 'client_phones' | 'client_tags', columns: string, width: number, values: unknown[]): void {
     const rows = values.length / width;
     if (!rows) return;
-    const row = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-    this.statement(`INSERT INTO ${table} (${columns}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`).run(values);
+    const key = `${table}:${rows}`;
+    let statement = this.rowInserts.get(key);
+    if (!statement) {
+      const row = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+      statement = this.statement(`INSERT INTO ${table} (${columns}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`);
+      this.rowInserts.set(key, statement);
+    }
+    statement.run(values);
   }
 
   private writePhones(seq: number, phones: readonly StoredPhone[]): void {

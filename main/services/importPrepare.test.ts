@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportResult } from '../../common/directory';
 import { importText } from '../../common/importText';
-import { DirectoryService } from './directory';
+import { DirectoryService, prepareImportItem } from './directory';
 import { ImportCancelledError, importCsv, importVCards, parallelPrepareMin, previewCsv } from './importers';
-import { ParallelPreparer, prepareBatchRows } from './importPrepare';
+import { decodeOutcomes, encodeOutcomes, ParallelPreparer, prepareBatchRows } from './importPrepare';
 
 const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'importWorker.ts');
 const cleanups: (() => void)[] = [];
@@ -69,6 +69,23 @@ describe('an import prepared in helper threads', { timeout: 60_000 }, () => {
     }
   });
 
+  it('each helper is sent only its share of the rows: blank rows before the header, a column only a few rows far down have', () => {
+    const rows = parallelPrepareMin + 3 * prepareBatchRows;
+    const lines = [';;', ';;', 'ФИО;Телефон;Компания'];
+    for (let i = 0; i < rows; i++) {
+      // A fourth cell (a second phone) only in rows of the second block: the first helper's share has none.
+      const extra = i >= prepareBatchRows + 10 && i < prepareBatchRows + 20 ? `;+7 903 ${String(5000000 + i)}` : '';
+      lines.push(`Клиент ${i};+7 495 ${String(3000000 + i)};ООО «${i % 7}»${extra}`);
+    }
+    const csv = lines.join('\n');
+    const mapping = { hasHeader: true, columns: [{ column: 0, field: 'name' as const }, { column: 1, field: 'phone' as const }, { column: 3, field: 'phone' as const }] };
+    const [here, there] = [open(), open()];
+    const alone = importCsv(csv, mapping, here);
+    expect(withoutIds(importCsv(csv, mapping, there, { preparer: preparer() }))).toEqual(withoutIds(alone));
+    expect(alone.imported).toBe(rows);
+    expect(there.findByNumber(`+7903${5000000 + prepareBatchRows + 12}`).map((c) => c.name)).toEqual([`Клиент ${prepareBatchRows + 12}`]);
+  });
+
   it('vCards too', () => {
     const cards = Array.from({ length: parallelPrepareMin + 3 }, (_, i) => `BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Контакт ${i}\r\nTEL;TYPE=CELL:+7 903 ${String(4000000 + (i % 900))}\r\nEND:VCARD`).join('\r\n');
     const [here, there] = [open(), open()];
@@ -87,5 +104,57 @@ describe('an import prepared in helper threads', { timeout: 60_000 }, () => {
     expect(() => importCsv(csv, mapping, d, { preparer: p, onProgress: (n) => (done = n), shouldStop: () => done >= parallelPrepareMin })).toThrow(ImportCancelledError);
     expect(d.count()).toBe(0);
     expect(importCsv(csv, mapping, d, { preparer: p }).imported).toBeGreaterThan(parallelPrepareMin);
+  });
+});
+
+describe('a batch of prepared rows, sent flat', () => {
+  it('reads back as it was: every field of a client, its phones and their keys, warnings, skipped and invalid rows', () => {
+    const full = prepareImportItem(
+      {
+        row: 2,
+        input: {
+          name: 'Петров Олег Иванович',
+          preferredAddress: 'Олег Иванович',
+          formality: 'formal',
+          company: 'ООО «Ромашка»',
+          position: 'Директор',
+          phones: [{ raw: '8 (495) 123-45-67', label: 'work' }, '12-34-56', { raw: '+7 916 000-00-01', label: 'mobile' }],
+          emails: ['oleg@example.com', 'not-an-email'],
+          accountManager: 'Анна',
+          leadSource: 'выставка',
+          referredBy: 'Иван',
+          request: 'Поставка',
+          needs: { Объём: '10 т', Срок: 'март' },
+          urgency: 'срочно',
+          priceQuoted: '100 000',
+          agreements: 'скидка 5%',
+          nextStep: 'позвонить',
+          nextStepDate: '2026-12-10',
+          saleDate: '2026-11-01',
+          birthday: '--04-12',
+          tags: ['VIP', 'опт'],
+          notes: 'Заметка',
+        },
+        warnings: [{ key: 'phoneDropped', params: { value: 'нет' } }],
+      },
+      'csv',
+      'RU',
+    );
+    const invalid = prepareImportItem({ row: 3, input: { name: null, phones: [] } }, 'csv', 'RU');
+    const bare = prepareImportItem({ row: 4, input: { name: 'Без телефона' } }, 'csv', 'RU');
+    // Every field is set (a field the encoding forgot would come back missing).
+    expect(Object.values(full.client!).filter((v) => v === null || (Array.isArray(v) && !v.length))).toEqual([]);
+    expect(full.warnings.length).toBeGreaterThan(1);
+    expect(full.phones.map((p) => p.keys.e164)).toEqual(['+74951234567', null, '+79160000001']);
+    expect(invalid.client).toBeNull();
+    const outcomes = [
+      { row: 1, skipped: { key: 'noNameNoPhone' } } as const,
+      { row: 2, item: full },
+      { row: 3, item: invalid },
+      { row: 4, item: bare },
+      { row: 5, skipped: 'not imported' },
+    ];
+    const flat = encodeOutcomes(outcomes);
+    expect(decodeOutcomes(structuredClone(flat))).toEqual(outcomes);
   });
 });

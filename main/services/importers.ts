@@ -206,6 +206,11 @@ export function guessMapping(headers: readonly string[]): CsvColumnMapping[] {
 export interface CsvTable {
   delimiter: CsvDelimiter;
   rows: string[][];
+  /**
+   * Cells of the file's widest row, when `rows` holds only a share of the file's rows (a helper
+   * thread's: the others are empty) and so cannot tell.
+   */
+  width?: number;
 }
 
 /** Parses a CSV file with the delimiter given, else the one detected. Throws ImportError when it is not CSV. */
@@ -318,13 +323,15 @@ export interface ImportOptions {
 /**
  * The clients a parsed CSV gives with a mapping, row by row: the mapping's columns are resolved
  * first (a column that does not exist throws ImportError); `total` counts the data rows.
+ * `rows(from, to)` gives the clients of the table's rows from index `from` to before `to` (all of
+ * them by default).
  */
-export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number; rows: () => Generator<CsvRowOutcome> } {
+export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number; rows: (from?: number, to?: number) => Generator<CsvRowOutcome> } {
   const { rows } = table;
   // The header is the first row with something in it (as previewCsv shows it).
   const headerAt = m.hasHeader ? Math.max(0, rows.findIndex((r) => !isEmptyRow(r))) : -1;
   const headerRow = headerAt >= 0 ? (rows[headerAt] ?? []).map((h) => h.trim()) : [];
-  const width = rows.reduce((w, r) => Math.max(w, r.length), 0);
+  const width = table.width ?? rows.reduce((w, r) => Math.max(w, r.length), 0);
   const columns: ResolvedColumn[] = m.columns.map((c) => {
     let index: number;
     if (typeof c.column === 'number') {
@@ -344,8 +351,8 @@ export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number
   let total = 0;
   for (let r = first; r < rows.length; r++) if (!isEmptyRow(rows[r]!)) total++;
 
-  function* outcomes(): Generator<CsvRowOutcome> {
-    for (let r = first; r < rows.length; r++) {
+  function* outcomes(from = first, to = rows.length): Generator<CsvRowOutcome> {
+    for (let r = Math.max(from, first); r < Math.min(to, rows.length); r++) {
       const cells = rows[r]!;
       const row = r + 1; // the spreadsheet's row number (the header is row 1)
       if (isEmptyRow(cells)) continue;
@@ -414,6 +421,21 @@ export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number
     }
   }
   return { total, rows: outcomes };
+}
+
+/**
+ * A helper thread's share of a table (importPrepare.ts): the rows of blocks `part`, `part + parts`,
+ * `part + 2 × parts`… of `blockRows` rows each, and the header; the other rows are one shared
+ * empty row, so the share costs little to send to the helper.
+ */
+export function csvShare(table: CsvTable, blockRows: number, part: number, parts: number): CsvTable {
+  const none: string[] = [];
+  const headerAt = table.rows.findIndex((r) => !isEmptyRow(r));
+  return {
+    delimiter: table.delimiter,
+    width: table.width ?? table.rows.reduce((w, r) => Math.max(w, r.length), 0),
+    rows: table.rows.map((r, i) => (i <= headerAt || Math.floor(i / blockRows) % parts === part ? r : none)),
+  };
 }
 
 /**
