@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportResult } from '../../common/directory';
 import { importText } from '../../common/importText';
 import { DirectoryService, prepareImportItem } from './directory';
-import { ImportCancelledError, importCsv, importVCards, parallelPrepareMin, previewCsv } from './importers';
+import { ImportCancelledError, importCsv, importVCards, parallelPrepareMin, previewCsv, readCsv } from './importers';
 import { decodeOutcomes, encodeOutcomes, ParallelPreparer, prepareBatchRows } from './importPrepare';
 
 const workerFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'importWorker.ts');
@@ -84,6 +84,38 @@ describe('an import prepared in helper threads', { timeout: 60_000 }, () => {
     expect(withoutIds(importCsv(csv, mapping, there, { preparer: preparer() }))).toEqual(withoutIds(alone));
     expect(alone.imported).toBe(rows);
     expect(there.findByNumber(`+7903${5000000 + prepareBatchRows + 12}`).map((c) => c.name)).toEqual([`Клиент ${prepareBatchRows + 12}`]);
+  });
+
+  it('rows prepared while the person reads the preview are what the import with that mapping takes; another mapping starts again', () => {
+    const csv = messyCsv(parallelPrepareMin + 4 * prepareBatchRows);
+    const guessed = previewCsv(csv).guessedMapping;
+    const mapping = { delimiter: ';' as const, hasHeader: true, columns: guessed.columns, tagSeparator: ',' };
+    const table = readCsv(csv, ';');
+    const p = preparer();
+    const [here, there] = [open(), open()];
+    for (const d of [here, there]) d.create({ name: 'Уже в справочнике', phones: ['+7 812 000-00-01'], tags: ['old'] });
+
+    p.prepareAhead(table, mapping, 'csv', 'RU');
+    p.prepareAhead(table, { ...mapping }, 'csv', 'RU'); // the same preview again: the same job goes on
+    expect(p.jobsStarted).toBe(1);
+    const helped = importCsv(table, mapping, there, { preparer: p });
+    expect(p.jobsStarted).toBe(1);
+    expect(withoutIds(helped)).toEqual(withoutIds(importCsv(csv, mapping, here)));
+
+    // Previewed with tags split by ",", imported with ";": the rows are prepared again, with ";".
+    const [a, b] = [open(), open()];
+    p.prepareAhead(table, mapping, 'csv', 'RU');
+    const semicolons = { ...mapping, tagSeparator: ';' };
+    const other = importCsv(table, semicolons, b, { preparer: p });
+    expect(p.jobsStarted).toBe(3);
+    expect(withoutIds(other)).toEqual(withoutIds(importCsv(csv, semicolons, a)));
+    expect(b.findByNumber('+74953001500').map((c) => c.tags)).toEqual([['опт, розница']]);
+    expect(there.findByNumber('+74953001500').map((c) => c.tags)).toEqual([['опт', 'розница']]);
+
+    // Another region: prepared again too.
+    p.prepareAhead(table, mapping, 'csv', 'GB');
+    importCsv(table, mapping, open(), { preparer: p });
+    expect(p.jobsStarted).toBe(5);
   });
 
   it('vCards too', () => {

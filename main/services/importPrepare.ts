@@ -20,6 +20,11 @@ export const prepareBatchRows = 512;
 /** Batches a helper prepares ahead of the writer at most (the rest waits: memory stays bounded). */
 const batchesAhead = 6;
 /**
+ * Batches a helper prepares at most while the person is still reading the preview (prepareAhead):
+ * 100 of 512 rows each per helper, about 100,000 rows and 80 MB of prepared rows waiting.
+ */
+const batchesAheadOfImport = 100;
+/**
  * Helper threads per import, taking the batches in turn. Preparing a row costs about half again
  * what writing it does, so with one helper the writer waited for it; with two, the three threads
  * share the cores (on a 2-core PC too: none of them waits).
@@ -48,7 +53,16 @@ type PrepareJob =
  * `prepareBatchRows` rows (of the table: the rows of the other blocks are sent empty; or of the
  * items: only this helper's are sent, block after block). A helper sends one batch per block.
  */
-type JobMessage = PrepareJob & { source: ClientSource; region: string; part: number; parts: number; port: MessagePort; signal: Int32Array };
+type JobMessage = PrepareJob & {
+  source: ClientSource;
+  region: string;
+  part: number;
+  parts: number;
+  /** Batches this helper may have sent that the writer has not taken. */
+  ahead: number;
+  port: MessagePort;
+  signal: Int32Array;
+};
 
 /** A batch: its outcomes encoded flat (encodeOutcomes), the end of the job, or why the helper stopped. */
 type Batch = { flat: unknown[] } | { done: true } | { error: string };
@@ -212,7 +226,7 @@ function runJob(job: JobMessage): void {
         batch.push(o.item ? { row: o.row, item: prepareImportItem(o.item, job.source, job.region) } : { row: o.row, skipped: o.skipped ?? 'not imported' });
       }
       // Far enough ahead: wait for the writer to take some.
-      for (let consumed = Atomics.load(signal, CONSUMED); sent - consumed >= batchesAhead; consumed = Atomics.load(signal, CONSUMED)) {
+      for (let consumed = Atomics.load(signal, CONSUMED); sent - consumed >= job.ahead; consumed = Atomics.load(signal, CONSUMED)) {
         if (Atomics.load(signal, STOP)) return;
         Atomics.wait(signal, CONSUMED, consumed, 100);
       }
@@ -248,8 +262,28 @@ export function startWorker(file: string, workerData: unknown): Worker {
  * 'prepare' }`) that prepares the rows of one import at a time. Started before it is needed (when
  * the file is previewed), so its start-up is not part of the import.
  */
+/** A job running in the helpers: the writer's ends of their ports and their shared counters. */
+interface RunningJob {
+  parts: { port: MessagePort; signal: Int32Array }[];
+}
+
+/** Which import a job prepares: the file (the same parsed table), its mapping, the source and the region. */
+interface JobIdentity {
+  table: CsvTable;
+  key: string;
+}
+
+const identityOf = (table: CsvTable, mapping: CsvMappingInEffect, source: ClientSource, region: string): JobIdentity => ({
+  table,
+  key: JSON.stringify([mapping.hasHeader, mapping.columns, mapping.tagSeparator, source, region]),
+});
+
 export class ParallelPreparer implements RowPreparer {
   private workers: Worker[] = [];
+  /** Rows being prepared before their import was started (prepareAhead), and for which import. */
+  private early: { identity: JobIdentity; job: RunningJob } | null = null;
+  /** Jobs sent to the helpers so far (an import that takes the rows prepared ahead of it starts none). */
+  jobsStarted = 0;
 
   constructor(private readonly workerFile: string) {}
 
@@ -268,8 +302,25 @@ export class ParallelPreparer implements RowPreparer {
     }
   }
 
+  /**
+   * Starts preparing a CSV's rows while the person reads its preview: the seconds before they
+   * press Import are used, as a ringing call's are to prepare the answer. The import that follows
+   * with the same table, mapping, source and region takes what is ready and the rest as it comes;
+   * another preview (a changed mapping) or an import with anything else stops it and its rows are
+   * dropped. Nothing is written: the rows wait in the helpers' ports (at most about 100,000).
+   */
+  prepareAhead(table: CsvTable, mapping: CsvMappingInEffect, source: ClientSource, region: string): void {
+    const identity = identityOf(table, mapping, source, region);
+    if (this.early && sameJob(this.early.identity, identity)) return;
+    this.dropEarly();
+    this.early = { identity, job: this.start({ t: 'csv', table, mapping }, source, region, batchesAheadOfImport) };
+  }
+
   csv(table: CsvTable, mapping: CsvMappingInEffect, source: ClientSource, region: string, shouldStop?: () => boolean): Generator<PreparedOutcome> {
-    return this.run({ t: 'csv', table, mapping }, source, region, shouldStop);
+    const identity = identityOf(table, mapping, source, region);
+    const early = this.early && sameJob(this.early.identity, identity) ? this.early.job : null;
+    if (early) this.early = null;
+    return this.run(early ?? { t: 'csv', table, mapping }, source, region, shouldStop);
   }
 
   items(items: ImportItem[], source: ClientSource, region: string, shouldStop?: () => boolean): Generator<PreparedOutcome> {
@@ -277,12 +328,21 @@ export class ParallelPreparer implements RowPreparer {
   }
 
   close(): void {
+    this.dropEarly();
     for (const worker of this.workers) void worker.terminate();
     this.workers = [];
   }
 
-  private *run(job: PrepareJob, source: ClientSource, region: string, shouldStop?: () => boolean): Generator<PreparedOutcome> {
+  /** Stops preparing rows ahead of an import (the preview changed to a mapping that cannot import). */
+  dropEarly(): void {
+    if (this.early) stop(this.early.job);
+    this.early = null;
+  }
+
+  /** Sends each helper its share of a job. */
+  private start(job: PrepareJob, source: ClientSource, region: string, ahead: number): RunningJob {
     this.warm();
+    this.jobsStarted++;
     const parts = this.workers.map((worker, part, { length }) => {
       const { port1, port2 } = new MessageChannel();
       const signal = new Int32Array(new SharedArrayBuffer(3 * 4));
@@ -290,10 +350,17 @@ export class ParallelPreparer implements RowPreparer {
         job.t === 'csv'
           ? { ...job, table: csvShare(job.table, prepareBatchRows, part, length) }
           : { t: 'items', items: job.items.filter((_, i) => Math.floor(i / prepareBatchRows) % length === part) };
-      const message: JobMessage = { ...share, source, region, part, parts: length, port: port2, signal };
+      const message: JobMessage = { ...share, source, region, part, parts: length, ahead, port: port2, signal };
       worker.postMessage(message, [port2]);
       return { port: port1, signal };
     });
+    return { parts };
+  }
+
+  /** The outcomes of a job (started now, or already running), in order. */
+  private *run(job: PrepareJob | RunningJob, source: ClientSource, region: string, shouldStop?: () => boolean): Generator<PreparedOutcome> {
+    if (!('parts' in job)) this.dropEarly();
+    const { parts } = 'parts' in job ? job : this.start(job, source, region, batchesAhead);
     try {
       // Block k comes from helper k mod parts; the first "done" in that order is the end.
       for (let k = 0; ; k++) {
@@ -307,12 +374,19 @@ export class ParallelPreparer implements RowPreparer {
       }
     } finally {
       // Done, failed or cancelled: the helpers stop preparing this import.
-      for (const { port, signal } of parts) {
-        Atomics.store(signal, STOP, 1);
-        Atomics.notify(signal, CONSUMED);
-        port.close();
-      }
+      stop({ parts });
     }
+  }
+}
+
+const sameJob = (a: JobIdentity, b: JobIdentity) => a.table === b.table && a.key === b.key;
+
+/** Stops a job's helpers (they see it before their next row) and closes the writer's ends. */
+function stop(job: RunningJob): void {
+  for (const { port, signal } of job.parts) {
+    Atomics.store(signal, STOP, 1);
+    Atomics.notify(signal, CONSUMED);
+    port.close();
   }
 }
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportPreviewRow } from '../../common/imports';
 import { importText } from '../../common/importText';
 import { DirectoryService } from './directory';
-import { ImportCancelledError, ImportError } from './importers';
+import { ImportCancelledError, ImportError, parallelPrepareMin, type CsvMappingInEffect, type CsvTable } from './importers';
 import { createImportEndpoint, ImportSession, summarise, type SessionMessage } from './importSession';
 
 const open: DirectoryService[] = [];
@@ -258,5 +258,35 @@ describe('createImportEndpoint', () => {
 
     handle2({ t: 'preview', req: 3, request: { delimiter: ',' } });
     expect(messages.at(-1)).toMatchObject({ t: 'reply', req: 3, ok: true, value: { csv: { delimiter: ',' } } });
+  });
+
+  it('after a preview whose mapping can import, the helpers start on its rows with the region given; a mapping that cannot, stops them', () => {
+    const rows = parallelPrepareMin + 10;
+    const text = ['Имя;Телефон;Город', ...Array.from({ length: rows }, (_, i) => `Клиент ${i};+7 495 ${String(1000000 + i)};Москва`)].join('\n');
+    const calls: string[] = [];
+    const preparer = {
+      warm: () => undefined,
+      close: () => calls.push('close'),
+      csv: () => [],
+      items: () => [],
+      prepareAhead: (table: CsvTable, mapping: CsvMappingInEffect, source: string, region: string) =>
+        calls.push(`ahead ${table.rows.length} rows, ${mapping.columns.map((c) => `${c.column}→${c.field}`).join(' ')}, tags by "${mapping.tagSeparator}", ${source}, ${region}`),
+      dropEarly: () => calls.push('drop'),
+    };
+    const messages: SessionMessage[] = [];
+    const handle = createImportEndpoint(
+      { id: 'imp-g', fileName: 'a.csv', length: text.length, encoding: 'utf-8', cancel: new Int32Array(new SharedArrayBuffer(4)) },
+      (m) => messages.push(m),
+      () => ({ directory: directory(), close: () => undefined }),
+      preparer,
+    );
+    handle({ t: 'append', req: 1, offset: 0, chunk: text });
+    handle({ t: 'preview', req: 2, request: {}, region: 'RU' });
+    expect(messages.at(-1)).toMatchObject({ t: 'reply', req: 2, ok: true });
+    expect(calls).toEqual([`ahead ${rows + 1} rows, 0→name 1→phone, tags by ",", csv, RU`]);
+    // Only the city mapped: no name, no phone, nothing to import yet.
+    handle({ t: 'preview', req: 3, request: { mapping: { columns: [{ column: 2, field: 'notes' }] } }, region: 'RU' });
+    expect(messages.at(-1)).toMatchObject({ t: 'reply', req: 3, ok: true, value: { mappingProblems: [{ key: 'noNameOrPhoneColumn' }] } });
+    expect(calls.at(-1)).toBe('drop');
   });
 });

@@ -32,6 +32,7 @@ import {
   importCsv,
   importVCards,
   noVCardMessage,
+  parallelPrepareMin,
   previewCsvTable,
   readCsv,
   readVCards,
@@ -134,6 +135,8 @@ export class ImportSession {
   /** The last parse (a changed delimiter parses again; one is kept, a parse of 50 MB is big). */
   private table: { requested: CsvDelimiter | undefined; table: CsvTable } | null = null;
   private cards: VCardCards | null = null;
+  /** The CSV and mapping of the last preview, when that mapping can import (what an import with it will read). */
+  private previewed: { table: CsvTable; mapping: CsvMappingInEffect; total: number } | null = null;
 
   constructor(readonly info: ImportSessionInfo) {}
 
@@ -238,6 +241,8 @@ export class ImportSession {
       if (!(error instanceof ImportError)) throw error;
       mappingProblems.push(error.message);
     }
+    const inEffect = CsvMappingSchema.safeParse(mapping);
+    this.previewed = rows && !mappingProblems.length && inEffect.success ? { table, mapping: inEffect.data, total: rows.total } : null;
     const fields = clientFieldKeys.filter((k) => mapping.columns.some((c) => clientFieldOf(c.field) === k));
     const check = this.check(rows ? checkable(rows.rows()) : [], 'csv', budgetMs);
     const samples = headers.map((_, i) => {
@@ -356,6 +361,14 @@ export class ImportSession {
     return { rows, checked, importable, skipped, problems: problems.listed, problemCount: problems.count };
   }
 
+  /**
+   * What an import of this file will read, when it is a CSV whose last preview had a mapping that
+   * can import and rows enough to be prepared in helper threads (they can start on it now).
+   */
+  get ahead(): { table: CsvTable; mapping: CsvMappingInEffect } | null {
+    return this.previewed && this.previewed.total >= parallelPrepareMin ? this.previewed : null;
+  }
+
   /** Imports the file (one transaction). A CSV without a mapping uses the one guessed from its headers. */
   run(mapping: CsvMapping | undefined, directory: DirectoryService, options: ImportOptions = {}): ImportResult {
     if (this.kind === 'vcard') return importVCards(this.vcards(), directory, options);
@@ -385,7 +398,8 @@ export function summarise(result: ImportResult, clientsAfter: number, seconds: n
 
 export type SessionRequest =
   | { t: 'append'; req: number; offset: number; chunk: string }
-  | { t: 'preview'; req: number; request: Omit<ImportPreviewRequest, 'id'> }
+  /** `region`: the one an import would read numbers with now (its rows are prepared with it while the person reads the preview). */
+  | { t: 'preview'; req: number; request: Omit<ImportPreviewRequest, 'id'>; region?: string }
   | { t: 'run'; req: number; mapping?: CsvMapping; dbFile: string; region: string };
 
 export type SessionMessage =
@@ -430,7 +444,12 @@ export function createImportEndpoint(
   post: (message: SessionMessage) => void,
   openDirectory: (dbFile: string, region: string) => { directory: DirectoryService; close(): void },
   /** Prepares a large import's rows in a helper thread (the worker's); started at the first preview. */
-  preparer?: RowPreparer & { warm(): void; close(): void },
+  preparer?: RowPreparer & {
+    warm(): void;
+    close(): void;
+    prepareAhead?(table: CsvTable, mapping: CsvMappingInEffect, source: 'csv', region: string): void;
+    dropEarly?(): void;
+  },
 ): (request: SessionRequest) => void {
   const session = new ImportSession(init);
   const fail = (req: number, error: unknown) => {
@@ -444,10 +463,15 @@ export function createImportEndpoint(
         case 'append':
           post({ t: 'reply', req: request.req, ok: true, value: session.append(request.offset, request.chunk) });
           break;
-        case 'preview':
+        case 'preview': {
           preparer?.warm();
           post({ t: 'reply', req: request.req, ok: true, value: session.preview(request.request) });
+          // While the person reads the preview, the helpers prepare the rows for the import it shows.
+          const ahead = session.ahead;
+          if (ahead && request.region) preparer?.prepareAhead?.(ahead.table, ahead.mapping, 'csv', request.region);
+          else preparer?.dropEarly?.();
           break;
+        }
         case 'run': {
           Atomics.store(init.cancel, 0, 0);
           const started = performance.now();

@@ -152,7 +152,7 @@ export class ImportService {
     const session = this.get(input.id);
     if (session === this.running) throw new ImportError('this file is being imported: wait for the import to finish');
     const { id, ...request } = input;
-    const value = (await this.request(session, { t: 'preview', request })) as Omit<ImportPreview, 'id'>;
+    const value = (await this.request(session, { t: 'preview', request, region: this.options.region() })) as Omit<ImportPreview, 'id'>;
     session.kind = value.kind;
     return ImportPreviewSchema.parse({ ...value, id });
   }
