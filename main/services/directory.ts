@@ -227,7 +227,8 @@ export interface StoredPhone extends ClientPhone {
   searchDigits?: readonly string[];
 }
 
-const fieldKeys = [
+/** The fields of a client that a person or an import sets, in the order of the card. */
+export const fieldKeys = [
   'name',
   'preferredAddress',
   'formality',

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ClientSource, ParsedClientInput, PhoneLabel } from '../../common/directory';
 import type { ImportSaidFlat, ImportText } from '../../common/importText';
-import { prepareImportItem, type ImportItem, type StoredPhone } from './directory';
+import { fieldKeys, prepareImportItem, type ImportItem, type StoredPhone } from './directory';
 import { csvRows, csvShare, ImportCancelledError, ImportError, type CsvMappingInEffect, type CsvTable, type PreparedOutcome, type RowPreparer } from './importers';
 
 /**
@@ -77,30 +77,7 @@ type Batch = { flat: unknown[] } | { done: true } | { error: string };
  * the batches of the benchmark's 100,000 rows took the writer 1.3 s; as one flat array of values
  * per batch, 0.45 s.
  */
-const clientKeys = [
-  'name',
-  'preferredAddress',
-  'formality',
-  'company',
-  'position',
-  'phones',
-  'emails',
-  'accountManager',
-  'leadSource',
-  'referredBy',
-  'request',
-  'needs',
-  'urgency',
-  'priceQuoted',
-  'agreements',
-  'nextStep',
-  'nextStepDate',
-  'saleDate',
-  'birthday',
-  'tags',
-  'notes',
-  'source',
-] as const satisfies readonly (keyof ParsedClientInput)[];
+const clientKeys = [...fieldKeys, 'phones', 'source'] as const satisfies readonly (keyof ParsedClientInput)[];
 /** A field added to the client and not to clientKeys is a type error here (it would not cross). */
 type Unlisted = Exclude<keyof ParsedClientInput, (typeof clientKeys)[number]>;
 const everyFieldListed: [Unlisted] extends [never] ? true : Unlisted = true;
