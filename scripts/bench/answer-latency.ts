@@ -241,6 +241,9 @@ async function startBaresip(user: string, baseDir: string): Promise<Callee> {
       'audio_source aubridge,bench',
       'audio_player aubridge,bench',
       'audio_alert aubridge,bench-alert',
+      // Some calls stay open on baresip's side after SIPp has gone ("session closed: Connection
+      // reset by peer", no BYE): with its default limit of 4 it then refused the rest, "486 Max Calls".
+      'call_max_calls 64',
       'module_path /usr/lib/baresip/modules',
       'module g711.so',
       'module aubridge.so',
