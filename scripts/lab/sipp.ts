@@ -66,10 +66,18 @@ export function runName(prefix: string): string {
   return `${prefix}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
 }
 
-/** A media port for SIPp's RTP (-mp), even, away from rtpengine's 30000-30999. */
-function randomMediaPort(): number {
-  return 40000 + 2 * Math.floor(Math.random() * 4000);
+/**
+ * A media port for SIPp's RTP (-mp; SIPp also binds the next ports, for RTCP and video), 10000-19999:
+ * below Linux's ephemeral range (32768-60999), where Chromium's WebRTC sockets and every client
+ * socket of the lab take their ports (in 40000-48000 a SIPp phone once failed at start, "Unable to
+ * bind video RTP socket … Address already in use"), and away from rtpengine's 30000-30999, the UAC
+ * ports (20000-28999) and the media endpoints (61000-65499).
+ */
+function nextMediaPort(): number {
+  // In turn from a random start: the SIPps one process runs at once never share a port.
+  return 10000 + 4 * (mediaSlot++ % 2500);
 }
+let mediaSlot = Math.floor(Math.random() * 2500);
 
 export function startSipp(opts: SippRunOptions): SippRun {
   const stateDir = opts.stateDir ?? labStateDir();
@@ -85,7 +93,7 @@ export function startSipp(opts: SippRunOptions): SippRun {
     '-i', labHost,
     '-mi', labHost,
     '-bind_local',
-    '-mp', String(randomMediaPort()),
+    '-mp', String(nextMediaPort()),
     '-t', 'u1',
     '-nostdin',
     '-aa',
