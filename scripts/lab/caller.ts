@@ -1350,7 +1350,8 @@ export async function registerAsPhone(opts: PhoneOptions): Promise<Phone> {
     await answerer.stop().catch(() => undefined);
     await register({ ...opts, expiresS: 0 }).catch(() => undefined);
     const out = fs.existsSync(answerer.run.outputFile) ? fs.readFileSync(answerer.run.outputFile, 'utf8') : '';
-    const why = /bind|Address already in use/i.test(out) ? `port ${opts.port} is taken` : `SIPp exited (${answerer.run.child.exitCode})`;
+    const bind = /Unable to bind[^\n]*/.exec(out)?.[0];
+    const why = bind ? `SIPp could not start: ${bind}` : /Address already in use/i.test(out) ? `port ${opts.port} is taken` : `SIPp exited (${answerer.run.child.exitCode})`;
     throw new Error(`registerAsPhone(${opts.user}): ${why}; see ${answerer.run.outputFile}`);
   }
   return {
