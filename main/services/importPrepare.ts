@@ -258,7 +258,7 @@ const identityOf = (table: CsvTable, mapping: CsvMappingInEffect, source: Client
 export class ParallelPreparer implements RowPreparer {
   private workers: Worker[] = [];
   /** Rows being prepared before their import was started (prepareAhead), and for which import. */
-  private early: { identity: JobIdentity; job: RunningJob } | null = null;
+  private ahead: { identity: JobIdentity; job: RunningJob } | null = null;
   /** Jobs sent to the helpers so far (an import that takes the rows prepared ahead of it starts none). */
   jobsStarted = 0;
 
@@ -288,16 +288,16 @@ export class ParallelPreparer implements RowPreparer {
    */
   prepareAhead(table: CsvTable, mapping: CsvMappingInEffect, source: ClientSource, region: string): void {
     const identity = identityOf(table, mapping, source, region);
-    if (this.early && sameJob(this.early.identity, identity)) return;
-    this.dropEarly();
-    this.early = { identity, job: this.start({ t: 'csv', table, mapping }, source, region, batchesAheadOfImport) };
+    if (this.ahead && sameJob(this.ahead.identity, identity)) return;
+    this.dropAhead();
+    this.ahead = { identity, job: this.start({ t: 'csv', table, mapping }, source, region, batchesAheadOfImport) };
   }
 
   csv(table: CsvTable, mapping: CsvMappingInEffect, source: ClientSource, region: string, shouldStop?: () => boolean): Generator<PreparedOutcome> {
     const identity = identityOf(table, mapping, source, region);
-    const early = this.early && sameJob(this.early.identity, identity) ? this.early.job : null;
-    if (early) this.early = null;
-    return this.run(early ?? { t: 'csv', table, mapping }, source, region, shouldStop);
+    const ready = this.ahead && sameJob(this.ahead.identity, identity) ? this.ahead.job : null;
+    if (ready) this.ahead = null;
+    return this.run(ready ?? { t: 'csv', table, mapping }, source, region, shouldStop);
   }
 
   items(items: ImportItem[], source: ClientSource, region: string, shouldStop?: () => boolean): Generator<PreparedOutcome> {
@@ -305,15 +305,15 @@ export class ParallelPreparer implements RowPreparer {
   }
 
   close(): void {
-    this.dropEarly();
+    this.dropAhead();
     for (const worker of this.workers) void worker.terminate();
     this.workers = [];
   }
 
   /** Stops preparing rows ahead of an import (the preview changed to a mapping that cannot import). */
-  dropEarly(): void {
-    if (this.early) stop(this.early.job);
-    this.early = null;
+  dropAhead(): void {
+    if (this.ahead) stop(this.ahead.job);
+    this.ahead = null;
   }
 
   /** Sends each helper its share of a job. */
@@ -336,7 +336,7 @@ export class ParallelPreparer implements RowPreparer {
 
   /** The outcomes of a job (started now, or already running), in order. */
   private *run(job: PrepareJob | RunningJob, source: ClientSource, region: string, shouldStop?: () => boolean): Generator<PreparedOutcome> {
-    if (!('parts' in job)) this.dropEarly();
+    if (!('parts' in job)) this.dropAhead();
     const { parts } = 'parts' in job ? job : this.start(job, source, region, batchesAhead);
     try {
       // Block k comes from helper k mod parts; the first "done" in that order is the end.

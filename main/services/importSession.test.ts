@@ -271,7 +271,7 @@ describe('createImportEndpoint', () => {
       items: () => [],
       prepareAhead: (table: CsvTable, mapping: CsvMappingInEffect, source: string, region: string) =>
         calls.push(`ahead ${table.rows.length} rows, ${mapping.columns.map((c) => `${c.column}→${c.field}`).join(' ')}, tags by "${mapping.tagSeparator}", ${source}, ${region}`),
-      dropEarly: () => calls.push('drop'),
+      dropAhead: () => calls.push('drop'),
     };
     const messages: SessionMessage[] = [];
     const handle = createImportEndpoint(

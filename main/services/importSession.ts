@@ -135,8 +135,11 @@ export class ImportSession {
   /** The last parse (a changed delimiter parses again; one is kept, a parse of 50 MB is big). */
   private table: { requested: CsvDelimiter | undefined; table: CsvTable } | null = null;
   private cards: VCardCards | null = null;
-  /** The CSV and mapping of the last preview, when that mapping can import (what an import with it will read). */
-  private previewed: { table: CsvTable; mapping: CsvMappingInEffect; total: number } | null = null;
+  /**
+   * What an import of this file will read, when it is a CSV whose last preview had a mapping that
+   * can import and rows enough to be prepared in helper threads (they can start on it now).
+   */
+  ahead: { table: CsvTable; mapping: CsvMappingInEffect } | null = null;
 
   constructor(readonly info: ImportSessionInfo) {}
 
@@ -242,7 +245,7 @@ export class ImportSession {
       mappingProblems.push(error.message);
     }
     const inEffect = CsvMappingSchema.safeParse(mapping);
-    this.previewed = rows && !mappingProblems.length && inEffect.success ? { table, mapping: inEffect.data, total: rows.total } : null;
+    this.ahead = rows && rows.total >= parallelPrepareMin && !mappingProblems.length && inEffect.success ? { table, mapping: inEffect.data } : null;
     const fields = clientFieldKeys.filter((k) => mapping.columns.some((c) => clientFieldOf(c.field) === k));
     const check = this.check(rows ? checkable(rows.rows()) : [], 'csv', budgetMs);
     const samples = headers.map((_, i) => {
@@ -361,14 +364,6 @@ export class ImportSession {
     return { rows, checked, importable, skipped, problems: problems.listed, problemCount: problems.count };
   }
 
-  /**
-   * What an import of this file will read, when it is a CSV whose last preview had a mapping that
-   * can import and rows enough to be prepared in helper threads (they can start on it now).
-   */
-  get ahead(): { table: CsvTable; mapping: CsvMappingInEffect } | null {
-    return this.previewed && this.previewed.total >= parallelPrepareMin ? this.previewed : null;
-  }
-
   /** Imports the file (one transaction). A CSV without a mapping uses the one guessed from its headers. */
   run(mapping: CsvMapping | undefined, directory: DirectoryService, options: ImportOptions = {}): ImportResult {
     if (this.kind === 'vcard') return importVCards(this.vcards(), directory, options);
@@ -448,7 +443,7 @@ export function createImportEndpoint(
     warm(): void;
     close(): void;
     prepareAhead?(table: CsvTable, mapping: CsvMappingInEffect, source: 'csv', region: string): void;
-    dropEarly?(): void;
+    dropAhead?(): void;
   },
 ): (request: SessionRequest) => void {
   const session = new ImportSession(init);
@@ -469,7 +464,7 @@ export function createImportEndpoint(
           // While the person reads the preview, the helpers prepare the rows for the import it shows.
           const ahead = session.ahead;
           if (ahead && request.region) preparer?.prepareAhead?.(ahead.table, ahead.mapping, 'csv', request.region);
-          else preparer?.dropEarly?.();
+          else preparer?.dropAhead?.();
           break;
         }
         case 'run': {

@@ -221,6 +221,8 @@ export function readCsv(text: string, delimiter?: CsvDelimiter): CsvTable {
 }
 
 const isEmptyRow = (r: readonly string[]) => r.every((c) => c.trim() === '');
+/** Cells of the table's widest row. */
+const widthOf = (table: CsvTable) => table.width ?? table.rows.reduce((w, r) => Math.max(w, r.length), 0);
 
 /**
  * The first step of a CSV import: the delimiter (";" or "," detected), whether the first row is a
@@ -331,7 +333,7 @@ export function csvRows(table: CsvTable, m: CsvMappingInEffect): { total: number
   // The header is the first row with something in it (as previewCsv shows it).
   const headerAt = m.hasHeader ? Math.max(0, rows.findIndex((r) => !isEmptyRow(r))) : -1;
   const headerRow = headerAt >= 0 ? (rows[headerAt] ?? []).map((h) => h.trim()) : [];
-  const width = table.width ?? rows.reduce((w, r) => Math.max(w, r.length), 0);
+  const width = widthOf(table);
   const columns: ResolvedColumn[] = m.columns.map((c) => {
     let index: number;
     if (typeof c.column === 'number') {
@@ -433,7 +435,7 @@ export function csvShare(table: CsvTable, blockRows: number, part: number, parts
   const headerAt = table.rows.findIndex((r) => !isEmptyRow(r));
   return {
     delimiter: table.delimiter,
-    width: table.width ?? table.rows.reduce((w, r) => Math.max(w, r.length), 0),
+    width: widthOf(table),
     rows: table.rows.map((r, i) => (i <= headerAt || Math.floor(i / blockRows) % parts === part ? r : none)),
   };
 }
