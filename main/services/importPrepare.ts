@@ -12,7 +12,8 @@ import { csvRows, csvShare, ImportCancelledError, ImportError, type CsvMappingIn
  * and the thread holding the transaction only looks up owners and writes. The writer is inside one
  * synchronous SQLite transaction (an import lands whole or not at all), so it cannot wait for
  * messages the usual way: it takes the helper's batches with receiveMessageOnPort and sleeps on a
- * shared counter (Atomics.wait) while none is there. The helper stays a few batches ahead at most.
+ * shared counter (Atomics.wait) while none is there. The helper stays a few batches ahead at most,
+ * or about 100,000 rows when it starts while the person reads the preview (prepareAhead).
  */
 
 /** Rows per batch a helper sends. */
@@ -234,11 +235,6 @@ export function startWorker(file: string, workerData: unknown): Worker {
     : new Worker(resolved, options);
 }
 
-/**
- * The writer's side: a helper thread (the import worker's own script, started with `{ role:
- * 'prepare' }`) that prepares the rows of one import at a time. Started before it is needed (when
- * the file is previewed), so its start-up is not part of the import.
- */
 /** A job running in the helpers: the writer's ends of their ports and their shared counters. */
 interface RunningJob {
   parts: { port: MessagePort; signal: Int32Array }[];
@@ -255,6 +251,11 @@ const identityOf = (table: CsvTable, mapping: CsvMappingInEffect, source: Client
   key: JSON.stringify([mapping.hasHeader, mapping.columns, mapping.tagSeparator, source, region]),
 });
 
+/**
+ * The writer's side: a helper thread (the import worker's own script, started with `{ role:
+ * 'prepare' }`) that prepares the rows of one import at a time. Started before it is needed (when
+ * the file is previewed), so its start-up is not part of the import.
+ */
 export class ParallelPreparer implements RowPreparer {
   private workers: Worker[] = [];
   /** Rows being prepared before their import was started (prepareAhead), and for which import. */
