@@ -77,7 +77,7 @@ export function SidePanel({ api, calls, region, agentName, localUser }: {
   );
   if (!call) {
     return (
-      <section ref={panel} className="side-panel" aria-label={t('sidePanel.caller')}>
+      <section className="side-panel" aria-label={t('sidePanel.caller')}>
         {wrapUp}
         <p className="side-panel__empty">{t('sidePanel.empty')}</p>
         {library && library.problems.length > 0 && <ScriptProblems library={library} />}
