@@ -316,7 +316,7 @@ function callerPacket(seq: number, ssrc: number): Buffer {
   return packet;
 }
 
-/** A UDP port pair on 127.0.0.1 (RTP, RTCP) away from rtpengine's 30000-30999 and SIPp's 10000-20002. */
+/** A UDP port pair on 127.0.0.1 (RTP, RTCP) away from rtpengine's 30000-30999 and SIPp's 10000-19999. */
 async function openRtpReceiver(): Promise<RtpReceiver> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 50_000 + 2 * Math.floor(Math.random() * 4_000);

@@ -477,7 +477,7 @@ const usedPorts = new Set<number>();
 
 /**
  * A port for a media endpoint: even, 61000-65498, outside Linux's ephemeral range
- * (32768-60999) and away from SIPp's (-mp 10000-20002) and rtpengine's (30000-30999).
+ * (32768-60999) and away from SIPp's (-mp 10000-19999) and rtpengine's (30000-30999).
  */
 export function pickMediaPort(): number {
   for (let i = 0; i < 100; i++) {

@@ -66,6 +66,9 @@ export function runName(prefix: string): string {
   return `${prefix}-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
 }
 
+/** Where nextMediaPort takes its next port from. */
+let mediaSlot = Math.floor(Math.random() * 2500);
+
 /**
  * A media port for SIPp's RTP (-mp; SIPp also binds the next ports, for RTCP and video), 10000-19999:
  * below Linux's ephemeral range (32768-60999), where Chromium's WebRTC sockets and every client
@@ -77,7 +80,6 @@ function nextMediaPort(): number {
   // In turn from a random start: the SIPps one process runs at once never share a port.
   return 10000 + 4 * (mediaSlot++ % 2500);
 }
-let mediaSlot = Math.floor(Math.random() * 2500);
 
 export function startSipp(opts: SippRunOptions): SippRun {
   const stateDir = opts.stateDir ?? labStateDir();
