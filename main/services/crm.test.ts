@@ -150,8 +150,10 @@ describe('CrmConnector over HTTP', () => {
     const result = await connector.lookup('+74951234567', 'RU');
     const took = performance.now() - started;
     expect(result).toMatchObject({ status: 'unavailable', reason: 'timeout', detail: 'CRM did not answer within 0.3 s' });
+    // Waited for its own timeout, and not for the CRM's answer 3 s later (the margin is wide so a
+    // busy machine cannot fail it: this is what the connector does, not how fast it does it).
     expect(took).toBeGreaterThanOrEqual(290);
-    expect(took).toBeLessThan(300 + 200);
+    expect(took).toBeLessThan(2000);
   });
 
   it('says the default timeout in seconds', async () => {
