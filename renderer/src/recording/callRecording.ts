@@ -41,7 +41,8 @@ export const recordingSampleRate = 16_000;
  * How long a period the recording's context renders at a time, s (its `latencyHint`). Its output is
  * silence, so nobody hears the latency; long periods wake the audio thread ten times a second rather
  * than 125 (measured: the recording's CPU 4.97 → 2.88 % of a core). The file's timeline is the
- * context's own frame count (captureWorklet.ts), whatever the period.
+ * context's own frame count (captureWorklet.ts), whatever the period, with what that clock lost
+ * made up in silence (LostAudioTime).
  */
 export const recordingLatencyS = 0.1;
 
@@ -138,17 +139,24 @@ export class CallRecording {
     this.writer = writer;
     const rate = this.ctx.sampleRate;
     let first = true;
+    const clock = new LostAudioTime();
     this.flushed = new Promise((resolve) => {
       capture.port.onmessage = (e: MessageEvent<CaptureMessage>) => {
         const m = e.data;
         if ('flushed' in m) return resolve();
+        const atUs = (m.frame * 1e6) / rate;
+        const blockUs = (m.channels[0].length * 1e6) / rate;
+        const wallUs = (Date.now() - this.startedAtMs) * 1000;
         // The file starts when the recording did. A context that was asleep between recordings
         // can take a second to render again (seen on a loaded machine with its 100 ms periods),
         // and its clock does not count that wait: the audio it could not take is silence at the
         // start, so the file is as long as the recording and the marks (wall clock) line up.
-        const leadUs = first ? Math.max(0, (Date.now() - this.startedAtMs) * 1000 - (m.channels[0].length * 1e6) / rate) : 0;
+        const leadUs = first ? Math.max(0, wallUs - blockUs) : 0;
         first = false;
-        writer.write((m.frame * 1e6) / rate, m.channels, rate, leadUs);
+        // The same, later in the recording: the time the context's clock lost since is silence
+        // here, so what follows stays where it was said.
+        const lostUs = clock.lostUs(this.ctx.getOutputTimestamp(), atUs, leadUs, wallUs - blockUs);
+        writer.write(atUs + lostUs, m.channels, rate, leadUs);
       };
     });
     this.capture = capture;
@@ -261,6 +269,53 @@ export class CallRecording {
       }
     })();
     return this.stopped;
+  }
+}
+
+/** How far a late block's audio may seem behind the wall clock without having lost any: the context renders 100 ms periods at a time. */
+const renderSlackUs = 2 * recordingLatencyS * 1e6;
+
+/**
+ * The time the recording's audio clock has lost to the wall clock since the recording started.
+ * The context's clock counts only what it rendered: when its audio thread does not get to run
+ * (a loaded machine; the audio service held up), it stops, and goes on from where it stopped.
+ * The audio of that stretch was never taken, and without it everything after would sit earlier
+ * in the file than it was said, and the file would be shorter than the call (1.1 s of 13 s, seen
+ * on a loaded CI machine). The output timestamp pairs the context's time with the time the
+ * device plays it, both taken on the audio thread: their difference grows by what the context
+ * lost, and by nothing the page's own thread does. The wall clock when a block reaches the page
+ * is the bound: a block cannot have lost more than it is late (that rules out a timestamp not yet
+ * updated after the context slept between recordings, which the lead at the start has counted).
+ */
+export class LostAudioTime {
+  /** The first block's place on the context's clock, less the silence the file starts with (µs). */
+  private firstUs: number | null = null;
+  /** The output timestamp's offset (device time less context time) when the recording began (ms). */
+  private baseMs: number | null = null;
+  /** The last reading's offset (ms). */
+  private lastMs: number | null = null;
+  private lost = 0;
+
+  /**
+   * `at`: the output timestamp now; `atUs`: the block's start on the context's clock; `leadUs`:
+   * the silence the file starts with (the first block's); `wallUs`: the block's start on the
+   * recording's wall clock as its arrival tells it (later than it was taken, never earlier but
+   * for the render period).
+   */
+  lostUs(at: AudioTimestamp, atUs: number, leadUs: number, wallUs: number): number {
+    this.firstUs ??= atUs - leadUs;
+    const { contextTime, performanceTime } = at;
+    // (both are zero until the device has played anything)
+    if (!contextTime || !performanceTime) return this.lost;
+    const offsetMs = performanceTime - contextTime * 1000;
+    this.baseMs ??= offsetMs;
+    // Two readings in a row, the smaller: right after the context runs again its offset can
+    // overshoot for a block (by 0.1 s, seen); what it lost stays in every reading after.
+    const settledMs = Math.min(offsetMs, this.lastMs ?? offsetMs);
+    this.lastMs = offsetMs;
+    const lateUs = wallUs - (atUs - this.firstUs) + renderSlackUs;
+    this.lost = Math.max(this.lost, Math.min((settledMs - this.baseMs) * 1000, lateUs));
+    return this.lost;
   }
 }
 
