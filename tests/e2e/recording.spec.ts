@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pcm16Wav, sine } from '../../scripts/lab/audio';
+import type { Page } from '@playwright/test';
 import { placeCall } from '../../scripts/lab/caller';
 import { expect, test } from './support/frontdesk';
 import type { RecordingMark } from '../../common/recordings';
@@ -22,19 +23,24 @@ interface Stretch {
   to: number;
 }
 
-test('Record, Pause, Resume, Hold, Resume, hang up: a stereo file with the caller on the left and the agent on the right, silent where paused and held, as long as the call, playable from History', async ({ agents }) => {
-  const reception = await agents({ user: '1000' });
-  await expect(reception.registration).toHaveText(/Registered as 1000/);
-  const page = reception.page;
+/** The lab's caller rings, the agent answers, both hear each other, and the agent presses Record. */
+async function answerAndRecord(page: Page) {
   const call = placeCall({ from: '+74951234567', to: '1000' });
   const card = page.getByRole('article', { name: label });
   await card.getByRole('button', { name: 'Answer' }).click();
   await expect(card).toContainText('Connected');
   await expectSoundBothWays(page, call, call.callId);
-
   const startedAt = Date.now();
   await card.getByRole('button', { name: 'Record' }).click();
   await expect(card.getByRole('status', { name: 'Recording' })).toHaveText(/● Recording/);
+  return { call, card, startedAt };
+}
+
+test('Record, Pause, Resume, Hold, Resume, hang up: a stereo file with the caller on the left and the agent on the right, silent where paused and held, as long as the call, playable from History', async ({ agents }) => {
+  const reception = await agents({ user: '1000' });
+  await expect(reception.registration).toHaveText(/Registered as 1000/);
+  const page = reception.page;
+  const { call, card, startedAt } = await answerAndRecord(page);
   await expect(page.getByRole('status', { name: 'Recording now' })).toHaveText('● Recording 1 call');
   await page.waitForTimeout(3000);
   await card.getByRole('button', { name: 'Pause recording' }).click();
@@ -107,13 +113,7 @@ test('a machine too busy to run audio for a second and a half: the recording kee
   const reception = await agents({ user: '1000' });
   await expect(reception.registration).toHaveText(/Registered as 1000/);
   const page = reception.page;
-  const call = placeCall({ from: '+74951234567', to: '1000' });
-  const card = page.getByRole('article', { name: label });
-  await card.getByRole('button', { name: 'Answer' }).click();
-  await expect(card).toContainText('Connected');
-  await expectSoundBothWays(page, call, call.callId);
-  await card.getByRole('button', { name: 'Record' }).click();
-  await expect(card.getByRole('status', { name: 'Recording' })).toHaveText(/● Recording/);
+  const { call, card } = await answerAndRecord(page);
   await page.waitForTimeout(2000);
   // Chromium's audio service held up: nothing is rendered or captured, and the recording's audio
   // clock stops; what a loaded PC (or CI machine) does to it now and then, here for 1.5 s.
