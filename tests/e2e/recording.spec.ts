@@ -144,8 +144,9 @@ test('a machine too busy to run audio for a second and a half: the recording kee
   // audio after it would sit 1.5 s early, and this stretch would carry the talk after the resume.
   const [pause] = (JSON.parse(saved!.marks_json) as RecordingMark[]).map((m) => ({ from: m.fromMs / 1000, to: m.toMs! / 1000 }));
   expect(pause!.to - pause!.from).toBeGreaterThan(2);
-  // (half a second off each end: the audio that came back after the hold-up can run that much
-  // behind for a while, a jitter buffer catching up; 1.5 s left out would still fill most of it)
+  // (half a second off each end, not 0.3 s as without a hold-up: once, with 0.3 s, a little of the
+  // talk reached into the stretch, -42 dBFS over it, not explained further; the 1.5 s left out
+  // would put 1 s of talk in it)
   expect(channelBetween(rec, 'left', pause!.from + 0.5, pause!.to - 0.5).rmsDbfs, 'paused: no caller').toBeLessThan(-55);
   expect(channelBetween(rec, 'right', pause!.from + 0.5, pause!.to - 0.5).rmsDbfs, 'paused: no agent').toBeLessThan(-55);
   // Between the hold-up and the pause, and after the pause: both sides again.
